@@ -1,0 +1,3 @@
+from momentum.cli import main
+
+main()

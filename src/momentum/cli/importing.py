@@ -1,0 +1,90 @@
+"""``momentum import``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from momentum.cli.common import app_errors, console, load_settings, open_store, read_options
+
+if TYPE_CHECKING:
+    from momentum.importers.store import ImportSummary
+
+FORMAT_HELP = "Input format: momentum (canonical CSVs)."
+
+
+def estimate_rows(paths: list[Path]) -> int:
+    """Line count of the deals and meetings files under ``paths``: the progress bar's total."""
+    total = 0
+    for path in paths:
+        files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+        for file in files:
+            if file.name.lower() == "reps.csv" or not file.is_file():
+                continue
+            with file.open("rb") as handle:
+                lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+            total += max(lines - 1, 0)
+    return total
+
+
+def print_summary(summary: ImportSummary) -> None:
+    table = Table(title=f"Imported ({summary.format})", title_justify="left")
+    table.add_column("table")
+    for column in ("read", "inserted", "updated"):
+        table.add_column(column, justify="right")
+    for name, counts in summary.counts.items():
+        table.add_row(name, *(f"{counts[c]:,}" for c in ("read", "inserted", "updated")))
+    console.print(table)
+    for note in summary.notes:
+        console.print(f"note: {note}", soft_wrap=True)
+
+
+def run_import(paths: list[Path], format: str | None) -> ImportSummary:
+    from momentum.clock import SystemClock
+    from momentum.importers.service import import_files
+
+    settings = load_settings()
+    database = open_store(settings)
+    options = read_options(settings)
+    if not console.is_terminal:
+        return import_files(database, paths, format=format, options=options, clock=SystemClock())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("importing", total=estimate_rows(paths) or None)
+
+        def advance(table: str, rows: int) -> None:
+            progress.update(task, advance=rows, description=f"importing {table}")
+
+        return import_files(
+            database,
+            paths,
+            format=format,
+            options=options,
+            clock=SystemClock(),
+            on_progress=advance,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_command(
+        paths: Annotated[
+            list[Path], typer.Argument(help="Folders or files to import.", show_default=False)
+        ],
+        format: Annotated[
+            str | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)
+        ] = None,
+    ) -> None:
+        """Import CRM history into the store. Every row is checked first; nothing is written
+        unless all of them are valid. Re-importing updates rows by id."""
+        with app_errors():
+            print_summary(run_import(paths, format))

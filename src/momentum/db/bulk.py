@@ -1,0 +1,130 @@
+"""Fast set-based loading for imports: frames in, no ORM objects in between.
+
+Rows go into a temporary staging table (SQLite: ``executemany``; PostgreSQL: ``COPY``), then
+one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` merges them. Everything runs on the session's
+connection, inside its transaction, so a failed import rolls back with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Table, text
+from sqlalchemy.orm import Session
+
+from momentum.db.base import SQLITE_DATETIME_FORMAT
+
+
+def dbapi_connection(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def insert_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Append ``rows`` (tuples in ``columns`` order) to ``table``."""
+    raw = dbapi_connection(session)
+    column_list = ", ".join(columns)
+    if dialect(session) == "postgresql":
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
+    finally:
+        cursor.close()
+
+
+def storable(frame: pl.DataFrame) -> pl.DataFrame:
+    """Instants as the naive-UTC text both databases read, so no row becomes Python objects
+    twice."""
+    return frame.with_columns(
+        pl.col(name)
+        .dt.replace_time_zone(None)
+        .dt.strftime(SQLITE_DATETIME_FORMAT.replace("%f", "%6f"))
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)
+    )
+
+
+@dataclass
+class Staging:
+    """A temporary copy of ``table``'s shape that collects rows before they are merged."""
+
+    table: Table
+    name: str
+
+    @classmethod
+    def create(cls, session: Session, table: Table) -> Staging:
+        name = f"stage_{table.name}"
+        if dialect(session) == "postgresql":
+            session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+            session.execute(
+                text(
+                    f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT * FROM {table.name} WITH NO DATA"
+                )
+            )
+        else:
+            session.execute(text(f"DROP TABLE IF EXISTS temp.{name}"))
+            session.execute(text(f"CREATE TEMP TABLE {name} AS SELECT * FROM {table.name} WHERE 0"))
+        return cls(table, name)
+
+    def add(self, session: Session, frame: pl.DataFrame) -> None:
+        if frame.height:
+            insert_rows(session, self.name, frame.columns, storable(frame).iter_rows())
+
+    def count(self, session: Session) -> int:
+        return int(session.execute(text(f"SELECT count(*) FROM {self.name}")).scalar_one())
+
+    def merge(
+        self, session: Session, *, key: str, columns: Sequence[str], keep: Sequence[str] = ()
+    ) -> tuple[int, int]:
+        """Insert new rows, update changed ones; returns (inserted, updated).
+
+        ``keep`` columns are written on insert but never overwritten (e.g. ``created_at``);
+        ``updated_at`` changes only on rows where something else did.
+        """
+        target = self.table.name
+        distinct = "IS DISTINCT FROM" if dialect(session) == "postgresql" else "IS NOT"
+        compared = [c for c in columns if c not in (key, "updated_at", *keep)]
+        changed = " OR ".join(f"{target}.{c} {distinct} excluded.{c}" for c in compared)
+        existing = session.execute(
+            text(f"SELECT count(*) FROM {self.name} s JOIN {target} t ON t.{key} = s.{key}")
+        ).scalar_one()
+        updated = (
+            session.execute(
+                text(
+                    f"SELECT count(*) FROM {self.name} excluded JOIN {target} ON {target}.{key} = excluded.{key} "
+                    f"WHERE {changed}"
+                )
+            ).scalar_one()
+            if compared
+            else 0
+        )
+        total = self.count(session)
+        column_list = ", ".join(columns)
+        assignments = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in (key, *keep))
+        session.execute(
+            text(
+                f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {self.name} WHERE true "
+                f"ON CONFLICT ({key}) DO UPDATE SET {assignments}"
+                + (f" WHERE {changed}" if compared else "")
+            )
+        )
+        return total - int(existing), int(updated)
+
+    def drop(self, session: Session) -> None:
+        session.execute(text(f"DROP TABLE IF EXISTS {self.name}"))

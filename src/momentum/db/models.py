@@ -1,0 +1,41 @@
+"""Every table, imported in one place so the metadata (and Alembic) sees them all."""
+
+from momentum.contact.models import Contact
+from momentum.db.base import Base
+from momentum.deal.models import Deal, Outcome
+from momentum.flag.models import Flag, Severity
+from momentum.importers.models import ImportRun
+from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
+from momentum.next_step.models import NextStep, NextStepKind, NextStepStatus, Side
+from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
+from momentum.rep.models import Rep
+from momentum.task.models import Task, TaskStatus
+from momentum.user.models import Role, User
+from momentum.value_asset.models import ValueAsset, ValueAssetKind
+
+__all__ = [
+    "Base",
+    "Contact",
+    "Deal",
+    "Flag",
+    "ImportRun",
+    "Meeting",
+    "MeetingStatus",
+    "MeetingStatusChange",
+    "NextStep",
+    "NextStepKind",
+    "NextStepStatus",
+    "Outcome",
+    "Reminder",
+    "ReminderKind",
+    "ReminderStatus",
+    "Rep",
+    "Role",
+    "Severity",
+    "Side",
+    "Task",
+    "TaskStatus",
+    "User",
+    "ValueAsset",
+    "ValueAssetKind",
+]

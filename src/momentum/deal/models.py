@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from momentum.db.base import Base, str_enum
+
+
+class Outcome(enum.StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class Deal(Base):
+    __tablename__ = "deal"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str | None]
+    account: Mapped[str | None]
+    owner_id: Mapped[str] = mapped_column(ForeignKey("rep.id"), index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(doc="`created_at` in the CRM")
+    stage: Mapped[str | None]
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, "outcome"), index=True)
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

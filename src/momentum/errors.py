@@ -1,0 +1,78 @@
+"""Errors Momentum raises on purpose, under one root.
+
+    MomentumError                 root; every error has a stable ``code``
+    ├── ConfigurationError        settings or a rules file that cannot be used   code "config"
+    ├── InputError                input that cannot be used at all                code "input"
+    │   └── ValidationFailed      rows that break the format, with each problem   code "invalid_rows"
+    ├── NotFound                  an id that does not exist (or is not visible)   code "not_found"
+    ├── PermissionDenied          an action outside what the user may do          code "forbidden"
+    └── Conflict                  a change the current state does not allow       code "conflict"
+
+``cli/`` maps codes to exit codes and one-line messages; ``web/`` maps them to HTTP
+statuses. Anything else that escapes is a bug, not a user mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    """One thing wrong with an input: where (file, spreadsheet row, column header) and why."""
+
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f":{self.row}"
+            if self.column is not None:
+                where += f":{self.column}"
+        elif self.column is not None:
+            where += f":{self.column}"
+        return f"{where}: {self.reason}"
+
+
+class MomentumError(Exception):
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(MomentumError):
+    code = "config"
+
+
+class InputError(MomentumError):
+    code = "input"
+
+
+class ValidationFailed(InputError):
+    """Some rows broke the format. Nothing was written."""
+
+    code = "invalid_rows"
+
+    def __init__(self, problems: Sequence[Problem], total: int | None = None) -> None:
+        self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
+        noun = "problem" if self.total == 1 else "problems"
+        super().__init__(f"{self.total} {noun} found; nothing was imported")
+
+
+class NotFound(MomentumError):
+    code = "not_found"
+
+
+class PermissionDenied(MomentumError):
+    code = "forbidden"
+
+
+class Conflict(MomentumError):
+    code = "conflict"

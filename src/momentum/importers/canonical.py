@@ -1,0 +1,526 @@
+"""The "momentum" format: ``reps.csv``, ``deals.csv``, ``meetings.csv`` as PRODUCT.md defines them.
+
+The reader validates every row in column batches and hands back canonical frames. It is the one
+place the canonical rules live: ``momentum import`` streams its batches into the store,
+``momentum audit`` collects them in memory. Reps come first (they are few), then deals, then
+meetings, so that a naive time can be put in its owner's zone and every reference checked.
+What it must remember between batches is small: each deal's owner and each id's row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+
+from momentum.businessdays import is_country
+from momentum.canonical import (
+    DEAL_COLUMNS,
+    DEFAULT_MEETING_MINUTES,
+    MEETING_COLUMNS,
+    MEETING_STATUSES,
+    OUTCOMES,
+    REP_COLUMNS,
+    REQUIRED,
+    Dataset,
+    conform,
+)
+from momentum.errors import Problem
+from momentum.importers.csvfile import ROW, CsvFile, Unreadable
+from momentum.importers.problems import ProblemLog
+from momentum.importers.values import ISO_HINT, parse_instants, parse_numbers
+from momentum.localtime import is_timezone
+
+ROLE_FILES = {"reps": "reps.csv", "deals": "deals.csv", "meetings": "meetings.csv"}
+TEXT_COLUMNS = {"agenda", "homework"}
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_STATUS_SPELLINGS = {
+    "no-show": "no_show",
+    "no show": "no_show",
+    "noshow": "no_show",
+    "cancelled": "canceled",
+    "completed": "held",
+    "attended": "held",
+}
+
+
+class KnownEntities(Protocol):
+    """What the store already holds, for files that refer to it."""
+
+    def reps(self) -> pl.DataFrame:
+        """``rep_id``, ``timezone``, ``country`` of every rep."""
+        ...
+
+    def deal_owners(self, deal_ids: Sequence[str]) -> pl.DataFrame:
+        """``deal_id``, ``owner_id`` of those of ``deal_ids`` that exist."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    default_timezone: str = "UTC"
+    default_country: str | None = None
+    batch_rows: int = 100_000
+    include_text: bool = True  # agenda and homework; the audit does not need them
+
+
+def show(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text)
+
+
+@dataclass
+class CanonicalFiles:
+    """Which file holds which table."""
+
+    reps: list[CsvFile] = field(default_factory=list)
+    deals: list[CsvFile] = field(default_factory=list)
+    meetings: list[CsvFile] = field(default_factory=list)
+
+    @classmethod
+    def find(cls, paths: Sequence[Path], problems: ProblemLog) -> CanonicalFiles:
+        """Folders give their ``reps.csv``, ``deals.csv`` and ``meetings.csv``; a file's table
+        is told by its header (``meeting_id``: meetings, ``deal_id``: deals, ``rep_id``: reps)."""
+        found = cls()
+        for path in paths:
+            if path.is_dir():
+                names = {child.name.lower(): child for child in path.iterdir() if child.is_file()}
+                hits = {role: names[name] for role, name in ROLE_FILES.items() if name in names}
+                if not hits:
+                    problems.add(
+                        Problem(
+                            str(path), None, None, "holds none of reps.csv, deals.csv, meetings.csv"
+                        )
+                    )
+                for table, file in hits.items():
+                    getattr(found, table).append(CsvFile(file))
+            elif path.is_file():
+                candidate = CsvFile(path)
+                headers = {header.strip().lower() for header in candidate.read_headers(problems)}
+                if not headers:
+                    continue
+                role: str | None = (
+                    "meetings"
+                    if "meeting_id" in headers
+                    else "deals"
+                    if "deal_id" in headers
+                    else "reps"
+                    if "rep_id" in headers
+                    else None
+                )
+                if role is None:
+                    problems.add(
+                        Problem(
+                            str(path),
+                            1,
+                            None,
+                            "is not a reps, deals or meetings file: its header has "
+                            "none of rep_id, deal_id, meeting_id",
+                        )
+                    )
+                else:
+                    getattr(found, role).append(candidate)
+            else:
+                problems.add(Problem(str(path), None, None, "does not exist"))
+        return found
+
+
+class CanonicalReader:
+    format = "momentum"
+
+    def __init__(
+        self,
+        files: CanonicalFiles,
+        *,
+        options: ReadOptions,
+        problems: ProblemLog,
+        known: KnownEntities | None = None,
+    ) -> None:
+        self.files = files
+        self.options = options
+        self.problems = problems
+        self.known = known
+        self.implied_reps = conform(pl.DataFrame(), REP_COLUMNS)
+        self._rep_zones = pl.DataFrame(schema={"rep_id": pl.String, "timezone": pl.String})
+        self._deal_index: list[pl.DataFrame] = []
+        self._deal_owners = pl.DataFrame(schema={"deal_id": pl.String, "owner_id": pl.String})
+        self._meeting_index: list[pl.DataFrame] = []
+        self.present: dict[str, set[str]] = {"reps": set(), "deals": set(), "meetings": set()}
+        self.notes: list[str] = []
+
+    # ---------------------------------------------------------------- reps
+    def reps(self) -> pl.DataFrame:
+        frames = [frame for file in self.files.reps for frame in self._validated_reps(file)]
+        reps = (
+            pl.concat(frames)
+            if frames
+            else pl.DataFrame(schema={**REP_COLUMNS, "_file": pl.String, ROW: pl.UInt32})
+        )
+        self._report_duplicates(reps, "rep_id")
+        known = (
+            self.known.reps()
+            if self.known is not None
+            else pl.DataFrame(
+                schema={"rep_id": pl.String, "timezone": pl.String, "country": pl.String}
+            )
+        )
+        all_ids = pl.concat([reps.select("rep_id"), known.select("rep_id")]).to_series()
+        for file, part in reps.partition_by("_file", as_dict=True).items():
+            self.problems.add_rows(
+                str(file[0]),
+                part,
+                pl.col("manager_id").is_not_null() & ~pl.col("manager_id").is_in(all_ids.implode()),
+                "manager_id",
+                lambda r: f"{show(r['manager_id'])} is not a rep_id",
+            )
+        reps = (
+            reps.unique("rep_id", keep="first", maintain_order=True)
+            .join(
+                known.select(
+                    "rep_id", pl.col("timezone").alias("_tz"), pl.col("country").alias("_cc")
+                ),
+                on="rep_id",
+                how="left",
+                maintain_order="left",
+            )
+            .with_columns(
+                pl.coalesce("timezone", "_tz", pl.lit(self.options.default_timezone)).alias(
+                    "timezone"
+                ),
+                pl.coalesce(
+                    "country", "_cc", pl.lit(self.options.default_country, pl.String)
+                ).alias("country"),
+            )
+        )
+        self._rep_zones = pl.concat(
+            [
+                known.select("rep_id", "timezone"),
+                reps.select("rep_id", "timezone"),
+            ]
+        ).unique("rep_id", keep="last")
+        return conform(reps, REP_COLUMNS)
+
+    def _validated_reps(self, file: CsvFile) -> Iterator[pl.DataFrame]:
+        columns = self._columns(file, REP_COLUMNS, "reps")
+        if columns is None:
+            return
+        for batch in self._batches(file, columns):
+            batch = _with_missing(batch, REP_COLUMNS)
+            self._require(file, batch, REQUIRED["reps"])
+            bad_zones = _invalid_values(batch["timezone"], is_timezone)
+            self.problems.add_rows(
+                file.label,
+                batch,
+                pl.col("timezone").is_in(bad_zones.implode()),
+                "timezone",
+                lambda r: (
+                    f"unknown time zone {show(r['timezone'])} "
+                    "(expected an IANA name such as Europe/Berlin)"
+                ),
+            )
+            batch = batch.with_columns(pl.col("country").str.to_uppercase())
+            bad_countries = _invalid_values(batch["country"], is_country)
+            self.problems.add_rows(
+                file.label,
+                batch,
+                pl.col("country").is_in(bad_countries.implode()),
+                "country",
+                lambda r: (
+                    f"no public-holiday calendar for country {show(r['country'])} "
+                    "(expected an ISO 3166-1 alpha-2 code such as DE)"
+                ),
+            )
+            self.problems.add_rows(
+                file.label,
+                batch,
+                pl.col("email").is_not_null() & ~pl.col("email").str.contains(_EMAIL),
+                "email",
+                lambda r: f"{show(r['email'])} is not an e-mail address",
+            )
+            yield batch.with_columns(pl.lit(file.label).alias("_file")).filter(
+                pl.col("rep_id").is_not_null()
+            )
+
+    # ---------------------------------------------------------------- deals
+    def deals(self) -> Iterator[pl.DataFrame]:
+        for file in self.files.deals:
+            columns = self._columns(file, DEAL_COLUMNS, "deals")
+            if columns is None:
+                continue
+            for batch in self._batches(file, columns):
+                yield self._validated_deals(file, batch)
+        index = (
+            pl.concat(self._deal_index)
+            if self._deal_index
+            else pl.DataFrame(
+                schema={
+                    "deal_id": pl.String,
+                    "owner_id": pl.String,
+                    "_file": pl.String,
+                    ROW: pl.UInt32,
+                }
+            )
+        )
+        self._deal_index = []
+        self._report_duplicates(index, "deal_id")
+        self._deal_owners = index.unique("deal_id", keep="first").select("deal_id", "owner_id")
+
+    def _validated_deals(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
+        batch = _with_missing(batch, DEAL_COLUMNS)
+        self._require(file, batch, REQUIRED["deals"])
+        batch = batch.with_columns(
+            pl.col("outcome").str.to_lowercase(), pl.col("currency").str.to_uppercase()
+        )
+        self.problems.add_rows(
+            file.label,
+            batch,
+            pl.col("outcome").is_not_null() & ~pl.col("outcome").is_in(OUTCOMES),
+            "outcome",
+            lambda r: f"must be one of {', '.join(OUTCOMES)}, not {show(r['outcome'])}",
+        )
+        batch = self._with_owner_zone(file, batch)
+        batch = self._parse_times(file, batch, ("created_at", "closed_at"), zone="_zone")
+        self.problems.add_rows(
+            file.label,
+            batch,
+            pl.col("outcome").is_in(["won", "lost"])
+            & pl.col("closed_at").is_null()
+            & pl.col("closed_at_text").is_null(),
+            "closed_at",
+            lambda r: f"is required when outcome is {r['outcome']}",
+        )
+        amount = parse_numbers(batch["amount"])
+        self.problems.add_rows(
+            file.label,
+            batch.with_columns(amount.alias("_amount")),
+            pl.col("amount").is_not_null() & pl.col("_amount").is_null(),
+            "amount",
+            lambda r: f"{show(r['amount'])} is not a number (expected e.g. 12000.50)",
+        )
+        self.problems.add_rows(
+            file.label,
+            batch,
+            pl.col("currency").is_not_null() & ~pl.col("currency").str.contains(r"^[A-Z]{3}$"),
+            "currency",
+            lambda r: f"{show(r['currency'])} is not a three-letter currency code",
+        )
+        batch = batch.with_columns(amount.alias("amount"))
+        self._deal_index.append(
+            batch.select("deal_id", "owner_id", pl.lit(file.label).alias("_file"), ROW).filter(
+                pl.col("deal_id").is_not_null()
+            )
+        )
+        return conform(batch.filter(pl.col("deal_id").is_not_null()), DEAL_COLUMNS)
+
+    def _with_owner_zone(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
+        """Adds ``_zone``: the owner's time zone. Owners unknown everywhere are reps implied
+        with the defaults when no reps file was given, and a problem when one was."""
+        batch = batch.join(
+            self._rep_zones.rename({"rep_id": "owner_id", "timezone": "_zone"}),
+            on="owner_id",
+            how="left",
+            maintain_order="left",
+        )
+        unknown = batch.filter(pl.col("owner_id").is_not_null() & pl.col("_zone").is_null())
+        if unknown.height == 0:
+            return batch
+        if self.files.reps:
+            names = ", ".join(file.label for file in self.files.reps)
+            self.problems.add_rows(
+                file.label,
+                unknown,
+                pl.lit(True),
+                "owner_id",
+                lambda r: f"{show(r['owner_id'])} is not a rep_id in {names}",
+            )
+            return batch
+        implied = conform(
+            unknown.select(
+                pl.col("owner_id").unique(maintain_order=True).alias("rep_id")
+            ).with_columns(
+                pl.lit(self.options.default_timezone).alias("timezone"),
+                pl.lit(self.options.default_country, pl.String).alias("country"),
+            ),
+            REP_COLUMNS,
+        )
+        self.implied_reps = pl.concat([self.implied_reps, implied])
+        self._rep_zones = pl.concat([self._rep_zones, implied.select("rep_id", "timezone")])
+        return batch.with_columns(pl.col("_zone").fill_null(self.options.default_timezone))
+
+    # ---------------------------------------------------------------- meetings
+    def meetings(self) -> Iterator[pl.DataFrame]:
+        for file in self.files.meetings:
+            wanted = {
+                name: dtype
+                for name, dtype in MEETING_COLUMNS.items()
+                if self.options.include_text or name not in TEXT_COLUMNS
+            }
+            columns = self._columns(file, wanted, "meetings")
+            if columns is None:
+                continue
+            for batch in self._batches(file, columns):
+                yield self._validated_meetings(file, batch)
+        index = (
+            pl.concat(self._meeting_index)
+            if self._meeting_index
+            else pl.DataFrame(schema={"meeting_id": pl.String, "_file": pl.String, ROW: pl.UInt32})
+        )
+        self._meeting_index = []
+        self._report_duplicates(index, "meeting_id")
+
+    def _validated_meetings(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
+        batch = _with_missing(batch, MEETING_COLUMNS)
+        self._require(file, batch, REQUIRED["meetings"])
+        batch = batch.with_columns(pl.col("status").str.to_lowercase().replace(_STATUS_SPELLINGS))
+        self.problems.add_rows(
+            file.label,
+            batch,
+            pl.col("status").is_not_null() & ~pl.col("status").is_in(MEETING_STATUSES),
+            "status",
+            lambda r: f"must be one of {', '.join(MEETING_STATUSES)}, not {show(r['status'])}",
+        )
+        batch = self._with_deal_zone(file, batch)
+        batch = self._parse_times(file, batch, ("start", "end", "booked_at"), zone="_zone")
+        batch = batch.with_columns(
+            pl.col("end").fill_null(pl.col("start") + timedelta(minutes=DEFAULT_MEETING_MINUTES))
+        )
+        self.problems.add_rows(
+            file.label,
+            batch,
+            pl.col("end") < pl.col("start"),
+            "end",
+            lambda r: f"{show(r['end_text'])} is before the start {show(r['start_text'])}",
+        )
+        self._meeting_index.append(
+            batch.select("meeting_id", pl.lit(file.label).alias("_file"), ROW).filter(
+                pl.col("meeting_id").is_not_null()
+            )
+        )
+        return conform(batch.filter(pl.col("meeting_id").is_not_null()), MEETING_COLUMNS)
+
+    def _with_deal_zone(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
+        owners = batch.join(self._deal_owners, on="deal_id", how="left", maintain_order="left")[
+            "owner_id"
+        ]
+        missing = batch.filter(owners.is_null() & pl.col("deal_id").is_not_null())[
+            "deal_id"
+        ].unique()
+        if missing.len() and self.known is not None:
+            stored = self.known.deal_owners(missing.to_list())
+            self._deal_owners = pl.concat([self._deal_owners, stored])
+            owners = batch.join(self._deal_owners, on="deal_id", how="left", maintain_order="left")[
+                "owner_id"
+            ]
+        batch = batch.with_columns(owners.alias("_owner"))
+        deal_files = ", ".join(f.label for f in self.files.deals) or "deals.csv (none was given)"
+        self.problems.add_rows(
+            file.label,
+            batch,
+            pl.col("deal_id").is_not_null() & pl.col("_owner").is_null(),
+            "deal_id",
+            lambda r: f"{show(r['deal_id'])} is not a deal_id in {deal_files}",
+        )
+        return batch.join(
+            self._rep_zones.rename({"rep_id": "_owner", "timezone": "_zone"}),
+            on="_owner",
+            how="left",
+            maintain_order="left",
+        )
+
+    # ---------------------------------------------------------------- shared
+    def finish(self) -> None:
+        """Checks that need every row; raises :class:`ValidationFailed` if anything was wrong."""
+        self.problems.raise_if_any()
+
+    def read_all(self) -> Dataset:
+        reps = self.reps()
+        deals = list(self.deals())
+        meetings = list(self.meetings())
+        self.finish()
+        return Dataset(
+            reps=pl.concat([reps, self.implied_reps]),
+            deals=pl.concat(deals) if deals else conform(pl.DataFrame(), DEAL_COLUMNS),
+            meetings=pl.concat(meetings) if meetings else conform(pl.DataFrame(), MEETING_COLUMNS),
+        )
+
+    def _columns(
+        self, file: CsvFile, fields: dict[str, pl.DataType], role: str
+    ) -> dict[str, str] | None:
+        if not file.headers and not file.read_headers(self.problems):
+            return None
+        before = self.problems.total
+        columns = file.columns(list(fields), REQUIRED[role], self.problems)
+        if self.problems.total > before:
+            return None
+        self.present[role] |= set(columns)
+        return columns
+
+    def _batches(self, file: CsvFile, columns: dict[str, str]) -> Iterator[pl.DataFrame]:
+        try:
+            yield from file.batches(columns, self.options.batch_rows, self.problems)
+        except Unreadable:
+            return
+
+    def _require(self, file: CsvFile, batch: pl.DataFrame, names: Sequence[str]) -> None:
+        for name in names:
+            self.problems.add_rows(
+                file.label, batch, pl.col(name).is_null(), name, lambda r: "is required"
+            )
+
+    def _parse_times(
+        self, file: CsvFile, batch: pl.DataFrame, names: Sequence[str], *, zone: str
+    ) -> pl.DataFrame:
+        parsed = []
+        for name in names:
+            instants = parse_instants(batch[name], batch[zone])
+            self.problems.add_rows(
+                file.label,
+                batch.with_columns(instants.alias("_parsed")),
+                pl.col(name).is_not_null()
+                & pl.col("_parsed").is_null()
+                & pl.col(zone).is_not_null(),
+                name,
+                _not_a_time(name),
+            )
+            parsed += [pl.col(name).alias(f"{name}_text"), instants.alias(name)]
+        return batch.with_columns(parsed)
+
+    def _report_duplicates(self, index: pl.DataFrame, key: str) -> None:
+        """Every occurrence of an id after its first is a problem naming where the first is."""
+        if index.height == 0:
+            return
+        ranked = index.with_columns(
+            pl.col("_file").first().over(key).alias("_first_file"),
+            pl.col(ROW).first().over(key).alias("_first_row"),
+            pl.int_range(pl.len()).over(key).alias("_nth"),
+        ).filter(pl.col("_nth") > 0)
+
+        def reason(record: dict[str, Any]) -> str:
+            same_file = record["_first_file"] == record["_file"]
+            where = "" if same_file else f"{record['_first_file']} "
+            return f"{show(record[key])} is already used on {where}row {record['_first_row']}"
+
+        for (file,), part in ranked.partition_by("_file", as_dict=True).items():
+            self.problems.add_rows(str(file), part, pl.lit(True), key, reason)
+
+
+def _not_a_time(name: str) -> Callable[[dict[str, Any]], str]:
+    return lambda record: f"{show(record[name])} is not a date-time: {ISO_HINT}"
+
+
+def _with_missing(batch: pl.DataFrame, fields: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Optional columns the file lacks, as nulls (strings: parsing comes after)."""
+    return batch.with_columns(
+        [pl.lit(None, pl.String).alias(name) for name in fields if name not in batch.columns]
+    )
+
+
+def _invalid_values(values: pl.Series, valid: Any) -> pl.Series:
+    distinct = values.drop_nulls().unique()
+    return pl.Series([value for value in distinct.to_list() if not valid(value)], dtype=pl.String)

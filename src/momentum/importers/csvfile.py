@@ -1,0 +1,164 @@
+"""Reading a CSV file as column batches of strings, with row numbers as a spreadsheet shows them.
+
+Polars does the reading (fast, streaming, BOM and CRLF and quoted newlines handled). When it
+refuses a file, a slower pass with the standard library finds out where and why, so the user
+gets ``file:row: reason`` instead of a parser's internal message.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from momentum.errors import Problem
+from momentum.importers.problems import ProblemLog
+
+ROW = "_row"  # the spreadsheet row number of each record; the header is row 1
+
+
+class Unreadable(Exception):
+    """The file cannot be read as CSV; the problems saying why are already logged."""
+
+
+def _normal(header: str) -> str:
+    return header.strip().lstrip("\ufeff").strip().lower()
+
+
+@dataclass
+class CsvFile:
+    path: Path
+    separator: str = ","
+    label: str = ""
+    headers: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = str(self.path)
+
+    def read_headers(self, problems: ProblemLog) -> list[str]:
+        """The header row, as written; logs a problem and returns [] if there is none."""
+        try:
+            with self.path.open("rb") as handle:
+                if not handle.read(1):
+                    problems.add(Problem(self.label, None, None, "is empty; expected a header row"))
+                    return []
+        except OSError as exc:
+            problems.add(Problem(self.label, None, None, f"cannot be read: {exc.strerror}"))
+            return []
+        try:
+            self.headers = pl.read_csv(
+                self.path, n_rows=0, infer_schema=False, separator=self.separator
+            ).columns
+        except pl.exceptions.PolarsError as exc:
+            self._explain(exc, problems)
+            return []
+        return self.headers
+
+    def columns(
+        self, wanted: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> dict[str, str]:
+        """Map each wanted field to the header that holds it (matched ignoring case and
+        surrounding spaces). Missing required fields and ambiguous headers are problems."""
+        found: dict[str, str] = {}
+        seen: dict[str, str] = {}
+        for header in self.headers:
+            key = _normal(header)
+            if key in seen and key in wanted:
+                problems.add(Problem(self.label, 1, header, f"column {key!r} appears twice"))
+            seen.setdefault(key, header)
+        for name in wanted:
+            if name in seen:
+                found[name] = seen[name]
+            elif name in required:
+                problems.add(Problem(self.label, 1, name, "required column is missing"))
+        return found
+
+    def batches(
+        self, columns: dict[str, str], batch_rows: int, problems: ProblemLog
+    ) -> Iterator[pl.DataFrame]:
+        """Batches of the chosen columns (renamed to their field names), values stripped and
+        empty strings as nulls, plus ``_row``. Rows with nothing in them are skipped.
+
+        Raises :class:`Unreadable` after logging why, when the file is not valid CSV.
+        """
+        positions = {header: index for index, header in enumerate(self.headers)}
+        selected = {field: f"column_{positions[header] + 1}" for field, header in columns.items()}
+        frame = pl.scan_csv(
+            self.path,
+            has_header=False,
+            skip_rows=1,
+            new_columns=[f"column_{i + 1}" for i in range(len(self.headers))],
+            infer_schema=False,
+            separator=self.separator,
+            row_index_name=ROW,
+            row_index_offset=2,
+            truncate_ragged_lines=False,
+        )
+        stripped = [
+            pl.col(source).str.strip_chars().replace("", None).alias(name)
+            for name, source in selected.items()
+        ]
+        query = frame.select(pl.col(ROW), *stripped)
+        if stripped:
+            query = query.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
+        try:
+            yield from query.collect_batches(chunk_size=batch_rows)
+        except pl.exceptions.PolarsError as exc:
+            self._explain(exc, problems)
+            raise Unreadable(str(exc)) from exc
+
+    def _explain(self, exc: Exception, problems: ProblemLog) -> None:
+        """Log why Polars refused the file: found exactly by the slow pass, or else its words."""
+        before = problems.total
+        self._locate_problems(problems)
+        if problems.total == before:
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            problems.add(Problem(self.label, None, None, f"cannot be read as CSV: {first_line}"))
+
+    def _locate_problems(self, problems: ProblemLog) -> None:
+        """The slow, exact pass: invalid UTF-8, rows with too many fields, unclosed quotes."""
+        width = len(self.headers) or None
+        with self.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+            reader = csv.reader(text, delimiter=self.separator, strict=True)
+            row = 0
+            try:
+                for row, record in enumerate(reader, start=1):
+                    if width is None:
+                        width = len(record)
+                    if len(record) > width:
+                        problems.add(
+                            Problem(
+                                self.label,
+                                row,
+                                None,
+                                f"has {len(record)} fields but the header has {width}",
+                            )
+                        )
+                    for index, value in enumerate(record):
+                        if any("\udc80" <= char <= "\udcff" for char in value):
+                            column = (
+                                self.headers[index]
+                                if index < len(self.headers)
+                                else f"field {index + 1}"
+                            )
+                            problems.add(
+                                Problem(
+                                    self.label,
+                                    row,
+                                    column,
+                                    "is not valid UTF-8 text (save the file as UTF-8)",
+                                )
+                            )
+            except csv.Error as exc:
+                problems.add(Problem(self.label, row + 1, None, _csv_reason(exc)))
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    message = str(exc)
+    if "unexpected end of data" in message or "EOF" in message:
+        return "a quoted field is opened but never closed"
+    return f"is not valid CSV: {message}"

@@ -1,0 +1,86 @@
+"""Collecting what is wrong with input files, in file order, without keeping millions of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import polars as pl
+
+from momentum.errors import Problem, ValidationFailed
+
+
+class ProblemLog:
+    """Every problem is counted; the first ``keep`` (by file, then row) are kept to show."""
+
+    def __init__(self, keep: int = 50) -> None:
+        self.keep = keep
+        self.total = 0
+        self._files: dict[str, int] = {}
+        self._kept: list[tuple[int, int, str, Problem]] = []
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __len__(self) -> int:
+        return self.total
+
+    def _order(self, file: str) -> int:
+        return self._files.setdefault(file, len(self._files))
+
+    def add(self, problem: Problem) -> None:
+        self.total += 1
+        self._kept.append(
+            (self._order(problem.file), problem.row or 0, problem.column or "", problem)
+        )
+        if len(self._kept) > 4 * self.keep:
+            self._trim()
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    def add_rows(
+        self,
+        file: str,
+        frame: pl.DataFrame,
+        mask: pl.Series | pl.Expr,
+        column: str | None,
+        reason: Callable[[dict[str, Any]], str],
+        *,
+        row_column: str = "_row",
+    ) -> int:
+        """Report every row of ``frame`` where ``mask`` holds; build messages for the first few.
+
+        ``reason`` gets the row as a dict. Returns how many rows were reported.
+        """
+        bad = frame.filter(mask)
+        count = bad.height
+        if count == 0:
+            return 0
+        self._order(file)
+        for record in bad.head(self.keep).iter_rows(named=True):
+            self._kept.append(
+                (
+                    self._files[file],
+                    record[row_column],
+                    column or "",
+                    Problem(file, record[row_column], column, reason(record)),
+                )
+            )
+        self.total += count
+        self._trim()
+        return count
+
+    def _trim(self) -> None:
+        self._kept.sort(key=lambda item: item[:3])
+        del self._kept[self.keep :]
+
+    @property
+    def shown(self) -> list[Problem]:
+        self._trim()
+        return [item[3] for item in self._kept]
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise ValidationFailed(self.shown, self.total)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from momentum.db.base import UTCDateTime
+from momentum.meeting.models import Meeting
+
+_CHANGES = "stage_status_change"
+
+
+class MeetingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, meeting_id: str) -> Meeting | None:
+        return self.session.get(Meeting, meeting_id)
+
+    def count(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(Meeting)).scalar_one())
+
+    def capture_staged_status_changes(self, stage: str, *, now: datetime, source: str) -> None:
+        """Before staged meetings are merged: note each new or changed status (from what, to
+        what), and keep the old ``status_changed_at`` on meetings whose status is unchanged."""
+        temp = "" if self.session.get_bind().dialect.name == "postgresql" else "temp."
+        self.session.execute(text(f"DROP TABLE IF EXISTS {temp}{_CHANGES}"))
+        self.session.execute(
+            text(
+                f"CREATE TEMP TABLE {_CHANGES} AS "
+                f"SELECT s.id AS meeting_id, m.status AS from_status, s.status AS to_status "
+                f"FROM {stage} s LEFT JOIN meeting m ON m.id = s.id "
+                f"WHERE m.id IS NULL OR m.status <> s.status"
+            )
+        )
+        self.session.execute(
+            text(
+                f"UPDATE {stage} SET status_changed_at = (SELECT m.status_changed_at FROM meeting m "
+                f"WHERE m.id = {stage}.id) WHERE EXISTS (SELECT 1 FROM meeting m "
+                f"WHERE m.id = {stage}.id AND m.status = {stage}.status)"
+            )
+        )
+        self._pending = (now, source)
+
+    def persist_captured_status_changes(self) -> None:
+        """After the merge: write what :meth:`capture_staged_status_changes` noted."""
+        now, source = self._pending
+        self.session.execute(
+            text(
+                "INSERT INTO meeting_status_change "
+                "(meeting_id, from_status, to_status, changed_at, source) "
+                f"SELECT meeting_id, from_status, to_status, :now, :source FROM {_CHANGES}"
+            ).bindparams(bindparam("now", type_=UTCDateTime())),
+            {"now": now, "source": source},
+        )
+        self.session.execute(text(f"DROP TABLE {_CHANGES}"))
