@@ -20,7 +20,16 @@ from sqlalchemy import make_url, text
 from momentum.db.engine import Database
 from momentum.db.models import Base
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+def _shared_folder() -> Path:
+    """The project's shared folder: $MOMENTUM_SHARED, else ../shared next to the checkout,
+    else /work/shared (where CI's machine keeps it)."""
+    candidates = [Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")]
+    if os.environ.get("MOMENTUM_SHARED"):
+        candidates.insert(0, Path(os.environ["MOMENTUM_SHARED"]))
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SHARED = _shared_folder()
 POSTGRES_ADMIN_URL = os.environ.get(
     "MOMENTUM_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
