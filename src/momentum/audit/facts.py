@@ -1,0 +1,177 @@
+"""The audit's definitions, once: what happened on each deal between meeting one and two.
+
+:func:`deal_facts` turns canonical frames into one row per deal; every figure the audit shows
+(terminal, JSON, HTML, and the web app) is an aggregate of these rows, so the definitions in
+PRODUCT.md live here and nowhere else:
+
+- **M1**: the deal's earliest-starting ``held`` meeting.
+- **Meeting-two attempts**: meetings starting after M1's end, in start order, up to and
+  including the first ``held`` one (later meetings are meeting three and beyond).
+- **M2 booked**: an attempt exists. **M2 held**: one is ``held``; that meeting is M2.
+- **Booked on the spot**: the earliest ``booked_at`` among the attempts is at or before M1's
+  end plus the grace; unknown (null) when no attempt has a ``booked_at``.
+- **Rescheduled**: some attempt is ``rescheduled``.
+- **Gap**: M2's local date minus M1's local date (the owner's zone), in calendar days and in
+  business days (``numpy.busday_count`` over the owner's weekends and country holidays).
+
+Meetings that start at the same instant are ordered by end, then id, so no figure depends on
+the order of rows in a file.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from momentum.businessdays import calendar_for
+from momentum.canonical import Dataset
+
+HELD, NO_SHOW, RESCHEDULED = "held", "no_show", "rescheduled"
+GAP_BUCKETS = (("0-5", 0, 5), ("6-10", 6, 10), ("11-20", 11, 20), ("21+", 21, None))
+NO_M2_BUCKET = "none"
+BUCKETS = tuple(name for name, _, _ in GAP_BUCKETS) + (NO_M2_BUCKET,)
+_ORDER = ("deal_id", "start", "end", "meeting_id")
+
+FACT_COLUMNS = (
+    "deal_id", "owner_id", "outcome", "timezone", "country",
+    "m1_start", "m1_end", "m1_date", "week",
+    "attempts", "m2_booked", "m2_held", "m2_start", "m2_date",
+    "first_booked_at", "on_the_spot", "rescheduled", "held_attempts", "no_show_attempts",
+    "m2_agenda", "m2_homework",
+    "gap_calendar_days", "gap_business_days", "bucket",
+)  # fmt: skip
+
+
+def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC") -> pl.DataFrame:
+    """One row per deal with its M1, meeting-two attempts, M2 and gap (see module doc)."""
+    meetings = data.meetings.lazy().select(
+        "meeting_id", "deal_id", "start", "end", "booked_at", "status",
+        pl.col("agenda").is_not_null().alias("has_agenda"),
+        pl.col("homework").is_not_null().alias("has_homework"),
+    )  # fmt: skip
+    first_meetings = (
+        meetings.filter(pl.col("status") == HELD)
+        .sort(_ORDER)
+        .group_by("deal_id", maintain_order=True)
+        .first()
+        .select("deal_id", pl.col("start").alias("m1_start"), pl.col("end").alias("m1_end"))
+    )
+    held = (pl.col("status") == HELD).cast(pl.Int32)
+    attempts = (
+        meetings.join(first_meetings, on="deal_id", how="inner")
+        .filter(pl.col("start") > pl.col("m1_end"))
+        .sort(_ORDER)
+        .filter((held.cum_sum() - held).over("deal_id") == 0)
+        .group_by("deal_id")
+        .agg(
+            pl.len().alias("attempts"),
+            pl.col("start").filter(pl.col("status") == HELD).first().alias("m2_start"),
+            pl.col("booked_at").min().alias("first_booked_at"),
+            (pl.col("status") == RESCHEDULED).any().alias("rescheduled"),
+            (pl.col("status") == HELD).sum().alias("held_attempts"),
+            (pl.col("status") == NO_SHOW).sum().alias("no_show_attempts"),
+            # the agreed agenda and homework: those of the attempt that was held, else the last
+            pl.col("has_agenda").sort_by(pl.col("status") == HELD).last().alias("m2_agenda"),
+            pl.col("has_homework").sort_by(pl.col("status") == HELD).last().alias("m2_homework"),
+        )
+    )
+    reps = (
+        data.reps.lazy()
+        .select(pl.col("rep_id").alias("owner_id"), "timezone", "country")
+        .unique("owner_id")
+    )
+    facts = (
+        data.deals.lazy()
+        .select("deal_id", "owner_id", "outcome")
+        .join(reps, on="owner_id", how="left")
+        .with_columns(pl.col("timezone").fill_null(default_timezone))
+        .join(first_meetings, on="deal_id", how="left")
+        .join(attempts, on="deal_id", how="left")
+        .with_columns(
+            pl.col("attempts").fill_null(0),
+            pl.col("held_attempts").fill_null(0),
+            pl.col("no_show_attempts").fill_null(0),
+            pl.col("rescheduled").fill_null(False),
+        )
+        .with_columns(
+            (pl.col("attempts") > 0).alias("m2_booked"),
+            pl.col("m2_start").is_not_null().alias("m2_held"),
+            pl.when(pl.col("first_booked_at").is_not_null())
+            .then(pl.col("first_booked_at") <= pl.col("m1_end") + grace)
+            .alias("on_the_spot"),
+        )
+        .collect()
+    )
+    facts = _with_local_dates(facts)
+    facts = _with_gaps(facts)
+    return facts.select(FACT_COLUMNS).sort("deal_id")
+
+
+def _with_local_dates(facts: pl.DataFrame) -> pl.DataFrame:
+    """M1's and M2's dates in the owner's zone, and M1's ISO week (e.g. ``2026-W10``)."""
+    parts = []
+    for (zone,), part in facts.partition_by("timezone", as_dict=True).items():
+        parts.append(
+            part.with_columns(
+                pl.col("m1_start").dt.convert_time_zone(str(zone)).dt.date().alias("m1_date"),
+                pl.col("m2_start").dt.convert_time_zone(str(zone)).dt.date().alias("m2_date"),
+            )
+        )
+    facts = (
+        pl.concat(parts)
+        if parts
+        else facts.with_columns(
+            pl.lit(None, pl.Date).alias("m1_date"), pl.lit(None, pl.Date).alias("m2_date")
+        )
+    )
+    return facts.with_columns(
+        pl.format(
+            "{}-W{}",
+            pl.col("m1_date").dt.iso_year(),
+            pl.col("m1_date").dt.week().cast(pl.String).str.zfill(2),
+        ).alias("week")
+    )
+
+
+def _with_gaps(facts: pl.DataFrame) -> pl.DataFrame:
+    """Calendar and business days from M1's local date to M2's, and the gap bucket."""
+    facts = facts.with_columns(
+        (pl.col("m2_date") - pl.col("m1_date")).dt.total_days().alias("gap_calendar_days")
+    )
+    held = facts.filter(pl.col("m2_held"))
+    business = pl.Series("gap_business_days", [], dtype=pl.Int64)
+    keys = pl.Series("deal_id", [], dtype=pl.String)
+    if held.height:
+        years = (held["m1_date"].dt.year().min(), held["m2_date"].dt.year().max())
+        pieces = []
+        for (country,), part in held.partition_by("country", as_dict=True).items():
+            calendar = calendar_for(country, int(years[0]), int(years[1]))  # type: ignore[arg-type]
+            counts = calendar.count(part["m1_date"].to_numpy(), part["m2_date"].to_numpy())
+            pieces.append(pl.DataFrame({"deal_id": part["deal_id"], "gap_business_days": counts}))
+        joined = pl.concat(pieces)
+        keys, business = joined["deal_id"], joined["gap_business_days"]
+    facts = facts.join(
+        pl.DataFrame({"deal_id": keys, "gap_business_days": business.cast(pl.Int64)}),
+        on="deal_id",
+        how="left",
+    )
+    bucket = pl.when(pl.col("m1_start").is_null()).then(None)
+    for name, low, high in GAP_BUCKETS:
+        inside = pl.col("gap_business_days") >= low
+        if high is not None:
+            inside &= pl.col("gap_business_days") <= high
+        bucket = bucket.when(inside).then(pl.lit(name))
+    return facts.with_columns(bucket.otherwise(pl.lit(NO_M2_BUCKET)).alias("bucket"))
+
+
+def in_period(facts: pl.DataFrame, *, since: object = None, until: object = None) -> pl.DataFrame:
+    """Deals whose M1's local date is within [since, until]; all deals when neither is given."""
+    if since is None and until is None:
+        return facts
+    scope = pl.col("m1_date").is_not_null()
+    if since is not None:
+        scope &= pl.col("m1_date") >= since
+    if until is not None:
+        scope &= pl.col("m1_date") <= until
+    return facts.filter(scope)
