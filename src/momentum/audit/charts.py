@@ -1,0 +1,727 @@
+"""The HTML report's charts: matplotlib figures rendered to inline, accessible SVG.
+
+Each function returns a :class:`Chart`: the SVG (text kept as text, so it is small, searchable
+and read by screen readers), a title, a description in words, and the table of the numbers
+drawn, which the report shows behind the chart. ``None`` means there is nothing to draw.
+
+Rendering touches no global state that outlives it: figures are plain
+:class:`matplotlib.figure.Figure` objects (no pyplot, no backend switch), and the settings a
+chart needs (a fixed ``svg.hashsalt`` so the same input gives the same bytes, text as text, no
+mathtext so a ``$`` in a rep's name stays a ``$``) apply inside ``rc_context`` under a lock.
+Every ``id`` in a chart's SVG is prefixed with the chart's key, so charts inlined into one page
+never share an id.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from html import escape
+from typing import Any, cast
+
+import matplotlib
+from markupsafe import Markup
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from momentum.audit import presentation as p
+from momentum.audit.result import AuditResult, Survival
+
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+BLUE, ORANGE, SKY, GREEN, VERMILION, GREY, BLACK = (
+    "#0072B2",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#D55E00",
+    "#999999",
+    "#222222",
+)
+WIDTH = 8.0  # inches; 576 pt
+STYLE: dict[str, Any] = {
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.axisbelow": True,
+    "grid.color": "#dddddd",
+    "legend.frameon": False,
+}
+NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+_RENDERING = threading.Lock()  # rc_context changes matplotlib's process-wide settings
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    worse: bool = False  # worse than the team's figure: marked in the table
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """The numbers behind a chart (or any table of the report), as the reader sees them."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+    text_columns: int = 1  # the first columns hold text (left-aligned), the rest numbers
+    open: bool = False  # shown unfolded, not behind a disclosure
+
+    @classmethod
+    def of(
+        cls,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        *,
+        text_columns: int = 1,
+        open: bool = False,
+    ) -> DataTable:
+        return cls(
+            tuple(columns),
+            [tuple(c if isinstance(c, Cell) else Cell(str(c)) for c in row) for row in rows],
+            text_columns,
+            open,
+        )
+
+
+def metric_cells(
+    block: p.Block, team: p.Block | None, metrics: Sequence[p.KeyMetric] = p.KEY_METRICS
+) -> list[Cell]:
+    return [Cell(text, worse) for text, worse in p.metric_cells(block, team, metrics)]
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str  # unique within a report: the figure's anchor and its SVG ids' prefix
+    title: str
+    description: str  # what the chart shows, in words: the SVG's <desc> and the caption
+    svg: Markup  # trusted markup: matplotlib escapes the text it writes, _accessible the rest
+    table: DataTable
+
+
+def _render(
+    key: str,
+    title: str,
+    description: str,
+    size: tuple[float, float],
+    draw: Callable[[Figure], None],
+) -> Markup:
+    with _RENDERING, matplotlib.rc_context(cast(Any, {**STYLE, "svg.hashsalt": key})):
+        figure = Figure(figsize=size, layout="constrained")
+        draw(figure)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata=NO_METADATA)
+    return _accessible(buffer.getvalue(), key, title, description)
+
+
+def _accessible(svg: str, key: str, title: str, description: str) -> Markup:
+    """The SVG ready to inline: no XML prolog, ids prefixed with ``key``, its stylesheet
+    scoped to itself, and ``role="img"`` named by a <title> and described by a <desc>."""
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r'\bid="', f'id="{key}-', svg)
+    svg = re.sub(r"url\(#", f"url(#{key}-", svg)
+    svg = re.sub(r'href="#', f'href="#{key}-', svg)
+    svg = svg.replace('<style type="text/css">*{', f'<style type="text/css">#{key} *{{', 1)
+    head_end = svg.index(">") + 1
+    head = svg[:head_end].replace(
+        "<svg ",
+        f'<svg id="{key}" role="img" aria-labelledby="{key}-title {key}-desc" ',
+        1,
+    )
+    accessible_name = (
+        f'<title id="{key}-title">{escape(title)}</title>'
+        f'<desc id="{key}-desc">{escape(description)}</desc>'
+    )
+    return Markup(head + accessible_name + svg[head_end:])
+
+
+def _pct(rate: float | None) -> float:
+    return math.nan if rate is None else rate * 100
+
+
+def _percent_axis(axis: Any) -> None:
+    axis.set_major_formatter(PercentFormatter(decimals=0))
+
+
+def _short(text: str, limit: int = 22) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---- the funnel --------------------------------------------------------------------------
+
+
+def funnel_chart(report: p.Block) -> Chart:
+    funnel = p.funnel(report)
+    steps = funnel.steps
+    title = "From meeting one to won"
+    description = (
+        f"Of {p.count(funnel.with_m1)} deals with meeting one held, "
+        f"{p.count(funnel.booked)} booked meeting two ({p.percent(steps[1].share)}), "
+        f"{p.count(funnel.held)} held it ({p.percent(steps[2].share)}) and "
+        f"{p.count(funnel.won)} were won ({p.percent(steps[3].share)}). Close rate after "
+        f"meeting one: {p.percent(funnel.close_rate)} of {p.count(funnel.won + funnel.lost)} "
+        f"closed deals ({p.count(funnel.still_open)} still open)."
+    )
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        labels = [s.label for s in steps]
+        counts = [s.deals for s in steps]
+        bars = ax.barh(labels, counts, color=[BLUE, BLUE, BLUE, GREEN], height=0.6)
+        ax.invert_yaxis()
+        ax.bar_label(
+            bars, labels=[f" {p.count(s.deals)} ({p.percent(s.share)})" for s in steps], padding=2
+        )
+        ax.set_xlim(0, max(max(counts), 1) * 1.25)
+        ax.set_xlabel("Deals")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(axis="x")
+        ax.set_title("Share of the deals with meeting one held, in brackets")
+
+    svg = _render("funnel", title, description, (WIDTH, 2.6), draw)
+    table = DataTable.of(
+        ("Step", "Deals", "Share of deals with meeting one"),
+        [(s.label, p.count(s.deals), p.percent(s.share)) for s in steps],
+    )
+    return Chart("funnel", title, description, svg, table)
+
+
+# ---- gaps --------------------------------------------------------------------------------
+
+
+def gap_chart(result: AuditResult) -> Chart | None:
+    gaps = p.held_gaps(result.facts)
+    if not gaps:
+        return None
+    target = result.options.target_days
+    bins = p.gap_histogram(gaps, target)
+    second = result.report["second_meeting"]
+    stats = second["gap_business_days"]
+    within = sum(b.deals for b in bins if b.within_target)
+    title = "Business days from meeting one to meeting two"
+    description = (
+        f"{p.count(len(gaps))} second meetings held; {p.count(within)} "
+        f"({p.percent(second['within_target_rate'])}) within the target of {target} business "
+        f"days. Mean {p.days(stats['mean'])}, median {p.days(stats['median'])}, 90th "
+        f"percentile {p.days(stats['p90'])} business days."
+    )
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        positions = range(len(bins))
+        for flag, colour, label in ((True, BLUE, "Within target"), (False, ORANGE, "Over target")):
+            chosen = [i for i, b in zip(positions, bins, strict=True) if b.within_target == flag]
+            if chosen:
+                ax.bar(chosen, [bins[i].deals for i in chosen], color=colour, label=label)
+        over = next((i for i, b in enumerate(bins) if not b.within_target), None)
+        if over is not None and over > 0:
+            ax.axvline(over - 0.5, color=BLACK, linestyle="--", linewidth=1.2)
+            ax.annotate(
+                f"target: {target} business days",
+                (over - 0.5, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, -4),
+                textcoords="offset points",
+                va="top",
+            )
+        ax.set_xticks(list(positions), [b.label for b in bins])
+        ax.set_xlabel("Business days from meeting one to meeting two held")
+        ax.set_ylabel("Deals")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(axis="y")
+        ax.legend(loc="upper right")
+        ax.set_title(
+            f"Mean {p.days(stats['mean'])} · median {p.days(stats['median'])} · "
+            f"90th percentile {p.days(stats['p90'])} business days"
+        )
+
+    svg = _render("gaps", title, description, (WIDTH, 3.4), draw)
+    table = DataTable.of(
+        ("Business days", "Deals", "Within target"),
+        [(b.label, p.count(b.deals), p.yes_no(b.within_target)) for b in bins],
+    )
+    return Chart("gaps", title, description, svg, table)
+
+
+BUCKET_NAMES = {"none": "no meeting two"}
+
+
+def close_rate_chart(report: p.Block) -> Chart:
+    rows = report["close_rate_by_gap"]
+    intervals = [p.wilson_interval(int(r["won"]), int(r["won"]) + int(r["lost"])) for r in rows]
+    names = [BUCKET_NAMES.get(r["bucket"], r["bucket"]) for r in rows]
+    title = "Close rate by gap between the meetings"
+    described = [
+        f"{name}: {p.percent(r['close_rate'])} ({r['won']} of {int(r['won']) + int(r['lost'])})"
+        for name, r in zip(names, rows, strict=True)
+        if r["close_rate"] is not None
+    ]
+    description = (
+        "Won / (won + lost) per business-day gap, with 95 % Wilson intervals. "
+        + ("; ".join(described) if described else "No deal with meeting one has closed")
+        + "."
+    )
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        x = list(range(len(rows)))
+        rates = [_pct(r["close_rate"]) for r in rows]
+        colours = [GREY if r["bucket"] == "none" else BLUE for r in rows]
+        ax.bar(x, rates, color=colours, width=0.6)
+        drawn = [(i, ci) for i, ci in enumerate(intervals) if ci is not None]
+        if drawn:
+            ax.errorbar(
+                [i for i, _ in drawn],
+                [rates[i] for i, _ in drawn],
+                yerr=[
+                    [rates[i] - ci[0] * 100 for i, ci in drawn],
+                    [ci[1] * 100 - rates[i] for i, ci in drawn],
+                ],
+                fmt="none",
+                ecolor=BLACK,
+                capsize=5,
+                label="95 % Wilson interval",
+            )
+            ax.legend(loc="upper right")
+        for i, r in enumerate(rows):
+            closed = int(r["won"]) + int(r["lost"])
+            text = (
+                f"{p.percent(r['close_rate'])}\n{closed} closed" if closed else "no closed\ndeals"
+            )
+            bounds = intervals[i]
+            top = 0.0 if bounds is None else bounds[1] * 100
+            ax.annotate(
+                text, (i, top), xytext=(0, 4), textcoords="offset points", ha="center", va="bottom"
+            )
+        ax.set_xticks(x, names)
+        ax.set_ylim(0, 125)
+        ax.set_yticks(range(0, 101, 20))
+        _percent_axis(ax.yaxis)
+        ax.set_xlabel("Business days from meeting one to meeting two held")
+        ax.set_ylabel("Close rate (won / closed)")
+        ax.grid(axis="y")
+
+    svg = _render("close-rate", title, description, (WIDTH, 3.6), draw)
+    table = DataTable.of(
+        ("Gap (business days)", "Deals", "Won", "Lost", "Open", "Close rate", "95 % interval"),
+        [
+            (
+                name,
+                p.count(int(r["deals"])),
+                p.count(int(r["won"])),
+                p.count(int(r["lost"])),
+                p.count(int(r["deals"]) - int(r["won"]) - int(r["lost"])),
+                p.percent(r["close_rate"]),
+                p.DASH if ci is None else f"{p.percent(ci[0])} – {p.percent(ci[1])}",
+            )
+            for name, r, ci in zip(names, rows, intervals, strict=True)
+        ],
+    )
+    return Chart("close-rate", title, description, svg, table)
+
+
+# ---- weeks -------------------------------------------------------------------------------
+
+SPOT, ATTENDANCE, MEDIAN_GAP = p.KEY_METRICS[0], p.KEY_METRICS[2], p.KEY_METRICS[3]
+
+
+def _span(values: Sequence[float | None], show: Callable[[float | None], str]) -> str:
+    known = [v for v in values if v is not None]
+    return f"{show(min(known))} to {show(max(known))}" if known else "unknown"
+
+
+def _monday(week: str) -> date:
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
+def _week_label(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly_chart(report: p.Block, target_days: int) -> Chart | None:
+    weeks = report.get("weekly") or []
+    if not weeks:
+        return None
+    labels = [str(w["week"]) for w in weeks]
+    spot = [SPOT.value(w) for w in weeks]
+    attendance = [ATTENDANCE.value(w) for w in weeks]
+    gap = [MEDIAN_GAP.value(w) for w in weeks]
+    title = "Week by week (by the week of meeting one)"
+    description = (
+        f"{len(weeks)} weeks from {labels[0]} to {labels[-1]}. Attendance at meeting two "
+        f"ranged from {_span(attendance, p.percent)}, booking on the spot from "
+        f"{_span(spot, p.percent)}, and the median gap from {_span(gap, p.days)} business days "
+        f"(target {target_days})."
+    )
+
+    mondays = [_monday(label) for label in labels]
+    first = mondays[0]
+    offsets = [(monday - first).days // 7 for monday in mondays]
+    span = range(
+        offsets[-1] + 1
+    )  # every week from the first to the last; missing ones break the lines
+
+    def spread(values: Sequence[float | None], scale: float) -> list[float]:
+        line = [math.nan] * len(span)
+        for offset, value in zip(offsets, values, strict=True):
+            line[offset] = math.nan if value is None else value * scale
+        return line
+
+    def draw(figure: Figure) -> None:
+        rates, days = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+        x = list(span)
+        rates.plot(
+            x, spread(attendance, 100), marker="o", color=BLUE, label="Attendance at meeting two"
+        )
+        rates.plot(
+            x, spread(spot, 100), marker="s", color=ORANGE, label="Meeting two booked on the spot"
+        )
+        rates.set_ylim(0, 105)
+        _percent_axis(rates.yaxis)
+        rates.set_ylabel("Share of deals")
+        rates.grid(axis="y")
+        rates.legend(loc="lower left", ncols=2)
+        days.plot(x, spread(gap, 1), marker="o", color=VERMILION, label="Median gap")
+        days.axhline(
+            target_days, color=BLACK, linestyle="--", linewidth=1, label=f"Target ({target_days})"
+        )
+        highest = max([v for v in gap if v is not None] + [float(target_days)])
+        days.set_ylim(0, highest * 1.3 + 1)
+        days.set_ylabel("Business days")
+        days.grid(axis="y")
+        days.legend(loc="upper left", ncols=2)
+        step = max(1, math.ceil(len(span) / 12))
+        ticks = x[::step]
+        days.set_xticks(
+            ticks, [_week_label(first + timedelta(weeks=t)) for t in ticks], rotation=45, ha="right"
+        )
+        days.set_xlabel("ISO week of meeting one")
+
+    svg = _render("weekly", title, description, (WIDTH, 4.6), draw)
+    table = DataTable.of(
+        (
+            "Week",
+            "Deals with meeting one",
+            "Booked on the spot",
+            "Attendance",
+            "Median gap (business days)",
+        ),
+        [
+            (
+                label,
+                p.count(int(w["deals_with_first_meeting"])),
+                p.percent(s),
+                p.percent(a),
+                p.days(g),
+            )
+            for label, w, s, a, g in zip(labels, weeks, spot, attendance, gap, strict=True)
+        ],
+    )
+    return Chart("weekly", title, description, svg, table)
+
+
+# ---- reps --------------------------------------------------------------------------------
+
+REP_PANELS = tuple(m for m in p.KEY_METRICS if m.kind == "rate")
+
+
+def reps_chart(result: AuditResult) -> Chart | None:
+    rows = p.rep_rows(result)
+    if not rows:
+        return None
+    team = result.report
+    title = "Reps against the team"
+    worst = rows[0]
+    description = (
+        f"{len(rows)} reps, those with the most figures worse than the team's first; a bar is "
+        "orange where the rep does worse than the team (dashed line). "
+        f"First: {worst.label}, worse than the team on {len(worst.below_team)} of "
+        f"{len(p.KEY_METRICS)} figures."
+    )
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots(1, len(REP_PANELS), sharey=True)
+        y = list(range(len(rows)))
+        for ax, metric in zip(axes, REP_PANELS, strict=True):
+            values = [_pct(metric.value(r.block)) for r in rows]
+            colours = [ORANGE if metric.path in r.below_team else BLUE for r in rows]
+            ax.barh(y, [0 if math.isnan(v) else v for v in values], color=colours, height=0.7)
+            for i, v in enumerate(values):
+                if math.isnan(v):
+                    ax.annotate(
+                        p.DASH, (0, i), xytext=(3, 0), textcoords="offset points", va="center"
+                    )
+            team_value = metric.value(team)
+            if team_value is not None:
+                ax.axvline(team_value * 100, color=BLACK, linestyle="--", linewidth=1)
+            ax.set_xlim(0, 100)
+            ax.set_xticks([0, 50, 100])
+            _percent_axis(ax.xaxis)
+            ax.set_title(metric.heading, fontsize=9)
+            ax.grid(axis="x")
+        axes[0].set_yticks(y, [_short(r.label) for r in rows])
+        axes[0].invert_yaxis()
+        figure.supxlabel(
+            "Share of the rep's deals with meeting one (close rate: of closed deals)", fontsize=9
+        )
+
+    svg = _render("reps", title, description, (WIDTH, 1.4 + 0.28 * len(rows)), draw)
+    table = DataTable.of(
+        (
+            "Rep",
+            "Id",
+            "Deals with meeting one",
+            *(m.heading for m in p.KEY_METRICS),
+            "Worse than the team on",
+        ),
+        [
+            (
+                r.label,
+                r.rep_id,
+                p.count(int(r.block["deals_with_first_meeting"])),
+                *metric_cells(r.block, team),
+                f"{len(r.below_team)} of {len(p.KEY_METRICS)}",
+            )
+            for r in rows
+        ]
+        + [
+            (
+                "Team",
+                "",
+                p.count(int(team["deals_with_first_meeting"])),
+                *metric_cells(team, None),
+                "",
+            )
+        ],
+        text_columns=2,
+        open=True,
+    )
+    return Chart("reps", title, description, svg, table)
+
+
+# ---- time to meeting two -----------------------------------------------------------------
+
+
+def _at_day(survival: Survival, day: int) -> int | None:
+    """The curve's index in force ``day`` business days after meeting one."""
+    index = None
+    for i, d in enumerate(survival.days):
+        if d <= day:
+            index = i
+    return index
+
+
+def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
+    if survival is None or not survival.days:
+        return None
+    title = "Time to meeting two"
+    at_target = _at_day(survival, target_days)
+    waiting = (
+        ""
+        if at_target is None
+        else f" After {target_days} business days, {p.percent(survival.not_yet_held[at_target])} "
+        f"were still waiting for meeting two (95 % band {p.percent(survival.low[at_target])} – "
+        f"{p.percent(survival.high[at_target])})."
+    )
+    description = (
+        f"Kaplan–Meier estimate of the share of the {p.count(survival.deals)} deals with meeting "
+        f"one whose meeting two had not yet been held, by business days since meeting one; "
+        f"{p.count(survival.events)} held it, the others are counted until the data's end."
+        + waiting
+    )
+
+    def draw(figure: Figure) -> None:
+        ax = figure.add_subplot()
+        days = survival.days
+        ax.fill_between(
+            days,
+            [v * 100 for v in survival.low],
+            [v * 100 for v in survival.high],
+            step="post",
+            color=SKY,
+            alpha=0.35,
+            linewidth=0,
+            label="95 % confidence band",
+        )
+        ax.step(
+            days,
+            [v * 100 for v in survival.not_yet_held],
+            where="post",
+            color=BLUE,
+            linewidth=2,
+            label="Still waiting for meeting two",
+        )
+        ax.axvline(
+            target_days,
+            color=BLACK,
+            linestyle="--",
+            linewidth=1,
+            label=f"Target ({target_days} business days)",
+        )
+        ax.set_ylim(0, 102)
+        ax.set_xlim(left=0)
+        _percent_axis(ax.yaxis)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("Business days since meeting one")
+        ax.set_ylabel("Deals still waiting for meeting two")
+        ax.grid(True)
+        ax.legend(loc="upper right")
+
+    svg = _render("survival", title, description, (WIDTH, 3.4), draw)
+    table = DataTable.of(
+        (
+            "Business days since meeting one",
+            "Deals at risk",
+            "Still waiting",
+            "95 % low",
+            "95 % high",
+        ),
+        [
+            (str(d), p.count(n), p.percent(v), p.percent(lo), p.percent(hi))
+            for d, n, v, lo, hi in zip(
+                survival.days,
+                survival.at_risk,
+                survival.not_yet_held,
+                survival.low,
+                survival.high,
+                strict=True,
+            )
+        ],
+    )
+    return Chart("survival", title, description, svg, table)
+
+
+# ---- before / after ----------------------------------------------------------------------
+
+
+def compare_chart(compare: p.Block) -> Chart | None:
+    items = compare.get("differences") or []
+    rows = p.compare_rows(compare)
+    if not rows:
+        return None
+    at = str(compare["at"])
+    title = f"Before and after {at}"
+    description = (
+        f"Deals with meeting one before {at} against those from {at} on. "
+        + "; ".join(
+            f"{r.label}: {r.before} before, {r.after} after ({r.difference}, "
+            f"{'significant' if r.significant else 'not significant' if r.significant is False else 'no test'})"
+            for r in rows
+        )
+        + "."
+    )
+    kinds = [k for k in ("rate", "days") if any(r.kind == k for r in rows)]
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots(
+            len(kinds),
+            1,
+            squeeze=False,
+            height_ratios=[sum(r.kind == k for r in rows) + 1 for k in kinds],
+        )[:, 0]
+        for ax, kind in zip(axes, kinds, strict=True):
+            chosen = [(r, item) for r, item in zip(rows, items, strict=True) if r.kind == kind]
+            scale = 100 if kind == "rate" else 1
+            for y, (row, item) in enumerate(chosen):
+                before, after = item.get("before"), item.get("after")
+                if before is not None and after is not None:
+                    ax.annotate(
+                        "",
+                        xy=(after * scale, y),
+                        xytext=(before * scale, y),
+                        arrowprops={
+                            "arrowstyle": "->",
+                            "color": BLACK if row.significant else GREY,
+                            "linewidth": 1.5,
+                        },
+                    )
+                if before is not None:
+                    ax.plot(
+                        before * scale,
+                        y,
+                        "o",
+                        color=GREY,
+                        markersize=8,
+                        label="Before" if y == 0 else None,
+                    )
+                if after is not None:
+                    ax.plot(
+                        after * scale,
+                        y,
+                        "o",
+                        color=BLUE,
+                        markersize=8,
+                        label="After" if y == 0 else None,
+                    )
+            ax.set_yticks(
+                list(range(len(chosen))),
+                [f"{r.label}{' *' if r.significant else ''}" for r, _ in chosen],
+            )
+            ax.invert_yaxis()
+            ax.set_ylim(len(chosen) - 0.5, -0.8)
+            if kind == "rate":
+                ax.set_xlim(-3, 103)
+                ax.set_xticks(range(0, 101, 20))
+                _percent_axis(ax.xaxis)
+                ax.set_xlabel("Share of deals")
+            else:
+                ax.set_xlim(left=0)
+                ax.set_xlabel("Days")
+            ax.grid(axis="x")
+            ax.legend(loc="upper right", ncols=2)
+        axes[0].set_title("* the change is significant (its 95 % interval excludes zero)")
+
+    svg = _render(
+        "compare", title, description, (WIDTH, 1.4 + 0.45 * len(rows) + 0.6 * len(kinds)), draw
+    )
+    table = DataTable.of(
+        (
+            "Metric",
+            "Before",
+            "After",
+            "Change",
+            "95 % interval",
+            "Significant",
+            "n before",
+            "n after",
+        ),
+        [
+            (
+                r.label,
+                r.before,
+                r.after,
+                r.difference,
+                r.interval,
+                p.yes_no(r.significant),
+                p.DASH if r.before_n is None else p.count(r.before_n),
+                p.DASH if r.after_n is None else p.count(r.after_n),
+            )
+            for r in rows
+        ],
+        open=True,
+    )
+    return Chart("compare", title, description, svg, table)
+
+
+def charts(result: AuditResult) -> list[Chart]:
+    """The report's charts in reading order, leaving out those with nothing to draw."""
+    report, target = result.report, result.options.target_days
+    drawn = [
+        funnel_chart(report),
+        gap_chart(result),
+        close_rate_chart(report),
+        reps_chart(result),
+        weekly_chart(report, target),
+        survival_chart(result.survival, target),
+        compare_chart(report["compare"]) if report.get("compare") else None,
+    ]
+    return [chart for chart in drawn if chart is not None]

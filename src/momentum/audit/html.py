@@ -1,0 +1,203 @@
+"""The audit as one self-contained HTML file: ``momentum audit --html FILE``.
+
+:func:`render_html` returns a page that opens offline: its styles and charts (inline SVG from
+:mod:`momentum.audit.charts`) are in the file, and it loads no script, font, stylesheet or image.
+Every text from the data (rep names and ids, file names, findings) goes through Jinja2's
+autoescaping. The same result gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from momentum.audit import charts as c
+from momentum.audit import presentation as p
+from momentum.audit.result import AuditResult
+
+_TEMPLATES = Environment(
+    loader=PackageLoader("momentum.audit", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+NBSP = "\u00a0"
+
+
+def _keep_units(text: str) -> str:
+    """``text`` with its numbers tied to their units ("60 %" never breaks across lines)."""
+    return text.replace(" %", f"{NBSP}%").replace(" pp", f"{NBSP}pp")
+
+
+_TEMPLATES.filters["keep_units"] = _keep_units
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    table: c.DataTable
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    heading: str
+    lead: list[str] = field(default_factory=list)  # paragraphs before the chart
+    chart: c.Chart | None = None
+    empty: str = ""  # said instead of the chart when there is nothing to draw
+    tables: list[Table] = field(default_factory=list)
+
+
+def render_html(result: AuditResult) -> str:
+    """The audit report for ``result`` as one HTML document."""
+    drawn = {chart.key: chart for chart in c.charts(result)}
+    return _TEMPLATES.get_template("audit_report.html.j2").render(
+        header=_header(result),
+        key_figures=_key_figures(result.report),
+        findings=_findings(result.report),
+        sections=_sections(result, drawn),
+        marker=p.WORSE_MARK,
+    )
+
+
+def _header(result: AuditResult) -> dict[str, Any]:
+    options = result.options
+    facts = [
+        f"{p.count(int(result.report['deals']))} deals, "
+        f"{p.count(int(result.report['deals_with_first_meeting']))} with meeting one held",
+        f"target gap: {options.target_days} business days",
+    ]
+    if options.since or options.until:
+        facts.append(
+            f"meeting one from {options.since or 'the start'} to {options.until or 'the end'}"
+        )
+    if result.data_end is not None:
+        facts.append(f"data to {result.data_end.date().isoformat()}")
+    return {"facts": facts, "sources": result.sources}
+
+
+def _key_figures(report: p.Block) -> list[tuple[str, str]]:
+    second = report["second_meeting"]
+    gap = second["gap_business_days"]
+    return [
+        ("Deals with meeting one", p.count(int(report["deals_with_first_meeting"]))),
+        ("Meeting two booked on the spot", p.percent(second["booked_on_the_spot_rate"])),
+        ("Meeting two held", p.percent(second["held_rate"])),
+        ("Attendance at meeting two", p.percent(second["attendance_rate"])),
+        ("Median gap, business days", p.days(None if gap is None else gap["median"])),
+        ("Second meetings within target", p.percent(second["within_target_rate"])),
+        ("Close rate after meeting one", p.percent(report["close_rate_after_first_meeting"])),
+    ]
+
+
+def _findings(report: p.Block) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(finding["id"]),
+            "text": str(finding["text"]),
+            "evidence": p.evidence_items(finding.get("evidence")),
+            "playbook": p.playbook_step(finding.get("playbook")),
+            "advice": str(finding.get("advice") or ""),
+            "impact": (
+                None if finding.get("impact") is None else p.value_text("impact", finding["impact"])
+            ),
+        }
+        for finding in p.findings(report)
+    ]
+
+
+def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
+    report, target = result.report, result.options.target_days
+    funnel = p.funnel(report)
+    second = report["second_meeting"]
+    sections = [
+        Section(
+            "funnel",
+            "The second-meeting funnel",
+            lead=[
+                f"Close rate after meeting one: {p.percent(funnel.close_rate)} "
+                f"({p.count(funnel.won)} won, {p.count(funnel.lost)} lost, "
+                f"{p.count(funnel.still_open)} still open).",
+                f"Booked on the spot: {p.percent(second['booked_on_the_spot_rate'])} · "
+                f"rescheduled: {p.percent(second['reschedule_rate'])} · attendance at meeting "
+                f"two: {p.percent(second['attendance_rate'])}.",
+            ],
+            chart=drawn["funnel"],
+        ),
+        Section(
+            "gaps",
+            "The gap between meeting one and meeting two",
+            chart=drawn.get("gaps"),
+            empty="No meeting two was held, so there is no gap to show.",
+        ),
+        Section("close-rate", "Close rate by gap", chart=drawn["close-rate"]),
+        Section(
+            "reps",
+            "Reps",
+            lead=[
+                "Reps with the most figures worse than the team's come first: "
+                "start the coaching at the top."
+            ],
+            chart=drawn.get("reps"),
+            empty="No deal with meeting one, so no rep to compare.",
+        ),
+        Section(
+            "weekly",
+            "Week by week",
+            chart=drawn.get("weekly"),
+            empty="No deal with meeting one, so no week to show.",
+            tables=_worst_weeks(report),
+        ),
+        Section(
+            "survival",
+            "Time to meeting two",
+            lead=[
+                "The share of deals still waiting for meeting two, day by day after meeting "
+                f"one; the dashed line is the target of {target} business days."
+            ],
+            chart=drawn.get("survival"),
+            empty="No deal with meeting one, so there is no curve to draw.",
+        ),
+    ]
+    if report.get("compare"):
+        sections.append(
+            Section(
+                "compare",
+                "Before and after",
+                chart=drawn.get("compare"),
+                empty="No figure to compare.",
+            )
+        )
+    return sections
+
+
+def _worst_weeks(report: p.Block) -> list[Table]:
+    worst = p.worst_weeks(report.get("weekly") or [])
+    if not worst:
+        return []
+    rows = [
+        (
+            w.week,
+            ", ".join(w.reasons),
+            p.count(int(w.block["deals_with_first_meeting"])),
+            *c.metric_cells(w.block, report, p.WEEK_METRICS),
+        )
+        for w in worst
+    ]
+    caption = (
+        f"Worst weeks: the {p.WORST_WEEKS} with the lowest attendance and the {p.WORST_WEEKS} "
+        f"with the lowest on-the-spot booking, among weeks with {p.MIN_WEEK_DEALS} or more "
+        "deals with meeting one."
+    )
+    table = c.DataTable.of(
+        ("Week", "Lowest", "Deals with meeting one", *(m.heading for m in p.WEEK_METRICS)),
+        rows,
+        text_columns=2,
+        open=True,
+    )
+    return [Table(caption, table)]

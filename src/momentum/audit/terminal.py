@@ -1,0 +1,331 @@
+"""The audit in the terminal: what a sales manager reads top to bottom after ``momentum audit``.
+
+:func:`render_terminal` prints, with Rich, the funnel from meeting one to won, the gap between
+the meetings against the target, close rate by gap, the reps ordered so those who need
+coaching come first, the worst weeks, the ranked findings with their playbook step, and the
+before/after table when a split date was given. It reads well at 80 columns; on a console that
+is not a terminal Rich drops the colours and styles, and every mark that matters (the target
+line, figures worse than the team's) is a character, not a colour. Text from the data (rep
+names, ids, file names, findings) goes in as :class:`rich.text.Text`, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from momentum.audit import presentation as p
+from momentum.audit.result import AuditResult
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+DIVIDER = "┆"
+BAR_WIDTH = 30
+HISTOGRAM_HEIGHT = 6
+GOOD, BAD, MUTED = "green", "red", "dim"
+BUCKET_LABELS = {"none": "no M2 held"}
+
+
+def render_terminal(result: AuditResult, console: Console) -> None:
+    """Print the audit report for ``result`` on ``console``."""
+    sections: list[tuple[str, RenderableType]] = [
+        ("The second-meeting funnel", _funnel(result)),
+        ("The gap between meeting one and meeting two", _gaps(result)),
+        ("Close rate by gap", _close_rate_by_gap(result.report)),
+        ("Reps", _reps(result)),
+        ("Worst weeks", _worst_weeks(result.report)),
+        ("Findings", _findings(result.report)),
+    ]
+    if result.report.get("compare"):
+        sections.append(("Before and after", _compare(result.report["compare"])))
+    console.print(_header(result))
+    for title, body in sections:
+        console.print()
+        console.print(Rule(Text(title, style="bold"), align="left"))
+        console.print(body)
+
+
+def _header(result: AuditResult) -> RenderableType:
+    report, options = result.report, result.options
+    lines = [
+        Text("Momentum audit: where deals stall between meeting one and meeting two", style="bold")
+    ]
+    facts = [
+        f"{p.count(int(report['deals']))} deals, "
+        f"{p.count(int(report['deals_with_first_meeting']))} with meeting one",
+        f"target gap {options.target_days} business days",
+    ]
+    if options.since or options.until:
+        facts.append(
+            f"meeting one from {options.since or 'the start'} to {options.until or 'the end'}"
+        )
+    if result.data_end is not None:
+        facts.append(f"data to {result.data_end.date().isoformat()}")
+    lines.append(Text(" · ".join(facts)))
+    if result.sources:
+        lines.append(Text("Source: ", style=MUTED) + Text(", ".join(result.sources)))
+    return Group(*lines)
+
+
+def _bar(fraction: float | None, width: int, style: str = "") -> Text:
+    """A horizontal bar ``fraction`` of ``width`` cells, in eighths of a cell."""
+    if not fraction:
+        return Text("")
+    eighths = round(max(0.0, min(fraction, 1.0)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return Text("█" * full + (BLOCKS[part] if part else ""), style=style)
+
+
+def _table(*columns: str) -> Table:
+    """A borderless table; its first column is text, the others right-aligned."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="right" if index else "left")
+    return table
+
+
+def _funnel(result: AuditResult) -> RenderableType:
+    funnel = p.funnel(result.report)
+    second = result.report["second_meeting"]
+    table = _table("Step", "Deals", "of M1", "")
+    for step in funnel.steps:
+        table.add_row(
+            step.label,
+            p.count(step.deals),
+            p.percent(step.share),
+            _bar(step.share, BAR_WIDTH, "cyan"),
+        )
+    table.columns[-1].justify = "left"
+    close = Text.assemble(
+        "Close rate after meeting one: ",
+        (p.percent(funnel.close_rate), "bold"),
+        f" ({p.count(funnel.won)} won, {p.count(funnel.lost)} lost, "
+        f"{p.count(funnel.still_open)} still open)",
+    )
+    meeting_two = Text(
+        " · ".join(
+            f"{label} {p.percent(second[key])}"
+            for key, label in (
+                ("booked_on_the_spot_rate", "Booked on the spot"),
+                ("reschedule_rate", "rescheduled"),
+                ("attendance_rate", "attendance"),
+            )
+        )
+    )
+    return Group(table, close, meeting_two)
+
+
+def _gaps(result: AuditResult) -> RenderableType:
+    target = result.options.target_days
+    gaps = p.held_gaps(result.facts)
+    second = result.report["second_meeting"]
+    if not gaps:
+        return Text("No meeting two was held, so there is no gap to show.")
+    business, calendar = second["gap_business_days"], second["gap_calendar_days"]
+    summary = Text.assemble(
+        "Business days: mean ",
+        (p.days(business["mean"]), "bold"),
+        " · median ",
+        (p.days(business["median"]), "bold"),
+        " · 90th percentile ",
+        (p.days(business["p90"]), "bold"),
+        f"\nCalendar days: mean {p.days(calendar['mean'])} · median "
+        f"{p.days(calendar['median'])} · 90th percentile {p.days(calendar['p90'])}",
+    )
+    within = Text.assemble(
+        (p.percent(second["within_target_rate"]), "bold"),
+        f" of the {p.count(len(gaps))} second meetings held came within the target of "
+        f"{target} business days.",
+    )
+    return Group(
+        Text(f"Deals by business days from meeting one to meeting two held (target {target}):"),
+        _histogram(p.gap_histogram(gaps, target), target),
+        summary,
+        within,
+    )
+
+
+def _histogram(bins: Sequence[p.GapBin], target: int) -> Text:
+    """Columns of deals per business day, the target drawn as a dotted line after its day."""
+    tallest = max(b.deals for b in bins)
+    axis = len(str(tallest))
+    has_divider = any(b.within_target for b in bins) and not all(b.within_target for b in bins)
+
+    def gutter(b: p.GapBin) -> str:
+        """What comes before a bin's column: the target line, or an extra space before the
+        open-ended last bin."""
+        if has_divider and b.low == target + 1:
+            return DIVIDER
+        return " " if b.low >= p.OPEN_ENDED_FROM else ""
+
+    lines = Text()
+    for row in range(HISTOGRAM_HEIGHT, 0, -1):
+        label = str(tallest) if row == HISTOGRAM_HEIGHT else ""
+        lines.append(f"{label:>{axis}} │")
+        for b in bins:
+            filled = round(b.deals / tallest * HISTOGRAM_HEIGHT * 8)
+            level = max(0, min(8, filled - (row - 1) * 8))
+            lines.append(gutter(b), style=MUTED)
+            lines.append(" " + BLOCKS[level] * 2, style=GOOD if b.within_target else BAD)
+        lines.append("\n")
+    lines.append(f"{0:>{axis}} └" + "─" * sum(3 + len(gutter(b)) for b in bins) + "\n")
+    lines.append(" " * (axis + 2))
+    for b in bins:
+        lines.append(" " * len(gutter(b)) + f"{b.label:>3}")
+    lines.append(
+        f"\n{' ' * (axis + 2)}business days; {DIVIDER} marks the target ({target}); columns: deals"
+    )
+    return lines
+
+
+def _close_rate_by_gap(report: p.Block) -> RenderableType:
+    table = _table("Gap (bus. days)", "Deals", "Won", "Lost", "Open", "Close", "95 % interval")
+    for row in report["close_rate_by_gap"]:
+        won, lost, deals = int(row["won"]), int(row["lost"]), int(row["deals"])
+        bounds = p.wilson_interval(won, won + lost)
+        table.add_row(
+            BUCKET_LABELS.get(row["bucket"], row["bucket"]),
+            p.count(deals),
+            p.count(won),
+            p.count(lost),
+            p.count(deals - won - lost),
+            p.percent(row["close_rate"]),
+            p.DASH if bounds is None else f"{p.percent(bounds[0])} – {p.percent(bounds[1])}",
+        )
+    note = Text(
+        "Close rate = won / (won + lost); open deals are not counted. The interval is the "
+        "95 % Wilson score interval.",
+        style=MUTED,
+    )
+    return Group(table, note)
+
+
+def _metric_cells(
+    block: p.Block,
+    team: p.Block | None,
+    marker: str,
+    metrics: Sequence[p.KeyMetric] = p.KEY_METRICS,
+) -> list[Text]:
+    """The block's key figures, those worse than the team's marked (and red)."""
+    return [
+        Text(text + (marker if worse else " "), style=BAD if worse else "")
+        for text, worse in p.metric_cells(block, team, metrics)
+    ]
+
+
+def _reps(result: AuditResult) -> RenderableType:
+    rows = p.rep_rows(result)
+    if not rows:
+        return Text("No deal with meeting one, so no rep to compare.")
+    marker = p.WORSE_MARK
+    table = _table("Rep", "M1", *(m.short for m in p.KEY_METRICS))
+    for index, row in enumerate(rows, start=1):
+        table.add_row(
+            Text(row.label),
+            p.count(int(row.block["deals_with_first_meeting"])),
+            *_metric_cells(row.block, result.report, marker),
+            end_section=index == len(rows),
+        )
+    team = result.report
+    table.add_row(
+        Text("Team"),
+        p.count(int(team["deals_with_first_meeting"])),
+        *_metric_cells(team, None, marker),
+        style="bold",
+    )
+    legend = Text(
+        f"{marker} worse than the team; the reps with the most {marker} come first. "
+        "M1: deals with meeting one. Gap: median business days to meeting two. "
+        "In target: second meetings within the target. Close: close rate after meeting one.",
+        style=MUTED,
+    )
+    return Group(table, legend)
+
+
+def _worst_weeks(report: p.Block) -> RenderableType:
+    weekly = report.get("weekly") or []
+    worst = p.worst_weeks(weekly)
+    eligible = sum(1 for w in weekly if int(w["deals_with_first_meeting"]) >= p.MIN_WEEK_DEALS)
+    if not worst:
+        return Text(
+            f"No week had {p.MIN_WEEK_DEALS} or more deals with meeting one, so none is ranked."
+        )
+    table = _table("Week", "M1", *(m.short for m in p.WEEK_METRICS), "Lowest")
+    for week in worst:
+        table.add_row(
+            week.week,
+            p.count(int(week.block["deals_with_first_meeting"])),
+            *_metric_cells(week.block, report, "*", p.WEEK_METRICS),
+            "both" if len(week.reasons) > 1 else week.reasons[0],
+        )
+    table.columns[-1].justify = "left"
+    note = Text(
+        f"Weeks of meeting one: the {p.WORST_WEEKS} with the lowest attendance and the "
+        f"{p.WORST_WEEKS} with the lowest on-the-spot booking, of the {eligible} "
+        f"{'week' if eligible == 1 else 'weeks'} with {p.MIN_WEEK_DEALS} or more deals with "
+        "meeting one. * worse than the team.",
+        style=MUTED,
+    )
+    return Group(table, note)
+
+
+def _findings(report: p.Block) -> RenderableType:
+    findings = p.findings(report)
+    if not findings:
+        return Text("No findings: nothing in the data stands out against the playbook.")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right")
+    grid.add_column()
+    for number, finding in enumerate(findings, start=1):
+        body = [Text(str(finding["text"]), style="bold")]
+        evidence = p.evidence_items(finding.get("evidence"))
+        if evidence:
+            body.append(
+                Text("Evidence: ", style=MUTED)
+                + Text(" · ".join(f"{label}: {value}" for label, value in evidence))
+            )
+        body.append(
+            Text.assemble(
+                ("Playbook: ", MUTED),
+                (p.playbook_step(finding.get("playbook")), "green"),
+                (". ", ""),
+            )
+            + Text(str(finding.get("advice") or ""))
+        )
+        if finding.get("impact") is not None:
+            body.append(
+                Text("Impact: ", style=MUTED) + Text(p.value_text("impact", finding["impact"]))
+            )
+        grid.add_row(f"{number}.", Padding(Group(*body), (0, 0, 1, 0)))
+    return grid
+
+
+def _compare(compare: p.Block) -> RenderableType:
+    at = str(compare["at"])
+    before = int(compare["before"]["deals_with_first_meeting"])
+    after = int(compare["after"]["deals_with_first_meeting"])
+    intro = Text(
+        f"Deals with meeting one before {at} ({p.count(before)}) against those from {at} "
+        f"on ({p.count(after)})."
+    )
+    table = _table("Metric", "Before", "After", "Change", "95 % interval", "Sig.")
+    for row in p.compare_rows(compare):
+        table.add_row(
+            Text(row.label),
+            row.before,
+            row.after,
+            Text(row.difference, style="bold" if row.significant else ""),
+            row.interval,
+            p.yes_no(row.significant),
+        )
+    note = Text(
+        "Change: after minus before, in percentage points (pp) for rates and days for gaps. "
+        "Sig.: whether the 95 % interval of the change excludes zero.",
+        style=MUTED,
+    )
+    return Group(intro, table, note)
