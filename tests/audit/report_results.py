@@ -7,7 +7,9 @@ The worked example's findings, comparison and curve are worked out by hand from 
 
 from __future__ import annotations
 
+import functools
 import shutil
+import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -207,12 +209,6 @@ HOSTILE_FINDING = {
 }
 
 
-def demo_folder(root: Path) -> Path:
-    folder = root / "demo"
-    generate(folder, deals=800, seed=7, as_of=date(2026, 11, 26))
-    return folder
-
-
 DEMO_FINDINGS = [
     {
         "id": "booked_after_meeting_one",
@@ -226,10 +222,15 @@ DEMO_FINDINGS = [
 ]
 
 
-def demo_result(root: Path) -> AuditResult:
-    folder = demo_folder(root)
-    data = read_folder(folder)
-    result = build(data, findings=DEMO_FINDINGS, sources=[str(folder)])
+@functools.cache
+def demo_result() -> AuditResult:
+    """The demo team's audit (12 reps, 800 deals, as of 26 November 2026), made once per run;
+    don't change it, replace() it."""
+    with tempfile.TemporaryDirectory() as root:
+        folder = Path(root) / "momentum-demo"
+        generate(folder, deals=800, seed=7, as_of=date(2026, 11, 26))
+        data = read_folder(folder)
+    result = build(data, findings=DEMO_FINDINGS, sources=["momentum-demo"])
     return replace(result, survival=_survival_shape(result.facts, days=30))
 
 

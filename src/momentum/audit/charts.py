@@ -99,7 +99,7 @@ def metric_cells(
 
 @dataclass(frozen=True)
 class Chart:
-    key: str  # unique within a report: the figure's anchor and its SVG ids' prefix
+    key: str  # unique within a report: names the figure and prefixes its SVG's ids
     title: str
     description: str  # what the chart shows, in words: the SVG's <desc> and the caption
     svg: Markup  # trusted markup: matplotlib escapes the text it writes, _accessible the rest
@@ -122,22 +122,24 @@ def _render(
 
 
 def _accessible(svg: str, key: str, title: str, description: str) -> Markup:
-    """The SVG ready to inline: no XML prolog, ids prefixed with ``key``, its stylesheet
-    scoped to itself, and ``role="img"`` named by a <title> and described by a <desc>."""
+    """The SVG ready to inline: no XML prolog, every id prefixed with ``chart-{key}``, its
+    stylesheet scoped to itself, and ``role="img"`` named by a <title> and described by a
+    <desc>."""
+    prefix = f"chart-{key}"
     svg = svg[svg.index("<svg") :]
-    svg = re.sub(r'\bid="', f'id="{key}-', svg)
-    svg = re.sub(r"url\(#", f"url(#{key}-", svg)
-    svg = re.sub(r'href="#', f'href="#{key}-', svg)
-    svg = svg.replace('<style type="text/css">*{', f'<style type="text/css">#{key} *{{', 1)
+    svg = re.sub(r'\bid="', f'id="{prefix}-', svg)
+    svg = re.sub(r"url\(#", f"url(#{prefix}-", svg)
+    svg = re.sub(r'href="#', f'href="#{prefix}-', svg)
+    svg = svg.replace('<style type="text/css">*{', f'<style type="text/css">#{prefix} *{{', 1)
     head_end = svg.index(">") + 1
     head = svg[:head_end].replace(
         "<svg ",
-        f'<svg id="{key}" role="img" aria-labelledby="{key}-title {key}-desc" ',
+        f'<svg id="{prefix}" role="img" aria-labelledby="{prefix}-title {prefix}-desc" ',
         1,
     )
     accessible_name = (
-        f'<title id="{key}-title">{escape(title)}</title>'
-        f'<desc id="{key}-desc">{escape(description)}</desc>'
+        f'<title id="{prefix}-title">{escape(title)}</title>'
+        f'<desc id="{prefix}-desc">{escape(description)}</desc>'
     )
     return Markup(head + accessible_name + svg[head_end:])
 

@@ -1,0 +1,336 @@
+"""The HTML report: the worked example's numbers, a page that fetches nothing, accessible charts,
+escaped user text, and the same bytes for the same input."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+
+import matplotlib
+import pytest
+
+from momentum.audit.facts import in_period
+from momentum.audit.figures import figures, grouped
+from momentum.audit.html import render_html
+from momentum.audit.result import AuditResult
+from tests.audit.report_results import (
+    HOSTILE,
+    HOSTILE_FINDING,
+    MARKUP,
+    WORKED_FINDINGS,
+    demo_result,
+    hostile_copy,
+    worked_result,
+)
+
+NBSP = "\u00a0"
+FETCHING = {"src", "href", "xlink:href", "action", "formaction", "poster", "data", "srcset"}
+NEVER = {"script", "link", "img", "iframe", "object", "embed", "video", "audio", "source", "base"}
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    nodes: list[Element | str] = field(default_factory=list)  # children and text, in order
+
+    @property
+    def children(self) -> list[Element]:
+        return [node for node in self.nodes if isinstance(node, Element)]
+
+    def walk(self) -> list[Element]:
+        return [self, *(e for child in self.children for e in child.walk())]
+
+    def all(self, tag: str) -> list[Element]:
+        return [e for child in self.children for e in child.walk() if e.tag == tag]
+
+    def content(self) -> str:
+        """The text inside, whitespace squeezed."""
+        parts = [node if isinstance(node, str) else node.content() for node in self.nodes]
+        return " ".join(" ".join(parts).split())
+
+
+class Page(HTMLParser):
+    """The document as a tree of elements (enough of one for these checks)."""
+
+    VOID: ClassVar[set[str]] = {"meta", "br", "hr", "input", "wbr", "col"}
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.stack = [self.root]
+        self.tags: set[str] = set()
+        self.styles: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs})
+        self.tags.add(tag)
+        if "style" in element.attrs:
+            self.styles.append(element.attrs["style"])
+        self.stack[-1].nodes.append(element)
+        if tag not in self.VOID:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        while len(self.stack) > 1:
+            if self.stack.pop().tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].nodes.append(data)
+        if self.stack[-1].tag == "style":
+            self.styles.append(data)
+
+    def all(self, tag: str) -> list[Element]:
+        return self.root.all(tag)
+
+    def table(self, caption: str) -> list[list[str]]:
+        """The rows (cell texts) of the table with this caption."""
+        for table in self.all("table"):
+            if table.all("caption")[0].content() == caption:
+                return [
+                    [cell.content().replace(NBSP, " ") for cell in row.children]
+                    for row in table.all("tr")
+                ]
+        raise AssertionError(f"no table captioned {caption!r}")
+
+
+@pytest.fixture(scope="module")
+def worked(shared: Path) -> AuditResult:
+    """The worked example, its findings given out of rank order."""
+    return worked_result(shared / "examples" / "worked", findings=WORKED_FINDINGS[::-1])
+
+
+@pytest.fixture(scope="module")
+def html(worked: AuditResult) -> str:
+    return render_html(worked)
+
+
+@pytest.fixture(scope="module")
+def page(html: str) -> Page:
+    return Page(html)
+
+
+def test_the_funnel_of_the_worked_example(page: Page) -> None:
+    assert page.table("From meeting one to won") == [
+        ["Step", "Deals", "Share of deals with meeting one"],
+        ["Meeting one held", "8", "100 %"],
+        ["Meeting two booked", "7", "88 %"],
+        ["Meeting two held", "6", "75 %"],
+        ["Won", "4", "50 %"],
+    ]
+    text = page.root.content().replace(NBSP, " ")
+    assert "Close rate after meeting one: 57 % (4 won, 3 lost, 1 still open)." in text
+
+
+def test_key_figures(page: Page) -> None:
+    figures = {
+        item.all("dt")[0].content(): item.all("dd")[0].content().replace(NBSP, " ")
+        for item in page.all("dl")[0].children
+    }
+    assert figures == {
+        "Deals with meeting one": "8",
+        "Meeting two booked on the spot": "83 %",
+        "Meeting two held": "75 %",
+        "Attendance at meeting two": "86 %",
+        "Median gap, business days": "3.5",
+        "Second meetings within target": "83 %",
+        "Close rate after meeting one": "57 %",
+    }
+
+
+def test_gaps_close_rates_and_their_wilson_intervals(page: Page) -> None:
+    gaps = page.table("Business days from meeting one to meeting two")
+    assert [row[:2] for row in gaps[1:] if row[1] != "0"] == [
+        ["1", "1"],
+        ["3", "2"],
+        ["4", "2"],
+        ["12", "1"],
+    ]
+    assert gaps[-1] == ["12", "1", "no"]
+    assert page.table("Close rate by gap between the meetings")[1:] == [
+        ["0-5", "5", "4", "1", "0", "80 %", "38 % – 96 %"],
+        ["6-10", "0", "0", "0", "0", "—", "—"],
+        ["11-20", "1", "0", "1", "0", "0 %", "0 % – 79 %"],
+        ["21+", "0", "0", "0", "0", "—", "—"],
+        ["no meeting two", "2", "0", "1", "1", "0 %", "0 % – 79 %"],
+    ]
+
+
+def test_reps_ordered_for_coaching_with_marks(page: Page) -> None:
+    rows = page.table("Reps against the team")
+    assert [row[0] for row in rows[1:]] == ["Kei Ito", "Ann Lee", "Bo Krause", "Team"]
+    mark = " ▾ (worse than the team)"
+    assert rows[1] == [
+        "Kei Ito",
+        "r3",
+        "2",
+        "100 %",
+        f"50 %{mark}",
+        f"50 %{mark}",
+        f"4.0{mark}",
+        "100 %",
+        f"0 %{mark}",
+        "4 of 6",
+    ]
+    assert rows[-1] == ["Team", "", "8", "83 %", "75 %", "86 %", "3.5", "83 %", "57 %", ""]
+
+
+def test_weeks_survival_and_before_after(page: Page) -> None:
+    weeks = page.table("Week by week (by the week of meeting one)")
+    assert [row[0] for row in weeks[1:]] == ["2026-W10", "2026-W11", "2026-W15", "2026-W52"]
+    assert weeks[3] == ["2026-W15", "1", "100 %", "50 %", "4.0"]
+    curve = page.table("Time to meeting two")
+    assert curve[1:] == [
+        ["0", "8", "100 %", "100 %", "100 %"],
+        ["1", "8", "88 %", "39 %", "98 %"],
+        ["3", "7", "63 %", "23 %", "86 %"],
+        ["4", "5", "38 %", "9 %", "67 %"],
+        ["12", "3", "25 %", "4 %", "56 %"],
+    ]
+    compare = page.table("Before and after 2026-03-09")
+    assert compare[1] == [
+        "Attendance at meeting two",
+        "100 %",
+        "75 %",
+        "-25 pp",
+        "[-47, +27] pp",
+        "no",
+        "3",
+        "4",
+    ]
+    assert compare[4][:6] == ["Median gap (business days)", "3.0", "4.0", "+1.0 days", "—", "—"]
+
+
+def test_findings_ranked_with_evidence_and_playbook(page: Page) -> None:
+    items = page.all("ol")[0].children
+    assert [item.attrs["id"] for item in items] == [
+        "finding-booked_after_meeting_one",
+        "finding-gap_over_target",
+        "finding-no_shows",
+    ]
+    first = items[0].content().replace(NBSP, " ")
+    assert first.startswith("17 % of second meetings were booked after the first meeting ended")
+    assert "Booked later share 17 %" in first
+    assert "Close rate on the spot 60 %" in first
+    assert "Playbook: Lock in meeting two on the spot . Agree the date, time and agenda" in first
+    assert "Playbook: Confirm with value" in items[2].content()
+
+
+def test_nothing_is_fetched(page: Page, html: str) -> None:
+    assert not page.tags & NEVER
+    fetched = [
+        (element.tag, name, value)
+        for element in page.root.walk()
+        for name, value in element.attrs.items()
+        if name in FETCHING and not value.startswith("#")
+    ]
+    assert not fetched
+    assert all("@import" not in style for style in page.styles)
+    assert [
+        u for u in re.findall(r"url\(\s*['\"]?([^)'\"\s]*)", html) if not u.startswith("#")
+    ] == []
+
+
+def test_every_figure_has_a_caption_a_table_and_an_accessible_svg(page: Page) -> None:
+    figures = page.all("figure")
+    assert [f.attrs["id"] for f in figures] == [
+        "figure-funnel",
+        "figure-gaps",
+        "figure-close-rate",
+        "figure-reps",
+        "figure-weekly",
+        "figure-survival",
+        "figure-compare",
+    ]
+    for figure in figures:
+        assert figure.all("figcaption")[0].content()
+        assert figure.all("table")
+        (svg,) = figure.all("svg")
+        assert svg.attrs["role"] == "img"
+        title_id, desc_id = svg.attrs["aria-labelledby"].split()
+        titles = {e.attrs.get("id"): e.content() for e in svg.all("title") + svg.all("desc")}
+        assert titles[title_id]
+        assert titles[desc_id]
+
+
+def test_ids_are_unique_across_the_inlined_charts(html: str) -> None:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    for target in re.findall(r'(?:url\(#|href="#)([^)"]+)', html):
+        assert target in ids
+
+
+def test_user_text_is_escaped(shared: Path, tmp_path: Path) -> None:
+    folder = hostile_copy(shared / "examples" / "worked", tmp_path)
+    result = worked_result(folder, findings=[*WORKED_FINDINGS, HOSTILE_FINDING])
+    names = dict(result.rep_names)
+    names["r3"] = "Kei $\\frac{1}{0}$ Ito"  # no mathtext: shown as typed
+    html = render_html(replace(result, rep_names=names))
+    assert HOSTILE not in html
+    assert "<b>Mallory</b>" not in html
+    assert "onerror=alert" not in html.replace("onerror=alert(&#39;hi&#39;)", "").replace(
+        "onerror=alert(&#x27;hi&#x27;)", ""
+    )
+    page = Page(html)
+    assert not page.tags & NEVER
+    assert "b" not in page.tags
+    reps = page.table("Reps against the team")
+    assert {row[0] for row in reps} >= {HOSTILE, MARKUP, "Kei $\\frac{1}{0}$ Ito"}
+    labels = [text.content() for text in page.all("figure")[3].all("text")]
+    assert f"{HOSTILE[:21]}…" in labels  # long names are cut short on the chart
+    assert "Kei $\\frac{1}{0}$ Ito" in labels
+    text = page.root.content()
+    assert f"{HOSTILE} lost the only deal" in text
+    assert f"Coach {MARKUP} on an agenda" in text
+    assert str(folder) in text
+
+
+def test_same_input_same_bytes(worked: AuditResult, html: str) -> None:
+    assert render_html(worked) == html
+
+
+def test_leaves_matplotlib_settings_as_they_were(html: str) -> None:
+    assert matplotlib.rcParams["svg.hashsalt"] is None
+    assert matplotlib.rcParams["svg.fonttype"] == "path"
+    assert matplotlib.rcParams["text.parse_math"] is True
+
+
+def test_an_empty_scope_says_so(worked: AuditResult) -> None:
+    facts = in_period(worked.facts, since=date(2030, 1, 1))
+    report = {
+        **figures(facts, target_days=5),
+        "by_rep": grouped(facts, "owner_id", "rep_id", target_days=5),
+        "weekly": grouped(facts, "week", "week", target_days=5),
+        "findings": [],
+    }
+    page = Page(render_html(replace(worked, report=report, facts=facts, survival=None)))
+    text = page.root.content()
+    # no gap, rep, week, curve or (without a split date) before/after chart
+    assert [f.attrs["id"] for f in page.all("figure")] == ["figure-funnel", "figure-close-rate"]
+    assert "Before and after" not in text
+    assert "No meeting two was held, so there is no gap to show." in text
+    assert "No deal with meeting one, so no rep to compare." in text
+    assert "No findings" in text
+    assert page.table("From meeting one to won")[2] == ["Meeting two booked", "0", "—"]
+
+
+def test_the_demo_team_report_stays_small() -> None:
+    html = render_html(demo_result())
+    size = len(html.encode("utf-8"))
+    assert size < 300_000, size
+    page = Page(html)
+    assert len(page.table("Reps against the team")) == 1 + 12 + 1

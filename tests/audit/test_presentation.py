@@ -1,0 +1,100 @@
+"""What both reports show the same way: number formats, histogram bins, worst weeks."""
+
+from __future__ import annotations
+
+import pytest
+
+from momentum.audit import presentation as p
+
+
+@pytest.mark.parametrize(
+    ("rate", "text"),
+    [(None, "—"), (0.0, "0 %"), (0.875, "88 %"), (0.625, "63 %"), (1 / 6, "17 %"), (1.0, "100 %")],
+)
+def test_percent(rate: float | None, text: str) -> None:
+    assert p.percent(rate) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (None, "rate", "—"),
+        (1 / 3, "rate", "+33 pp"),
+        (-0.25, "rate", "-25 pp"),
+        (-0.004, "rate", "0 pp"),
+        (1.0, "days", "+1.0 days"),
+        (-0.04, "days", "0.0 days"),
+        (-2.25, "days", "-2.3 days"),
+    ],
+)
+def test_difference(value: float | None, kind: str, text: str) -> None:
+    assert p.difference(value, kind) == text
+
+
+def test_interval() -> None:
+    assert p.interval([-0.47, 0.27], "rate") == "[-47, +27] pp"
+    assert p.interval([0.5, 2.0], "days") == "[+0.5, +2.0] days"
+    assert p.interval(None, "rate") == "—"
+
+
+def test_gap_histogram_runs_past_the_target_and_gathers_the_open_bucket() -> None:
+    bins = p.gap_histogram([0, 2, 2, 9, 21, 40], target_days=5)
+    assert [(b.label, b.deals, b.within_target) for b in bins] == [
+        ("0", 1, True),
+        ("1", 0, True),
+        ("2", 2, True),
+        ("3", 0, True),
+        ("4", 0, True),
+        ("5", 0, True),
+        ("6", 0, False),
+        ("7", 0, False),
+        ("8", 0, False),
+        ("9", 1, False),
+        ("10", 0, False),
+        *((str(day), 0, False) for day in range(11, 21)),
+        ("21+", 2, False),
+    ]
+    assert [b.label for b in p.gap_histogram([1, 2], target_days=5)] == [str(d) for d in range(7)]
+    assert p.gap_histogram([], target_days=5) == []
+
+
+def test_wilson_interval() -> None:
+    low, high = p.wilson_interval(4, 5) or (0.0, 0.0)
+    assert (round(low, 4), round(high, 4)) == (0.3755, 0.9638)
+    assert p.wilson_interval(0, 0) is None
+
+
+def week(name: str, deals: int, spot: float | None, attendance: float | None) -> p.Block:
+    return {
+        "week": name,
+        "deals_with_first_meeting": deals,
+        "second_meeting": {"booked_on_the_spot_rate": spot, "attendance_rate": attendance},
+    }
+
+
+def test_worst_weeks() -> None:
+    weeks = [
+        week("2026-W01", 5, 0.9, 0.5),
+        week("2026-W02", 2, 0.0, 0.0),  # too few deals to rank
+        week("2026-W03", 5, 0.2, 0.9),
+        week("2026-W04", 5, 0.5, 0.6),
+        week("2026-W05", 5, 0.6, None),
+        week("2026-W06", 5, 0.8, 0.95),
+    ]
+    worst = p.worst_weeks(weeks, limit=2)
+    assert [(w.week, w.reasons) for w in worst] == [
+        ("2026-W01", ("attendance",)),
+        ("2026-W03", ("on the spot",)),
+        ("2026-W04", ("attendance", "on the spot")),
+    ]
+
+
+def test_evidence_reads_like_numbers() -> None:
+    assert p.evidence_items(
+        {"close_rate_later": 0.114, "deals": 1234, "median_gap": 3.25, "reps": ["r1", "r2"]}
+    ) == [
+        ("Close rate later", "11 %"),
+        ("Deals", "1,234"),
+        ("Median gap", "3.2"),
+        ("Reps", "r1, r2"),
+    ]
