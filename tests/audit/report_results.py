@@ -8,6 +8,7 @@ The worked example's findings, comparison and curve are worked out by hand from 
 from __future__ import annotations
 
 import functools
+import math
 import shutil
 import tempfile
 from dataclasses import replace
@@ -19,6 +20,7 @@ import polars as pl
 
 from momentum.audit.facts import deal_facts
 from momentum.audit.figures import figures, grouped
+from momentum.audit.presentation import wilson_interval
 from momentum.audit.result import AuditOptions, AuditResult, Survival
 from momentum.canonical import Dataset
 from momentum.demo.generator import generate
@@ -122,25 +124,42 @@ WORKED_SURVIVAL = Survival(
 COMPARE_AT = date(2026, 3, 9)
 
 
+def newcombe(before: tuple[int, int], after: tuple[int, int]) -> list[float]:
+    """Newcombe's 95 % interval for the difference of two proportions (after − before), from
+    their Wilson intervals."""
+    (k1, n1), (k2, n2) = before, after
+    p1, p2 = k1 / n1, k2 / n2
+    (l1, u1), (l2, u2) = wilson_interval(k1, n1) or (0, 0), wilson_interval(k2, n2) or (0, 0)
+    change = p2 - p1
+    return [
+        change - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2),
+        change + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2),
+    ]
+
+
 def worked_compare(facts: pl.DataFrame, target_days: int) -> dict[str, Any]:
     """Deals with meeting one before 9 March 2026 (d1, d2, d5, d9) against those from then on
-    (d3, d4, d7, d8); the intervals are Newcombe's, worked out by hand."""
+    (d3, d4, d7, d8), with the counts behind each rate from the example's README."""
     with_m1 = facts.filter(pl.col("m1_date").is_not_null())
     before = figures(with_m1.filter(pl.col("m1_date") < COMPARE_AT), target_days=target_days)
     after = figures(with_m1.filter(pl.col("m1_date") >= COMPARE_AT), target_days=target_days)
 
-    def rate(path: str, ci: list[float] | None, before_n: int, after_n: int) -> dict[str, Any]:
+    def rate(
+        path: str, counts_before: tuple[int, int], counts_after: tuple[int, int]
+    ) -> dict[str, Any]:
         b, a = _at(before, path), _at(after, path)
+        assert (b, a) == (counts_before[0] / counts_before[1], counts_after[0] / counts_after[1])
+        ci = newcombe(counts_before, counts_after)
         return {
             "metric": path,
             "kind": "rate",
             "before": b,
             "after": a,
-            "difference": None if a is None or b is None else a - b,
+            "difference": a - b,
             "ci95": ci,
-            "significant": None if ci is None else not (ci[0] <= 0 <= ci[1]),
-            "before_n": before_n,
-            "after_n": after_n,
+            "significant": not (ci[0] <= 0 <= ci[1]),
+            "before_n": counts_before[1],
+            "after_n": counts_after[1],
         }
 
     median = "second_meeting.gap_business_days.median"
@@ -149,9 +168,12 @@ def worked_compare(facts: pl.DataFrame, target_days: int) -> dict[str, Any]:
         "before": before,
         "after": after,
         "differences": [
-            rate("second_meeting.attendance_rate", [-0.47, 0.27], 3, 4),
-            rate("second_meeting.booked_on_the_spot_rate", [-0.29, 0.74], 3, 3),
-            rate("close_rate_after_first_meeting", [-0.58, 0.51], 3, 4),
+            # held attempts of held + no-show: m2, m5, m19 | m7, m10, m14 and the no-show m9
+            rate("second_meeting.attendance_rate", (3, 3), (3, 4)),
+            # d1, d9 of d1, d2, d9 | d3, d4, d8 (d7's booking time is unknown)
+            rate("second_meeting.booked_on_the_spot_rate", (2, 3), (3, 3)),
+            # won d1, d9 of closed d1, d2, d9 | won d3, d7 of d3, d4, d7, d8
+            rate("close_rate_after_first_meeting", (2, 3), (2, 4)),
             {
                 "metric": median,
                 "kind": "days",

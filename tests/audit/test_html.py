@@ -207,7 +207,7 @@ def test_weeks_survival_and_before_after(page: Page) -> None:
         "100 %",
         "75 %",
         "-25 pp",
-        "[-47, +27] pp",
+        "[-70, +35] pp",
         "no",
         "3",
         "4",

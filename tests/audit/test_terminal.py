@@ -111,7 +111,7 @@ def test_reps_who_need_coaching_come_first(text: str) -> None:
 
 def test_worst_weeks_rank_only_weeks_with_enough_deals(text: str) -> None:
     weeks = text[text.index("Worst weeks ─") : text.index("Findings ─")]
-    assert line_with(weeks, "2026-W10") == "2026-W10  4  67 %*  75 %  100 %  3.0  67 %  both"
+    assert line_with(weeks, "2026-W10") == "2026-W10  4  67 %▾  75 %  100 %  3.0  67 %  both"
     assert "2026-W11" not in weeks  # two deals with meeting one: too few to rank
     assert "of the 1 week with 3 or more deals" in " ".join(weeks.split())
 
@@ -139,10 +139,10 @@ def test_findings_ranked_with_evidence_and_playbook(worked: AuditResult) -> None
 def test_before_and_after(text: str) -> None:
     section = text[text.index("Before and after ─") :]
     assert line_with(section, "Attendance at meeting two") == (
-        "Attendance at meeting two  100 %  75 %  -25 pp  [-47, +27] pp  no"
+        "Attendance at meeting two  100 %  75 %  -25 pp  [-70, +35] pp  no"
     )
     assert line_with(section, "Booked on the spot") == (
-        "Booked on the spot  67 %  100 %  +33 pp  [-29, +74] pp  no"
+        "Booked on the spot  67 %  100 %  +33 pp  [-29, +79] pp  no"
     )
     assert line_with(section, "Median gap (business days)") == (
         "Median gap (business days)  3.0  4.0  +1.0 days  —  —"

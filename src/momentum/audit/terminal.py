@@ -260,15 +260,15 @@ def _worst_weeks(report: p.Block) -> RenderableType:
         table.add_row(
             week.week,
             p.count(int(week.block["deals_with_first_meeting"])),
-            *_metric_cells(week.block, report, "*", p.WEEK_METRICS),
+            *_metric_cells(week.block, report, p.WORSE_MARK, p.WEEK_METRICS),
             "both" if len(week.reasons) > 1 else week.reasons[0],
         )
     table.columns[-1].justify = "left"
     note = Text(
-        f"Weeks of meeting one: the {p.WORST_WEEKS} with the lowest attendance and the "
-        f"{p.WORST_WEEKS} with the lowest on-the-spot booking, of the {eligible} "
+        f"The {p.WORST_WEEKS} weeks with the lowest attendance and the {p.WORST_WEEKS} with the "
+        f"lowest on-the-spot booking, by the week of meeting one, of the {eligible} "
         f"{'week' if eligible == 1 else 'weeks'} with {p.MIN_WEEK_DEALS} or more deals with "
-        "meeting one. * worse than the team.",
+        f"meeting one. {p.WORSE_MARK} worse than the team.",
         style=MUTED,
     )
     return Group(table, note)
