@@ -18,6 +18,7 @@ import io
 import math
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +28,8 @@ from typing import Any, cast
 import matplotlib
 from markupsafe import Markup
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from momentum.audit import presentation as p
@@ -331,8 +334,6 @@ def close_rate_chart(report: p.Block) -> Chart:
 
 # ---- weeks -------------------------------------------------------------------------------
 
-SPOT, ATTENDANCE, MEDIAN_GAP = p.KEY_METRICS[0], p.KEY_METRICS[2], p.KEY_METRICS[3]
-
 
 def _span(values: Sequence[float | None], show: Callable[[float | None], str]) -> str:
     known = [v for v in values if v is not None]
@@ -354,9 +355,9 @@ def weekly_chart(report: p.Block, target_days: int) -> Chart | None:
     if not weeks:
         return None
     labels = [str(w["week"]) for w in weeks]
-    spot = [SPOT.value(w) for w in weeks]
-    attendance = [ATTENDANCE.value(w) for w in weeks]
-    gap = [MEDIAN_GAP.value(w) for w in weeks]
+    spot = [p.SPOT.value(w) for w in weeks]
+    attendance = [p.ATTENDANCE.value(w) for w in weeks]
+    gap = [p.MEDIAN_GAP.value(w) for w in weeks]
     title = "Week by week (by the week of meeting one)"
     description = (
         f"{len(weeks)} weeks from {labels[0]} to {labels[-1]}. Attendance at meeting two "
@@ -368,9 +369,8 @@ def weekly_chart(report: p.Block, target_days: int) -> Chart | None:
     mondays = [_monday(label) for label in labels]
     first = mondays[0]
     offsets = [(monday - first).days // 7 for monday in mondays]
-    span = range(
-        offsets[-1] + 1
-    )  # every week from the first to the last; missing ones break the lines
+    # every week from the first to the last, so that weeks without deals break the lines
+    span = range(offsets[-1] + 1)
 
     def spread(values: Sequence[float | None], scale: float) -> list[float]:
         line = [math.nan] * len(span)
@@ -472,11 +472,20 @@ def reps_chart(result: AuditResult) -> Chart | None:
             ax.grid(axis="x")
         axes[0].set_yticks(y, [_short(r.label) for r in rows])
         axes[0].invert_yaxis()
+        figure.legend(
+            handles=[
+                Patch(color=BLUE, label="As good as the team or better"),
+                Patch(color=ORANGE, label="Worse than the team"),
+                Line2D([], [], color=BLACK, linestyle="--", linewidth=1, label="The team"),
+            ],
+            loc="outside upper left",
+            ncols=3,
+        )
         figure.supxlabel(
             "Share of the rep's deals with meeting one (close rate: of closed deals)", fontsize=9
         )
 
-    svg = _render("reps", title, description, (WIDTH, 1.4 + 0.28 * len(rows)), draw)
+    svg = _render("reps", title, description, (WIDTH, 1.7 + 0.28 * len(rows)), draw)
     table = DataTable.of(
         (
             "Rep",
@@ -514,12 +523,9 @@ def reps_chart(result: AuditResult) -> Chart | None:
 
 
 def _at_day(survival: Survival, day: int) -> int | None:
-    """The curve's index in force ``day`` business days after meeting one."""
-    index = None
-    for i, d in enumerate(survival.days):
-        if d <= day:
-            index = i
-    return index
+    """The index of the curve's step in force ``day`` business days after meeting one."""
+    index = bisect_right(survival.days, day) - 1
+    return None if index < 0 else index
 
 
 def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
@@ -605,6 +611,9 @@ def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
 # ---- before / after ----------------------------------------------------------------------
 
 
+SIGNIFICANCE = {True: "significant", False: "not significant", None: "not tested"}
+
+
 def compare_chart(compare: p.Block) -> Chart | None:
     items = compare.get("differences") or []
     rows = p.compare_rows(compare)
@@ -616,7 +625,7 @@ def compare_chart(compare: p.Block) -> Chart | None:
         f"Deals with meeting one before {at} against those from {at} on. "
         + "; ".join(
             f"{r.label}: {r.before} before, {r.after} after ({r.difference}, "
-            f"{'significant' if r.significant else 'not significant' if r.significant is False else 'no test'})"
+            f"{SIGNIFICANCE[r.significant]})"
             for r in rows
         )
         + "."
@@ -668,8 +677,7 @@ def compare_chart(compare: p.Block) -> Chart | None:
                 list(range(len(chosen))),
                 [f"{r.label}{' *' if r.significant else ''}" for r, _ in chosen],
             )
-            ax.invert_yaxis()
-            ax.set_ylim(len(chosen) - 0.5, -0.8)
+            ax.set_ylim(len(chosen) - 0.5, -0.8)  # first metric on top, room for the legend
             if kind == "rate":
                 ax.set_xlim(-3, 103)
                 ax.set_xticks(range(0, 101, 20))

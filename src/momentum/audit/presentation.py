@@ -116,9 +116,7 @@ METRIC_LABELS |= {
 
 def metric_label(path: str) -> str:
     """A person's name for a dotted metric path; unknown paths are spelled out."""
-    if path in METRIC_LABELS:
-        return METRIC_LABELS[path]
-    return humanize(path.rsplit(".", 1)[-1])
+    return METRIC_LABELS.get(path) or humanize(path.replace(".", " "))
 
 
 def humanize(key: str) -> str:
@@ -136,10 +134,6 @@ class KeyMetric:
     short: str  # the same for a terminal column
     kind: Literal["rate", "days"]
 
-    @property
-    def label(self) -> str:
-        return metric_label(self.path)
-
     def value(self, block: Block) -> float | None:
         value = lookup(block, self.path)
         return None if value is None else float(value)
@@ -155,16 +149,16 @@ class KeyMetric:
         return mine < theirs if self.kind == "rate" else mine > theirs
 
 
-KEY_METRICS = (
-    KeyMetric("second_meeting.booked_on_the_spot_rate", "Booked on the spot", "On spot", "rate"),
-    KeyMetric("second_meeting.held_rate", "Meeting two held", "M2 held", "rate"),
-    KeyMetric("second_meeting.attendance_rate", "Attendance", "Attend.", "rate"),
-    KeyMetric(
-        "second_meeting.gap_business_days.median", "Median gap (business days)", "Gap", "days"
-    ),
-    KeyMetric("second_meeting.within_target_rate", "Within target", "In target", "rate"),
-    KeyMetric("close_rate_after_first_meeting", "Close rate", "Close", "rate"),
+SPOT = KeyMetric("second_meeting.booked_on_the_spot_rate", "Booked on the spot", "On spot", "rate")
+HELD = KeyMetric("second_meeting.held_rate", "Meeting two held", "M2 held", "rate")
+ATTENDANCE = KeyMetric("second_meeting.attendance_rate", "Attendance", "Attend.", "rate")
+MEDIAN_GAP = KeyMetric(
+    "second_meeting.gap_business_days.median", "Median gap (business days)", "Gap", "days"
 )
+WITHIN_TARGET = KeyMetric("second_meeting.within_target_rate", "Within target", "In target", "rate")
+CLOSE = KeyMetric("close_rate_after_first_meeting", "Close rate", "Close", "rate")
+KEY_METRICS = (SPOT, HELD, ATTENDANCE, MEDIAN_GAP, WITHIN_TARGET, CLOSE)
+WEEK_METRICS = (SPOT, HELD, ATTENDANCE, MEDIAN_GAP, CLOSE)
 WORSE_MARK = "▾"
 
 
@@ -308,10 +302,9 @@ def rep_rows(result: AuditResult) -> list[RepRow]:
         )
         for block in team.get("by_rep", [])
     ]
-    held = KEY_METRICS[1]
 
     def need(row: RepRow) -> tuple[int, float, str]:
-        value = held.value(row.block)
+        value = HELD.value(row.block)
         return (-len(row.below_team), 2.0 if value is None else value, row.rep_id)
 
     return sorted(rows, key=need)
@@ -327,8 +320,7 @@ class WorstWeek:
         return str(self.block["week"])
 
 
-WEEK_RANKINGS = ((KEY_METRICS[2], "attendance"), (KEY_METRICS[0], "on the spot"))
-WEEK_METRICS = KEY_METRICS[:4] + KEY_METRICS[5:]  # the weeks' table leaves out "in target"
+WEEK_RANKINGS = ((ATTENDANCE, "attendance"), (SPOT, "on the spot"))
 
 
 def worst_weeks(
