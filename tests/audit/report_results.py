@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from momentum.audit.facts import deal_facts
+from momentum.audit.facts import deal_facts, in_period
 from momentum.audit.figures import figures, grouped
 from momentum.audit.presentation import wilson_interval
 from momentum.audit.result import AuditOptions, AuditResult, Survival
@@ -37,6 +37,25 @@ def read_folder(folder: Path) -> Dataset:
     return reader.read_all()
 
 
+def report_of(
+    facts: pl.DataFrame, target_days: int, findings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The report's figures for these deal facts, with the findings given."""
+    return {
+        **figures(facts, target_days=target_days),
+        "by_rep": grouped(facts, "owner_id", "rep_id", target_days=target_days),
+        "weekly": grouped(facts, "week", "week", target_days=target_days),
+        "findings": findings,
+    }
+
+
+def empty_scope(result: AuditResult) -> AuditResult:
+    """``result`` narrowed to a period without deals (meeting one from 2030 on)."""
+    facts = in_period(result.facts, since=date(2030, 1, 1))
+    report = report_of(facts, result.options.target_days, [])
+    return replace(result, report=report, facts=facts, survival=None)
+
+
 def build(
     data: Dataset,
     *,
@@ -48,13 +67,7 @@ def build(
 ) -> AuditResult:
     options = options or AuditOptions()
     facts = deal_facts(data, grace=options.grace)
-    target = options.target_days
-    report = {
-        **figures(facts, target_days=target),
-        "by_rep": grouped(facts, "owner_id", "rep_id", target_days=target),
-        "weekly": grouped(facts, "week", "week", target_days=target),
-        "findings": findings or [],
-    }
+    report = report_of(facts, options.target_days, findings or [])
     if compare is not None:
         report["compare"] = compare
     names = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
@@ -13,8 +12,6 @@ from typing import ClassVar
 import matplotlib
 import pytest
 
-from momentum.audit.facts import in_period
-from momentum.audit.figures import figures, grouped
 from momentum.audit.html import render_html
 from momentum.audit.result import AuditResult
 from tests.audit.report_results import (
@@ -23,6 +20,7 @@ from tests.audit.report_results import (
     MARKUP,
     WORKED_FINDINGS,
     demo_result,
+    empty_scope,
     hostile_copy,
     worked_result,
 )
@@ -310,14 +308,7 @@ def test_leaves_matplotlib_settings_as_they_were(html: str) -> None:
 
 
 def test_an_empty_scope_says_so(worked: AuditResult) -> None:
-    facts = in_period(worked.facts, since=date(2030, 1, 1))
-    report = {
-        **figures(facts, target_days=5),
-        "by_rep": grouped(facts, "owner_id", "rep_id", target_days=5),
-        "weekly": grouped(facts, "week", "week", target_days=5),
-        "findings": [],
-    }
-    page = Page(render_html(replace(worked, report=report, facts=facts, survival=None)))
+    page = Page(render_html(empty_scope(worked)))
     text = page.root.content()
     # no gap, rep, week, curve or (without a split date) before/after chart
     assert [f.attrs["id"] for f in page.all("figure")] == ["figure-funnel", "figure-close-rate"]

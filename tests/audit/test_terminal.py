@@ -5,14 +5,11 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from momentum.audit.facts import in_period
-from momentum.audit.figures import figures, grouped
 from momentum.audit.result import AuditResult
 from momentum.audit.terminal import render_terminal
 from tests.audit.report_results import (
@@ -21,6 +18,7 @@ from tests.audit.report_results import (
     MARKUP,
     WORKED_FINDINGS,
     demo_result,
+    empty_scope,
     hostile_copy,
     worked_result,
 )
@@ -155,14 +153,7 @@ def test_no_compare_section_without_a_split(worked: AuditResult) -> None:
 
 
 def test_an_empty_scope_shows_dashes_not_errors(worked: AuditResult) -> None:
-    facts = in_period(worked.facts, since=date(2030, 1, 1))
-    report = {
-        **figures(facts, target_days=5),
-        "by_rep": grouped(facts, "owner_id", "rep_id", target_days=5),
-        "weekly": grouped(facts, "week", "week", target_days=5),
-        "findings": [],
-    }
-    text = rendered(replace(worked, report=report, facts=facts, survival=None))
+    text = rendered(empty_scope(worked))
     assert "0 deals, 0 with meeting one" in text
     assert line_with(text, "Meeting two booked") == "Meeting two booked  0  —"
     assert "Close rate after meeting one: — (0 won, 0 lost, 0 still open)" in text

@@ -66,19 +66,7 @@ def render_html(result: AuditResult) -> str:
 
 
 def _header(result: AuditResult) -> dict[str, Any]:
-    options = result.options
-    facts = [
-        f"{p.count(int(result.report['deals']))} deals, "
-        f"{p.count(int(result.report['deals_with_first_meeting']))} with meeting one held",
-        f"target gap: {options.target_days} business days",
-    ]
-    if options.since or options.until:
-        facts.append(
-            f"meeting one from {options.since or 'the start'} to {options.until or 'the end'}"
-        )
-    if result.data_end is not None:
-        facts.append(f"data to {result.data_end.date().isoformat()}")
-    return {"facts": facts, "sources": result.sources}
+    return {"title": p.TITLE, "facts": p.scope(result), "sources": result.sources}
 
 
 def _key_figures(report: p.Block) -> list[tuple[str, str]]:
@@ -114,19 +102,11 @@ def _findings(report: p.Block) -> list[dict[str, Any]]:
 def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
     report, target = result.report, result.options.target_days
     funnel = p.funnel(report)
-    second = report["second_meeting"]
     sections = [
         Section(
             "funnel",
             "The second-meeting funnel",
-            lead=[
-                f"Close rate after meeting one: {p.percent(funnel.close_rate)} "
-                f"({p.count(funnel.won)} won, {p.count(funnel.lost)} lost, "
-                f"{p.count(funnel.still_open)} still open).",
-                f"Booked on the spot: {p.percent(second['booked_on_the_spot_rate'])} · "
-                f"rescheduled: {p.percent(second['reschedule_rate'])} · attendance at meeting "
-                f"two: {p.percent(second['attendance_rate'])}.",
-            ],
+            lead=[f"{p.close_rate_sentence(funnel)}.", f"{p.meeting_two_rates(report)}."],
             chart=drawn["funnel"],
         ),
         Section(

@@ -21,6 +21,7 @@ from momentum.audit.facts import GAP_BUCKETS
 from momentum.audit.result import AuditResult
 
 Block = Mapping[str, Any]
+TITLE = "Momentum audit: where deals stall between meeting one and meeting two"
 DASH = "—"
 MIN_WEEK_DEALS = 3  # weeks with fewer deals with meeting one are too small to rank
 WORST_WEEKS = 3
@@ -229,6 +230,38 @@ def funnel(block: Block) -> Funnel:
         won=sum(int(row["won"]) for row in block["close_rate_by_gap"]),
         lost=sum(int(row["lost"]) for row in block["close_rate_by_gap"]),
     )
+
+
+def close_rate_sentence(funnel: Funnel) -> str:
+    return (
+        f"Close rate after meeting one: {percent(funnel.close_rate)} ({count(funnel.won)} won, "
+        f"{count(funnel.lost)} lost, {count(funnel.still_open)} still open)"
+    )
+
+
+def meeting_two_rates(report: Block) -> str:
+    second = report["second_meeting"]
+    return (
+        f"Booked on the spot {percent(second['booked_on_the_spot_rate'])} · rescheduled "
+        f"{percent(second['reschedule_rate'])} · attendance {percent(second['attendance_rate'])}"
+    )
+
+
+def scope(result: AuditResult) -> list[str]:
+    """What the report covers: deals, the target, the period and the data's end."""
+    report, options = result.report, result.options
+    facts = [
+        f"{count(int(report['deals']))} deals, "
+        f"{count(int(report['deals_with_first_meeting']))} with meeting one",
+        f"target gap {options.target_days} business days",
+    ]
+    if options.since or options.until:
+        facts.append(
+            f"meeting one from {options.since or 'the start'} to {options.until or 'the end'}"
+        )
+    if result.data_end is not None:
+        facts.append(f"data to {result.data_end.date().isoformat()}")
+    return facts
 
 
 # ---- gaps and close rates ----------------------------------------------------------------

@@ -51,22 +51,7 @@ def render_terminal(result: AuditResult, console: Console) -> None:
 
 
 def _header(result: AuditResult) -> RenderableType:
-    report, options = result.report, result.options
-    lines = [
-        Text("Momentum audit: where deals stall between meeting one and meeting two", style="bold")
-    ]
-    facts = [
-        f"{p.count(int(report['deals']))} deals, "
-        f"{p.count(int(report['deals_with_first_meeting']))} with meeting one",
-        f"target gap {options.target_days} business days",
-    ]
-    if options.since or options.until:
-        facts.append(
-            f"meeting one from {options.since or 'the start'} to {options.until or 'the end'}"
-        )
-    if result.data_end is not None:
-        facts.append(f"data to {result.data_end.date().isoformat()}")
-    lines.append(Text(" · ".join(facts)))
+    lines = [Text(p.TITLE, style="bold"), Text(" · ".join(p.scope(result)))]
     if result.sources:
         lines.append(Text("Source: ", style=MUTED) + Text(", ".join(result.sources)))
     return Group(*lines)
@@ -91,7 +76,6 @@ def _table(*columns: str) -> Table:
 
 def _funnel(result: AuditResult) -> RenderableType:
     funnel = p.funnel(result.report)
-    second = result.report["second_meeting"]
     table = _table("Step", "Deals", "of M1", "")
     for step in funnel.steps:
         table.add_row(
@@ -101,22 +85,8 @@ def _funnel(result: AuditResult) -> RenderableType:
             _bar(step.share, BAR_WIDTH, "cyan"),
         )
     table.columns[-1].justify = "left"
-    close = Text.assemble(
-        "Close rate after meeting one: ",
-        (p.percent(funnel.close_rate), "bold"),
-        f" ({p.count(funnel.won)} won, {p.count(funnel.lost)} lost, "
-        f"{p.count(funnel.still_open)} still open)",
-    )
-    meeting_two = Text(
-        " · ".join(
-            f"{label} {p.percent(second[key])}"
-            for key, label in (
-                ("booked_on_the_spot_rate", "Booked on the spot"),
-                ("reschedule_rate", "rescheduled"),
-                ("attendance_rate", "attendance"),
-            )
-        )
-    )
+    close = Text(p.close_rate_sentence(funnel))
+    meeting_two = Text(p.meeting_two_rates(result.report))
     return Group(table, close, meeting_two)
 
 
