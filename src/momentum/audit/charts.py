@@ -684,7 +684,8 @@ def compare_chart(compare: p.Block) -> Chart | None:
                 _percent_axis(ax.xaxis)
                 ax.set_xlabel("Share of deals")
             else:
-                ax.set_xlim(left=0)
+                known = [v for _, item in chosen for v in (item.get("before"), item.get("after"))]
+                ax.set_xlim(0, max([v for v in known if v is not None] + [1.0]) * 1.1)
                 ax.set_xlabel("Days")
             ax.grid(axis="x")
             ax.legend(loc="upper right", ncols=2)
