@@ -11,6 +11,7 @@ import sys
 import typer
 
 from momentum import __version__
+from momentum.cli import audit as audit_commands
 from momentum.cli import demo as demo_commands
 from momentum.cli import importing as import_commands
 from momentum.cli.common import app_errors
@@ -42,6 +43,7 @@ def _root(
 
 
 import_commands.register(app)
+audit_commands.register(app)
 demo_commands.register(app)
 
 

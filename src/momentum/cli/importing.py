@@ -86,5 +86,5 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import CRM history into the store. Every row is checked first; nothing is written
         unless all of them are valid. Re-importing updates rows by id."""
-        with app_errors():
+        with app_errors(on_bad_input="nothing was imported; the store is unchanged"):
             print_summary(run_import(paths, format))

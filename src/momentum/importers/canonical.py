@@ -32,7 +32,7 @@ from momentum.canonical import (
 from momentum.errors import Problem
 from momentum.importers.csvfile import ROW, CsvFile, Unreadable
 from momentum.importers.problems import ProblemLog
-from momentum.importers.values import ISO_HINT, parse_instants, parse_numbers
+from momentum.importers.values import ISO_HINT, Times, parse_numbers, read_times, to_instants
 from momentum.localtime import is_timezone
 
 ROLE_FILES = {"reps": "reps.csv", "deals": "deals.csv", "meetings": "meetings.csv"}
@@ -150,6 +150,7 @@ class CanonicalReader:
         self._rep_zones = pl.DataFrame(schema={"rep_id": pl.String, "timezone": pl.String})
         self._deal_index: list[pl.DataFrame] = []
         self._deal_owners = pl.DataFrame(schema={"deal_id": pl.String, "owner_id": pl.String})
+        self._stored_owners = self._deal_owners.clear()  # asked of the store; null: not there
         self._meeting_index: list[pl.DataFrame] = []
         self.present: dict[str, set[str]] = {"reps": set(), "deals": set(), "meetings": set()}
         self.notes: list[str] = []
@@ -285,7 +286,12 @@ class CanonicalReader:
             lambda r: f"must be one of {', '.join(OUTCOMES)}, not {show(r['outcome'])}",
         )
         batch = self._with_owner_zone(file, batch)
-        batch = self._parse_times(file, batch, ("created_at", "closed_at"), zone="_zone")
+        batch = self._with_instants(
+            file,
+            batch,
+            {name: read_times(batch[name]) for name in ("created_at", "closed_at")},
+            batch["_zone"],
+        )
         self.problems.add_rows(
             file.label,
             batch,
@@ -369,9 +375,17 @@ class CanonicalReader:
         index = (
             pl.concat(self._meeting_index)
             if self._meeting_index
-            else pl.DataFrame(schema={"meeting_id": pl.String, "_file": pl.String, ROW: pl.UInt32})
+            else pl.DataFrame(
+                schema={
+                    "meeting_id": pl.String,
+                    "deal_id": pl.String,
+                    "_file": pl.String,
+                    ROW: pl.UInt32,
+                }
+            )
         )
         self._meeting_index = []
+        self._report_unknown_deals(index)
         self._report_duplicates(index, "meeting_id")
 
     def _validated_meetings(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
@@ -385,8 +399,14 @@ class CanonicalReader:
             "status",
             lambda r: f"must be one of {', '.join(MEETING_STATUSES)}, not {show(r['status'])}",
         )
-        batch = self._with_deal_zone(file, batch)
-        batch = self._parse_times(file, batch, ("start", "end", "booked_at"), zone="_zone")
+        names = ("start", "end", "booked_at")
+        times = {name: read_times(batch[name]) for name in names}
+        naive = pl.select(pl.any_horizontal([times[name].naive for name in names])).to_series()
+        zones = pl.Series("_zone", [None] * batch.height, dtype=pl.String)
+        if naive.any():  # only wall-clock times need the owner's zone
+            rows = naive.arg_true()
+            zones = zones.scatter(rows, self._zones_of_deals(batch["deal_id"].gather(rows)))
+        batch = self._with_instants(file, batch, times, zones)
         batch = batch.with_columns(
             pl.col("end").fill_null(pl.col("start") + timedelta(minutes=DEFAULT_MEETING_MINUTES))
         )
@@ -398,40 +418,60 @@ class CanonicalReader:
             lambda r: f"{show(r['end_text'])} is before the start {show(r['start_text'])}",
         )
         self._meeting_index.append(
-            batch.select("meeting_id", pl.lit(file.label).alias("_file"), ROW).filter(
+            batch.select("meeting_id", "deal_id", pl.lit(file.label).alias("_file"), ROW).filter(
                 pl.col("meeting_id").is_not_null()
             )
         )
         return conform(batch.filter(pl.col("meeting_id").is_not_null()), MEETING_COLUMNS)
 
-    def _with_deal_zone(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
-        owners = batch.join(self._deal_owners, on="deal_id", how="left", maintain_order="left")[
-            "owner_id"
+    def _deal_owners_of(self, deal_ids: pl.Series) -> pl.Series:
+        """The owner of each deal id (null where unknown), asking the store about deals the
+        files do not hold, once per id."""
+        frame = deal_ids.to_frame("deal_id")
+        distinct = frame.drop_nulls().unique()
+        # an inner join builds its table on the smaller side: the ids asked, not every deal
+        found = distinct.join(self._deal_owners, on="deal_id", how="inner")
+        if self.known is not None:
+            unasked = distinct.join(found, on="deal_id", how="anti").join(
+                self._stored_owners, on="deal_id", how="anti"
+            )
+            if unasked.height:
+                stored = self.known.deal_owners(unasked["deal_id"].to_list())
+                self._stored_owners = pl.concat(
+                    [
+                        self._stored_owners,
+                        unasked.join(stored, on="deal_id", how="left"),
+                    ]
+                )
+            found = pl.concat(
+                [
+                    found,
+                    distinct.join(self._stored_owners.drop_nulls(), on="deal_id", how="inner"),
+                ]
+            )
+        return frame.join(found, on="deal_id", how="left", maintain_order="left")["owner_id"]
+
+    def _zones_of_deals(self, deal_ids: pl.Series) -> pl.Series:
+        owners = self._deal_owners_of(deal_ids).to_frame("rep_id")
+        return owners.join(self._rep_zones, on="rep_id", how="left", maintain_order="left")[
+            "timezone"
         ]
-        missing = batch.filter(owners.is_null() & pl.col("deal_id").is_not_null())[
-            "deal_id"
-        ].unique()
-        if missing.len() and self.known is not None:
-            stored = self.known.deal_owners(missing.to_list())
-            self._deal_owners = pl.concat([self._deal_owners, stored])
-            owners = batch.join(self._deal_owners, on="deal_id", how="left", maintain_order="left")[
-                "owner_id"
-            ]
-        batch = batch.with_columns(owners.alias("_owner"))
+
+    def _report_unknown_deals(self, index: pl.DataFrame) -> None:
+        referenced = index["deal_id"].drop_nulls().unique()
+        missing = referenced.filter(self._deal_owners_of(referenced).is_null())
+        if missing.len() == 0:
+            return
+        unknown = index.filter(pl.col("deal_id").is_in(missing.implode()))
         deal_files = ", ".join(f.label for f in self.files.deals) or "deals.csv (none was given)"
-        self.problems.add_rows(
-            file.label,
-            batch,
-            pl.col("deal_id").is_not_null() & pl.col("_owner").is_null(),
-            "deal_id",
-            lambda r: f"{show(r['deal_id'])} is not a deal_id in {deal_files}",
-        )
-        return batch.join(
-            self._rep_zones.rename({"rep_id": "_owner", "timezone": "_zone"}),
-            on="_owner",
-            how="left",
-            maintain_order="left",
-        )
+        for (file,), part in unknown.partition_by("_file", as_dict=True).items():
+            self.problems.add_rows(
+                str(file),
+                part,
+                pl.lit(True),
+                "deal_id",
+                lambda r: f"{show(r['deal_id'])} is not a deal_id in {deal_files}",
+            )
 
     # ---------------------------------------------------------------- shared
     def finish(self) -> None:
@@ -473,26 +513,20 @@ class CanonicalReader:
                 file.label, batch, pl.col(name).is_null(), name, lambda r: "is required"
             )
 
-    def _parse_times(
-        self, file: CsvFile, batch: pl.DataFrame, names: Sequence[str], *, zone: str
+    def _with_instants(
+        self, file: CsvFile, batch: pl.DataFrame, times: dict[str, Times], zones: pl.Series
     ) -> pl.DataFrame:
-        parsed = []
-        for name in names:
-            instants = parse_instants(batch[name], batch[zone])
-            self.problems.add_rows(
-                file.label,
-                batch.with_columns(instants.alias("_parsed")),
-                pl.col(name).is_not_null()
-                & pl.col("_parsed").is_null()
-                & pl.col(zone).is_not_null(),
-                name,
-                _not_a_time(name),
-            )
-            parsed += [pl.col(name).alias(f"{name}_text"), instants.alias(name)]
-        return batch.with_columns(parsed)
+        """Each time column as UTC instants (the text kept as ``<name>_text``); text that is
+        not ISO 8601 is a problem, whatever the row's zone."""
+        columns = []
+        for name, read in times.items():
+            self.problems.add_rows(file.label, batch, read.unreadable, name, _not_a_time(name))
+            columns += [pl.col(name).alias(f"{name}_text"), to_instants(read, zones).alias(name)]
+        return batch.with_columns(columns)
 
     def _report_duplicates(self, index: pl.DataFrame, key: str) -> None:
         """Every occurrence of an id after its first is a problem naming where the first is."""
+        index = index.filter(pl.col(key).is_duplicated())  # few, usually none
         if index.height == 0:
             return
         ranked = index.with_columns(

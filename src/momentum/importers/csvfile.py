@@ -98,15 +98,21 @@ class CsvFile:
             row_index_offset=2,
             truncate_ragged_lines=False,
         )
-        stripped = [
+        raw = frame.select(pl.col(ROW), *(pl.col(source) for source in selected.values()))
+        cleaned = [
             pl.col(source).str.strip_chars().replace("", None).alias(name)
             for name, source in selected.items()
         ]
-        query = frame.select(pl.col(ROW), *stripped)
-        if stripped:
-            query = query.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
+        # Cleaning happens per batch, eagerly: in the lazy query it would stop Polars from
+        # streaming, and the whole file would be read into memory at once.
         try:
-            yield from query.collect_batches(chunk_size=batch_rows)
+            for batch in raw.collect_batches(chunk_size=batch_rows):
+                batch = batch.select(pl.col(ROW), *cleaned)
+                if cleaned:
+                    batch = batch.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
+                yield batch
+        except pl.exceptions.NoDataError:
+            return  # a header and no rows: an empty table
         except pl.exceptions.PolarsError as exc:
             self._explain(exc, problems)
             raise Unreadable(str(exc)) from exc
