@@ -95,3 +95,113 @@ def parse_numbers(values: pl.Series) -> pl.Series:
     """Plain decimal numbers (``1234.5``, ``-3``); anything else, or not finite, is null."""
     parsed = values.cast(pl.Float64, strict=False)
     return _where(parsed.is_finite().fill_null(False), parsed)
+
+
+# ------------------------------------------------------------------ values as people write them
+# Exports and spreadsheets write dates the way their locale shows them, and amounts with
+# thousands separators and decimal commas. These turn such text into the ISO 8601 and plain
+# decimal text the checks above read. A value that cannot be turned is left as it was written,
+# so the problem the checks report quotes the user's own text.
+
+DATE_ORDERS = ("dmy", "mdy")
+# 31/12/2026, 12.31.26, 31-12-2026 14:30, 12/31/2026 2:30 PM, 31/12/2026 14:30:05
+_NUMERIC_DATE = (
+    r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})"
+    r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?$"
+)
+_EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"  # days since 1899-12-30: 10000 (1927) to 99999 (2173)
+_MONTH_NAMES = ("%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y")
+_EXCEL_EPOCH = pl.datetime(1899, 12, 30)
+_NAIVE_ISO = "%Y-%m-%dT%H:%M:%S"
+
+
+def slashed_date_parts(values: pl.Series) -> pl.DataFrame:
+    """The first two numbers of every ``31/12/2026``-style value (nulls elsewhere): the
+    evidence for which of them is the day."""
+    parts = values.str.extract_groups(_NUMERIC_DATE)
+    return pl.DataFrame(
+        {
+            "first": parts.struct.field("1").cast(pl.Int32, strict=False),
+            "second": parts.struct.field("2").cast(pl.Int32, strict=False),
+        }
+    )
+
+
+def local_dates_to_iso(values: pl.Expr, order: str) -> pl.Expr:
+    """ISO 8601 text for ``values`` written as day-first (``order="dmy"``) or month-first
+    (``"mdy"``) numeric dates, with month names, or as Excel serial numbers; ISO text and
+    anything unreadable are passed through unchanged."""
+    text = values.str.strip_chars()
+    parts = text.str.extract_groups(_NUMERIC_DATE)
+    day, month = ("1", "2") if order == "dmy" else ("2", "1")
+    year = parts.struct.field("3")
+    year = (
+        pl.when(year.str.len_chars() == 2)
+        .then(
+            pl.when(year.cast(pl.Int32, strict=False) < 70).then("20" + year).otherwise("19" + year)
+        )
+        .otherwise(year)
+    )
+    hour = parts.struct.field("4").cast(pl.Int32, strict=False)
+    meridiem = parts.struct.field("7").str.to_lowercase()
+    hour = (
+        pl.when(meridiem == "p")
+        .then(hour % 12 + 12)
+        .when(meridiem == "a")
+        .then(hour % 12)
+        .otherwise(hour)
+    )
+    clock = (
+        pl.lit("T")
+        + hour.cast(pl.String).str.zfill(2)
+        + ":"
+        + parts.struct.field("5")
+        + ":"
+        + parts.struct.field("6").fill_null("00")
+    )
+    numeric = (
+        year
+        + "-"
+        + parts.struct.field(month).str.zfill(2)
+        + "-"
+        + parts.struct.field(day).str.zfill(2)
+        + pl.when(hour.is_not_null()).then(clock).otherwise(pl.lit(""))
+    )
+    numeric = pl.when(numeric.str.to_datetime(strict=False).is_not_null()).then(numeric)
+    serial_days = pl.when(text.str.contains(_EXCEL_SERIAL)).then(
+        text.cast(pl.Float64, strict=False)
+    )
+    serial = (
+        _EXCEL_EPOCH + pl.duration(seconds=(serial_days * 86400).round(0).cast(pl.Int64))
+    ).dt.strftime(_NAIVE_ISO)
+    named = pl.coalesce(
+        [text.str.to_date(fmt, strict=False).dt.strftime("%Y-%m-%d") for fmt in _MONTH_NAMES]
+    )
+    return pl.coalesce(numeric, serial, named, text)
+
+
+def amount_evidence(values: pl.Series) -> tuple[int, int]:
+    """How many amounts show a decimal comma, and how many a decimal point, beyond doubt:
+    both marks in one value (the last is the decimal), or one mark not followed by exactly
+    three digits (``12,5``, ``1234.50``)."""
+    text = values.drop_nulls().str.replace_all(r"[^\d.,]", "")
+    comma = text.str.contains(r"\.\d*,\d*$") | text.str.contains(r"^\d*,(\d{1,2}|\d{4,})$")
+    point = text.str.contains(r",\d*\.\d*$") | text.str.contains(r"^\d*\.(\d{1,2}|\d{4,})$")
+    return int(comma.sum()), int(point.sum())
+
+
+def local_amounts_to_decimal(values: pl.Expr, decimal: str) -> pl.Expr:
+    """Plain decimal text for amounts written with a currency sign or code, spaces or
+    apostrophes, thousands separators and ``decimal`` (``","`` or ``"."``) as the decimal
+    mark; ``(1,234.50)`` is negative. Anything else is passed through unchanged."""
+    text = values.str.strip_chars()
+    negative = text.str.contains(r"^\(.*\)$")
+    cleaned = text.str.replace_all(r"[\s\u00a0\u202f'’()]|^[A-Za-z]{3}|[A-Za-z]{3}$", "")
+    cleaned = cleaned.str.replace_all(r"[$€£¥₹]", "")
+    thousands = "." if decimal == "," else ","
+    grouped = rf"^[-+]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d+)?$"
+    plain = rf"^[-+]?\d+(\{decimal}\d+)?$"
+    fits = cleaned.str.contains(grouped) | cleaned.str.contains(plain)
+    number = cleaned.str.replace_all(rf"\{thousands}", "").str.replace(rf"\{decimal}", ".")
+    number = pl.when(negative).then("-" + number.str.strip_chars_start("+-")).otherwise(number)
+    return pl.when(fits).then(number).otherwise(text)

@@ -1,0 +1,360 @@
+"""Where a canonical table's rows come from: a canonical CSV, a CRM export's columns, or frames.
+
+The canonical checks (:class:`~momentum.importers.canonical.CanonicalReader`) read every format
+through this one interface. A table hands out batches of canonical-named text columns plus
+``_row`` (the spreadsheet row of the source file), and says which source header to name when a
+field is wrong, so a problem in a HubSpot export reads ``deals.csv:7:Close Date: …``.
+
+- :class:`CanonicalTable`: a ``reps.csv``/``deals.csv``/``meetings.csv`` as PRODUCT.md defines.
+- :class:`MappedTable`: any other export, each canonical field computed from source columns
+  (dates and amounts as the export's locale writes them are turned into ISO and plain decimals).
+- :class:`FrameTable`: rows already built in memory (calendars, generated deals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import polars as pl
+
+from momentum.errors import Problem
+from momentum.importers.csvfile import ROW, CsvFile
+from momentum.importers.problems import ProblemLog
+from momentum.importers.values import (
+    ISO_HINT,
+    amount_evidence,
+    local_amounts_to_decimal,
+    local_dates_to_iso,
+    slashed_date_parts,
+)
+
+ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first"}
+
+
+class Table(Protocol):
+    label: str
+    zone: str | None  # naive times are in this zone; None: in the deal owner's zone
+    notes: list[str]
+
+    def open(
+        self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> list[str] | None:
+        """Read what must be known before the rows; the fields this table gives, or ``None``
+        when it cannot be read (the problems saying why are logged)."""
+        ...
+
+    def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
+        """Canonical-named text columns and ``_row``; raises ``Unreadable`` after logging."""
+        ...
+
+    def column(self, name: str) -> str:
+        """The header a problem about canonical field ``name`` names."""
+        ...
+
+    def time_hint(self) -> str:
+        """What a date-time in this table should look like."""
+        ...
+
+
+class CanonicalTable:
+    """A canonical CSV: its headers are the canonical field names."""
+
+    zone: str | None = None
+
+    def __init__(self, file: CsvFile) -> None:
+        self.file = file
+        self.label = file.label
+        self.notes: list[str] = []
+        self._columns: dict[str, str] = {}
+
+    def open(
+        self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> list[str] | None:
+        if not self.file.headers and not self.file.read_headers(problems):
+            return None
+        before = problems.total
+        self._columns = self.file.columns(fields, required, problems)
+        if problems.total > before:
+            return None
+        return list(self._columns)
+
+    def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
+        yield from self.file.batches(self._columns, batch_rows, problems)
+
+    def column(self, name: str) -> str:
+        return name
+
+    def time_hint(self) -> str:
+        return ISO_HINT
+
+
+@dataclass
+class FrameTable:
+    """Rows already in canonical shape (text, ``_row``), built when the reader gets to them."""
+
+    label: str
+    build: Callable[[], pl.DataFrame]
+    headers: dict[str, str] = field(default_factory=dict)  # canonical field -> source name
+    zone: str | None = None
+    notes: list[str] = field(default_factory=list)
+    hint: str = ISO_HINT
+    _frame: pl.DataFrame | None = None
+
+    def open(
+        self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> list[str] | None:
+        self._frame = self.build()
+        return [name for name in fields if name in self._frame.columns]
+
+    def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
+        frame = self._frame if self._frame is not None else self.build()
+        yield from frame.iter_slices(batch_rows)
+
+    def column(self, name: str) -> str:
+        return self.headers.get(name, name)
+
+    def time_hint(self) -> str:
+        return self.hint
+
+
+Columns = Callable[[str], pl.Expr]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one canonical field is computed from source columns.
+
+    ``headers`` are the columns it reads (matched ignoring case); the first present one is
+    named in problems. ``compute`` gets a lookup from header to expression (a missing optional
+    header reads as null) and returns the field's text; by default it is the first present
+    header's text. The field is given when any of its headers is present; a ``required``
+    rule whose headers are all missing is a problem.
+    """
+
+    headers: tuple[str, ...]
+    compute: Callable[[Columns], pl.Expr] | None = None
+    required: bool = False
+    blame: str | None = None
+
+
+def rule(*headers: str, required: bool = False, blame: str | None = None) -> Rule:
+    return Rule(tuple(headers), required=required, blame=blame)
+
+
+def computed(
+    *headers: str,
+    compute: Callable[[Columns], pl.Expr],
+    required: bool = False,
+    blame: str | None = None,
+) -> Rule:
+    return Rule(tuple(headers), compute=compute, required=required, blame=blame)
+
+
+@dataclass
+class Conventions:
+    """How an export writes what is not ISO: the order of numeric dates, the decimal mark."""
+
+    date_order: str | None = None  # None: found from the file, else ``default_order``
+    default_order: str = "mdy"
+    decimal: str | None = None  # None: found from the file, else by its separator
+    preset: str = "this format"
+
+
+class MappedTable:
+    """A CRM export: each canonical field computed from the export's own columns."""
+
+    def __init__(
+        self,
+        file: CsvFile,
+        rules: dict[str, Rule],
+        *,
+        times: Sequence[str] = (),
+        amounts: Sequence[str] = (),
+        conventions: Conventions | None = None,
+        zone: str | None = None,
+        after: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    ) -> None:
+        self.file = file
+        self.label = file.label
+        self.rules = rules
+        self.zone = zone
+        self.after = after
+        self.notes: list[str] = []
+        self.conventions = conventions or Conventions()
+        self._times = [h for h in (file.header(name) for name in times) if h is not None]
+        self._amounts = [h for h in (file.header(name) for name in amounts) if h is not None]
+        self._given: dict[str, Rule] = {}
+        self._order = self.conventions.date_order
+        self._decimal = self.conventions.decimal
+
+    # -------------------------------------------------------------- reading
+    def open(
+        self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> list[str] | None:
+        if not self.file.headers and not self.file.read_headers(problems):
+            return None
+        before = problems.total
+        for name, spec in self.rules.items():
+            present = [h for h in spec.headers if self.file.header(h) is not None]
+            if present:
+                self._given[name] = spec
+            elif spec.required:
+                problems.add(Problem(self.label, 1, spec.headers[0], "required column is missing"))
+        if problems.total > before:
+            return None
+        if self._times and self._order is None:
+            self._decide_date_order(problems)
+        if self._amounts and self._decimal is None:
+            self._decide_decimal_mark()
+        if problems.total > before:
+            return None
+        return [name for name in self._given if not name.startswith("_") and name in fields] + [
+            name for name in self._given if name.startswith("_")
+        ]
+
+    def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
+        needed = sorted(
+            {h for spec in self._given.values() for h in spec.headers if self.file.header(h)},
+            key=self.file.headers.index,
+        )
+        names = {header: f"h{i}" for i, header in enumerate(needed)}
+        order = self._order or self.conventions.default_order
+        decimal = self._decimal or ","
+        converted = [
+            local_dates_to_iso(pl.col(names[h]), order).alias(names[h])
+            for h in self._times
+            if h in names
+        ] + [
+            local_amounts_to_decimal(pl.col(names[h]), decimal).alias(names[h])
+            for h in self._amounts
+            if h in names
+        ]
+
+        def lookup(name: str) -> pl.Expr:
+            header = self.file.header(name)
+            return pl.col(names[header]) if header in names else pl.lit(None, pl.String)
+
+        outputs = [
+            (spec.compute(lookup) if spec.compute else lookup(self._first(spec)))
+            .cast(pl.String)
+            .alias(name)
+            for name, spec in self._given.items()
+        ]
+        for batch in self.file.batches({names[h]: h for h in needed}, batch_rows, problems):
+            mapped = batch.with_columns(converted).select(ROW, *outputs)
+            yield self.after(mapped) if self.after else mapped
+
+    def column(self, name: str) -> str:
+        spec = self._given.get(name) or self.rules.get(name)
+        if spec is None:
+            return name
+        if spec.blame:
+            return spec.blame
+        return self.file.header(self._first(spec)) or spec.headers[0]
+
+    def time_hint(self) -> str:
+        order = ORDER_NAMES[self._order or self.conventions.default_order]
+        example = "31/12/2026 14:30" if order == "day-first" else "12/31/2026 2:30 PM"
+        return (
+            f"expected an ISO 8601 date-time such as 2026-03-02T10:00:00-05:00, a {order} date "
+            f"such as {example}, or an Excel date number"
+        )
+
+    def _first(self, spec: Rule) -> str:
+        return next((h for h in spec.headers if self.file.header(h)), spec.headers[0])
+
+    # -------------------------------------------------------------- conventions
+    def _decide_date_order(self, problems: ProblemLog) -> None:
+        """Day-first or month-first for the whole file, from the values that can only be read
+        one way; never row by row."""
+        frame = self.file.scan().select(
+            ROW, *[pl.col(self.file.position(h)).alias(h) for h in self._times]
+        )
+        examples: dict[str, tuple[int, str, str] | None] = {"dmy": None, "mdy": None}
+        ambiguous: tuple[int, str, str] | None = None
+        try:
+            data = frame.collect()
+        except pl.exceptions.PolarsError:
+            return  # the batches will say why the file cannot be read
+        for header in self._times:
+            values = data[header].str.strip_chars()
+            parts = slashed_date_parts(values).with_columns(data[ROW], values.alias("value"))
+            for order, test in (("dmy", pl.col("first") > 12), ("mdy", pl.col("second") > 12)):
+                hit = parts.filter(test).head(1)
+                if hit.height and examples[order] is None:
+                    examples[order] = (hit[ROW][0], header, hit["value"][0])
+            seen = parts.filter(pl.col("first").is_not_null()).head(1)
+            if seen.height and ambiguous is None:
+                ambiguous = (seen[ROW][0], header, seen["value"][0])
+        day, month = examples["dmy"], examples["mdy"]
+        if day and month:
+            later, earlier = (day, month) if day[0] > month[0] else (month, day)
+            later_order = "day-first" if later is day else "month-first"
+            earlier_order = "day-first" if earlier is day else "month-first"
+            problems.add(
+                Problem(
+                    self.label,
+                    later[0],
+                    later[1],
+                    f"{later[2]!r} can only be {later_order}, but row {earlier[0]} "
+                    f"({earlier[1]} {earlier[2]!r}) can only be {earlier_order}; a file uses "
+                    f"one order (choose it with --date-order dmy or mdy)",
+                )
+            )
+        elif day or month:
+            self._order = "dmy" if day else "mdy"
+            row, header, value = day or month  # type: ignore[misc]
+            self.notes.append(
+                f"dates in {self.label} are read {ORDER_NAMES[self._order]} "
+                f"(row {row}, {header} {value!r} can only be read that way)"
+            )
+        elif ambiguous is not None:
+            self._order = self.conventions.default_order
+            row, header, value = ambiguous
+            self.notes.append(
+                f"dates in {self.label} such as {value!r} (row {row}, {header}) can be read "
+                f"either way; they are read {ORDER_NAMES[self._order]}, the "
+                f"{self.conventions.preset} default (choose with --date-order dmy or mdy)"
+            )
+
+    def _decide_decimal_mark(self) -> None:
+        """The decimal mark for the whole file: what its amounts show beyond doubt (the
+        majority, if they disagree), else a comma in semicolon-separated files, else a point."""
+        frame = self.file.scan().select(
+            pl.concat_list([pl.col(self.file.position(h)) for h in self._amounts])
+            .explode()
+            .alias("amount")
+        )
+        try:
+            values = frame.collect()["amount"]
+        except pl.exceptions.PolarsError:
+            return
+        comma, point = amount_evidence(values)
+        if comma or point:
+            self._decimal = "," if comma > point else "."
+            return
+        self._decimal = "," if self.file.separator == ";" else "."
+        grouped = values.drop_nulls().str.contains(r"^\D*\d{1,3}[.,]\d{3}\D*$")
+        if grouped.any():
+            example = values.drop_nulls().filter(grouped)[0]
+            mark = "comma" if self._decimal == "," else "point"
+            self.notes.append(
+                f"amounts in {self.label} such as {example!r} can be read either way; the "
+                f"decimal mark is taken to be a {mark} (the file is "
+                f"{'semicolon' if self.file.separator == ';' else 'comma'}-separated)"
+            )
+
+
+def value_map(
+    values: pl.Expr, mapping: dict[str, str], *, default: pl.Expr | None = None
+) -> pl.Expr:
+    """``values`` translated through ``mapping`` (keys matched ignoring case and spaces around);
+    values not in it become ``default`` (by default: left as they are, so the checks report
+    them)."""
+    keys = {key.strip().lower(): value for key, value in mapping.items()}
+    lowered = values.str.strip_chars().str.to_lowercase()
+    return lowered.replace_strict(
+        list(keys), list(keys.values()), default=values if default is None else default
+    )
