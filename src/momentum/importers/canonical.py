@@ -168,7 +168,10 @@ class CanonicalReader:
         self._directory: list[pl.DataFrame] = []
         # Contacts (deal_id, name, email) from formats that know them, e.g. calendar attendees.
         self.contact_sources: list[Callable[[], pl.DataFrame]] = []
+        # Notes that can only be written once every row was read (counts of rows left out).
+        self.summaries: list[Callable[[], str | None]] = []
         self._tables: dict[str, Table] = {}
+        self.rep_emails: dict[str, str] = {}  # e-mail (lowercase) -> rep_id, from reps files
 
     # ---------------------------------------------------------------- reps
     def reps(self) -> pl.DataFrame:
@@ -189,12 +192,13 @@ class CanonicalReader:
         all_ids = pl.concat([reps.select("rep_id"), known.select("rep_id")]).to_series()
         for (label,), part in reps.partition_by("_file", as_dict=True).items():
             table = self._table(str(label))
+            rep_id = table.column("rep_id")
             self.problems.add_rows(
                 str(label),
                 part,
                 pl.col("manager_id").is_not_null() & ~pl.col("manager_id").is_in(all_ids.implode()),
                 table.column("manager_id"),
-                lambda r: f"{show(r['manager_id'])} is not a {table.column('rep_id')}",
+                lambda r, rep_id=rep_id: f"{show(r['manager_id'])} is not {_a(rep_id)}",  # type: ignore[misc]
             )
         reps = (
             reps.unique("rep_id", keep="first", maintain_order=True)
@@ -221,6 +225,10 @@ class CanonicalReader:
                 reps.select("rep_id", "timezone"),
             ]
         ).unique("rep_id", keep="last")
+        self.rep_emails = {
+            email.lower(): rep_id
+            for rep_id, email in reps.select("rep_id", "email").drop_nulls().iter_rows()
+        }
         return conform(reps, REP_COLUMNS)
 
     def _validated_reps(self, table: Table) -> Iterator[pl.DataFrame]:
@@ -332,6 +340,11 @@ class CanonicalReader:
         )
         if self.keep_deal_directory:
             key = "_account_key" if "_account_key" in kept.columns else "account"
+            close = (
+                pl.col("_close_key").str.slice(0, 10).str.to_date(strict=False)
+                if "_close_key" in kept.columns
+                else pl.col("closed_at").dt.date()
+            )
             self._directory.append(
                 kept.select(
                     "deal_id",
@@ -342,19 +355,22 @@ class CanonicalReader:
                     "created_at",
                     "closed_at",
                     pl.col(key).alias("account_key"),
+                    close.alias("close_day"),
                 )
             )
         return conform(kept, DEAL_COLUMNS)
 
     def deal_directory(self) -> pl.DataFrame:
         """Every deal read so far (deal_id, name, account, owner_id, outcome, created_at,
-        closed_at, account_key), when ``keep_deal_directory`` was set before reading."""
+        closed_at, account_key, close_day: the actual or expected close date), when
+        ``keep_deal_directory`` was set before reading."""
         schema = {
             **{name: DEAL_COLUMNS[name] for name in ("deal_id", "name", "account", "owner_id")},
             "outcome": pl.String(),
             "created_at": DEAL_COLUMNS["created_at"],
             "closed_at": DEAL_COLUMNS["closed_at"],
             "account_key": pl.String(),
+            "close_day": pl.Date(),
         }
         frames = [frame.cast(schema) for frame in self._directory]  # type: ignore[arg-type]
         return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
@@ -379,7 +395,7 @@ class CanonicalReader:
                 unknown,
                 pl.lit(True),
                 table.column("owner_id"),
-                lambda r: f"{show(r['owner_id'])} is not a {rep_id} in {names}",
+                lambda r: f"{show(r['owner_id'])} is not {_a(rep_id)} in {names}",
             )
             return batch
         implied = conform(
@@ -466,7 +482,7 @@ class CanonicalReader:
             batch,
             pl.col("deal_id").is_not_null() & pl.col("_owner").is_null(),
             table.column("deal_id"),
-            lambda r: f"{show(r['deal_id'])} is not a {deal_id} in {deal_files}",
+            lambda r: f"{show(r['deal_id'])} is not {_a(deal_id)} in {deal_files}",
         )
         return batch.join(
             self._rep_zones.rename({"rep_id": "_owner", "timezone": "_zone"}),
@@ -489,6 +505,11 @@ class CanonicalReader:
     def finish(self) -> None:
         """Checks that need every row; raises :class:`ValidationFailed` if anything was wrong."""
         self.problems.raise_if_any()
+        for summary in self.summaries:
+            note = summary()
+            if note and note not in self.notes:
+                self.notes.append(note)
+        self.summaries = []
 
     def read_all(self) -> Dataset:
         reps = self.reps()
@@ -572,6 +593,10 @@ class CanonicalReader:
         for (label,), part in ranked.partition_by("_file", as_dict=True).items():
             column = self._table(str(label)).column(key)
             self.problems.add_rows(str(label), part, pl.lit(True), column, reason)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _not_a_time(name: str, hint: str) -> Callable[[dict[str, Any]], str]:

@@ -198,7 +198,7 @@ class MappedTable:
         before = problems.total
         for name, spec in self.rules.items():
             present = [h for h in spec.headers if self.file.header(h) is not None]
-            if present:
+            if present or not spec.headers:  # no headers: a value for every row
                 self._given[name] = spec
             elif spec.required:
                 problems.add(Problem(self.label, 1, spec.headers[0], "required column is missing"))
@@ -236,12 +236,11 @@ class MappedTable:
             header = self.file.header(name)
             return pl.col(names[header]) if header in names else pl.lit(None, pl.String)
 
-        outputs = [
-            (spec.compute(lookup) if spec.compute else lookup(self._first(spec)))
-            .cast(pl.String)
-            .alias(name)
-            for name, spec in self._given.items()
-        ]
+        def output(name: str, spec: Rule) -> pl.Expr:
+            value = spec.compute(lookup) if spec.compute else lookup(self._first(spec))
+            return (value if name.startswith("_") else value.cast(pl.String)).alias(name)
+
+        outputs = [output(name, spec) for name, spec in self._given.items()]
         for batch in self.file.batches({names[h]: h for h in needed}, batch_rows, problems):
             mapped = batch.with_columns(converted).select(ROW, *outputs)
             yield self.after(mapped) if self.after else mapped
@@ -358,3 +357,38 @@ def value_map(
     return lowered.replace_strict(
         list(keys), list(keys.values()), default=values if default is None else default
     )
+
+
+def truthy(values: pl.Expr) -> pl.Expr:
+    """CRM checkbox text as a boolean: true/yes/1/x/done are true, anything else false."""
+    words = ["true", "yes", "1", "x", "y", "done"]
+    return values.str.strip_chars().str.to_lowercase().is_in(words).fill_null(False)
+
+
+def first_listed(values: pl.Expr) -> pl.Expr:
+    """The first of several values an export lists in one cell (``123;456``)."""
+    return values.str.split(";").list.first().str.strip_chars().replace("", None)
+
+
+def resolve_by_name(
+    frame: pl.DataFrame, column: str, deals: pl.DataFrame, *, label: str, notes: list[str]
+) -> pl.DataFrame:
+    """``column`` holds deal names: replace each name that belongs to exactly one deal by that
+    deal's id; names of no deal, or of several, stay as written (the checks report them)."""
+    names = (
+        deals.filter(pl.col("name").is_not_null())
+        .with_columns(pl.col("name").str.strip_chars().str.to_lowercase().alias("_key"))
+        .group_by("_key")
+        .agg(pl.col("deal_id").first(), pl.len().alias("_n"))
+    )
+    shared = names.filter(pl.col("_n") > 1)
+    unique = names.filter(pl.col("_n") == 1).select("_key", pl.col("deal_id").alias("_id"))
+    joined = frame.with_columns(pl.col(column).str.to_lowercase().alias("_key")).join(
+        unique, on="_key", how="left", maintain_order="left"
+    )
+    if shared.height and joined["_key"].is_in(shared["_key"].implode()).any():
+        notes.append(
+            f"{label}: some deal names belong to several deals and cannot be told apart; "
+            "export the deal IDs with the activities"
+        )
+    return joined.with_columns(pl.coalesce("_id", column).alias(column)).drop("_key", "_id")

@@ -11,6 +11,7 @@ transcoded temporary copy with the same lines, so row numbers stay those of the 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import os
 import tempfile
@@ -103,10 +104,8 @@ def readable_copy(path: Path, encoding: Encoding, owner: object) -> Path:
 
 
 def _remove(name: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(name)
-    except OSError:
-        pass
 
 
 def read_text(path: Path) -> tuple[str, Encoding]:
