@@ -183,10 +183,12 @@ def _base_format(
     if not found and not problems:
         problems.add(
             Problem(
-                ", ".join(str(s.path) for s in tables),
+                ", ".join(map(str, paths)),
                 None,
                 None,
-                "hold no file this tool can read",
+                "holds no file whose header matches a format (momentum, salesforce, hubspot, "
+                "pipedrive); name the format with --format, or describe the columns in a "
+                "--mapping file",
             )
         )
     return found[0] if found else None

@@ -278,6 +278,8 @@ class Calendars:
                     result.append((occurrence, by_recurrence.get(key, master)))
                     if len(result) > MAX_OCCURRENCES:
                         break
+            if not result:
+                raise ValueError("the rule gives no occurrence")
         except Exception as exc:  # a rule the library cannot follow: keep the first occurrence
             self._warn(
                 master.file,

@@ -315,7 +315,12 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
     except Unreadable:
         return
 
-    def table(file: CsvFile, rules: dict[str, Rule], after: object = None) -> MappedTable:
+    def table(
+        file: CsvFile,
+        rules: dict[str, Rule],
+        after: object = None,
+        adds: dict[str, str] | None = None,
+    ) -> MappedTable:
         times = ["CreatedDate", "CloseDate", "ActivityDate", "StartDateTime", "EndDateTime"]
         return MappedTable(
             file,
@@ -325,6 +330,7 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
             conventions=conventions,
             zone=options.timezone,
             after=after,  # type: ignore[arg-type]
+            adds=adds,
         )
 
     def kept(frame: pl.DataFrame) -> pl.DataFrame:
@@ -339,5 +345,6 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
         for file in files.get(role, []):
             reader.keep_deal_directory = True
             links = ActivityLinks(reader, file, contacts, now)
-            reader.files.meetings.append(table(file, rules, links))
+            adds = {"deal_id": "WhatId", "status": "Status" if role == "task" else "EndDateTime"}
+            reader.files.meetings.append(table(file, rules, links, adds))
             reader.summaries.append(links.note)

@@ -175,12 +175,14 @@ class MappedTable:
         conventions: Conventions | None = None,
         zone: str | None = None,
         after: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+        adds: dict[str, str] | None = None,
     ) -> None:
         self.file = file
         self.label = file.label
         self.rules = rules
         self.zone = zone
         self.after = after
+        self.adds = adds or {}  # fields ``after`` computes -> the header problems name
         self.notes: list[str] = []
         self.conventions = conventions or Conventions()
         self._times = [h for h in (file.header(name) for name in times) if h is not None]
@@ -210,9 +212,8 @@ class MappedTable:
             self._decide_decimal_mark()
         if problems.total > before:
             return None
-        return [name for name in self._given if not name.startswith("_") and name in fields] + [
-            name for name in self._given if name.startswith("_")
-        ]
+        given = [*self._given, *self.adds]
+        return [name for name in given if not name.startswith("_") and name in fields]
 
     def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
         needed = sorted(
@@ -246,6 +247,8 @@ class MappedTable:
             yield self.after(mapped) if self.after else mapped
 
     def column(self, name: str) -> str:
+        if name in self.adds:
+            return self.adds[name]
         spec = self._given.get(name) or self.rules.get(name)
         if spec is None:
             return name
