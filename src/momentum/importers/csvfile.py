@@ -25,6 +25,16 @@ class Unreadable(Exception):
     """The file cannot be read as CSV; the problems saying why are already logged."""
 
 
+def unescape_formula(values: pl.Expr) -> pl.Expr:
+    """A value a spreadsheet (or ``momentum export``) kept from being run as a formula with a
+    leading apostrophe (``'=SUM(A1)``) reads as what it says: one apostrophe is removed."""
+    return (
+        pl.when(values.str.contains(r"^'+\s*[=+\-@\t\r]"))
+        .then(values.str.slice(1))
+        .otherwise(values)
+    )
+
+
 def _normal(header: str) -> str:
     return header.strip().lstrip("\ufeff").strip().lower()
 
@@ -122,7 +132,7 @@ class CsvFile:
         frame = self.scan()
         selected = {field: self.position(header) for field, header in columns.items()}
         stripped = [
-            pl.col(source).str.strip_chars().replace("", None).alias(name)
+            unescape_formula(pl.col(source).str.strip_chars().replace("", None)).alias(name)
             for name, source in selected.items()
         ]
         query = frame.select(pl.col(ROW), *stripped)
@@ -130,6 +140,8 @@ class CsvFile:
             query = query.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
         try:
             yield from query.collect_batches(chunk_size=batch_rows)
+        except pl.exceptions.NoDataError:
+            return  # a header and nothing else: no rows
         except pl.exceptions.PolarsError as exc:
             self._explain(exc, problems)
             raise Unreadable(str(exc)) from exc
