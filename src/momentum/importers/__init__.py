@@ -22,7 +22,7 @@ from momentum.importers.canonical import CanonicalFiles, CanonicalReader, KnownE
 from momentum.importers.csvfile import CsvFile
 from momentum.importers.problems import ProblemLog
 from momentum.importers.sources import CSV_FORMATS, Recogniser, Source, collect, recognise_momentum
-from momentum.importers.tables import CanonicalTable
+from momentum.importers.tables import CanonicalTable, MappedTable, settle_date_order
 from momentum.importers.values import DATE_ORDERS
 from momentum.localtime import is_timezone
 
@@ -106,6 +106,12 @@ def open_reader(
         notes=notes,
     )
     used = _build_base(reader, base, tables, options, problems)
+    mapped = [
+        table
+        for table in [*reader.files.reps, *reader.files.deals, *reader.files.meetings]
+        if isinstance(table, MappedTable)
+    ]
+    settle_date_order(mapped, problems)
     reader.notes.extend(note for file in used if (note := file.encoding_note))
     if chosen == "ics":
         loaded = mapping.load(options.mapping) if options.mapping else None

@@ -188,7 +188,7 @@ class MappedTable:
         self._times = [h for h in (file.header(name) for name in times) if h is not None]
         self._amounts = [h for h in (file.header(name) for name in amounts) if h is not None]
         self._given: dict[str, Rule] = {}
-        self._order = self.conventions.date_order
+        self._order = self.conventions.date_order  # set by :func:`settle_date_order`
         self._decimal = self.conventions.decimal
 
     # -------------------------------------------------------------- reading
@@ -206,8 +206,6 @@ class MappedTable:
                 problems.add(Problem(self.label, 1, spec.headers[0], "required column is missing"))
         if problems.total > before:
             return None
-        if self._times and self._order is None:
-            self._decide_date_order(problems)
         if self._amounts and self._decimal is None:
             self._decide_decimal_mark()
         if problems.total > before:
@@ -268,58 +266,31 @@ class MappedTable:
         return next((h for h in spec.headers if self.file.header(h)), spec.headers[0])
 
     # -------------------------------------------------------------- conventions
-    def _decide_date_order(self, problems: ProblemLog) -> None:
-        """Day-first or month-first for the whole file, from the values that can only be read
-        one way; never row by row."""
+    def date_evidence(self) -> dict[str, tuple[int, str, str]]:
+        """The first value in this file that can only be day-first (``"dmy"``), only
+        month-first (``"mdy"``), or either (``"either"``): row, header, value."""
+        found: dict[str, tuple[int, str, str]] = {}
+        if not self._times:
+            return found
         frame = self.file.scan().select(
             ROW, *[pl.col(self.file.position(h)).alias(h) for h in self._times]
         )
-        examples: dict[str, tuple[int, str, str] | None] = {"dmy": None, "mdy": None}
-        ambiguous: tuple[int, str, str] | None = None
         try:
             data = frame.collect()
         except pl.exceptions.PolarsError:
-            return  # the batches will say why the file cannot be read
+            return found  # the batches will say why the file cannot be read
         for header in self._times:
             values = data[header].str.strip_chars()
             parts = slashed_date_parts(values).with_columns(data[ROW], values.alias("value"))
-            for order, test in (("dmy", pl.col("first") > 12), ("mdy", pl.col("second") > 12)):
+            for kind, test in (
+                ("dmy", pl.col("first") > 12),
+                ("mdy", pl.col("second") > 12),
+                ("either", pl.col("first").is_not_null()),
+            ):
                 hit = parts.filter(test).head(1)
-                if hit.height and examples[order] is None:
-                    examples[order] = (hit[ROW][0], header, hit["value"][0])
-            seen = parts.filter(pl.col("first").is_not_null()).head(1)
-            if seen.height and ambiguous is None:
-                ambiguous = (seen[ROW][0], header, seen["value"][0])
-        day, month = examples["dmy"], examples["mdy"]
-        if day and month:
-            later, earlier = (day, month) if day[0] > month[0] else (month, day)
-            later_order = "day-first" if later is day else "month-first"
-            earlier_order = "day-first" if earlier is day else "month-first"
-            problems.add(
-                Problem(
-                    self.label,
-                    later[0],
-                    later[1],
-                    f"{later[2]!r} can only be {later_order}, but row {earlier[0]} "
-                    f"({earlier[1]} {earlier[2]!r}) can only be {earlier_order}; a file uses "
-                    f"one order (choose it with --date-order dmy or mdy)",
-                )
-            )
-        elif day or month:
-            self._order = "dmy" if day else "mdy"
-            row, header, value = day or month  # type: ignore[misc]
-            self.notes.append(
-                f"dates in {self.label} are read {ORDER_NAMES[self._order]} "
-                f"(row {row}, {header} {value!r} can only be read that way)"
-            )
-        elif ambiguous is not None:
-            self._order = self.conventions.default_order
-            row, header, value = ambiguous
-            self.notes.append(
-                f"dates in {self.label} such as {value!r} (row {row}, {header}) can be read "
-                f"either way; they are read {ORDER_NAMES[self._order]}, the "
-                f"{self.conventions.preset} default (choose with --date-order dmy or mdy)"
-            )
+                if hit.height and (kind not in found or hit[ROW][0] < found[kind][0]):
+                    found[kind] = (hit[ROW][0], header, hit["value"][0])
+        return found
 
     def _decide_decimal_mark(self) -> None:
         """The decimal mark for the whole file: what its amounts show beyond doubt (the
@@ -395,3 +366,47 @@ def resolve_by_name(
             "export the deal IDs with the activities"
         )
     return joined.with_columns(pl.coalesce("_id", column).alias(column)).drop("_key", "_id")
+
+
+def settle_date_order(tables: Sequence[MappedTable], problems: ProblemLog) -> None:
+    """One order of numeric dates for all files of one export (they come from one locale):
+    the one given, else the one values that can be read only one way show, else the
+    format's default; never decided row by row. Values that show both orders are a problem."""
+    pending = [table for table in tables if table._order is None and table._times]
+    if not pending:
+        return
+    evidence = [(table, table.date_evidence()) for table in pending]
+    day = [(table, found["dmy"]) for table, found in evidence if "dmy" in found]
+    month = [(table, found["mdy"]) for table, found in evidence if "mdy" in found]
+    either = [(table, found["either"]) for table, found in evidence if "either" in found]
+    if day and month:
+        (first_table, first), (other_table, other) = day[0], month[0]
+        where = "" if first_table is other_table else f" of {first_table.label}"
+        problems.add(
+            Problem(
+                other_table.label,
+                other[0],
+                other[1],
+                f"{other[2]!r} can only be month-first, but row {first[0]}{where} ({first[1]} "
+                f"{first[2]!r}) can only be day-first; an export uses one order (choose it "
+                "with --date-order dmy or mdy)",
+            )
+        )
+        return
+    defaults = {table.conventions.default_order for table in pending}
+    order = "dmy" if day else "mdy" if month else sorted(defaults)[0]
+    for table in pending:
+        table._order = order
+    if day or month:
+        table, (row, header, value) = (day or month)[0]
+        pending[0].notes.append(
+            f"dates are read {ORDER_NAMES[order]}: {table.label} row {row}, {header} "
+            f"{value!r} can only be read that way"
+        )
+    elif either:
+        table, (row, header, value) = either[0]
+        pending[0].notes.append(
+            f"dates such as {value!r} ({table.label} row {row}, {header}) can be read either "
+            f"way; they are read {ORDER_NAMES[order]}, the {table.conventions.preset} default "
+            "(choose with --date-order dmy or mdy)"
+        )

@@ -28,9 +28,33 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# Single-byte Western code pages charset-normalizer may name for the same bytes; Excel on a
-# Western Windows writes Windows-1252, so that is what such a file is read as.
-_WESTERN = {"cp1252", "cp1250", "latin_1", "iso8859_15", "iso8859_2", "mac_roman", "cp850"}
+# charset-normalizer's guess is used when it names another script; among the Latin-script code
+# pages it cannot tell apart from short text, the one Excel on a Western Windows writes wins.
+_OTHER_SCRIPTS = (
+    "cp1251",
+    "cp1253",
+    "cp1255",
+    "cp1256",
+    "cp866",
+    "koi8",
+    "mac_cyrillic",
+    "mac_greek",
+    "iso8859_5",
+    "iso8859_6",
+    "iso8859_7",
+    "iso8859_8",
+    "shift_jis",
+    "cp932",
+    "euc",
+    "gb",
+    "big5",
+    "cp949",
+    "johab",
+    "hz",
+    "iso2022",
+    "tis_620",
+    "cp874",
+)
 _NAMES = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with BOM",
@@ -79,7 +103,7 @@ def detect_encoding(path: Path) -> Encoding:
         return Encoding("utf-8", detected=False)
     best = charset_normalizer.from_bytes(head).best()
     guess = best.encoding if best is not None else "cp1252"
-    if guess in _WESTERN or guess.startswith("utf"):
+    if not guess.startswith(_OTHER_SCRIPTS):
         guess = "cp1252"
     try:
         head.decode(guess)
