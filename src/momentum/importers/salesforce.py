@@ -221,7 +221,11 @@ class ActivityLinks:
         self.series = 0
 
     def __call__(self, frame: pl.DataFrame) -> pl.DataFrame:
-        frame = frame.filter(pl.col("_keep"))
+        frame = frame.filter(pl.col("_keep")).with_columns(
+            pl.lit(None, pl.String).alias(name)
+            for name in ("_what", "_who", "_account")
+            if name not in frame.columns
+        )
         if "_meeting" in frame.columns:
             frame = frame.filter(pl.col("_meeting"))
         if "_series" in frame.columns:  # a recurring event's master; its occurrences are rows
