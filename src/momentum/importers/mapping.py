@@ -122,7 +122,11 @@ def _table(table: str, fields: dict[str, Any], spec: Any, fail: Any) -> TableMap
                 )
     for name, headers in spec.get("columns", {}).items():
         listed = [headers] if isinstance(headers, str) else headers
-        if not listed or not all(isinstance(header, str) for header in listed):
+        if (
+            not isinstance(listed, list)
+            or not listed
+            or not all(isinstance(header, str) for header in listed)
+        ):
             raise fail(f"[{table}.columns] {name}", "must name a column, or a list of columns")
         result.columns[name] = list(listed)
     for name, values in spec.get("values", {}).items():
@@ -182,6 +186,7 @@ def build(
         preset="mapping file's",
     )
     used: list[CsvFile] = []
+    read_from: list[str] = []
     for table, spec in mapping.tables.items():
         fitting = [file for file in files if spec.fits(file)]
         if not fitting:
@@ -205,4 +210,6 @@ def build(
                 )
             )
             used.append(file)
+        read_from.append(f"{table} from {', '.join(file.path.name for file in fitting)}")
+    reader.notes.append(f"mapping {mapping.path.name}: {'; '.join(read_from)}")
     return used
