@@ -78,14 +78,13 @@ def open_reader(
         files = CanonicalFiles.find(paths, problems)
         problems.raise_if_any()
         return CanonicalReader(files, options=options, problems=problems, known=known)
-    if format is None and options.mapping is not None:
-        format = "mapping"
+    loaded = mapping.load(options.mapping) if options.mapping is not None else None
     sources = collect(paths, RECOGNISERS, problems)
     problems.raise_if_any()
     calendars = [source for source in sources if source.is_calendar]
     tables = [source for source in sources if not source.is_calendar]
     base: str | None
-    if format == "mapping" or (format in (None, "ics") and options.mapping is not None):
+    if format == "mapping" or (format in (None, "ics") and loaded and loaded.tables):
         base = "mapping"
     else:
         base = _base_format(tables, None if format == "ics" else format, problems, paths)
@@ -94,8 +93,8 @@ def open_reader(
         problems.add(Problem(", ".join(map(str, paths)), None, None, "holds no .ics calendar"))
     problems.raise_if_any()
     notes = []
-    if format is None:
-        named = [s.name for s in sources if s.is_calendar or s.roles or base == "mapping"]
+    if format is None and base != "mapping":
+        named = [s.name for s in sources if s.is_calendar or s.roles]
         notes.append(f"detected format: {chosen} ({', '.join(named)})")
     reader = CanonicalReader(
         CanonicalFiles(),
@@ -105,7 +104,7 @@ def open_reader(
         format=chosen,
         notes=notes,
     )
-    used = _build_base(reader, base, tables, options, problems)
+    used = _build_base(reader, base, tables, options, loaded)
     mapped = [
         table
         for table in [*reader.files.reps, *reader.files.deals, *reader.files.meetings]
@@ -114,7 +113,6 @@ def open_reader(
     settle_date_order(mapped, problems)
     reader.notes.extend(note for file in used if (note := file.encoding_note))
     if chosen == "ics":
-        loaded = mapping.load(options.mapping) if options.mapping else None
         ics.build(
             reader,
             [source.path for source in calendars],
@@ -205,14 +203,15 @@ def _build_base(
     base: str | None,
     tables: list[Source],
     options: ReadOptions,
-    problems: ProblemLog,
+    loaded: mapping.Mapping | None,
 ) -> list[CsvFile]:
     files = [source.csv for source in tables if source.csv is not None]
     if base is None:
         return []
     if base == "mapping":
-        assert options.mapping is not None
-        return mapping.build(reader, files, options, mapping.load(options.mapping))
+        if loaded is None or not loaded.tables:
+            raise InputError(f"{options.mapping}: maps no table ([reps], [deals] or [meetings])")
+        return mapping.build(reader, files, options, loaded)
     roles: dict[str, list[CsvFile]] = {}
     for source in tables:
         role = source.roles.get(base)

@@ -144,9 +144,18 @@ class Calendars:
                 )
                 return
             if not calendars:
-                self.problems.add(Problem(label, None, None, "holds no VCALENDAR"))
+                self.problems.add(
+                    Problem(
+                        label,
+                        None,
+                        None,
+                        "cannot be read as iCalendar: it holds no complete VCALENDAR "
+                        "(BEGIN:VCALENDAR … END:VCALENDAR)",
+                    )
+                )
                 return
             position = 0
+            organizers: Counter[str] = Counter()
             addresses: Counter[str] = Counter()
             owner = None
             for calendar in calendars:
@@ -165,13 +174,17 @@ class Calendars:
                         self.versions.append(version)
                         for person in _people(event):
                             addresses[person.email] += 1
+                        organizer = _organizer(event)
+                        if organizer is not None:
+                            organizers[organizer.email] += 1
         for warning in caught:
             self._warn(label, None, None, str(warning.message))
         stem = path.stem.lower()
         if owner is None and _EMAIL.match(stem):
             owner = stem
-        if owner is None and addresses:
-            owner = sorted(addresses.items(), key=lambda item: (-item[1], item[0]))[0][0]
+        for counts in (organizers, addresses):  # the one who organizes most, else attends most
+            if owner is None and counts:
+                owner = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
         self.owners[label] = owner
 
     def _version(
