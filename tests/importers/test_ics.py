@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import polars as pl
-import pytest
 from sqlalchemy import select
 
 from momentum.clock import FixedClock
@@ -278,7 +276,3 @@ def test_calendar_contacts_go_into_the_store_once(database: Database, write_file
             ("ics:acme.example", "Kim Buyer", "kim@acme.example")
         ]
         assert session.get(Meeting, "m1") is not None
-
-
-def _unused() -> None:  # pragma: no cover
-    del pl, pytest

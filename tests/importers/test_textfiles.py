@@ -93,7 +93,7 @@ def test_the_decimal_mark_is_what_the_amounts_show_beyond_doubt() -> None:
 @pytest.mark.parametrize(
     ("content", "encoding", "name"),
     [
-        ("Café;Zürich\n".encode("utf-8"), "utf-8", "UTF-8"),
+        ("Café;Zürich\n".encode(), "utf-8", "UTF-8"),
         ("\ufeffCafé;Zürich\n".encode("utf-8"), "utf-8-sig", "UTF-8 with BOM"),
         ("Café;Zürich\n".encode("utf-16"), "utf-16", "UTF-16"),
         ("Café;Zürich;Straße;naïve;€ 12\n".encode("cp1252"), "cp1252", "Windows-1252"),

@@ -270,19 +270,24 @@ class Calendars:
     def _expand(
         self, master: Version, overrides: Sequence[Version], until: datetime
     ) -> list[tuple[icalendar.cal.Component, Version]]:
+        if any(name == "RRULE" for name, _ in getattr(master.event, "errors", [])):
+            self._warn(master.file, master.line, "RRULE", "the series' first occurrence is imported")
+            return [(master.event, master)]
         calendar = icalendar.Calendar()
         calendar.add_component(master.event)
         by_recurrence = {}
         for override in overrides:
             calendar.add_component(override.event)
             by_recurrence[override.recurrence] = override
-        start = _as_datetime(master.event.get("DTSTART").dt)
+        # overrides may have moved occurrences before the series' own start
+        starts = [_as_datetime(_value(v.event, "DTSTART")) for v in [master, *overrides]]
+        start = min(moment.replace(tzinfo=None) for moment in starts)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 series = recurring_ical_events.of(calendar, skip_bad_series=True)
                 result = []
-                for occurrence in series.after(start.replace(tzinfo=None) - timedelta(days=1)):
+                for occurrence in series.after(start - timedelta(days=1)):
                     began = _utc(_as_datetime(occurrence.get("DTSTART").dt))
                     if began is not None and began > until:
                         break
@@ -291,8 +296,6 @@ class Calendars:
                     result.append((occurrence, by_recurrence.get(key, master)))
                     if len(result) > MAX_OCCURRENCES:
                         break
-            if not result:
-                raise ValueError("the rule gives no occurrence")
         except Exception as exc:  # a rule the library cannot follow: keep the first occurrence
             self._warn(
                 master.file,

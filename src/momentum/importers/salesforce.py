@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
+from momentum.errors import Problem
 from momentum.importers.canonical import CanonicalReader, ReadOptions
 from momentum.importers.csvfile import ROW, CsvFile, Unreadable
 from momentum.importers.linking import deals_for_accounts
@@ -309,6 +310,19 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
     conventions = Conventions(
         date_order=options.date_order, default_order=DEFAULT_DATE_ORDER, preset="Salesforce"
     )
+    if not any(files.get(role) for role in ("opportunity", "event", "task")):
+        for role, found in files.items():
+            for file in found:
+                reader.problems.add(
+                    Problem(
+                        file.label,
+                        None,
+                        None,
+                        f"is a Salesforce {role.title()} export, which only helps to read "
+                        "Opportunity, Event and Task exports; import it together with them",
+                    )
+                )
+        return
     accounts: dict[str, str] = {}
     contacts: dict[str, str] = {}
     try:

@@ -16,6 +16,7 @@ from momentum.importers.problems import ProblemLog
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}
 CALENDAR_SUFFIXES = {".ics", ".ical", ".ifb", ".icalendar"}
+OTHER_SUFFIXES = {".json", ".xlsx", ".xls", ".xml", ".zip", ".ods"}
 CSV_FORMATS = ("momentum", "salesforce", "hubspot", "pipedrive")
 
 # A recogniser gets a file's headers, lowercased and stripped, and names the table it is.
@@ -73,6 +74,16 @@ def collect(
             if not children:
                 problems.add(Problem(str(path), None, None, "holds no .csv or .ics file"))
             found += [_source(child, named=False) for child in children]
+        elif path.is_file() and path.suffix.lower() in OTHER_SUFFIXES:
+            problems.add(
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"is a {path.suffix.lower()[1:].upper()} file; momentum reads CSV exports "
+                    "and .ics calendars (export or save it as CSV)",
+                )
+            )
         elif path.is_file():
             found.append(_source(path, named=True))
         else:
