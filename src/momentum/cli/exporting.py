@@ -25,4 +25,4 @@ def register(app: typer.Typer) -> None:
         with app_errors():
             summary = export_store(open_store(load_settings()), folder)
             for name, rows in summary.rows.items():
-                console.print(f"wrote {rows:,} rows to {summary.folder / name}")
+                console.print(f"wrote {rows:,} rows to {summary.folder / name}", soft_wrap=True)

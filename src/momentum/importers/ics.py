@@ -271,7 +271,9 @@ class Calendars:
         self, master: Version, overrides: Sequence[Version], until: datetime
     ) -> list[tuple[icalendar.cal.Component, Version]]:
         if any(name == "RRULE" for name, _ in getattr(master.event, "errors", [])):
-            self._warn(master.file, master.line, "RRULE", "the series' first occurrence is imported")
+            self._warn(
+                master.file, master.line, "RRULE", "the series' first occurrence is imported"
+            )
             return [(master.event, master)]
         calendar = icalendar.Calendar()
         calendar.add_component(master.event)
