@@ -19,11 +19,7 @@ HEADER = "Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner\n"
 
 
 def dates(values: list[str | None], order: str) -> list[str | None]:
-    return (
-        pl.select(local_dates_to_iso(pl.lit(pl.Series(values, dtype=pl.String)), order))
-        .to_series()
-        .to_list()
-    )
+    return local_dates_to_iso(pl.Series(values, dtype=pl.String), order).to_list()
 
 
 def amounts(values: list[str | None], decimal: str) -> list[str | None]:
@@ -37,10 +33,10 @@ def amounts(values: list[str | None], decimal: str) -> list[str | None]:
 @pytest.mark.parametrize(
     ("text", "order", "expected"),
     [
-        ("31/12/2026", "dmy", "2026-12-31"),
-        ("12/31/2026", "mdy", "2026-12-31"),
-        ("03/04/2026", "dmy", "2026-04-03"),
-        ("03/04/2026", "mdy", "2026-03-04"),
+        ("31/12/2026", "dmy", "2026-12-31T00:00:00"),
+        ("12/31/2026", "mdy", "2026-12-31T00:00:00"),
+        ("03/04/2026", "dmy", "2026-04-03T00:00:00"),
+        ("03/04/2026", "mdy", "2026-03-04T00:00:00"),
         ("31.12.26 14:30", "dmy", "2026-12-31T14:30:00"),
         ("12/31/2026 2:30 PM", "mdy", "2026-12-31T14:30:00"),
         ("12/31/2026 12:05 am", "mdy", "2026-12-31T00:05:00"),

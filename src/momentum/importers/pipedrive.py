@@ -80,8 +80,9 @@ def activity_rules(file: CsvFile) -> dict[str, Rule]:
         clock = time.str.extract(r"^(\d{1,2}:\d{2}(?::\d{2})?)")
         padded = pl.when(clock.str.len_chars() == 4).then("0" + clock).otherwise(clock)
         return (
-            pl.when(padded.is_not_null() & date.str.contains(r"^\d{4}-\d{2}-\d{2}$"))
-            .then(date + "T" + padded)
+            # the due date (read as ISO, perhaps with a midnight time) on the due time's clock
+            pl.when(padded.is_not_null() & date.str.contains(r"^\d{4}-\d{2}-\d{2}(T00:00:00)?$"))
+            .then(date.str.slice(0, 10) + "T" + padded)
             .otherwise(date)
         )
 

@@ -221,15 +221,16 @@ class MappedTable:
         names = {header: f"h{i}" for i, header in enumerate(needed)}
         order = self._order or self.conventions.default_order
         decimal = self._decimal or ","
-        converted = [
-            local_dates_to_iso(pl.col(names[h]), order).alias(names[h])
-            for h in self._times
-            if h in names
-        ] + [
+        amounts = [
             local_amounts_to_decimal(pl.col(names[h]), decimal).alias(names[h])
             for h in self._amounts
             if h in names
         ]
+        times = [names[h] for h in self._times if h in names]
+
+        def converted(batch: pl.DataFrame) -> pl.DataFrame:
+            dates = [local_dates_to_iso(batch[name], order) for name in times]
+            return batch.with_columns(*dates, *amounts)
 
         def lookup(name: str) -> pl.Expr:
             header = self.file.header(name)
@@ -241,7 +242,7 @@ class MappedTable:
 
         outputs = [output(name, spec) for name, spec in self._given.items()]
         for batch in self.file.batches({names[h]: h for h in needed}, batch_rows, problems):
-            mapped = batch.with_columns(converted).select(ROW, *outputs)
+            mapped = converted(batch).select(ROW, *outputs)
             yield self.after(mapped) if self.after else mapped
 
     def column(self, name: str) -> str:

@@ -127,57 +127,74 @@ def slashed_date_parts(values: pl.Series) -> pl.DataFrame:
     )
 
 
-def local_dates_to_iso(values: pl.Expr, order: str) -> pl.Expr:
+def local_dates_to_iso(values: pl.Series, order: str) -> pl.Series:
     """ISO 8601 text for ``values`` written as day-first (``order="dmy"``) or month-first
     (``"mdy"``) numeric dates, with month names, or as Excel serial numbers; ISO text and
-    anything unreadable are passed through unchanged."""
+    anything unreadable are passed through unchanged. Each kind of value is worked on only
+    where it occurs, so an export of ISO times costs almost nothing here."""
     text = values.str.strip_chars()
-    parts = text.str.extract_groups(_NUMERIC_DATE)
+    result = text
+    numeric = text.str.contains(_NUMERIC_DATE).fill_null(False)
+    if numeric.any():
+        result = _put(result, numeric, _numeric_to_iso(text.filter(numeric), order))
+    serial = text.str.contains(_EXCEL_SERIAL).fill_null(False)
+    if serial.any():
+        days = text.filter(serial).cast(pl.Float64)
+        moments = pl.select(
+            _EXCEL_EPOCH + pl.duration(seconds=(pl.lit(days) * 86400).round(0).cast(pl.Int64))
+        ).to_series()
+        result = _put(result, serial, moments.dt.strftime(_NAIVE_ISO))
+    named = (text.str.contains(r"[A-Za-z]{3}") & ~numeric & ~serial).fill_null(False)
+    if named.any():
+        words = text.filter(named)
+        parsed = pl.select(
+            pl.coalesce(
+                [
+                    pl.lit(words).str.to_date(fmt, strict=False).dt.strftime("%Y-%m-%d")
+                    for fmt in _MONTH_NAMES
+                ]
+            )
+        ).to_series()
+        result = _put(result, named, parsed.fill_null(words))
+    return result.alias(values.name)
+
+
+def _put(target: pl.Series, mask: pl.Series, values: pl.Series) -> pl.Series:
+    """``target`` with the rows where ``mask`` holds replaced by ``values`` (in order)."""
+    return target.scatter(mask.arg_true(), values)
+
+
+def _numeric_to_iso(text: pl.Series, order: str) -> pl.Series:
+    parts = text.str.extract_groups(_NUMERIC_DATE).struct.unnest()
     day, month = ("1", "2") if order == "dmy" else ("2", "1")
-    year = parts.struct.field("3")
-    year = (
-        pl.when(year.str.len_chars() == 2)
+    iso = parts.select(
+        year=pl.when(pl.col("3").str.len_chars() == 2)
         .then(
-            pl.when(year.cast(pl.Int32, strict=False) < 70).then("20" + year).otherwise("19" + year)
+            pl.when(pl.col("3").cast(pl.Int32) < 70)
+            .then("20" + pl.col("3"))
+            .otherwise("19" + pl.col("3"))
         )
-        .otherwise(year)
-    )
-    hour = parts.struct.field("4").cast(pl.Int32, strict=False)
-    meridiem = parts.struct.field("7").str.to_lowercase()
-    hour = (
-        pl.when(meridiem == "p")
-        .then(hour % 12 + 12)
-        .when(meridiem == "a")
-        .then(hour % 12)
-        .otherwise(hour)
-    )
-    clock = (
-        pl.lit("T")
-        + hour.cast(pl.String).str.zfill(2)
-        + ":"
-        + parts.struct.field("5")
-        + ":"
-        + parts.struct.field("6").fill_null("00")
-    )
-    numeric = (
-        year
+        .otherwise(pl.col("3")),
+        hour=pl.col("4").cast(pl.Int32, strict=False),
+        meridiem=pl.col("7").str.to_lowercase(),
+        rest=pl.col(month).str.zfill(2) + "-" + pl.col(day).str.zfill(2) + "T",
+        minutes=pl.col("5").fill_null("00") + ":" + pl.col("6").fill_null("00"),
+    ).select(
+        pl.col("year")
         + "-"
-        + parts.struct.field(month).str.zfill(2)
-        + "-"
-        + parts.struct.field(day).str.zfill(2)
-        + pl.when(hour.is_not_null()).then(clock).otherwise(pl.lit(""))
-    )
-    numeric = pl.when(numeric.str.to_datetime(strict=False).is_not_null()).then(numeric)
-    serial_days = pl.when(text.str.contains(_EXCEL_SERIAL)).then(
-        text.cast(pl.Float64, strict=False)
-    )
-    serial = (
-        _EXCEL_EPOCH + pl.duration(seconds=(serial_days * 86400).round(0).cast(pl.Int64))
-    ).dt.strftime(_NAIVE_ISO)
-    named = pl.coalesce(
-        [text.str.to_date(fmt, strict=False).dt.strftime("%Y-%m-%d") for fmt in _MONTH_NAMES]
-    )
-    return pl.coalesce(numeric, serial, named, text)
+        + pl.col("rest")
+        + pl.when(pl.col("meridiem") == "p")
+        .then(pl.col("hour") % 12 + 12)
+        .when(pl.col("meridiem") == "a")
+        .then(pl.col("hour") % 12)
+        .otherwise(pl.col("hour").fill_null(0))
+        .cast(pl.String)
+        .str.zfill(2)
+        + ":"
+        + pl.col("minutes")
+    )["year"]
+    valid = iso.str.to_datetime(_NAIVE_ISO, strict=False).is_not_null()
+    return pl.select(pl.when(valid).then(iso).otherwise(text)).to_series()
 
 
 def amount_evidence(values: pl.Series) -> tuple[int, int]:
