@@ -163,3 +163,15 @@ def test_a_mapping_whose_file_is_not_given(write_files, tmp_path: Path) -> None:
     assert failure.value.message == (
         f"{mapping}: [deals]: none of the files given is one named 'deals-*.csv'"
     )
+
+
+def test_the_documented_example_is_a_valid_mapping_file(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs/importers.md"
+    text = docs.read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.toml"
+    path.write_text(example, encoding="utf-8")
+    mapping = load(path)
+    assert sorted(mapping.tables) == ["deals", "meetings", "reps"]
+    assert mapping.domains == {"cancity.example": "Cancity"}
+    assert mapping.tables["meetings"].columns["start"] == ["date", "time"]
