@@ -276,3 +276,16 @@ def test_calendar_contacts_go_into_the_store_once(database: Database, write_file
             ("ics:acme.example", "Kim Buyer", "kim@acme.example")
         ]
         assert session.get(Meeting, "m1") is not None
+
+
+def test_organizers_are_reps_by_their_e_mail(write_files) -> None:
+    reps = "rep_id,email,timezone\nr-ann,ann@seller.example,Europe/Berlin\n"
+    bo = event("m2", ":20260303T150000Z").replace(ANN, "ORGANIZER:mailto:bo@seller.example")
+    bo = bo.replace("kim@acme.example", "lou@globex.example")
+    folder = write_files(
+        {"reps.csv": reps, "team.ics": calendar(event("m1", ":20260302T150000Z"), bo)}
+    )
+    assert problems_in(folder) == [
+        # Ann's meeting made a deal owned by r-ann; Bo is no rep of the reps file
+        "team.ics:12:ORGANIZER: 'bo@seller.example' is not a rep_id in reps.csv"
+    ]

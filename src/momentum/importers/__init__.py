@@ -9,7 +9,6 @@ canonical frames in batches. Every format is read through the canonical checks
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -224,10 +223,6 @@ def _build_base(
     else:
         BUILDERS[base](reader, roles, options)
     return [file for found in roles.values() for file in found]
-
-
-def now_or(options: ReadOptions) -> datetime:
-    return options.now or datetime.now(UTC)
 
 
 __all__ = ["FORMATS", "KnownEntities", "ProblemLog", "ReadOptions", "Reader", "open_reader"]

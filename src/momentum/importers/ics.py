@@ -569,16 +569,21 @@ def build(
     if with_deals:
         reader.keep_deal_directory = True
     else:
-        reader.files.deals.append(
-            FrameTable(
-                "calendar deals",
-                lambda: _generated_deals(linked()),
-                headers={"deal_id": "ATTENDEE", "owner_id": "ORGANIZER"},
+        for file in files:  # a deal made up from a calendar belongs to its first meeting's file
+            reader.files.deals.append(
+                FrameTable(
+                    file,
+                    _deals_of(linked, file),
+                    headers={"deal_id": "ATTENDEE", "owner_id": "ORGANIZER"},
+                )
             )
-        )
     for file in files:
         reader.files.meetings.append(FrameTable(file, _rows_of(linked, file, now), headers=HEADERS))
     reader.contact_sources.append(lambda: _contacts(linked()))
+
+
+def _deals_of(linked: Callable[[], Linked], file: str) -> Callable[[], pl.DataFrame]:
+    return lambda: _generated_deals(linked()).filter(pl.col("_file") == file).drop("_file")
 
 
 def _rows_of(linked: Callable[[], Linked], file: str, now: datetime) -> Callable[[], pl.DataFrame]:
@@ -700,6 +705,7 @@ def _generated_deals(linked: Linked) -> pl.DataFrame:
     rows = [
         {
             "_row": meeting.line,
+            "_file": meeting.file,
             "deal_id": deal,
             "name": deal.removeprefix(CALENDAR_ONLY_PREFIX),
             "account": deal.removeprefix(CALENDAR_ONLY_PREFIX),
@@ -710,6 +716,7 @@ def _generated_deals(linked: Linked) -> pl.DataFrame:
     ]
     schema = {
         "_row": pl.UInt32,
+        "_file": pl.String,
         "deal_id": pl.String,
         "name": pl.String,
         "account": pl.String,

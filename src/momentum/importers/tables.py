@@ -58,8 +58,8 @@ class Table(Protocol):
         ...
 
 
-class CanonicalTable:
-    """A canonical CSV: its headers are the canonical field names."""
+class CsvTable:
+    """What the tables read from a CSV file share."""
 
     zone: str | None = None
 
@@ -67,12 +67,22 @@ class CanonicalTable:
         self.file = file
         self.label = file.label
         self.notes: list[str] = []
+
+    def _has_header(self, problems: ProblemLog) -> bool:
+        return bool(self.file.headers or self.file.read_headers(problems))
+
+
+class CanonicalTable(CsvTable):
+    """A canonical CSV: its headers are the canonical field names."""
+
+    def __init__(self, file: CsvFile) -> None:
+        super().__init__(file)
         self._columns: dict[str, str] = {}
 
     def open(
         self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
     ) -> list[str] | None:
-        if not self.file.headers and not self.file.read_headers(problems):
+        if not self._has_header(problems):
             return None
         before = problems.total
         self._columns = self.file.columns(fields, required, problems)
@@ -162,7 +172,7 @@ class Conventions:
     preset: str = "this format"
 
 
-class MappedTable:
+class MappedTable(CsvTable):
     """A CRM export: each canonical field computed from the export's own columns."""
 
     def __init__(
@@ -177,13 +187,11 @@ class MappedTable:
         after: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
         adds: dict[str, str] | None = None,
     ) -> None:
-        self.file = file
-        self.label = file.label
+        super().__init__(file)
         self.rules = rules
         self.zone = zone
         self.after = after
         self.adds = adds or {}  # fields ``after`` computes -> the header problems name
-        self.notes: list[str] = []
         self.conventions = conventions or Conventions()
         self._times = [h for h in (file.header(name) for name in times) if h is not None]
         self._amounts = [h for h in (file.header(name) for name in amounts) if h is not None]
@@ -195,7 +203,7 @@ class MappedTable:
     def open(
         self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
     ) -> list[str] | None:
-        if not self.file.headers and not self.file.read_headers(problems):
+        if not self._has_header(problems):
             return None
         before = problems.total
         for name, spec in self.rules.items():
