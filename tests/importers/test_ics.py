@@ -289,3 +289,10 @@ def test_organizers_are_reps_by_their_e_mail(write_files) -> None:
         # Ann's meeting made a deal owned by r-ann; Bo is no rep of the reps file
         "team.ics:12:ORGANIZER: 'bo@seller.example' is not a rep_id in reps.csv"
     ]
+
+
+def test_google_s_calendar_zone_places_floating_times(write_files) -> None:
+    zone = "X-WR-TIMEZONE:America/New_York\r\n"
+    folder = write_files({"ann.ics": calendar(event("m1", ":20260302T100000"), extra=zone)})
+    found = meetings_of(read_format(folder, default_timezone="Europe/Berlin"))
+    assert found["m1"]["start"] == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
