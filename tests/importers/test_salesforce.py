@@ -190,3 +190,28 @@ def test_the_real_data_cloud_workshop_export(shared) -> None:
         "Contact.csv); 7 linked to no opportunity, account or contact with a deal were left "
         "out (rows 3, 8, 13, 24, 30, 34, 41)"
     )
+
+
+def test_the_real_export_goes_into_the_store(database, shared) -> None:  # type: ignore[no-untyped-def]
+    from momentum.clock import FixedClock
+    from momentum.importers.canonical import ReadOptions
+    from momentum.importers.service import import_files
+
+    folder = shared / "data/real/crm/salesforce-data-cloud-workshop"
+    at = datetime(2026, 3, 10, tzinfo=UTC)
+    summary = import_files(
+        database, [folder], format="salesforce", options=ReadOptions(now=at), clock=FixedClock(at)
+    )
+    assert {t: c["inserted"] for t, c in summary.counts.items()} == {
+        "reps": 1,
+        "deals": 50,
+        "meetings": 5,
+    }
+    again = import_files(
+        database, [folder], format=None, options=ReadOptions(now=at), clock=FixedClock(at)
+    )
+    assert {t: c["inserted"] + c["updated"] for t, c in again.counts.items()} == {
+        "reps": 0,
+        "deals": 0,
+        "meetings": 0,
+    }
