@@ -13,6 +13,7 @@ import typer
 from momentum import __version__
 from momentum.cli import audit as audit_commands
 from momentum.cli import demo as demo_commands
+from momentum.cli import exporting as export_commands
 from momentum.cli import importing as import_commands
 from momentum.cli.common import app_errors
 
@@ -45,6 +46,7 @@ def _root(
 import_commands.register(app)
 audit_commands.register(app)
 demo_commands.register(app)
+export_commands.register(app)
 
 
 def main() -> None:

@@ -137,3 +137,130 @@ def parse_numbers(values: pl.Series) -> pl.Series:
     """Plain decimal numbers (``1234.5``, ``-3``); anything else, or not finite, is null."""
     parsed = values.cast(pl.Float64, strict=False)
     return _where(parsed.is_finite().fill_null(False), parsed)
+
+
+# ------------------------------------------------------------------ values as people write them
+# Exports and spreadsheets write dates the way their locale shows them, and amounts with
+# thousands separators and decimal commas. These turn such text into the ISO 8601 and plain
+# decimal text the checks above read. A value that cannot be turned is left as it was written,
+# so the problem the checks report quotes the user's own text.
+
+DATE_ORDERS = ("dmy", "mdy")
+# 31/12/2026, 12.31.26, 31-12-2026 14:30, 12/31/2026 2:30 PM, 31/12/2026 14:30:05
+_NUMERIC_DATE = (
+    r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})"
+    r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?$"
+)
+_EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"  # days since 1899-12-30: 10000 (1927) to 99999 (2173)
+_MONTH_NAMES = ("%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y")
+_EXCEL_EPOCH = pl.datetime(1899, 12, 30)
+_NAIVE_ISO = "%Y-%m-%dT%H:%M:%S"
+
+
+def slashed_date_parts(values: pl.Series) -> pl.DataFrame:
+    """The first two numbers of every ``31/12/2026``-style value (nulls elsewhere): the
+    evidence for which of them is the day."""
+    parts = values.str.extract_groups(_NUMERIC_DATE)
+    return pl.DataFrame(
+        {
+            "first": parts.struct.field("1").cast(pl.Int32, strict=False),
+            "second": parts.struct.field("2").cast(pl.Int32, strict=False),
+        }
+    )
+
+
+def local_dates_to_iso(values: pl.Series, order: str) -> pl.Series:
+    """ISO 8601 text for ``values`` written as day-first (``order="dmy"``) or month-first
+    (``"mdy"``) numeric dates, with month names, or as Excel serial numbers; ISO text and
+    anything unreadable are passed through unchanged. Each kind of value is worked on only
+    where it occurs, so an export of ISO times costs almost nothing here."""
+    text = values.str.strip_chars()
+    result = text
+    numeric = text.str.contains(_NUMERIC_DATE).fill_null(False)
+    if numeric.any():
+        result = _put(result, numeric, _numeric_to_iso(text.filter(numeric), order))
+    serial = text.str.contains(_EXCEL_SERIAL).fill_null(False)
+    if serial.any():
+        days = text.filter(serial).cast(pl.Float64)
+        moments = pl.select(
+            _EXCEL_EPOCH + pl.duration(seconds=(pl.lit(days) * 86400).round(0).cast(pl.Int64))
+        ).to_series()
+        result = _put(result, serial, moments.dt.strftime(_NAIVE_ISO))
+    named = (text.str.contains(r"[A-Za-z]{3}") & ~numeric & ~serial).fill_null(False)
+    if named.any():
+        words = text.filter(named)
+        parsed = pl.select(
+            pl.coalesce(
+                [
+                    pl.lit(words).str.to_date(fmt, strict=False).dt.strftime("%Y-%m-%d")
+                    for fmt in _MONTH_NAMES
+                ]
+            )
+        ).to_series()
+        result = _put(result, named, parsed.fill_null(words))
+    return result.alias(values.name)
+
+
+def _put(target: pl.Series, mask: pl.Series, values: pl.Series) -> pl.Series:
+    """``target`` with the rows where ``mask`` holds replaced by ``values`` (in order)."""
+    return target.scatter(mask.arg_true(), values)
+
+
+def _numeric_to_iso(text: pl.Series, order: str) -> pl.Series:
+    parts = text.str.extract_groups(_NUMERIC_DATE).struct.unnest()
+    day, month = ("1", "2") if order == "dmy" else ("2", "1")
+    iso = parts.select(
+        year=pl.when(pl.col("3").str.len_chars() == 2)
+        .then(
+            pl.when(pl.col("3").cast(pl.Int32) < 70)
+            .then("20" + pl.col("3"))
+            .otherwise("19" + pl.col("3"))
+        )
+        .otherwise(pl.col("3")),
+        hour=pl.col("4").cast(pl.Int32, strict=False),
+        meridiem=pl.col("7").str.to_lowercase(),
+        rest=pl.col(month).str.zfill(2) + "-" + pl.col(day).str.zfill(2) + "T",
+        minutes=pl.col("5").fill_null("00") + ":" + pl.col("6").fill_null("00"),
+    ).select(
+        pl.col("year")
+        + "-"
+        + pl.col("rest")
+        + pl.when(pl.col("meridiem") == "p")
+        .then(pl.col("hour") % 12 + 12)
+        .when(pl.col("meridiem") == "a")
+        .then(pl.col("hour") % 12)
+        .otherwise(pl.col("hour").fill_null(0))
+        .cast(pl.String)
+        .str.zfill(2)
+        + ":"
+        + pl.col("minutes")
+    )["year"]
+    valid = iso.str.to_datetime(_NAIVE_ISO, strict=False).is_not_null()
+    return pl.select(pl.when(valid).then(iso).otherwise(text)).to_series()
+
+
+def amount_evidence(values: pl.Series) -> tuple[int, int]:
+    """How many amounts show a decimal comma, and how many a decimal point, beyond doubt:
+    both marks in one value (the last is the decimal), or one mark not followed by exactly
+    three digits (``12,5``, ``1234.50``)."""
+    text = values.drop_nulls().str.replace_all(r"[^\d.,]", "")
+    comma = text.str.contains(r"\.\d*,\d*$") | text.str.contains(r"^\d*,(\d{1,2}|\d{4,})$")
+    point = text.str.contains(r",\d*\.\d*$") | text.str.contains(r"^\d*\.(\d{1,2}|\d{4,})$")
+    return int(comma.sum()), int(point.sum())
+
+
+def local_amounts_to_decimal(values: pl.Expr, decimal: str) -> pl.Expr:
+    """Plain decimal text for amounts written with a currency sign or code, spaces or
+    apostrophes, thousands separators and ``decimal`` (``","`` or ``"."``) as the decimal
+    mark; ``(1,234.50)`` is negative. Anything else is passed through unchanged."""
+    text = values.str.strip_chars()
+    negative = text.str.contains(r"^\(.*\)$")
+    cleaned = text.str.replace_all(r"[\s\u00a0\u202f'’()]|^[A-Za-z]{3}|[A-Za-z]{3}$", "")
+    cleaned = cleaned.str.replace_all(r"[$€£¥₹]", "")
+    thousands = "." if decimal == "," else ","
+    grouped = rf"^[-+]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d+)?$"
+    plain = rf"^[-+]?\d+(\{decimal}\d+)?$"
+    fits = cleaned.str.contains(grouped) | cleaned.str.contains(plain)
+    number = cleaned.str.replace_all(rf"\{thousands}", "").str.replace(rf"\{decimal}", ".")
+    number = pl.when(negative).then("-" + number.str.strip_chars_start("+-")).otherwise(number)
+    return pl.when(fits).then(number).otherwise(text)
