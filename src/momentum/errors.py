@@ -63,7 +63,7 @@ class ValidationFailed(InputError):
         self.problems = list(problems)
         self.total = len(self.problems) if total is None else total
         noun = "problem" if self.total == 1 else "problems"
-        super().__init__(f"{self.total} {noun} found; nothing was imported")
+        super().__init__(f"{self.total:,} {noun} found in the input")
 
 
 class NotFound(MomentumError):

@@ -20,7 +20,7 @@ the order of rows in a file.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -30,7 +30,7 @@ from momentum.canonical import Dataset
 HELD, NO_SHOW, RESCHEDULED = "held", "no_show", "rescheduled"
 GAP_BUCKETS = (("0-5", 0, 5), ("6-10", 6, 10), ("11-20", 11, 20), ("21+", 21, None))
 NO_M2_BUCKET = "none"
-BUCKETS = tuple(name for name, _, _ in GAP_BUCKETS) + (NO_M2_BUCKET,)
+BUCKETS = (*(name for name, _, _ in GAP_BUCKETS), NO_M2_BUCKET)
 _ORDER = ("deal_id", "start", "end", "meeting_id")
 
 FACT_COLUMNS = (
@@ -45,23 +45,29 @@ FACT_COLUMNS = (
 
 def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC") -> pl.DataFrame:
     """One row per deal with its M1, meeting-two attempts, M2 and gap (see module doc)."""
-    meetings = data.meetings.lazy().select(
-        "meeting_id", "deal_id", "start", "end", "booked_at", "status",
-        pl.col("agenda").is_not_null().alias("has_agenda"),
-        pl.col("homework").is_not_null().alias("has_homework"),
+    # One sort, kept by every step after it (filters and order-keeping joins), so meeting
+    # order within a deal is decided once: by start, then end, then id.
+    meetings = (
+        data.meetings.lazy()
+        .select(
+            "meeting_id", "deal_id", "start", "end", "booked_at", "status",
+            pl.col("agenda").is_not_null().alias("has_agenda"),
+            pl.col("homework").is_not_null().alias("has_homework"),
+        )
+        .sort(_ORDER)
+        .collect()
+        .lazy()
     )  # fmt: skip
     first_meetings = (
         meetings.filter(pl.col("status") == HELD)
-        .sort(_ORDER)
         .group_by("deal_id", maintain_order=True)
         .first()
         .select("deal_id", pl.col("start").alias("m1_start"), pl.col("end").alias("m1_end"))
     )
     held = (pl.col("status") == HELD).cast(pl.Int32)
     attempts = (
-        meetings.join(first_meetings, on="deal_id", how="inner")
+        meetings.join(first_meetings, on="deal_id", how="inner", maintain_order="left")
         .filter(pl.col("start") > pl.col("m1_end"))
-        .sort(_ORDER)
         .filter((held.cum_sum() - held).over("deal_id") == 0)
         .group_by("deal_id")
         .agg(
@@ -71,9 +77,9 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
             (pl.col("status") == RESCHEDULED).any().alias("rescheduled"),
             (pl.col("status") == HELD).sum().alias("held_attempts"),
             (pl.col("status") == NO_SHOW).sum().alias("no_show_attempts"),
-            # the agreed agenda and homework: those of the attempt that was held, else the last
-            pl.col("has_agenda").sort_by(pl.col("status") == HELD).last().alias("m2_agenda"),
-            pl.col("has_homework").sort_by(pl.col("status") == HELD).last().alias("m2_homework"),
+            # the agreed agenda and homework: those of the last attempt (M2 when one was held)
+            pl.col("has_agenda").last().alias("m2_agenda"),
+            pl.col("has_homework").last().alias("m2_homework"),
         )
     )
     reps = (
@@ -156,16 +162,20 @@ def _with_gaps(facts: pl.DataFrame) -> pl.DataFrame:
         on="deal_id",
         how="left",
     )
-    bucket = pl.when(pl.col("m1_start").is_null()).then(None)
-    for name, low, high in GAP_BUCKETS:
+    bucket: pl.Expr = pl.lit(NO_M2_BUCKET)
+    for name, low, high in reversed(GAP_BUCKETS):
         inside = pl.col("gap_business_days") >= low
         if high is not None:
             inside &= pl.col("gap_business_days") <= high
-        bucket = bucket.when(inside).then(pl.lit(name))
-    return facts.with_columns(bucket.otherwise(pl.lit(NO_M2_BUCKET)).alias("bucket"))
+        bucket = pl.when(inside).then(pl.lit(name)).otherwise(bucket)
+    return facts.with_columns(
+        pl.when(pl.col("m1_start").is_not_null()).then(bucket).alias("bucket")
+    )
 
 
-def in_period(facts: pl.DataFrame, *, since: object = None, until: object = None) -> pl.DataFrame:
+def in_period(
+    facts: pl.DataFrame, *, since: date | None = None, until: date | None = None
+) -> pl.DataFrame:
     """Deals whose M1's local date is within [since, until]; all deals when neither is given."""
     if since is None and until is None:
         return facts

@@ -1,7 +1,9 @@
 """Team, per-rep and per-week figures: aggregates of :func:`momentum.audit.facts.deal_facts`.
 
-Rates are fractions in [0, 1] and ``None`` where the denominator is 0. Gap statistics use
-numpy (mean; median and p90 by linear interpolation, numpy's default), as PRODUCT.md says.
+Every rate is a (numerator, denominator) pair first (:func:`rate_counts`), so before/after
+comparisons and findings test the very counts the figures show. Rates are fractions in
+[0, 1], ``None`` where the denominator is 0. Gap statistics use numpy (mean; median and p90
+by linear interpolation, numpy's default), as PRODUCT.md says.
 """
 
 from __future__ import annotations
@@ -14,6 +16,30 @@ import polars as pl
 from momentum.audit.facts import BUCKETS
 
 Figures = dict[str, Any]
+
+# Each rate of the JSON, as PRODUCT.md's table defines its numerator and denominator.
+RATES: dict[str, tuple[pl.Expr, pl.Expr]] = {
+    "second_meeting.booked_rate": (pl.col("m2_booked"), pl.col("m1_start").is_not_null()),
+    "second_meeting.booked_on_the_spot_rate": (
+        pl.col("on_the_spot").fill_null(False),
+        pl.col("on_the_spot").is_not_null(),
+    ),
+    "second_meeting.held_rate": (pl.col("m2_held"), pl.col("m1_start").is_not_null()),
+    "second_meeting.reschedule_rate": (
+        pl.col("m2_booked") & pl.col("rescheduled"),
+        pl.col("m2_booked"),
+    ),
+    "second_meeting.attendance_rate": (
+        pl.col("held_attempts"),
+        pl.col("held_attempts") + pl.col("no_show_attempts"),
+    ),
+    "close_rate_after_first_meeting": (
+        pl.col("outcome") == "won",
+        pl.col("outcome").is_in(["won", "lost"]),
+    ),
+}
+WITHIN_TARGET = "second_meeting.within_target_rate"
+GAPS = ("second_meeting.gap_calendar_days", "second_meeting.gap_business_days")
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -30,51 +56,43 @@ def gap_stats(values: np.ndarray[Any, Any]) -> dict[str, float] | None:
     }
 
 
-_COUNTS = (
-    pl.len().alias("deals"),
-    pl.col("m1_start").is_not_null().sum().alias("with_m1"),
-    (pl.col("m1_start").is_not_null() & pl.col("m2_booked")).sum().alias("booked"),
-    (pl.col("m1_start").is_not_null() & pl.col("m2_held")).sum().alias("held"),
-    (pl.col("on_the_spot") == True).sum().alias("spot"),  # noqa: E712 (null is not True)
-    pl.col("on_the_spot").is_not_null().sum().alias("spot_known"),
-    (pl.col("m2_booked") & pl.col("rescheduled")).sum().alias("rescheduled"),
-    pl.col("held_attempts").sum().alias("held_attempts"),
-    pl.col("no_show_attempts").sum().alias("no_show_attempts"),
-)
+def with_first_meeting(facts: pl.DataFrame) -> pl.DataFrame:
+    return facts.filter(pl.col("m1_start").is_not_null())
 
 
-def _funnel(
-    counts: dict[str, int],
-    gaps_cal: np.ndarray[Any, Any],
-    gaps_bus: np.ndarray[Any, Any],
-    target_days: int,
-) -> Figures:
-    return {
-        "booked_rate": rate(counts["booked"], counts["with_m1"]),
-        "booked_on_the_spot_rate": rate(counts["spot"], counts["spot_known"]),
-        "held_rate": rate(counts["held"], counts["with_m1"]),
-        "reschedule_rate": rate(counts["rescheduled"], counts["booked"]),
-        "attendance_rate": rate(
-            counts["held_attempts"], counts["held_attempts"] + counts["no_show_attempts"]
+def _count_columns(target_days: int) -> list[pl.Expr]:
+    pairs = {
+        **RATES,
+        WITHIN_TARGET: (
+            pl.col("m2_held") & (pl.col("gap_business_days") <= target_days),
+            pl.col("m2_held"),
         ),
-        "gap_calendar_days": gap_stats(gaps_cal),
-        "gap_business_days": gap_stats(gaps_bus),
-        "within_target_rate": rate(int((gaps_bus <= target_days).sum()), int(gaps_bus.size)),
     }
+    return [
+        expr.cast(pl.Int64).sum().alias(f"{name}|{part}")
+        for name, pair in pairs.items()
+        for part, expr in zip(("n", "d"), pair, strict=True)
+    ]
 
 
-def _close_rate_by_gap(frame: pl.DataFrame) -> list[Figures]:
-    counted = {
-        row["bucket"]: row
-        for row in frame.filter(pl.col("m1_start").is_not_null())
-        .group_by("bucket")
-        .agg(
-            pl.len().alias("deals"),
-            (pl.col("outcome") == "won").sum().alias("won"),
-            (pl.col("outcome") == "lost").sum().alias("lost"),
-        )
-        .iter_rows(named=True)
-    }
+def _counts_of(row: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    names = [*RATES, WITHIN_TARGET]
+    return {name: (int(row[f"{name}|n"] or 0), int(row[f"{name}|d"] or 0)) for name in names}
+
+
+def rate_counts(facts: pl.DataFrame, *, target_days: int) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) of every rate, over the deals with M1 in ``facts``."""
+    return _counts_of(
+        with_first_meeting(facts).select(_count_columns(target_days)).row(0, named=True)
+    )
+
+
+def gap_values(facts: pl.DataFrame) -> dict[str, np.ndarray[Any, Any]]:
+    held = with_first_meeting(facts).filter(pl.col("m2_held"))
+    return {name: held[name.split(".", 1)[1]].to_numpy() for name in GAPS}
+
+
+def _bucket_rows(counted: dict[str, dict[str, Any]]) -> list[Figures]:
     rows = []
     for bucket in BUCKETS:
         row = counted.get(bucket, {"deals": 0, "won": 0, "lost": 0})
@@ -91,39 +109,95 @@ def _close_rate_by_gap(frame: pl.DataFrame) -> list[Figures]:
     return rows
 
 
-def figures(facts: pl.DataFrame, *, target_days: int) -> Figures:
-    """The team-level block: deals, the second-meeting funnel, close rates."""
-    counts = facts.select(_COUNTS).row(0, named=True)
-    held = facts.filter(pl.col("m2_held") & pl.col("m1_start").is_not_null())
-    closed = (
-        facts.filter(pl.col("m1_start").is_not_null())
-        .select(
-            (pl.col("outcome") == "won").sum().alias("won"),
-            (pl.col("outcome") == "lost").sum().alias("lost"),
-        )
-        .row(0, named=True)
-    )
+_BUCKET_COUNTS = (
+    pl.len().alias("deals"),
+    (pl.col("outcome") == "won").sum().alias("won"),
+    (pl.col("outcome") == "lost").sum().alias("lost"),
+)
+
+
+def _block(
+    counts: dict[str, tuple[int, int]],
+    gaps: dict[str, np.ndarray[Any, Any]],
+    buckets: list[Figures],
+    with_m1: int,
+) -> Figures:
+    rates = {name: rate(*pair) for name, pair in counts.items()}
+    empty = np.array([], dtype=np.int64)
     return {
-        "deals": int(counts["deals"]),
-        "deals_with_first_meeting": int(counts["with_m1"]),
-        "second_meeting": _funnel(
-            {k: int(v) for k, v in counts.items()},
-            held["gap_calendar_days"].to_numpy(),
-            held["gap_business_days"].to_numpy(),
-            target_days,
-        ),
-        "close_rate_after_first_meeting": rate(closed["won"], closed["won"] + closed["lost"]),
-        "close_rate_by_gap": _close_rate_by_gap(facts),
+        "deals_with_first_meeting": with_m1,
+        "second_meeting": {
+            "booked_rate": rates["second_meeting.booked_rate"],
+            "booked_on_the_spot_rate": rates["second_meeting.booked_on_the_spot_rate"],
+            "held_rate": rates["second_meeting.held_rate"],
+            "reschedule_rate": rates["second_meeting.reschedule_rate"],
+            "attendance_rate": rates["second_meeting.attendance_rate"],
+            "gap_calendar_days": gap_stats(gaps.get("second_meeting.gap_calendar_days", empty)),
+            "gap_business_days": gap_stats(gaps.get("second_meeting.gap_business_days", empty)),
+            "within_target_rate": rates[WITHIN_TARGET],
+        },
+        "close_rate_after_first_meeting": rates["close_rate_after_first_meeting"],
+        "close_rate_by_gap": buckets,
     }
 
 
+def figures(facts: pl.DataFrame, *, target_days: int) -> Figures:
+    """The team-level block: deals, the second-meeting funnel, close rates."""
+    funnel = with_first_meeting(facts)
+    counted = {
+        row["bucket"]: row
+        for row in funnel.group_by("bucket").agg(_BUCKET_COUNTS).iter_rows(named=True)
+    }
+    block = _block(
+        rate_counts(facts, target_days=target_days),
+        gap_values(facts),
+        _bucket_rows(counted),
+        funnel.height,
+    )
+    return {"deals": facts.height, **block}
+
+
 def grouped(facts: pl.DataFrame, key: str, label: str, *, target_days: int) -> list[Figures]:
-    """The same figures per value of ``key`` (deals with M1 only), sorted by that value.
-    Each entry starts with ``{label: value}`` and has no ``deals`` count (as in PRODUCT.md)."""
+    """The same figures per value of ``key`` (deals with M1 only), sorted by that value, in
+    one pass over the deals. Each entry starts with ``{label: value}`` and has no ``deals``
+    count (as in PRODUCT.md)."""
+    funnel = with_first_meeting(facts)
+    if funnel.height == 0:
+        return []
+    counts = funnel.group_by(key).agg(pl.len().alias("_with_m1"), *_count_columns(target_days))
+    buckets: dict[Any, dict[str, dict[str, Any]]] = {}
+    for row in funnel.group_by(key, "bucket").agg(_BUCKET_COUNTS).iter_rows(named=True):
+        buckets.setdefault(row[key], {})[row["bucket"]] = row
+    stats = _grouped_gap_stats(funnel.filter(pl.col("m2_held")), key)
     entries = []
-    scoped = facts.filter(pl.col("m1_start").is_not_null()).sort(key)
-    for (value,), part in scoped.partition_by(key, as_dict=True, maintain_order=True).items():
-        block = figures(part, target_days=target_days)
-        del block["deals"]
+    for row in counts.sort(key).iter_rows(named=True):
+        value = row[key]
+        block = _block(
+            _counts_of(row), {}, _bucket_rows(buckets.get(value, {})), int(row["_with_m1"])
+        )
+        for name in GAPS:
+            block["second_meeting"][name.split(".", 1)[1]] = stats[name].get(value)
         entries.append({label: value, **block})
     return entries
+
+
+def _grouped_gap_stats(held: pl.DataFrame, key: str) -> dict[str, dict[Any, dict[str, float]]]:
+    """:func:`gap_stats` per group, computed by numpy on all groups of one size at once (a
+    row each of a matrix), so thousands of reps cost a few calls rather than thousands."""
+    found: dict[str, dict[Any, dict[str, float]]] = {name: {} for name in GAPS}
+    if held.height == 0:
+        return found
+    held = held.sort(key).with_columns(pl.len().over(key).alias("_size"))
+    for (size,), group in held.partition_by("_size", as_dict=True).items():
+        keys = group[key].to_list()[:: int(size)]
+        for name in GAPS:
+            matrix = group[name.split(".", 1)[1]].to_numpy().reshape(-1, int(size))
+            means = np.mean(matrix, axis=1)
+            medians, p90s = np.quantile(matrix, [0.5, 0.9], axis=1)
+            for index, value in enumerate(keys):
+                found[name][value] = {
+                    "mean": float(means[index]),
+                    "median": float(medians[index]),
+                    "p90": float(p90s[index]),
+                }
+    return found

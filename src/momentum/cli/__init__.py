@@ -11,7 +11,9 @@ import sys
 import typer
 
 from momentum import __version__
+from momentum.cli import audit as audit_commands
 from momentum.cli import demo as demo_commands
+from momentum.cli import exporting as export_commands
 from momentum.cli import importing as import_commands
 from momentum.cli.common import app_errors
 
@@ -42,7 +44,9 @@ def _root(
 
 
 import_commands.register(app)
+audit_commands.register(app)
 demo_commands.register(app)
+export_commands.register(app)
 
 
 def main() -> None:

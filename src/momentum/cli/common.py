@@ -59,26 +59,29 @@ def read_options(settings: Settings, *, include_text: bool = True) -> ReadOption
     )
 
 
-def report(error: MomentumError) -> int:
+def report(error: MomentumError, *, consequence: str = "") -> int:
     """Print ``error`` for a person (each input problem on its own line); its exit code."""
+    message = error.message
     if isinstance(error, ValidationFailed):
         for problem in error.problems:
             errors.print(escape(str(problem)), soft_wrap=True)
         hidden = error.total - len(error.problems)
         if hidden > 0:
             errors.print(f"… and {hidden:,} more problems not shown")
-    errors.print(f"[bold red]error:[/] {escape(error.message)}", soft_wrap=True)
+        if consequence:
+            message = f"{message}; {consequence}"
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return EXIT_CODES.get(error.code, 1)
 
 
 @contextmanager
-def app_errors() -> Iterator[None]:
+def app_errors(*, on_bad_input: str = "") -> Iterator[None]:
     """Turn a MomentumError into its message and exit code: never a traceback for a user's
-    mistake."""
+    mistake. ``on_bad_input`` says what did not happen because of bad rows."""
     try:
         yield
     except MomentumError as error:
-        sys.exit(report(error))
+        sys.exit(report(error, consequence=on_bad_input))
     except KeyboardInterrupt:
         errors.print("interrupted; the step that was running was rolled back")
         sys.exit(130)

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         from momentum.clock import SystemClock
         from momentum.demo.generator import generate
 
-        with app_errors():
+        with app_errors(on_bad_input="nothing was imported; the store is unchanged"):
             today = _as_of(as_of) or SystemClock().now().date()
             files = generate(out, deals=deals, seed=seed, as_of=today)
             console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,14 +15,29 @@ from momentum.cli.common import app_errors, console, load_settings, open_store, 
 if TYPE_CHECKING:
     from momentum.importers.store import ImportSummary
 
-FORMAT_HELP = "Input format: momentum (canonical CSVs)."
+FORMAT_HELP = (
+    "Input format: momentum (canonical CSVs), salesforce, hubspot, pipedrive or ics. "
+    "Default: found from the files' headers."
+)
+MAPPING_HELP = (
+    "A TOML file saying which column holds which field, for exports of any other CRM "
+    "(see docs/importers.md); with .ics files, it maps attendee domains to accounts."
+)
+DATE_ORDER_HELP = (
+    "How numeric dates such as 03/04/2026 are written: dmy (day first) or mdy (month first). "
+    "Default: found from each file, else the format's usual order."
+)
+TIMEZONE_HELP = (
+    "IANA time zone the export's times without an offset are in (HubSpot and Pipedrive write "
+    "the account's or user's zone). Default: each deal owner's time zone."
+)
 
 
 def estimate_rows(paths: list[Path]) -> int:
     """Line count of the deals and meetings files under ``paths``: the progress bar's total."""
     total = 0
     for path in paths:
-        files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+        files = sorted(path.glob("*.[ct]sv")) if path.is_dir() else [path]
         for file in files:
             if file.name.lower() == "reps.csv" or not file.is_file():
                 continue
@@ -43,13 +59,22 @@ def print_summary(summary: ImportSummary) -> None:
         console.print(f"note: {note}", soft_wrap=True)
 
 
-def run_import(paths: list[Path], format: str | None) -> ImportSummary:
+def run_import(
+    paths: list[Path],
+    format: str | None,
+    *,
+    mapping: Path | None = None,
+    date_order: str | None = None,
+    timezone: str | None = None,
+) -> ImportSummary:
     from momentum.clock import SystemClock
     from momentum.importers.service import import_files
 
     settings = load_settings()
     database = open_store(settings)
-    options = read_options(settings)
+    options = replace(
+        read_options(settings), mapping=mapping, date_order=date_order, timezone=timezone
+    )
     if not console.is_terminal:
         return import_files(database, paths, format=format, options=options, clock=SystemClock())
     columns = (
@@ -83,8 +108,22 @@ def register(app: typer.Typer) -> None:
         format: Annotated[
             str | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)
         ] = None,
+        mapping: Annotated[
+            Path | None, typer.Option("--mapping", help=MAPPING_HELP, show_default=False)
+        ] = None,
+        date_order: Annotated[
+            str | None, typer.Option("--date-order", help=DATE_ORDER_HELP, show_default=False)
+        ] = None,
+        timezone: Annotated[
+            str | None, typer.Option("--timezone", help=TIMEZONE_HELP, show_default=False)
+        ] = None,
     ) -> None:
-        """Import CRM history into the store. Every row is checked first; nothing is written
-        unless all of them are valid. Re-importing updates rows by id."""
-        with app_errors():
-            print_summary(run_import(paths, format))
+        """Import CRM history into the store: canonical CSVs, Salesforce, HubSpot or Pipedrive
+        exports, calendars (.ics), or any export described by a --mapping file. Every row is
+        checked first; nothing is written unless all of them are valid. Re-importing updates
+        rows by id."""
+        with app_errors(on_bad_input="nothing was imported; the store is unchanged"):
+            summary = run_import(
+                paths, format, mapping=mapping, date_order=date_order, timezone=timezone
+            )
+            print_summary(summary)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ import polars as pl
 
 from momentum.businessdays import is_country
 from momentum.canonical import (
+    CONTACT_COLUMNS,
     DEAL_COLUMNS,
     DEFAULT_MEETING_MINUTES,
     MEETING_COLUMNS,
@@ -32,7 +33,8 @@ from momentum.canonical import (
 from momentum.errors import Problem
 from momentum.importers.csvfile import ROW, CsvFile, Unreadable
 from momentum.importers.problems import ProblemLog
-from momentum.importers.values import ISO_HINT, parse_instants, parse_numbers
+from momentum.importers.tables import CanonicalTable, Table
+from momentum.importers.values import Times, parse_numbers, read_times, to_instants
 from momentum.localtime import is_timezone
 
 ROLE_FILES = {"reps": "reps.csv", "deals": "deals.csv", "meetings": "meetings.csv"}
@@ -66,6 +68,11 @@ class ReadOptions:
     default_country: str | None = None
     batch_rows: int = 100_000
     include_text: bool = True  # agenda and homework; the audit does not need them
+    # For exports of other tools (docs/importers.md):
+    date_order: str | None = None  # "dmy" | "mdy" for numeric dates; None: found per file
+    timezone: str | None = None  # IANA zone naive times in an export are in; None: the owner's
+    mapping: Path | None = None  # a TOML mapping file (format "mapping"; domains for calendars)
+    now: datetime | None = None  # "now" for calendar statuses; None: the clock at open_reader
 
 
 def show(value: Any, limit: int = 60) -> str:
@@ -77,11 +84,11 @@ def show(value: Any, limit: int = 60) -> str:
 
 @dataclass
 class CanonicalFiles:
-    """Which file holds which table."""
+    """Which table comes from where."""
 
-    reps: list[CsvFile] = field(default_factory=list)
-    deals: list[CsvFile] = field(default_factory=list)
-    meetings: list[CsvFile] = field(default_factory=list)
+    reps: list[Table] = field(default_factory=list)
+    deals: list[Table] = field(default_factory=list)
+    meetings: list[Table] = field(default_factory=list)
 
     @classmethod
     def find(cls, paths: Sequence[Path], problems: ProblemLog) -> CanonicalFiles:
@@ -99,7 +106,7 @@ class CanonicalFiles:
                         )
                     )
                 for table, file in hits.items():
-                    getattr(found, table).append(CsvFile(file))
+                    getattr(found, table).append(CanonicalTable(CsvFile(file)))
             elif path.is_file():
                 candidate = CsvFile(path)
                 headers = {header.strip().lower() for header in candidate.read_headers(problems)}
@@ -125,14 +132,14 @@ class CanonicalFiles:
                         )
                     )
                 else:
-                    getattr(found, role).append(candidate)
+                    getattr(found, role).append(CanonicalTable(candidate))
             else:
                 problems.add(Problem(str(path), None, None, "does not exist"))
         return found
 
 
 class CanonicalReader:
-    format = "momentum"
+    """Validates the canonical tables of any format; see the module docstring."""
 
     def __init__(
         self,
@@ -141,7 +148,10 @@ class CanonicalReader:
         options: ReadOptions,
         problems: ProblemLog,
         known: KnownEntities | None = None,
+        format: str = "momentum",
+        notes: Sequence[str] = (),
     ) -> None:
+        self.format = format
         self.files = files
         self.options = options
         self.problems = problems
@@ -150,13 +160,23 @@ class CanonicalReader:
         self._rep_zones = pl.DataFrame(schema={"rep_id": pl.String, "timezone": pl.String})
         self._deal_index: list[pl.DataFrame] = []
         self._deal_owners = pl.DataFrame(schema={"deal_id": pl.String, "owner_id": pl.String})
+        self._stored_owners = self._deal_owners.clear()  # asked of the store; null: not there
         self._meeting_index: list[pl.DataFrame] = []
         self.present: dict[str, set[str]] = {"reps": set(), "deals": set(), "meetings": set()}
-        self.notes: list[str] = []
+        self.notes: list[str] = list(notes)
+        # Deals as validated, for formats that link activities to deals by account or name.
+        self.keep_deal_directory = False
+        self._directory: list[pl.DataFrame] = []
+        # Contacts (deal_id, name, email) from formats that know them, e.g. calendar attendees.
+        self.contact_sources: list[Callable[[], pl.DataFrame]] = []
+        # Notes that can only be written once every row was read (counts of rows left out).
+        self.summaries: list[Callable[[], str | None]] = []
+        self._tables: dict[str, Table] = {}
+        self.rep_emails: dict[str, str] = {}  # e-mail (lowercase) -> rep_id, from reps files
 
     # ---------------------------------------------------------------- reps
     def reps(self) -> pl.DataFrame:
-        frames = [frame for file in self.files.reps for frame in self._validated_reps(file)]
+        frames = [frame for table in self.files.reps for frame in self._validated_reps(table)]
         reps = (
             pl.concat(frames)
             if frames
@@ -171,13 +191,15 @@ class CanonicalReader:
             )
         )
         all_ids = pl.concat([reps.select("rep_id"), known.select("rep_id")]).to_series()
-        for file, part in reps.partition_by("_file", as_dict=True).items():
+        for (label,), part in reps.partition_by("_file", as_dict=True).items():
+            table = self._table(str(label))
+            rep_id = table.column("rep_id")
             self.problems.add_rows(
-                str(file[0]),
+                str(label),
                 part,
                 pl.col("manager_id").is_not_null() & ~pl.col("manager_id").is_in(all_ids.implode()),
-                "manager_id",
-                lambda r: f"{show(r['manager_id'])} is not a rep_id",
+                table.column("manager_id"),
+                lambda r, rep_id=rep_id: f"{show(r['manager_id'])} is not {_a(rep_id)}",  # type: ignore[misc]
             )
         reps = (
             reps.unique("rep_id", keep="first", maintain_order=True)
@@ -204,21 +226,24 @@ class CanonicalReader:
                 reps.select("rep_id", "timezone"),
             ]
         ).unique("rep_id", keep="last")
+        self.rep_emails = {
+            email.lower(): rep_id
+            for rep_id, email in reps.select("rep_id", "email").drop_nulls().iter_rows()
+        }
         return conform(reps, REP_COLUMNS)
 
-    def _validated_reps(self, file: CsvFile) -> Iterator[pl.DataFrame]:
-        columns = self._columns(file, REP_COLUMNS, "reps")
-        if columns is None:
+    def _validated_reps(self, table: Table) -> Iterator[pl.DataFrame]:
+        if not self._open(table, REP_COLUMNS, "reps"):
             return
-        for batch in self._batches(file, columns):
+        for batch in self._batches(table):
             batch = _with_missing(batch, REP_COLUMNS)
-            self._require(file, batch, REQUIRED["reps"])
+            self._require(table, batch, REQUIRED["reps"])
             bad_zones = _invalid_values(batch["timezone"], is_timezone)
             self.problems.add_rows(
-                file.label,
+                table.label,
                 batch,
                 pl.col("timezone").is_in(bad_zones.implode()),
-                "timezone",
+                table.column("timezone"),
                 lambda r: (
                     f"unknown time zone {show(r['timezone'])} "
                     "(expected an IANA name such as Europe/Berlin)"
@@ -227,34 +252,33 @@ class CanonicalReader:
             batch = batch.with_columns(pl.col("country").str.to_uppercase())
             bad_countries = _invalid_values(batch["country"], is_country)
             self.problems.add_rows(
-                file.label,
+                table.label,
                 batch,
                 pl.col("country").is_in(bad_countries.implode()),
-                "country",
+                table.column("country"),
                 lambda r: (
                     f"no public-holiday calendar for country {show(r['country'])} "
                     "(expected an ISO 3166-1 alpha-2 code such as DE)"
                 ),
             )
             self.problems.add_rows(
-                file.label,
+                table.label,
                 batch,
                 pl.col("email").is_not_null() & ~pl.col("email").str.contains(_EMAIL),
-                "email",
+                table.column("email"),
                 lambda r: f"{show(r['email'])} is not an e-mail address",
             )
-            yield batch.with_columns(pl.lit(file.label).alias("_file")).filter(
+            yield batch.with_columns(pl.lit(table.label).alias("_file")).filter(
                 pl.col("rep_id").is_not_null()
             )
 
     # ---------------------------------------------------------------- deals
     def deals(self) -> Iterator[pl.DataFrame]:
-        for file in self.files.deals:
-            columns = self._columns(file, DEAL_COLUMNS, "deals")
-            if columns is None:
+        for table in self.files.deals:
+            if not self._open(table, DEAL_COLUMNS, "deals"):
                 continue
-            for batch in self._batches(file, columns):
-                yield self._validated_deals(file, batch)
+            for batch in self._batches(table):
+                yield self._validated_deals(table, batch)
         index = (
             pl.concat(self._deal_index)
             if self._deal_index
@@ -271,54 +295,98 @@ class CanonicalReader:
         self._report_duplicates(index, "deal_id")
         self._deal_owners = index.unique("deal_id", keep="first").select("deal_id", "owner_id")
 
-    def _validated_deals(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
+    def _validated_deals(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         batch = _with_missing(batch, DEAL_COLUMNS)
-        self._require(file, batch, REQUIRED["deals"])
+        self._require(table, batch, REQUIRED["deals"])
         batch = batch.with_columns(
             pl.col("outcome").str.to_lowercase(), pl.col("currency").str.to_uppercase()
         )
         self.problems.add_rows(
-            file.label,
+            table.label,
             batch,
             pl.col("outcome").is_not_null() & ~pl.col("outcome").is_in(OUTCOMES),
-            "outcome",
+            table.column("outcome"),
             lambda r: f"must be one of {', '.join(OUTCOMES)}, not {show(r['outcome'])}",
         )
-        batch = self._with_owner_zone(file, batch)
-        batch = self._parse_times(file, batch, ("created_at", "closed_at"), zone="_zone")
+        batch = self._with_owner_zone(table, batch)
+        zones = (
+            pl.Series([table.zone] * batch.height, dtype=pl.String)
+            if table.zone
+            else batch["_zone"]
+        )
+        batch = self._with_instants(
+            table,
+            batch,
+            {name: read_times(batch[name]) for name in ("created_at", "closed_at")},
+            zones,
+        )
         self.problems.add_rows(
-            file.label,
+            table.label,
             batch,
             pl.col("outcome").is_in(["won", "lost"])
             & pl.col("closed_at").is_null()
             & pl.col("closed_at_text").is_null(),
-            "closed_at",
+            table.column("closed_at"),
             lambda r: f"is required when outcome is {r['outcome']}",
         )
         amount = parse_numbers(batch["amount"])
         self.problems.add_rows(
-            file.label,
+            table.label,
             batch.with_columns(amount.alias("_amount")),
             pl.col("amount").is_not_null() & pl.col("_amount").is_null(),
-            "amount",
+            table.column("amount"),
             lambda r: f"{show(r['amount'])} is not a number (expected e.g. 12000.50)",
         )
         self.problems.add_rows(
-            file.label,
+            table.label,
             batch,
             pl.col("currency").is_not_null() & ~pl.col("currency").str.contains(r"^[A-Z]{3}$"),
-            "currency",
+            table.column("currency"),
             lambda r: f"{show(r['currency'])} is not a three-letter currency code",
         )
         batch = batch.with_columns(amount.alias("amount"))
+        kept = batch.filter(pl.col("deal_id").is_not_null())
         self._deal_index.append(
-            batch.select("deal_id", "owner_id", pl.lit(file.label).alias("_file"), ROW).filter(
-                pl.col("deal_id").is_not_null()
-            )
+            kept.select("deal_id", "owner_id", pl.lit(table.label).alias("_file"), ROW)
         )
-        return conform(batch.filter(pl.col("deal_id").is_not_null()), DEAL_COLUMNS)
+        if self.keep_deal_directory:
+            key = "_account_key" if "_account_key" in kept.columns else "account"
+            close = (
+                pl.col("_close_key").str.slice(0, 10).str.to_date(strict=False)
+                if "_close_key" in kept.columns
+                else pl.col("closed_at").dt.date()
+            )
+            self._directory.append(
+                kept.select(
+                    "deal_id",
+                    "name",
+                    "account",
+                    "owner_id",
+                    "outcome",
+                    "created_at",
+                    "closed_at",
+                    pl.col(key).alias("account_key"),
+                    close.alias("close_day"),
+                )
+            )
+        return conform(kept, DEAL_COLUMNS)
 
-    def _with_owner_zone(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
+    def deal_directory(self) -> pl.DataFrame:
+        """Every deal read so far (deal_id, name, account, owner_id, outcome, created_at,
+        closed_at, account_key, close_day: the actual or expected close date), when
+        ``keep_deal_directory`` was set before reading."""
+        schema = {
+            **{name: DEAL_COLUMNS[name] for name in ("deal_id", "name", "account", "owner_id")},
+            "outcome": pl.String(),
+            "created_at": DEAL_COLUMNS["created_at"],
+            "closed_at": DEAL_COLUMNS["closed_at"],
+            "account_key": pl.String(),
+            "close_day": pl.Date(),
+        }
+        frames = [frame.cast(schema) for frame in self._directory]  # type: ignore[arg-type]
+        return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+    def _with_owner_zone(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         """Adds ``_zone``: the owner's time zone. Owners unknown everywhere are reps implied
         with the defaults when no reps file was given, and a problem when one was."""
         batch = batch.join(
@@ -331,13 +399,14 @@ class CanonicalReader:
         if unknown.height == 0:
             return batch
         if self.files.reps:
-            names = ", ".join(file.label for file in self.files.reps)
+            names = ", ".join(reps.label for reps in self.files.reps)
+            rep_id = self.files.reps[0].column("rep_id")
             self.problems.add_rows(
-                file.label,
+                table.label,
                 unknown,
                 pl.lit(True),
-                "owner_id",
-                lambda r: f"{show(r['owner_id'])} is not a rep_id in {names}",
+                table.column("owner_id"),
+                lambda r: f"{show(r['owner_id'])} is not {_a(rep_id)} in {names}",
             )
             return batch
         implied = conform(
@@ -355,144 +424,201 @@ class CanonicalReader:
 
     # ---------------------------------------------------------------- meetings
     def meetings(self) -> Iterator[pl.DataFrame]:
-        for file in self.files.meetings:
+        for table in self.files.meetings:
             wanted = {
                 name: dtype
                 for name, dtype in MEETING_COLUMNS.items()
                 if self.options.include_text or name not in TEXT_COLUMNS
             }
-            columns = self._columns(file, wanted, "meetings")
-            if columns is None:
+            if not self._open(table, wanted, "meetings"):
                 continue
-            for batch in self._batches(file, columns):
-                yield self._validated_meetings(file, batch)
+            for batch in self._batches(table):
+                yield self._validated_meetings(table, batch)
         index = (
             pl.concat(self._meeting_index)
             if self._meeting_index
-            else pl.DataFrame(schema={"meeting_id": pl.String, "_file": pl.String, ROW: pl.UInt32})
+            else pl.DataFrame(
+                schema={
+                    "meeting_id": pl.String,
+                    "deal_id": pl.String,
+                    "_file": pl.String,
+                    ROW: pl.UInt32,
+                }
+            )
         )
         self._meeting_index = []
+        self._report_unknown_deals(index)
         self._report_duplicates(index, "meeting_id")
 
-    def _validated_meetings(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
+    def _validated_meetings(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         batch = _with_missing(batch, MEETING_COLUMNS)
-        self._require(file, batch, REQUIRED["meetings"])
+        self._require(table, batch, REQUIRED["meetings"])
         batch = batch.with_columns(pl.col("status").str.to_lowercase().replace(_STATUS_SPELLINGS))
         self.problems.add_rows(
-            file.label,
+            table.label,
             batch,
             pl.col("status").is_not_null() & ~pl.col("status").is_in(MEETING_STATUSES),
-            "status",
+            table.column("status"),
             lambda r: f"must be one of {', '.join(MEETING_STATUSES)}, not {show(r['status'])}",
         )
-        batch = self._with_deal_zone(file, batch)
-        batch = self._parse_times(file, batch, ("start", "end", "booked_at"), zone="_zone")
+        names = ("start", "end", "booked_at")
+        times = {name: read_times(batch[name]) for name in names}
+        naive = pl.select(pl.any_horizontal([times[name].naive for name in names])).to_series()
+        zones = pl.Series("_zone", [None] * batch.height, dtype=pl.String)
+        if table.zone is not None:
+            zones = pl.Series("_zone", [table.zone] * batch.height, dtype=pl.String)
+        elif naive.any():  # only wall-clock times need the owner's zone
+            rows = naive.arg_true()
+            zones = zones.scatter(rows, self._zones_of_deals(batch["deal_id"].gather(rows)))
+        batch = self._with_instants(table, batch, times, zones)
         batch = batch.with_columns(
             pl.col("end").fill_null(pl.col("start") + timedelta(minutes=DEFAULT_MEETING_MINUTES))
         )
         self.problems.add_rows(
-            file.label,
+            table.label,
             batch,
             pl.col("end") < pl.col("start"),
-            "end",
+            table.column("end"),
             lambda r: f"{show(r['end_text'])} is before the start {show(r['start_text'])}",
         )
         self._meeting_index.append(
-            batch.select("meeting_id", pl.lit(file.label).alias("_file"), ROW).filter(
+            batch.select("meeting_id", "deal_id", pl.lit(table.label).alias("_file"), ROW).filter(
                 pl.col("meeting_id").is_not_null()
             )
         )
         return conform(batch.filter(pl.col("meeting_id").is_not_null()), MEETING_COLUMNS)
 
-    def _with_deal_zone(self, file: CsvFile, batch: pl.DataFrame) -> pl.DataFrame:
-        owners = batch.join(self._deal_owners, on="deal_id", how="left", maintain_order="left")[
-            "owner_id"
+    def _deal_owners_of(self, deal_ids: pl.Series) -> pl.Series:
+        """The owner of each deal id (null where unknown), asking the store about deals the
+        files do not hold, once per id."""
+        frame = deal_ids.to_frame("deal_id")
+        distinct = frame.drop_nulls().unique()
+        # an inner join builds its table on the smaller side: the ids asked, not every deal
+        found = distinct.join(self._deal_owners, on="deal_id", how="inner")
+        if self.known is not None:
+            unasked = distinct.join(found, on="deal_id", how="anti").join(
+                self._stored_owners, on="deal_id", how="anti"
+            )
+            if unasked.height:
+                stored = self.known.deal_owners(unasked["deal_id"].to_list())
+                self._stored_owners = pl.concat(
+                    [
+                        self._stored_owners,
+                        unasked.join(stored, on="deal_id", how="left"),
+                    ]
+                )
+            found = pl.concat(
+                [
+                    found,
+                    distinct.join(self._stored_owners.drop_nulls(), on="deal_id", how="inner"),
+                ]
+            )
+        return frame.join(found, on="deal_id", how="left", maintain_order="left")["owner_id"]
+
+    def _zones_of_deals(self, deal_ids: pl.Series) -> pl.Series:
+        owners = self._deal_owners_of(deal_ids).to_frame("rep_id")
+        return owners.join(self._rep_zones, on="rep_id", how="left", maintain_order="left")[
+            "timezone"
         ]
-        missing = batch.filter(owners.is_null() & pl.col("deal_id").is_not_null())[
-            "deal_id"
-        ].unique()
-        if missing.len() and self.known is not None:
-            stored = self.known.deal_owners(missing.to_list())
-            self._deal_owners = pl.concat([self._deal_owners, stored])
-            owners = batch.join(self._deal_owners, on="deal_id", how="left", maintain_order="left")[
-                "owner_id"
-            ]
-        batch = batch.with_columns(owners.alias("_owner"))
+
+    def _report_unknown_deals(self, index: pl.DataFrame) -> None:
+        referenced = index["deal_id"].drop_nulls().unique()
+        missing = referenced.filter(self._deal_owners_of(referenced).is_null())
+        if missing.len() == 0:
+            return
+        unknown = index.filter(pl.col("deal_id").is_in(missing.implode()))
         deal_files = ", ".join(f.label for f in self.files.deals) or "deals.csv (none was given)"
-        self.problems.add_rows(
-            file.label,
-            batch,
-            pl.col("deal_id").is_not_null() & pl.col("_owner").is_null(),
-            "deal_id",
-            lambda r: f"{show(r['deal_id'])} is not a deal_id in {deal_files}",
-        )
-        return batch.join(
-            self._rep_zones.rename({"rep_id": "_owner", "timezone": "_zone"}),
-            on="_owner",
-            how="left",
-            maintain_order="left",
-        )
+        deal_id = self.files.deals[0].column("deal_id") if self.files.deals else "deal_id"
+        for (label,), part in unknown.partition_by("_file", as_dict=True).items():
+            table = self._table(str(label))
+            self.problems.add_rows(
+                table.label,
+                part,
+                pl.lit(True),
+                table.column("deal_id"),
+                lambda r: f"{show(r['deal_id'])} is not {_a(deal_id)} in {deal_files}",
+            )
+
+    # ---------------------------------------------------------------- contacts
+    def contacts(self) -> pl.DataFrame:
+        """Contacts of deals that exist (read now or already stored), one per deal and e-mail;
+        call after :meth:`meetings`."""
+        frames = [conform(source(), CONTACT_COLUMNS) for source in self.contact_sources]
+        if not frames:
+            return conform(pl.DataFrame(), CONTACT_COLUMNS)
+        contacts = pl.concat(frames).unique(["deal_id", "email"], keep="first", maintain_order=True)
+        known = self._deal_owners_of(contacts["deal_id"]).is_not_null()
+        return contacts.filter(known)
 
     # ---------------------------------------------------------------- shared
     def finish(self) -> None:
         """Checks that need every row; raises :class:`ValidationFailed` if anything was wrong."""
         self.problems.raise_if_any()
+        for summary in self.summaries:
+            note = summary()
+            if note and note not in self.notes:
+                self.notes.append(note)
+        self.summaries = []
 
     def read_all(self) -> Dataset:
         reps = self.reps()
         deals = list(self.deals())
         meetings = list(self.meetings())
+        contacts = self.contacts()
         self.finish()
         return Dataset(
             reps=pl.concat([reps, self.implied_reps]),
             deals=pl.concat(deals) if deals else conform(pl.DataFrame(), DEAL_COLUMNS),
             meetings=pl.concat(meetings) if meetings else conform(pl.DataFrame(), MEETING_COLUMNS),
+            contacts=contacts,
+            notes=list(self.notes),
         )
 
-    def _columns(
-        self, file: CsvFile, fields: dict[str, pl.DataType], role: str
-    ) -> dict[str, str] | None:
-        if not file.headers and not file.read_headers(self.problems):
-            return None
-        before = self.problems.total
-        columns = file.columns(list(fields), REQUIRED[role], self.problems)
-        if self.problems.total > before:
-            return None
-        self.present[role] |= set(columns)
-        return columns
+    def _open(self, table: Table, fields: dict[str, pl.DataType], role: str) -> bool:
+        given = table.open(list(fields), REQUIRED[role], self.problems)
+        self._tables[table.label] = table
+        self.notes.extend(note for note in table.notes if note not in self.notes)
+        if given is None:
+            return False
+        self.present[role] |= {name for name in given if name in fields}
+        return True
 
-    def _batches(self, file: CsvFile, columns: dict[str, str]) -> Iterator[pl.DataFrame]:
+    def _table(self, label: str) -> Table:
+        return self._tables[label]
+
+    def _batches(self, table: Table) -> Iterator[pl.DataFrame]:
         try:
-            yield from file.batches(columns, self.options.batch_rows, self.problems)
+            yield from table.batches(self.options.batch_rows, self.problems)
         except Unreadable:
             return
 
-    def _require(self, file: CsvFile, batch: pl.DataFrame, names: Sequence[str]) -> None:
+    def _require(self, table: Table, batch: pl.DataFrame, names: Sequence[str]) -> None:
         for name in names:
             self.problems.add_rows(
-                file.label, batch, pl.col(name).is_null(), name, lambda r: "is required"
+                table.label,
+                batch,
+                pl.col(name).is_null(),
+                table.column(name),
+                lambda r: "is required",
             )
 
-    def _parse_times(
-        self, file: CsvFile, batch: pl.DataFrame, names: Sequence[str], *, zone: str
+    def _with_instants(
+        self, table: Table, batch: pl.DataFrame, times: dict[str, Times], zones: pl.Series
     ) -> pl.DataFrame:
-        parsed = []
-        for name in names:
-            instants = parse_instants(batch[name], batch[zone])
+        """Each time column as UTC instants (the text kept as ``<name>_text``); text that is
+        not a date-time is a problem, whatever the row's zone."""
+        hint = table.time_hint()
+        columns = []
+        for name, read in times.items():
             self.problems.add_rows(
-                file.label,
-                batch.with_columns(instants.alias("_parsed")),
-                pl.col(name).is_not_null()
-                & pl.col("_parsed").is_null()
-                & pl.col(zone).is_not_null(),
-                name,
-                _not_a_time(name),
+                table.label, batch, read.unreadable, table.column(name), _not_a_time(name, hint)
             )
-            parsed += [pl.col(name).alias(f"{name}_text"), instants.alias(name)]
-        return batch.with_columns(parsed)
+            columns += [pl.col(name).alias(f"{name}_text"), to_instants(read, zones).alias(name)]
+        return batch.with_columns(columns)
 
     def _report_duplicates(self, index: pl.DataFrame, key: str) -> None:
         """Every occurrence of an id after its first is a problem naming where the first is."""
+        index = index.filter(pl.col(key).is_duplicated())  # few, usually none
         if index.height == 0:
             return
         ranked = index.with_columns(
@@ -506,12 +632,17 @@ class CanonicalReader:
             where = "" if same_file else f"{record['_first_file']} "
             return f"{show(record[key])} is already used on {where}row {record['_first_row']}"
 
-        for (file,), part in ranked.partition_by("_file", as_dict=True).items():
-            self.problems.add_rows(str(file), part, pl.lit(True), key, reason)
+        for (label,), part in ranked.partition_by("_file", as_dict=True).items():
+            column = self._table(str(label)).column(key)
+            self.problems.add_rows(str(label), part, pl.lit(True), column, reason)
 
 
-def _not_a_time(name: str) -> Callable[[dict[str, Any]], str]:
-    return lambda record: f"{show(record[name])} is not a date-time: {ISO_HINT}"
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _not_a_time(name: str, hint: str) -> Callable[[dict[str, Any]], str]:
+    return lambda record: f"{show(record[name])} is not a date-time: {hint}"
 
 
 def _with_missing(batch: pl.DataFrame, fields: dict[str, pl.DataType]) -> pl.DataFrame:

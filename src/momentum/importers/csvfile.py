@@ -16,6 +16,7 @@ import polars as pl
 
 from momentum.errors import Problem
 from momentum.importers.problems import ProblemLog
+from momentum.importers.textfile import Encoding, detect_encoding, readable_copy, sniff_separator
 
 ROW = "_row"  # the spreadsheet row number of each record; the header is row 1
 
@@ -24,25 +25,63 @@ class Unreadable(Exception):
     """The file cannot be read as CSV; the problems saying why are already logged."""
 
 
+def unescape_formula(values: pl.Expr) -> pl.Expr:
+    """A value a spreadsheet (or ``momentum export``) kept from being run as a formula with a
+    leading apostrophe (``'=SUM(A1)``) reads as what it says: one apostrophe is removed."""
+    return (
+        pl.when(values.str.contains(r"^'+\s*[=+\-@\t\r]"))
+        .then(values.str.slice(1))
+        .otherwise(values)
+    )
+
+
 def _normal(header: str) -> str:
     return header.strip().lstrip("\ufeff").strip().lower()
 
 
-@dataclass
+@dataclass(eq=False)
 class CsvFile:
+    """A delimited text file. ``path`` is what the user named; ``source`` is what is read (the
+    same file, or a UTF-8 copy of one written in another encoding)."""
+
     path: Path
     separator: str = ","
     label: str = ""
     headers: list[str] = field(default_factory=list)
+    encoding: Encoding = field(default_factory=lambda: Encoding("utf-8", detected=False))
+    source: Path = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.label:
             self.label = str(self.path)
+        self.source = self.path
+
+    @classmethod
+    def sniffed(cls, path: Path) -> CsvFile:
+        """A file as exported by a CRM or saved by Excel: its encoding and separator are found
+        from its bytes. Unreadable paths are left for :meth:`read_headers` to report."""
+        file = cls(path)
+        try:
+            file.encoding = detect_encoding(path)
+            file.source = readable_copy(path, file.encoding, file)
+            file.separator = sniff_separator(file.source)
+        except OSError:
+            pass
+        return file
+
+    @property
+    def encoding_note(self) -> str | None:
+        """What a person should be told about how the file was read, if anything."""
+        if self.encoding.detected:
+            return f"{self.label} is not UTF-8; it was read as {self.encoding.name} (detected)"
+        if not self.encoding.is_utf8:
+            return f"{self.label} was read as {self.encoding.name} (it starts with that byte-order mark)"
+        return None
 
     def read_headers(self, problems: ProblemLog) -> list[str]:
         """The header row, as written; logs a problem and returns [] if there is none."""
         try:
-            with self.path.open("rb") as handle:
+            with self.source.open("rb") as handle:
                 if not handle.read(1):
                     problems.add(Problem(self.label, None, None, "is empty; expected a header row"))
                     return []
@@ -51,12 +90,17 @@ class CsvFile:
             return []
         try:
             self.headers = pl.read_csv(
-                self.path, n_rows=0, infer_schema=False, separator=self.separator
+                self.source, n_rows=0, infer_schema=False, separator=self.separator
             ).columns
         except pl.exceptions.PolarsError as exc:
             self._explain(exc, problems)
             return []
         return self.headers
+
+    def header(self, name: str) -> str | None:
+        """The header written for ``name`` (matched ignoring case and surrounding spaces)."""
+        key = _normal(name)
+        return next((header for header in self.headers if _normal(header) == key), None)
 
     def columns(
         self, wanted: Sequence[str], required: Sequence[str], problems: ProblemLog
@@ -85,10 +129,37 @@ class CsvFile:
 
         Raises :class:`Unreadable` after logging why, when the file is not valid CSV.
         """
-        positions = {header: index for index, header in enumerate(self.headers)}
-        selected = {field: f"column_{positions[header] + 1}" for field, header in columns.items()}
-        frame = pl.scan_csv(
-            self.path,
+        frame = self.scan()
+        selected = {field: self.position(header) for field, header in columns.items()}
+        raw = frame.select(
+            pl.col(ROW), *(pl.col(source) for source in dict.fromkeys(selected.values()))
+        )
+        cleaned = [
+            unescape_formula(pl.col(source).str.strip_chars().replace("", None)).alias(name)
+            for name, source in selected.items()
+        ]
+        # Cleaning happens per batch, eagerly: in the lazy query it would stop Polars from
+        # streaming, and the whole file would be read into memory at once.
+        try:
+            for batch in raw.collect_batches(chunk_size=batch_rows):
+                batch = batch.select(pl.col(ROW), *cleaned)
+                if cleaned:
+                    batch = batch.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
+                yield batch
+        except pl.exceptions.NoDataError:
+            return  # a header and nothing else: no rows
+        except pl.exceptions.PolarsError as exc:
+            self._explain(exc, problems)
+            raise Unreadable(str(exc)) from exc
+
+    def position(self, header: str) -> str:
+        """The name :meth:`scan` gives the column under ``header``."""
+        return f"column_{self.headers.index(header) + 1}"
+
+    def scan(self) -> pl.LazyFrame:
+        """Every column as text, named ``column_1``…, plus ``_row``; the header row skipped."""
+        return pl.scan_csv(
+            self.source,
             has_header=False,
             skip_rows=1,
             new_columns=[f"column_{i + 1}" for i in range(len(self.headers))],
@@ -98,18 +169,6 @@ class CsvFile:
             row_index_offset=2,
             truncate_ragged_lines=False,
         )
-        stripped = [
-            pl.col(source).str.strip_chars().replace("", None).alias(name)
-            for name, source in selected.items()
-        ]
-        query = frame.select(pl.col(ROW), *stripped)
-        if stripped:
-            query = query.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
-        try:
-            yield from query.collect_batches(chunk_size=batch_rows)
-        except pl.exceptions.PolarsError as exc:
-            self._explain(exc, problems)
-            raise Unreadable(str(exc)) from exc
 
     def _explain(self, exc: Exception, problems: ProblemLog) -> None:
         """Log why Polars refused the file: found exactly by the slow pass, or else its words."""
@@ -122,7 +181,7 @@ class CsvFile:
     def _locate_problems(self, problems: ProblemLog) -> None:
         """The slow, exact pass: invalid UTF-8, rows with too many fields, unclosed quotes."""
         width = len(self.headers) or None
-        with self.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+        with self.source.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
             reader = csv.reader(text, delimiter=self.separator, strict=True)
             row = 0
             try:

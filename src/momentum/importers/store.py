@@ -14,8 +14,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import polars as pl
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from momentum.contact.models import Contact
 from momentum.db.bulk import Staging
 from momentum.deal.models import Deal
 from momentum.deal.repository import DealRepository
@@ -93,6 +95,36 @@ def _store_columns(
     )
 
 
+def _merge_contacts(session: Session, contacts: pl.DataFrame, *, now: datetime) -> dict[str, int]:
+    """Add each deal's contacts by e-mail; a known contact keeps its row and gets a name it
+    lacked."""
+    stage = Staging.create(session, Contact.__table__)  # type: ignore[arg-type]
+    stage.add(
+        session,
+        contacts.select("deal_id", "name", "email").with_columns(pl.lit(now).alias("created_at")),
+    )
+    before = session.execute(select(func.count()).select_from(Contact)).scalar_one()
+    named = session.execute(
+        text(
+            f"SELECT count(DISTINCT c.id) FROM {stage.name} s JOIN contact c "
+            "ON c.deal_id = s.deal_id AND c.email = s.email "
+            "WHERE c.name IS NULL AND s.name IS NOT NULL"
+        )
+    ).scalar_one()
+    session.execute(
+        text(
+            f"INSERT INTO contact (deal_id, name, email, created_at) "
+            f"SELECT deal_id, name, email, created_at FROM {stage.name} WHERE true "
+            "ON CONFLICT (deal_id, email) DO UPDATE SET name = excluded.name "
+            "WHERE contact.name IS NULL AND excluded.name IS NOT NULL"
+        )
+    )
+    after = session.execute(select(func.count()).select_from(Contact)).scalar_one()
+    read = stage.count(session)
+    stage.drop(session)
+    return {"read": read, "inserted": int(after - before), "updated": int(named)}
+
+
 def import_into_store(
     session: Session,
     reader: Reader,
@@ -134,6 +166,7 @@ def import_into_store(
         )
         if on_progress:
             on_progress("meetings", batch.height)
+    contacts = reader.contacts()
     reader.finish()
 
     summary = ImportSummary(format=reader.format, sources=sources)
@@ -163,6 +196,8 @@ def import_into_store(
         }
         stage.drop(session)
     meetings.persist_captured_status_changes()
+    if contacts.height:
+        summary.counts["contacts"] = _merge_contacts(session, contacts, now=now)
     if reader.implied_reps.height:
         summary.notes.append(
             f"{reader.implied_reps.height} reps were not in a reps file and were created from the "

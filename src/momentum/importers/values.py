@@ -1,31 +1,31 @@
-"""Vectorized parsing of the values canonical files hold: ISO 8601 instants, numbers, codes.
+"""Vectorized parsing of the values canonical files hold: ISO 8601 instants and numbers.
 
 Each parser returns the parsed column and leaves judging to the caller, which turns
 ``input present but parsed is null`` into a problem naming the row and column.
+
+ISO 8601 is what Apache Arrow's parser accepts (its string-to-timestamp cast): a date
+(``2026-03-02``), a date-time to the hour, minute, second or fraction with ``T`` or a space
+(``2026-03-02 10:00``), and — making it absolute — ``Z`` or an offset ``±hh:mm``, ``±hhmm``,
+``±hh``. Arrow parses ten million values in about a quarter of a second, several times
+faster than the alternatives; its cast is all-or-nothing, so when a column holds a bad value
+the column is split in halves until each bad value is found on its own.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from momentum.canonical import UTC_TIME
 from momentum.localtime import localize
 
-# Tried in order, each only on the values the ones before could not read.
-_WITH_OFFSET = (
-    "%Y-%m-%dT%H:%M:%S%.f%#z",
-    "%Y-%m-%d %H:%M:%S%.f%#z",
-    "%Y-%m-%dT%H:%M%#z",
-    "%Y-%m-%d %H:%M%#z",
-)
-_LOCAL = (
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-)
 ISO_HINT = "expected an ISO 8601 date or date-time such as 2026-03-02T10:00:00-05:00"
+_NAIVE = pl.Datetime("us")
+_WITH_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_SMALLEST_SPLIT = 64
 
 
 def _where(mask: pl.Series, values: pl.Series) -> pl.Series:
@@ -33,38 +33,77 @@ def _where(mask: pl.Series, values: pl.Series) -> pl.Series:
     return pl.select(pl.when(mask).then(values)).to_series().alias(values.name)
 
 
-def _cascade(values: pl.Series, formats: tuple[str, ...], dtype: pl.Datetime) -> pl.Series:
-    result = pl.Series(values.name, [None] * len(values), dtype=dtype)
-    pending = values
-    for fmt in formats:
-        if pending.null_count() == len(pending):
-            break
-        parsed = pending.str.to_datetime(fmt, strict=False, time_unit="us").cast(dtype)
-        result = result.fill_null(parsed)
-        pending = _where(result.is_null(), values)
-    return result
+def _cast(values: pa.Array, target: pa.DataType) -> pa.Array:
+    """Arrow's cast, with every value it cannot read as null (found by halving)."""
+    try:
+        return pc.cast(values, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if len(values) <= _SMALLEST_SPLIT:
+            return pa.array([_cast_one(value, target) for value in values], type=target)
+        middle = len(values) // 2
+        return pa.concat_arrays([_cast(values[:middle], target), _cast(values[middle:], target)])
 
 
-def parse_instants(values: pl.Series, zones: pl.Series) -> pl.Series:
-    """UTC instants for ISO 8601 text. A value with an offset or ``Z`` is absolute; a naive one
-    (or a date alone, meaning midnight) is wall-clock time in that row's zone: the first
-    occurrence in a repeated hour, moved forward by the gap in a skipped one.
+def _cast_one(value: pa.Scalar, target: pa.DataType) -> object:
+    try:
+        return pc.cast(pa.array([value.as_py()], type=pa.string()), target)[0].as_py()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
-    Rows whose text cannot be read, or whose zone is null, come back null.
-    """
+
+@dataclass(frozen=True)
+class Times:
+    """One column of ISO 8601 text, read: ``absolute`` holds the UTC instant of each value
+    written with ``Z`` or an offset, ``wall`` the wall-clock time of each value without one.
+    A value that is in neither could not be read."""
+
+    text: pl.Series
+    absolute: pl.Series
+    wall: pl.Series
+
+    @property
+    def unreadable(self) -> pl.Series:
+        return self.text.is_not_null() & self.absolute.is_null() & self.wall.is_null()
+
+    @property
+    def naive(self) -> pl.Series:
+        return self.wall.is_not_null()
+
+
+def read_times(values: pl.Series) -> Times:
     if values.dtype != pl.String:
         values = values.cast(pl.String)
-    absolute = _cascade(values, _WITH_OFFSET, UTC_TIME)
-    naive_text = _where(absolute.is_null(), values)
-    if naive_text.null_count() == len(naive_text):
-        return absolute.alias(values.name)
-    naive = _cascade(naive_text, _LOCAL, pl.Datetime("us"))
+    aware = values.str.contains(_WITH_OFFSET).fill_null(False) & (values.str.len_bytes() >= 13)
+    absolute = _arrow(_where(aware, values), pa.timestamp("us", tz="UTC"), UTC_TIME)
+    wall = _arrow(_where(~aware, values), pa.timestamp("us"), _NAIVE)
+    return Times(values, absolute.alias(values.name), wall.alias(values.name))
+
+
+def _arrow(values: pl.Series, target: pa.DataType, dtype: pl.DataType) -> pl.Series:
+    if values.null_count() == len(values):
+        return pl.Series(values.name, [None] * len(values), dtype=dtype)
+    parsed = _cast(values.to_arrow().cast(pa.string()), target)
+    return pl.Series(values.name, parsed).cast(dtype)
+
+
+def to_instants(times: Times, zones: pl.Series) -> pl.Series:
+    """UTC instants: absolute values as they are; wall-clock values in that row's zone — the
+    first occurrence in a repeated hour, moved forward by the gap in a skipped one. Null
+    where unreadable or where a wall-clock value has no zone."""
+    if not times.naive.any():
+        return times.absolute
     local = pl.DataFrame(
-        {"naive": naive, "zone": zones, "i": pl.arange(0, len(values), eager=True)}
+        {
+            "naive": times.wall,
+            "zone": zones,
+            "i": pl.arange(0, len(zones), eager=True, dtype=pl.UInt32),
+        }
     )
     local = local.filter(pl.col("naive").is_not_null() & pl.col("zone").is_not_null())
     pieces = [
-        absolute.to_frame("instant").with_row_index("i").filter(pl.col("instant").is_not_null())
+        times.absolute.to_frame("instant")
+        .with_row_index("i")
+        .filter(pl.col("instant").is_not_null())
     ]
     for (zone_name,), part in local.partition_by("zone", as_dict=True).items():
         instant = (
@@ -79,19 +118,149 @@ def parse_instants(values: pl.Series, zones: pl.Series) -> pl.Series:
                 for moment, missing in zip(part["naive"].to_list(), skipped.to_list(), strict=True)
             ]
             instant = instant.fill_null(pl.Series(fixed, dtype=UTC_TIME))
-        pieces.append(
-            pl.DataFrame({"i": part["i"].cast(pl.UInt32), "instant": instant.cast(UTC_TIME)})
-        )
+        pieces.append(pl.DataFrame({"i": part["i"], "instant": instant.cast(UTC_TIME)}))
     merged = pl.concat(pieces, how="vertical")
     result = (
-        pl.DataFrame({"i": pl.arange(0, len(values), eager=True, dtype=pl.UInt32)})
+        pl.DataFrame({"i": pl.arange(0, len(zones), eager=True, dtype=pl.UInt32)})
         .join(merged, on="i", how="left")
         .sort("i")["instant"]
     )
-    return result.alias(values.name)
+    return result.alias(times.text.name)
+
+
+def parse_instants(values: pl.Series, zones: pl.Series) -> pl.Series:
+    """:func:`to_instants` of :func:`read_times`: UTC instants for ISO 8601 text."""
+    return to_instants(read_times(values), zones)
 
 
 def parse_numbers(values: pl.Series) -> pl.Series:
     """Plain decimal numbers (``1234.5``, ``-3``); anything else, or not finite, is null."""
     parsed = values.cast(pl.Float64, strict=False)
     return _where(parsed.is_finite().fill_null(False), parsed)
+
+
+# ------------------------------------------------------------------ values as people write them
+# Exports and spreadsheets write dates the way their locale shows them, and amounts with
+# thousands separators and decimal commas. These turn such text into the ISO 8601 and plain
+# decimal text the checks above read. A value that cannot be turned is left as it was written,
+# so the problem the checks report quotes the user's own text.
+
+DATE_ORDERS = ("dmy", "mdy")
+# 31/12/2026, 12.31.26, 31-12-2026 14:30, 12/31/2026 2:30 PM, 31/12/2026 14:30:05
+_NUMERIC_DATE = (
+    r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})"
+    r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?$"
+)
+_EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"  # days since 1899-12-30: 10000 (1927) to 99999 (2173)
+_MONTH_NAMES = ("%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y")
+_EXCEL_EPOCH = pl.datetime(1899, 12, 30)
+_NAIVE_ISO = "%Y-%m-%dT%H:%M:%S"
+
+
+def slashed_date_parts(values: pl.Series) -> pl.DataFrame:
+    """The first two numbers of every ``31/12/2026``-style value (nulls elsewhere): the
+    evidence for which of them is the day."""
+    parts = values.str.extract_groups(_NUMERIC_DATE)
+    return pl.DataFrame(
+        {
+            "first": parts.struct.field("1").cast(pl.Int32, strict=False),
+            "second": parts.struct.field("2").cast(pl.Int32, strict=False),
+        }
+    )
+
+
+def local_dates_to_iso(values: pl.Series, order: str) -> pl.Series:
+    """ISO 8601 text for ``values`` written as day-first (``order="dmy"``) or month-first
+    (``"mdy"``) numeric dates, with month names, or as Excel serial numbers; ISO text and
+    anything unreadable are passed through unchanged. Each kind of value is worked on only
+    where it occurs, so an export of ISO times costs almost nothing here."""
+    text = values.str.strip_chars()
+    result = text
+    numeric = text.str.contains(_NUMERIC_DATE).fill_null(False)
+    if numeric.any():
+        result = _put(result, numeric, _numeric_to_iso(text.filter(numeric), order))
+    serial = text.str.contains(_EXCEL_SERIAL).fill_null(False)
+    if serial.any():
+        days = text.filter(serial).cast(pl.Float64)
+        moments = pl.select(
+            _EXCEL_EPOCH + pl.duration(seconds=(pl.lit(days) * 86400).round(0).cast(pl.Int64))
+        ).to_series()
+        result = _put(result, serial, moments.dt.strftime(_NAIVE_ISO))
+    named = (text.str.contains(r"[A-Za-z]{3}") & ~numeric & ~serial).fill_null(False)
+    if named.any():
+        words = text.filter(named)
+        parsed = pl.select(
+            pl.coalesce(
+                [
+                    pl.lit(words).str.to_date(fmt, strict=False).dt.strftime("%Y-%m-%d")
+                    for fmt in _MONTH_NAMES
+                ]
+            )
+        ).to_series()
+        result = _put(result, named, parsed.fill_null(words))
+    return result.alias(values.name)
+
+
+def _put(target: pl.Series, mask: pl.Series, values: pl.Series) -> pl.Series:
+    """``target`` with the rows where ``mask`` holds replaced by ``values`` (in order)."""
+    return target.scatter(mask.arg_true(), values)
+
+
+def _numeric_to_iso(text: pl.Series, order: str) -> pl.Series:
+    parts = text.str.extract_groups(_NUMERIC_DATE).struct.unnest()
+    day, month = ("1", "2") if order == "dmy" else ("2", "1")
+    iso = parts.select(
+        year=pl.when(pl.col("3").str.len_chars() == 2)
+        .then(
+            pl.when(pl.col("3").cast(pl.Int32) < 70)
+            .then("20" + pl.col("3"))
+            .otherwise("19" + pl.col("3"))
+        )
+        .otherwise(pl.col("3")),
+        hour=pl.col("4").cast(pl.Int32, strict=False),
+        meridiem=pl.col("7").str.to_lowercase(),
+        rest=pl.col(month).str.zfill(2) + "-" + pl.col(day).str.zfill(2) + "T",
+        minutes=pl.col("5").fill_null("00") + ":" + pl.col("6").fill_null("00"),
+    ).select(
+        pl.col("year")
+        + "-"
+        + pl.col("rest")
+        + pl.when(pl.col("meridiem") == "p")
+        .then(pl.col("hour") % 12 + 12)
+        .when(pl.col("meridiem") == "a")
+        .then(pl.col("hour") % 12)
+        .otherwise(pl.col("hour").fill_null(0))
+        .cast(pl.String)
+        .str.zfill(2)
+        + ":"
+        + pl.col("minutes")
+    )["year"]
+    valid = iso.str.to_datetime(_NAIVE_ISO, strict=False).is_not_null()
+    return pl.select(pl.when(valid).then(iso).otherwise(text)).to_series()
+
+
+def amount_evidence(values: pl.Series) -> tuple[int, int]:
+    """How many amounts show a decimal comma, and how many a decimal point, beyond doubt:
+    both marks in one value (the last is the decimal), or one mark not followed by exactly
+    three digits (``12,5``, ``1234.50``)."""
+    text = values.drop_nulls().str.replace_all(r"[^\d.,]", "")
+    comma = text.str.contains(r"\.\d*,\d*$") | text.str.contains(r"^\d*,(\d{1,2}|\d{4,})$")
+    point = text.str.contains(r",\d*\.\d*$") | text.str.contains(r"^\d*\.(\d{1,2}|\d{4,})$")
+    return int(comma.sum()), int(point.sum())
+
+
+def local_amounts_to_decimal(values: pl.Expr, decimal: str) -> pl.Expr:
+    """Plain decimal text for amounts written with a currency sign or code, spaces or
+    apostrophes, thousands separators and ``decimal`` (``","`` or ``"."``) as the decimal
+    mark; ``(1,234.50)`` is negative. Anything else is passed through unchanged."""
+    text = values.str.strip_chars()
+    negative = text.str.contains(r"^\(.*\)$")
+    cleaned = text.str.replace_all(r"[\s\u00a0\u202f'’()]|^[A-Za-z]{3}|[A-Za-z]{3}$", "")
+    cleaned = cleaned.str.replace_all(r"[$€£¥₹]", "")
+    thousands = "." if decimal == "," else ","
+    grouped = rf"^[-+]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d+)?$"
+    plain = rf"^[-+]?\d+(\{decimal}\d+)?$"
+    fits = cleaned.str.contains(grouped) | cleaned.str.contains(plain)
+    number = cleaned.str.replace_all(rf"\{thousands}", "").str.replace(rf"\{decimal}", ".")
+    number = pl.when(negative).then("-" + number.str.strip_chars_start("+-")).otherwise(number)
+    return pl.when(fits).then(number).otherwise(text)

@@ -1,0 +1,65 @@
+"""``momentum audit``: read canonical data (files or the store), compute, assemble the result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from momentum.audit.compare import compare
+from momentum.audit.facts import deal_facts, in_period
+from momentum.audit.figures import figures, grouped
+from momentum.audit.findings import findings
+from momentum.audit.result import AuditOptions, AuditResult
+from momentum.audit.survival import time_to_second_meeting
+from momentum.canonical import Dataset
+from momentum.db.engine import Database
+from momentum.importers import open_reader
+from momentum.importers.canonical import ReadOptions
+from momentum.importers.problems import ProblemLog
+
+
+def read_files(paths: Sequence[Path], *, format: str | None, read: ReadOptions) -> Dataset:
+    """Validate and read ``paths`` without touching the store; raises ``ValidationFailed``."""
+    return open_reader(paths, format=format, options=read, problems=ProblemLog()).read_all()
+
+
+def read_store(database: Database) -> Dataset:
+    from momentum.audit.store import load_dataset
+
+    with database.unit_of_work(write=False) as session:
+        return load_dataset(session)
+
+
+def data_end(data: Dataset) -> datetime | None:
+    """The latest instant the data speaks of (meetings, bookings, closings)."""
+    candidates = [
+        data.meetings["end"].max(),
+        data.meetings["booked_at"].max(),
+        data.deals["closed_at"].max(),
+    ]
+    known = [c for c in candidates if isinstance(c, datetime)]
+    return max(known) if known else None
+
+
+def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) -> AuditResult:
+    all_facts = deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
+    facts = in_period(all_facts, since=options.since, until=options.until)
+    target = options.target_days
+    report = figures(facts, target_days=target)
+    report["by_rep"] = grouped(facts, "owner_id", "rep_id", target_days=target)
+    report["weekly"] = grouped(facts, "week", "week", target_days=target)
+    report["findings"] = findings(facts, target_days=target)
+    if options.compare_at is not None:
+        report["compare"] = compare(facts, at=options.compare_at, target_days=target)
+    end = data_end(data)
+    names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
+    return AuditResult(
+        report=report,
+        facts=facts,
+        options=options,
+        survival=time_to_second_meeting(facts, data_end=end) if end else None,
+        rep_names=names,
+        sources=list(sources),
+        data_end=end,
+    )

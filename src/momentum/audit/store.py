@@ -1,0 +1,96 @@
+"""The store as canonical frames, for an audit without files.
+
+Rows are fetched as text in large batches (SQLite) or streamed with ``COPY … TO STDOUT``
+(PostgreSQL) and parsed by Polars, so auditing millions of stored meetings does not build
+millions of Python objects.
+"""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from momentum.canonical import (
+    DEAL_COLUMNS,
+    MEETING_COLUMNS,
+    REP_COLUMNS,
+    UTC_TIME,
+    Dataset,
+    conform,
+)
+from momentum.db.bulk import dbapi_connection, dialect
+
+_QUERIES = {
+    "reps": (
+        "SELECT id AS rep_id, name, email, team, manager_id, timezone, country FROM rep",
+        REP_COLUMNS,
+    ),
+    "deals": (
+        "SELECT id AS deal_id, name, account, owner_id, opened_at AS created_at, stage, "
+        "amount, currency, outcome, closed_at FROM deal",
+        DEAL_COLUMNS,
+    ),
+    "meetings": (
+        'SELECT id AS meeting_id, deal_id, start_at AS start, end_at AS "end", '
+        "booked_at, status, agenda, homework FROM meeting",
+        MEETING_COLUMNS,
+    ),
+}
+_BATCH = 200_000
+
+
+def _text_frame(session: Session, query: str, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    names = list(columns)
+    raw = dbapi_connection(session)
+    if dialect(session) == "postgresql":
+        buffer = io.BytesIO()
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)") as copy,
+        ):
+            for chunk in copy:
+                buffer.write(chunk)
+        if buffer.tell() == 0:
+            return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+        buffer.seek(0)
+        return pl.read_csv(buffer, has_header=False, new_columns=names, infer_schema=False)
+    cursor = raw.cursor()
+    try:
+        cursor.execute(query)
+        frames = []
+        while rows := cursor.fetchmany(_BATCH):
+            frames.append(
+                pl.DataFrame(
+                    rows, schema=dict.fromkeys(names, pl.String), orient="row", strict=False
+                )
+            )
+    finally:
+        cursor.close()
+    if not frames:
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+    return pl.concat(frames)
+
+
+def _typed(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    converted = []
+    for name, dtype in columns.items():
+        column = pl.col(name)
+        if dtype == UTC_TIME:
+            converted.append(
+                column.str.to_datetime(
+                    "%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us"
+                ).dt.replace_time_zone("UTC")
+            )
+        else:
+            converted.append(column.cast(dtype, strict=False))
+    return conform(frame.with_columns(converted), columns)
+
+
+def load_dataset(session: Session) -> Dataset:
+    frames = {
+        name: _typed(_text_frame(session, query, columns), columns)
+        for name, (query, columns) in _QUERIES.items()
+    }
+    return Dataset(reps=frames["reps"], deals=frames["deals"], meetings=frames["meetings"])

@@ -1,0 +1,143 @@
+"""``momentum audit``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from momentum.cli.common import app_errors, load_settings, open_store, read_options
+
+if TYPE_CHECKING:
+    from momentum.audit.result import AuditResult
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def to_json(result: AuditResult) -> str:
+    return json.dumps(result.report, indent=1, ensure_ascii=False, default=_json_default)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("audit")
+    def audit_command(
+        paths: Annotated[
+            list[Path] | None,
+            typer.Argument(
+                help="Folders or files to audit directly (nothing is imported). Without paths, "
+                "the store is audited.",
+                show_default=False,
+            ),
+        ] = None,
+        format: Annotated[
+            str | None,
+            typer.Option("--format", "-f", help="Input format of the paths.", show_default=False),
+        ] = None,
+        json_out: Annotated[
+            str | None,
+            typer.Option(
+                "--json",
+                help="Write the figures as JSON to FILE, or to standard output with '-'.",
+                metavar="FILE|-",
+                show_default=False,
+            ),
+        ] = None,
+        since: Annotated[
+            str | None,
+            typer.Option(
+                "--since",
+                help="Only deals whose first meeting is on or after this date.",
+                metavar="YYYY-MM-DD",
+                show_default=False,
+            ),
+        ] = None,
+        until: Annotated[
+            str | None,
+            typer.Option(
+                "--until",
+                help="Only deals whose first meeting is on or before this date.",
+                metavar="YYYY-MM-DD",
+                show_default=False,
+            ),
+        ] = None,
+        target_days: Annotated[
+            int | None,
+            typer.Option(
+                "--target-days",
+                min=0,
+                help="Target business days from meeting one to meeting two "
+                "[default: 5, or MOMENTUM_TARGET_BUSINESS_DAYS].",
+                show_default=False,
+            ),
+        ] = None,
+        grace_minutes: Annotated[
+            int | None,
+            typer.Option(
+                "--grace-minutes",
+                min=0,
+                help="Minutes after meeting one ends that a booking still "
+                "counts as on the spot [default: 60, or MOMENTUM_ON_THE_SPOT_GRACE_MINUTES].",
+                show_default=False,
+            ),
+        ] = None,
+        compare_at: Annotated[
+            str | None,
+            typer.Option(
+                "--compare-at",
+                help="Split deals by their first meeting's date and compare every "
+                "figure before and after it, with 95 % intervals.",
+                metavar="YYYY-MM-DD",
+                show_default=False,
+            ),
+        ] = None,
+    ) -> None:
+        """Audit where deals die between meeting one and meeting two: the funnel, the gap,
+        on-the-spot booking, attendance, reschedules, close rate by gap, per rep and per week,
+        and ranked findings with the playbook step for each."""
+        from momentum.audit.result import AuditOptions
+        from momentum.audit.service import audit, read_files, read_store
+
+        with app_errors(on_bad_input="no audit was made"):
+            settings = load_settings()
+            options = AuditOptions(
+                target_days=settings.target_business_days if target_days is None else target_days,
+                grace=timedelta(
+                    minutes=settings.on_the_spot_grace_minutes
+                    if grace_minutes is None
+                    else grace_minutes
+                ),
+                since=_date(since, "--since"),
+                until=_date(until, "--until"),
+                compare_at=_date(compare_at, "--compare-at"),
+                default_timezone=settings.default_timezone,
+            )
+            if paths:
+                data = read_files(paths, format=format, read=read_options(settings))
+                sources = [str(p) for p in paths]
+            else:
+                database = open_store(settings)
+                data = read_store(database)
+                sources = [database.engine.url.render_as_string(hide_password=True)]
+            result = audit(data, options, sources=sources)
+            if json_out and json_out != "-":
+                Path(json_out).write_text(to_json(result) + "\n", encoding="utf-8")
+            else:
+                typer.echo(to_json(result))

@@ -1,0 +1,1 @@
+"""``momentum export``: the store written back as canonical CSVs (docs/export.md)."""

@@ -1,0 +1,110 @@
+"""Writing the store as canonical CSVs that ``momentum import`` reads back as they were."""
+
+from __future__ import annotations
+
+import csv
+import enum
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from momentum.db.engine import Database
+from momentum.errors import InputError
+from momentum.export.cells import neutralise
+from momentum.export.repository import (
+    DEAL_COLUMNS,
+    MEETING_COLUMNS,
+    REP_COLUMNS,
+    ExportRepository,
+)
+
+FILES = {
+    "reps.csv": (
+        ("rep_id", "name", "email", "team", "manager_id", "timezone", "country"),
+        REP_COLUMNS,
+    ),
+    "deals.csv": (
+        (
+            "deal_id",
+            "name",
+            "account",
+            "owner_id",
+            "created_at",
+            "stage",
+            "amount",
+            "currency",
+            "outcome",
+            "closed_at",
+        ),
+        DEAL_COLUMNS,
+    ),
+    "meetings.csv": (
+        ("meeting_id", "deal_id", "start", "end", "booked_at", "status", "agenda", "homework"),
+        MEETING_COLUMNS,
+    ),
+}
+
+
+@dataclass
+class ExportSummary:
+    folder: Path
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def cell(value: Any) -> str | None:
+    """One value as the canonical format writes it: instants in UTC with ``Z``, amounts as
+    plain decimals, enumerations by value, text neutralised against formulas."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC)
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{text}.{moment.microsecond:06d}Z" if moment.microsecond else f"{text}Z"
+    if isinstance(value, Decimal):
+        plain = format(value.normalize(), "f")
+        return plain
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return neutralise(str(value))
+
+
+def export_store(
+    database: Database, folder: Path, *, on_progress: Callable[[str, int], None] | None = None
+) -> ExportSummary:
+    """Write ``reps.csv``, ``deals.csv`` and ``meetings.csv`` into ``folder`` (created if
+    needed), streaming each table. Existing files of those names are replaced."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: is a file; expected a folder to write the CSVs into")
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = ExportSummary(folder)
+    with database.unit_of_work(write=False) as session:
+        repository = ExportRepository(session)
+        for name, (headers, columns) in FILES.items():
+            summary.rows[name] = _write(
+                folder / name, headers, repository.rows(columns), name, on_progress
+            )
+    return summary
+
+
+def _write(
+    path: Path,
+    headers: Sequence[str],
+    rows: Iterator[Sequence[Any]],
+    name: str,
+    on_progress: Callable[[str, int], None] | None,
+) -> int:
+    partial = path.with_name(f".{path.name}.partial")
+    count = 0
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([cell(value) for value in row])
+            count += 1
+            if on_progress and count % 10_000 == 0:
+                on_progress(name, 10_000)
+    partial.replace(path)
+    return count

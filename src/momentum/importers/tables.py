@@ -1,0 +1,421 @@
+"""Where a canonical table's rows come from: a canonical CSV, a CRM export's columns, or frames.
+
+The canonical checks (:class:`~momentum.importers.canonical.CanonicalReader`) read every format
+through this one interface. A table hands out batches of canonical-named text columns plus
+``_row`` (the spreadsheet row of the source file), and says which source header to name when a
+field is wrong, so a problem in a HubSpot export reads ``deals.csv:7:Close Date: …``.
+
+- :class:`CanonicalTable`: a ``reps.csv``/``deals.csv``/``meetings.csv`` as PRODUCT.md defines.
+- :class:`MappedTable`: any other export, each canonical field computed from source columns
+  (dates and amounts as the export's locale writes them are turned into ISO and plain decimals).
+- :class:`FrameTable`: rows already built in memory (calendars, generated deals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import polars as pl
+
+from momentum.errors import Problem
+from momentum.importers.csvfile import ROW, CsvFile
+from momentum.importers.problems import ProblemLog
+from momentum.importers.values import (
+    ISO_HINT,
+    amount_evidence,
+    local_amounts_to_decimal,
+    local_dates_to_iso,
+    slashed_date_parts,
+)
+
+ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first"}
+
+
+class Table(Protocol):
+    label: str
+    zone: str | None  # naive times are in this zone; None: in the deal owner's zone
+    notes: list[str]
+
+    def open(
+        self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> list[str] | None:
+        """Read what must be known before the rows; the fields this table gives, or ``None``
+        when it cannot be read (the problems saying why are logged)."""
+        ...
+
+    def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
+        """Canonical-named text columns and ``_row``; raises ``Unreadable`` after logging."""
+        ...
+
+    def column(self, name: str) -> str:
+        """The header a problem about canonical field ``name`` names."""
+        ...
+
+    def time_hint(self) -> str:
+        """What a date-time in this table should look like."""
+        ...
+
+
+class CsvTable:
+    """What the tables read from a CSV file share."""
+
+    zone: str | None = None
+
+    def __init__(self, file: CsvFile) -> None:
+        self.file = file
+        self.label = file.label
+        self.notes: list[str] = []
+
+    def _has_header(self, problems: ProblemLog) -> bool:
+        return bool(self.file.headers or self.file.read_headers(problems))
+
+
+class CanonicalTable(CsvTable):
+    """A canonical CSV: its headers are the canonical field names."""
+
+    def __init__(self, file: CsvFile) -> None:
+        super().__init__(file)
+        self._columns: dict[str, str] = {}
+
+    def open(
+        self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> list[str] | None:
+        if not self._has_header(problems):
+            return None
+        before = problems.total
+        self._columns = self.file.columns(fields, required, problems)
+        if problems.total > before:
+            return None
+        return list(self._columns)
+
+    def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
+        yield from self.file.batches(self._columns, batch_rows, problems)
+
+    def column(self, name: str) -> str:
+        return name
+
+    def time_hint(self) -> str:
+        return ISO_HINT
+
+
+@dataclass
+class FrameTable:
+    """Rows already in canonical shape (text, ``_row``), built when the reader gets to them."""
+
+    label: str
+    build: Callable[[], pl.DataFrame]
+    headers: dict[str, str] = field(default_factory=dict)  # canonical field -> source name
+    zone: str | None = None
+    notes: list[str] = field(default_factory=list)
+    hint: str = ISO_HINT
+    _frame: pl.DataFrame | None = None
+
+    def open(
+        self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> list[str] | None:
+        self._frame = self.build()
+        return [name for name in fields if name in self._frame.columns]
+
+    def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
+        frame = self._frame if self._frame is not None else self.build()
+        yield from frame.iter_slices(batch_rows)
+
+    def column(self, name: str) -> str:
+        return self.headers.get(name, name)
+
+    def time_hint(self) -> str:
+        return self.hint
+
+
+Columns = Callable[[str], pl.Expr]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one canonical field is computed from source columns.
+
+    ``headers`` are the columns it reads (matched ignoring case); the first present one is
+    named in problems. ``compute`` gets a lookup from header to expression (a missing optional
+    header reads as null) and returns the field's text; by default it is the first present
+    header's text. The field is given when any of its headers is present; a ``required``
+    rule whose headers are all missing is a problem.
+    """
+
+    headers: tuple[str, ...]
+    compute: Callable[[Columns], pl.Expr] | None = None
+    required: bool = False
+    blame: str | None = None
+
+
+def rule(*headers: str, required: bool = False, blame: str | None = None) -> Rule:
+    return Rule(tuple(headers), required=required, blame=blame)
+
+
+def computed(
+    *headers: str,
+    compute: Callable[[Columns], pl.Expr],
+    required: bool = False,
+    blame: str | None = None,
+) -> Rule:
+    return Rule(tuple(headers), compute=compute, required=required, blame=blame)
+
+
+@dataclass
+class Conventions:
+    """How an export writes what is not ISO: the order of numeric dates, the decimal mark."""
+
+    date_order: str | None = None  # None: found from the file, else ``default_order``
+    default_order: str = "mdy"
+    decimal: str | None = None  # None: found from the file, else by its separator
+    preset: str = "this format"
+
+
+class MappedTable(CsvTable):
+    """A CRM export: each canonical field computed from the export's own columns."""
+
+    def __init__(
+        self,
+        file: CsvFile,
+        rules: dict[str, Rule],
+        *,
+        times: Sequence[str] = (),
+        amounts: Sequence[str] = (),
+        conventions: Conventions | None = None,
+        zone: str | None = None,
+        after: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+        adds: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(file)
+        self.rules = rules
+        self.zone = zone
+        self.after = after
+        self.adds = adds or {}  # fields ``after`` computes -> the header problems name
+        self.conventions = conventions or Conventions()
+        self._times = [h for h in (file.header(name) for name in times) if h is not None]
+        self._amounts = [h for h in (file.header(name) for name in amounts) if h is not None]
+        self._given: dict[str, Rule] = {}
+        self._order = self.conventions.date_order  # set by :func:`settle_date_order`
+        self._decimal = self.conventions.decimal
+
+    # -------------------------------------------------------------- reading
+    def open(
+        self, fields: Sequence[str], required: Sequence[str], problems: ProblemLog
+    ) -> list[str] | None:
+        if not self._has_header(problems):
+            return None
+        before = problems.total
+        for name, spec in self.rules.items():
+            present = [h for h in spec.headers if self.file.header(h) is not None]
+            if present or not spec.headers:  # no headers: a value for every row
+                self._given[name] = spec
+            elif spec.required:
+                problems.add(Problem(self.label, 1, spec.headers[0], "required column is missing"))
+        if problems.total > before:
+            return None
+        if self._amounts and self._decimal is None:
+            self._decide_decimal_mark()
+        if problems.total > before:
+            return None
+        given = [*self._given, *self.adds]
+        return [name for name in given if not name.startswith("_") and name in fields]
+
+    def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
+        needed = sorted(
+            {h for spec in self._given.values() for h in spec.headers if self.file.header(h)},
+            key=self.file.headers.index,
+        )
+        names = {header: f"h{i}" for i, header in enumerate(needed)}
+        order = self._order or self.conventions.default_order
+        decimal = self._decimal or ","
+        amounts = [
+            local_amounts_to_decimal(pl.col(names[h]), decimal).alias(names[h])
+            for h in self._amounts
+            if h in names
+        ]
+        times = [names[h] for h in self._times if h in names]
+
+        def converted(batch: pl.DataFrame) -> pl.DataFrame:
+            dates = [local_dates_to_iso(batch[name], order) for name in times]
+            return batch.with_columns(*dates, *amounts)
+
+        def lookup(name: str) -> pl.Expr:
+            header = self.file.header(name)
+            return pl.col(names[header]) if header in names else pl.lit(None, pl.String)
+
+        def output(name: str, spec: Rule) -> pl.Expr:
+            value = spec.compute(lookup) if spec.compute else lookup(self._first(spec))
+            return (value if name.startswith("_") else value.cast(pl.String)).alias(name)
+
+        outputs = [output(name, spec) for name, spec in self._given.items()]
+        for batch in self.file.batches({names[h]: h for h in needed}, batch_rows, problems):
+            mapped = converted(batch).select(ROW, *outputs)
+            yield self.after(mapped) if self.after else mapped
+
+    def column(self, name: str) -> str:
+        if name in self.adds:
+            return self.adds[name]
+        spec = self._given.get(name) or self.rules.get(name)
+        if spec is None:
+            return name
+        if spec.blame:
+            return spec.blame
+        return self.file.header(self._first(spec)) or spec.headers[0]
+
+    def time_hint(self) -> str:
+        order = ORDER_NAMES[self._order or self.conventions.default_order]
+        example = "31/12/2026 14:30" if order == "day-first" else "12/31/2026 2:30 PM"
+        return (
+            f"expected an ISO 8601 date-time such as 2026-03-02T10:00:00-05:00, a {order} date "
+            f"such as {example}, or an Excel date number"
+        )
+
+    def _first(self, spec: Rule) -> str:
+        return next((h for h in spec.headers if self.file.header(h)), spec.headers[0])
+
+    # -------------------------------------------------------------- conventions
+    def date_evidence(self) -> dict[str, tuple[int, str, str]]:
+        """The first value in this file that can only be day-first (``"dmy"``), only
+        month-first (``"mdy"``), or either (``"either"``): row, header, value."""
+        found: dict[str, tuple[int, str, str]] = {}
+        if not self._times:
+            return found
+        frame = self.file.scan().select(
+            ROW, *[pl.col(self.file.position(h)).alias(h) for h in self._times]
+        )
+        try:
+            data = frame.collect()
+        except pl.exceptions.PolarsError:
+            return found  # the batches will say why the file cannot be read
+        for header in self._times:
+            values = data[header].str.strip_chars()
+            parts = slashed_date_parts(values).with_columns(data[ROW], values.alias("value"))
+            for kind, test in (
+                ("dmy", pl.col("first") > 12),
+                ("mdy", pl.col("second") > 12),
+                ("either", pl.col("first").is_not_null()),
+            ):
+                hit = parts.filter(test).head(1)
+                if hit.height and (kind not in found or hit[ROW][0] < found[kind][0]):
+                    found[kind] = (hit[ROW][0], header, hit["value"][0])
+        return found
+
+    def _decide_decimal_mark(self) -> None:
+        """The decimal mark for the whole file: what its amounts show beyond doubt (the
+        majority, if they disagree), else a comma in semicolon-separated files, else a point."""
+        frame = self.file.scan().select(
+            pl.concat_list([pl.col(self.file.position(h)) for h in self._amounts])
+            .explode()
+            .alias("amount")
+        )
+        try:
+            values = frame.collect()["amount"]
+        except pl.exceptions.PolarsError:
+            return
+        comma, point = amount_evidence(values)
+        if comma or point:
+            self._decimal = "," if comma > point else "."
+            return
+        self._decimal = "," if self.file.separator == ";" else "."
+        grouped = values.drop_nulls().str.contains(r"^\D*\d{1,3}[.,]\d{3}\D*$")
+        if grouped.any():
+            example = values.drop_nulls().filter(grouped)[0]
+            mark = "comma" if self._decimal == "," else "point"
+            self.notes.append(
+                f"amounts in {self.label} such as {example!r} can be read either way; the "
+                f"decimal mark is taken to be a {mark} (the file is "
+                f"{'semicolon' if self.file.separator == ';' else 'comma'}-separated)"
+            )
+
+
+def value_map(
+    values: pl.Expr, mapping: dict[str, str], *, default: pl.Expr | None = None
+) -> pl.Expr:
+    """``values`` translated through ``mapping`` (keys matched ignoring case and spaces around);
+    values not in it become ``default`` (by default: left as they are, so the checks report
+    them)."""
+    keys = {key.strip().lower(): value for key, value in mapping.items()}
+    lowered = values.str.strip_chars().str.to_lowercase()
+    return lowered.replace_strict(
+        list(keys), list(keys.values()), default=values if default is None else default
+    )
+
+
+def truthy(values: pl.Expr) -> pl.Expr:
+    """CRM checkbox text as a boolean: true/yes/1/x/done are true, anything else false."""
+    words = ["true", "yes", "1", "x", "y", "done"]
+    return values.str.strip_chars().str.to_lowercase().is_in(words).fill_null(False)
+
+
+def first_listed(values: pl.Expr) -> pl.Expr:
+    """The first of several values an export lists in one cell (``123;456``)."""
+    return values.str.split(";").list.first().str.strip_chars().replace("", None)
+
+
+def resolve_by_name(
+    frame: pl.DataFrame, column: str, deals: pl.DataFrame, *, label: str, notes: list[str]
+) -> pl.DataFrame:
+    """``column`` holds deal names: replace each name that belongs to exactly one deal by that
+    deal's id; names of no deal, or of several, stay as written (the checks report them)."""
+    names = (
+        deals.filter(pl.col("name").is_not_null())
+        .with_columns(pl.col("name").str.strip_chars().str.to_lowercase().alias("_key"))
+        .group_by("_key")
+        .agg(pl.col("deal_id").first(), pl.len().alias("_n"))
+    )
+    shared = names.filter(pl.col("_n") > 1)
+    unique = names.filter(pl.col("_n") == 1).select("_key", pl.col("deal_id").alias("_id"))
+    joined = frame.with_columns(pl.col(column).str.to_lowercase().alias("_key")).join(
+        unique, on="_key", how="left", maintain_order="left"
+    )
+    if shared.height and joined["_key"].is_in(shared["_key"].implode()).any():
+        notes.append(
+            f"{label}: some deal names belong to several deals and cannot be told apart; "
+            "export the deal IDs with the activities"
+        )
+    return joined.with_columns(pl.coalesce("_id", column).alias(column)).drop("_key", "_id")
+
+
+def settle_date_order(tables: Sequence[MappedTable], problems: ProblemLog) -> None:
+    """One order of numeric dates for all files of one export (they come from one locale):
+    the one given, else the one values that can be read only one way show, else the
+    format's default; never decided row by row. Values that show both orders are a problem."""
+    pending = [table for table in tables if table._order is None and table._times]
+    if not pending:
+        return
+    evidence = [(table, table.date_evidence()) for table in pending]
+    day = [(table, found["dmy"]) for table, found in evidence if "dmy" in found]
+    month = [(table, found["mdy"]) for table, found in evidence if "mdy" in found]
+    either = [(table, found["either"]) for table, found in evidence if "either" in found]
+    if day and month:
+        (first_table, first), (other_table, other) = day[0], month[0]
+        where = "" if first_table is other_table else f" of {first_table.label}"
+        problems.add(
+            Problem(
+                other_table.label,
+                other[0],
+                other[1],
+                f"{other[2]!r} can only be month-first, but row {first[0]}{where} ({first[1]} "
+                f"{first[2]!r}) can only be day-first; an export uses one order (choose it "
+                "with --date-order dmy or mdy)",
+            )
+        )
+        return
+    defaults = {table.conventions.default_order for table in pending}
+    order = "dmy" if day else "mdy" if month else sorted(defaults)[0]
+    for table in pending:
+        table._order = order
+    if day or month:
+        table, (row, header, value) = (day or month)[0]
+        pending[0].notes.append(
+            f"dates are read {ORDER_NAMES[order]}: {table.label} row {row}, {header} "
+            f"{value!r} can only be read that way"
+        )
+    elif either:
+        table, (row, header, value) = either[0]
+        pending[0].notes.append(
+            f"dates such as {value!r} ({table.label} row {row}, {header}) can be read either "
+            f"way; they are read {ORDER_NAMES[order]}, the {table.conventions.preset} default "
+            "(choose with --date-order dmy or mdy)"
+        )

@@ -1,0 +1,87 @@
+"""The audit on the store gives what it gives on the files; bad input exits cleanly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from momentum.audit.result import AuditOptions
+from momentum.audit.service import audit, read_files, read_store
+from momentum.clock import FixedClock
+from momentum.db.engine import Database
+from momentum.demo.generator import generate
+from momentum.importers.canonical import ReadOptions
+from momentum.importers.service import import_files
+
+
+def test_the_store_audit_equals_the_files_audit(
+    database: Database, tmp_path: Path, shared: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    demo = tmp_path / "demo"
+    generate(demo, deals=150, seed=11, as_of=date(2026, 11, 26))
+    for folder in (demo, shared / "examples" / "worked"):
+        import_files(
+            database,
+            [folder],
+            format="momentum",
+            options=ReadOptions(),
+            clock=FixedClock(datetime(2026, 11, 26, tzinfo=UTC)),
+        )
+    options = AuditOptions(compare_at=date(2026, 9, 1))
+    from_files = audit(
+        read_files([demo, shared / "examples" / "worked"], format=None, read=ReadOptions()), options
+    )
+    from_store = audit(read_store(database), options)
+    assert from_store.report == from_files.report
+    assert from_store.survival == from_files.survival
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "momentum", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+    )
+
+
+def test_bad_files_give_row_and_column_and_a_non_zero_exit(write_files, tmp_path: Path) -> None:
+    folder = write_files(
+        {
+            "deals.csv": "deal_id,owner_id,outcome\nd1,r1,won\n",
+            "meetings.csv": "meeting_id,deal_id,start,status\nm1,d1,2026-03-02T10:00:00Z,hel\n",
+        }
+    )
+    completed = _cli("audit", str(folder), "--json", "-", cwd=tmp_path)
+    assert completed.returncode == 65
+    assert completed.stdout == ""
+    assert completed.stderr.splitlines() == [
+        f"{folder}/deals.csv:2:closed_at: is required when outcome is won",
+        f"{folder}/meetings.csv:2:status: must be one of scheduled, held, no_show, canceled, "
+        "rescheduled, not 'hel'",
+        "error: 2 problems found in the input; no audit was made",
+    ]
+    assert "Traceback" not in completed.stderr
+    assert not (tmp_path / "momentum.db").exists()
+
+
+def test_a_bad_option_is_a_usage_error(tmp_path: Path, shared: Path) -> None:
+    completed = _cli("audit", str(shared / "examples" / "worked"), "--since", "March", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "'March' is not a date (YYYY-MM-DD)" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_the_audit_reads_the_store_when_no_path_is_given(tmp_path: Path, shared: Path) -> None:
+    assert _cli("import", str(shared / "examples" / "worked"), cwd=tmp_path).returncode == 0
+    completed = _cli("audit", "--json", "-", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    expected = json.loads((shared / "examples" / "worked" / "expected.json").read_text())
+    printed = json.loads(completed.stdout)
+    assert {key: printed[key] for key in expected} == expected

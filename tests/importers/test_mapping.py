@@ -1,0 +1,177 @@
+"""A TOML mapping file for exports no preset knows; here the real Maven CRM sample."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from momentum.errors import InputError
+from momentum.importers.mapping import load
+from tests.importers.presets import problems_in, read_format
+
+MAVEN = """
+# The Maven Analytics "CRM Sales Opportunities" sample
+timezone = "America/Chicago"
+
+[reps]
+file = "sales_teams.csv"
+[reps.columns]
+rep_id = "sales_agent"
+team = "regional_office"
+
+[deals]
+file = "sales_pipeline.csv"
+[deals.columns]
+deal_id = "opportunity_id"
+owner_id = "sales_agent"
+account = "account"
+stage = "deal_stage"
+outcome = "deal_stage"
+created_at = "engage_date"
+closed_at = "close_date"
+amount = "close_value"
+[deals.values.outcome]
+Won = "won"
+Lost = "lost"
+Engaging = "open"
+Prospecting = "open"
+[deals.fixed]
+currency = "USD"
+"""
+
+
+def test_the_maven_sample_through_a_mapping_file(shared, tmp_path: Path) -> None:
+    mapping = tmp_path / "maven.toml"
+    mapping.write_text(MAVEN, encoding="utf-8")
+    folder = shared / "data/real/crm/maven-crm-sales-opportunities"
+    data = read_format([folder], mapping=mapping)
+    assert (
+        data.notes[0]
+        == "mapping maven.toml: reps from sales_teams.csv; deals from sales_pipeline.csv"
+    )
+    assert (data.reps.height, data.deals.height) == (35, 8800)
+    # the README's counts: Won 4,238, Lost 2,473, Engaging 1,589 + Prospecting 500 open
+    assert dict(data.deals.group_by("outcome").len().iter_rows()) == {
+        "won": 4238,
+        "lost": 2473,
+        "open": 2089,
+    }
+    deals = {row["deal_id"]: row for row in data.deals.iter_rows(named=True)}
+    # By hand, row 2: 1C1I7A6R, Moses Frase, Cancity, Won, engaged 2016-10-20, closed
+    # 2017-03-01, 1054: dates are midnight in Chicago (CDT -5 in October, CST -6 in March).
+    first = deals["1C1I7A6R"]
+    assert (first["owner_id"], first["account"], first["amount"], first["currency"]) == (
+        "Moses Frase",
+        "Cancity",
+        1054.0,
+        "USD",
+    )
+    assert first["created_at"] == datetime(2016, 10, 20, 5, 0, tzinfo=UTC)
+    assert first["closed_at"] == datetime(2017, 3, 1, 6, 0, tzinfo=UTC)
+    # Row 13: KWVA7VR1, Lost on 2017-03-18 with a close value of 0
+    assert (deals["KWVA7VR1"]["outcome"], deals["KWVA7VR1"]["amount"]) == ("lost", 0.0)
+    # Row 8302: 6CWZFOHJ, Prospecting, no engage or close date: left empty, never imputed
+    prospect = deals["6CWZFOHJ"]
+    assert (prospect["outcome"], prospect["created_at"], prospect["closed_at"]) == (
+        "open",
+        None,
+        None,
+    )
+    assert data.reps.filter(pl.col("rep_id") == "Anna Snelling")["team"].to_list() == ["Central"]
+
+
+def test_a_value_the_map_does_not_know_is_reported(write_files, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[deals.columns]\ndeal_id = "id"\nowner_id = "rep"\noutcome = "state"\n'
+        '[deals.values.outcome]\nActive = "open"\n',
+        encoding="utf-8",
+    )
+    folder = write_files({"export.csv": "id,rep,state\n1,ann,Active\n2,ann,Pending\n"})
+    assert problems_in(folder, mapping=mapping) == [
+        "export.csv:3:state: must be one of open, won, lost, not 'pending'"
+    ]
+
+
+def test_columns_can_be_joined_and_values_defaulted(write_files, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[deals.columns]\ndeal_id = ["first", "last"]\noutcome = "state"\n'
+        '[deals.values.outcome]\n"Signed" = "won"\n"*" = "open"\n'
+        '[deals.fixed]\nowner_id = "team"\n',
+        encoding="utf-8",
+    )
+    folder = write_files({"export.csv": "first,last,state\nAda,Byron,Talking\nAlan,T,Pending\n"})
+    data = read_format(folder, mapping=mapping)
+    assert data.deals.select("deal_id", "owner_id", "outcome").rows() == [
+        ("Ada Byron", "team", "open"),
+        ("Alan T", "team", "open"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[deals\n", "is not valid TOML: "),
+        (
+            "colour = 1\n",
+            "colour: unknown key; expected calendar, date_order, deals, decimal, "
+            "meetings, reps, timezone",
+        ),
+        ('date_order = "ymd"\n', "date_order: must be dmy or mdy, not 'ymd'"),
+        (
+            'timezone = "Mars/Base"\n',
+            "timezone: unknown time zone 'Mars/Base' (expected an IANA name)",
+        ),
+        (
+            '[deals.columns]\ndeal_id = "id"\nowner = "rep"\n',
+            "[deals.columns] owner: is not a deals field; expected one of deal_id, name, account, "
+            "owner_id, created_at, stage, amount, currency, outcome, closed_at",
+        ),
+        (
+            '[deals.columns]\ndeal_id = "id"\noutcome = "state"\n',
+            "[deals]: maps no column to owner_id, which is required; add it under [deals.columns] "
+            "or give one value for every row under [deals.fixed]",
+        ),
+        (
+            "[deals.columns]\ndeal_id = 3\n",
+            "[deals.columns] deal_id: must name a column, or a list of columns",
+        ),
+    ],
+)
+def test_mistakes_in_a_mapping_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as failure:
+        load(path)
+    assert failure.value.message.startswith(f"{path}: {message}")
+
+
+def test_a_mapping_whose_file_is_not_given(write_files, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[deals]\nfile = "deals-*.csv"\n[deals.columns]\ndeal_id = "id"\nowner_id = "rep"\n'
+        'outcome = "state"\n',
+        encoding="utf-8",
+    )
+    folder = write_files({"export.csv": "id,rep,state\n1,ann,won\n"})
+    with pytest.raises(InputError) as failure:
+        read_format(folder, mapping=mapping)
+    assert failure.value.message == (
+        f"{mapping}: [deals]: none of the files given is one named 'deals-*.csv'"
+    )
+
+
+def test_the_documented_example_is_a_valid_mapping_file(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs/importers.md"
+    text = docs.read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.toml"
+    path.write_text(example, encoding="utf-8")
+    mapping = load(path)
+    assert sorted(mapping.tables) == ["deals", "meetings", "reps"]
+    assert mapping.domains == {"cancity.example": "Cancity"}
+    assert mapping.tables["meetings"].columns["start"] == ["date", "time"]
