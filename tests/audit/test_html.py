@@ -4,7 +4,7 @@ escaped user text, and the same bytes for the same input."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
@@ -12,16 +12,17 @@ from typing import ClassVar
 import matplotlib
 import pytest
 
+from momentum.audit import presentation as p
 from momentum.audit.html import render_html
 from momentum.audit.result import AuditResult
 from tests.audit.report_results import (
     HOSTILE,
     HOSTILE_FINDING,
     MARKUP,
-    WORKED_FINDINGS,
     demo_result,
     empty_scope,
     hostile_copy,
+    with_findings,
     worked_result,
 )
 
@@ -107,9 +108,15 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def worked(shared: Path) -> AuditResult:
-    """The worked example, its findings given out of rank order."""
-    return worked_result(shared / "examples" / "worked", findings=WORKED_FINDINGS[::-1])
+def worked_folder(shared: Path) -> Path:
+    return shared / "examples" / "worked"
+
+
+@pytest.fixture(scope="module")
+def worked(worked_folder: Path) -> AuditResult:
+    """The worked example's audit, its findings given out of rank order."""
+    result = worked_result(worked_folder)
+    return with_findings(result, result.report["findings"][::-1])
 
 
 @pytest.fixture(scope="module")
@@ -191,17 +198,9 @@ def test_weeks_survival_and_before_after(page: Page) -> None:
     weeks = page.table("Week by week (by the week of meeting one)")
     assert [row[0] for row in weeks[1:]] == ["2026-W10", "2026-W11", "2026-W15", "2026-W52"]
     assert weeks[3] == ["2026-W15", "1", "100 %", "50 %", "4.0"]
-    curve = page.table("Time to meeting two")
-    assert curve[1:] == [
-        ["0", "8", "100 %", "100 %", "100 %"],
-        ["1", "8", "88 %", "39 %", "98 %"],
-        ["3", "7", "63 %", "23 %", "86 %"],
-        ["4", "5", "38 %", "9 %", "67 %"],
-        ["12", "3", "25 %", "4 %", "56 %"],
-    ]
-    compare = page.table("Before and after 2026-03-09")
-    assert compare[1] == [
-        "Attendance at meeting two",
+    compare = {row[0]: row[1:] for row in page.table("Before and after 2026-03-09")}
+    # held attempts of held + no-show: 3 of 3 before 9 March, 3 of 4 from then on (Newcombe)
+    assert compare["Attendance at meeting two"] == [
         "100 %",
         "75 %",
         "-25 pp",
@@ -210,22 +209,65 @@ def test_weeks_survival_and_before_after(page: Page) -> None:
         "3",
         "4",
     ]
-    assert compare[4][:6] == ["Median gap (business days)", "3.0", "4.0", "+1.0 days", "—", "—"]
+    # business-day gaps 3, 12, 1 before and 4, 4, 3 after
+    mean_gap = compare["Mean gap (business days)"]
+    assert mean_gap[:3] == ["5.3", "3.7", "-1.7 days"]
+    assert re.fullmatch(r"\[-\d+\.\d, \+\d+\.\d\] days", mean_gap[3])
+    assert mean_gap[4:] == ["no", "3", "3"]
 
 
-def test_findings_ranked_with_evidence_and_playbook(page: Page) -> None:
-    items = page.all("ol")[0].children
-    assert [item.attrs["id"] for item in items] == [
-        "finding-booked_after_meeting_one",
-        "finding-gap_over_target",
-        "finding-no_shows",
+def test_time_to_meeting_two(page: Page, worked: AuditResult) -> None:
+    # M2 held after 1 (d9), 3 (d1, d7), 4 (d3, d4) and 12 (d2) business days; d5 and d8 wait
+    # until the data's end. The table (and the chart) stop a day after the last step, and the
+    # table's last row is the data's end.
+    survival = worked.survival
+    assert survival is not None
+    curve = page.table("Time to meeting two")[1:]
+    waiting = [
+        "100 %",
+        "88 %",
+        "88 %",
+        "62 %",
+        *["38 %"] * 8,
+        "25 %",
+        "25 %",
+        "25 %",
+    ]  # 5/8: half to even
+    assert [row[0] for row in curve] == [*map(str, range(14)), str(survival.days[-1])]
+    assert [row[2] for row in curve] == waiting
+    assert [row[1] for row in curve[:14]] == [
+        *["8", "8", "7", "7", "5"],
+        *["3"] * 8,
+        "2",
     ]
-    first = items[0].content().replace(NBSP, " ")
-    assert first.startswith("17 % of second meetings were booked after the first meeting ended")
-    assert "Booked later share 17 %" in first
-    assert "Close rate on the spot 60 %" in first
-    assert "Playbook: Lock in meeting two on the spot . Agree the date, time and agenda" in first
-    assert "Playbook: Confirm with value" in items[2].content()
+    for row, day in zip(curve, [*range(14), len(survival.days) - 1], strict=True):
+        assert row[3:] == [p.percent(survival.low[day]), p.percent(survival.high[day])]
+    figure = next(f for f in page.all("figure") if f.attrs["id"] == "figure-survival")
+    assert "After 5 business days, 38 % were still waiting for meeting two" in figure.all(
+        "figcaption"
+    )[0].content().replace(NBSP, " ")
+
+
+def test_findings_ranked_with_evidence_and_playbook(page: Page, worked: AuditResult) -> None:
+    items = page.all("ol")[0].children
+    ranked = sorted(worked.report["findings"], key=lambda f: f["rank"])
+    assert [item.attrs["id"] for item in items] == [f"finding-{f['id']}" for f in ranked]
+    gap = next(i for i in items if i.attrs["id"] == "finding-gap_too_long")
+    evidence = {
+        dt.content(): dd.content().replace(NBSP, " ")
+        for dt, dd in zip(gap.all("dt"), gap.all("dd"), strict=True)
+    }
+    assert evidence == {
+        "Share": "17 %",
+        "Median gap (business days)": "3.5",
+        "Target (business days)": "5",
+        "Close rate with the practice": "80 % (5 deals; 95 % interval 38 % – 96 %)",
+        "Close rate without the practice": "0 % (1 deal; 95 % interval 0 % – 79 %)",
+        "Difference": "+80 pp (95 % interval [-10, +96] pp, not significant)",
+    }
+    text = gap.content().replace(NBSP, " ")
+    assert "Playbook: Shorten the gap . Hold meeting two within 3–5 business days" in text
+    assert "Impact: 0.8 more deals won had they closed at the better rate" in text
 
 
 def test_nothing_is_fetched(page: Page, html: str) -> None:
@@ -272,12 +314,10 @@ def test_ids_are_unique_across_the_inlined_charts(html: str) -> None:
         assert target in ids
 
 
-def test_user_text_is_escaped(shared: Path, tmp_path: Path) -> None:
-    folder = hostile_copy(shared / "examples" / "worked", tmp_path)
-    result = worked_result(folder, findings=[*WORKED_FINDINGS, HOSTILE_FINDING])
-    names = dict(result.rep_names)
-    names["r3"] = "Kei $\\frac{1}{0}$ Ito"  # no mathtext: shown as typed
-    html = render_html(replace(result, rep_names=names))
+def test_user_text_is_escaped(worked_folder: Path, tmp_path: Path) -> None:
+    folder = hostile_copy(worked_folder, tmp_path)
+    result = worked_result(folder)
+    html = render_html(with_findings(result, [*result.report["findings"], HOSTILE_FINDING]))
     assert HOSTILE not in html
     assert "<b>Mallory</b>" not in html
     assert "onerror=alert" not in html.replace("onerror=alert(&#39;hi&#39;)", "").replace(
@@ -293,6 +333,7 @@ def test_user_text_is_escaped(shared: Path, tmp_path: Path) -> None:
     assert "Kei $\\frac{1}{0}$ Ito" in labels
     text = page.root.content()
     assert f"{HOSTILE} lost the only deal" in text
+    assert f"Rep {HOSTILE} (r1)" in text
     assert f"Coach {MARKUP} on an agenda" in text
     assert str(folder) in text
 
@@ -307,8 +348,8 @@ def test_leaves_matplotlib_settings_as_they_were(html: str) -> None:
     assert matplotlib.rcParams["text.parse_math"] is True
 
 
-def test_an_empty_scope_says_so(worked: AuditResult) -> None:
-    page = Page(render_html(empty_scope(worked)))
+def test_an_empty_scope_says_so(worked_folder: Path) -> None:
+    page = Page(render_html(empty_scope(worked_folder)))
     text = page.root.content()
     # no gap, rep, week, curve or (without a split date) before/after chart
     assert [f.attrs["id"] for f in page.all("figure")] == ["figure-funnel", "figure-close-rate"]

@@ -9,7 +9,15 @@ from momentum.audit import presentation as p
 
 @pytest.mark.parametrize(
     ("rate", "text"),
-    [(None, "—"), (0.0, "0 %"), (0.875, "88 %"), (0.625, "63 %"), (1 / 6, "17 %"), (1.0, "100 %")],
+    [
+        (None, "—"),
+        (0.0, "0 %"),
+        (0.875, "88 %"),
+        (0.625, "62 %"),
+        (0.635, "64 %"),
+        (1 / 6, "17 %"),
+        (1.0, "100 %"),
+    ],
 )
 def test_percent(rate: float | None, text: str) -> None:
     assert p.percent(rate) == text
@@ -24,7 +32,7 @@ def test_percent(rate: float | None, text: str) -> None:
         (-0.004, "rate", "0 pp"),
         (1.0, "days", "+1.0 days"),
         (-0.04, "days", "0.0 days"),
-        (-2.25, "days", "-2.3 days"),
+        (-2.25, "days", "-2.2 days"),  # halves to even, as round() does
     ],
 )
 def test_difference(value: float | None, kind: str, text: str) -> None:
@@ -90,11 +98,46 @@ def test_worst_weeks() -> None:
 
 
 def test_evidence_reads_like_numbers() -> None:
-    assert p.evidence_items(
-        {"close_rate_later": 0.114, "deals": 1234, "median_gap": 3.25, "reps": ["r1", "r2"]}
-    ) == [
+    evidence = p.evidence(
+        {
+            "close_rate_later": 0.114,
+            "deals": 1234,
+            "median_gap": 3.25,
+            "reps": ["r1", "r2"],
+            "rep_id": "r2",
+            "spread_ci95": [0.1, 0.25],
+        },
+        {"r2": "Bo Krause"},
+    )
+    assert evidence.figures == [
         ("Close rate later", "11 %"),
         ("Deals", "1,234"),
         ("Median gap", "3.2"),
         ("Reps", "r1, r2"),
+        ("Rep", "Bo Krause (r2)"),
+        ("Spread ci95", "10 % – 25 %"),
+    ]
+    assert evidence.close_rates == []
+
+
+def test_evidence_compares_deals_with_and_without_the_practice() -> None:
+    evidence = p.evidence(
+        {
+            "share": 0.4,
+            "deals_with": 30,
+            "deals_without": 1,
+            "close_rate_with": 0.5,
+            "close_rate_without": None,
+            "close_rate_with_ci95": (0.3, 0.7),
+            "close_rate_without_ci95": None,
+            "difference_ci95": None,
+            "significant": None,
+        },
+        {},
+    )
+    assert evidence.items == [
+        ("Share", "40 %"),
+        ("Close rate with the practice", "50 % (30 deals; 95 % interval 30 % – 70 %)"),
+        ("Close rate without the practice", "— (1 deal; 95 % interval —)"),
+        ("Difference", "— (95 % interval —, not tested)"),
     ]

@@ -16,10 +16,10 @@ from tests.audit.report_results import (
     HOSTILE,
     HOSTILE_FINDING,
     MARKUP,
-    WORKED_FINDINGS,
     demo_result,
     empty_scope,
     hostile_copy,
+    with_findings,
     worked_result,
 )
 
@@ -48,8 +48,13 @@ def line_with(text: str, start: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def worked(shared: Path) -> AuditResult:
-    return worked_result(shared / "examples" / "worked")
+def worked_folder(shared: Path) -> Path:
+    return shared / "examples" / "worked"
+
+
+@pytest.fixture(scope="module")
+def worked(worked_folder: Path) -> AuditResult:
+    return worked_result(worked_folder)
 
 
 @pytest.fixture(scope="module")
@@ -115,35 +120,36 @@ def test_worst_weeks_rank_only_weeks_with_enough_deals(text: str) -> None:
 
 
 def test_findings_ranked_with_evidence_and_playbook(worked: AuditResult) -> None:
-    shuffled = replace(worked, report={**worked.report, "findings": WORKED_FINDINGS[::-1]})
-    text = " ".join(rendered(shuffled).split())
-    findings = text[text.index("Findings ─") :]
-    first = findings.index("1. 17 % of second meetings were booked after the first")
-    second = findings.index("2. 1 of 6 second meetings came more than 5 business days")
-    third = findings.index("3. 1 of 7 second meetings was a no-show (attendance 86 %)")
-    assert first < second < third
-    assert (
-        "Evidence: Booked later: 1 · Booked with known time: 6 · Booked later share: 17 % · "
-        "Close rate booked later: 0 % · Close rate on the spot: 60 %" in findings
-    )
-    assert (
-        "Playbook: Lock in meeting two on the spot. Agree the date, time and agenda of "
-        "meeting two before meeting one ends." in findings
-    )
-    assert "Playbook: Shorten the gap." in findings
-    assert "Playbook: Confirm with value." in findings
+    findings = worked.report["findings"]
+    text = rendered(with_findings(worked, findings[::-1]))  # ranked, whatever the order given
+    section = " ".join(text[text.index("Findings ─") :].split())
+    starts = [section.index(f"{f['rank']}. {' '.join(f['text'].split()[:6])}") for f in findings]
+    assert starts == sorted(starts)
+    # the gap finding: d2 (12 business days, lost) against d1, d3, d4, d7, d9 (4 won of 5)
+    gap = section[section.index("2. 17 % of second meetings were held more than 5") :]
+    gap = gap[: gap.index("3. ")]
+    assert "Share: 17 % · Median gap (business days): 3.5 · Target (business days): 5" in gap
+    assert "Close rate with the practice: 80 % (5 deals; 95 % interval 38 % – 96 %)" in gap
+    assert "Close rate without the practice: 0 % (1 deal; 95 % interval 0 % – 79 %)" in gap
+    assert "Difference: +80 pp (95 % interval [-10, +96] pp, not significant)" in gap
+    assert "Playbook: Shorten the gap. Hold meeting two within 3–5 business days" in gap
+    assert "Impact: 0.8 more deals won had they closed at the better rate" in gap
 
 
 def test_before_and_after(text: str) -> None:
     section = text[text.index("Before and after ─") :]
+    # held attempts of held + no-show: 3 of 3 before 9 March, 3 of 4 from then on (Newcombe)
     assert line_with(section, "Attendance at meeting two") == (
-        "Attendance at meeting two  100 %  75 %  -25 pp  [-70, +35] pp  no"
+        "Attendance at meeting two  100 %  75 %  -25 pp  [-70, +35]  no"
     )
+    # on the spot: d1, d9 of d1, d2, d9 before; d3, d4, d8 of the same after (d7 unknown)
     assert line_with(section, "Booked on the spot") == (
-        "Booked on the spot  67 %  100 %  +33 pp  [-29, +79] pp  no"
+        "Booked on the spot  67 %  100 %  +33 pp  [-29, +79]  no"
     )
-    assert line_with(section, "Median gap (business days)") == (
-        "Median gap (business days)  3.0  4.0  +1.0 days  —  —"
+    # business-day gaps 3, 12, 1 before and 4, 4, 3 after: means 5.3 and 3.7
+    assert re.fullmatch(
+        r"Mean gap \(business days\)  5\.3  3\.7  -1\.7 days  \[-\d+\.\d, \+\d+\.\d\]  no",
+        line_with(section, "Mean gap (business days)"),
     )
 
 
@@ -152,8 +158,8 @@ def test_no_compare_section_without_a_split(worked: AuditResult) -> None:
     assert "Before and after" not in rendered(replace(worked, report=report))
 
 
-def test_an_empty_scope_shows_dashes_not_errors(worked: AuditResult) -> None:
-    text = rendered(empty_scope(worked))
+def test_an_empty_scope_shows_dashes_not_errors(worked_folder: Path) -> None:
+    text = rendered(empty_scope(worked_folder))
     assert "0 deals, 0 with meeting one" in text
     assert line_with(text, "Meeting two booked") == "Meeting two booked  0  —"
     assert "Close rate after meeting one: — (0 won, 0 lost, 0 still open)" in text
@@ -177,12 +183,15 @@ def test_colours_on_a_terminal(worked: AuditResult) -> None:
     assert "Kei Ito" in text
 
 
-def test_user_text_is_never_markup(shared: Path, tmp_path: Path) -> None:
-    folder = hostile_copy(shared / "examples" / "worked", tmp_path)
-    result = worked_result(folder, findings=[*WORKED_FINDINGS, HOSTILE_FINDING])
+def test_user_text_is_never_markup(worked_folder: Path, tmp_path: Path) -> None:
+    folder = hostile_copy(worked_folder, tmp_path)
+    result = worked_result(folder)
+    result = with_findings(result, [*result.report["findings"], HOSTILE_FINDING])
     text = " ".join(rendered(result, width=200).split())
     assert HOSTILE in text  # shown as it is, a harmless string in a terminal
     assert MARKUP in text  # "[bold red]" printed, not applied
+    assert "Kei $\\frac{1}{0}$ Ito" in text
     assert f"{HOSTILE} lost the only deal whose meeting two was rescheduled" in text
+    assert f"Rep: {HOSTILE} (r1) · Note: {HOSTILE} · Rescheduled: 1" in text
     assert f"Coach {MARKUP} on an agenda" in text
     assert str(folder) in text

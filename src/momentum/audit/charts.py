@@ -528,10 +528,19 @@ def _at_day(survival: Survival, day: int) -> int | None:
     return None if index < 0 else index
 
 
+def _drawn_steps(survival: Survival, target_days: int) -> int:
+    """How many of the curve's steps to draw: one past the last that moves it (or past the
+    target), so a long flat tail up to the data's end does not squash the curve."""
+    values = survival.not_yet_held
+    last_move = max((i for i in range(1, len(values)) if values[i] != values[i - 1]), default=0)
+    return min(len(values), max(last_move, _at_day(survival, target_days) or 0) + 2)
+
+
 def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
     if survival is None or not survival.days:
         return None
     title = "Time to meeting two"
+    shown = _drawn_steps(survival, target_days)
     at_target = _at_day(survival, target_days)
     waiting = (
         ""
@@ -540,20 +549,31 @@ def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
         f"were still waiting for meeting two (95 % band {p.percent(survival.low[at_target])} – "
         f"{p.percent(survival.high[at_target])})."
     )
+    tail = (
+        ""
+        if shown == len(survival.days)
+        else f" From day {survival.days[shown - 1]} on the curve stays at "
+        f"{p.percent(survival.not_yet_held[-1])} up to the data's end "
+        f"(day {survival.days[-1]}); the chart stops there."
+    )
     description = (
         f"Kaplan–Meier estimate of the share of the {p.count(survival.deals)} deals with meeting "
         f"one whose meeting two had not yet been held, by business days since meeting one; "
         f"{p.count(survival.events)} held it, the others are counted until the data's end."
         + waiting
+        + tail
     )
+    days = survival.days[:shown]
+
+    def percents(values: Sequence[float]) -> list[float]:
+        return [v * 100 for v in values[:shown]]
 
     def draw(figure: Figure) -> None:
         ax = figure.add_subplot()
-        days = survival.days
         ax.fill_between(
             days,
-            [v * 100 for v in survival.low],
-            [v * 100 for v in survival.high],
+            percents(survival.low),
+            percents(survival.high),
             step="post",
             color=SKY,
             alpha=0.35,
@@ -562,7 +582,7 @@ def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
         )
         ax.step(
             days,
-            [v * 100 for v in survival.not_yet_held],
+            percents(survival.not_yet_held),
             where="post",
             color=BLUE,
             linewidth=2,
@@ -576,7 +596,7 @@ def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
             label=f"Target ({target_days} business days)",
         )
         ax.set_ylim(0, 102)
-        ax.set_xlim(left=0)
+        ax.set_xlim(0, max(days[-1], target_days + 1))
         _percent_axis(ax.yaxis)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Business days since meeting one")
@@ -585,6 +605,7 @@ def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
         ax.legend(loc="upper right")
 
     svg = _render("survival", title, description, (WIDTH, 3.4), draw)
+    rows = [*range(shown)] + ([len(survival.days) - 1] if shown < len(survival.days) else [])
     table = DataTable.of(
         (
             "Business days since meeting one",
@@ -594,15 +615,14 @@ def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
             "95 % high",
         ),
         [
-            (str(d), p.count(n), p.percent(v), p.percent(lo), p.percent(hi))
-            for d, n, v, lo, hi in zip(
-                survival.days,
-                survival.at_risk,
-                survival.not_yet_held,
-                survival.low,
-                survival.high,
-                strict=True,
+            (
+                str(survival.days[i]),
+                p.count(survival.at_risk[i]),
+                p.percent(survival.not_yet_held[i]),
+                p.percent(survival.low[i]),
+                p.percent(survival.high[i]),
             )
+            for i in rows
         ],
     )
     return Chart("survival", title, description, svg, table)

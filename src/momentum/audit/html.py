@@ -59,7 +59,7 @@ def render_html(result: AuditResult) -> str:
     return _TEMPLATES.get_template("audit_report.html.j2").render(
         header=_header(result),
         key_figures=_key_figures(result.report),
-        findings=_findings(result.report),
+        findings=_findings(result.report, result.rep_names),
         sections=_sections(result, drawn),
         marker=p.WORSE_MARK,
     )
@@ -83,17 +83,15 @@ def _key_figures(report: p.Block) -> list[tuple[str, str]]:
     ]
 
 
-def _findings(report: p.Block) -> list[dict[str, Any]]:
+def _findings(report: p.Block, rep_names: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "id": str(finding["id"]),
             "text": str(finding["text"]),
-            "evidence": p.evidence_items(finding.get("evidence")),
+            "evidence": p.evidence(finding.get("evidence"), rep_names).items,
             "playbook": p.playbook_step(finding.get("playbook")),
             "advice": str(finding.get("advice") or ""),
-            "impact": (
-                None if finding.get("impact") is None else p.value_text("impact", finding["impact"])
-            ),
+            "impact": p.impact_text(finding.get("impact")),
         }
         for finding in p.findings(report)
     ]

@@ -9,7 +9,6 @@ contract) or, for the gap histogram, from the per-deal facts.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -38,13 +37,10 @@ PLAYBOOK = {
 # ---- numbers -----------------------------------------------------------------------------
 
 
-def _half_up(value: float) -> int:
-    return int(math.copysign(math.floor(abs(value) + 0.5), value))
-
-
 def percent(rate: float | None) -> str:
-    """A fraction as a whole percentage, "60 %"; "—" for null."""
-    return DASH if rate is None else f"{_half_up(rate * 100)} %"
+    """A fraction as a whole percentage, "60 %"; "—" for null. Halves round to even, as
+    Python's round() does (and so the findings' texts)."""
+    return DASH if rate is None else f"{round(rate * 100)} %"
 
 
 def days(value: float | None) -> str:
@@ -56,10 +52,15 @@ def count(value: int) -> str:
     return f"{value:,}"
 
 
+def deals(value: int) -> str:
+    return f"{count(value)} deal{'' if value == 1 else 's'}"
+
+
 def _signed_amount(value: float, kind: str) -> str:
     """Whole percentage points for a rate, days with one decimal otherwise; "+" when above 0."""
-    text = str(_half_up(value * 100)) if kind == "rate" else f"{_half_up(value * 10) / 10:.1f}"
-    return text if text.startswith("-") or float(text) == 0 else f"+{text}"
+    amount = round(value * 100) if kind == "rate" else round(value, 1)
+    text = str(abs(amount)) if kind == "rate" else f"{abs(amount):.1f}"
+    return text if amount == 0 else f"{'-' if amount < 0 else '+'}{text}"
 
 
 def _unit(kind: str) -> str:
@@ -383,19 +384,54 @@ def playbook_step(key: str | None) -> str:
     return PLAYBOOK.get(key or "", humanize(key or "")) or DASH
 
 
-def value_text(key: str, value: Any) -> str:
+EVIDENCE_LABELS = {
+    "share": "Share",
+    "booked": "Second meetings booked, booking time known",
+    "median_business_days": "Median gap (business days)",
+    "target_business_days": "Target (business days)",
+    "no_shows": "No-shows",
+    "attempts": "Second meetings held or no-show",
+    "held_rate_with": "Held, with",
+    "held_rate_without": "Held, without",
+    "rep_id": "Rep",
+    "rep_rate": "Rep's rate",
+    "team_rate": "Team's rate",
+}
+# the comparison every finding makes: deals with the practice against deals without it
+_SPLIT = (
+    "deals_with",
+    "deals_without",
+    "close_rate_with",
+    "close_rate_without",
+    "close_rate_with_ci95",
+    "close_rate_without_ci95",
+    "difference_ci95",
+    "significant",
+)
+
+
+def percent_range(bounds: Sequence[float] | None) -> str:
+    """An interval of rates, "38 % – 96 %"; "—" when there is none."""
+    return DASH if bounds is None else f"{percent(bounds[0])} – {percent(bounds[1])}"
+
+
+def value_text(key: str, value: Any, rep_names: Mapping[str, str] | None = None) -> str:
     """An evidence value as a person reads it: rates (keys naming a rate or share) as
-    percentages, counts with separators, lists and mappings spelled out."""
+    percentages, intervals ("…_ci95") as ranges, counts with separators, a rep by name."""
     if value is None:
         return DASH
     if isinstance(value, bool):
         return yes_no(value)
+    if key == "rep_id" and rep_names and rep_names.get(str(value)):
+        return f"{rep_names[str(value)]} ({value})"
     if isinstance(value, int):
         return count(value)
     if isinstance(value, float):
         if any(word in key for word in ("rate", "share", "fraction")):
             return percent(value)
         return f"{value:,.1f}"
+    if key.endswith("_ci95") and isinstance(value, list | tuple) and len(value) == 2:
+        return percent_range(value)
     if isinstance(value, Mapping):
         return ", ".join(f"{humanize(str(k))}: {value_text(str(k), v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
@@ -403,8 +439,65 @@ def value_text(key: str, value: Any) -> str:
     return str(value)
 
 
-def evidence_items(evidence: Mapping[str, Any] | None) -> list[tuple[str, str]]:
-    return [(humanize(str(k)), value_text(str(k), v)) for k, v in (evidence or {}).items()]
+def _close_rates(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The close rates of deals with and without the practice, and their difference."""
+    items = []
+    for side in ("with", "without"):
+        items.append(
+            (
+                f"Close rate {side} the practice",
+                f"{percent(evidence.get(f'close_rate_{side}'))} "
+                f"({deals(int(evidence.get(f'deals_{side}') or 0))}; 95 % interval "
+                f"{percent_range(evidence.get(f'close_rate_{side}_ci95'))})",
+            )
+        )
+    with_, without = evidence.get("close_rate_with"), evidence.get("close_rate_without")
+    change = None if with_ is None or without is None else with_ - without
+    significance = {True: "significant", False: "not significant", None: "not tested"}
+    items.append(
+        (
+            "Difference",
+            f"{difference(change, 'rate')} (95 % interval "
+            f"{interval(evidence.get('difference_ci95'), 'rate')}, "
+            f"{significance[evidence.get('significant')]})",
+        )
+    )
+    return items
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A finding's evidence as (label, value) pairs: its own figures, and the close rates of
+    the deals with and without the practice it is about."""
+
+    figures: list[tuple[str, str]]
+    close_rates: list[tuple[str, str]]
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        return self.figures + self.close_rates
+
+
+def evidence(values: Mapping[str, Any] | None, rep_names: Mapping[str, str]) -> Evidence:
+    values = values or {}
+    return Evidence(
+        figures=[
+            (EVIDENCE_LABELS.get(str(k)) or humanize(str(k)), value_text(str(k), v, rep_names))
+            for k, v in values.items()
+            if k not in _SPLIT
+        ],
+        close_rates=_close_rates(values) if "close_rate_with" in values else [],
+    )
+
+
+def impact_text(impact: Any) -> str | None:
+    """What a finding costs: the extra deals that would have been won had the deals without the
+    practice closed at the rate of those with it."""
+    if impact is None:
+        return None
+    if isinstance(impact, int | float) and not isinstance(impact, bool):
+        return f"{impact:,.1f} more deals won had they closed at the better rate"
+    return str(impact)
 
 
 def findings(report: Block) -> list[Block]:
@@ -426,6 +519,10 @@ class CompareRow:
     significant: bool | None
     before_n: int | None
     after_n: int | None
+
+    @property
+    def unit(self) -> str:
+        return _unit(self.kind)
 
 
 def compare_rows(compare: Block) -> list[CompareRow]:

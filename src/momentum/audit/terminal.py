@@ -39,7 +39,7 @@ def render_terminal(result: AuditResult, console: Console) -> None:
         ("Close rate by gap", _close_rate_by_gap(result.report)),
         ("Reps", _reps(result)),
         ("Worst weeks", _worst_weeks(result.report)),
-        ("Findings", _findings(result.report)),
+        ("Findings", _findings(result)),
     ]
     if result.report.get("compare"):
         sections.append(("Before and after", _compare(result.report["compare"])))
@@ -244,8 +244,8 @@ def _worst_weeks(report: p.Block) -> RenderableType:
     return Group(table, note)
 
 
-def _findings(report: p.Block) -> RenderableType:
-    findings = p.findings(report)
+def _findings(result: AuditResult) -> RenderableType:
+    findings = p.findings(result.report)
     if not findings:
         return Text("No findings: nothing in the data stands out against the playbook.")
     grid = Table.grid(padding=(0, 1))
@@ -253,12 +253,10 @@ def _findings(report: p.Block) -> RenderableType:
     grid.add_column()
     for number, finding in enumerate(findings, start=1):
         body = [Text(str(finding["text"]), style="bold")]
-        evidence = p.evidence_items(finding.get("evidence"))
-        if evidence:
-            body.append(
-                Text("Evidence: ", style=MUTED)
-                + Text(" · ".join(f"{label}: {value}" for label, value in evidence))
-            )
+        evidence = p.evidence(finding.get("evidence"), result.rep_names)
+        if evidence.figures:
+            body.append(Text(" · ".join(f"{label}: {value}" for label, value in evidence.figures)))
+        body.extend(Text(f"{label}: {value}") for label, value in evidence.close_rates)
         body.append(
             Text.assemble(
                 ("Playbook: ", MUTED),
@@ -267,10 +265,9 @@ def _findings(report: p.Block) -> RenderableType:
             )
             + Text(str(finding.get("advice") or ""))
         )
-        if finding.get("impact") is not None:
-            body.append(
-                Text("Impact: ", style=MUTED) + Text(p.value_text("impact", finding["impact"]))
-            )
+        impact = p.impact_text(finding.get("impact"))
+        if impact is not None:
+            body.append(Text("Impact: ", style=MUTED) + Text(impact))
         grid.add_row(f"{number}.", Padding(Group(*body), (0, 0, 1, 0)))
     return grid
 
@@ -290,11 +287,12 @@ def _compare(compare: p.Block) -> RenderableType:
             row.before,
             row.after,
             Text(row.difference, style="bold" if row.significant else ""),
-            row.interval,
+            row.interval.removesuffix(f" {row.unit}"),
             p.yes_no(row.significant),
         )
     note = Text(
-        "Change: after minus before, in percentage points (pp) for rates and days for gaps. "
+        "Change: after minus before, in percentage points (pp) for rates and days for gaps; "
+        "the 95 % interval is in the same unit. "
         "Sig.: whether the 95 % interval of the change excludes zero.",
         style=MUTED,
     )
