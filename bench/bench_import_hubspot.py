@@ -79,6 +79,20 @@ def main() -> None:
             )
         ratio = results["canonical"]["rows_per_second"] / results["hubspot"]["rows_per_second"]
         print(f"hubspot takes {ratio:.2f}x the canonical import's time (target: at most 2x)")
+        print(
+            json.dumps(
+                {
+                    "rows": arguments.rows,
+                    "ratio": round(ratio, 2),
+                    **{
+                        f"{name}_{key}": round(value, 2)
+                        for name, figures in results.items()
+                        for key, value in figures.items()
+                    },
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

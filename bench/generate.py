@@ -47,7 +47,17 @@ def generate(meetings: int, *, seed: int = 1, force: bool = False) -> Path:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    deals = int(meetings / MEETINGS_PER_DEAL)
+    # meetings per deal, cut so that they add up to exactly `meetings`
+    per_deal = rng.choice(
+        [1, 2, 3, 4, 5],
+        size=int(meetings / MEETINGS_PER_DEAL * 1.3) + 10,
+        p=[0.3, 0.25, 0.2, 0.15, 0.1],
+    )  # 2.5 on average
+    cumulative = np.cumsum(per_deal)
+    last = int(np.searchsorted(cumulative, meetings))
+    per_deal = per_deal[: last + 1]
+    per_deal[-1] -= int(cumulative[last]) - meetings
+    deals = len(per_deal)
     reps = max(12, deals // 200)
 
     zone_index = np.arange(reps) % len(ZONES)
@@ -64,9 +74,6 @@ def generate(meetings: int, *, seed: int = 1, force: bool = False) -> Path:
     owner = rng.integers(0, reps, deals)
     epoch = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
     created = epoch + rng.uniform(0, 700 * 86400, deals)
-    per_deal = rng.choice([1, 2, 3, 4, 5], size=deals, p=[0.25, 0.25, 0.2, 0.15, 0.15])
-    per_deal[-1] += meetings - int(per_deal.sum())  # exactly `meetings` rows
-    per_deal = np.maximum(per_deal, 1)
     outcome = rng.choice(["won", "lost", "open"], size=deals, p=[0.3, 0.45, 0.25])
     closed = np.where(outcome == "open", np.nan, created + rng.uniform(20, 120, deals) * 86400)
     deal_ids = np.char.add("d", np.arange(deals).astype(str))

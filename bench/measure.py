@@ -1,0 +1,55 @@
+"""Running one benchmarked command in a child process: wall time and the child's peak memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MOMENTUM = [sys.executable, "-m", "momentum"]
+
+
+@dataclass(frozen=True)
+class Run:
+    argv: list[str]
+    seconds: float
+    peak_mib: float
+    returncode: int
+    stderr: str
+
+    @property
+    def command(self) -> str:
+        shown = [Path(a).name if a == sys.executable else a for a in self.argv]
+        return " ".join(shown)
+
+
+def run(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+    """Run ``argv``; its wall time and peak resident memory (``wait4``'s ru_maxrss: the whole
+    child — Python, Polars, SQLite)."""
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        argv,
+        env={**os.environ, **(env or {})},
+        cwd=cwd or ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - began
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return Run(argv, seconds, usage.ru_maxrss / 1024, child.returncode, stderr)
+
+
+def check(result: Run) -> Run:
+    if result.returncode != 0:
+        raise SystemExit(
+            f"benchmark command failed ({result.returncode}): {result.command}\n{result.stderr}"
+        )
+    return result

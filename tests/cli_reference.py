@@ -1,0 +1,46 @@
+"""docs/reference/cli.md, generated from ``--help`` (``make docs`` writes it; a test checks it)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from momentum.cli import app
+
+
+def _help(args: list[str]) -> str:
+    result = CliRunner().invoke(
+        app,
+        [*args, "--help"],
+        env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"},
+        terminal_width=100,
+    )
+    assert result.exit_code == 0, result.output
+    return "\n".join(line.rstrip() for line in result.output.strip("\n").splitlines())
+
+
+def render() -> str:
+    import typer.main
+
+    command = typer.main.get_command(app)
+    names = sorted(command.commands)  # type: ignore[attr-defined]
+    parts = [
+        "# Command-line reference",
+        "",
+        "Generated from `momentum --help` by `make docs`; a test fails when it is stale.",
+        "",
+        "```text",
+        _help([]),
+        "```",
+        "",
+    ]
+    for name in names:
+        parts += [f"## momentum {name}", "", "```text", _help([name]), "```", ""]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/reference/cli.md")
+    target.write_text(render())
