@@ -34,6 +34,8 @@ MIN_REP_DEALS = 10
 
 
 def percent(value: float | None) -> str:
+    """A fraction as a whole percentage, "60 %" (halves to even, as ``round``); "—" for null.
+    Every report formats rates with this."""
     return "—" if value is None else f"{round(value * 100)} %"
 
 
@@ -60,7 +62,8 @@ class _Split:
             "close_rate_with_ci95": wilson(*good),
             "close_rate_without_ci95": wilson(*weak),
             "difference_ci95": interval,
-            "significant": None if interval is None else interval[0] > 0,
+            # as in compare: the 95 % interval of the difference excludes zero
+            "significant": None if interval is None else (interval[0] > 0 or interval[1] < 0),
         }
 
     def impact(self) -> float:
@@ -221,7 +224,9 @@ def _without(
     return finding
 
 
-def _rep_on_the_spot(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
+def _rep_on_the_spot(
+    funnel: pl.DataFrame, _target: int, rep_names: dict[str, str]
+) -> dict[str, Any] | None:
     known = funnel.filter(pl.col("on_the_spot").is_not_null())
     per_rep = (
         known.group_by("owner_id")
@@ -262,14 +267,17 @@ CANDIDATES = (
         "m2_agenda", "second_meeting_without_agenda", "written agenda", "sell_the_next_meeting"
     ),
     _without("m2_homework", "second_meeting_without_homework", "buyer homework", "buyer_homework"),
-    _rep_on_the_spot,
 )
 
 
-def findings(facts: pl.DataFrame, *, target_days: int) -> list[dict[str, Any]]:
+def findings(
+    facts: pl.DataFrame, *, target_days: int, rep_names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Ranked findings: largest impact first, then the most deals concerned."""
     funnel = with_first_meeting(facts)
     found = [f for candidate in CANDIDATES if (f := candidate(funnel, target_days)) is not None]
+    if (coaching := _rep_on_the_spot(funnel, target_days, rep_names or {})) is not None:
+        found.append(coaching)
     found.sort(key=lambda f: (-f["impact"], -f["evidence"]["deals_without"], f["id"]))
     return [
         {"id": f["id"], "rank": rank, **{k: v for k, v in f.items() if k != "id"}}

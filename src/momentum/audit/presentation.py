@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
-from scipy.stats import binomtest
 
+from momentum.audit.compare import wilson as wilson_interval
 from momentum.audit.facts import GAP_BUCKETS
+from momentum.audit.findings import percent
+
+__all__ = ["percent", "wilson_interval"]  # re-exported: one definition each, used by the reports
 from momentum.audit.result import AuditResult
 
 Block = Mapping[str, Any]
@@ -35,12 +38,6 @@ PLAYBOOK = {
 
 
 # ---- numbers -----------------------------------------------------------------------------
-
-
-def percent(rate: float | None) -> str:
-    """A fraction as a whole percentage, "60 %"; "—" for null. Halves round to even, as
-    Python's round() does (and so the findings' texts)."""
-    return DASH if rate is None else f"{round(rate * 100)} %"
 
 
 def days(value: float | None) -> str:
@@ -298,14 +295,6 @@ def gap_histogram(gaps: Sequence[int], target_days: int) -> list[GapBin]:
     if beyond:
         bins.append(GapBin(f"{OPEN_ENDED_FROM}+", OPEN_ENDED_FROM, beyond, False))
     return bins
-
-
-def wilson_interval(successes: int, trials: int) -> tuple[float, float] | None:
-    """The 95 % Wilson score interval of ``successes / trials``; None without trials."""
-    if trials <= 0:
-        return None
-    ci = binomtest(successes, trials).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(ci.low), float(ci.high)
 
 
 # ---- reps and weeks ----------------------------------------------------------------------

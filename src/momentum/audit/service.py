@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
+
 from momentum.audit.compare import compare
 from momentum.audit.facts import deal_facts, in_period
 from momentum.audit.figures import figures, grouped
@@ -32,9 +34,10 @@ def read_store(database: Database) -> Dataset:
 
 
 def data_end(data: Dataset) -> datetime | None:
-    """The latest instant the data speaks of (meetings, bookings, closings)."""
+    """The latest thing that happened in the data: a meeting that ended with an outcome, a
+    booking, a closing. Meetings still ``scheduled`` are plans, not history."""
     candidates = [
-        data.meetings["end"].max(),
+        data.meetings.filter(pl.col("status") != "scheduled")["end"].max(),
         data.meetings["booked_at"].max(),
         data.deals["closed_at"].max(),
     ]
@@ -49,7 +52,8 @@ def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) 
     report = figures(facts, target_days=target)
     report["by_rep"] = grouped(facts, "owner_id", "rep_id", target_days=target)
     report["weekly"] = grouped(facts, "week", "week", target_days=target)
-    report["findings"] = findings(facts, target_days=target)
+    names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
+    report["findings"] = findings(facts, target_days=target, rep_names=names)
     if options.compare_at is not None:
         report["compare"] = compare(facts, at=options.compare_at, target_days=target)
     end = data_end(data)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from momentum.cli.common import app_errors, load_settings, open_store, read_options
+from momentum.cli.common import app_errors, console, load_settings, open_store, read_options
 
 if TYPE_CHECKING:
     from momentum.audit.result import AuditResult
@@ -36,6 +36,29 @@ def to_json(result: AuditResult) -> str:
     return json.dumps(result.report, indent=1, ensure_ascii=False, default=_json_default)
 
 
+def audit_store(*, html_out: Path | None = None) -> AuditResult:
+    """Audit the store with the configured defaults: the terminal report, and the HTML report
+    when ``html_out`` is given."""
+    from momentum.audit.html import render_html
+    from momentum.audit.result import AuditOptions
+    from momentum.audit.service import audit, read_store
+    from momentum.audit.terminal import render_terminal
+
+    settings = load_settings()
+    database = open_store(settings)
+    options = AuditOptions(
+        target_days=settings.target_business_days,
+        grace=timedelta(minutes=settings.on_the_spot_grace_minutes),
+        default_timezone=settings.default_timezone,
+    )
+    url = database.engine.url.render_as_string(hide_password=True)
+    result = audit(read_store(database), options, sources=[url])
+    render_terminal(result, console)
+    if html_out is not None:
+        html_out.write_text(render_html(result), encoding="utf-8")
+    return result
+
+
 def register(app: typer.Typer) -> None:
     @app.command("audit")
     def audit_command(
@@ -57,6 +80,15 @@ def register(app: typer.Typer) -> None:
                 "--json",
                 help="Write the figures as JSON to FILE, or to standard output with '-'.",
                 metavar="FILE|-",
+                show_default=False,
+            ),
+        ] = None,
+        html_out: Annotated[
+            Path | None,
+            typer.Option(
+                "--html",
+                help="Write a self-contained HTML report with charts (works offline) to FILE.",
+                metavar="FILE",
                 show_default=False,
             ),
         ] = None,
@@ -137,7 +169,17 @@ def register(app: typer.Typer) -> None:
                 data = read_store(database)
                 sources = [database.engine.url.render_as_string(hide_password=True)]
             result = audit(data, options, sources=sources)
-            if json_out and json_out != "-":
-                Path(json_out).write_text(to_json(result) + "\n", encoding="utf-8")
-            else:
+            if json_out == "-":
                 typer.echo(to_json(result))
+            elif json_out:
+                Path(json_out).write_text(to_json(result) + "\n", encoding="utf-8")
+            if html_out is not None:
+                from momentum.audit.html import render_html
+
+                html_out.write_text(render_html(result), encoding="utf-8")
+                if json_out != "-":
+                    console.print(f"HTML report written to {html_out}", soft_wrap=True)
+            if json_out != "-":
+                from momentum.audit.terminal import render_terminal
+
+                render_terminal(result, console)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from momentum.cli.audit import audit_store
 from momentum.cli.common import app_errors, console
 from momentum.cli.importing import print_summary, run_import
 
@@ -40,8 +41,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write a realistic demo team (12 reps in 8 time zones, six months of deals and
-        meetings) as canonical CSVs, and import it into the store. The same --seed and
-        --as-of give the same files."""
+        meetings) as canonical CSVs, import it into the store, and audit it (terminal report,
+        and an HTML report in the --out folder). The same --seed and --as-of give the same
+        files."""
         from momentum.clock import SystemClock
         from momentum.demo.generator import generate
 
@@ -53,3 +55,8 @@ def register(app: typer.Typer) -> None:
                 f"{files.meetings:,} meetings to {files.folder}/"
             )
             print_summary(run_import([out], "momentum"))
+            report = out / "audit.html"
+            audit_store(html_out=report)
+            console.print(
+                f"\nThe demo team's audit is above; the HTML report is {report}", soft_wrap=True
+            )
