@@ -76,3 +76,10 @@ def test_the_audit_finds_what_the_team_does(demo: Path) -> None:
     by_gap = {row["bucket"]: row["close_rate"] for row in report["close_rate_by_gap"]}
     assert by_gap["0-5"] > by_gap["6-10"] > by_gap["none"], "outcomes get worse as the gap grows"
     assert {f["playbook"] for f in report["findings"]} >= {"book_on_the_spot", "shorten_the_gap"}
+
+
+def test_coaching_findings_name_the_rep(demo: Path) -> None:
+    report = audit(read_files([demo], format=None, read=ReadOptions()), AuditOptions()).report
+    coaching = next(f for f in report["findings"] if f["id"] == "rep_books_later")
+    assert coaching["text"].startswith("Liam O'Connor (r11) books meeting two on the spot")
+    assert coaching["evidence"]["rep_id"] == "r11"

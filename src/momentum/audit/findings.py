@@ -240,10 +240,12 @@ def _rep_on_the_spot(
     team = float(known["on_the_spot"].mean())  # type: ignore[arg-type]
     if worst["spot"] >= team:
         return None
-    rep = known.filter(pl.col("owner_id") == worst["owner_id"])
-    split = _Split(rep.filter(pl.col("on_the_spot")), rep.filter(~pl.col("on_the_spot")))
+    deals = known.filter(pl.col("owner_id") == worst["owner_id"])
+    split = _Split(deals.filter(pl.col("on_the_spot")), deals.filter(~pl.col("on_the_spot")))
+    name = rep_names.get(worst["owner_id"])
+    who = f"{name} ({worst['owner_id']})" if name else f"Rep {worst['owner_id']}"
     text = (
-        f"Rep {worst['owner_id']} books meeting two on the spot {percent(worst['spot'])} of "
+        f"{who} books meeting two on the spot {percent(worst['spot'])} of "
         f"the time, against {percent(team)} for the team ({worst['n']} deals)"
     )
     return _finding(
