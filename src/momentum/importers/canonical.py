@@ -522,8 +522,10 @@ class CanonicalReader:
         ]
 
     def _report_unknown_deals(self, index: pl.DataFrame) -> None:
-        referenced = index["deal_id"].drop_nulls().unique()
-        missing = referenced.filter(self._deal_owners_of(referenced).is_null())
+        referenced = index.select("deal_id").drop_nulls().unique()
+        missing = referenced.join(self._deal_owners, on="deal_id", how="anti")["deal_id"]
+        if missing.len() and self.known is not None:
+            missing = missing.filter(self._deal_owners_of(missing).is_null())
         if missing.len() == 0:
             return
         unknown = index.filter(pl.col("deal_id").is_in(missing.implode()))

@@ -135,7 +135,7 @@ class CsvFile:
             pl.col(ROW), *(pl.col(source) for source in dict.fromkeys(selected.values()))
         )
         cleaned = [
-            unescape_formula(pl.col(source).str.strip_chars().replace("", None)).alias(name)
+            pl.col(source).str.strip_chars().replace("", None).alias(name)
             for name, source in selected.items()
         ]
         # Cleaning happens per batch, eagerly: in the lazy query it would stop Polars from
@@ -145,6 +145,11 @@ class CsvFile:
                 batch = batch.select(pl.col(ROW), *cleaned)
                 if cleaned:
                     batch = batch.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
+                quoted = [
+                    name for name in selected if batch[name].str.starts_with("'").any()
+                ]  # rare: skip the regex
+                if quoted:
+                    batch = batch.with_columns(unescape_formula(pl.col(n)).alias(n) for n in quoted)
                 yield batch
         except pl.exceptions.NoDataError:
             return  # a header and nothing else: no rows

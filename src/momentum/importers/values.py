@@ -74,14 +74,24 @@ def read_times(values: pl.Series) -> Times:
     if values.dtype != pl.String:
         values = values.cast(pl.String)
     aware = values.str.contains(_WITH_OFFSET).fill_null(False) & (values.str.len_bytes() >= 13)
-    absolute = _arrow(_where(aware, values), pa.timestamp("us", tz="UTC"), UTC_TIME)
-    wall = _arrow(_where(~aware, values), pa.timestamp("us"), _NAIVE)
+    utc, local = pa.timestamp("us", tz="UTC"), pa.timestamp("us")
+    if aware.all():  # a file usually writes every time one way: one cast, no masking
+        absolute, wall = _arrow(values, utc, UTC_TIME), _nulls(values, _NAIVE)
+    elif not aware.any():
+        absolute, wall = _nulls(values, UTC_TIME), _arrow(values, local, _NAIVE)
+    else:
+        absolute = _arrow(_where(aware, values), utc, UTC_TIME)
+        wall = _arrow(_where(~aware, values), local, _NAIVE)
     return Times(values, absolute.alias(values.name), wall.alias(values.name))
+
+
+def _nulls(values: pl.Series, dtype: pl.DataType) -> pl.Series:
+    return pl.Series(values.name, [None] * len(values), dtype=dtype)
 
 
 def _arrow(values: pl.Series, target: pa.DataType, dtype: pl.DataType) -> pl.Series:
     if values.null_count() == len(values):
-        return pl.Series(values.name, [None] * len(values), dtype=dtype)
+        return _nulls(values, dtype)
     parsed = _cast(values.to_arrow().cast(pa.string()), target)
     return pl.Series(values.name, parsed).cast(dtype)
 
@@ -98,13 +108,8 @@ def to_instants(times: Times, zones: pl.Series) -> pl.Series:
             "zone": zones,
             "i": pl.arange(0, len(zones), eager=True, dtype=pl.UInt32),
         }
-    )
-    local = local.filter(pl.col("naive").is_not_null() & pl.col("zone").is_not_null())
-    pieces = [
-        times.absolute.to_frame("instant")
-        .with_row_index("i")
-        .filter(pl.col("instant").is_not_null())
-    ]
+    ).filter(pl.col("naive").is_not_null() & pl.col("zone").is_not_null())
+    result = times.absolute
     for (zone_name,), part in local.partition_by("zone", as_dict=True).items():
         instant = (
             part["naive"]
@@ -118,13 +123,7 @@ def to_instants(times: Times, zones: pl.Series) -> pl.Series:
                 for moment, missing in zip(part["naive"].to_list(), skipped.to_list(), strict=True)
             ]
             instant = instant.fill_null(pl.Series(fixed, dtype=UTC_TIME))
-        pieces.append(pl.DataFrame({"i": part["i"], "instant": instant.cast(UTC_TIME)}))
-    merged = pl.concat(pieces, how="vertical")
-    result = (
-        pl.DataFrame({"i": pl.arange(0, len(zones), eager=True, dtype=pl.UInt32)})
-        .join(merged, on="i", how="left")
-        .sort("i")["instant"]
-    )
+        result = result.scatter(part["i"], instant.cast(UTC_TIME))
     return result.alias(times.text.name)
 
 
