@@ -46,7 +46,10 @@ FACT_COLUMNS = (
 def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC") -> pl.DataFrame:
     """One row per deal with its M1, meeting-two attempts, M2 and gap (see module doc)."""
     # One sort, kept by every step after it (filters and order-keeping joins), so meeting
-    # order within a deal is decided once: by start, then end, then id.
+    # order within a deal is decided once: by start, then end, then id. Sorted, a deal's
+    # meetings are adjacent, so an integer key numbers the deals for free and every group,
+    # window and join below works on it instead of hashing deal ids again and again.
+    deal_id = pl.col("deal_id")
     meetings = (
         data.meetings.lazy()
         .select(
@@ -55,21 +58,26 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
             pl.col("homework").is_not_null().alias("has_homework"),
         )
         .sort(_ORDER)
+        .with_columns((deal_id != deal_id.shift()).fill_null(True).cum_sum().alias("_deal"))
         .collect()
         .lazy()
     )  # fmt: skip
     first_meetings = (
         meetings.filter(pl.col("status") == HELD)
-        .group_by("deal_id", maintain_order=True)
+        .group_by("_deal", maintain_order=True)
         .first()
-        .select("deal_id", pl.col("start").alias("m1_start"), pl.col("end").alias("m1_end"))
+        .select(
+            "_deal", "deal_id", pl.col("start").alias("m1_start"), pl.col("end").alias("m1_end")
+        )
     )
     held = (pl.col("status") == HELD).cast(pl.Int32)
     attempts = (
-        meetings.join(first_meetings, on="deal_id", how="inner", maintain_order="left")
+        meetings.join(
+            first_meetings.select("_deal", "m1_end"), on="_deal", how="inner", maintain_order="left"
+        )
         .filter(pl.col("start") > pl.col("m1_end"))
-        .filter((held.cum_sum() - held).over("deal_id") == 0)
-        .group_by("deal_id")
+        .filter((held.cum_sum() - held).over("_deal") == 0)
+        .group_by("_deal")
         .agg(
             pl.len().alias("attempts"),
             pl.col("start").filter(pl.col("status") == HELD).first().alias("m2_start"),
@@ -82,6 +90,7 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
             pl.col("has_homework").last().alias("m2_homework"),
         )
     )
+    per_deal = first_meetings.join(attempts, on="_deal", how="left").drop("_deal")
     reps = (
         data.reps.lazy()
         .select(pl.col("rep_id").alias("owner_id"), "timezone", "country")
@@ -92,8 +101,7 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
         .select("deal_id", "owner_id", "outcome")
         .join(reps, on="owner_id", how="left")
         .with_columns(pl.col("timezone").fill_null(default_timezone))
-        .join(first_meetings, on="deal_id", how="left")
-        .join(attempts, on="deal_id", how="left")
+        .join(per_deal, on="deal_id", how="left")
         .with_columns(
             pl.col("attempts").fill_null(0),
             pl.col("held_attempts").fill_null(0),
