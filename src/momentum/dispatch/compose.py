@@ -1,0 +1,243 @@
+"""From an outbox row to a message: check it may still go, then render it.
+
+Runs inside the dispatcher's unit of work, with the meeting (if any) locked, so what it
+checks is what is true while the message is being sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from momentum.clock import Clock
+from momentum.contact.service import ContactService
+from momentum.deal.models import Deal
+from momentum.deal.repository import DealRepository
+from momentum.dispatch import ics
+from momentum.dispatch.channels.base import Outgoing, SlackPost
+from momentum.dispatch.templates import Templates
+from momentum.flag.repository import FlagRepository
+from momentum.localtime import zone
+from momentum.meeting.models import Meeting
+from momentum.meeting.service import MeetingService
+from momentum.next_step.models import Side
+from momentum.next_step.schemas import parse_agenda
+from momentum.outbox.models import Channel, MessageKind, OutboxMessage
+from momentum.outbox.schemas import Send, SendDecision, Withdraw
+from momentum.reminder.models import Reminder
+from momentum.reminder.repository import ReminderRepository
+from momentum.reminder.schemas import ReminderPolicy
+from momentum.reminder.service import ReminderService
+from momentum.rep.models import Rep
+from momentum.rep.repository import RepRepository
+from momentum.task.models import TaskStatus
+from momentum.task.repository import TaskRepository
+from momentum.value_asset.repository import ValueAssetRepository
+from momentum.worktime import CalendarPolicy, WorkCalendar
+
+
+@dataclass
+class Prepared:
+    decision: SendDecision
+    outgoing: Outgoing | None = None
+    reminder: Reminder | None = None
+
+
+def message_id(key: str, mail_from: str) -> str:
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "momentum.invalid"
+    return f"<{key}@{domain}>"
+
+
+class Composer:
+    def __init__(
+        self,
+        *,
+        templates: Templates,
+        mail_from: str,
+        clock: Clock,
+        reminder_policy: ReminderPolicy,
+        calendar_policy: CalendarPolicy,
+    ) -> None:
+        self.templates = templates
+        self.mail_from = mail_from
+        self.clock = clock
+        self.reminder_policy = reminder_policy
+        self.calendar_policy = calendar_policy
+
+    def prepare(
+        self, session: Session, message: OutboxMessage, meeting: Meeting | None
+    ) -> Prepared:
+        if message.kind is MessageKind.ALERT:
+            return self._alert(session, message)
+        if meeting is None:
+            return Prepared(Withdraw("the meeting no longer exists"))
+        deal = DealRepository(session).get(meeting.deal_id)
+        rep = RepRepository(session).get(deal.owner_id) if deal else None
+        if deal is None or rep is None:
+            return Prepared(Withdraw("the deal no longer exists"))
+        if message.kind in (MessageKind.INVITATION, MessageKind.CANCELLATION):
+            decision = MeetingService(
+                session,
+                clock=self.clock,
+                reminder_policy=self.reminder_policy,
+                calendar_policy=self.calendar_policy,
+            ).check_ical_before_sending(message, meeting)
+            if not isinstance(decision, Send):
+                return Prepared(decision)
+            return Prepared(decision, self._ical_email(session, message, meeting, deal, rep))
+        reminder = ReminderRepository(session).get(message.reminder_id or -1)
+        decision = ReminderService(
+            session,
+            clock=self.clock,
+            policy=self.reminder_policy,
+            calendar_policy=self.calendar_policy,
+        ).check_before_sending(reminder, meeting, rep)
+        if not isinstance(decision, Send) or reminder is None:
+            return Prepared(decision, reminder=reminder)
+        return Prepared(
+            decision,
+            self._reminder_email(session, message, meeting, deal, rep, reminder),
+            reminder=reminder,
+        )
+
+    # --- buyer emails ---------------------------------------------------------------------
+
+    def _context(self, session: Session, meeting: Meeting, deal: Deal, rep: Rep) -> dict[str, Any]:
+        calendar = WorkCalendar(tz=rep.timezone, country=rep.country, policy=self.calendar_policy)
+        start, end = calendar.local(meeting.start_at), calendar.local(meeting.end_at)
+        contacts = ContactService(session, clock=self.clock).for_deal(deal.id)
+        named = [c.name for c in contacts if c.name]
+        lines = parse_agenda(meeting.agenda)
+        label = deal.account or deal.name or deal.id
+        return {
+            "title": f"{label} · follow-up with {rep.name or 'us'}",
+            "deal_label": label,
+            "when": f"{start:%A %-d %B %Y, %H:%M}–{end:%H:%M} ({rep.timezone})",
+            "when_short": f"{start:%a %-d %b, %H:%M}",
+            "weekday": f"{start:%A}",
+            "greeting_name": named[0] if len(contacts) == 1 and named else None,
+            "sender_name": rep.name or parseaddr(self.mail_from)[0] or "Momentum",
+            "sender_email": rep.email,
+            "agenda": bool(lines),
+            "agenda_seller": [text for side, text in lines if side is Side.SELLER],
+            "agenda_buyer": [text for side, text in lines if side is Side.BUYER],
+            "agenda_other": [text for side, text in lines if side is None],
+            "homework": meeting.homework,
+            "sequence": meeting.sequence,
+            "contacts": contacts,
+        }
+
+    def _email(
+        self, message: OutboxMessage, rep: Rep | None, name: str, context: dict[str, Any]
+    ) -> EmailMessage:
+        subject, text, html = self.templates.render_email(name, context)
+        email = EmailMessage()
+        display, address = parseaddr(self.mail_from)
+        if rep is not None and rep.name:
+            display = f"{rep.name} via {display or 'Momentum'}"
+        email["From"] = formataddr((display, address))
+        if rep is not None and rep.email:
+            email["Reply-To"] = rep.email
+        email["To"] = ", ".join(message.recipients)
+        email["Subject"] = subject
+        email["Date"] = format_datetime(self.clock.now())
+        email["Message-ID"] = message_id(message.key, self.mail_from)
+        email["X-Momentum-Key"] = message.key
+        email.set_content(text)
+        email.add_alternative(html, subtype="html")
+        return email
+
+    def _ical_email(
+        self, session: Session, message: OutboxMessage, meeting: Meeting, deal: Deal, rep: Rep
+    ) -> EmailMessage:
+        context = self._context(session, meeting, deal, rep)
+        method = str(message.payload.get("method", "REQUEST"))
+        name = "cancellation" if message.kind is MessageKind.CANCELLATION else "invitation"
+        email = self._email(message, rep, name, context)
+        description = self.templates.email.get_template("email/_agenda.txt").render(context)
+        if meeting.homework:
+            description += f"\nBefore we meet: {meeting.homework}\n"
+        calendar = ics.invitation(
+            method=method,
+            uid=meeting.ical_uid or meeting.id,
+            sequence=int(message.payload.get("sequence", meeting.sequence)),
+            start=meeting.start_at,
+            end=meeting.end_at,
+            stamp=self.clock.now(),
+            summary=context["title"],
+            description=description.strip(),
+            organizer_email=rep.email or parseaddr(self.mail_from)[1],
+            organizer_name=rep.name,
+            attendees=[
+                (c.email, c.name) for c in context["contacts"] if c.email in message.recipients
+            ],
+        )
+        email.add_alternative(
+            calendar, maintype="text", subtype="calendar", params={"method": method}
+        )
+        email.add_attachment(calendar, maintype="application", subtype="ics", filename="invite.ics")
+        return email
+
+    def _reminder_email(
+        self,
+        session: Session,
+        message: OutboxMessage,
+        meeting: Meeting,
+        deal: Deal,
+        rep: Rep,
+        reminder: Reminder,
+    ) -> EmailMessage:
+        context = self._context(session, meeting, deal, rep)
+        if message.kind is MessageKind.VALUE_REMINDER:
+            asset = ValueAssetRepository(session).get(reminder.value_asset_id or -1)
+            context["asset"] = asset
+            if asset is None:
+                raise LookupError("the value asset of this reminder was deleted")
+            return self._email(message, rep, "value_reminder", context)
+        return self._email(message, rep, "confirmation", context)
+
+    # --- alerts ---------------------------------------------------------------------------
+
+    def _alert(self, session: Session, message: OutboxMessage) -> Prepared:
+        payload = dict(message.payload)
+        if payload.get("topic") == "flagged":
+            if not FlagRepository(session).is_open(int(payload["flag_id"])):
+                return Prepared(Withdraw("the flag was cleared before the alert went out"))
+        elif payload.get("topic") == "task_due":
+            task = TaskRepository(session).get(int(payload["task_id"]))
+            if task is None or task.status is not TaskStatus.OPEN:
+                return Prepared(Withdraw("the task was closed before the alert went out"))
+            payload["due"] = _format_due(task.due_at, RepRepository(session).get(task.owner_id))
+        context = {
+            "topic": None,
+            "rule_title": None,
+            "reason": None,
+            "task": None,
+            "title": None,
+            "due": None,
+            "deal_label": None,
+            "owner_name": None,
+            "owner_id": None,
+            **payload,
+            "sender_name": "Momentum",
+            "sender_email": None,
+        }
+        if message.channel is Channel.SLACK:
+            return Prepared(
+                Send(),
+                SlackPost(
+                    key=message.key, body={"text": self.templates.render_slack("alert", context)}
+                ),
+            )
+        return Prepared(Send(), self._email(message, None, "alert", context))
+
+
+def _format_due(due_at: datetime, rep: Rep | None) -> str:
+    if rep is None:
+        return f"{due_at:%a %-d %b %H:%M} UTC"
+    return f"{due_at.astimezone(zone(rep.timezone)):%a %-d %b %H:%M} ({rep.timezone})"

@@ -1,0 +1,139 @@
+"""Real parts for the engine's tests: an SMTP server and a Slack webhook receiver on loopback,
+a fixed clock, and a small world (rep, manager, deal with a buyer contact, a value asset)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from momentum.clock import FixedClock
+from momentum.config import Settings
+from momentum.db.engine import Database
+from momentum.runtime import Engine
+from momentum.rules.config import EngineConfig
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    inbox: _Inbox
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.inbox.lock:
+            return list(self.inbox.messages)
+
+    def message_ids(self) -> list[str]:
+        return [str(m["Message-ID"]) for m in self.messages]
+
+    def clear(self) -> None:
+        with self.inbox.lock:
+            self.inbox.messages.clear()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        yield SmtpServer(host="127.0.0.1", port=controller.server.sockets[0].getsockname()[1], inbox=inbox)
+    finally:
+        controller.stop()
+
+
+@dataclass
+class SlackReceiver:
+    url: str
+    posts: list[tuple[dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    status: int = 200
+
+
+@pytest.fixture
+def slack_receiver() -> Iterator[SlackReceiver]:
+    receiver = SlackReceiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            receiver.posts.append((json.loads(body), dict(self.headers.items())))
+            self.send_response(receiver.status)
+            self.end_headers()
+            self.wfile.write(b"ok" if receiver.status == 200 else b"no")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/alerts"
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# A Wednesday in March, 10:00 UTC: no holidays near it in the countries the tests use.
+NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+def engine_settings(database: Database, smtp: SmtpServer | None = None, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database.url,
+        "mail_from": "Momentum <momentum@example.test>",
+        "smtp_host": smtp.host if smtp else "127.0.0.1",
+        "smtp_port": smtp.port if smtp else 1,
+        "smtp_timeout_seconds": 5,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def make_engine(database: Database, clock: FixedClock):  # type: ignore[no-untyped-def]
+    engines: list[Engine] = []
+
+    def build(
+        smtp: SmtpServer | None = None, config: EngineConfig | None = None, **overrides: Any
+    ) -> Engine:
+        engine = Engine(
+            engine_settings(database, smtp, **overrides),
+            database=database,
+            clock=clock,
+            config=config,
+        )
+        engines.append(engine)
+        return engine
+
+    return build
