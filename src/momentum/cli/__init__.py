@@ -13,6 +13,7 @@ import typer
 from momentum import __version__
 from momentum.cli import demo as demo_commands
 from momentum.cli import importing as import_commands
+from momentum.cli import worker as worker_commands
 from momentum.cli.common import app_errors
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ def _root(
 
 import_commands.register(app)
 demo_commands.register(app)
+worker_commands.register(app)
 
 
 def main() -> None:
