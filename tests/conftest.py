@@ -20,6 +20,7 @@ from sqlalchemy import make_url, text
 from momentum.db.engine import Database
 from momentum.db.models import Base
 
+
 def _shared_folder() -> Path:
     """The project's shared folder: $MOMENTUM_SHARED, else ../shared next to the checkout,
     else /work/shared (where CI's machine keeps it)."""

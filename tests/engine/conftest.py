@@ -20,8 +20,8 @@ from aiosmtpd.controller import Controller
 from momentum.clock import FixedClock
 from momentum.config import Settings
 from momentum.db.engine import Database
-from momentum.runtime import Engine
 from momentum.rules.config import EngineConfig
+from momentum.runtime import Engine
 
 
 class _Inbox:
@@ -29,7 +29,7 @@ class _Inbox:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
@@ -61,7 +61,9 @@ def smtp_server() -> Iterator[SmtpServer]:
     controller = Controller(inbox, hostname="127.0.0.1", port=0)
     controller.start()
     try:
-        yield SmtpServer(host="127.0.0.1", port=controller.server.sockets[0].getsockname()[1], inbox=inbox)
+        yield SmtpServer(
+            host="127.0.0.1", port=controller.server.sockets[0].getsockname()[1], inbox=inbox
+        )
     finally:
         controller.stop()
 
@@ -78,7 +80,7 @@ def slack_receiver() -> Iterator[SlackReceiver]:
     receiver = SlackReceiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             receiver.posts.append((json.loads(body), dict(self.headers.items())))
             self.send_response(receiver.status)
@@ -108,7 +110,9 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-def engine_settings(database: Database, smtp: SmtpServer | None = None, **overrides: Any) -> Settings:
+def engine_settings(
+    database: Database, smtp: SmtpServer | None = None, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
         "database_url": database.url,
         "mail_from": "Momentum <momentum@example.test>",

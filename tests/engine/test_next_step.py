@@ -98,7 +98,9 @@ def test_lock_in_refuses_what_cannot_be_booked(
     with database.unit_of_work() as session:
         make_world(session)
     with pytest.raises((Conflict, NotFound), match=message), database.unit_of_work() as session:
-        engine.next_steps(session).lock_in_next_meeting(ANA, "D1", LOCK_IN.model_copy(update=change))
+        engine.next_steps(session).lock_in_next_meeting(
+            ANA, "D1", LOCK_IN.model_copy(update=change)
+        )
 
 
 def test_lock_in_needs_a_buyer_and_an_open_deal_and_no_second_booking(

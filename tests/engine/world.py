@@ -31,7 +31,9 @@ def make_contact(session: Session, *, deal: Deal, email: str, name: str | None =
     return contact
 
 
-def make_asset(session: Session, *, title: str = "What plants like yours saved", at: datetime = T0) -> ValueAsset:
+def make_asset(
+    session: Session, *, title: str = "What plants like yours saved", at: datetime = T0
+) -> ValueAsset:
     asset = ValueAsset(
         title=title,
         kind=ValueAssetKind.DATA_POINT,
@@ -46,12 +48,34 @@ def make_asset(session: Session, *, title: str = "What plants like yours saved",
     return asset
 
 
-def make_world(session: Session, *, timezone: str = "Europe/Berlin", country: str | None = "DE") -> World:
-    manager = make_rep(session, id="mgr", name="Maya Manager", email="maya@seller.test", timezone=timezone, country=country)
-    rep = make_rep(
-        session, id="ana", name="Ana Rep", email="ana@seller.test", timezone=timezone, country=country, manager_id="mgr"
+def make_world(
+    session: Session, *, timezone: str = "Europe/Berlin", country: str | None = "DE"
+) -> World:
+    manager = make_rep(
+        session,
+        id="mgr",
+        name="Maya Manager",
+        email="maya@seller.test",
+        timezone=timezone,
+        country=country,
     )
-    other = make_rep(session, id="bo", name="Bo Other", email="bo@seller.test", timezone="America/New_York", country="US")
+    rep = make_rep(
+        session,
+        id="ana",
+        name="Ana Rep",
+        email="ana@seller.test",
+        timezone=timezone,
+        country=country,
+        manager_id="mgr",
+    )
+    other = make_rep(
+        session,
+        id="bo",
+        name="Bo Other",
+        email="bo@seller.test",
+        timezone="America/New_York",
+        country="US",
+    )
     deal = make_deal(session, owner=rep, id="D1", account="Acme Tools", name="Acme rollout")
     other_deal = make_deal(session, owner=other, id="D2", account="Globex", name="Globex pilot")
     make_contact(session, deal=deal, email="buyer@acme.test", name="Bea Buyer")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time as timer
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +42,6 @@ class EvaluationReport:
     tasks_closed: int = 0
     alerts_queued: int = 0
     seconds: float = 0.0
-    findings: dict[str, int] = field(default_factory=dict)  # open flags per rule afterwards
 
 
 class RuleEngine:
