@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,22 +49,38 @@ class SmtpServer:
             return list(self.inbox.messages)
 
     def message_ids(self) -> list[str]:
-        return [str(m["Message-ID"]) for m in self.messages]
+        return [str(m["Message-ID"]).strip() for m in self.messages]
 
     def clear(self) -> None:
         with self.inbox.lock:
             self.inbox.messages.clear()
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_smtp(handler: Any) -> tuple[Controller, int]:
+    """aiosmtpd on a free loopback port (its controller cannot start on port 0)."""
+    for _ in range(5):
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        try:
+            controller.start()
+        except OSError:
+            continue
+        return controller, port
+    raise RuntimeError("no free port for the SMTP server")
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=0)
-    controller.start()
+    controller, port = start_smtp(inbox)
     try:
-        yield SmtpServer(
-            host="127.0.0.1", port=controller.server.sockets[0].getsockname()[1], inbox=inbox
-        )
+        yield SmtpServer(host="127.0.0.1", port=port, inbox=inbox)
     finally:
         controller.stop()
 
