@@ -8,6 +8,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,12 +29,17 @@ from momentum.runtime import Engine
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.received_at: list[float] = []  # time.monotonic() when each arrived
         self.lock = threading.Lock()
+        self.on_message: Any = None  # called with each message before the server answers
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.received_at.append(time.monotonic())
+        if self.on_message is not None:
+            self.on_message(message)
         return "250 OK"
 
 
@@ -51,9 +57,15 @@ class SmtpServer:
     def message_ids(self) -> list[str]:
         return [str(m["Message-ID"]).strip() for m in self.messages]
 
+    def received(self) -> list[tuple[EmailMessage, float]]:
+        """Each message with the ``time.monotonic()`` at which it arrived."""
+        with self.inbox.lock:
+            return list(zip(self.inbox.messages, self.inbox.received_at, strict=True))
+
     def clear(self) -> None:
         with self.inbox.lock:
             self.inbox.messages.clear()
+            self.inbox.received_at.clear()
 
 
 def free_port() -> int:

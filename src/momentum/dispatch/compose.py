@@ -8,18 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
+from email import charset as email_charset
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
-from momentum.contact.service import ContactService
+from momentum.contact.models import Contact
+from momentum.contact.repository import ContactRepository
 from momentum.deal.models import Deal
 from momentum.deal.repository import DealRepository
 from momentum.dispatch import ics
-from momentum.dispatch.channels.base import Outgoing, SlackPost
+from momentum.dispatch.channels.base import Outgoing, PermanentFailure, SlackPost
 from momentum.dispatch.templates import Templates
 from momentum.flag.repository import FlagRepository
 from momentum.localtime import zone
@@ -37,8 +43,18 @@ from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
 from momentum.task.models import TaskStatus
 from momentum.task.repository import TaskRepository
+from momentum.value_asset.models import ValueAsset
 from momentum.value_asset.repository import ValueAssetRepository
 from momentum.worktime import CalendarPolicy, WorkCalendar
+
+_UTF8 = email_charset.Charset("utf-8")
+_UTF8.body_encoding = email_charset.QP  # readable bodies, safe line lengths
+
+
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(text, _UTF8)
+    return part
 
 
 @dataclass
@@ -51,6 +67,37 @@ class Prepared:
 def message_id(key: str, mail_from: str) -> str:
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "momentum.invalid"
     return f"<{key}@{domain}>"
+
+
+class BatchLookup:
+    """What a batch reads but never decides on (deals, reps, contacts, assets), read once per
+    batch. The meeting, the reminder and the message are read under lock for every message."""
+
+    def __init__(self) -> None:
+        self.deals: dict[str, Deal | None] = {}
+        self.reps: dict[str, Rep | None] = {}
+        self.contacts: dict[str, list[Contact]] = {}
+        self.assets: dict[int, ValueAsset | None] = {}
+
+    def deal(self, session: Session, deal_id: str) -> Deal | None:
+        if deal_id not in self.deals:
+            self.deals[deal_id] = DealRepository(session).get(deal_id)
+        return self.deals[deal_id]
+
+    def rep(self, session: Session, rep_id: str) -> Rep | None:
+        if rep_id not in self.reps:
+            self.reps[rep_id] = RepRepository(session).get(rep_id)
+        return self.reps[rep_id]
+
+    def contacts_of(self, session: Session, deal_id: str) -> list[Contact]:
+        if deal_id not in self.contacts:
+            self.contacts[deal_id] = ContactRepository(session).for_deal(deal_id)
+        return self.contacts[deal_id]
+
+    def asset(self, session: Session, asset_id: int) -> ValueAsset | None:
+        if asset_id not in self.assets:
+            self.assets[asset_id] = ValueAssetRepository(session).get(asset_id)
+        return self.assets[asset_id]
 
 
 class Composer:
@@ -70,14 +117,19 @@ class Composer:
         self.calendar_policy = calendar_policy
 
     def prepare(
-        self, session: Session, message: OutboxMessage, meeting: Meeting | None
+        self,
+        session: Session,
+        message: OutboxMessage,
+        meeting: Meeting | None,
+        lookup: BatchLookup | None = None,
     ) -> Prepared:
+        lookup = lookup or BatchLookup()
         if message.kind is MessageKind.ALERT:
             return self._alert(session, message)
         if meeting is None:
             return Prepared(Withdraw("the meeting no longer exists"))
-        deal = DealRepository(session).get(meeting.deal_id)
-        rep = RepRepository(session).get(deal.owner_id) if deal else None
+        deal = lookup.deal(session, meeting.deal_id)
+        rep = lookup.rep(session, deal.owner_id) if deal else None
         if deal is None or rep is None:
             return Prepared(Withdraw("the deal no longer exists"))
         if message.kind in (MessageKind.INVITATION, MessageKind.CANCELLATION):
@@ -89,7 +141,8 @@ class Composer:
             ).check_ical_before_sending(message, meeting)
             if not isinstance(decision, Send):
                 return Prepared(decision)
-            return Prepared(decision, self._ical_email(session, message, meeting, deal, rep))
+            context = self._context(lookup.contacts_of(session, deal.id), meeting, deal, rep)
+            return Prepared(decision, self._ical_email(message, meeting, rep, context))
         reminder = ReminderRepository(session).get(message.reminder_id or -1)
         decision = ReminderService(
             session,
@@ -99,18 +152,24 @@ class Composer:
         ).check_before_sending(reminder, meeting, rep)
         if not isinstance(decision, Send) or reminder is None:
             return Prepared(decision, reminder=reminder)
-        return Prepared(
-            decision,
-            self._reminder_email(session, message, meeting, deal, rep, reminder),
-            reminder=reminder,
-        )
+        context = self._context(lookup.contacts_of(session, deal.id), meeting, deal, rep)
+        if message.kind is MessageKind.VALUE_REMINDER:
+            asset = lookup.asset(session, reminder.value_asset_id or -1)
+            if asset is None:
+                raise PermanentFailure("the value asset this reminder carries was deleted")
+            context["asset"] = asset
+            return Prepared(
+                decision, self._email(message, rep, "value_reminder", context), reminder
+            )
+        return Prepared(decision, self._email(message, rep, "confirmation", context), reminder)
 
     # --- buyer emails ---------------------------------------------------------------------
 
-    def _context(self, session: Session, meeting: Meeting, deal: Deal, rep: Rep) -> dict[str, Any]:
+    def _context(
+        self, contacts: list[Contact], meeting: Meeting, deal: Deal, rep: Rep
+    ) -> dict[str, Any]:
         calendar = WorkCalendar(tz=rep.timezone, country=rep.country, policy=self.calendar_policy)
         start, end = calendar.local(meeting.start_at), calendar.local(meeting.end_at)
-        contacts = ContactService(session, clock=self.clock).for_deal(deal.id)
         named = [c.name for c in contacts if c.name]
         lines = parse_agenda(meeting.agenda)
         label = deal.account or deal.name or deal.id
@@ -132,33 +191,47 @@ class Composer:
             "contacts": contacts,
         }
 
-    def _email(
-        self, message: OutboxMessage, rep: Rep | None, name: str, context: dict[str, Any]
-    ) -> EmailMessage:
-        subject, text, html = self.templates.render_email(name, context)
-        email = EmailMessage()
+    def _headers(
+        self, email: Message, message: OutboxMessage, rep: Rep | None, subject: str
+    ) -> None:
         display, address = parseaddr(self.mail_from)
         if rep is not None and rep.name:
             display = f"{rep.name} via {display or 'Momentum'}"
-        email["From"] = formataddr((display, address))
+        email["From"] = formataddr((display, address), charset="utf-8")
         if rep is not None and rep.email:
             email["Reply-To"] = rep.email
         email["To"] = ", ".join(message.recipients)
-        email["Subject"] = subject
+        email["Subject"] = (
+            subject
+            if subject.isascii()
+            else Header(subject, "utf-8", header_name="Subject").encode()
+        )
         email["Date"] = format_datetime(self.clock.now())
         email["Message-ID"] = message_id(message.key, self.mail_from)
         email["X-Momentum-Key"] = message.key
-        email.set_content(text)
-        email.add_alternative(html, subtype="html")
+
+    def _alternative(self, name: str, context: dict[str, Any]) -> tuple[str, MIMEMultipart]:
+        subject, text, html = self.templates.render_email(name, context)
+        body = MIMEMultipart("alternative")
+        body.attach(_text_part(text, "plain"))
+        body.attach(_text_part(html, "html"))
+        return subject, body
+
+    def _email(
+        self, message: OutboxMessage, rep: Rep | None, name: str, context: dict[str, Any]
+    ) -> Message:
+        """Plain text and HTML (the stdlib's MIME classes: several times faster to build than
+        ``EmailMessage``, which matters at hundreds of messages a second)."""
+        subject, email = self._alternative(name, context)
+        self._headers(email, message, rep, subject)
         return email
 
     def _ical_email(
-        self, session: Session, message: OutboxMessage, meeting: Meeting, deal: Deal, rep: Rep
-    ) -> EmailMessage:
-        context = self._context(session, meeting, deal, rep)
+        self, message: OutboxMessage, meeting: Meeting, rep: Rep, context: dict[str, Any]
+    ) -> Message:
         method = str(message.payload.get("method", "REQUEST"))
         name = "cancellation" if message.kind is MessageKind.CANCELLATION else "invitation"
-        email = self._email(message, rep, name, context)
+        subject, body = self._alternative(name, context)
         description = self.templates.email.get_template("email/_agenda.txt").render(context)
         if meeting.homework:
             description += f"\nBefore we meet: {meeting.homework}\n"
@@ -177,29 +250,16 @@ class Composer:
                 (c.email, c.name) for c in context["contacts"] if c.email in message.recipients
             ],
         )
-        email.add_alternative(
-            calendar, maintype="text", subtype="calendar", params={"method": method}
-        )
-        email.add_attachment(calendar, maintype="application", subtype="ics", filename="invite.ics")
+        inline = _text_part(calendar.decode("utf-8"), "calendar")
+        inline.set_param("method", method)
+        body.attach(inline)
+        email = MIMEMultipart("mixed")
+        email.attach(body)
+        attachment = MIMEApplication(calendar, "ics")
+        attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
+        email.attach(attachment)
+        self._headers(email, message, rep, subject)
         return email
-
-    def _reminder_email(
-        self,
-        session: Session,
-        message: OutboxMessage,
-        meeting: Meeting,
-        deal: Deal,
-        rep: Rep,
-        reminder: Reminder,
-    ) -> EmailMessage:
-        context = self._context(session, meeting, deal, rep)
-        if message.kind is MessageKind.VALUE_REMINDER:
-            asset = ValueAssetRepository(session).get(reminder.value_asset_id or -1)
-            context["asset"] = asset
-            if asset is None:
-                raise LookupError("the value asset of this reminder was deleted")
-            return self._email(message, rep, "value_reminder", context)
-        return self._email(message, rep, "confirmation", context)
 
     # --- alerts ---------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from momentum.dispatch.channels.base import (
     Sender,
     TemporaryFailure,
 )
-from momentum.dispatch.compose import Composer, Prepared
+from momentum.dispatch.compose import BatchLookup, Composer, Prepared
 from momentum.meeting.repository import MeetingRepository
 from momentum.outbox.models import Channel, MessageStatus, OutboxMessage
 from momentum.outbox.repository import OutboxRepository
@@ -81,7 +81,7 @@ class Dispatcher:
     batch_size: int = 100
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
-    def claim(self) -> list[int]:
+    def claim(self) -> list[tuple[int, str | None]]:
         now = self.clock.now()
         with self.database.unit_of_work() as session:
             return OutboxRepository(session).claim(
@@ -91,13 +91,14 @@ class Dispatcher:
     def run_once(self) -> DispatchReport:
         """Claim one batch and deliver it."""
         report = DispatchReport()
-        ids = self.claim()
-        report.claimed = len(ids)
-        if not ids:
+        claimed = self.claim()
+        report.claimed = len(claimed)
+        if not claimed:
             return report
+        lookup = BatchLookup()
         try:
-            for message_id in ids:
-                outcome = self.deliver(message_id)
+            for message_id, meeting_id in claimed:
+                outcome = self.deliver(message_id, meeting_id, lookup)
                 setattr(report, outcome, getattr(report, outcome) + 1)
         finally:
             for sender in self.channels.values():
@@ -114,11 +115,12 @@ class Dispatcher:
                 break
         return total
 
-    def deliver(self, message_id: int) -> str:
+    def deliver(
+        self, message_id: int, meeting_id: str | None, lookup: BatchLookup | None = None
+    ) -> str:
         """Check, send and mark one claimed message; the name of what happened."""
         with self.database.unit_of_work() as session:
             messages = OutboxRepository(session)
-            meeting_id = messages.meeting_of(message_id)
             meeting = (
                 MeetingRepository(session).lock(meeting_id, shared=True) if meeting_id else None
             )
@@ -129,7 +131,7 @@ class Dispatcher:
             message.updated_at = now
             prepared: Prepared | None = None
             try:
-                prepared = self.composer.prepare(session, message, meeting)
+                prepared = self.composer.prepare(session, message, meeting, lookup)
                 decision = prepared.decision
                 if isinstance(decision, Withdraw):
                     self._finish(message, MessageStatus.WITHDRAWN, decision.reason)

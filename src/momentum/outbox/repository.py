@@ -98,14 +98,17 @@ class OutboxRepository:
             is not None
         )
 
-    def claim(self, *, worker: str, now: datetime, lease_until: datetime, limit: int) -> list[int]:
-        """Take up to ``limit`` due messages nobody holds (or whose holder's lease ran out).
+    def claim(
+        self, *, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[tuple[int, str | None]]:
+        """Take up to ``limit`` due messages nobody holds (or whose holder's lease ran out);
+        their (id, meeting id).
 
         PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers take disjoint rows.
         SQLite: the unit of work already holds the single write lock.
         """
         due = (
-            select(OutboxMessage.id)
+            select(OutboxMessage.id, OutboxMessage.meeting_id)
             .where(
                 OutboxMessage.status == MessageStatus.PENDING,
                 OutboxMessage.due_at <= now,
@@ -120,15 +123,15 @@ class OutboxRepository:
         )
         if self._dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        ids = list(self.session.scalars(due))
-        if ids:
+        claimed = [(row[0], row[1]) for row in self.session.execute(due)]
+        if claimed:
             self.session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
+                .where(OutboxMessage.id.in_([message_id for message_id, _ in claimed]))
                 .values(lease_owner=worker, lease_expires_at=lease_until)
                 .execution_options(synchronize_session=False)
             )
-        return ids
+        return claimed
 
     def lock_for_sending(self, message_id: int, *, worker: str) -> OutboxMessage | None:
         """The message, row-locked, if it is still pending and still ``worker``'s; else None
@@ -144,11 +147,6 @@ class OutboxRepository:
         if message.lease_owner != worker:
             return None
         return message
-
-    def meeting_of(self, message_id: int) -> str | None:
-        return self.session.scalars(
-            select(OutboxMessage.meeting_id).where(OutboxMessage.id == message_id)
-        ).first()
 
     def list(
         self, *, statuses: Collection[MessageStatus] = (), limit: int = 100

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any, Protocol
 
 
@@ -29,7 +29,7 @@ class SlackPost:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-Outgoing = EmailMessage | SlackPost
+Outgoing = Message | SlackPost
 
 
 class Sender(Protocol):

@@ -6,9 +6,14 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.message import Message
+from email.policy import compat32
+from email.utils import getaddresses, parseaddr
 
 from momentum.dispatch.channels.base import PermanentFailure, TemporaryFailure
+
+
+_WIRE = compat32.clone(linesep="\r\n")  # SMTP wants CRLF line ends
 
 
 class SmtpSender:
@@ -59,10 +64,13 @@ class SmtpSender:
         self._connection = connection
         return connection
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
+        sender = parseaddr(str(message["From"]))[1]
+        recipients = [address for _, address in getaddresses([str(message["To"])]) if address]
+        data = message.as_bytes(policy=_WIRE)
         connection = self._connect()
         try:
-            refused = connection.send_message(message)
+            refused = connection.sendmail(sender, recipients, data)
         except smtplib.SMTPRecipientsRefused as exc:
             self._drop()
             codes = [code for code, _ in exc.recipients.values()]
