@@ -17,6 +17,17 @@ class ContactRepository:
             )
         )
 
+    def for_deals(self, deal_ids: list[str]) -> list[Contact]:
+        found: list[Contact] = []
+        for start in range(0, len(deal_ids), 5_000):
+            chunk = deal_ids[start : start + 5_000]
+            found.extend(
+                self.session.scalars(
+                    select(Contact).where(Contact.deal_id.in_(chunk)).order_by(Contact.id)
+                )
+            )
+        return found
+
     def find(self, deal_id: str, email: str) -> Contact | None:
         return self.session.scalars(
             select(Contact).where(Contact.deal_id == deal_id, Contact.email == email)

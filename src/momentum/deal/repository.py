@@ -73,3 +73,16 @@ class DealRepository:
         if open_only:
             query = query.where(Deal.outcome == Outcome.OPEN)
         return list(self.session.scalars(query))
+
+    def of_meetings(self, meeting_ids: Sequence[str]) -> list[Deal]:
+        found: list[Deal] = []
+        for start in range(0, len(meeting_ids), _CHUNK):
+            chunk = list(meeting_ids[start : start + _CHUNK])
+            found.extend(
+                self.session.scalars(
+                    select(Deal)
+                    .join(Meeting, Meeting.deal_id == Deal.id)
+                    .where(Meeting.id.in_(chunk))
+                ).unique()
+            )
+        return found

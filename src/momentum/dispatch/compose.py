@@ -79,6 +79,19 @@ class BatchLookup:
         self.contacts: dict[str, list[Contact]] = {}
         self.assets: dict[int, ValueAsset | None] = {}
 
+    def prefetch(self, session: Session, meeting_ids: list[str]) -> None:
+        """Load the deals, owners and contacts of a claimed batch in three queries."""
+        deals = DealRepository(session).of_meetings(sorted(set(meeting_ids)))
+        for deal in deals:
+            self.deals[deal.id] = deal
+        for rep in RepRepository(session).many(sorted({d.owner_id for d in deals})):
+            self.reps[rep.id] = rep
+        ids = sorted(self.deals)
+        for deal_id in ids:
+            self.contacts.setdefault(deal_id, [])
+        for contact in ContactRepository(session).for_deals(ids):
+            self.contacts[contact.deal_id].append(contact)
+
     def deal(self, session: Session, deal_id: str) -> Deal | None:
         if deal_id not in self.deals:
             self.deals[deal_id] = DealRepository(session).get(deal_id)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from jinja2 import TemplateError
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
 from momentum.db.engine import Database
@@ -34,6 +36,7 @@ from momentum.dispatch.channels.base import (
     TemporaryFailure,
 )
 from momentum.dispatch.compose import BatchLookup, Composer, Prepared
+from momentum.meeting.models import Meeting
 from momentum.meeting.repository import MeetingRepository
 from momentum.outbox.models import Channel, MessageStatus, OutboxMessage
 from momentum.outbox.repository import OutboxRepository
@@ -96,6 +99,8 @@ class Dispatcher:
         if not claimed:
             return report
         lookup = BatchLookup()
+        with self.database.unit_of_work(write=False) as session:
+            lookup.prefetch(session, [m for _, m in claimed if m is not None])
         try:
             for message_id, meeting_id in claimed:
                 outcome = self.deliver(message_id, meeting_id, lookup)
@@ -120,56 +125,72 @@ class Dispatcher:
     ) -> str:
         """Check, send and mark one claimed message; the name of what happened."""
         with self.database.unit_of_work() as session:
-            messages = OutboxRepository(session)
+            if self.database.dialect == "postgresql":
+                # The mark is written after the message went out: if PostgreSQL itself loses
+                # this commit in a crash, the message is sent again with the same Message-ID,
+                # the same promise a crashed worker gives. So the commit need not wait for
+                # the disk.
+                session.execute(text("SET LOCAL synchronous_commit = off"))
             meeting = (
                 MeetingRepository(session).lock(meeting_id, shared=True) if meeting_id else None
             )
-            message = messages.lock_for_sending(message_id, worker=self.worker_id)
+            message = OutboxRepository(session).lock_for_sending(message_id, worker=self.worker_id)
             if message is None:
                 return "skipped"
-            now = self.clock.now()
-            message.updated_at = now
-            prepared: Prepared | None = None
-            try:
-                prepared = self.composer.prepare(session, message, meeting, lookup)
-                decision = prepared.decision
-                if isinstance(decision, Withdraw):
-                    self._finish(message, MessageStatus.WITHDRAWN, decision.reason)
-                    reminder = prepared.reminder
-                    if reminder is not None and reminder.status is ReminderStatus.PENDING:
-                        reminder.status = ReminderStatus.WITHDRAWN
-                        reminder.status_reason = decision.reason
-                        reminder.updated_at = now
-                    return "withdrawn"
-                if isinstance(decision, Defer):
-                    self._release(message, due=decision.until, note=decision.reason)
-                    return "deferred"
-                assert isinstance(decision, Send) and prepared.outgoing is not None
-                sender = self.channels.get(message.channel)
-                if sender is None:
-                    raise PermanentFailure(f"no {message.channel} channel is configured")
-                message.attempts += 1
-                sender.send(prepared.outgoing)
-            except TemporaryFailure as failure:
-                return self._temporary(message, failure, prepared)
-            except PermanentFailure as failure:
-                return self._failed(message, failure.reason, prepared)
-            except TemplateError as error:
-                return self._failed(message, f"template error: {error}", prepared)
-            except Exception as error:  # a bug must not stop the worker; the row shows it
-                log.exception("message %s could not be prepared or sent", message.key)
-                unexpected = TemporaryFailure(f"{type(error).__name__}: {error}")
-                return self._temporary(message, unexpected, prepared)
-            message.status = MessageStatus.SENT
-            message.sent_at = now
-            message.last_error = None
-            message.lease_owner = None
-            message.lease_expires_at = None
-            if prepared.reminder is not None:
-                prepared.reminder.status = ReminderStatus.SENT
-                prepared.reminder.status_reason = None
-                prepared.reminder.updated_at = now
-            return "sent"
+            with session.no_autoflush:
+                outcome = self._check_and_send(session, message, meeting, lookup)
+            message.updated_at = self.clock.now()
+            return outcome
+
+    def _check_and_send(
+        self,
+        session: Session,
+        message: OutboxMessage,
+        meeting: Meeting | None,
+        lookup: BatchLookup | None,
+    ) -> str:
+        now = self.clock.now()
+        prepared: Prepared | None = None
+        try:
+            prepared = self.composer.prepare(session, message, meeting, lookup)
+            decision = prepared.decision
+            if isinstance(decision, Withdraw):
+                self._finish(message, MessageStatus.WITHDRAWN, decision.reason)
+                reminder = prepared.reminder
+                if reminder is not None and reminder.status is ReminderStatus.PENDING:
+                    reminder.status = ReminderStatus.WITHDRAWN
+                    reminder.status_reason = decision.reason
+                    reminder.updated_at = now
+                return "withdrawn"
+            if isinstance(decision, Defer):
+                self._release(message, due=decision.until, note=decision.reason)
+                return "deferred"
+            assert isinstance(decision, Send) and prepared.outgoing is not None
+            sender = self.channels.get(message.channel)
+            if sender is None:
+                raise PermanentFailure(f"no {message.channel} channel is configured")
+            message.attempts += 1
+            sender.send(prepared.outgoing)
+        except TemporaryFailure as failure:
+            return self._temporary(message, failure, prepared)
+        except PermanentFailure as failure:
+            return self._failed(message, failure.reason, prepared)
+        except TemplateError as error:
+            return self._failed(message, f"template error: {error}", prepared)
+        except Exception as error:  # a bug must not stop the worker; the row shows it
+            log.exception("message %s could not be prepared or sent", message.key)
+            unexpected = TemporaryFailure(f"{type(error).__name__}: {error}")
+            return self._temporary(message, unexpected, prepared)
+        message.status = MessageStatus.SENT
+        message.sent_at = now
+        message.last_error = None
+        message.lease_owner = None
+        message.lease_expires_at = None
+        if prepared.reminder is not None:
+            prepared.reminder.status = ReminderStatus.SENT
+            prepared.reminder.status_reason = None
+            prepared.reminder.updated_at = now
+        return "sent"
 
     # --- outcomes -------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from email.utils import getaddresses, parseaddr
 
 from momentum.dispatch.channels.base import PermanentFailure, TemporaryFailure
 
-
 _WIRE = compat32.clone(linesep="\r\n")  # SMTP wants CRLF line ends
 
 
