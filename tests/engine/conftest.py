@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import socket
 import threading
 import time
@@ -25,21 +26,25 @@ from momentum.db.engine import Database
 from momentum.rules.config import EngineConfig
 from momentum.runtime import Engine
 
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
+
 
 class _Inbox:
+    """What the server received, raw; parsed only when a test looks at the messages."""
+
     def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
         self.received_at: list[float] = []  # time.monotonic() when each arrived
+        self.parsed: list[EmailMessage] = []
         self.lock = threading.Lock()
-        self.on_message: Any = None  # called with each message before the server answers
+        self.on_message: Any = None  # called with each raw message before the server answers
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.raw.append(envelope.content)
             self.received_at.append(time.monotonic())
         if self.on_message is not None:
-            self.on_message(message)
+            self.on_message(envelope.content)
         return "250 OK"
 
 
@@ -49,22 +54,37 @@ class SmtpServer:
     port: int
     inbox: _Inbox
 
+    def count(self) -> int:
+        with self.inbox.lock:
+            return len(self.inbox.raw)
+
     @property
     def messages(self) -> list[EmailMessage]:
         with self.inbox.lock:
-            return list(self.inbox.messages)
+            for raw in self.inbox.raw[len(self.inbox.parsed) :]:
+                parsed = email.message_from_bytes(raw, policy=email.policy.default)
+                self.inbox.parsed.append(parsed)  # type: ignore[arg-type]
+            return list(self.inbox.parsed)
 
     def message_ids(self) -> list[str]:
-        return [str(m["Message-ID"]).strip() for m in self.messages]
+        with self.inbox.lock:
+            raws = list(self.inbox.raw)
+        ids = []
+        for raw in raws:
+            found = _MESSAGE_ID.search(raw.split(b"\r\n\r\n", 1)[0])
+            ids.append(found.group(1).decode() if found else "")
+        return ids
 
     def received(self) -> list[tuple[EmailMessage, float]]:
         """Each message with the ``time.monotonic()`` at which it arrived."""
+        messages = self.messages
         with self.inbox.lock:
-            return list(zip(self.inbox.messages, self.inbox.received_at, strict=True))
+            return list(zip(messages, self.inbox.received_at, strict=True))
 
     def clear(self) -> None:
         with self.inbox.lock:
-            self.inbox.messages.clear()
+            self.inbox.raw.clear()
+            self.inbox.parsed.clear()
             self.inbox.received_at.clear()
 
 

@@ -320,7 +320,7 @@ def test_a_real_smtp_refusal_is_permanent(
     from momentum.dispatch.channels.smtp import SmtpSender
 
     class Refuse:
-        async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
             return "550 5.1.1 no such user"
 
     controller, port = start_smtp(Refuse())

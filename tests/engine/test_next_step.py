@@ -76,9 +76,14 @@ def test_a_failed_lock_in_leaves_nothing_behind(database: Database, make_engine)
     engine = make_engine()
     with database.unit_of_work() as session:
         make_world(session)
-    with pytest.raises(RuntimeError), database.unit_of_work() as session:
-        engine.next_steps(session).lock_in_next_meeting(ANA, "D1", LOCK_IN)
-        raise RuntimeError("the request failed after the service ran")
+
+    def book_then_fail() -> None:
+        with database.unit_of_work() as session:
+            engine.next_steps(session).lock_in_next_meeting(ANA, "D1", LOCK_IN)
+            raise RuntimeError("the request failed after the service ran")
+
+    with pytest.raises(RuntimeError):
+        book_then_fail()
     with database.unit_of_work(write=False) as session:
         for model in (Meeting, NextStep, Reminder, OutboxMessage):
             assert count(session, model) == 0

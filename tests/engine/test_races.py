@@ -35,7 +35,9 @@ LOCK_IN = LockIn.model_validate(
 )
 
 
-def book_many(database: Database, engine: Engine, count: int) -> list[str]:
+def book_many(
+    database: Database, engine: Engine, count: int, *, lock_in: LockIn = LOCK_IN
+) -> list[str]:
     """``count`` deals, each with a booked meeting two; returns the meeting ids."""
     with database.unit_of_work() as session:
         rep = make_rep(session, id="rep", email="rep@seller.test", timezone="UTC")
@@ -48,7 +50,7 @@ def book_many(database: Database, engine: Engine, count: int) -> list[str]:
         service = engine.next_steps(session)
         for index in range(count):
             meeting_ids.append(
-                service.lock_in_next_meeting(ADMIN, f"deal{index:04d}", LOCK_IN).meeting.id
+                service.lock_in_next_meeting(ADMIN, f"deal{index:04d}", lock_in).meeting.id
             )
     return meeting_ids
 
@@ -68,7 +70,9 @@ def test_no_reminder_goes_out_after_its_meeting_was_canceled_or_moved(
     database: Database, smtp_server: SmtpServer
 ) -> None:
     clock = FixedClock(BOOKED_AT)
-    engine = Engine(engine_settings(database, smtp_server, worker_batch_size=10), database=database, clock=clock)
+    engine = Engine(
+        engine_settings(database, smtp_server, worker_batch_size=10), database=database, clock=clock
+    )
     meetings = book_many(database, engine, 60)
     engine.dispatcher(worker_id="invites").drain()  # the invitations go out first
     smtp_server.clear()
@@ -98,10 +102,7 @@ def test_no_reminder_goes_out_after_its_meeting_was_canceled_or_moved(
     dispatcher.drain()
 
     by_id = reminder_message_ids(database)
-    received = [
-        (by_id.get(str(m["Message-ID"]).strip()), at)
-        for m, at in smtp_server.received()
-    ]
+    received = [(by_id.get(str(m["Message-ID"]).strip()), at) for m, at in smtp_server.received()]
     late = [
         (meeting_id, at - changed_at[meeting_id])
         for meeting_id, at in received
@@ -110,7 +111,10 @@ def test_no_reminder_goes_out_after_its_meeting_was_canceled_or_moved(
     assert late == []
     with database.unit_of_work(write=False) as session:
         for meeting_id in to_cancel:
-            statuses = {r.status for r in session.scalars(select(Reminder).where(Reminder.meeting_id == meeting_id))}
+            statuses = {
+                r.status
+                for r in session.scalars(select(Reminder).where(Reminder.meeting_id == meeting_id))
+            }
             assert statuses <= {ReminderStatus.SENT, ReminderStatus.WITHDRAWN}
         sent = Counter(
             row.meeting_id
@@ -127,7 +131,9 @@ def test_no_reminder_goes_out_after_its_meeting_was_canceled_or_moved(
         assert all(sent[m] == 2 for m in untouched)
         moved_to = {
             m.id
-            for m in session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED))
+            for m in session.scalars(
+                select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED)
+            )
         } - set(meetings)
         # the moved meetings' reminders moved too: to the 10th and the 11th, not due yet
         assert len(moved_to) == 20 and all(sent[m] == 0 for m in moved_to)
