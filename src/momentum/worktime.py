@@ -86,6 +86,8 @@ class WorkCalendar:
         self.country = (country or policy.default_country or None) or None
         self.policy = policy
         self._weekmask = policy.weekmask
+        self._open_days: dict[date, bool] = {}
+        self._shifted: dict[tuple[date, int], date] = {}
 
     def _days(self, around: date) -> BusinessCalendar:
         return _business_calendar(self.country, self._weekmask, around.year)
@@ -101,10 +103,16 @@ class WorkCalendar:
         return localize(datetime.combine(day, clock_time), self.tz)
 
     def is_business_day(self, day: date) -> bool:
-        return self._days(day).is_business_day(day)
+        found = self._open_days.get(day)
+        if found is None:
+            found = self._open_days[day] = self._days(day).is_business_day(day)
+        return found
 
     def add_business_days(self, day: date, days: int) -> date:
-        return self._days(day).add(day, days)
+        found = self._shifted.get((day, days))
+        if found is None:
+            found = self._shifted[(day, days)] = self._days(day).add(day, days)
+        return found
 
     def business_days_between(self, first: date, second: date) -> int:
         """Business days in ``[first, second)`` (numpy's busday_count)."""

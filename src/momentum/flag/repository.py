@@ -30,20 +30,30 @@ class FlagRepository:
             ]
         )
         rows: list[tuple[str, str, int, str]] = []
+        connection = self.session.connection()  # Core rows: no ORM result machinery
         for chunk in chunks:
             selected = query if chunk is None else query.where(Flag.deal_id.in_(chunk))
-            rows.extend((d, r, i, reason) for d, r, i, reason in self.session.execute(selected))
+            rows.extend((d, r, i, reason) for d, r, i, reason in connection.execute(selected))
         return rows
 
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> list[tuple[int, str, str]]:
-        """Insert flags; their (id, deal, rule)."""
-        if not rows:
-            return []
-        result = self.session.execute(
-            insert(Flag).returning(Flag.id, Flag.deal_id, Flag.rule, sort_by_parameter_order=True),
-            list(rows),
-        )
-        return [(i, d, r) for i, d, r in result.all()]
+    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:  # Core executemany: a multi-row INSERT per batch, no ORM bookkeeping
+            self.session.connection().execute(insert(Flag.__table__), list(rows))  # type: ignore[arg-type]
+
+    def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The uncleared flag's id for each (deal, rule)."""
+        found: dict[tuple[str, str], int] = {}
+        deal_ids = sorted({deal_id for deal_id, _ in keys})
+        for start in range(0, len(deal_ids), _CHUNK):
+            chunk = deal_ids[start : start + _CHUNK]
+            for deal_id, rule, flag_id in self.session.execute(
+                select(Flag.deal_id, Flag.rule, Flag.id).where(
+                    Flag.cleared_at.is_(None), Flag.deal_id.in_(chunk)
+                )
+            ):
+                if (deal_id, rule) in keys:
+                    found[(deal_id, rule)] = flag_id
+        return found
 
     def clear_many(self, ids: Sequence[int], *, now: datetime) -> None:
         for start in range(0, len(ids), _CHUNK):

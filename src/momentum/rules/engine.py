@@ -132,15 +132,15 @@ class RuleEngine:
         close_tasks = [task_id for key, task_id in open_tasks.items() if key not in asked]
         flags_repo.clear_many(clear_flags, now=now)
         flags_repo.set_reasons(reasons)
-        inserted = flags_repo.insert_many(raised)
+        flags_repo.insert_many(raised)
         tasks_repo.close_many(close_tasks, now=now, reason="its condition cleared")
         tasks_repo.insert_many(new_tasks)
-        report.flags_raised = len(inserted)
+        report.flags_raised = len(raised)
         report.flags_updated = len(reasons)
         report.flags_cleared = len(clear_flags)
         report.tasks_opened = len(new_tasks)
         report.tasks_closed = len(close_tasks)
-        report.alerts_queued = self._alert_flags(session, inserted, raised_findings, now)
+        report.alerts_queued = self._alert_flags(session, raised_findings, now)
         report.seconds = timer.perf_counter() - started
         return report
 
@@ -211,16 +211,17 @@ class RuleEngine:
     def _alert_flags(
         self,
         session: Session,
-        inserted: list[tuple[int, str, str]],
         findings: dict[tuple[str, str], tuple[DealFacts, Finding]],
         now: datetime,
     ) -> int:
+        """Alerts for the flags just raised whose condition is fresh (not imported history)."""
+        fresh = {key: found for key, found in findings.items() if self._fresh(found[1].since, now)}
+        if not fresh or not self.alert_channels:
+            return 0
+        ids = FlagRepository(session).open_ids(set(fresh))
         items: list[tuple[str, str, dict[str, Any]]] = []
-        for flag_id, deal_id, rule_key in inserted:
-            found = findings.get((deal_id, rule_key))
-            if found is None or not self._fresh(found[1].since, now):
-                continue
-            deal, finding = found
+        for (deal_id, rule_key), (deal, finding) in sorted(fresh.items()):
+            flag_id = ids[(deal_id, rule_key)]
             rule = self.rules.registry.get(rule_key)
             items.append(
                 (

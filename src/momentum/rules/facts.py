@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from momentum.meeting.models import MeetingStatus
-from momentum.rules.repository import FactsRepository
+from momentum.rules.repository import FactsRepository, utc
 
 BOOKED = frozenset(
     {MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW, MeetingStatus.RESCHEDULED}
@@ -46,6 +46,9 @@ class DealFacts:
     has_manual_task: bool = False  # an open task a person set on the deal
     open_task_rules: set[str] = field(default_factory=set)  # rules with an open task here
     last_activity: datetime | None = None
+    _m1: MeetingFact | None = None
+    _m1_known: bool = False
+    _attempts: list[MeetingFact] | None = None
 
     def note_activity(self, moment: datetime | None, now: datetime) -> None:
         if moment is None or moment > now:
@@ -59,9 +62,15 @@ class DealFacts:
 
     def first_meeting(self) -> MeetingFact | None:
         """M1: the earliest-starting held meeting."""
-        return next((m for m in self.meetings if m.status is MeetingStatus.HELD), None)
+        if not self._m1_known:
+            self._m1 = next((m for m in self.meetings if m.status is MeetingStatus.HELD), None)
+            self._m1_known = True
+        return self._m1
 
     def second_meeting_attempts(self, m1: MeetingFact) -> list[MeetingFact]:
+        """The meetings starting after M1's end, up to and including the first held one."""
+        if self._attempts is not None and m1 is self._m1:
+            return self._attempts
         attempts: list[MeetingFact] = []
         for meeting in self.meetings:
             if meeting.start_at <= m1.end_at:
@@ -69,6 +78,8 @@ class DealFacts:
             attempts.append(meeting)
             if meeting.status is MeetingStatus.HELD:
                 break
+        if m1 is self._m1:
+            self._attempts = attempts
         return attempts
 
     def upcoming_meeting(self, now: datetime) -> MeetingFact | None:
@@ -85,7 +96,9 @@ def load_facts(
     store = FactsRepository(session)
     deals: dict[str, DealFacts] = {}
     for row in store.open_deals(deal_ids):
-        deal_id, name, account, owner_id, tz, country, opened_at, created_at = row
+        deal_id, name, account, owner_id, tz, country, opened, created = row
+        opened_at = utc(opened) or utc(created)
+        assert opened_at is not None  # created_at is NOT NULL
         deals[deal_id] = DealFacts(
             deal_id=deal_id,
             name=name,
@@ -93,18 +106,25 @@ def load_facts(
             owner_id=owner_id,
             owner_timezone=tz,
             owner_country=country,
-            opened_at=opened_at or created_at,
-            last_activity=opened_at or created_at,
+            opened_at=opened_at,
+            last_activity=opened_at,
         )
     if not deals:
         return deals
     scope = None if deal_ids is None else list(deals)
-    for deal_id, mid, start, end, status, booked, agenda, homework in store.meetings(scope):
+    statuses = {status.value: status for status in MeetingStatus}
+    for deal_id, mid, raw_start, raw_end, status, raw_booked, agenda, homework in store.meetings(
+        scope
+    ):
         facts = deals.get(deal_id)
         if facts is None:
             continue
+        start, booked = utc(raw_start), utc(raw_booked)
+        assert start is not None
         facts.meetings.append(
-            MeetingFact(mid, start, end, MeetingStatus(status), booked, agenda, homework)
+            MeetingFact(
+                mid, start, utc(raw_end) or start, statuses[status], booked, agenda, homework
+            )
         )
         facts.note_activity(start, now)
         facts.note_activity(booked, now)
@@ -116,5 +136,5 @@ def load_facts(
             deals[deal_id].has_manual_task = True
     for deal_id, moment in store.activity(scope):
         if deal_id in deals:
-            deals[deal_id].note_activity(moment, now)
+            deals[deal_id].note_activity(utc(moment), now)
     return deals

@@ -51,7 +51,7 @@ class TaskRepository:
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.session.execute(insert(Task), list(rows))
+            self.session.connection().execute(insert(Task.__table__), list(rows))  # type: ignore[arg-type]
 
     def close_many(self, ids: Sequence[int], *, now: datetime, reason: str) -> None:
         for start in range(0, len(ids), _CHUNK):
@@ -73,9 +73,11 @@ class TaskRepository:
 
 
 def _in_chunks(session: Session, query: Any, column: Any, ids: Sequence[str] | None) -> list[Any]:
+    connection = session.connection()  # Core rows: no ORM result machinery
     if ids is None:
-        return list(session.execute(query).all())
+        return list(connection.execute(query).all())
     rows: list[Any] = []
     for start in range(0, len(ids), _CHUNK):
-        rows.extend(session.execute(query.where(column.in_(list(ids[start : start + _CHUNK])))))
+        chunk = list(ids[start : start + _CHUNK])
+        rows.extend(connection.execute(query.where(column.in_(chunk))))
     return rows
