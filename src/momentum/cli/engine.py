@@ -326,7 +326,7 @@ def assets_list() -> None:
         engine = _engine()
         with engine.database.unit_of_work(write=False) as session:
             for asset in ValueAssetService(session, clock=engine.clock).library():
-                console.print(f"{asset.id}  [{asset.kind}] {escape(asset.title)}")
+                console.print(f"{asset.id}  " + escape(f"[{asset.kind}] {asset.title}"))
         engine.close()
 
 
