@@ -94,11 +94,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_smtp(handler: Any) -> tuple[Controller, int]:
-    """aiosmtpd on a free loopback port (its controller cannot start on port 0)."""
+def start_smtp(handler: Any, **smtp_options: Any) -> tuple[Controller, int]:
+    """aiosmtpd on a free loopback port (its controller cannot start on port 0); options go
+    to its SMTP server (TLS, authentication)."""
     for _ in range(5):
         port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **smtp_options)
         try:
             controller.start()
         except OSError:

@@ -42,14 +42,25 @@ class SmtpSender:
     def _connect(self) -> smtplib.SMTP:
         if self._connection is not None:
             return self._connection
+        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
-            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             connection.ehlo()
             if self.starttls:
                 connection.starttls(context=self.ssl_context or ssl.create_default_context())
                 connection.ehlo()
             if self.username:
                 connection.login(self.username, self.password or "")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                connection.close()
+            raise
+        self._connection = connection
+        return connection
+
+    def _open(self) -> smtplib.SMTP:
+        """The batch's connection, made on first use; why not, as a delivery error."""
+        try:
+            return self._connect()
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentFailure(
                 f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}"
@@ -60,14 +71,12 @@ class SmtpSender:
             raise TemporaryFailure(
                 f"cannot reach SMTP server {self.host}:{self.port}: {exc}"
             ) from exc
-        self._connection = connection
-        return connection
 
     def send(self, message: Message) -> None:
         sender = parseaddr(str(message["From"]))[1]
         recipients = [address for _, address in getaddresses([str(message["To"])]) if address]
         data = message.as_bytes(policy=_WIRE)
-        connection = self._connect()
+        connection = self._open()
         try:
             refused = connection.sendmail(sender, recipients, data)
         except smtplib.SMTPRecipientsRefused as exc:
