@@ -78,27 +78,23 @@ def test_starttls_and_login(tmp_path: Path) -> None:
     )
     client_context = ssl.create_default_context(cafile=str(cert))
     try:
-        sender = SmtpSender(
-            host="127.0.0.1",
-            port=port,
-            starttls=True,
-            username="momentum",
-            password="s3cret",
-            ssl_context=client_context,
-        )
+
+        def login_as(password: str) -> SmtpSender:
+            return SmtpSender(
+                host="127.0.0.1",
+                port=port,
+                starttls=True,
+                username="momentum",
+                password=password,
+                ssl_context=client_context,
+            )
+
+        sender = login_as("s3cret")
         sender.send(_message())
         sender.close()
         assert SmtpServer("127.0.0.1", port, inbox).message_ids() == ["<tls-1@example.test>"]
-        wrong = SmtpSender(
-            host="127.0.0.1",
-            port=port,
-            starttls=True,
-            username="momentum",
-            password="wrong",
-            ssl_context=client_context,
-        )
         with pytest.raises(PermanentFailure, match="SMTP login refused: 535"):
-            wrong.send(_message())
+            login_as("wrong").send(_message())
         plain = SmtpSender(host="127.0.0.1", port=port)  # no STARTTLS: the server refuses
         with pytest.raises(PermanentFailure, match="530"):
             plain.send(_message())

@@ -6,7 +6,7 @@ They act with an admin's scope: whoever runs the CLI holds the store itself.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -16,6 +16,8 @@ from momentum.cli.common import app_errors, console, load_settings
 from momentum.errors import InputError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from momentum.runtime import Engine
 
 rules_app = typer.Typer(help="See and run the next-step rules.", no_args_is_help=True)
@@ -28,6 +30,19 @@ def _engine() -> Engine:
     from momentum.runtime import Engine
 
     return Engine(load_settings())
+
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def _validated(model: type[M], data: dict[str, Any]) -> M:
+    """``data`` as ``model``, or an input error with pydantic's messages on one line."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError("; ".join(e["msg"] for e in exc.errors())) from exc
 
 
 def _when(value: str) -> datetime:
@@ -190,29 +205,25 @@ def meeting_lock_in(
     invitation and the reminders are queued for the worker."""
     from email.utils import parseaddr
 
-    from pydantic import ValidationError
-
-    from momentum.contact.schemas import Attendee
-    from momentum.next_step.models import Side
-    from momentum.next_step.schemas import AgendaItem, LockIn
+    from momentum.next_step.schemas import LockIn
     from momentum.user.schemas import Actor
 
     with app_errors():
-        try:
-            lock_in = LockIn(
-                start=_when(start),
-                minutes=minutes,
-                agenda=[AgendaItem(side=Side.SELLER, text=t) for t in seller or []]
-                + [AgendaItem(side=Side.BUYER, text=t) for t in buyer or []],
-                buyer_homework=homework,
-                value_asset_id=asset,
-                attendees=[
-                    Attendee(name=parseaddr(a)[0] or None, email=parseaddr(a)[1] or a)
+        lock_in = _validated(
+            LockIn,
+            {
+                "start": _when(start),
+                "minutes": minutes,
+                "agenda": [{"side": "seller", "text": t} for t in seller or []]
+                + [{"side": "buyer", "text": t} for t in buyer or []],
+                "buyer_homework": homework,
+                "value_asset_id": asset,
+                "attendees": [
+                    {"name": parseaddr(a)[0] or None, "email": parseaddr(a)[1] or a}
                     for a in attendee or []
                 ],
-            )
-        except ValidationError as exc:
-            raise InputError("; ".join(e["msg"] for e in exc.errors())) from exc
+            },
+        )
         engine = _engine()
         with engine.database.unit_of_work() as session:
             result = engine.next_steps(session).lock_in_next_meeting(
@@ -298,18 +309,13 @@ def assets_add(
     url: Annotated[str | None, typer.Option("--url", show_default=False)] = None,
 ) -> None:
     """Add an insight, article or data point to the library."""
-    from pydantic import ValidationError
-
     from momentum.value_asset.schemas import NewValueAsset
     from momentum.value_asset.service import ValueAssetService
 
     with app_errors():
-        try:
-            new = NewValueAsset.model_validate(
-                {"title": title, "summary": summary, "kind": kind, "url": url}
-            )
-        except ValidationError as exc:
-            raise InputError("; ".join(e["msg"] for e in exc.errors())) from exc
+        new = _validated(
+            NewValueAsset, {"title": title, "summary": summary, "kind": kind, "url": url}
+        )
         engine = _engine()
         with engine.database.unit_of_work() as session:
             asset = ValueAssetService(session, clock=engine.clock).add(new)

@@ -105,15 +105,10 @@ class GapTooLong(Rule):
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
         options: GapTooLong.Options = context.options
-        m1 = deal.first_meeting()
-        if m1 is None:
+        booked = deal.booked_second_meeting()
+        if booked is None:
             return None
-        m2 = next(
-            (a for a in deal.second_meeting_attempts(m1) if a.status is MeetingStatus.SCHEDULED),
-            None,
-        )
-        if m2 is None:
-            return None
+        m1, m2 = booked
         calendar = context.calendar(deal)
         gap = calendar.business_days_between(
             calendar.local_date(m1.start_at), calendar.local_date(m2.start_at)
@@ -135,15 +130,10 @@ class MeetingTwoIncomplete(Rule):
     title = "Meeting two has no agenda or homework"
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
-        m1 = deal.first_meeting()
-        if m1 is None:
+        booked = deal.booked_second_meeting()
+        if booked is None:
             return None
-        m2 = next(
-            (a for a in deal.second_meeting_attempts(m1) if a.status is MeetingStatus.SCHEDULED),
-            None,
-        )
-        if m2 is None:
-            return None
+        m2 = booked[1]
         missing: list[str] = []
         agenda = parse_agenda(m2.agenda)
         if not agenda:

@@ -82,6 +82,16 @@ class DealFacts:
             self._attempts = attempts
         return attempts
 
+    def booked_second_meeting(self) -> tuple[MeetingFact, MeetingFact] | None:
+        """(M1, the meeting-two attempt still scheduled), when there is one."""
+        m1 = self.first_meeting()
+        if m1 is None:
+            return None
+        for attempt in self.second_meeting_attempts(m1):
+            if attempt.status is MeetingStatus.SCHEDULED:
+                return m1, attempt
+        return None
+
     def upcoming_meeting(self, now: datetime) -> MeetingFact | None:
         return next(
             (m for m in self.meetings if m.status is MeetingStatus.SCHEDULED and m.start_at > now),
