@@ -14,11 +14,13 @@ from momentum.clock import FixedClock
 from momentum.db.engine import Database
 from momentum.dispatch.channels.base import PermanentFailure, SlackPost, TemporaryFailure
 from momentum.dispatch.channels.slack import KEY_HEADER
+from momentum.errors import PermissionDenied
 from momentum.meeting.models import MeetingStatus
 from momentum.next_step.schemas import LockIn
 from momentum.outbox.models import Channel, MessageKind, MessageStatus, OutboxMessage
 from momentum.outbox.service import OutboxService
 from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
+from momentum.user.models import Role
 from momentum.user.schemas import Actor
 from tests.engine.conftest import NOW, SlackReceiver, SmtpServer, start_smtp
 from tests.engine.world import make_world
@@ -277,10 +279,12 @@ def test_temporary_failures_retry_with_backoff_then_fail_visibly(
     assert dispatcher.drain().failed == 1
     with database.unit_of_work() as session:
         outbox = OutboxService(session, clock=clock)
-        [failed] = outbox.recent(statuses=[MessageStatus.FAILED])
+        [failed] = outbox.recent(ADMIN, statuses=[MessageStatus.FAILED])
         assert failed.last_error is not None
         assert failed.last_error.startswith("gave up after 3 attempts: cannot reach SMTP server")
-        outbox.retry(failed.id)
+        outbox.retry(ADMIN, failed.id)
+        with pytest.raises(PermissionDenied):
+            outbox.recent(Actor(role=Role.MANAGER, rep_id="mgr"))
     with database.unit_of_work(write=False) as session:
         row = session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == MessageKind.INVITATION)

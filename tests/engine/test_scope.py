@@ -97,3 +97,22 @@ def test_a_user_without_a_rep_sees_nothing_unless_admin(database: Database) -> N
         user.active = False
         with pytest.raises(NotFound):
             scope.actor_for_user(user.id)
+
+
+def test_only_managers_and_admins_keep_the_value_asset_library(database: Database) -> None:
+    from momentum.clock import FixedClock
+    from momentum.value_asset.schemas import NewValueAsset
+    from momentum.value_asset.service import ValueAssetService
+
+    new = NewValueAsset.model_validate(
+        {"title": "Benchmark", "kind": "data_point", "summary": "Peers save 12 %"}
+    )
+    with database.unit_of_work() as session:
+        make_world(session)
+        library = ValueAssetService(session, clock=FixedClock(NOW))
+        with pytest.raises(PermissionDenied):
+            library.add(Actor(role=Role.REP, rep_id="ana"), new)
+        asset = library.add(Actor(role=Role.MANAGER, rep_id="mgr"), new)
+        assert asset.tags is None and asset.active
+        library.retire(Actor.system(), asset.id)
+        assert [a.title for a in library.library()] == ["What plants like yours saved"]

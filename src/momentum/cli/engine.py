@@ -124,6 +124,7 @@ def outbox_list(
     """The newest messages (with each status's count), failed ones with their reason."""
     from momentum.outbox.models import MessageStatus
     from momentum.outbox.service import OutboxService
+    from momentum.user.schemas import Actor
 
     with app_errors():
         if status is not None and status not in {s.value for s in MessageStatus}:
@@ -131,9 +132,9 @@ def outbox_list(
         engine = _engine()
         with engine.database.unit_of_work(write=False) as session:
             outbox = OutboxService(session, clock=engine.clock)
-            counts = outbox.counts()
+            counts = outbox.counts(Actor.system())
             messages = outbox.recent(
-                statuses=[MessageStatus(status)] if status else [], limit=limit
+                Actor.system(), statuses=[MessageStatus(status)] if status else [], limit=limit
             )
             console.print(
                 ", ".join(f"{counts.get(s, 0):,} {s}" for s in MessageStatus) or "no messages"
@@ -159,11 +160,12 @@ def outbox_list(
 def outbox_retry(message_id: Annotated[int, typer.Argument(help="A failed message's id.")]) -> None:
     """Send a failed message again (from now, with a fresh count of attempts)."""
     from momentum.outbox.service import OutboxService
+    from momentum.user.schemas import Actor
 
     with app_errors():
         engine = _engine()
         with engine.database.unit_of_work() as session:
-            message = OutboxService(session, clock=engine.clock).retry(message_id)
+            message = OutboxService(session, clock=engine.clock).retry(Actor.system(), message_id)
             console.print(f"message {message.id} ({message.kind}) will be sent again")
         engine.close()
 
@@ -309,6 +311,7 @@ def assets_add(
     url: Annotated[str | None, typer.Option("--url", show_default=False)] = None,
 ) -> None:
     """Add an insight, article or data point to the library."""
+    from momentum.user.schemas import Actor
     from momentum.value_asset.schemas import NewValueAsset
     from momentum.value_asset.service import ValueAssetService
 
@@ -318,7 +321,7 @@ def assets_add(
         )
         engine = _engine()
         with engine.database.unit_of_work() as session:
-            asset = ValueAssetService(session, clock=engine.clock).add(new)
+            asset = ValueAssetService(session, clock=engine.clock).add(Actor.system(), new)
             console.print(f"added value asset {asset.id}: {escape(asset.title)}")
         engine.close()
 

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
-from momentum.errors import Conflict, NotFound
+from momentum.errors import Conflict, NotFound, PermissionDenied
 from momentum.outbox.models import Channel, MessageKind, MessageStatus, OutboxMessage
 from momentum.outbox.repository import OutboxRepository
+from momentum.user.models import Role
+from momentum.user.schemas import Actor
 
 
 class OutboxService:
@@ -89,8 +91,9 @@ class OutboxService:
             kinds=kinds,
         )
 
-    def retry(self, message_id: int) -> OutboxMessage:
+    def retry(self, actor: Actor, message_id: int) -> OutboxMessage:
         """Send a failed message again, from now on, with a fresh count of attempts."""
+        _require_admin(actor)
         message = self.messages.get(message_id)
         if message is None:
             raise NotFound(f"no outbox message {message_id}")
@@ -107,9 +110,17 @@ class OutboxService:
         return message
 
     def recent(
-        self, *, statuses: Collection[MessageStatus] = (), limit: int = 100
+        self, actor: Actor, *, statuses: Collection[MessageStatus] = (), limit: int = 100
     ) -> list[OutboxMessage]:
+        """The newest messages of every deal: an administrator's view."""
+        _require_admin(actor)
         return self.messages.list(statuses=statuses, limit=limit)
 
-    def counts(self) -> dict[MessageStatus, int]:
+    def counts(self, actor: Actor) -> dict[MessageStatus, int]:
+        _require_admin(actor)
         return self.messages.counts()
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied("only an administrator sees and retries the outbox")

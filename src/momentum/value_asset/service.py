@@ -3,7 +3,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
-from momentum.errors import Conflict, NotFound
+from momentum.errors import Conflict, NotFound, PermissionDenied
+from momentum.user.models import Role
+from momentum.user.schemas import Actor
 from momentum.value_asset.models import ValueAsset
 from momentum.value_asset.repository import ValueAssetRepository
 from momentum.value_asset.schemas import NewValueAsset
@@ -17,7 +19,9 @@ class ValueAssetService:
         self.clock = clock
         self.assets = ValueAssetRepository(session)
 
-    def add(self, new: NewValueAsset) -> ValueAsset:
+    def add(self, actor: Actor, new: NewValueAsset) -> ValueAsset:
+        """Managers and administrators keep the library."""
+        _require_library_keeper(actor)
         return self.assets.add(
             ValueAsset(
                 title=new.title,
@@ -33,7 +37,8 @@ class ValueAssetService:
     def library(self) -> list[ValueAsset]:
         return self.assets.active()
 
-    def retire(self, asset_id: int) -> ValueAsset:
+    def retire(self, actor: Actor, asset_id: int) -> ValueAsset:
+        _require_library_keeper(actor)
         asset = self.assets.get(asset_id)
         if asset is None:
             raise NotFound(f"no value asset {asset_id}")
@@ -58,3 +63,8 @@ class ValueAssetService:
         used = self.assets.sent_to_deal(deal_id)
         fresh = [asset for asset in library if asset.id not in used]
         return (fresh or library)[0]
+
+
+def _require_library_keeper(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied("only managers and administrators change the value-asset library")
