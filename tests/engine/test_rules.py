@@ -420,3 +420,39 @@ def test_the_rule_from_the_docs_loads_through_the_same_registry(
         assert [t.title for t in tasks(session) if t.rule == "strategic_meeting_two_fast"] == [
             "Call Acme Tools today"
         ]
+
+
+def test_a_flag_or_task_raised_meanwhile_by_another_evaluation_is_not_an_error(
+    database: Database, make_engine
+) -> None:  # type: ignore[no-untyped-def]
+    """Two units of work evaluating the same deal (the sweep and a rep's change) may both
+    raise the same flag; the later one keeps the first's instead of failing."""
+    from momentum.flag.repository import FlagRepository
+    from momentum.task.repository import TaskRepository
+
+    with database.unit_of_work() as session:
+        make_world(session)
+    row = {
+        "deal_id": "D1",
+        "rule": "stalled",
+        "reason": "r",
+        "severity": Severity.WARNING,
+        "raised_at": NOW,
+        "cleared_at": None,
+    }
+    task = {
+        "deal_id": "D1",
+        "owner_id": "ana",
+        "title": "t",
+        "rule": "stalled",
+        "due_at": NOW,
+        "status": TaskStatus.OPEN,
+        "created_at": NOW,
+    }
+    for _ in range(2):
+        with database.unit_of_work() as session:
+            FlagRepository(session).insert_many([row])
+            TaskRepository(session).insert_many([task])
+    with database.unit_of_work(write=False) as session:
+        assert len(session.scalars(select(Flag)).all()) == 1
+        assert len(tasks(session)) == 1

@@ -4,9 +4,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from momentum.db.upsert import insert_unless_open
 from momentum.deal.models import Deal
 from momentum.flag.models import Flag
 
@@ -37,8 +38,12 @@ class FlagRepository:
         return rows
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:  # Core executemany: a multi-row INSERT per batch, no ORM bookkeeping
-            self.session.connection().execute(insert(Flag.__table__), list(rows))  # type: ignore[arg-type]
+        """Raise flags (Core executemany, no ORM bookkeeping). One already open for the same
+        deal and rule, raised meanwhile by a concurrent evaluation, is left as it is."""
+        if rows:
+            self.session.connection().execute(
+                insert_unless_open(self.session, Flag.__table__, "cleared_at IS NULL"), list(rows)
+            )
 
     def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The uncleared flag's id for each (deal, rule)."""

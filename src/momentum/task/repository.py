@@ -4,9 +4,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from momentum.db.upsert import insert_unless_open
 from momentum.deal.models import Deal
 from momentum.task.models import Task, TaskStatus
 
@@ -50,8 +51,13 @@ class TaskRepository:
         return {row[0] for row in _in_chunks(self.session, query, Task.deal_id, deal_ids)}
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Open rule tasks; one already open for the same deal and rule (a concurrent
+        evaluation) is left as it is."""
         if rows:
-            self.session.connection().execute(insert(Task.__table__), list(rows))  # type: ignore[arg-type]
+            statement = insert_unless_open(
+                self.session, Task.__table__, "status = 'open' AND rule IS NOT NULL"
+            )
+            self.session.connection().execute(statement, list(rows))
 
     def close_many(self, ids: Sequence[int], *, now: datetime, reason: str) -> None:
         for start in range(0, len(ids), _CHUNK):
