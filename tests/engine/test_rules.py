@@ -422,13 +422,19 @@ def test_the_rule_from_the_docs_loads_through_the_same_registry(
         ]
 
 
+@pytest.mark.parametrize("bulk", [False, True])
 def test_a_flag_or_task_raised_meanwhile_by_another_evaluation_is_not_an_error(
-    database: Database, make_engine
+    database: Database, make_engine, monkeypatch: pytest.MonkeyPatch, bulk: bool
 ) -> None:  # type: ignore[no-untyped-def]
     """Two units of work evaluating the same deal (the sweep and a rep's change) may both
-    raise the same flag; the later one keeps the first's instead of failing."""
+    raise the same flag; the later one keeps the first's instead of failing. Both ways of
+    writing: one statement, and the staging table used for large batches."""
+    from momentum.db import upsert
     from momentum.flag.repository import FlagRepository
     from momentum.task.repository import TaskRepository
+
+    if bulk:
+        monkeypatch.setattr(upsert, "BULK_ROWS", 1)
 
     with database.unit_of_work() as session:
         make_world(session)
@@ -451,8 +457,13 @@ def test_a_flag_or_task_raised_meanwhile_by_another_evaluation_is_not_an_error(
     }
     for _ in range(2):
         with database.unit_of_work() as session:
-            FlagRepository(session).insert_many([row])
+            FlagRepository(session).insert_many([row, {**row, "rule": "no_show"}])
             TaskRepository(session).insert_many([task])
     with database.unit_of_work(write=False) as session:
-        assert len(session.scalars(select(Flag)).all()) == 1
-        assert len(tasks(session)) == 1
+        flags = session.scalars(select(Flag).order_by(Flag.rule)).all()
+        assert [(f.rule, f.raised_at, f.severity) for f in flags] == [
+            ("no_show", NOW, Severity.WARNING),
+            ("stalled", NOW, Severity.WARNING),
+        ]
+        [only] = tasks(session)
+        assert (only.due_at, only.status) == (NOW, TaskStatus.OPEN)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from momentum.db.upsert import insert_unless_open
+from momentum.db.upsert import insert_all_unless_open
 from momentum.deal.models import Deal
 from momentum.flag.models import Flag
 
@@ -41,9 +41,7 @@ class FlagRepository:
         """Raise flags (Core executemany, no ORM bookkeeping). One already open for the same
         deal and rule, raised meanwhile by a concurrent evaluation, is left as it is."""
         if rows:
-            self.session.connection().execute(
-                insert_unless_open(self.session, Flag.__table__, "cleared_at IS NULL"), list(rows)
-            )
+            insert_all_unless_open(self.session, Flag.__table__, rows, "cleared_at IS NULL")  # type: ignore[arg-type]
 
     def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The uncleared flag's id for each (deal, rule)."""

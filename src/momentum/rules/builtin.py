@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pydantic import Field
 
@@ -19,10 +19,6 @@ from momentum.rules.registry import (
     RuleRegistry,
     TaskRequest,
 )
-
-
-def _day(context: RuleContext, deal: DealFacts, instant: datetime) -> str:
-    return context.calendar(deal).local(instant).strftime("%a %d %b %Y")
 
 
 class MeetingTwoNotBooked(Rule):
@@ -48,7 +44,7 @@ class MeetingTwoNotBooked(Rule):
             return None
         calendar = context.calendar(deal)
         return Finding(
-            reason=f"Meeting one was held on {_day(context, deal, m1.start_at)} and meeting two "
+            reason=f"Meeting one was held on {context.day(deal, m1.start_at)} and meeting two "
             "is not booked",
             severity=Severity.WARNING,
             task=TaskRequest(
@@ -81,7 +77,7 @@ class NoShow(Rule):
         ):
             return None  # rebooked (or held since)
         return Finding(
-            reason=f"The buyer did not show up on {_day(context, deal, last.start_at)} and "
+            reason=f"The buyer did not show up on {context.day(deal, last.start_at)} and "
             "nothing is rebooked",
             severity=Severity.CRITICAL,
             task=TaskRequest(
@@ -149,8 +145,7 @@ class MeetingTwoIncomplete(Rule):
         if not missing:
             return None
         return Finding(
-            reason=f"Meeting two on {_day(context, deal, m2.start_at)} has "
-            + " and ".join(missing),
+            reason=f"Meeting two on {context.day(deal, m2.start_at)} has " + " and ".join(missing),
             severity=Severity.INFO,
             since=m2.booked_at,
         )
@@ -184,7 +179,7 @@ class NextStepMissing(Rule):
         since = "its last meeting" if past else "it was opened"
         return Finding(
             reason=f"No next step: nothing is booked or due since {since} on "
-            f"{_day(context, deal, reference)}",
+            f"{context.day(deal, reference)}",
             severity=Severity.WARNING,
             task=TaskRequest(title=f"Set the next step for {deal.label}", due_at=deadline),
             since=deadline,
@@ -207,8 +202,7 @@ class Stalled(Rule):
         if quiet <= timedelta(days=options.days):
             return None
         return Finding(
-            reason=f"Stalled: no activity for {quiet.days} days (since "
-            f"{_day(context, deal, last)})",
+            reason=f"Stalled: no activity for {quiet.days} days (since {context.day(deal, last)})",
             severity=Severity.WARNING,
             since=last + timedelta(days=options.days),
         )

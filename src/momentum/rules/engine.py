@@ -84,10 +84,11 @@ class RuleEngine:
         new_tasks: list[dict[str, Any]] = []
         fired: set[tuple[str, str]] = set()
         asked: set[tuple[str, str]] = set()  # fired with a task
+        plan = [(rule, options, contexts[rule.key]) for rule, options in enabled]
         for deal in facts.values():
-            for rule, options in enabled:
+            for rule, options, context in plan:
                 key = (deal.deal_id, rule.key)
-                finding = rule.evaluate(deal, contexts[rule.key])
+                finding = rule.evaluate(deal, context)
                 if finding is None:
                     deal.open_task_rules.discard(rule.key)
                     continue

@@ -8,7 +8,7 @@ import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -63,6 +63,7 @@ class RuleContext:
     options: Any
     calendar_policy: CalendarPolicy
     _calendars: dict[tuple[str, str | None], WorkCalendar] = field(default_factory=dict)
+    _days: dict[date, str] = field(default_factory=dict)
 
     def calendar(self, deal: DealFacts) -> WorkCalendar:
         """The deal owner's business days, holidays, time zone and quiet hours."""
@@ -73,6 +74,14 @@ class RuleContext:
                 tz=deal.owner_timezone, country=deal.owner_country, policy=self.calendar_policy
             )
             self._calendars[key] = found
+        return found
+
+    def day(self, deal: DealFacts, instant: datetime) -> str:
+        """The local date of ``instant`` for the deal's owner, for a reason ("Wed 04 Mar 2026")."""
+        local = self.calendar(deal).local_date(instant)
+        found = self._days.get(local)
+        if found is None:
+            found = self._days[local] = local.strftime("%a %d %b %Y")
         return found
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from momentum.db.upsert import insert_unless_open
+from momentum.db.upsert import insert_all_unless_open
 from momentum.deal.models import Deal
 from momentum.task.models import Task, TaskStatus
 
@@ -54,10 +54,8 @@ class TaskRepository:
         """Open rule tasks; one already open for the same deal and rule (a concurrent
         evaluation) is left as it is."""
         if rows:
-            statement = insert_unless_open(
-                self.session, Task.__table__, "status = 'open' AND rule IS NOT NULL"
-            )
-            self.session.connection().execute(statement, list(rows))
+            open_when = "status = 'open' AND rule IS NOT NULL"
+            insert_all_unless_open(self.session, Task.__table__, rows, open_when)  # type: ignore[arg-type]
 
     def close_many(self, ids: Sequence[int], *, now: datetime, reason: str) -> None:
         for start in range(0, len(ids), _CHUNK):
