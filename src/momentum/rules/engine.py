@@ -87,11 +87,11 @@ class RuleEngine:
         plan = [(rule, options, contexts[rule.key]) for rule, options in enabled]
         for deal in facts.values():
             for rule, options, context in plan:
-                key = (deal.deal_id, rule.key)
                 finding = rule.evaluate(deal, context)
                 if finding is None:
                     deal.open_task_rules.discard(rule.key)
                     continue
+                key = (deal.deal_id, rule.key)
                 fired.add(key)
                 stored = open_flags.get(key)
                 if stored is None:
