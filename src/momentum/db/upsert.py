@@ -8,15 +8,15 @@ whole pipeline raises hundreds of thousands of flags) are copied into a staging 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Enum, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from momentum.db.base import SQLITE_DATETIME_FORMAT
+from momentum.db.base import SQLITE_DATETIME_FORMAT, UTCDateTime
 from momentum.db.bulk import Staging, insert_rows
 
 BULK_ROWS = 2_000
@@ -32,12 +32,17 @@ def insert_unless_open(session: Session, table: Table, open_when: str) -> Any:
     )
 
 
-def _storable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime(SQLITE_DATETIME_FORMAT)
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+def _converter(table: Table, column: str, dialect: str) -> Callable[[Any], Any] | None:
+    """How a value of ``column`` goes into a staging table: instants as naive UTC (text for
+    SQLite), enums as their values; ``None`` for the columns that go as they are."""
+    kind = table.c[column].type
+    if isinstance(kind, UTCDateTime):
+        if dialect == "postgresql":
+            return lambda v: None if v is None else v.astimezone(UTC).replace(tzinfo=None)
+        return lambda v: None if v is None else v.astimezone(UTC).strftime(SQLITE_DATETIME_FORMAT)
+    if isinstance(kind, Enum):
+        return lambda v: v.value if isinstance(v, enum.Enum) else v
+    return None
 
 
 def insert_all_unless_open(
@@ -51,9 +56,14 @@ def insert_all_unless_open(
         session.connection().execute(insert_unless_open(session, table, open_when), list(rows))
         return
     columns = list(rows[0])
+    dialect = session.get_bind().dialect.name
+    plan = [(column, _converter(table, column, dialect)) for column in columns]
     stage = Staging.create(session, table)
     insert_rows(
-        session, stage.name, columns, ([_storable(row[c]) for c in columns] for row in rows)
+        session,
+        stage.name,
+        columns,
+        ([row[c] if convert is None else convert(row[c]) for c, convert in plan] for row in rows),
     )
     column_list = ", ".join(columns)
     session.execute(
