@@ -68,12 +68,6 @@ class DealRepository:
             query = query.where(Deal.owner_id.in_(list(owners)))
         return list(self.session.scalars(query))
 
-    def ids(self, *, open_only: bool = True) -> list[str]:
-        query = select(Deal.id).order_by(Deal.id)
-        if open_only:
-            query = query.where(Deal.outcome == Outcome.OPEN)
-        return list(self.session.scalars(query))
-
     def of_meetings(self, meeting_ids: Sequence[str]) -> list[Deal]:
         found: list[Deal] = []
         for start in range(0, len(meeting_ids), _CHUNK):

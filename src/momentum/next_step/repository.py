@@ -13,9 +13,6 @@ class NextStepRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, step_id: int) -> NextStep | None:
-        return self.session.get(NextStep, step_id)
-
     def add(self, step: NextStep) -> NextStep:
         self.session.add(step)
         self.session.flush()
@@ -35,9 +32,6 @@ class NextStepRepository:
             select(NextStep).where(NextStep.meeting_id == meeting_id).order_by(NextStep.id.desc())
         ).first()
 
-    def for_task(self, task_id: int) -> NextStep | None:
-        return self.session.scalars(select(NextStep).where(NextStep.task_id == task_id)).first()
-
     def close_open(
         self, deal_id: str, *, status: NextStepStatus, now: datetime, keep: Sequence[int] = ()
     ) -> None:
@@ -51,13 +45,3 @@ class NextStepRepository:
             .values(status=status, closed_at=now)
             .execution_options(synchronize_session="fetch")
         )
-
-    def open_deal_ids(self, deal_ids: Sequence[str] | None) -> set[str]:
-        query = select(NextStep.deal_id).where(NextStep.status == NextStepStatus.OPEN)
-        if deal_ids is None:
-            return set(self.session.scalars(query))
-        found: set[str] = set()
-        for start in range(0, len(deal_ids), 5_000):
-            chunk = list(deal_ids[start : start + 5_000])
-            found.update(self.session.scalars(query.where(NextStep.deal_id.in_(chunk))))
-        return found

@@ -25,9 +25,6 @@ class OutboxRepository:
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
 
-    def by_key(self, key: str) -> OutboxMessage | None:
-        return self.session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).first()
-
     def add(self, message: OutboxMessage) -> OutboxMessage:
         self.session.add(message)
         self.session.flush()
@@ -161,10 +158,3 @@ class OutboxRepository:
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         ).all()
         return {MessageStatus(status): int(count) for status, count in rows}
-
-    def next_due(self) -> datetime | None:
-        return self.session.execute(
-            select(func.min(OutboxMessage.due_at)).where(
-                OutboxMessage.status == MessageStatus.PENDING
-            )
-        ).scalar_one_or_none()

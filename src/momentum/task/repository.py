@@ -43,13 +43,6 @@ class TaskRepository:
         )
         return [(d, r, i) for d, r, i in _in_chunks(self.session, query, Task.deal_id, deal_ids)]
 
-    def open_manual_task_deals(self, deal_ids: Sequence[str] | None) -> set[str]:
-        """Deals with an open task a person set (not a rule): a next step with a due date."""
-        query = select(Task.deal_id).where(
-            Task.status == TaskStatus.OPEN, Task.rule.is_(None), Task.deal_id.is_not(None)
-        )
-        return {row[0] for row in _in_chunks(self.session, query, Task.deal_id, deal_ids)}
-
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Open rule tasks; one already open for the same deal and rule (a concurrent
         evaluation) is left as it is."""
