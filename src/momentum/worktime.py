@@ -88,6 +88,7 @@ class WorkCalendar:
         self._weekmask = policy.weekmask
         self._open_days: dict[date, bool] = {}
         self._shifted: dict[tuple[date, int], date] = {}
+        self._counted: dict[tuple[date, date], int] = {}
 
     def _days(self, around: date) -> BusinessCalendar:
         return _business_calendar(self.country, self._weekmask, around.year)
@@ -116,7 +117,10 @@ class WorkCalendar:
 
     def business_days_between(self, first: date, second: date) -> int:
         """Business days in ``[first, second)`` (numpy's busday_count)."""
-        return int(self._days(first).count(first, second))
+        found = self._counted.get((first, second))
+        if found is None:
+            found = self._counted[(first, second)] = int(self._days(first).count(first, second))
+        return found
 
     def business_deadline(self, instant: datetime, days: int) -> datetime:
         """``days`` business days after ``instant``, at the same local time of day (an instant

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from momentum.meeting.models import MeetingStatus
-from momentum.rules.repository import FactsRepository, utc
+from momentum.rules.repository import FactsRepository, utc_reader
 
 BOOKED = frozenset(
     {MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW, MeetingStatus.RESCHEDULED}
@@ -104,6 +104,7 @@ def load_facts(
 ) -> dict[str, DealFacts]:
     """Facts for the open deals among ``deal_ids`` (every open deal when ``None``)."""
     store = FactsRepository(session)
+    utc = utc_reader(session)
     deals: dict[str, DealFacts] = {}
     for row in store.open_deals(deal_ids):
         deal_id, name, account, owner_id, tz, country, opened, created = row
