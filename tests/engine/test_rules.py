@@ -467,3 +467,22 @@ def test_a_flag_or_task_raised_meanwhile_by_another_evaluation_is_not_an_error(
         ]
         [only] = tasks(session)
         assert (only.due_at, only.status) == (NOW, TaskStatus.OPEN)
+
+
+def test_the_rules_file_in_the_docs_is_valid(tmp_path: Path) -> None:
+    from momentum.rules.config import load_rules
+
+    text = (DOCS / "rules.md").read_text()
+    block = re.findall(r"```toml\n(# momentum-rules.toml\n.*?)```", text, flags=re.S)[0]
+    path = tmp_path / "momentum-rules.toml"
+    path.write_text(block.replace('plugins = ["my_team_rules", "rules/big_deals.py"]', ""))
+    rules = load_rules(read_config(path))
+    assert rules.options["stalled"].model_dump() == {"enabled": True, "alert": False, "days": 14}
+    assert not rules.options["meeting_two_incomplete"].enabled
+    assert [rule.key for rule, _ in rules.enabled()] == [
+        "meeting_two_not_booked",
+        "no_show",
+        "gap_too_long",
+        "next_step_missing",
+        "stalled",
+    ]
