@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from momentum.businessdays import is_country
@@ -42,6 +42,67 @@ class Settings(BaseSettings):
     )
     import_batch_rows: int = Field(
         default=100_000, ge=1, description="Rows read and validated at a time during an import."
+    )
+
+    # --- the engine: rules, reminders, alerts and the dispatcher -----------------------------
+    rules_file: Path | None = Field(
+        default=None,
+        description="TOML file with the rules' settings (grace, target days, reminder offsets, "
+        "quiet hours, alert channels, your own rule modules). Unset: the built-in defaults.",
+    )
+    templates_dir: Path | None = Field(
+        default=None,
+        description="Folder of Jinja2 templates that override the built-in email and Slack "
+        "templates, file by file (same names as in momentum/templates/).",
+    )
+    smtp_host: str = Field(default="localhost", description="SMTP server for outgoing email.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_starttls: bool = Field(
+        default=False, description="Upgrade the SMTP connection with STARTTLS before sending."
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP login; unset: send without authenticating."
+    )
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long an SMTP connect or command may take."
+    )
+    mail_from: str = Field(
+        default="Momentum <momentum@localhost>",
+        description="The From address of every email; its domain also names Message-IDs.",
+    )
+    slack_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="Slack incoming-webhook URL for alerts; unset: no Slack alerts.",
+    )
+    slack_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a Slack webhook call may take."
+    )
+    worker_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a worker owns the messages it claimed; after that a crashed "
+        "worker's messages are claimed again.",
+    )
+    worker_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often an idle worker looks for due messages."
+    )
+    worker_batch_size: int = Field(
+        default=100, ge=1, description="Messages a worker claims at a time."
+    )
+    worker_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts before a temporarily failing message fails."
+    )
+    worker_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="First retry delay after a temporary failure; doubles each attempt "
+        "(at most an hour).",
+    )
+    worker_sweep_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often the worker evaluates every open deal's rules and due tasks.",
     )
 
     @field_validator("default_timezone")

@@ -15,6 +15,7 @@ from momentum.cli import audit as audit_commands
 from momentum.cli import demo as demo_commands
 from momentum.cli import exporting as export_commands
 from momentum.cli import importing as import_commands
+from momentum.cli import worker as worker_commands
 from momentum.cli.common import app_errors
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ import_commands.register(app)
 audit_commands.register(app)
 demo_commands.register(app)
 export_commands.register(app)
+worker_commands.register(app)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from momentum.flag.models import Flag, Severity
 from momentum.importers.models import ImportRun
 from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 from momentum.next_step.models import NextStep, NextStepKind, NextStepStatus, Side
+from momentum.outbox.models import Channel, MessageKind, MessageStatus, OutboxMessage
 from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
 from momentum.rep.models import Rep
 from momentum.task.models import Task, TaskStatus
@@ -15,6 +16,7 @@ from momentum.value_asset.models import ValueAsset, ValueAssetKind
 
 __all__ = [
     "Base",
+    "Channel",
     "Contact",
     "Deal",
     "Flag",
@@ -22,9 +24,12 @@ __all__ = [
     "Meeting",
     "MeetingStatus",
     "MeetingStatusChange",
+    "MessageKind",
+    "MessageStatus",
     "NextStep",
     "NextStepKind",
     "NextStepStatus",
+    "OutboxMessage",
     "Outcome",
     "Reminder",
     "ReminderKind",

@@ -39,6 +39,9 @@ class Meeting(Base):
     sequence: Mapped[int] = mapped_column(
         default=0, server_default="0", doc="iCalendar SEQUENCE of its invitation"
     )
+    ical_uid: Mapped[str | None] = mapped_column(
+        String(255), index=True, doc="iCalendar UID, kept by the meetings a reschedule creates"
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from momentum.db.base import UTCDateTime
-from momentum.meeting.models import Meeting
+from momentum.deal.models import Deal
+from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 
 _CHANGES = "stage_status_change"
 
@@ -55,3 +57,55 @@ class MeetingRepository:
             {"now": now, "source": source},
         )
         self.session.execute(text(f"DROP TABLE {_CHANGES}"))
+
+    def add(self, meeting: Meeting) -> Meeting:
+        self.session.add(meeting)
+        self.session.flush()
+        return meeting
+
+    def add_status_change(self, change: MeetingStatusChange) -> None:
+        self.session.add(change)
+
+    def lock(self, meeting_id: str, *, shared: bool = False) -> Meeting | None:
+        """The meeting, row-locked until the unit of work ends (PostgreSQL; on SQLite the
+        writing unit of work already holds the database's write lock).
+
+        Every change to a booked meeting takes the exclusive lock; the dispatcher takes the
+        shared one while it checks and sends the meeting's messages, so a cancel either waits
+        for a send in progress or is seen by it."""
+        return self.session.scalars(
+            select(Meeting)
+            .where(Meeting.id == meeting_id)
+            .with_for_update(read=shared)
+            .execution_options(populate_existing=True)
+        ).first()
+
+    def for_deal(self, deal_id: str) -> list[Meeting]:
+        return list(
+            self.session.scalars(
+                select(Meeting).where(Meeting.deal_id == deal_id).order_by(Meeting.start_at)
+            )
+        )
+
+    def awaiting_outcome(self, owners: Collection[str] | None, *, now: datetime) -> list[Meeting]:
+        """Scheduled meetings whose start has passed: nobody said yet how they went."""
+        query = (
+            select(Meeting)
+            .join(Deal, Deal.id == Meeting.deal_id)
+            .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at <= now)
+            .order_by(Meeting.start_at)
+        )
+        if owners is not None:
+            query = query.where(Deal.owner_id.in_(list(owners)))
+        return list(self.session.scalars(query))
+
+    def upcoming(self, owners: Collection[str] | None, *, now: datetime) -> list[Meeting]:
+        query = (
+            select(Meeting)
+            .join(Deal, Deal.id == Meeting.deal_id)
+            .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at > now)
+            .order_by(Meeting.start_at)
+        )
+        if owners is not None:
+            query = query.where(Deal.owner_id.in_(list(owners)))
+        return list(self.session.scalars(query))

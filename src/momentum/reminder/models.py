@@ -37,5 +37,6 @@ class Reminder(Base):
     value_asset_id: Mapped[int | None] = mapped_column(
         ForeignKey("value_asset.id", ondelete="SET NULL")
     )
+    status_reason: Mapped[str | None] = mapped_column(doc="why it was withdrawn or failed")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -14,6 +14,9 @@ class RepRepository:
     def get(self, rep_id: str) -> Rep | None:
         return self.session.get(Rep, rep_id)
 
+    def many(self, rep_ids: list[str]) -> list[Rep]:
+        return list(self.session.scalars(select(Rep).where(Rep.id.in_(rep_ids)))) if rep_ids else []
+
     def all(self) -> list[Rep]:
         return list(self.session.scalars(select(Rep).order_by(Rep.id)))
 

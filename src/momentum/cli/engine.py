@@ -1,0 +1,346 @@
+"""The engine's command groups: ``rules``, ``outbox``, ``meeting`` and ``assets``.
+
+They act with an admin's scope: whoever runs the CLI holds the store itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from momentum.cli.common import app_errors, console, load_settings
+from momentum.errors import InputError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from momentum.runtime import Engine
+
+rules_app = typer.Typer(help="See and run the next-step rules.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Messages waiting, sent, or failed.", no_args_is_help=True)
+meeting_app = typer.Typer(help="Lock in, move, cancel and close meetings.", no_args_is_help=True)
+assets_app = typer.Typer(help="The value-asset library reminders carry.", no_args_is_help=True)
+
+
+def _engine() -> Engine:
+    from momentum.runtime import Engine
+
+    return Engine(load_settings())
+
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def _validated(model: type[M], data: dict[str, Any]) -> M:
+    """``data`` as ``model``, or an input error with pydantic's messages on one line."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError("; ".join(e["msg"] for e in exc.errors())) from exc
+
+
+def _when(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a date and time (YYYY-MM-DD HH:MM)") from None
+
+
+# --- rules -------------------------------------------------------------------------------
+
+
+@rules_app.command("list")
+def rules_list() -> None:
+    """The rules in force, in evaluation order, with their options."""
+    with app_errors():
+        engine = _engine()
+        table = Table(title="Rules", title_justify="left")
+        for column in ("key", "title", "options"):
+            table.add_column(column)
+        for rule in engine.rules.registry:
+            options = engine.rules.options[rule.key].model_dump()
+            table.add_row(
+                rule.key, rule.title, escape(", ".join(f"{k}={v}" for k, v in options.items()))
+            )
+        console.print(table)
+        engine.close()
+
+
+@rules_app.command("evaluate")
+def rules_evaluate(
+    deal: Annotated[
+        list[str] | None,
+        typer.Option("--deal", help="Only these deals (repeatable); default: every open deal."),
+    ] = None,
+) -> None:
+    """Evaluate the rules now: raise and clear flags, open and close tasks, queue alerts."""
+    from momentum.user.schemas import Actor
+
+    with app_errors():
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            if deal:
+                report = engine.rule_engine.evaluate(session, deal)
+            else:
+                report = engine.rule_engine.sweep(session)
+        console.print(
+            f"{report.deals:,} open deals evaluated in {report.seconds:.2f} s: "
+            f"{report.flags_raised:,} flags raised, {report.flags_updated:,} updated, "
+            f"{report.flags_cleared:,} cleared; {report.tasks_opened:,} tasks opened, "
+            f"{report.tasks_closed:,} closed; {report.alerts_queued:,} alerts queued"
+        )
+        with engine.database.unit_of_work(write=False) as session:
+            at_risk = engine.deals(session).at_risk(Actor.system())
+        counts: dict[str, int] = {}
+        for entry in at_risk:
+            for reason in entry.reasons:
+                counts[reason.rule] = counts.get(reason.rule, 0) + 1
+        table = Table(title=f"{len(at_risk):,} deals at risk", title_justify="left")
+        table.add_column("rule")
+        table.add_column("deals", justify="right")
+        for rule_key, count in sorted(counts.items(), key=lambda item: -item[1]):
+            table.add_row(rule_key, f"{count:,}")
+        console.print(table)
+        engine.close()
+
+
+# --- outbox ------------------------------------------------------------------------------
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="pending, sent, failed or withdrawn.", show_default=False),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+) -> None:
+    """The newest messages (with each status's count), failed ones with their reason."""
+    from momentum.outbox.models import MessageStatus
+    from momentum.outbox.service import OutboxService
+    from momentum.user.schemas import Actor
+
+    with app_errors():
+        if status is not None and status not in {s.value for s in MessageStatus}:
+            raise InputError(f"unknown status {status!r}: use pending, sent, failed or withdrawn")
+        engine = _engine()
+        with engine.database.unit_of_work(write=False) as session:
+            outbox = OutboxService(session, clock=engine.clock)
+            counts = outbox.counts(Actor.system())
+            messages = outbox.recent(
+                Actor.system(), statuses=[MessageStatus(status)] if status else [], limit=limit
+            )
+            console.print(
+                ", ".join(f"{counts.get(s, 0):,} {s}" for s in MessageStatus) or "no messages"
+            )
+            table = Table(title_justify="left")
+            for column in ("id", "kind", "status", "due", "to", "attempts", "note"):
+                table.add_column(column)
+            for message in messages:
+                table.add_row(
+                    str(message.id),
+                    message.kind,
+                    message.status,
+                    f"{message.due_at:%Y-%m-%d %H:%M}",
+                    escape(", ".join(message.recipients) or message.channel),
+                    str(message.attempts),
+                    escape(message.last_error or ""),
+                )
+            console.print(table)
+        engine.close()
+
+
+@outbox_app.command("retry")
+def outbox_retry(message_id: Annotated[int, typer.Argument(help="A failed message's id.")]) -> None:
+    """Send a failed message again (from now, with a fresh count of attempts)."""
+    from momentum.outbox.service import OutboxService
+    from momentum.user.schemas import Actor
+
+    with app_errors():
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            message = OutboxService(session, clock=engine.clock).retry(Actor.system(), message_id)
+            console.print(f"message {message.id} ({message.kind}) will be sent again")
+        engine.close()
+
+
+# --- meetings ----------------------------------------------------------------------------
+
+
+@meeting_app.command("lock-in")
+def meeting_lock_in(
+    deal_id: Annotated[str, typer.Argument(help="The deal.")],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--start", help="YYYY-MM-DD HH:MM in the owner's time zone, or with an offset."
+        ),
+    ],
+    minutes: Annotated[int, typer.Option("--minutes", min=5, max=480)] = 30,
+    seller: Annotated[
+        list[str] | None, typer.Option("--seller", help="What we bring (repeatable).")
+    ] = None,
+    buyer: Annotated[
+        list[str] | None, typer.Option("--buyer", help="What the buyer brings (repeatable).")
+    ] = None,
+    homework: Annotated[
+        str | None, typer.Option("--homework", help="The buyer's homework.", show_default=False)
+    ] = None,
+    attendee: Annotated[
+        list[str] | None,
+        typer.Option("--attendee", help="A buyer's email, or 'Name <email>' (repeatable)."),
+    ] = None,
+    asset: Annotated[
+        int | None,
+        typer.Option(
+            "--asset", help="Value asset id (default: from the library).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Lock in the next meeting: book it with a two-sided agenda and the buyer's homework; the
+    invitation and the reminders are queued for the worker."""
+    from email.utils import parseaddr
+
+    from momentum.next_step.schemas import LockIn
+    from momentum.user.schemas import Actor
+
+    with app_errors():
+        lock_in = _validated(
+            LockIn,
+            {
+                "start": _when(start),
+                "minutes": minutes,
+                "agenda": [{"side": "seller", "text": t} for t in seller or []]
+                + [{"side": "buyer", "text": t} for t in buyer or []],
+                "buyer_homework": homework,
+                "value_asset_id": asset,
+                "attendees": [
+                    {"name": parseaddr(a)[0] or None, "email": parseaddr(a)[1] or a}
+                    for a in attendee or []
+                ],
+            },
+        )
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            result = engine.next_steps(session).lock_in_next_meeting(
+                Actor.system(), deal_id, lock_in
+            )
+        meeting = result.meeting
+        console.print(
+            f"booked {meeting.id} on {meeting.start_at:%Y-%m-%d %H:%M} UTC "
+            f"(UID {meeting.ical_uid}); invitation queued"
+        )
+        for reminder in result.reminders:
+            console.print(f"  {reminder.kind} reminder due {reminder.due_at:%Y-%m-%d %H:%M} UTC")
+        for note in result.notes:
+            console.print(f"  note: {escape(note)}")
+        engine.close()
+
+
+@meeting_app.command("reschedule")
+def meeting_reschedule(
+    meeting_id: Annotated[str, typer.Argument()],
+    start: Annotated[str, typer.Option("--start", help="The new start (YYYY-MM-DD HH:MM).")],
+    minutes: Annotated[int | None, typer.Option("--minutes", min=5, max=480)] = None,
+) -> None:
+    """Move a booked meeting: the buyer gets the update and the reminders move with it."""
+    from momentum.user.schemas import Actor
+
+    with app_errors():
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            booking = engine.meetings(session).reschedule(
+                Actor.system(), meeting_id, start=_when(start), minutes=minutes
+            )
+        console.print(
+            f"moved to {booking.meeting.id} on {booking.meeting.start_at:%Y-%m-%d %H:%M} UTC "
+            f"(SEQUENCE {booking.meeting.sequence}); update queued"
+        )
+        engine.close()
+
+
+@meeting_app.command("cancel")
+def meeting_cancel(meeting_id: Annotated[str, typer.Argument()]) -> None:
+    """Cancel a booked meeting: reminders withdrawn, the buyer gets the cancellation."""
+    from momentum.user.schemas import Actor
+
+    with app_errors():
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            engine.meetings(session).cancel(Actor.system(), meeting_id)
+        console.print(f"canceled {meeting_id}; reminders withdrawn")
+        engine.close()
+
+
+@meeting_app.command("outcome")
+def meeting_outcome(
+    meeting_id: Annotated[str, typer.Argument()],
+    outcome: Annotated[str, typer.Argument(help="held or no-show")],
+) -> None:
+    """Say how a meeting that has started went."""
+    from momentum.user.schemas import Actor
+
+    with app_errors():
+        if outcome not in ("held", "no-show"):
+            raise InputError(f"outcome must be held or no-show, not {outcome!r}")
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            meetings = engine.meetings(session)
+            mark = meetings.mark_held if outcome == "held" else meetings.mark_no_show
+            view = mark(Actor.system(), meeting_id)
+        console.print(f"{meeting_id} marked {view.state}")
+        engine.close()
+
+
+# --- value assets ------------------------------------------------------------------------
+
+
+@assets_app.command("add")
+def assets_add(
+    title: Annotated[str, typer.Option("--title")],
+    summary: Annotated[str, typer.Option("--summary", help="The teaser the reminder quotes.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="insight, article, data_point, case_study or roi_model")
+    ] = "insight",
+    url: Annotated[str | None, typer.Option("--url", show_default=False)] = None,
+) -> None:
+    """Add an insight, article or data point to the library."""
+    from momentum.user.schemas import Actor
+    from momentum.value_asset.schemas import NewValueAsset
+    from momentum.value_asset.service import ValueAssetService
+
+    with app_errors():
+        new = _validated(
+            NewValueAsset, {"title": title, "summary": summary, "kind": kind, "url": url}
+        )
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            asset = ValueAssetService(session, clock=engine.clock).add(Actor.system(), new)
+            console.print(f"added value asset {asset.id}: {escape(asset.title)}")
+        engine.close()
+
+
+@assets_app.command("list")
+def assets_list() -> None:
+    """The active value assets."""
+    from momentum.value_asset.service import ValueAssetService
+
+    with app_errors():
+        engine = _engine()
+        with engine.database.unit_of_work(write=False) as session:
+            for asset in ValueAssetService(session, clock=engine.clock).library():
+                console.print(f"{asset.id}  " + escape(f"[{asset.kind}] {asset.title}"))
+        engine.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rules_app, name="rules")
+    app.add_typer(outbox_app, name="outbox")
+    app.add_typer(meeting_app, name="meeting")
+    app.add_typer(assets_app, name="assets")

@@ -1,0 +1,97 @@
+"""``momentum worker``: the rules and reminder dispatcher, in the foreground."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from momentum.cli import engine as engine_commands
+from momentum.cli.common import app_errors, console, errors, load_settings
+
+
+def register(app: typer.Typer) -> None:
+    """``momentum worker`` and the engine's command groups (rules, outbox, meeting, assets)."""
+    engine_commands.register(app)
+
+    @app.command("worker")
+    def worker_command(
+        once: Annotated[
+            bool,
+            typer.Option("--once", help="Send everything due now, run one rule sweep, and exit."),
+        ] = False,
+        poll: Annotated[
+            float | None,
+            typer.Option(
+                "--poll",
+                min=0.01,
+                help="Seconds between looks for due messages when idle "
+                "(default: MOMENTUM_WORKER_POLL_SECONDS).",
+                show_default=False,
+            ),
+        ] = None,
+        worker_id: Annotated[
+            str | None,
+            typer.Option(
+                "--worker-id",
+                help="This worker's name on the messages it claims (default: host-pid). "
+                "A worker restarted under the same name takes its claims back at once.",
+                show_default=False,
+            ),
+        ] = None,
+        sweep: Annotated[
+            bool,
+            typer.Option(
+                "--sweep/--no-sweep",
+                help="Also evaluate every open deal's rules on a schedule "
+                "(every MOMENTUM_WORKER_SWEEP_SECONDS).",
+            ),
+        ] = True,
+    ) -> None:
+        """Send due invitations, reminders and alerts from the outbox, and evaluate the rules
+        on a schedule. Several workers may share a PostgreSQL store; stop with Ctrl-C or
+        SIGTERM (the message in hand is finished first)."""
+        from momentum.runtime import Engine
+
+        with app_errors():
+            settings = load_settings()
+            engine = Engine(settings)
+            dispatcher = engine.dispatcher(worker_id=worker_id)
+            if once:
+                if sweep:
+                    report = engine.sweep()
+                    console.print(
+                        f"rules: {report.deals:,} open deals, {report.flags_raised:,} flags raised, "
+                        f"{report.flags_cleared:,} cleared, {report.tasks_opened:,} tasks opened, "
+                        f"{report.tasks_closed:,} closed"
+                    )
+                sent = dispatcher.drain()
+                console.print(
+                    f"dispatch: {sent.sent:,} sent, {sent.withdrawn:,} withdrawn, "
+                    f"{sent.deferred:,} deferred, {sent.retrying:,} to retry, {sent.failed:,} failed"
+                )
+                engine.close()
+                return
+            stop = threading.Event()
+
+            def on_signal(signum: int, _frame: FrameType | None) -> None:
+                errors.print(f"{signal.Signals(signum).name}: finishing the message in hand")
+                stop.set()
+
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
+            console.print(f"worker {dispatcher.worker_id} started")
+            total = dispatcher.run(
+                stop,
+                poll_seconds=poll or settings.worker_poll_seconds,
+                sweep=engine.sweep if sweep else None,
+                sweep_seconds=settings.worker_sweep_seconds,
+            )
+            console.print(
+                f"worker {dispatcher.worker_id} stopped: {total.sent:,} sent, "
+                f"{total.withdrawn:,} withdrawn, {total.failed:,} failed"
+            )
+            engine.close()

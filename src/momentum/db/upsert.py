@@ -1,0 +1,75 @@
+"""``INSERT … ON CONFLICT DO NOTHING`` against a partial unique index, on both databases.
+
+Small batches go in with one statement (executemany); large ones (a first evaluation of a
+whole pipeline raises hundreds of thousands of flags) are copied into a staging table first
+(PostgreSQL ``COPY``) and merged with one ``INSERT … SELECT``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import Enum, Table, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from momentum.db.base import SQLITE_DATETIME_FORMAT, UTCDateTime
+from momentum.db.bulk import Staging, insert_rows
+
+BULK_ROWS = 2_000
+CONFLICT_KEY = ("deal_id", "rule")
+
+
+def insert_unless_open(session: Session, table: Table, open_when: str) -> Any:
+    """An insert into ``table`` that skips rows conflicting on ``(deal_id, rule)`` among the
+    rows where ``open_when`` holds (the partial unique index of flags and of tasks)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(
+        index_elements=list(CONFLICT_KEY), index_where=text(open_when)
+    )
+
+
+def _converter(table: Table, column: str, dialect: str) -> Callable[[Any], Any] | None:
+    """How a value of ``column`` goes into a staging table: instants as naive UTC (text for
+    SQLite), enums as their values; ``None`` for the columns that go as they are."""
+    kind = table.c[column].type
+    if isinstance(kind, UTCDateTime):
+        if dialect == "postgresql":
+            return lambda v: None if v is None else v.astimezone(UTC).replace(tzinfo=None)
+        return lambda v: None if v is None else v.astimezone(UTC).strftime(SQLITE_DATETIME_FORMAT)
+    if isinstance(kind, Enum):
+        return lambda v: v.value if isinstance(v, enum.Enum) else v
+    return None
+
+
+def insert_all_unless_open(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], open_when: str
+) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table``, skipping any that would
+    be a second open row for the same ``(deal_id, rule)``."""
+    if not rows:
+        return
+    if len(rows) < BULK_ROWS:
+        session.connection().execute(insert_unless_open(session, table, open_when), list(rows))
+        return
+    columns = list(rows[0])
+    dialect = session.get_bind().dialect.name
+    plan = [(column, _converter(table, column, dialect)) for column in columns]
+    stage = Staging.create(session, table)
+    insert_rows(
+        session,
+        stage.name,
+        columns,
+        ([row[c] if convert is None else convert(row[c]) for c, convert in plan] for row in rows),
+    )
+    column_list = ", ".join(columns)
+    session.execute(
+        text(
+            f"INSERT INTO {table.name} ({column_list}) SELECT {column_list} FROM {stage.name} "
+            f"WHERE true ON CONFLICT ({', '.join(CONFLICT_KEY)}) WHERE {open_when} DO NOTHING"
+        )
+    )
+    stage.drop(session)

@@ -1,0 +1,122 @@
+"""Email over SMTP (stdlib ``smtplib``): STARTTLS and login when configured; one connection
+kept open across a batch and reopened after an error."""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from email.message import Message
+from email.policy import compat32
+from email.utils import getaddresses, parseaddr
+
+from momentum.dispatch.channels.base import PermanentFailure, TemporaryFailure
+
+_WIRE = compat32.clone(linesep="\r\n")  # SMTP wants CRLF line ends
+
+
+class SmtpSender:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 10.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.starttls = starttls
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.ssl_context = ssl_context
+        self._connection: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        """Connections are made lazily, by the first message of a batch."""
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._connection is not None:
+            return self._connection
+        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.ehlo()
+            if self.starttls:
+                connection.starttls(context=self.ssl_context or ssl.create_default_context())
+                connection.ehlo()
+            if self.username:
+                connection.login(self.username, self.password or "")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                connection.close()
+            raise
+        self._connection = connection
+        return connection
+
+    def _open(self) -> smtplib.SMTP:
+        """The batch's connection, made on first use; why not, as a delivery error."""
+        try:
+            return self._connect()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentFailure(
+                f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise PermanentFailure(f"SMTP server {self.host}:{self.port}: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(
+                f"cannot reach SMTP server {self.host}:{self.port}: {exc}"
+            ) from exc
+
+    def send(self, message: Message) -> None:
+        sender = parseaddr(str(message["From"]))[1]
+        recipients = [address for _, address in getaddresses([str(message["To"])]) if address]
+        data = message.as_bytes(policy=_WIRE)
+        connection = self._open()
+        try:
+            refused = connection.sendmail(sender, recipients, data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self._drop()
+            codes = [code for code, _ in exc.recipients.values()]
+            detail = "; ".join(
+                f"{to}: {code} {_text(text)}" for to, (code, text) in exc.recipients.items()
+            )
+            if all(500 <= code < 600 for code in codes):
+                raise PermanentFailure(f"every recipient was refused: {detail}") from exc
+            raise TemporaryFailure(f"recipients refused for now: {detail}") from exc
+        except smtplib.SMTPResponseException as exc:
+            self._drop()
+            reason = f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}"
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentFailure(reason) from exc
+            raise TemporaryFailure(reason) from exc
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            raise TemporaryFailure(f"SMTP connection failed: {exc}") from exc
+        if refused:
+            # some recipients took it: the message went out; the refusals are the server's
+            # business now (a bounce), not a reason to send it again to the others.
+            return
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.close()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.close()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

@@ -1,0 +1,306 @@
+"""The dispatcher: claim due messages, send each, mark it. Durable, shareable, restartable.
+
+1. **Claim** (one short unit of work): take up to ``batch_size`` due messages that nobody holds
+   or whose holder's lease ran out, and write our name and a lease on them. PostgreSQL uses
+   ``FOR UPDATE SKIP LOCKED`` so several workers take disjoint rows; SQLite has one writer.
+2. **Send** (one unit of work per message): lock the message's meeting (shared) and the
+   message row, check it is still ours and still pending, ask the composer whether it may
+   still go (the meeting not canceled, moved or past; the reminder not withdrawn; business
+   hours), send it, and mark it sent, all before that unit of work commits. A cancel waits on
+   the meeting lock until a send in progress is finished, or is seen by it.
+3. A crash between the send and the commit leaves the row claimed: when the lease runs out
+   it is claimed and sent again, with the same Message-ID (the message's idempotency key),
+   so the receiver can tell. Temporary failures retry with exponential backoff; permanent
+   ones, and temporary ones past ``max_attempts``, end ``failed`` with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as timer
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from jinja2 import TemplateError
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from momentum.clock import Clock
+from momentum.db.engine import Database
+from momentum.dispatch.channels.base import (
+    DeliveryError,
+    PermanentFailure,
+    Sender,
+    TemporaryFailure,
+)
+from momentum.dispatch.compose import BatchLookup, Composer, Prepared
+from momentum.meeting.models import Meeting
+from momentum.meeting.repository import MeetingRepository
+from momentum.outbox.models import Channel, MessageStatus, OutboxMessage
+from momentum.outbox.repository import OutboxRepository
+from momentum.outbox.schemas import Defer, Send, Withdraw
+from momentum.reminder.models import ReminderStatus
+
+log = logging.getLogger("momentum.dispatch")
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    withdrawn: int = 0
+    deferred: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0  # no longer ours (sent, withdrawn, or re-claimed meanwhile)
+
+    def add(self, other: DispatchReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 8
+    first_delay: timedelta = timedelta(seconds=30)
+
+    def delay(self, attempts: int) -> timedelta:
+        delay: timedelta = self.first_delay * (2 ** max(attempts - 1, 0))
+        return min(delay, MAX_BACKOFF)
+
+
+@dataclass
+class Dispatcher:
+    database: Database
+    composer: Composer
+    channels: Mapping[Channel, Sender]
+    clock: Clock
+    worker_id: str
+    lease: timedelta = timedelta(seconds=60)
+    batch_size: int = 100
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def claim(self) -> list[tuple[int, str | None]]:
+        now = self.clock.now()
+        with self.database.unit_of_work() as session:
+            return OutboxRepository(session).claim(
+                worker=self.worker_id, now=now, lease_until=now + self.lease, limit=self.batch_size
+            )
+
+    def run_once(self) -> DispatchReport:
+        """Claim one batch and deliver it."""
+        report = DispatchReport()
+        claimed = self.claim()
+        report.claimed = len(claimed)
+        if not claimed:
+            return report
+        lookup = BatchLookup()
+        with self.database.unit_of_work(write=False) as session:
+            lookup.prefetch(session, [m for _, m in claimed if m is not None])
+        try:
+            for message_id, meeting_id in claimed:
+                outcome = self.deliver(message_id, meeting_id, lookup)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+        finally:
+            for sender in self.channels.values():
+                sender.close()
+        return report
+
+    def drain(self, *, max_batches: int = 1_000_000) -> DispatchReport:
+        """Deliver batches until nothing is due (tests, benchmarks, ``worker --once``)."""
+        total = DispatchReport()
+        for _ in range(max_batches):
+            report = self.run_once()
+            total.add(report)
+            if report.claimed == 0:
+                break
+        return total
+
+    def deliver(
+        self, message_id: int, meeting_id: str | None, lookup: BatchLookup | None = None
+    ) -> str:
+        """Check, send and mark one claimed message; the name of what happened."""
+        with self.database.unit_of_work() as session:
+            if self.database.dialect == "postgresql":
+                # The mark is written after the message went out: if PostgreSQL itself loses
+                # this commit in a crash, the message is sent again with the same Message-ID,
+                # the same promise a crashed worker gives. So the commit need not wait for
+                # the disk.
+                session.execute(text("SET LOCAL synchronous_commit = off"))
+            meeting = (
+                MeetingRepository(session).lock(meeting_id, shared=True) if meeting_id else None
+            )
+            message = OutboxRepository(session).lock_for_sending(message_id, worker=self.worker_id)
+            if message is None:
+                return "skipped"
+            with session.no_autoflush:
+                outcome = self._check_and_send(session, message, meeting, lookup)
+            message.updated_at = self.clock.now()
+            return outcome
+
+    def _check_and_send(
+        self,
+        session: Session,
+        message: OutboxMessage,
+        meeting: Meeting | None,
+        lookup: BatchLookup | None,
+    ) -> str:
+        now = self.clock.now()
+        prepared: Prepared | None = None
+        try:
+            prepared = self.composer.prepare(session, message, meeting, lookup)
+            decision = prepared.decision
+            if isinstance(decision, Withdraw):
+                self._finish(message, MessageStatus.WITHDRAWN, decision.reason)
+                reminder = prepared.reminder
+                if reminder is not None and reminder.status is ReminderStatus.PENDING:
+                    reminder.status = ReminderStatus.WITHDRAWN
+                    reminder.status_reason = decision.reason
+                    reminder.updated_at = now
+                return "withdrawn"
+            if isinstance(decision, Defer):
+                self._release(message, due=decision.until, note=decision.reason)
+                return "deferred"
+            assert isinstance(decision, Send) and prepared.outgoing is not None
+            sender = self.channels.get(message.channel)
+            if sender is None:
+                raise PermanentFailure(f"no {message.channel} channel is configured")
+            message.attempts += 1
+            sender.send(prepared.outgoing)
+        except TemporaryFailure as failure:
+            return self._temporary(message, failure, prepared)
+        except PermanentFailure as failure:
+            return self._failed(message, failure.reason, prepared)
+        except TemplateError as error:
+            return self._failed(message, f"template error: {error}", prepared)
+        except Exception as error:  # a bug must not stop the worker; the row shows it
+            log.exception("message %s could not be prepared or sent", message.key)
+            unexpected = TemporaryFailure(f"{type(error).__name__}: {error}")
+            return self._temporary(message, unexpected, prepared)
+        message.status = MessageStatus.SENT
+        message.sent_at = now
+        message.last_error = None
+        message.lease_owner = None
+        message.lease_expires_at = None
+        if prepared.reminder is not None:
+            prepared.reminder.status = ReminderStatus.SENT
+            prepared.reminder.status_reason = None
+            prepared.reminder.updated_at = now
+        return "sent"
+
+    # --- outcomes -------------------------------------------------------------------------
+
+    def _finish(self, message: OutboxMessage, status: MessageStatus, reason: str | None) -> None:
+        message.status = status
+        message.last_error = reason
+        message.lease_owner = None
+        message.lease_expires_at = None
+
+    def _release(self, message: OutboxMessage, *, due: datetime, note: str) -> None:
+        message.due_at = due
+        message.last_error = note
+        message.lease_owner = None
+        message.lease_expires_at = None
+
+    def _temporary(
+        self, message: OutboxMessage, failure: DeliveryError, prepared: Prepared | None
+    ) -> str:
+        message.attempts = max(message.attempts, 1)
+        if message.attempts >= self.retry.max_attempts:
+            return self._failed(
+                message, f"gave up after {message.attempts} attempts: {failure.reason}", prepared
+            )
+        self._release(
+            message,
+            due=self.clock.now() + self.retry.delay(message.attempts),
+            note=f"attempt {message.attempts} failed: {failure.reason}",
+        )
+        return "retrying"
+
+    def _failed(self, message: OutboxMessage, reason: str, prepared: Prepared | None) -> str:
+        self._finish(message, MessageStatus.FAILED, reason)
+        log.warning("message %s failed: %s", message.key, reason)
+        reminder = prepared.reminder if prepared is not None else None
+        if reminder is not None and reminder.status is ReminderStatus.PENDING:
+            reminder.status = ReminderStatus.FAILED
+            reminder.status_reason = reason
+            reminder.updated_at = self.clock.now()
+        return "failed"
+
+    # --- running --------------------------------------------------------------------------
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        poll_seconds: float,
+        sweep: Callable[[], object] | None = None,
+        sweep_seconds: float = 300.0,
+    ) -> DispatchReport:
+        """Deliver until ``stop`` is set, running ``sweep`` every ``sweep_seconds``."""
+        total = DispatchReport()
+        next_sweep = timer.monotonic()
+        while not stop.is_set():
+            if sweep is not None and timer.monotonic() >= next_sweep:
+                try:
+                    sweep()
+                except Exception:
+                    log.exception("the scheduled rule sweep failed; trying again next time")
+                next_sweep = timer.monotonic() + sweep_seconds
+            try:
+                report = self.run_once()
+            except Exception:
+                log.exception("a dispatch round failed; trying again after the poll interval")
+                stop.wait(poll_seconds)
+                continue
+            total.add(report)
+            if report.claimed < self.batch_size:
+                stop.wait(poll_seconds)
+        return total
+
+
+class BackgroundDispatcher:
+    """A dispatcher on a daemon thread, for ``momentum serve``: ``start()``, then ``stop()``."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        poll_seconds: float,
+        sweep: Callable[[], object] | None = None,
+        sweep_seconds: float = 300.0,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.poll_seconds = poll_seconds
+        self.sweep = sweep
+        self.sweep_seconds = sweep_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"momentum-dispatcher-{dispatcher.worker_id}", daemon=True
+        )
+        self.report = DispatchReport()
+
+    def _run(self) -> None:
+        self.report = self.dispatcher.run(
+            self._stop,
+            poll_seconds=self.poll_seconds,
+            sweep=self.sweep,
+            sweep_seconds=self.sweep_seconds,
+        )
+
+    def start(self) -> BackgroundDispatcher:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the message in hand, then stop."""
+        self._stop.set()
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()

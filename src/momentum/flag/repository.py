@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from momentum.db.upsert import insert_all_unless_open
+from momentum.deal.models import Deal
+from momentum.flag.models import Flag
+
+_CHUNK = 5_000
+
+
+class FlagRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def open_flags(self, deal_ids: Sequence[str] | None) -> list[tuple[str, str, int, str]]:
+        """(deal, rule, flag id, reason) of every uncleared flag, on ``deal_ids`` or all."""
+        query = select(Flag.deal_id, Flag.rule, Flag.id, Flag.reason).where(
+            Flag.cleared_at.is_(None)
+        )
+        chunks = (
+            [None]
+            if deal_ids is None
+            else [
+                list(deal_ids[start : start + _CHUNK]) for start in range(0, len(deal_ids), _CHUNK)
+            ]
+        )
+        rows: list[tuple[str, str, int, str]] = []
+        connection = self.session.connection()  # Core rows: no ORM result machinery
+        for chunk in chunks:
+            selected = query if chunk is None else query.where(Flag.deal_id.in_(chunk))
+            rows.extend((d, r, i, reason) for d, r, i, reason in connection.execute(selected))
+        return rows
+
+    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Raise flags (Core executemany, no ORM bookkeeping). One already open for the same
+        deal and rule, raised meanwhile by a concurrent evaluation, is left as it is."""
+        if rows:
+            insert_all_unless_open(self.session, Flag.__table__, rows, "cleared_at IS NULL")  # type: ignore[arg-type]
+
+    def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The uncleared flag's id for each (deal, rule)."""
+        found: dict[tuple[str, str], int] = {}
+        deal_ids = sorted({deal_id for deal_id, _ in keys})
+        for start in range(0, len(deal_ids), _CHUNK):
+            chunk = deal_ids[start : start + _CHUNK]
+            for deal_id, rule, flag_id in self.session.execute(
+                select(Flag.deal_id, Flag.rule, Flag.id).where(
+                    Flag.cleared_at.is_(None), Flag.deal_id.in_(chunk)
+                )
+            ):
+                if (deal_id, rule) in keys:
+                    found[(deal_id, rule)] = flag_id
+        return found
+
+    def clear_many(self, ids: Sequence[int], *, now: datetime) -> None:
+        for start in range(0, len(ids), _CHUNK):
+            self.session.execute(
+                update(Flag)
+                .where(Flag.id.in_(list(ids[start : start + _CHUNK])))
+                .values(cleared_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
+    def set_reasons(self, changes: Sequence[tuple[int, str]]) -> None:
+        if changes:
+            self.session.connection().execute(
+                update(Flag.__table__)  # type: ignore[arg-type]
+                .where(Flag.__table__.c.id == bindparam("flag_id"))
+                .values(reason=bindparam("new_reason")),
+                [{"flag_id": i, "new_reason": reason} for i, reason in changes],
+            )
+
+    def open_with_deals(self, owners: Collection[str] | None) -> list[tuple[Flag, Deal]]:
+        query = (
+            select(Flag, Deal)
+            .join(Deal, Deal.id == Flag.deal_id)
+            .where(Flag.cleared_at.is_(None))
+            .order_by(Deal.owner_id, Deal.id, Flag.raised_at)
+        )
+        if owners is not None:
+            query = query.where(Deal.owner_id.in_(list(owners)))
+        return [(flag, deal) for flag, deal in self.session.execute(query).all()]
+
+    def is_open(self, flag_id: int) -> bool:
+        return (
+            self.session.execute(
+                select(Flag.id).where(Flag.id == flag_id, Flag.cleared_at.is_(None))
+            ).first()
+            is not None
+        )

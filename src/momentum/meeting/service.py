@@ -1,0 +1,314 @@
+"""Booked meetings: book, reschedule, cancel, mark held or no-show.
+
+Every change locks the meeting row first (see :meth:`MeetingRepository.lock`), writes what it
+changed, moves or withdraws the reminders and queues the iCalendar message, all in the
+caller's unit of work. The dispatcher checks the meeting again, under the same lock, at the
+moment it sends, so nothing goes out for a canceled, moved or past meeting.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from momentum.clock import Clock
+from momentum.contact.service import ContactService
+from momentum.deal.changes import mark_changed
+from momentum.deal.models import Deal
+from momentum.deal.repository import DealRepository
+from momentum.errors import Conflict, NotFound
+from momentum.localtime import localize
+from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
+from momentum.meeting.repository import MeetingRepository
+from momentum.meeting.schemas import MeetingView
+from momentum.next_step.models import NextStepStatus
+from momentum.next_step.repository import NextStepRepository
+from momentum.outbox.models import Channel, MessageKind, OutboxMessage
+from momentum.outbox.repository import OutboxRepository
+from momentum.outbox.schemas import Send, SendDecision, Withdraw
+from momentum.outbox.service import OutboxService
+from momentum.reminder.models import ReminderKind
+from momentum.reminder.repository import ReminderRepository
+from momentum.reminder.schemas import ReminderPolicy
+from momentum.reminder.service import ReminderPlan, ReminderService
+from momentum.rep.models import Rep
+from momentum.rep.repository import RepRepository
+from momentum.user.schemas import Actor
+from momentum.user.service import ScopeService
+from momentum.worktime import CalendarPolicy
+
+SOURCE = "app"
+
+
+@dataclass
+class Booking:
+    meeting: Meeting
+    reminders: ReminderPlan
+
+
+def as_instant(value: datetime, tz: str) -> datetime:
+    """An aware instant; a naive ``value`` is wall-clock time in ``tz``."""
+    return localize(value, tz)
+
+
+class MeetingService:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        reminder_policy: ReminderPolicy | None = None,
+        calendar_policy: CalendarPolicy | None = None,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.meetings = MeetingRepository(session)
+        self.deals = DealRepository(session)
+        self.reps = RepRepository(session)
+        self.steps = NextStepRepository(session)
+        self.scope = ScopeService(session)
+        self.contacts = ContactService(session, clock=clock)
+        self.outbox = OutboxService(session, clock=clock)
+        self.reminders = ReminderService(
+            session,
+            clock=clock,
+            policy=reminder_policy or ReminderPolicy(),
+            calendar_policy=calendar_policy or CalendarPolicy(),
+        )
+
+    # --- reading ------------------------------------------------------------------------
+
+    def visible_deal(self, actor: Actor, deal_id: str, *, lock: bool = False) -> Deal:
+        deal = self.deals.lock(deal_id) if lock else self.deals.get(deal_id)
+        if deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
+            raise NotFound(f"no deal {deal_id!r}")
+        return deal
+
+    def visible(self, actor: Actor, meeting_id: str, *, lock: bool = False) -> Meeting:
+        meeting = self.meetings.lock(meeting_id) if lock else self.meetings.get(meeting_id)
+        if meeting is None:
+            raise NotFound(f"no meeting {meeting_id!r}")
+        self.visible_deal(actor, meeting.deal_id)
+        return meeting
+
+    def view(self, meeting: Meeting) -> MeetingView:
+        return MeetingView.of(meeting, self.clock.now())
+
+    def awaiting_outcome(self, actor: Actor) -> list[MeetingView]:
+        owners = self.scope.visible_owner_ids(actor)
+        return [self.view(m) for m in self.meetings.awaiting_outcome(owners, now=self.clock.now())]
+
+    def upcoming(self, actor: Actor) -> list[MeetingView]:
+        owners = self.scope.visible_owner_ids(actor)
+        return [self.view(m) for m in self.meetings.upcoming(owners, now=self.clock.now())]
+
+    def owner(self, deal: Deal) -> Rep:
+        rep = self.reps.get(deal.owner_id)
+        if rep is None:  # the foreign key makes this impossible
+            raise NotFound(f"no rep {deal.owner_id!r}")
+        return rep
+
+    # --- booking ------------------------------------------------------------------------
+
+    def book(
+        self,
+        *,
+        deal: Deal,
+        rep: Rep,
+        start: datetime,
+        end: datetime,
+        agenda: str | None,
+        homework: str | None,
+        value_asset_id: int | None,
+        ical_uid: str | None = None,
+        sequence: int = 0,
+    ) -> Booking:
+        """A new scheduled meeting with its invitation (or update) and its reminders."""
+        now = self.clock.now()
+        if start <= now:
+            raise Conflict("a meeting can only be booked in the future")
+        recipients = self.contacts.emails_for(deal.id)
+        if not recipients:
+            raise Conflict(
+                f"deal {deal.id!r} has no buyer contact: add the attendees' email addresses"
+            )
+        meeting = self.meetings.add(
+            Meeting(
+                id=f"m-{uuid.uuid4().hex}",
+                deal_id=deal.id,
+                start_at=start,
+                end_at=end,
+                booked_at=now,
+                status=MeetingStatus.SCHEDULED,
+                status_changed_at=now,
+                agenda=agenda,
+                homework=homework,
+                sequence=sequence,
+                ical_uid=ical_uid or f"momentum-{uuid.uuid4().hex}",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        self._record(meeting, None, MeetingStatus.SCHEDULED)
+        self._queue_ical(meeting, MessageKind.INVITATION, recipients)
+        plan = self.reminders.plan(
+            meeting=meeting, rep=rep, value_asset_id=value_asset_id, recipients=recipients
+        )
+        mark_changed(self.session, deal.id)
+        return Booking(meeting=meeting, reminders=plan)
+
+    def reschedule(
+        self, actor: Actor, meeting_id: str, *, start: datetime, minutes: int | None = None
+    ) -> Booking:
+        """Move a booked meeting: the old one becomes ``rescheduled`` and points to a new one
+        with the same iCalendar UID and the next SEQUENCE; its reminders move with it."""
+        old = self._changeable(actor, meeting_id)
+        deal = self.visible_deal(actor, old.deal_id)
+        rep = self.owner(deal)
+        start = as_instant(start, rep.timezone)
+        duration = timedelta(minutes=minutes) if minutes else old.end_at - old.start_at
+        value_asset_id = self._value_asset_of(old.id)
+        self._set_status(old, MeetingStatus.RESCHEDULED)
+        self.reminders.withdraw_for_meeting(
+            old.id, reason=f"the meeting moved to {start:%Y-%m-%d %H:%M} UTC"
+        )
+        self.outbox.withdraw(
+            reason="superseded by the rescheduled meeting's invitation",
+            meeting_id=old.id,
+            kinds=[MessageKind.INVITATION],
+        )
+        booking = self.book(
+            deal=deal,
+            rep=rep,
+            start=start,
+            end=start + duration,
+            agenda=old.agenda,
+            homework=old.homework,
+            value_asset_id=value_asset_id,
+            ical_uid=old.ical_uid,
+            sequence=old.sequence + 1,
+        )
+        old.rescheduled_to_id = booking.meeting.id
+        step = self.steps.for_meeting(old.id)
+        if step is not None and step.status is NextStepStatus.OPEN:
+            step.meeting_id = booking.meeting.id
+            step.due_at = booking.meeting.start_at
+        self.session.flush()
+        return booking
+
+    def cancel(self, actor: Actor, meeting_id: str, *, reason: str | None = None) -> MeetingView:
+        """Call it off: the reminders are withdrawn and the buyer gets METHOD:CANCEL."""
+        meeting = self._changeable(actor, meeting_id)
+        meeting.sequence += 1
+        self._set_status(meeting, MeetingStatus.CANCELED)
+        why = reason or "the meeting was canceled"
+        self.reminders.withdraw_for_meeting(meeting.id, reason=why)
+        self.outbox.withdraw(reason=why, meeting_id=meeting.id, kinds=[MessageKind.INVITATION])
+        self._close_step(meeting.id, NextStepStatus.CANCELED)
+        self._queue_ical(
+            meeting, MessageKind.CANCELLATION, self.contacts.emails_for(meeting.deal_id)
+        )
+        return self.view(meeting)
+
+    def mark_held(self, actor: Actor, meeting_id: str) -> MeetingView:
+        return self._mark_outcome(actor, meeting_id, MeetingStatus.HELD)
+
+    def mark_no_show(self, actor: Actor, meeting_id: str) -> MeetingView:
+        return self._mark_outcome(actor, meeting_id, MeetingStatus.NO_SHOW)
+
+    # --- checks at send time --------------------------------------------------------------
+
+    def check_ical_before_sending(self, message: OutboxMessage, meeting: Meeting) -> SendDecision:
+        now = self.clock.now()
+        if message.kind is MessageKind.CANCELLATION:
+            if meeting.ical_uid and OutboxRepository(self.session).sent_exists(
+                kind=MessageKind.INVITATION, ical_uid=meeting.ical_uid
+            ):
+                return Send()
+            return Withdraw("no invitation for this meeting had gone out")
+        if meeting.status is not MeetingStatus.SCHEDULED:
+            return Withdraw(f"the meeting was {meeting.status.replace('_', ' ')}")
+        if meeting.start_at <= now:
+            return Withdraw("the meeting has already started")
+        if message.payload.get("sequence") != meeting.sequence:
+            return Withdraw("superseded by a newer invitation")
+        return Send()
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _changeable(self, actor: Actor, meeting_id: str) -> Meeting:
+        meeting = self.visible(actor, meeting_id, lock=True)
+        if meeting.status is not MeetingStatus.SCHEDULED:
+            raise Conflict(f"meeting {meeting_id!r} is {meeting.status.replace('_', ' ')}")
+        return meeting
+
+    def _mark_outcome(self, actor: Actor, meeting_id: str, status: MeetingStatus) -> MeetingView:
+        meeting = self._changeable(actor, meeting_id)
+        if meeting.start_at > self.clock.now():
+            raise Conflict(f"meeting {meeting_id!r} has not started yet")
+        self._set_status(meeting, status)
+        self.reminders.withdraw_for_meeting(meeting.id, reason=f"the meeting was marked {status}")
+        self.outbox.withdraw(
+            reason="the meeting has taken place",
+            meeting_id=meeting.id,
+            kinds=[MessageKind.INVITATION],
+        )
+        self._close_step(
+            meeting.id,
+            NextStepStatus.DONE if status is MeetingStatus.HELD else NextStepStatus.CANCELED,
+        )
+        return self.view(meeting)
+
+    def _set_status(self, meeting: Meeting, status: MeetingStatus) -> None:
+        now = self.clock.now()
+        previous = meeting.status
+        meeting.status = status
+        meeting.status_changed_at = now
+        meeting.updated_at = now
+        self._record(meeting, previous, status)
+        mark_changed(self.session, meeting.deal_id)
+        self.session.flush()
+
+    def _record(self, meeting: Meeting, before: MeetingStatus | None, after: MeetingStatus) -> None:
+        self.meetings.add_status_change(
+            MeetingStatusChange(
+                meeting_id=meeting.id,
+                from_status=before,
+                to_status=after,
+                changed_at=self.clock.now(),
+                source=SOURCE,
+            )
+        )
+
+    def _close_step(self, meeting_id: str, status: NextStepStatus) -> None:
+        step = self.steps.for_meeting(meeting_id)
+        if step is not None and step.status is NextStepStatus.OPEN:
+            step.status = status
+            step.closed_at = self.clock.now()
+            self.session.flush()
+
+    def _value_asset_of(self, meeting_id: str) -> int | None:
+        step = self.steps.for_meeting(meeting_id)
+        if step is not None and step.value_asset_id is not None:
+            return step.value_asset_id
+        for reminder in ReminderRepository(self.session).for_meeting(meeting_id):
+            if reminder.kind is ReminderKind.VALUE:
+                return reminder.value_asset_id
+        return None
+
+    def _queue_ical(self, meeting: Meeting, kind: MessageKind, recipients: list[str]) -> None:
+        method = "CANCEL" if kind is MessageKind.CANCELLATION else "REQUEST"
+        payload: dict[str, Any] = {"method": method, "sequence": meeting.sequence}
+        self.outbox.enqueue(
+            key=f"{kind}.{meeting.ical_uid}.{meeting.sequence}",
+            channel=Channel.EMAIL,
+            kind=kind,
+            recipients=recipients,
+            payload=payload,
+            deal_id=meeting.deal_id,
+            meeting_id=meeting.id,
+        )

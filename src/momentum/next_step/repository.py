@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from momentum.next_step.models import NextStep, NextStepStatus
+
+
+class NextStepRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, step: NextStep) -> NextStep:
+        self.session.add(step)
+        self.session.flush()
+        return step
+
+    def open_for_deal(self, deal_id: str) -> list[NextStep]:
+        return list(
+            self.session.scalars(
+                select(NextStep)
+                .where(NextStep.deal_id == deal_id, NextStep.status == NextStepStatus.OPEN)
+                .order_by(NextStep.due_at)
+            )
+        )
+
+    def for_meeting(self, meeting_id: str) -> NextStep | None:
+        return self.session.scalars(
+            select(NextStep).where(NextStep.meeting_id == meeting_id).order_by(NextStep.id.desc())
+        ).first()
+
+    def close_open(
+        self, deal_id: str, *, status: NextStepStatus, now: datetime, keep: Sequence[int] = ()
+    ) -> None:
+        self.session.execute(
+            update(NextStep)
+            .where(
+                NextStep.deal_id == deal_id,
+                NextStep.status == NextStepStatus.OPEN,
+                NextStep.id.not_in(list(keep)),
+            )
+            .values(status=status, closed_at=now)
+            .execution_options(synchronize_session="fetch")
+        )

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from momentum.contact.schemas import Attendee
+from momentum.meeting.schemas import MeetingView
+from momentum.next_step.models import NextStepKind, NextStepStatus, Side
+from momentum.reminder.schemas import PlannedReminder
+
+_PREFIX = {Side.SELLER: "Seller: ", Side.BUYER: "Buyer: "}
+
+
+class AgendaItem(BaseModel):
+    """One point of a two-sided agenda: what the seller brings, or what the buyer brings."""
+
+    side: Side
+    text: str = Field(min_length=1, max_length=500)
+
+
+def format_agenda(items: list[AgendaItem]) -> str | None:
+    """The agenda as stored on the meeting: one line per item, its side first."""
+    if not items:
+        return None
+    return "\n".join(_PREFIX[item.side] + " ".join(item.text.split()) for item in items)
+
+
+def parse_agenda(text: str | None) -> list[tuple[Side | None, str]]:
+    """Stored agenda text back into (side, text) lines; free text (an import) has no side."""
+    lines: list[tuple[Side | None, str]] = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        side = next((s for s, prefix in _PREFIX.items() if line.startswith(prefix)), None)
+        lines.append((side, line[len(_PREFIX[side]) :] if side else line))
+    return lines
+
+
+def is_two_sided(text: str | None) -> bool:
+    sides = {side for side, _ in parse_agenda(text)}
+    return {Side.SELLER, Side.BUYER} <= sides
+
+
+class LockIn(BaseModel):
+    """Everything meeting two needs, agreed before meeting one ends."""
+
+    start: datetime = Field(description="Aware, or naive in the owner rep's time zone.")
+    minutes: int = Field(default=30, ge=5, le=480)
+    agenda: list[AgendaItem] = Field(default_factory=list)
+    buyer_homework: str | None = Field(default=None, max_length=2000)
+    value_asset_id: int | None = Field(
+        default=None, description="The asset the value reminder carries; unset: the library's."
+    )
+    attendees: list[Attendee] = Field(
+        default_factory=list, description="Buyer-side people to invite (added as contacts)."
+    )
+
+
+class NextStepView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    deal_id: str
+    kind: NextStepKind
+    meeting_id: str | None
+    task_id: int | None
+    due_at: datetime
+    agenda: str | None
+    buyer_homework: str | None
+    owner_side: Side
+    value_asset_id: int | None
+    status: NextStepStatus
+
+
+class LockedIn(BaseModel):
+    meeting: MeetingView
+    next_step: NextStepView
+    reminders: list[PlannedReminder]
+    notes: list[str] = Field(default_factory=list, description="What was not planned, and why.")

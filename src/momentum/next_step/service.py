@@ -1,0 +1,142 @@
+"""The next step on a deal: lock in the next meeting in one call, or set a task with a date."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from momentum.clock import Clock
+from momentum.deal.changes import mark_changed
+from momentum.deal.models import Outcome
+from momentum.errors import Conflict
+from momentum.meeting.models import MeetingStatus
+from momentum.meeting.repository import MeetingRepository
+from momentum.meeting.service import MeetingService, as_instant
+from momentum.next_step.models import NextStep, NextStepKind, NextStepStatus, Side
+from momentum.next_step.repository import NextStepRepository
+from momentum.next_step.schemas import LockedIn, LockIn, NextStepView, format_agenda
+from momentum.reminder.schemas import PlannedReminder, ReminderPolicy
+from momentum.task.models import Task, TaskStatus
+from momentum.task.repository import TaskRepository
+from momentum.user.schemas import Actor
+from momentum.value_asset.service import ValueAssetService
+from momentum.worktime import CalendarPolicy
+
+
+class NextStepService:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        reminder_policy: ReminderPolicy | None = None,
+        calendar_policy: CalendarPolicy | None = None,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.steps = NextStepRepository(session)
+        self.meeting_service = MeetingService(
+            session, clock=clock, reminder_policy=reminder_policy, calendar_policy=calendar_policy
+        )
+        self.assets = ValueAssetService(session, clock=clock)
+
+    def lock_in_next_meeting(self, actor: Actor, deal_id: str, lock_in: LockIn) -> LockedIn:
+        """Book the next meeting with its two-sided agenda, the buyer's homework and the value
+        asset to send: the meeting, the next step, the reminders and the invitation, in the
+        caller's one unit of work."""
+        meetings = self.meeting_service
+        deal = meetings.visible_deal(actor, deal_id, lock=True)
+        if deal.outcome is not Outcome.OPEN:
+            raise Conflict(f"deal {deal_id!r} is {deal.outcome}")
+        now = self.clock.now()
+        upcoming = [
+            m
+            for m in MeetingRepository(self.session).for_deal(deal_id)
+            if m.status is MeetingStatus.SCHEDULED and m.start_at > now
+        ]
+        if upcoming:
+            raise Conflict(
+                f"deal {deal_id!r} already has meeting {upcoming[0].id!r} booked: "
+                "reschedule it instead"
+            )
+        rep = meetings.owner(deal)
+        start = as_instant(lock_in.start, rep.timezone)
+        meetings.contacts.add_attendees(deal_id, lock_in.attendees)
+        asset = self.assets.choose(deal_id=deal_id, asked=lock_in.value_asset_id)
+        agenda = format_agenda(lock_in.agenda)
+        homework = (lock_in.buyer_homework or "").strip() or None
+        booking = meetings.book(
+            deal=deal,
+            rep=rep,
+            start=start,
+            end=start + timedelta(minutes=lock_in.minutes),
+            agenda=agenda,
+            homework=homework,
+            value_asset_id=asset.id if asset else None,
+        )
+        self.steps.close_open(deal_id, status=NextStepStatus.DONE, now=now)
+        step = self.steps.add(
+            NextStep(
+                deal_id=deal_id,
+                kind=NextStepKind.MEETING,
+                meeting_id=booking.meeting.id,
+                due_at=booking.meeting.start_at,
+                agenda=agenda,
+                buyer_homework=homework,
+                owner_side=Side.SELLER,
+                value_asset_id=asset.id if asset else None,
+                status=NextStepStatus.OPEN,
+                created_at=now,
+            )
+        )
+        return LockedIn(
+            meeting=meetings.view(booking.meeting),
+            next_step=NextStepView.model_validate(step),
+            reminders=[
+                PlannedReminder.model_validate(r, from_attributes=True)
+                for r in booking.reminders.reminders
+            ],
+            notes=booking.reminders.skipped,
+        )
+
+    def set_task(
+        self, actor: Actor, deal_id: str, *, title: str, due_at: datetime, side: Side = Side.SELLER
+    ) -> NextStepView:
+        """A next step that is not a meeting: a task with a due date for the deal's owner."""
+        meetings = self.meeting_service
+        deal = meetings.visible_deal(actor, deal_id, lock=True)
+        if deal.outcome is not Outcome.OPEN:
+            raise Conflict(f"deal {deal_id!r} is {deal.outcome}")
+        now = self.clock.now()
+        due = as_instant(due_at, meetings.owner(deal).timezone)
+        if due <= now:
+            raise Conflict("a next step's due date must be in the future")
+        task = TaskRepository(self.session).add(
+            Task(
+                deal_id=deal_id,
+                owner_id=deal.owner_id,
+                title=title,
+                rule=None,
+                due_at=due,
+                status=TaskStatus.OPEN,
+                created_at=now,
+            )
+        )
+        step = self.steps.add(
+            NextStep(
+                deal_id=deal_id,
+                kind=NextStepKind.TASK,
+                task_id=task.id,
+                due_at=due,
+                owner_side=side,
+                status=NextStepStatus.OPEN,
+                created_at=now,
+            )
+        )
+        mark_changed(self.session, deal_id)
+        return NextStepView.model_validate(step)
+
+    def open_steps(self, actor: Actor, deal_id: str) -> list[NextStepView]:
+        self.meeting_service.visible_deal(actor, deal_id)
+        return [NextStepView.model_validate(s) for s in self.steps.open_for_deal(deal_id)]

@@ -1,0 +1,160 @@
+"""Every query on the outbox: enqueueing, withdrawing, claiming with a lease, locking to send."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from momentum.meeting.models import Meeting
+from momentum.outbox.models import MessageKind, MessageStatus, OutboxMessage
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self.session.get(OutboxMessage, message_id)
+
+    def add(self, message: OutboxMessage) -> OutboxMessage:
+        self.session.add(message)
+        self.session.flush()
+        return message
+
+    def add_if_absent(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert each row whose ``key`` is new; returns how many were inserted."""
+        if not rows:
+            return 0
+        self.session.flush()
+        statement: Any
+        if self._dialect == "postgresql":
+            statement = postgresql.insert(OutboxMessage).on_conflict_do_nothing(
+                index_elements=["key"]
+            )
+        else:
+            statement = sqlite.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+        result = self.session.execute(statement.returning(OutboxMessage.id), list(rows))
+        return len(result.all())
+
+    def withdraw_pending(
+        self,
+        *,
+        now: datetime,
+        reason: str,
+        meeting_id: str | None = None,
+        reminder_ids: Collection[int] = (),
+        kinds: Collection[MessageKind] = (),
+    ) -> int:
+        """Withdraw the pending messages of a meeting (optionally only some kinds) or of some
+        reminders. Messages already being sent wait on the meeting's lock, so none slips out."""
+        conditions = [OutboxMessage.status == MessageStatus.PENDING]
+        if meeting_id is not None:
+            conditions.append(OutboxMessage.meeting_id == meeting_id)
+        if reminder_ids:
+            conditions.append(OutboxMessage.reminder_id.in_(list(reminder_ids)))
+        if kinds:
+            conditions.append(OutboxMessage.kind.in_(list(kinds)))
+        if meeting_id is None and not reminder_ids:
+            raise ValueError("withdraw_pending needs a meeting or reminders")
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(*conditions)
+            .values(
+                status=MessageStatus.WITHDRAWN,
+                last_error=reason,
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def sent_exists(self, *, kind: MessageKind, ical_uid: str) -> bool:
+        """Whether any message of ``kind`` for the meeting chain ``ical_uid`` went out."""
+        return (
+            self.session.execute(
+                select(OutboxMessage.id)
+                .join(Meeting, Meeting.id == OutboxMessage.meeting_id)
+                .where(
+                    Meeting.ical_uid == ical_uid,
+                    OutboxMessage.kind == kind,
+                    OutboxMessage.status == MessageStatus.SENT,
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    def claim(
+        self, *, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[tuple[int, str | None]]:
+        """Take up to ``limit`` due messages nobody holds (or whose holder's lease ran out);
+        their (id, meeting id).
+
+        PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers take disjoint rows.
+        SQLite: the unit of work already holds the single write lock.
+        """
+        due = (
+            select(OutboxMessage.id, OutboxMessage.meeting_id)
+            .where(
+                OutboxMessage.status == MessageStatus.PENDING,
+                OutboxMessage.due_at <= now,
+                or_(
+                    OutboxMessage.lease_expires_at.is_(None),
+                    OutboxMessage.lease_expires_at <= now,
+                    OutboxMessage.lease_owner == worker,
+                ),
+            )
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        if self._dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claimed = [(row[0], row[1]) for row in self.session.execute(due)]
+        if claimed:
+            self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([message_id for message_id, _ in claimed]))
+                .values(lease_owner=worker, lease_expires_at=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+        return claimed
+
+    def lock_for_sending(self, message_id: int, *, worker: str) -> OutboxMessage | None:
+        """The message, row-locked, if it is still pending and still ``worker``'s; else None
+        (sent meanwhile, withdrawn, or claimed again by another worker after our lease)."""
+        message = self.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if message is None or message.status != MessageStatus.PENDING:
+            return None
+        if message.lease_owner != worker:
+            return None
+        return message
+
+    def list(
+        self, *, statuses: Collection[MessageStatus] = (), limit: int = 100
+    ) -> list[OutboxMessage]:
+        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+        if statuses:
+            query = query.where(OutboxMessage.status.in_(list(statuses)))
+        return list(self.session.scalars(query))
+
+    def counts(self) -> dict[MessageStatus, int]:
+        rows = self.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+        return {MessageStatus(status): int(count) for status, count in rows}

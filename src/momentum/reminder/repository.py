@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from momentum.reminder.models import Reminder, ReminderStatus
+
+
+class ReminderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, reminder_id: int) -> Reminder | None:
+        return self.session.get(Reminder, reminder_id)
+
+    def for_meeting(self, meeting_id: str) -> list[Reminder]:
+        return list(
+            self.session.scalars(
+                select(Reminder).where(Reminder.meeting_id == meeting_id).order_by(Reminder.due_at)
+            )
+        )
+
+    def add(self, reminder: Reminder) -> Reminder:
+        self.session.add(reminder)
+        self.session.flush()
+        return reminder
+
+    def withdraw_pending(self, meeting_id: str, *, reason: str, now: datetime) -> list[int]:
+        ids = list(
+            self.session.scalars(
+                select(Reminder.id).where(
+                    Reminder.meeting_id == meeting_id, Reminder.status == ReminderStatus.PENDING
+                )
+            )
+        )
+        if ids:
+            self.session.execute(
+                update(Reminder)
+                .where(Reminder.id.in_(ids))
+                .values(status=ReminderStatus.WITHDRAWN, status_reason=reason, updated_at=now)
+                .execution_options(synchronize_session="fetch")
+            )
+        return ids

@@ -1,0 +1,223 @@
+"""The rules PRODUCT.md promises, registered the way your own rules are (docs/rules.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from momentum.flag.models import Severity
+from momentum.meeting.models import MeetingStatus
+from momentum.next_step.models import Side
+from momentum.next_step.schemas import parse_agenda
+from momentum.rules.facts import BOOKED, DealFacts
+from momentum.rules.registry import (
+    Finding,
+    Rule,
+    RuleContext,
+    RuleOptions,
+    RuleRegistry,
+    TaskRequest,
+)
+
+
+class MeetingTwoNotBooked(Rule):
+    """M1 held and no M2 booked within the grace after M1's end."""
+
+    key = "meeting_two_not_booked"
+    title = "Meeting two not booked"
+
+    class Options(RuleOptions):
+        grace_minutes: int = Field(default=60, ge=0)
+        task_business_days: int = Field(default=1, ge=0)
+        alert: bool = True
+
+    def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
+        options: MeetingTwoNotBooked.Options = context.options
+        m1 = deal.first_meeting()
+        if m1 is None:
+            return None
+        if any(a.status in BOOKED for a in deal.second_meeting_attempts(m1)):
+            return None
+        deadline = m1.end_at + timedelta(minutes=options.grace_minutes)
+        if context.now <= deadline:
+            return None
+        calendar = context.calendar(deal)
+        return Finding(
+            reason=f"Meeting one was held on {context.day(deal, m1.start_at)} and meeting two "
+            "is not booked",
+            severity=Severity.WARNING,
+            task=TaskRequest(
+                title=f"Book meeting two with {deal.label}",
+                due_at=calendar.business_deadline(m1.end_at, options.task_business_days),
+            ),
+            since=deadline,
+        )
+
+
+class NoShow(Rule):
+    """A no-show creates a task to rebook within 1 business day."""
+
+    key = "no_show"
+    title = "Buyer did not show up"
+
+    class Options(RuleOptions):
+        rebook_business_days: int = Field(default=1, ge=0)
+        alert: bool = True
+
+    def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
+        options: NoShow.Options = context.options
+        no_shows = [m for m in deal.meetings if m.status is MeetingStatus.NO_SHOW]
+        if not no_shows:
+            return None
+        last = no_shows[-1]
+        if any(
+            m.start_at > last.start_at and m.status is not MeetingStatus.CANCELED
+            for m in deal.meetings
+        ):
+            return None  # rebooked (or held since)
+        return Finding(
+            reason=f"The buyer did not show up on {context.day(deal, last.start_at)} and "
+            "nothing is rebooked",
+            severity=Severity.CRITICAL,
+            task=TaskRequest(
+                title=f"Rebook {deal.label} after the no-show",
+                due_at=context.calendar(deal).business_deadline(
+                    last.end_at, options.rebook_business_days
+                ),
+            ),
+            since=last.end_at,
+        )
+
+
+class GapTooLong(Rule):
+    """M2 booked more than the target business days after M1."""
+
+    key = "gap_too_long"
+    title = "Gap too long"
+
+    class Options(RuleOptions):
+        target_business_days: int = Field(default=5, ge=0)
+
+    def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
+        options: GapTooLong.Options = context.options
+        booked = deal.booked_second_meeting()
+        if booked is None:
+            return None
+        m1, m2 = booked
+        calendar = context.calendar(deal)
+        gap = calendar.business_days_between(
+            calendar.local_date(m1.start_at), calendar.local_date(m2.start_at)
+        )
+        if gap <= options.target_business_days:
+            return None
+        return Finding(
+            reason=f"Gap too long: meeting two is {gap} business days after meeting one "
+            f"(target: {options.target_business_days})",
+            severity=Severity.WARNING,
+            since=m2.booked_at,
+        )
+
+
+class MeetingTwoIncomplete(Rule):
+    """M2 with no agenda (or a one-sided one), or no buyer homework."""
+
+    key = "meeting_two_incomplete"
+    title = "Meeting two has no agenda or homework"
+
+    def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
+        booked = deal.booked_second_meeting()
+        if booked is None:
+            return None
+        m2 = booked[1]
+        missing: list[str] = []
+        agenda = parse_agenda(m2.agenda)
+        if not agenda:
+            missing.append("no agenda")
+        else:
+            sides = {side for side, _ in agenda if side is not None}
+            if len(sides) == 1:
+                only = next(iter(sides))
+                other = "buyer" if only is Side.SELLER else "seller"
+                missing.append(f"nothing on the agenda for the {other}")
+        if not (m2.homework or "").strip():
+            missing.append("no buyer homework")
+        if not missing:
+            return None
+        return Finding(
+            reason=f"Meeting two on {context.day(deal, m2.start_at)} has " + " and ".join(missing),
+            severity=Severity.INFO,
+            since=m2.booked_at,
+        )
+
+
+class NextStepMissing(Rule):
+    """Every open deal has a next step: a future meeting, or a task with a due date."""
+
+    key = "next_step_missing"
+    title = "No next step"
+
+    class Options(RuleOptions):
+        business_days: int = Field(default=1, ge=0)
+
+    def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
+        options: NextStepMissing.Options = context.options
+        if deal.upcoming_meeting(context.now) is not None:
+            return None
+        if deal.has_task_step or deal.has_manual_task or (deal.open_task_rules - {self.key}):
+            return None
+        past = [
+            m
+            for m in deal.meetings
+            if m.start_at <= context.now and m.status is not MeetingStatus.CANCELED
+        ]
+        reference = past[-1].end_at if past else deal.opened_at
+        calendar = context.calendar(deal)
+        deadline = calendar.business_deadline(reference, options.business_days)
+        if context.now <= deadline:
+            return None
+        since = "its last meeting" if past else "it was opened"
+        return Finding(
+            reason=f"No next step: nothing is booked or due since {since} on "
+            f"{context.day(deal, reference)}",
+            severity=Severity.WARNING,
+            task=TaskRequest(title=f"Set the next step for {deal.label}", due_at=deadline),
+            since=deadline,
+        )
+
+
+class Stalled(Rule):
+    """No activity for N days."""
+
+    key = "stalled"
+    title = "Stalled"
+
+    class Options(RuleOptions):
+        days: int = Field(default=14, ge=1)
+
+    def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
+        options: Stalled.Options = context.options
+        last = deal.last_activity or deal.opened_at
+        quiet = context.now - last
+        if quiet <= timedelta(days=options.days):
+            return None
+        return Finding(
+            reason=f"Stalled: no activity for {quiet.days} days (since {context.day(deal, last)})",
+            severity=Severity.WARNING,
+            since=last + timedelta(days=options.days),
+        )
+
+
+BUILTIN_RULES: tuple[type[Rule], ...] = (
+    MeetingTwoNotBooked,
+    NoShow,
+    GapTooLong,
+    MeetingTwoIncomplete,
+    NextStepMissing,
+    Stalled,
+)
+
+
+def register(registry: RuleRegistry) -> None:
+    for rule in BUILTIN_RULES:
+        registry.add(rule())

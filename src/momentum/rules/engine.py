@@ -1,0 +1,269 @@
+"""Evaluating the rules: on the deals a unit of work changed, and on every open deal.
+
+For each (deal, rule) the engine compares the rule's finding with what is stored: a new
+finding raises a flag (and the rule's one task), a changed reason updates the flag, a finding
+that went away clears the flag and closes the task. Open flags and tasks are unique per
+(deal, rule) in the schema too, so re-evaluating never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import time as timer
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from momentum.clock import Clock
+from momentum.db.engine import Database
+from momentum.deal.changes import take_changed
+from momentum.flag.repository import FlagRepository
+from momentum.outbox.models import Channel, MessageKind
+from momentum.outbox.service import OutboxService
+from momentum.rep.models import Rep
+from momentum.rep.repository import RepRepository
+from momentum.rules.config import LoadedRules
+from momentum.rules.facts import DealFacts, load_facts
+from momentum.rules.registry import Finding, RuleContext
+from momentum.task.models import TaskStatus
+from momentum.task.repository import TaskRepository
+
+
+@dataclass
+class EvaluationReport:
+    deals: int = 0
+    flags_raised: int = 0
+    flags_updated: int = 0
+    flags_cleared: int = 0
+    tasks_opened: int = 0
+    tasks_closed: int = 0
+    alerts_queued: int = 0
+    seconds: float = 0.0
+
+
+class RuleEngine:
+    def __init__(self, rules: LoadedRules, *, clock: Clock, slack_enabled: bool = False) -> None:
+        self.rules = rules
+        self.clock = clock
+        channels = rules.config.alerts.channels
+        self.alert_channels = [
+            Channel(c) for c in channels if c == "email" or (c == "slack" and slack_enabled)
+        ]
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def evaluate(self, session: Session, deal_ids: Sequence[str] | None = None) -> EvaluationReport:
+        """Evaluate every enabled rule on ``deal_ids`` (every open deal when ``None``)."""
+        started = timer.perf_counter()
+        now = self.clock.now()
+        ids = None if deal_ids is None else sorted(set(deal_ids))
+        session.flush()
+        facts = load_facts(session, ids, now=now)
+        flags_repo = FlagRepository(session)
+        tasks_repo = TaskRepository(session)
+        open_flags = {(d, r): (i, reason) for d, r, i, reason in flags_repo.open_flags(ids)}
+        open_tasks = {(d, r): i for d, r, i in tasks_repo.open_rule_tasks(ids)}
+        for deal_id, rule_key in open_tasks:
+            if deal_id in facts:
+                facts[deal_id].open_task_rules.add(rule_key)
+
+        report = EvaluationReport(deals=len(facts))
+        enabled = self.rules.enabled()
+        contexts = {
+            rule.key: RuleContext(
+                now=now, options=options, calendar_policy=self.rules.config.calendar
+            )
+            for rule, options in enabled
+        }
+        raised: list[dict[str, Any]] = []
+        raised_findings: dict[tuple[str, str], tuple[DealFacts, Finding]] = {}
+        reasons: list[tuple[int, str]] = []
+        new_tasks: list[dict[str, Any]] = []
+        fired: set[tuple[str, str]] = set()
+        asked: set[tuple[str, str]] = set()  # fired with a task
+        plan = [(rule, options, contexts[rule.key]) for rule, options in enabled]
+        for deal in facts.values():
+            for rule, options, context in plan:
+                finding = rule.evaluate(deal, context)
+                if finding is None:
+                    deal.open_task_rules.discard(rule.key)
+                    continue
+                key = (deal.deal_id, rule.key)
+                fired.add(key)
+                stored = open_flags.get(key)
+                if stored is None:
+                    raised.append(
+                        {
+                            "deal_id": deal.deal_id,
+                            "rule": rule.key,
+                            "reason": finding.reason,
+                            "severity": finding.severity,
+                            "raised_at": now,
+                            "cleared_at": None,
+                        }
+                    )
+                    if options.alert:
+                        raised_findings[key] = (deal, finding)
+                elif stored[1] != finding.reason:
+                    reasons.append((stored[0], finding.reason))
+                if finding.task is None:
+                    deal.open_task_rules.discard(rule.key)
+                    continue
+                asked.add(key)
+                deal.open_task_rules.add(rule.key)
+                if key not in open_tasks:
+                    new_tasks.append(
+                        {
+                            "deal_id": deal.deal_id,
+                            "owner_id": deal.owner_id,
+                            "title": finding.task.title,
+                            "rule": rule.key,
+                            "due_at": finding.task.due_at,
+                            "status": TaskStatus.OPEN,
+                            "created_at": now,
+                        }
+                    )
+
+        # Whatever did not fire this round clears: the condition went away, the deal closed,
+        # or the rule was switched off.
+        clear_flags = [flag_id for key, (flag_id, _) in open_flags.items() if key not in fired]
+        close_tasks = [task_id for key, task_id in open_tasks.items() if key not in asked]
+        flags_repo.clear_many(clear_flags, now=now)
+        flags_repo.set_reasons(reasons)
+        flags_repo.insert_many(raised)
+        tasks_repo.close_many(close_tasks, now=now, reason="its condition cleared")
+        tasks_repo.insert_many(new_tasks)
+        report.flags_raised = len(raised)
+        report.flags_updated = len(reasons)
+        report.flags_cleared = len(clear_flags)
+        report.tasks_opened = len(new_tasks)
+        report.tasks_closed = len(close_tasks)
+        report.alerts_queued = self._alert_flags(session, raised_findings, now)
+        report.seconds = timer.perf_counter() - started
+        return report
+
+    def evaluate_changed(self, session: Session) -> EvaluationReport | None:
+        """Re-evaluate the deals this unit of work marked as changed (and only those)."""
+        changed = take_changed(session)
+        if not changed:
+            return None
+        return self.evaluate(session, sorted(changed))
+
+    def sweep(self, session: Session) -> EvaluationReport:
+        """The scheduled run: every open deal, then alerts for tasks that fell due."""
+        report = self.evaluate(session)
+        report.alerts_queued += self.alert_due_tasks(session)
+        return report
+
+    def attach(self, database: Database) -> None:
+        """Evaluate the changed deals in every unit of work on ``database``, just before it
+        commits, in the same transaction."""
+
+        def before_commit(session: Session) -> None:
+            self.evaluate_changed(session)
+
+        event.listen(database.sessions, "before_commit", before_commit)
+
+    # --- alerts ---------------------------------------------------------------------------
+
+    def _fresh(self, since: datetime | None, now: datetime) -> bool:
+        window = timedelta(hours=self.rules.config.alerts.max_age_hours)
+        return since is None or now - since <= window
+
+    def _recipients(self, reps: dict[str, Rep], owner_id: str) -> list[str]:
+        owner = reps.get(owner_id)
+        found: list[str] = []
+        if owner is not None and owner.email:
+            found.append(owner.email)
+        if owner is not None and owner.manager_id and self.rules.config.alerts.notify_manager:
+            manager = reps.get(owner.manager_id)
+            if manager is not None and manager.email and manager.email not in found:
+                found.append(manager.email)
+        return found
+
+    def _queue_alerts(self, session: Session, items: list[tuple[str, str, dict[str, Any]]]) -> int:
+        """(key stem, owner, payload) per alert, on every alert channel, each at most once."""
+        if not items or not self.alert_channels:
+            return 0
+        reps = {rep.id: rep for rep in RepRepository(session).all()}
+        rows: list[dict[str, Any]] = []
+        for stem, owner_id, payload in items:
+            owner = reps.get(owner_id)
+            payload = {**payload, "owner_id": owner_id, "owner_name": owner.name if owner else None}
+            for channel in self.alert_channels:
+                recipients = self._recipients(reps, owner_id) if channel is Channel.EMAIL else []
+                if channel is Channel.EMAIL and not recipients:
+                    continue
+                rows.append(
+                    {
+                        "key": f"alert.{stem}.{channel}",
+                        "channel": channel,
+                        "kind": MessageKind.ALERT,
+                        "recipients": recipients,
+                        "payload": payload,
+                        "deal_id": payload.get("deal_id"),
+                    }
+                )
+        return OutboxService(session, clock=self.clock).enqueue_once(rows)
+
+    def _alert_flags(
+        self,
+        session: Session,
+        findings: dict[tuple[str, str], tuple[DealFacts, Finding]],
+        now: datetime,
+    ) -> int:
+        """Alerts for the flags just raised whose condition is fresh (not imported history)."""
+        fresh = {key: found for key, found in findings.items() if self._fresh(found[1].since, now)}
+        if not fresh or not self.alert_channels:
+            return 0
+        ids = FlagRepository(session).open_ids(set(fresh))
+        items: list[tuple[str, str, dict[str, Any]]] = []
+        for (deal_id, rule_key), (deal, finding) in sorted(fresh.items()):
+            flag_id = ids[(deal_id, rule_key)]
+            rule = self.rules.registry.get(rule_key)
+            items.append(
+                (
+                    f"flag.{flag_id}",
+                    deal.owner_id,
+                    {
+                        "topic": "flagged",
+                        "flag_id": flag_id,
+                        "rule": rule_key,
+                        "rule_title": rule.title if rule else rule_key,
+                        "reason": finding.reason,
+                        "severity": str(finding.severity),
+                        "deal_id": deal.deal_id,
+                        "deal_label": deal.label,
+                        "task": finding.task.title if finding.task else None,
+                    },
+                )
+            )
+        return self._queue_alerts(session, items)
+
+    def alert_due_tasks(self, session: Session) -> int:
+        """One alert per open task that fell due recently (never twice: the key is the
+        task's)."""
+        if not self.rules.config.alerts.task_due:
+            return 0
+        now = self.clock.now()
+        since = now - timedelta(hours=self.rules.config.alerts.max_age_hours)
+        items: list[tuple[str, str, dict[str, Any]]] = []
+        for task, deal in TaskRepository(session).overdue_open(now=now, since=since):
+            items.append(
+                (
+                    f"task-due.{task.id}",
+                    task.owner_id,
+                    {
+                        "topic": "task_due",
+                        "task_id": task.id,
+                        "title": task.title,
+                        "due_at": task.due_at.isoformat(),
+                        "deal_id": task.deal_id,
+                        "deal_label": (deal.account or deal.name or deal.id) if deal else None,
+                    },
+                )
+            )
+        return self._queue_alerts(session, items)

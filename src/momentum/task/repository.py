@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from momentum.db.upsert import insert_all_unless_open
+from momentum.deal.models import Deal
+from momentum.task.models import Task, TaskStatus
+
+_CHUNK = 5_000
+
+
+class TaskRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, task_id: int) -> Task | None:
+        return self.session.get(Task, task_id)
+
+    def add(self, task: Task) -> Task:
+        self.session.add(task)
+        self.session.flush()
+        return task
+
+    def for_owners(
+        self, owners: Collection[str] | None, *, include_closed: bool = False
+    ) -> list[Task]:
+        query = select(Task).order_by(Task.due_at, Task.id)
+        if owners is not None:
+            query = query.where(Task.owner_id.in_(list(owners)))
+        if not include_closed:
+            query = query.where(Task.status == TaskStatus.OPEN)
+        return list(self.session.scalars(query))
+
+    def open_rule_tasks(self, deal_ids: Sequence[str] | None) -> list[tuple[str, str, int]]:
+        """(deal, rule, task id) of every open task a rule raised, on ``deal_ids`` or all."""
+        query = select(Task.deal_id, Task.rule, Task.id).where(
+            Task.status == TaskStatus.OPEN, Task.rule.is_not(None), Task.deal_id.is_not(None)
+        )
+        return [(d, r, i) for d, r, i in _in_chunks(self.session, query, Task.deal_id, deal_ids)]
+
+    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Open rule tasks; one already open for the same deal and rule (a concurrent
+        evaluation) is left as it is."""
+        if rows:
+            open_when = "status = 'open' AND rule IS NOT NULL"
+            insert_all_unless_open(self.session, Task.__table__, rows, open_when)  # type: ignore[arg-type]
+
+    def close_many(self, ids: Sequence[int], *, now: datetime, reason: str) -> None:
+        for start in range(0, len(ids), _CHUNK):
+            self.session.execute(
+                update(Task)
+                .where(Task.id.in_(list(ids[start : start + _CHUNK])))
+                .values(status=TaskStatus.DONE, closed_at=now, closed_reason=reason)
+                .execution_options(synchronize_session=False)
+            )
+
+    def overdue_open(self, *, now: datetime, since: datetime) -> list[tuple[Task, Deal | None]]:
+        """Open tasks that fell due in ``[since, now]``, with their deal."""
+        rows = self.session.execute(
+            select(Task, Deal)
+            .outerjoin(Deal, Deal.id == Task.deal_id)
+            .where(Task.status == TaskStatus.OPEN, Task.due_at <= now, Task.due_at >= since)
+        ).all()
+        return [(task, deal) for task, deal in rows]
+
+
+def _in_chunks(session: Session, query: Any, column: Any, ids: Sequence[str] | None) -> list[Any]:
+    connection = session.connection()  # Core rows: no ORM result machinery
+    if ids is None:
+        return list(connection.execute(query).all())
+    rows: list[Any] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        rows.extend(connection.execute(query.where(column.in_(chunk))))
+    return rows

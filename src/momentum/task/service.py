@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from momentum.clock import Clock
+from momentum.deal.changes import mark_changed
+from momentum.errors import Conflict, NotFound
+from momentum.task.models import Task, TaskStatus
+from momentum.task.repository import TaskRepository
+from momentum.task.schemas import TaskView
+from momentum.user.schemas import Actor
+from momentum.user.service import ScopeService
+
+
+class TaskService:
+    def __init__(self, session: Session, *, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+        self.tasks = TaskRepository(session)
+        self.scope = ScopeService(session)
+
+    def tasks_for(
+        self, actor: Actor, *, owner_id: str | None = None, include_closed: bool = False
+    ) -> list[TaskView]:
+        """Open tasks (by due date) that ``actor`` may see; only ``owner_id``'s when given."""
+        owners = self.scope.visible_owner_ids(actor)
+        if owner_id is not None:
+            if owners is not None and owner_id not in owners:
+                raise NotFound(f"no rep {owner_id!r} among the reps you can see")
+            owners = frozenset([owner_id])
+        return [
+            TaskView.model_validate(task)
+            for task in self.tasks.for_owners(owners, include_closed=include_closed)
+        ]
+
+    def visible(self, actor: Actor, task_id: int) -> Task:
+        task = self.tasks.get(task_id)
+        if task is None or not self.scope.may_see_owner(actor, task.owner_id):
+            raise NotFound(f"no task {task_id}")
+        return task
+
+    def complete(self, actor: Actor, task_id: int) -> TaskView:
+        """Done by hand. A rule's task whose condition still holds comes back at the next
+        evaluation; finish what it asks instead."""
+        task = self.visible(actor, task_id)
+        if task.status is not TaskStatus.OPEN:
+            raise Conflict(f"task {task_id} is already {task.status}")
+        task.status = TaskStatus.DONE
+        task.closed_at = self.clock.now()
+        task.closed_reason = "done"
+        self.session.flush()
+        if task.deal_id is not None:
+            mark_changed(self.session, task.deal_id)
+        return TaskView.model_validate(task)

@@ -1,0 +1,37 @@
+"""Who may see what: the scope every query and change is checked against."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from momentum.errors import NotFound, PermissionDenied
+from momentum.rep.repository import RepRepository
+from momentum.user.models import Role
+from momentum.user.repository import UserRepository
+from momentum.user.schemas import Actor
+
+
+class ScopeService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.reps = RepRepository(session)
+
+    def actor_for_user(self, user_id: int) -> Actor:
+        user = UserRepository(self.session).get(user_id)
+        if user is None or not user.active:
+            raise NotFound(f"no active user {user_id}")
+        return Actor.of(user)
+
+    def visible_owner_ids(self, actor: Actor) -> frozenset[str] | None:
+        """The reps whose deals ``actor`` may see; ``None`` means every rep."""
+        if actor.role is Role.ADMIN:
+            return None
+        if actor.rep_id is None:
+            raise PermissionDenied("this user is not linked to a rep and sees no deals")
+        if actor.role is Role.MANAGER:
+            return frozenset([actor.rep_id, *self.reps.reports_of(actor.rep_id)])
+        return frozenset([actor.rep_id])
+
+    def may_see_owner(self, actor: Actor, owner_id: str) -> bool:
+        owners = self.visible_owner_ids(actor)
+        return owners is None or owner_id in owners

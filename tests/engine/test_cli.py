@@ -1,0 +1,159 @@
+"""The engine's commands, run as a user would: on a store, with a real SMTP server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from momentum.cli import app
+from momentum.db.engine import Database
+from momentum.meeting.models import MeetingStatus
+from momentum.runtime import Engine
+from tests.engine.conftest import SmtpServer, engine_settings
+from tests.engine.world import make_world
+from tests.factories import make_meeting
+
+runner = CliRunner()
+OPEN = "[calendar]\nweekend = []\nquiet_hours_start = 00:00:00\nquiet_hours_end = 00:00:00\n"
+
+
+@pytest.fixture
+def env(sqlite_database: Database, smtp_server: SmtpServer, tmp_path: Path) -> dict[str, str]:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(OPEN)
+    with sqlite_database.unit_of_work() as session:
+        world = make_world(session, timezone="UTC", country=None)
+        make_meeting(
+            session,
+            deal=world.deal,
+            id="M1",
+            start=datetime.now(UTC) - timedelta(hours=3),
+            status=MeetingStatus.HELD,
+        )
+    return {
+        "MOMENTUM_DATABASE_URL": sqlite_database.url,
+        "MOMENTUM_SMTP_HOST": smtp_server.host,
+        "MOMENTUM_SMTP_PORT": str(smtp_server.port),
+        "MOMENTUM_MAIL_FROM": "Momentum <momentum@example.test>",
+        "MOMENTUM_RULES_FILE": str(rules),
+    }
+
+
+def test_lock_in_then_worker_once_sends_the_invitation(
+    env: dict[str, str], smtp_server: SmtpServer
+) -> None:
+    start = (datetime.now(UTC) + timedelta(days=4)).strftime("%Y-%m-%d 10:00")
+    result = runner.invoke(
+        app,
+        ["rules", "evaluate"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "meeting_two_not_booked" in result.output
+    result = runner.invoke(
+        app,
+        [
+            "meeting",
+            "lock-in",
+            "D1",
+            "--start",
+            start,
+            "--minutes",
+            "45",
+            "--seller",
+            "ROI model",
+            "--buyer",
+            "Your numbers",
+            "--homework",
+            "Invite the CFO",
+            "--attendee",
+            "Dana Buyer <dana@acme.test>",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "invitation queued" in result.output
+    assert "value reminder due" in result.output
+    result = runner.invoke(app, ["worker", "--once"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "dispatch: 1 sent" in result.output
+    [invite] = smtp_server.messages
+    assert invite["To"] == "buyer@acme.test, dana@acme.test"
+    result = runner.invoke(app, ["outbox", "list"], env=env)
+    assert result.exit_code == 0
+    assert "1 sent" in result.output and "2 pending" in result.output
+
+
+def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: Path) -> None:
+    result = runner.invoke(app, ["meeting", "lock-in", "D1", "--start", "tomorrow"], env=env)
+    assert result.exit_code == 65
+    assert "is not a date and time" in result.output
+    result = runner.invoke(app, ["meeting", "cancel", "nope"], env=env)
+    assert result.exit_code == 66
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[rules.stalled]\ndays = 0\n")
+    result = runner.invoke(app, ["rules", "list"], env={**env, "MOMENTUM_RULES_FILE": str(bad)})
+    assert result.exit_code == 78
+    assert "[rules.stalled]: days" in result.output
+    result = runner.invoke(app, ["outbox", "retry", "12345"], env=env)
+    assert result.exit_code == 66
+
+
+def test_rules_list_and_assets(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["rules", "list"], env=env)
+    assert result.exit_code == 0
+    for key in ("meeting_two_not_booked", "no_show", "gap_too_long", "stalled"):
+        assert key in result.output
+    result = runner.invoke(
+        app,
+        [
+            "assets",
+            "add",
+            "--title",
+            "Benchmark",
+            "--summary",
+            "Peers save 12 %",
+            "--kind",
+            "data_point",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["assets", "list"], env=env)
+    assert "[data_point] Benchmark" in result.output
+
+
+def test_the_background_dispatcher_for_serve(
+    sqlite_database: Database, smtp_server: SmtpServer
+) -> None:
+    with sqlite_database.unit_of_work() as session:
+        make_world(session, timezone="UTC", country=None)
+    engine = Engine(
+        engine_settings(sqlite_database, smtp_server, worker_poll_seconds=0.05),
+        database=sqlite_database,
+    )
+    background = engine.start_background_dispatcher(worker_id="serve")
+    try:
+        from momentum.next_step.schemas import LockIn
+        from momentum.user.schemas import Actor
+
+        with sqlite_database.unit_of_work() as session:
+            engine.next_steps(session).lock_in_next_meeting(
+                Actor.system(),
+                "D1",
+                LockIn(start=datetime.now(UTC) + timedelta(days=5), buyer_homework="Read"),
+            )
+        deadline = time.monotonic() + 20
+        while smtp_server.count() < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert smtp_server.count() == 1
+    finally:
+        background.stop()
+    assert not background.running
+    assert background.report.sent == 1
+    assert threading.active_count() >= 1

@@ -1,0 +1,104 @@
+"""Migration 0002 on both databases, and the direction of the dependencies."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect
+
+from momentum.db.engine import Database
+from momentum.db.migrate import alembic_config
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "momentum"
+
+
+def test_migration_0002_goes_down_and_up_again(database: Database) -> None:
+    config = alembic_config(database.engine)
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert "outbox_message" not in inspect(database.engine).get_table_names()
+    assert "ical_uid" not in {c["name"] for c in inspect(database.engine).get_columns("meeting")}
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    inspector = inspect(database.engine)
+    assert "outbox_message" in inspector.get_table_names()
+    assert "status_reason" in {c["name"] for c in inspector.get_columns("reminder")}
+
+
+def test_the_models_match_the_migrations(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from momentum.db.models import Base
+
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+ENGINE_DOMAINS = [
+    "next_step",
+    "task",
+    "reminder",
+    "flag",
+    "value_asset",
+    "contact",
+    "user",
+    "outbox",
+    "meeting",
+    "deal",
+    "rep",
+]
+
+
+@pytest.mark.parametrize("package", ENGINE_DOMAINS)
+def test_domain_packages_never_import_the_layers_above(package: str) -> None:
+    above = (
+        "momentum.rules",
+        "momentum.dispatch",
+        "momentum.runtime",
+        "momentum.cli",
+        "momentum.web",
+    )
+    for path in (SRC / package).glob("*.py"):
+        wrong = {m for m in _imports(path) if m.startswith(above)}
+        assert not wrong, f"{path.name} imports {wrong}"
+
+
+def test_services_never_import_typer_fastapi_or_jinja() -> None:
+    for path in SRC.glob("*/service.py"):
+        wrong = {m for m in _imports(path) if m.split(".")[0] in {"typer", "fastapi", "jinja2"}}
+        assert not wrong, f"{path} imports {wrong}"
+
+
+def test_rules_and_dispatch_never_import_cli_or_web() -> None:
+    for folder in ("rules", "dispatch"):
+        for path in (SRC / folder).rglob("*.py"):
+            wrong = {m for m in _imports(path) if m.startswith(("momentum.cli", "momentum.web"))}
+            assert not wrong, f"{path} imports {wrong}"
+
+
+def test_every_engine_setting_is_documented() -> None:
+    from momentum.config import Settings
+
+    documented = (SRC.parents[1] / "docs" / "configuration-engine.md").read_text()
+    prefixes = ("rules_", "templates_", "smtp_", "mail_", "slack_", "worker_")
+    engine_fields = [name for name in Settings.model_fields if name.startswith(prefixes)]
+    assert len(engine_fields) == 17
+    missing = [name for name in engine_fields if f"`MOMENTUM_{name.upper()}`" not in documented]
+    assert missing == []

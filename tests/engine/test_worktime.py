@@ -1,0 +1,69 @@
+"""The owner's working time: business days with holidays, quiet hours, reminder slots."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from momentum.worktime import CalendarPolicy, WorkCalendar
+
+BERLIN = WorkCalendar(tz="Europe/Berlin", country="DE", policy=CalendarPolicy())
+
+
+def test_business_days_skip_weekends_and_the_countrys_holidays() -> None:
+    # Good Friday 3 April and Easter Monday 6 April 2026 are German holidays
+    assert not BERLIN.is_business_day(date(2026, 4, 3))
+    assert BERLIN.add_business_days(date(2026, 4, 2), 1) == date(2026, 4, 7)
+    assert BERLIN.business_days_between(date(2026, 3, 31), date(2026, 4, 9)) == 5
+    plain = WorkCalendar(tz="Europe/Berlin", country=None, policy=CalendarPolicy())
+    assert plain.business_days_between(date(2026, 3, 31), date(2026, 4, 9)) == 7
+
+
+def test_default_country_applies_to_reps_without_one() -> None:
+    calendar = WorkCalendar(
+        tz="America/New_York", country=None, policy=CalendarPolicy(default_country="us")
+    )
+    assert not calendar.is_business_day(date(2026, 7, 3))  # Independence Day, observed
+
+
+def test_business_deadline_keeps_the_local_time_and_rolls_off_weekends() -> None:
+    friday_15 = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)  # 15:00 in Berlin
+    assert BERLIN.business_deadline(friday_15, 1) == datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+    saturday = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
+    # counted from Monday's start
+    assert BERLIN.business_deadline(saturday, 1) == datetime(2026, 3, 9, 23, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("local", "quiet"),
+    [(time(7, 59), True), (time(8, 0), False), (time(18, 59), False), (time(19, 0), True)],
+)
+def test_quiet_hours_span_midnight(local: time, quiet: bool) -> None:
+    assert CalendarPolicy().in_quiet_hours(local) is quiet
+
+
+def test_no_quiet_hours_when_start_equals_end() -> None:
+    policy = CalendarPolicy(quiet_hours_start=time(0, 0), quiet_hours_end=time(0, 0))
+    assert not policy.in_quiet_hours(time(3, 0))
+
+
+def test_next_contact_time_skips_quiet_nights_weekends_and_holidays() -> None:
+    thursday_night = datetime(2026, 4, 2, 20, 0, tzinfo=UTC)  # 22:00 in Berlin
+    # Friday and Monday are Easter holidays: Tuesday 08:00 Berlin (06:00 UTC)
+    assert BERLIN.next_contact_time(thursday_night) == datetime(2026, 4, 7, 6, 0, tzinfo=UTC)
+    open_now = datetime(2026, 4, 8, 9, 0, tzinfo=UTC)
+    assert BERLIN.next_contact_time(open_now) == open_now
+
+
+def test_slots_before_a_meeting_land_on_business_days_outside_quiet_hours() -> None:
+    tuesday_after_easter = datetime(2026, 4, 7, 13, 0, tzinfo=UTC)
+    # Friday 3 and Monday 6 April are holidays: one business day before Tuesday 7 April is
+    # Thursday 2 April, two are Wednesday 1 April
+    assert BERLIN.slot_before(tuesday_after_easter, 2, time(9, 0)) == datetime(
+        2026, 4, 1, 7, 0, tzinfo=UTC
+    )
+    # a send time inside quiet hours moves to their end
+    assert BERLIN.slot_before(tuesday_after_easter, 1, time(6, 30)) == datetime(
+        2026, 4, 2, 6, 0, tzinfo=UTC
+    )
