@@ -1,4 +1,4 @@
-"""Benchmark: ``momentum audit FOLDER --json FILE`` end to end (parse, validate, compute, JSON)
+"""Benchmark: ``momentum audit FOLDER --json -`` end to end (parse, validate, compute, JSON)
 on canonical folders of 1M and 10M meetings, against the pandas baseline, whose figures must
 be identical.
 
@@ -34,7 +34,7 @@ def bench(meetings: int, *, baseline: bool = True) -> dict[str, Any]:
     folder = generate(meetings)
     with tempfile.TemporaryDirectory() as temp:
         ours_json, theirs_json = Path(temp) / "momentum.json", Path(temp) / "pandas.json"
-        ours = check(run([*MOMENTUM, "audit", str(folder), "--json", str(ours_json)]))
+        ours = check(run([*MOMENTUM, "audit", str(folder), "--json", "-"], stdout=ours_json))
         result: dict[str, Any] = {
             "meetings": meetings,
             "command": ours.command,

@@ -37,12 +37,12 @@ AGENDAS = [
 ]
 
 
-def folder_for(meetings: int, seed: int) -> Path:
-    return DATA / f"canonical-{meetings}-s{seed}"
+def folder_for(meetings: int, seed: int, root: Path = DATA) -> Path:
+    return root / f"canonical-{meetings}-s{seed}"
 
 
-def generate(meetings: int, *, seed: int = 1, force: bool = False) -> Path:
-    folder = folder_for(meetings, seed)
+def generate(meetings: int, *, seed: int = 1, force: bool = False, root: Path = DATA) -> Path:
+    folder = folder_for(meetings, seed, root)
     if (folder / "meetings.csv").exists() and not force:
         return folder
     folder.mkdir(parents=True, exist_ok=True)

@@ -42,6 +42,8 @@ def run(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None 
     assert child.stderr is not None
     stderr = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
+    if stdout:
+        sink.close()  # type: ignore[union-attr]
     seconds = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
     return Run(argv, seconds, usage.ru_maxrss / 1024, child.returncode, stderr)

@@ -437,14 +437,22 @@ REP_PANELS = tuple(m for m in p.KEY_METRICS if m.kind == "rate")
 
 
 def reps_chart(result: AuditResult) -> Chart | None:
-    rows = p.rep_rows(result)
-    if not rows:
+    every = p.rep_rows(result)
+    if not every:
         return None
+    rows = every[: p.MAX_REPS_SHOWN]  # drawn; the table below has every rep
     team = result.report
     title = "Reps against the team"
     worst = rows[0]
+    which = (
+        f"{len(rows)} reps"
+        if len(rows) == len(every)
+        else (
+            f"The {len(rows)} of {len(every)} reps who most need coaching (the table has them all)"
+        )
+    )
     description = (
-        f"{len(rows)} reps, those with the most figures worse than the team's first; a bar is "
+        f"{which}, those with the most figures worse than the team's first; a bar is "
         "orange where the rep does worse than the team (dashed line). "
         f"First: {worst.label}, worse than the team on {len(worst.below_team)} of "
         f"{len(p.KEY_METRICS)} figures."
@@ -502,7 +510,7 @@ def reps_chart(result: AuditResult) -> Chart | None:
                 *metric_cells(r.block, team),
                 f"{len(r.below_team)} of {len(p.KEY_METRICS)}",
             )
-            for r in rows
+            for r in every
         ]
         + [
             (
@@ -514,7 +522,7 @@ def reps_chart(result: AuditResult) -> Chart | None:
             )
         ],
         text_columns=2,
-        open=True,
+        open=len(every) <= p.MAX_REPS_SHOWN,
     )
     return Chart("reps", title, description, svg, table)
 

@@ -26,12 +26,18 @@ import polars as pl
 
 from momentum.businessdays import calendar_for
 from momentum.canonical import Dataset
+from momentum.meeting.definitions import (
+    DEAL_KEY,
+    HELD,
+    first_meetings,
+    in_order,
+    second_meeting_attempts,
+)
 
-HELD, NO_SHOW, RESCHEDULED = "held", "no_show", "rescheduled"
+NO_SHOW, RESCHEDULED = "no_show", "rescheduled"
 GAP_BUCKETS = (("0-5", 0, 5), ("6-10", 6, 10), ("11-20", 11, 20), ("21+", 21, None))
 NO_M2_BUCKET = "none"
 BUCKETS = (*(name for name, _, _ in GAP_BUCKETS), NO_M2_BUCKET)
-_ORDER = ("deal_id", "start", "end", "meeting_id")
 
 FACT_COLUMNS = (
     "deal_id", "owner_id", "outcome", "timezone", "country",
@@ -45,39 +51,17 @@ FACT_COLUMNS = (
 
 def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC") -> pl.DataFrame:
     """One row per deal with its M1, meeting-two attempts, M2 and gap (see module doc)."""
-    # One sort, kept by every step after it (filters and order-keeping joins), so meeting
-    # order within a deal is decided once: by start, then end, then id. Sorted, a deal's
-    # meetings are adjacent, so an integer key numbers the deals for free and every group,
-    # window and join below works on it instead of hashing deal ids again and again.
-    deal_id = pl.col("deal_id")
-    meetings = (
-        data.meetings.lazy()
-        .select(
+    meetings = in_order(
+        data.meetings.lazy().select(
             "meeting_id", "deal_id", "start", "end", "booked_at", "status",
             pl.col("agenda").is_not_null().alias("has_agenda"),
             pl.col("homework").is_not_null().alias("has_homework"),
         )
-        .sort(_ORDER)
-        .with_columns((deal_id != deal_id.shift()).fill_null(True).cum_sum().alias("_deal"))
-        .collect()
-        .lazy()
-    )  # fmt: skip
-    first_meetings = (
-        meetings.filter(pl.col("status") == HELD)
-        .group_by("_deal", maintain_order=True)
-        .first()
-        .select(
-            "_deal", "deal_id", pl.col("start").alias("m1_start"), pl.col("end").alias("m1_end")
-        )
-    )
-    held = (pl.col("status") == HELD).cast(pl.Int32)
+    ).collect().lazy()  # fmt: skip
+    first = first_meetings(meetings)
     attempts = (
-        meetings.join(
-            first_meetings.select("_deal", "m1_end"), on="_deal", how="inner", maintain_order="left"
-        )
-        .filter(pl.col("start") > pl.col("m1_end"))
-        .filter((held.cum_sum() - held).over("_deal") == 0)
-        .group_by("_deal")
+        second_meeting_attempts(meetings, first)
+        .group_by(DEAL_KEY)
         .agg(
             pl.len().alias("attempts"),
             pl.col("start").filter(pl.col("status") == HELD).first().alias("m2_start"),
@@ -90,7 +74,7 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
             pl.col("has_homework").last().alias("m2_homework"),
         )
     )
-    per_deal = first_meetings.join(attempts, on="_deal", how="left").drop("_deal")
+    per_deal = first.drop("m1_id").join(attempts, on=DEAL_KEY, how="left").drop(DEAL_KEY)
     reps = (
         data.reps.lazy()
         .select(pl.col("rep_id").alias("owner_id"), "timezone", "country")

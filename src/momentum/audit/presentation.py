@@ -312,6 +312,9 @@ class RepRow:
         return self.name or self.rep_id
 
 
+MAX_REPS_SHOWN = 25  # reps drawn and printed: those who most need coaching; tables have all
+
+
 def rep_rows(result: AuditResult) -> list[RepRow]:
     """The reps, those who most need coaching first: most key figures worse than the team's,
     then the lowest share of deals whose meeting two was held, then by id."""

@@ -193,13 +193,14 @@ def _reps(result: AuditResult) -> RenderableType:
     if not rows:
         return Text("No deal with meeting one, so no rep to compare.")
     marker = p.WORSE_MARK
+    shown = rows[: p.MAX_REPS_SHOWN]
     table = _table("Rep", "M1", *(m.short for m in p.KEY_METRICS))
-    for index, row in enumerate(rows, start=1):
+    for index, row in enumerate(shown, start=1):
         table.add_row(
             Text(row.label),
             p.count(int(row.block["deals_with_first_meeting"])),
             *_metric_cells(row.block, result.report, marker),
-            end_section=index == len(rows),
+            end_section=index == len(shown),
         )
     team = result.report
     table.add_row(
@@ -208,8 +209,17 @@ def _reps(result: AuditResult) -> RenderableType:
         *_metric_cells(team, None, marker),
         style="bold",
     )
+    more = len(rows) - len(shown)
+    hidden = (
+        (
+            f"The {len(shown)} of {len(rows)} reps who most need coaching; every rep is in "
+            "--json and in the HTML report's table. "
+        )
+        if more > 0
+        else ""
+    )
     legend = Text(
-        f"{marker} worse than the team; the reps with the most {marker} come first. "
+        hidden + f"{marker} worse than the team; the reps with the most {marker} come first. "
         "M1: deals with meeting one. Gap: median business days to meeting two. "
         "In target: second meetings within the target. Close: close rate after meeting one.",
         style=MUTED,

@@ -37,7 +37,7 @@ class MeetingTwoNotBooked(Rule):
         m1 = deal.first_meeting()
         if m1 is None:
             return None
-        if any(a.status in BOOKED for a in deal.second_meeting_attempts(m1)):
+        if any(a.status in BOOKED for a in deal.second_meeting_attempts()):
             return None
         deadline = m1.end_at + timedelta(minutes=options.grace_minutes)
         if context.now <= deadline:

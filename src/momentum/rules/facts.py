@@ -1,8 +1,8 @@
 """What the rules know about a deal, loaded for many deals at once with a few set queries.
 
-The per-deal meeting definitions (M1, meeting-two attempts) follow PRODUCT.md's "Metric
-definitions" word for word: M1 is the earliest-starting ``held`` meeting; the attempts are the
-meetings starting after M1's end, in start order, up to and including the first ``held`` one.
+M1 and the meeting-two attempts are not worked out here: they come from
+``momentum.meeting.definitions``, the frames the audit reads too, so a rule and the audit can
+never disagree on which meeting is meeting two.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import polars as pl
 from sqlalchemy.orm import Session
 
+from momentum.canonical import UTC_TIME
+from momentum.meeting.definitions import first_meetings, in_order, second_meeting_attempts
 from momentum.meeting.models import MeetingStatus
 from momentum.rules.repository import FactsRepository, utc_reader
 
@@ -46,9 +49,8 @@ class DealFacts:
     has_manual_task: bool = False  # an open task a person set on the deal
     open_task_rules: set[str] = field(default_factory=set)  # rules with an open task here
     last_activity: datetime | None = None
-    _m1: MeetingFact | None = None
-    _m1_known: bool = False
-    _attempts: list[MeetingFact] | None = None
+    m1: MeetingFact | None = None  # from momentum.meeting.definitions
+    attempts: list[MeetingFact] = field(default_factory=list)  # from the same
 
     def note_activity(self, moment: datetime | None, now: datetime) -> None:
         if moment is None or moment > now:
@@ -62,32 +64,18 @@ class DealFacts:
 
     def first_meeting(self) -> MeetingFact | None:
         """M1: the earliest-starting held meeting."""
-        if not self._m1_known:
-            self._m1 = next((m for m in self.meetings if m.status is MeetingStatus.HELD), None)
-            self._m1_known = True
-        return self._m1
+        return self.m1
 
-    def second_meeting_attempts(self, m1: MeetingFact) -> list[MeetingFact]:
+    def second_meeting_attempts(self) -> list[MeetingFact]:
         """The meetings starting after M1's end, up to and including the first held one."""
-        if self._attempts is not None and m1 is self._m1:
-            return self._attempts
-        attempts: list[MeetingFact] = []
-        for meeting in self.meetings:
-            if meeting.start_at <= m1.end_at:
-                continue
-            attempts.append(meeting)
-            if meeting.status is MeetingStatus.HELD:
-                break
-        if m1 is self._m1:
-            self._attempts = attempts
-        return attempts
+        return self.attempts
 
     def booked_second_meeting(self) -> tuple[MeetingFact, MeetingFact] | None:
         """(M1, the meeting-two attempt still scheduled), when there is one."""
         m1 = self.first_meeting()
         if m1 is None:
             return None
-        for attempt in self.second_meeting_attempts(m1):
+        for attempt in self.attempts:
             if attempt.status is MeetingStatus.SCHEDULED:
                 return m1, attempt
         return None
@@ -139,6 +127,7 @@ def load_facts(
         )
         facts.note_activity(start, now)
         facts.note_activity(booked, now)
+    _mark_first_and_second_meetings(deals)
     for deal_id in store.task_step_deals(scope):
         if deal_id in deals:
             deals[deal_id].has_task_step = True
@@ -149,3 +138,40 @@ def load_facts(
         if deal_id in deals:
             deals[deal_id].note_activity(utc(moment), now)
     return deals
+
+
+def _mark_first_and_second_meetings(deals: dict[str, DealFacts]) -> None:
+    """Each deal's M1 and meeting-two attempts, by the shared definitions."""
+    rows = [
+        (deal_id, m.id, m.start_at, m.end_at, m.status.value)
+        for deal_id, facts in deals.items()
+        for m in facts.meetings
+    ]
+    if not rows:
+        return
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "deal_id": pl.String,
+            "meeting_id": pl.String,
+            "start": UTC_TIME,
+            "end": UTC_TIME,
+            "status": pl.String,
+        },
+        orient="row",
+    )
+    ordered = in_order(frame.lazy()).collect().lazy()
+    firsts = first_meetings(ordered)
+    m1_ids = dict(firsts.select("deal_id", "m1_id").collect().iter_rows())
+    attempt_ids: dict[str, list[str]] = {}
+    for deal_id, meeting_id in (
+        second_meeting_attempts(ordered, firsts)
+        .select("deal_id", "meeting_id")
+        .collect()
+        .iter_rows()
+    ):
+        attempt_ids.setdefault(deal_id, []).append(meeting_id)
+    for deal_id, facts in deals.items():
+        by_id = {m.id: m for m in facts.meetings}
+        facts.m1 = by_id.get(m1_ids.get(deal_id, ""))
+        facts.attempts = [by_id[i] for i in attempt_ids.get(deal_id, ())]
