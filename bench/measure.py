@@ -27,23 +27,28 @@ class Run:
         return " ".join(shown)
 
 
-def run(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
-    """Run ``argv``; its wall time and peak resident memory (``wait4``'s ru_maxrss: the whole
-    child — Python, Polars, SQLite)."""
+def run(
+    argv: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    stdout: Path | None = None,
+) -> Run:
+    """Run ``argv`` (its standard output into the file ``stdout`` if given); its wall time and
+    peak resident memory (``wait4``'s ru_maxrss: the whole child — Python, Polars, SQLite)."""
     began = time.perf_counter()
-    child = subprocess.Popen(
-        argv,
-        env={**os.environ, **(env or {})},
-        cwd=cwd or ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stderr is not None
-    stderr = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    if stdout:
-        sink.close()  # type: ignore[union-attr]
+    with open(stdout, "w") if stdout else open(os.devnull, "w") as sink:
+        child = subprocess.Popen(
+            argv,
+            env={**os.environ, **(env or {})},
+            cwd=cwd or ROOT,
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stderr is not None
+        stderr = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
     return Run(argv, seconds, usage.ru_maxrss / 1024, child.returncode, stderr)
