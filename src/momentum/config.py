@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     import_batch_rows: int = Field(
         default=100_000, ge=1, description="Rows read and validated at a time during an import."
     )
+    audit_batch_rows: int = Field(
+        default=500_000,
+        ge=1,
+        description="Rows read and validated at a time when auditing files: larger batches "
+        "are faster; the audit holds every meeting in memory anyway.",
+    )
 
     # --- the engine: rules, reminders, alerts and the dispatcher -----------------------------
     rules_file: Path | None = Field(

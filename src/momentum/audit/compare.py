@@ -41,7 +41,9 @@ def newcombe(before: tuple[int, int], after: tuple[int, int]) -> tuple[float, fl
 
 
 def welch(before: np.ndarray[Any, Any], after: np.ndarray[Any, Any]) -> tuple[float, float] | None:
-    """95 % interval for (after mean − before mean)."""
+    """95 % interval for (after mean − before mean), the same whatever order the values are
+    in (they are sorted first: floating-point sums depend on order)."""
+    before, after = np.sort(before), np.sort(after)
     if before.size < 2 or after.size < 2:
         return None
     if np.var(before) == 0 and np.var(after) == 0:

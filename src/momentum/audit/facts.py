@@ -58,7 +58,7 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
             pl.col("homework").is_not_null().alias("has_homework"),
         )
     ).collect().lazy()  # fmt: skip
-    first = first_meetings(meetings)
+    first = first_meetings(meetings).collect().lazy()
     attempts = (
         second_meeting_attempts(meetings, first)
         .group_by(DEAL_KEY)
@@ -85,7 +85,7 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
         .select("deal_id", "owner_id", "outcome")
         .join(reps, on="owner_id", how="left")
         .with_columns(pl.col("timezone").fill_null(default_timezone))
-        .join(per_deal, on="deal_id", how="left")
+        .join(per_deal.lazy(), on="deal_id", how="left")
         .with_columns(
             pl.col("attempts").fill_null(0),
             pl.col("held_attempts").fill_null(0),
@@ -102,27 +102,23 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
         .collect()
     )
     facts = _with_local_dates(facts)
-    facts = _with_gaps(facts)
-    return facts.select(FACT_COLUMNS).sort("deal_id")
+    return _with_gaps(facts).select(FACT_COLUMNS)
 
 
 def _with_local_dates(facts: pl.DataFrame) -> pl.DataFrame:
-    """M1's and M2's dates in the owner's zone, and M1's ISO week (e.g. ``2026-W10``)."""
-    parts = []
-    for (zone,), part in facts.partition_by("timezone", as_dict=True).items():
-        parts.append(
-            part.with_columns(
-                pl.col("m1_start").dt.convert_time_zone(str(zone)).dt.date().alias("m1_date"),
-                pl.col("m2_start").dt.convert_time_zone(str(zone)).dt.date().alias("m2_date"),
-            )
-        )
-    facts = (
-        pl.concat(parts)
-        if parts
-        else facts.with_columns(
-            pl.lit(None, pl.Date).alias("m1_date"), pl.lit(None, pl.Date).alias("m2_date")
-        )
-    )
+    """M1's and M2's dates in the owner's zone, and M1's ISO week (e.g. ``2026-W10``). Each
+    zone's rows are converted on their own and put back in place: no copy of the frame."""
+    dates = {
+        name: pl.Series(name, [None] * facts.height, dtype=pl.Date)
+        for name in ("m1_date", "m2_date")
+    }
+    zones = facts["timezone"]
+    for zone in zones.unique().drop_nulls().to_list():
+        rows = (zones == zone).arg_true()
+        for name, moment in (("m1_date", "m1_start"), ("m2_date", "m2_start")):
+            local = facts[moment].gather(rows).dt.convert_time_zone(str(zone)).dt.date()
+            dates[name] = dates[name].scatter(rows, local)
+    facts = facts.with_columns(*dates.values())
     return facts.with_columns(
         pl.format(
             "{}-W{}",

@@ -46,18 +46,22 @@ def data_end(data: Dataset) -> datetime | None:
 
 
 def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) -> AuditResult:
+    """Every figure of the audit. What it needs of ``data`` beyond the per-deal facts is taken
+    first; after that the input frames are let go, so a caller that passes a dataset it does
+    not keep (``audit(read_files(...), ...)``) frees the meetings before the aggregates."""
+    end = data_end(data)
+    names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
     all_facts = deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
+    del data
     facts = in_period(all_facts, since=options.since, until=options.until)
+    del all_facts
     target = options.target_days
     report = figures(facts, target_days=target)
     report["by_rep"] = grouped(facts, "owner_id", "rep_id", target_days=target)
     report["weekly"] = grouped(facts, "week", "week", target_days=target)
-    names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
     report["findings"] = findings(facts, target_days=target, rep_names=names)
     if options.compare_at is not None:
         report["compare"] = compare(facts, at=options.compare_at, target_days=target)
-    end = data_end(data)
-    names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
     return AuditResult(
         report=report,
         facts=facts,

@@ -161,14 +161,18 @@ def register(app: typer.Typer) -> None:
                 compare_at=_date(compare_at, "--compare-at"),
                 default_timezone=settings.default_timezone,
             )
+            # the dataset is handed over, not kept: the audit frees it once it has the facts
             if paths:
-                data = read_files(paths, format=format, read=read_options(settings))
                 sources = [str(p) for p in paths]
+                result = audit(
+                    read_files(paths, format=format, read=read_options(settings, for_audit=True)),
+                    options,
+                    sources=sources,
+                )
             else:
                 database = open_store(settings)
-                data = read_store(database)
                 sources = [database.engine.url.render_as_string(hide_password=True)]
-            result = audit(data, options, sources=sources)
+                result = audit(read_store(database), options, sources=sources)
             if json_out == "-":
                 typer.echo(to_json(result))
             elif json_out:
