@@ -20,9 +20,10 @@ DOMAIN = {
     "next_step",
     "value_asset",
     "user",
+    "outbox",
 }
 EDGES = {"cli", "web"}
-FEATURES = {"importers", "audit", "rules", "dispatch", "export", "demo"}
+FEATURES = {"importers", "audit", "rules", "dispatch", "export", "demo", "runtime"}
 FRAMEWORKS = {"typer", "fastapi", "starlette", "uvicorn", "click"}
 
 
