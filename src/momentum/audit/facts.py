@@ -102,7 +102,12 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
         .collect()
     )
     facts = _with_local_dates(facts)
-    return _with_gaps(facts).select(FACT_COLUMNS)
+    # deals with M1 first (the funnel is then a slice: see figures.with_first_meeting)
+    return (
+        _with_gaps(facts)
+        .select(FACT_COLUMNS)
+        .sort(pl.col("m1_start").is_null(), maintain_order=True)
+    )
 
 
 def _with_local_dates(facts: pl.DataFrame) -> pl.DataFrame:
@@ -133,23 +138,22 @@ def _with_gaps(facts: pl.DataFrame) -> pl.DataFrame:
     facts = facts.with_columns(
         (pl.col("m2_date") - pl.col("m1_date")).dt.total_days().alias("gap_calendar_days")
     )
-    held = facts.filter(pl.col("m2_held"))
-    business = pl.Series("gap_business_days", [], dtype=pl.Int64)
-    keys = pl.Series("deal_id", [], dtype=pl.String)
-    if held.height:
-        years = (held["m1_date"].dt.year().min(), held["m2_date"].dt.year().max())
-        pieces = []
-        for (country,), part in held.partition_by("country", as_dict=True).items():
-            calendar = calendar_for(country, int(years[0]), int(years[1]))  # type: ignore[arg-type]
-            counts = calendar.count(part["m1_date"].to_numpy(), part["m2_date"].to_numpy())
-            pieces.append(pl.DataFrame({"deal_id": part["deal_id"], "gap_business_days": counts}))
-        joined = pl.concat(pieces)
-        keys, business = joined["deal_id"], joined["gap_business_days"]
-    facts = facts.join(
-        pl.DataFrame({"deal_id": keys, "gap_business_days": business.cast(pl.Int64)}),
-        on="deal_id",
-        how="left",
-    )
+    # business days per holiday country, each country's deals counted and put back in place
+    business = pl.Series("gap_business_days", [None] * facts.height, dtype=pl.Int64)
+    held = facts["m2_held"].fill_null(False)
+    if held.any():
+        first_year = int(facts["m1_date"].dt.year().min())  # type: ignore[arg-type]
+        last_year = int(facts["m2_date"].dt.year().max())  # type: ignore[arg-type]
+        countries = facts["country"]
+        for country in countries.filter(held).unique().to_list():
+            in_country = held & (countries.is_null() if country is None else countries == country)
+            rows = in_country.arg_true()
+            calendar = calendar_for(country, first_year, last_year)
+            counts = calendar.count(
+                facts["m1_date"].gather(rows).to_numpy(), facts["m2_date"].gather(rows).to_numpy()
+            )
+            business = business.scatter(rows, pl.Series(counts, dtype=pl.Int64))
+    facts = facts.with_columns(business)
     bucket: pl.Expr = pl.lit(NO_M2_BUCKET)
     for name, low, high in reversed(GAP_BUCKETS):
         inside = pl.col("gap_business_days") >= low

@@ -57,6 +57,11 @@ def gap_stats(values: np.ndarray[Any, Any]) -> dict[str, float] | None:
 
 
 def with_first_meeting(facts: pl.DataFrame) -> pl.DataFrame:
+    """The deals with M1. ``deal_facts`` puts them first, so this is usually a slice of the
+    frame rather than a copy of it."""
+    first = int(facts["m1_start"].is_not_null().sum())
+    if facts["m1_start"].head(first).null_count() == 0:
+        return facts.head(first)
     return facts.filter(pl.col("m1_start").is_not_null())
 
 

@@ -620,6 +620,8 @@ class CanonicalReader:
 
     def _report_duplicates(self, index: pl.DataFrame, key: str) -> None:
         """Every occurrence of an id after its first is a problem naming where the first is."""
+        # 64-bit hashes first (fast), then the ids themselves among the few that collide
+        index = index.filter(pl.col(key).hash().is_duplicated())
         index = index.filter(pl.col(key).is_duplicated())  # few, usually none
         if index.height == 0:
             return

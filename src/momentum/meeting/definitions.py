@@ -34,6 +34,7 @@ def first_meetings(ordered: pl.LazyFrame) -> pl.LazyFrame:
     ``m1_end``. ``ordered`` comes from :func:`in_order`."""
     return (
         ordered.filter(pl.col("status") == HELD)
+        .select(DEAL_KEY, "deal_id", "meeting_id", "start", "end")
         .group_by(DEAL_KEY, maintain_order=True)
         .first()
         .select(
