@@ -85,3 +85,17 @@ def test_the_audit_reads_the_store_when_no_path_is_given(tmp_path: Path, shared:
     expected = json.loads((shared / "examples" / "worked" / "expected.json").read_text())
     printed = json.loads(completed.stdout)
     assert {key: printed[key] for key in expected} == expected
+
+
+def test_reading_only_whether_text_was_written_changes_no_figure(tmp_path: Path) -> None:
+    """The CLI's audit keeps agenda and homework as presence marks; every figure (the
+    findings about agendas and homework included) is the same as from the full text."""
+    generate(tmp_path, deals=200, seed=5, as_of=date(2026, 11, 26))
+    options = AuditOptions(compare_at=date(2026, 9, 1))
+    full = audit(read_files([tmp_path], format=None, read=ReadOptions()), options)
+    marks = audit(
+        read_files([tmp_path], format=None, read=ReadOptions(text_presence_only=True)), options
+    )
+    assert marks.report == full.report
+    ids = {finding["id"] for finding in full.report["findings"]}
+    assert {"second_meeting_without_agenda", "second_meeting_without_homework"} <= ids

@@ -48,16 +48,14 @@ def open_store(settings: Settings) -> Database:
     return Database(settings.database_url)
 
 
-def read_options(
-    settings: Settings, *, include_text: bool = True, for_audit: bool = False
-) -> ReadOptions:
+def read_options(settings: Settings, *, for_audit: bool = False) -> ReadOptions:
     from momentum.importers.canonical import ReadOptions
 
     return ReadOptions(
         default_timezone=settings.default_timezone,
         default_country=settings.default_country,
         batch_rows=settings.audit_batch_rows if for_audit else settings.import_batch_rows,
-        include_text=include_text,
+        text_presence_only=for_audit,
     )
 
 

@@ -38,7 +38,8 @@ from momentum.importers.values import Times, parse_numbers, read_times, to_insta
 from momentum.localtime import is_timezone
 
 ROLE_FILES = {"reps": "reps.csv", "deals": "deals.csv", "meetings": "meetings.csv"}
-TEXT_COLUMNS = {"agenda", "homework"}
+TEXT_COLUMNS = ("agenda", "homework")
+PRESENT = "✓"  # a text column's value under ReadOptions(text_presence_only=True)
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _STATUS_SPELLINGS = {
     "no-show": "no_show",
@@ -67,7 +68,8 @@ class ReadOptions:
     default_timezone: str = "UTC"
     default_country: str | None = None
     batch_rows: int = 100_000
-    include_text: bool = True  # agenda and homework; the audit does not need them
+    # agenda and homework reduced to whether one was written ("✓"): all the audit asks of them
+    text_presence_only: bool = False
     # For exports of other tools (docs/importers.md):
     date_order: str | None = None  # "dmy" | "mdy" for numeric dates; None: found per file
     timezone: str | None = None  # IANA zone naive times in an export are in; None: the owner's
@@ -425,12 +427,7 @@ class CanonicalReader:
     # ---------------------------------------------------------------- meetings
     def meetings(self) -> Iterator[pl.DataFrame]:
         for table in self.files.meetings:
-            wanted = {
-                name: dtype
-                for name, dtype in MEETING_COLUMNS.items()
-                if self.options.include_text or name not in TEXT_COLUMNS
-            }
-            if not self._open(table, wanted, "meetings"):
+            if not self._open(table, MEETING_COLUMNS, "meetings"):
                 continue
             for batch in self._batches(table):
                 yield self._validated_meetings(table, batch)
@@ -452,6 +449,11 @@ class CanonicalReader:
 
     def _validated_meetings(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         batch = _with_missing(batch, MEETING_COLUMNS)
+        if self.options.text_presence_only:
+            batch = batch.with_columns(
+                pl.when(pl.col(name).is_not_null()).then(pl.lit(PRESENT)).alias(name)
+                for name in TEXT_COLUMNS
+            )
         self._require(table, batch, REQUIRED["meetings"])
         batch = batch.with_columns(pl.col("status").str.to_lowercase().replace(_STATUS_SPELLINGS))
         self.problems.add_rows(
