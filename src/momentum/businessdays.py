@@ -31,6 +31,17 @@ def is_country(code: str) -> bool:
     return code.upper() in _country_codes()
 
 
+def holiday_country(value: str | None) -> str | None:
+    """A settings value as a country code with a holiday calendar (upper case), or None for
+    none; ``ValueError`` for anything else. Every setting that names a country uses this."""
+    if value in (None, ""):
+        return None
+    assert value is not None
+    if not is_country(value):
+        raise ValueError(f"no public-holiday calendar for country {value!r}")
+    return value.upper()
+
+
 class BusinessCalendar:
     """Business days for one holiday country (``None``: weekends only)."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from momentum.businessdays import is_country
+from momentum.businessdays import holiday_country
 from momentum.localtime import is_timezone
 
 
@@ -121,11 +121,7 @@ class Settings(BaseSettings):
     @field_validator("default_country")
     @classmethod
     def _known_country(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if not is_country(value):
-            raise ValueError(f"no public-holiday calendar for country {value!r}")
-        return value.upper()
+        return holiday_country(value)
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

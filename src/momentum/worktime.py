@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from momentum.businessdays import BusinessCalendar, is_country
+from momentum.businessdays import BusinessCalendar, holiday_country
 from momentum.localtime import localize, zone
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -50,11 +50,7 @@ class CalendarPolicy(BaseModel):
     @field_validator("default_country")
     @classmethod
     def _known_country(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if not is_country(value):
-            raise ValueError(f"no public-holiday calendar for country {value!r}")
-        return value.upper()
+        return holiday_country(value)
 
     @property
     def weekmask(self) -> str:
