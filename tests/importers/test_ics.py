@@ -73,7 +73,7 @@ def test_a_meeting_with_a_buyer_becomes_a_deal_for_the_buyer_s_domain(write_file
         "they were left out"
     ) in data.notes
     assert (
-        "1 past calendar meetings were taken as held: a calendar cannot tell a no-show from a "
+        "1 past calendar meeting was taken as held: a calendar cannot tell a no-show from a "
         "meeting that took place"
     ) in data.notes
 

@@ -654,8 +654,8 @@ def _link(
     held = sum(1 for m in kept if _status(m, external[m.meeting_id], now) == "held")
     if held:
         reader.notes.append(
-            f"{held} past calendar meetings were taken as held: a calendar cannot tell a "
-            "no-show from a meeting that took place"
+            f"{held} past calendar {'meeting was' if held == 1 else 'meetings were'} taken as "
+            "held: a calendar cannot tell a no-show from a meeting that took place"
         )
     return Linked(kept, deal_of, external, owners)
 

@@ -198,10 +198,11 @@ def import_into_store(
     meetings.persist_captured_status_changes()
     if contacts.height:
         summary.counts["contacts"] = _merge_contacts(session, contacts, now=now)
-    if reader.implied_reps.height:
+    if implied := reader.implied_reps.height:
+        were = "rep was" if implied == 1 else "reps were"
         summary.notes.append(
-            f"{reader.implied_reps.height} reps were not in a reps file and were created from the "
-            f"deals' owner_id with the default time zone"
+            f"{implied} {were} not in a reps file and {'was' if implied == 1 else 'were'} "
+            "created from the deals' owner_id with the default time zone"
         )
     summary.notes.extend(reader.notes)
     run = ImportRun(
