@@ -8,7 +8,7 @@ the vectorized reader falls back to it for the rare skipped times.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -45,7 +45,3 @@ def localize(naive: datetime, tz: str) -> datetime:
 
 def local_date(instant: datetime, tz: str) -> date:
     return instant.astimezone(zone(tz)).date()
-
-
-def start_of_local_day(day: date, tz: str) -> datetime:
-    return localize(datetime.combine(day, time()), tz)

@@ -4,7 +4,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from momentum.deal.models import Deal, Outcome
@@ -21,9 +21,6 @@ class DealRepository:
 
     def get(self, deal_id: str) -> Deal | None:
         return self.session.get(Deal, deal_id)
-
-    def count(self) -> int:
-        return int(self.session.execute(select(func.count()).select_from(Deal)).scalar_one())
 
     def owners_frame(self, deal_ids: Sequence[str]) -> pl.DataFrame:
         rows: list[tuple[str, str]] = []

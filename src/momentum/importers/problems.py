@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -35,10 +35,6 @@ class ProblemLog:
         )
         if len(self._kept) > 4 * self.keep:
             self._trim()
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        for problem in problems:
-            self.add(problem)
 
     def add_rows(
         self,

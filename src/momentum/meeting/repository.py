@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from momentum.db.base import UTCDateTime
@@ -19,9 +19,6 @@ class MeetingRepository:
 
     def get(self, meeting_id: str) -> Meeting | None:
         return self.session.get(Meeting, meeting_id)
-
-    def count(self) -> int:
-        return int(self.session.execute(select(func.count()).select_from(Meeting)).scalar_one())
 
     def capture_staged_status_changes(self, stage: str, *, now: datetime, source: str) -> None:
         """Before staged meetings are merged: note each new or changed status (from what, to

@@ -20,9 +20,6 @@ class RepRepository:
     def all(self) -> list[Rep]:
         return list(self.session.scalars(select(Rep).order_by(Rep.id)))
 
-    def count(self) -> int:
-        return len(self.session.execute(select(Rep.id)).all())
-
     def zones_frame(self) -> pl.DataFrame:
         rows = self.session.execute(select(Rep.id, Rep.timezone, Rep.country)).all()
         return pl.DataFrame(
