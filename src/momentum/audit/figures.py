@@ -123,12 +123,12 @@ _BUCKET_COUNTS = (
 
 def _block(
     counts: dict[str, tuple[int, int]],
-    gaps: dict[str, np.ndarray[Any, Any]],
+    gaps: dict[str, dict[str, float] | None],
     buckets: list[Figures],
     with_m1: int,
 ) -> Figures:
+    """One block of figures from its counts, gap statistics (by GAPS name) and buckets."""
     rates = {name: rate(*pair) for name, pair in counts.items()}
-    empty = np.array([], dtype=np.int64)
     return {
         "deals_with_first_meeting": with_m1,
         "second_meeting": {
@@ -137,8 +137,8 @@ def _block(
             "held_rate": rates["second_meeting.held_rate"],
             "reschedule_rate": rates["second_meeting.reschedule_rate"],
             "attendance_rate": rates["second_meeting.attendance_rate"],
-            "gap_calendar_days": gap_stats(gaps.get("second_meeting.gap_calendar_days", empty)),
-            "gap_business_days": gap_stats(gaps.get("second_meeting.gap_business_days", empty)),
+            "gap_calendar_days": gaps["second_meeting.gap_calendar_days"],
+            "gap_business_days": gaps["second_meeting.gap_business_days"],
             "within_target_rate": rates[WITHIN_TARGET],
         },
         "close_rate_after_first_meeting": rates["close_rate_after_first_meeting"],
@@ -154,8 +154,8 @@ def figures(facts: pl.DataFrame, *, target_days: int) -> Figures:
         for row in funnel.group_by("bucket").agg(_BUCKET_COUNTS).iter_rows(named=True)
     }
     block = _block(
-        rate_counts(facts, target_days=target_days),
-        gap_values(facts),
+        rate_counts(funnel, target_days=target_days),
+        {name: gap_stats(values) for name, values in gap_values(funnel).items()},
         _bucket_rows(counted),
         funnel.height,
     )
@@ -178,10 +178,11 @@ def grouped(facts: pl.DataFrame, key: str, label: str, *, target_days: int) -> l
     for row in counts.sort(key).iter_rows(named=True):
         value = row[key]
         block = _block(
-            _counts_of(row), {}, _bucket_rows(buckets.get(value, {})), int(row["_with_m1"])
+            _counts_of(row),
+            {name: stats[name].get(value) for name in GAPS},
+            _bucket_rows(buckets.get(value, {})),
+            int(row["_with_m1"]),
         )
-        for name in GAPS:
-            block["second_meeting"][name.split(".", 1)[1]] = stats[name].get(value)
         entries.append({label: value, **block})
     return entries
 

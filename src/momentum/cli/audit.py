@@ -12,7 +12,8 @@ import typer
 from momentum.cli.common import app_errors, console, load_settings, open_store, read_options
 
 if TYPE_CHECKING:
-    from momentum.audit.result import AuditResult
+    from momentum.audit.result import AuditOptions, AuditResult
+    from momentum.config import Settings
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -36,27 +37,50 @@ def to_json(result: AuditResult) -> str:
     return json.dumps(result.report, indent=1, ensure_ascii=False, default=_json_default)
 
 
-def audit_store(*, html_out: Path | None = None) -> AuditResult:
-    """Audit the store with the configured defaults: the terminal report, and the HTML report
-    when ``html_out`` is given."""
-    from momentum.audit.html import render_html
+def audit_options(
+    settings: Settings,
+    *,
+    target_days: int | None = None,
+    grace_minutes: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    compare_at: date | None = None,
+) -> AuditOptions:
+    """The audit's options: what the command line says, else what the settings say."""
     from momentum.audit.result import AuditOptions
-    from momentum.audit.service import audit, read_store
-    from momentum.audit.terminal import render_terminal
 
-    settings = load_settings()
-    database = open_store(settings)
-    options = AuditOptions(
-        target_days=settings.target_business_days,
-        grace=timedelta(minutes=settings.on_the_spot_grace_minutes),
+    return AuditOptions(
+        target_days=settings.target_business_days if target_days is None else target_days,
+        grace=timedelta(
+            minutes=settings.on_the_spot_grace_minutes if grace_minutes is None else grace_minutes
+        ),
+        since=since,
+        until=until,
+        compare_at=compare_at,
         default_timezone=settings.default_timezone,
     )
+
+
+def audit_store(settings: Settings, options: AuditOptions) -> AuditResult:
+    from momentum.audit.service import audit, read_store
+
+    database = open_store(settings)
     url = database.engine.url.render_as_string(hide_password=True)
-    result = audit(read_store(database), options, sources=[url])
-    render_terminal(result, console)
+    return audit(read_store(database), options, sources=[url])
+
+
+def show(result: AuditResult, *, html_out: Path | None = None, terminal: bool = True) -> None:
+    """The HTML report into ``html_out`` if given, and the terminal report."""
     if html_out is not None:
+        from momentum.audit.html import render_html
+
         html_out.write_text(render_html(result), encoding="utf-8")
-    return result
+        if terminal:
+            console.print(f"HTML report written to {html_out}", soft_wrap=True)
+    if terminal:
+        from momentum.audit.terminal import render_terminal
+
+        render_terminal(result, console)
 
 
 def register(app: typer.Typer) -> None:
@@ -144,46 +168,29 @@ def register(app: typer.Typer) -> None:
         """Audit where deals die between meeting one and meeting two: the funnel, the gap,
         on-the-spot booking, attendance, reschedules, close rate by gap, per rep and per week,
         and ranked findings with the playbook step for each."""
-        from momentum.audit.result import AuditOptions
-        from momentum.audit.service import audit, read_files, read_store
+        from momentum.audit.service import audit, read_files
 
         with app_errors(on_bad_input="no audit was made"):
             settings = load_settings()
-            options = AuditOptions(
-                target_days=settings.target_business_days if target_days is None else target_days,
-                grace=timedelta(
-                    minutes=settings.on_the_spot_grace_minutes
-                    if grace_minutes is None
-                    else grace_minutes
-                ),
+            options = audit_options(
+                settings,
+                target_days=target_days,
+                grace_minutes=grace_minutes,
                 since=_date(since, "--since"),
                 until=_date(until, "--until"),
                 compare_at=_date(compare_at, "--compare-at"),
-                default_timezone=settings.default_timezone,
             )
-            # the dataset is handed over, not kept: the audit frees it once it has the facts
             if paths:
-                sources = [str(p) for p in paths]
+                # the dataset is handed over, not kept: the audit frees it once it has the facts
                 result = audit(
                     read_files(paths, format=format, read=read_options(settings, for_audit=True)),
                     options,
-                    sources=sources,
+                    sources=[str(p) for p in paths],
                 )
             else:
-                database = open_store(settings)
-                sources = [database.engine.url.render_as_string(hide_password=True)]
-                result = audit(read_store(database), options, sources=sources)
+                result = audit_store(settings, options)
             if json_out == "-":
                 typer.echo(to_json(result))
             elif json_out:
                 Path(json_out).write_text(to_json(result) + "\n", encoding="utf-8")
-            if html_out is not None:
-                from momentum.audit.html import render_html
-
-                html_out.write_text(render_html(result), encoding="utf-8")
-                if json_out != "-":
-                    console.print(f"HTML report written to {html_out}", soft_wrap=True)
-            if json_out != "-":
-                from momentum.audit.terminal import render_terminal
-
-                render_terminal(result, console)
+            show(result, html_out=html_out, terminal=json_out != "-")

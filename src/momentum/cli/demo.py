@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from momentum.cli.audit import audit_store
-from momentum.cli.common import app_errors, console
+from momentum.cli.audit import audit_options, audit_store, show
+from momentum.cli.common import app_errors, console, load_settings
 from momentum.cli.importing import print_summary, run_import
 
 
@@ -56,7 +56,8 @@ def register(app: typer.Typer) -> None:
             )
             print_summary(run_import([out], "momentum"))
             report = out / "audit.html"
-            audit_store(html_out=report)
+            settings = load_settings()
+            show(audit_store(settings, audit_options(settings)), html_out=report)
             console.print(
                 f"\nThe demo team's audit is above; the HTML report is {report}", soft_wrap=True
             )
