@@ -1,21 +1,15 @@
-"""The audit's definitions, once: what happened on each deal between meeting one and two.
+"""The audit's definitions: what happened on each deal between meeting one and two.
 
 :func:`deal_facts` turns canonical frames into one row per deal; every figure the audit shows
-(terminal, JSON, HTML, and the web app) is an aggregate of these rows, so the definitions in
-PRODUCT.md live here and nowhere else:
+(terminal, JSON, HTML) is an aggregate of these rows. M1 and the meeting-two attempts come from
+:mod:`momentum.meeting.definitions` (the rules read the same frames); the rest is defined here:
 
-- **M1**: the deal's earliest-starting ``held`` meeting.
-- **Meeting-two attempts**: meetings starting after M1's end, in start order, up to and
-  including the first ``held`` one (later meetings are meeting three and beyond).
 - **M2 booked**: an attempt exists. **M2 held**: one is ``held``; that meeting is M2.
 - **Booked on the spot**: the earliest ``booked_at`` among the attempts is at or before M1's
   end plus the grace; unknown (null) when no attempt has a ``booked_at``.
 - **Rescheduled**: some attempt is ``rescheduled``.
 - **Gap**: M2's local date minus M1's local date (the owner's zone), in calendar days and in
   business days (``numpy.busday_count`` over the owner's weekends and country holidays).
-
-Meetings that start at the same instant are ordered by end, then id, so no figure depends on
-the order of rows in a file.
 """
 
 from __future__ import annotations
