@@ -164,12 +164,12 @@ def _mark_first_and_second_meetings(deals: dict[str, DealFacts]) -> None:
             "status": pl.String,
         },
     )
-    ordered = in_order(frame.lazy()).collect().lazy()
+    ordered = in_order(frame).lazy()
     firsts = first_meetings(ordered).collect()
     for deal_id, m1_id in zip(firsts["deal_id"].to_list(), firsts["m1_id"].to_list(), strict=True):
         deals[deal_id].m1 = meetings[m1_id]
     attempts = (
-        second_meeting_attempts(ordered, firsts.lazy())
+        second_meeting_attempts(ordered)
         .group_by("deal_id", maintain_order=True)
         .agg(pl.col("meeting_id"))
         .collect()
