@@ -259,6 +259,11 @@ def _rep_on_the_spot(
     )
 
 
+FINDING_COLUMNS = (
+    "owner_id", "outcome", "on_the_spot", "m2_booked", "m2_held", "gap_business_days",
+    "held_attempts", "no_show_attempts", "rescheduled", "m2_agenda", "m2_homework",
+)  # fmt: skip
+
 CANDIDATES = (
     _booked_later,
     _never_booked,
@@ -276,7 +281,8 @@ def findings(
     facts: pl.DataFrame, *, target_days: int, rep_names: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """Ranked findings: largest impact first, then the most deals concerned."""
-    funnel = with_first_meeting(facts)
+    # only the columns the findings read: each split below copies the rows it keeps
+    funnel = with_first_meeting(facts).select(FINDING_COLUMNS)
     found = [f for candidate in CANDIDATES if (f := candidate(funnel, target_days)) is not None]
     if (coaching := _rep_on_the_spot(funnel, target_days, rep_names or {})) is not None:
         found.append(coaching)

@@ -24,7 +24,7 @@ def time_to_second_meeting(facts: pl.DataFrame, *, data_end: datetime) -> Surviv
     funnel = with_first_meeting(facts)
     if funnel.height == 0:
         return None
-    waiting = funnel.filter(~pl.col("m2_held"))
+    waiting = funnel.select("m2_held", "m1_date", "timezone", "country").filter(~pl.col("m2_held"))
     censored: list[np.ndarray] = []
     for (zone, country), part in waiting.partition_by(
         ["timezone", "country"], as_dict=True
