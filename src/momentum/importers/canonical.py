@@ -32,6 +32,7 @@ from momentum.canonical import (
 )
 from momentum.errors import Problem
 from momentum.importers.csvfile import ROW, CsvFile, Unreadable
+from momentum.importers.keys import KeyIndex, may_have_duplicates
 from momentum.importers.problems import ProblemLog
 from momentum.importers.tables import CanonicalTable, Table
 from momentum.importers.values import Times, parse_numbers, read_times, to_instants
@@ -161,8 +162,9 @@ class CanonicalReader:
         self.implied_reps = conform(pl.DataFrame(), REP_COLUMNS)
         self._rep_zones = pl.DataFrame(schema={"rep_id": pl.String, "timezone": pl.String})
         self._deal_index: list[pl.DataFrame] = []
-        self._deal_owners = pl.DataFrame(schema={"deal_id": pl.String, "owner_id": pl.String})
-        self._stored_owners = self._deal_owners.clear()  # asked of the store; null: not there
+        owners = pl.DataFrame(schema={"deal_id": pl.String, "owner_id": pl.String})
+        self._deals = KeyIndex(owners, "deal_id")  # every deal read: its owner
+        self._stored_owners = owners  # asked of the store; null: not there
         self._meeting_index: list[pl.DataFrame] = []
         self.present: dict[str, set[str]] = {"reps": set(), "deals": set(), "meetings": set()}
         self.notes: list[str] = list(notes)
@@ -294,8 +296,9 @@ class CanonicalReader:
             )
         )
         self._deal_index = []
-        self._report_duplicates(index, "deal_id")
-        self._deal_owners = index.unique("deal_id", keep="first").select("deal_id", "owner_id")
+        if self._report_duplicates(index, "deal_id"):
+            index = index.unique("deal_id", keep="first", maintain_order=True)
+        self._deals = KeyIndex(index.select("deal_id", "owner_id"), "deal_id")
 
     def _validated_deals(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         batch = _with_missing(batch, DEAL_COLUMNS)
@@ -434,17 +437,9 @@ class CanonicalReader:
         index = (
             pl.concat(self._meeting_index)
             if self._meeting_index
-            else pl.DataFrame(
-                schema={
-                    "meeting_id": pl.String,
-                    "deal_id": pl.String,
-                    "_file": pl.String,
-                    ROW: pl.UInt32,
-                }
-            )
+            else pl.DataFrame(schema={"meeting_id": pl.String, "_file": pl.String, ROW: pl.UInt32})
         )
         self._meeting_index = []
-        self._report_unknown_deals(index)
         self._report_duplicates(index, "meeting_id")
 
     def _validated_meetings(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
@@ -455,6 +450,7 @@ class CanonicalReader:
                 for name in TEXT_COLUMNS
             )
         self._require(table, batch, REQUIRED["meetings"])
+        self._report_unknown_deals(table, batch)
         batch = batch.with_columns(pl.col("status").str.to_lowercase().replace(_STATUS_SPELLINGS))
         self.problems.add_rows(
             table.label,
@@ -484,7 +480,7 @@ class CanonicalReader:
             lambda r: f"{show(r['end_text'])} is before the start {show(r['start_text'])}",
         )
         self._meeting_index.append(
-            batch.select("meeting_id", "deal_id", pl.lit(table.label).alias("_file"), ROW).filter(
+            batch.select("meeting_id", pl.lit(table.label).alias("_file"), ROW).filter(
                 pl.col("meeting_id").is_not_null()
             )
         )
@@ -493,29 +489,24 @@ class CanonicalReader:
     def _deal_owners_of(self, deal_ids: pl.Series) -> pl.Series:
         """The owner of each deal id (null where unknown), asking the store about deals the
         files do not hold, once per id."""
-        frame = deal_ids.to_frame("deal_id")
-        distinct = frame.drop_nulls().unique()
-        # an inner join builds its table on the smaller side: the ids asked, not every deal
-        found = distinct.join(self._deal_owners, on="deal_id", how="inner")
-        if self.known is not None:
-            unasked = distinct.join(found, on="deal_id", how="anti").join(
-                self._stored_owners, on="deal_id", how="anti"
+        owners = self._deals.lookup(deal_ids)["owner_id"]
+        if self.known is None:
+            return owners
+        missing = deal_ids.filter(deal_ids.is_not_null() & owners.is_null())
+        if missing.len() == 0:
+            return owners
+        unasked = (
+            missing.unique().to_frame("deal_id").join(self._stored_owners, on="deal_id", how="anti")
+        )
+        if unasked.height:
+            stored = self.known.deal_owners(unasked["deal_id"].to_list())
+            self._stored_owners = pl.concat(
+                [self._stored_owners, unasked.join(stored, on="deal_id", how="left")]
             )
-            if unasked.height:
-                stored = self.known.deal_owners(unasked["deal_id"].to_list())
-                self._stored_owners = pl.concat(
-                    [
-                        self._stored_owners,
-                        unasked.join(stored, on="deal_id", how="left"),
-                    ]
-                )
-            found = pl.concat(
-                [
-                    found,
-                    distinct.join(self._stored_owners.drop_nulls(), on="deal_id", how="inner"),
-                ]
-            )
-        return frame.join(found, on="deal_id", how="left", maintain_order="left")["owner_id"]
+        stored_owners = deal_ids.to_frame("deal_id").join(
+            self._stored_owners.drop_nulls(), on="deal_id", how="left", maintain_order="left"
+        )["owner_id"]
+        return owners.fill_null(stored_owners)
 
     def _zones_of_deals(self, deal_ids: pl.Series) -> pl.Series:
         owners = self._deal_owners_of(deal_ids).to_frame("rep_id")
@@ -523,25 +514,23 @@ class CanonicalReader:
             "timezone"
         ]
 
-    def _report_unknown_deals(self, index: pl.DataFrame) -> None:
-        referenced = index.select("deal_id").drop_nulls().unique()
-        missing = referenced.join(self._deal_owners, on="deal_id", how="anti")["deal_id"]
-        if missing.len() and self.known is not None:
-            missing = missing.filter(self._deal_owners_of(missing).is_null())
-        if missing.len() == 0:
+    def _report_unknown_deals(self, table: Table, batch: pl.DataFrame) -> None:
+        """Meetings whose deal is neither in the deals files nor (when importing) stored."""
+        referenced = batch["deal_id"]
+        unknown = referenced.is_not_null() & ~self._deals.contains(referenced)
+        if not unknown.any():
             return
-        unknown = index.filter(pl.col("deal_id").is_in(missing.implode()))
+        if self.known is not None:
+            unknown &= self._deal_owners_of(referenced).is_null()
         deal_files = ", ".join(f.label for f in self.files.deals) or "deals.csv (none was given)"
         deal_id = self.files.deals[0].column("deal_id") if self.files.deals else "deal_id"
-        for (label,), part in unknown.partition_by("_file", as_dict=True).items():
-            table = self._table(str(label))
-            self.problems.add_rows(
-                table.label,
-                part,
-                pl.lit(True),
-                table.column("deal_id"),
-                lambda r: f"{show(r['deal_id'])} is not {_a(deal_id)} in {deal_files}",
-            )
+        self.problems.add_rows(
+            table.label,
+            batch,
+            unknown,
+            table.column("deal_id"),
+            lambda r: f"{show(r['deal_id'])} is not {_a(deal_id)} in {deal_files}",
+        )
 
     # ---------------------------------------------------------------- contacts
     def contacts(self) -> pl.DataFrame:
@@ -620,13 +609,15 @@ class CanonicalReader:
             columns += [pl.col(name).alias(f"{name}_text"), to_instants(read, zones).alias(name)]
         return batch.with_columns(columns)
 
-    def _report_duplicates(self, index: pl.DataFrame, key: str) -> None:
-        """Every occurrence of an id after its first is a problem naming where the first is."""
-        # 64-bit hashes first (fast), then the ids themselves among the few that collide
+    def _report_duplicates(self, index: pl.DataFrame, key: str) -> bool:
+        """Every occurrence of an id after its first is a problem naming where the first is.
+        Returns whether there was any."""
+        if not may_have_duplicates(index[key]):  # sorted 64-bit hashes: the usual answer
+            return False
         index = index.filter(pl.col(key).hash().is_duplicated())
         index = index.filter(pl.col(key).is_duplicated())  # few, usually none
         if index.height == 0:
-            return
+            return False
         ranked = index.with_columns(
             pl.col("_file").first().over(key).alias("_first_file"),
             pl.col(ROW).first().over(key).alias("_first_row"),
@@ -641,6 +632,7 @@ class CanonicalReader:
         for (label,), part in ranked.partition_by("_file", as_dict=True).items():
             column = self._table(str(label)).column(key)
             self.problems.add_rows(str(label), part, pl.lit(True), column, reason)
+        return True
 
 
 def _a(noun: str) -> str:
