@@ -158,7 +158,7 @@ def _with_local_dates(facts: pl.DataFrame) -> pl.DataFrame:
     of the weeks present, in order). Each zone's rows are converted on their own and put back
     in place: no copy of the frame."""
     dates = {
-        name: pl.Series(name, [None] * facts.height, dtype=pl.Date)
+        name: pl.repeat(None, facts.height, dtype=pl.Date, eager=True).alias(name)
         for name in ("m1_date", "m2_date")
     }
     zones = facts["timezone"]
@@ -187,7 +187,7 @@ def _with_gaps(facts: pl.DataFrame) -> pl.DataFrame:
         (pl.col("m2_date") - pl.col("m1_date")).dt.total_days().alias("gap_calendar_days")
     )
     # business days per holiday country, each country's deals counted and put back in place
-    business = pl.Series("gap_business_days", [None] * facts.height, dtype=pl.Int64)
+    business = pl.repeat(None, facts.height, dtype=pl.Int64, eager=True).alias("gap_business_days")
     held = facts["m2_held"].fill_null(False)
     if held.any():
         first_year = int(facts["m1_date"].dt.year().min())  # type: ignore[arg-type]

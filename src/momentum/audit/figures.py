@@ -87,14 +87,14 @@ def _counts_of(row: dict[str, Any]) -> dict[str, tuple[int, int]]:
 
 def rate_counts(facts: pl.DataFrame, *, target_days: int) -> dict[str, tuple[int, int]]:
     """(numerator, denominator) of every rate, over the deals with M1 in ``facts``."""
-    return _counts_of(
-        with_first_meeting(facts).select(_count_columns(target_days)).row(0, named=True)
-    )
+    counted = with_first_meeting(facts).lazy().select(_count_columns(target_days)).collect()
+    return _counts_of(counted.row(0, named=True))
 
 
 def gap_values(facts: pl.DataFrame) -> dict[str, np.ndarray[Any, Any]]:
-    held = with_first_meeting(facts).filter(pl.col("m2_held"))
-    return {name: held[name.split(".", 1)[1]].to_numpy() for name in GAPS}
+    columns = [name.split(".", 1)[1] for name in GAPS]
+    held = with_first_meeting(facts).lazy().filter(pl.col("m2_held")).select(columns).collect()
+    return {name: held[column].to_numpy() for name, column in zip(GAPS, columns, strict=True)}
 
 
 def _bucket_rows(counted: dict[str, dict[str, Any]]) -> list[Figures]:
@@ -151,7 +151,11 @@ def figures(facts: pl.DataFrame, *, target_days: int) -> Figures:
     funnel = with_first_meeting(facts)
     counted = {
         row["bucket"]: row
-        for row in funnel.group_by("bucket").agg(_BUCKET_COUNTS).iter_rows(named=True)
+        for row in funnel.lazy()
+        .group_by("bucket")
+        .agg(_BUCKET_COUNTS)
+        .collect()
+        .iter_rows(named=True)
     }
     block = _block(
         rate_counts(funnel, target_days=target_days),
@@ -169,11 +173,20 @@ def grouped(facts: pl.DataFrame, key: str, label: str, *, target_days: int) -> l
     funnel = with_first_meeting(facts)
     if funnel.height == 0:
         return []
-    counts = funnel.group_by(key).agg(pl.len().alias("_with_m1"), *_count_columns(target_days))
+    # lazy: each query reads only the columns it needs
+    counts = (
+        funnel.lazy()
+        .group_by(key)
+        .agg(pl.len().alias("_with_m1"), *_count_columns(target_days))
+        .collect()
+    )
     buckets: dict[Any, dict[str, dict[str, Any]]] = {}
-    for row in funnel.group_by(key, "bucket").agg(_BUCKET_COUNTS).iter_rows(named=True):
+    per_bucket = funnel.lazy().group_by(key, "bucket").agg(_BUCKET_COUNTS).collect()
+    for row in per_bucket.iter_rows(named=True):
         buckets.setdefault(row[key], {})[row["bucket"]] = row
-    stats = _grouped_gap_stats(funnel.filter(pl.col("m2_held")), key)
+    gaps = [name.split(".", 1)[1] for name in GAPS]
+    held = funnel.lazy().filter(pl.col("m2_held")).select(key, *gaps).collect()
+    stats = _grouped_gap_stats(held, key)
     entries = []
     for row in counts.sort(key).iter_rows(named=True):
         value = row[key]

@@ -37,7 +37,7 @@ def data_end(data: Dataset) -> datetime | None:
     """The latest thing that happened in the data: a meeting that ended with an outcome, a
     booking, a closing. Meetings still ``scheduled`` are plans, not history."""
     candidates = [
-        data.meetings.filter(pl.col("status") != "scheduled")["end"].max(),
+        data.meetings.select(pl.col("end").filter(pl.col("status") != "scheduled").max()).item(),
         data.meetings["booked_at"].max(),
         data.deals["closed_at"].max(),
     ]

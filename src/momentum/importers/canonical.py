@@ -315,7 +315,7 @@ class CanonicalReader:
         )
         batch = self._with_owner_zone(table, batch)
         zones = (
-            pl.Series([table.zone] * batch.height, dtype=pl.String)
+            pl.repeat(table.zone, batch.height, dtype=pl.String, eager=True)
             if table.zone
             else batch["_zone"]
         )
@@ -462,9 +462,9 @@ class CanonicalReader:
         names = ("start", "end", "booked_at")
         times = {name: read_times(batch[name]) for name in names}
         naive = pl.select(pl.any_horizontal([times[name].naive for name in names])).to_series()
-        zones = pl.Series("_zone", [None] * batch.height, dtype=pl.String)
+        zones = pl.repeat(None, batch.height, dtype=pl.String, eager=True).alias("_zone")
         if table.zone is not None:
-            zones = pl.Series("_zone", [table.zone] * batch.height, dtype=pl.String)
+            zones = pl.repeat(table.zone, batch.height, dtype=pl.String, eager=True).alias("_zone")
         elif naive.any():  # only wall-clock times need the owner's zone
             rows = naive.arg_true()
             zones = zones.scatter(rows, self._zones_of_deals(batch["deal_id"].gather(rows)))

@@ -277,7 +277,7 @@ class ActivityLinks:
         """Salesforce events have no status: one that has ended is held, else scheduled."""
         ends = parse_instants(
             frame.select(pl.coalesce("end", "start")).to_series(),
-            pl.Series(["UTC"] * frame.height, dtype=pl.String),
+            pl.repeat("UTC", frame.height, dtype=pl.String, eager=True),
         )
         held = ends.is_not_null() & (ends < self.now)
         return (

@@ -86,7 +86,7 @@ def read_times(values: pl.Series) -> Times:
 
 
 def _nulls(values: pl.Series, dtype: pl.DataType) -> pl.Series:
-    return pl.Series(values.name, [None] * len(values), dtype=dtype)
+    return pl.repeat(None, len(values), dtype=dtype, eager=True).alias(values.name)
 
 
 def _arrow(values: pl.Series, target: pa.DataType, dtype: pl.DataType) -> pl.Series:
