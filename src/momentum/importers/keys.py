@@ -14,7 +14,6 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-HASH = "_key_hash"
 Hasher = Callable[[pl.Expr], pl.Expr]
 
 
@@ -29,27 +28,30 @@ class KeyIndex:
     def __init__(self, frame: pl.DataFrame, key: str, *, hasher: Hasher = _hash64) -> None:
         self.key = key
         self._hasher = hasher
-        self._frame = frame.with_columns(hasher(pl.col(key)).alias(HASH)).sort(HASH)
-        # Two ids with one hash cannot be told apart by a binary search: join instead.
-        self._searchable = not self._frame.select(
-            (pl.col(HASH) == pl.col(HASH).shift()).any()
-        ).item()
-        self._hashes = self._frame[HASH].to_numpy()
+        # rows in hash order: where a hash is found is where its row is
+        self.frame = frame.with_columns(hasher(pl.col(key)).alias("_hash")).sort("_hash")
+        self._hashes = self.frame["_hash"].to_numpy()
+        self.frame = self.frame.drop("_hash")
+        # Two ids with one hash cannot be told apart by their hash: join instead.
+        self._searchable = not bool(np.any(self._hashes[1:] == self._hashes[:-1]))
+        # where each bucket of hashes sharing their leading bits starts (see _rows)
+        bits = int(max(1, min(28, np.ceil(np.log2(max(len(self._hashes), 2))))))
+        self._shift = 64 - bits
+        leading = self._hashes >> np.uint64(self._shift)
+        self._starts = np.searchsorted(leading, np.arange(2**bits + 1, dtype=np.uint64)).astype(
+            np.int64
+        )
 
     def __len__(self) -> int:
-        return self._frame.height
-
-    @property
-    def frame(self) -> pl.DataFrame:
-        return self._frame.drop(HASH)
+        return self.frame.height
 
     def lookup(self, ids: pl.Series) -> pl.DataFrame:
         """One row per id of ``ids``, in their order: the indexed row, or nulls where the id
         is not indexed (or is null)."""
         asked = ids.alias(self.key).to_frame()
-        if not self._searchable or self._frame.height == 0:
+        if not self._searchable or self.frame.height == 0:
             return asked.join(self.frame, on=self.key, how="left", maintain_order="left")
-        candidates = self.frame[self._positions(ids)]
+        candidates = self.frame[self._rows(ids)]
         found = (candidates[self.key] == ids).fill_null(False)
         others = [name for name in candidates.columns if name != self.key]
         return candidates.select(
@@ -59,20 +61,28 @@ class KeyIndex:
 
     def contains(self, ids: pl.Series) -> pl.Series:
         """Whether each id is indexed (False for null)."""
-        if not self._searchable or self._frame.height == 0:
-            return ids.is_in(self._frame[self.key].implode()).fill_null(False)
-        return (self._frame[self.key].gather(self._positions(ids)) == ids).fill_null(False)
+        if not self._searchable or self.frame.height == 0:
+            return ids.is_in(self.frame[self.key].implode()).fill_null(False)
+        return (self.frame[self.key].gather(self._rows(ids)) == ids).fill_null(False)
 
-    def _positions(self, ids: pl.Series) -> pl.Series:
-        """Where each id's hash is (or would be) in the index. The hashes asked are searched
-        in sorted order: one search then starts where the last ended, in memory already read,
-        which makes a batch of lookups several times faster than searching in arrival order."""
+    def _rows(self, ids: pl.Series) -> pl.Series:
+        """The row of the frame whose id has each id's hash (or some row, where none has).
+        The hashes are uniform, so
+        their leading bits say almost exactly where each one is: a table of where each
+        leading-bits bucket starts replaces a binary search (22 steps through memory for
+        four million ids) by two lookups and a short scan of the bucket."""
         hashes = ids.to_frame(self.key).select(self._hasher(pl.col(self.key)))[:, 0].to_numpy()
-        order = np.argsort(hashes, kind="stable")
-        positions = np.empty(len(hashes), dtype=np.int64)
-        positions[order] = np.searchsorted(self._hashes, hashes[order], side="left")
-        np.minimum(positions, len(self._hashes) - 1, out=positions)
-        return pl.Series(positions)
+        bucket = hashes >> np.uint64(self._shift)
+        position = self._starts[bucket]
+        end = self._starts[bucket + np.uint64(1)]
+        scanning = np.flatnonzero(position < end)
+        while scanning.size:  # a bucket holds one hash on average, rarely more than ten
+            behind = self._hashes[position[scanning]] < hashes[scanning]
+            scanning = scanning[behind]
+            position[scanning] += 1
+            scanning = scanning[position[scanning] < end[scanning]]
+        np.minimum(position, len(self._hashes) - 1, out=position)
+        return pl.Series(position)
 
 
 def may_have_duplicates(values: pl.Series) -> bool:
