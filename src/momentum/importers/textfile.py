@@ -81,10 +81,17 @@ class Encoding:
 
 
 def _valid_utf8(path: Path) -> bool:
+    """Whether every byte of ``path`` is UTF-8. Chunks of plain ASCII (most of most CRM
+    exports) are checked by ``isascii``, several times faster than decoding them."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as handle:
+    buffer = bytearray(1 << 22)
+    with path.open("rb", buffering=0) as handle:
         try:
-            for chunk in iter(lambda: handle.read(1 << 22), b""):
+            while size := handle.readinto(buffer):
+                chunk = buffer if size == len(buffer) else buffer[:size]
+                pending = decoder.getstate()[0]  # a character cut at the last chunk's end
+                if not pending and chunk.isascii():
+                    continue
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
