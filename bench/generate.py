@@ -37,8 +37,11 @@ AGENDAS = [
 ]
 
 
+LAYOUT = "by-time"  # meetings.csv in start order (changed from grouped by deal: see docs)
+
+
 def folder_for(meetings: int, seed: int, root: Path = DATA) -> Path:
-    return root / f"canonical-{meetings}-s{seed}"
+    return root / f"canonical-{meetings}-s{seed}-{LAYOUT}"
 
 
 def generate(meetings: int, *, seed: int = 1, force: bool = False, root: Path = DATA) -> Path:
@@ -135,9 +138,12 @@ def generate(meetings: int, *, seed: int = 1, force: bool = False, root: Path = 
             "_style": style,
             "_zone": zones,
         }
-    )
+    ).with_columns(pl.col("start").alias("_when"))
     text = [_formatted(part) for part in frame.partition_by(["_style", "_zone"])]
-    (pl.concat(text).sort("_order").drop("_order").write_csv(folder / "meetings.csv"))
+    # in time order, as a CRM's activity export lists them: a deal's meetings are scattered
+    # through the file, not written together
+    meetings_csv = pl.concat(text).sort("_when", "_order").drop("_when", "_order")
+    meetings_csv.write_csv(folder / "meetings.csv")
     return folder
 
 

@@ -1,5 +1,5 @@
-"""Deals are matched to their meetings' figures on a hash of the id; a shared hash must not
-mix two deals up."""
+"""Deals are matched to their meetings' figures through an index of hashed ids; a shared hash
+must not mix two deals up."""
 
 from __future__ import annotations
 
@@ -25,5 +25,7 @@ def test_deals_are_matched_on_the_hash_of_their_id() -> None:
 
 def test_when_two_ids_share_a_key_the_ids_themselves_decide() -> None:
     # "bb" and "cc" share a length: matched on it alone, "bb" would take "cc"'s attempts
-    by_length = pl.col("deal_id").str.len_bytes().cast(pl.UInt64)
-    assert _attempts(join_on_deal(DEALS, PER_DEAL, key=by_length)) == EXPECTED
+    def by_length(ids: pl.Expr) -> pl.Expr:
+        return ids.str.len_bytes().cast(pl.UInt64)
+
+    assert _attempts(join_on_deal(DEALS, PER_DEAL, hasher=by_length)) == EXPECTED

@@ -20,6 +20,7 @@ import polars as pl
 
 from momentum.businessdays import calendar_for
 from momentum.canonical import MEETING_STATUSES, OUTCOMES, Dataset
+from momentum.keys import Hasher, KeyIndex
 from momentum.meeting.definitions import (
     DEAL_KEY,
     HELD,
@@ -135,22 +136,15 @@ def _deals_with_owners(data: Dataset, default_timezone: str) -> pl.DataFrame:
 
 
 def join_on_deal(
-    deals: pl.DataFrame, per_deal: pl.DataFrame, *, key: pl.Expr | None = None
+    deals: pl.DataFrame, per_deal: pl.DataFrame, *, hasher: Hasher | None = None
 ) -> pl.DataFrame:
-    """``deals`` left-joined with ``per_deal`` on ``deal_id``, matched on ``key`` (a 64-bit
-    hash of the id: joining millions of deals on integers rather than strings halves the time).
-    Every match is checked against the ids; if two ids ever share a key, the join is redone
-    on the ids themselves."""
-    key = pl.col("deal_id").hash() if key is None else key
-    joined = deals.with_columns(key.alias("_key")).join(
-        per_deal.with_columns(key.alias("_key")).rename({"deal_id": "_deal_id"}),
-        on="_key",
-        how="left",
-    )
-    mismatch = pl.col("_deal_id").is_not_null() & (pl.col("_deal_id") != pl.col("deal_id"))
-    if joined.select(mismatch.any()).item():
-        return deals.join(per_deal, on="deal_id", how="left")
-    return joined.drop("_key", "_deal_id")
+    """``deals`` with the columns of ``per_deal`` that has the same ``deal_id`` (nulls where
+    none has), in ``deals``' order. A :class:`~momentum.keys.KeyIndex` of ``per_deal`` finds
+    each deal's row: faster than a join on millions of string ids, and as exact."""
+    ids = per_deal.select("deal_id").with_row_index("_row")  # narrow: the index sorts it
+    index = KeyIndex(ids, "deal_id") if hasher is None else KeyIndex(ids, "deal_id", hasher=hasher)
+    rows = index.lookup(deals["deal_id"])["_row"]
+    return deals.hstack(per_deal.drop("deal_id").select(pl.all().gather(rows)))
 
 
 def _with_local_dates(facts: pl.DataFrame) -> pl.DataFrame:

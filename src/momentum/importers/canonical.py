@@ -32,10 +32,10 @@ from momentum.canonical import (
 )
 from momentum.errors import Problem
 from momentum.importers.csvfile import ROW, CsvFile, Unreadable
-from momentum.importers.keys import KeyIndex, may_have_duplicates
 from momentum.importers.problems import ProblemLog
 from momentum.importers.tables import CanonicalTable, Table
 from momentum.importers.values import Times, parse_numbers, read_times, to_instants
+from momentum.keys import KeyIndex, may_have_duplicates
 from momentum.localtime import is_timezone
 
 ROLE_FILES = {"reps": "reps.csv", "deals": "deals.csv", "meetings": "meetings.csv"}

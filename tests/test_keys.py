@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from momentum.importers.keys import KeyIndex, may_have_duplicates
+from momentum.keys import KeyIndex, may_have_duplicates
 
 DEALS = pl.DataFrame(
     {"deal_id": ["a", "bb", "cc", "ddd", "e"], "owner_id": ["r1", "r2", "r3", "r4", "r5"]}
