@@ -28,6 +28,7 @@ WEEKDAYS: tuple[Weekday, ...] = (
     "sunday",
 )
 _YEARS_AROUND = 2  # holiday years loaded either side of the one asked about
+_COUNT_FROM = date(1970, 1, 1)  # business days are counted from here, then subtracted
 
 
 class CalendarPolicy(BaseModel):
@@ -85,6 +86,7 @@ class WorkCalendar:
         self._open_days: dict[date, bool] = {}
         self._shifted: dict[tuple[date, int], date] = {}
         self._counted: dict[tuple[date, date], int] = {}
+        self._counted_since: dict[tuple[int, date], int] = {}  # (calendar year, day)
         self._deadline_days: dict[tuple[date, int], tuple[date, bool]] = {}
 
     def _days(self, around: date) -> BusinessCalendar:
@@ -116,7 +118,21 @@ class WorkCalendar:
         """Business days in ``[first, second)`` (numpy's busday_count)."""
         found = self._counted.get((first, second))
         if found is None:
-            found = self._counted[(first, second)] = int(self._days(first).count(first, second))
+            if _COUNT_FROM <= first <= second:
+                # The days counted up to ``second`` less those up to ``first``, on the calendar
+                # of ``first``'s year: each is worked out once per day, not once per pair.
+                found = self._counted_to(first.year, second) - self._counted_to(first.year, first)
+            else:
+                found = int(self._days(first).count(first, second))
+            self._counted[(first, second)] = found
+        return found
+
+    def _counted_to(self, year: int, day: date) -> int:
+        found = self._counted_since.get((year, day))
+        if found is None:
+            around = date(year, 1, 1)
+            found = int(self._days(around).count(_COUNT_FROM, day))
+            self._counted_since[(year, day)] = found
         return found
 
     def business_deadline(self, instant: datetime, days: int) -> datetime:
