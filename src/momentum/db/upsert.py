@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from datetime import UTC
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Enum, Table, text
@@ -59,7 +60,7 @@ def insert_all_unless_open(
     dialect = session.get_bind().dialect.name
     cells: list[list[Any]] = []
     for column in columns:
-        values = [row[column] for row in rows]
+        values = list(map(itemgetter(column), rows))
         convert = _converter(table, column, dialect)
         if convert is not None:  # once per distinct value: most rows share their instants
             converted = {value: convert(value) for value in set(values)}

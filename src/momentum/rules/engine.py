@@ -123,7 +123,8 @@ class RuleEngine:
             for rule_key, evaluate, alert, context in plan:
                 finding = evaluate(deal, context)
                 if finding is None:
-                    deal.open_task_rules.discard(rule_key)
+                    if deal.open_task_rules:
+                        deal.open_task_rules.discard(rule_key)
                     continue
                 key = (deal_id, rule_key)
                 stored = unfired.pop(key, None)
