@@ -4,9 +4,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from momentum.db.bulk import update_rows
 from momentum.db.rows import plain_rows_in
 from momentum.db.upsert import insert_all_unless_open
 from momentum.deal.models import Deal
@@ -57,13 +58,8 @@ class FlagRepository:
             )
 
     def set_reasons(self, changes: Sequence[tuple[int, str]]) -> None:
-        if changes:
-            self.session.connection().execute(
-                update(Flag.__table__)  # type: ignore[arg-type]
-                .where(Flag.__table__.c.id == bindparam("flag_id"))
-                .values(reason=bindparam("new_reason")),
-                [{"flag_id": i, "new_reason": reason} for i, reason in changes],
-            )
+        """New reasons by flag id: a day's sweep restates every "no activity for N days"."""
+        update_rows(self.session, Flag.__table__, "id", ["reason"], changes)  # type: ignore[arg-type]
 
     def open_with_deals(self, owners: Collection[str] | None) -> list[tuple[Flag, Deal]]:
         query = (
