@@ -2,7 +2,8 @@
 
 Rows go into a temporary staging table (SQLite: ``executemany``; PostgreSQL: ``COPY``), then
 one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` merges them. Everything runs on the session's
-connection, inside its transaction, so a failed import rolls back with the rest.
+connection, inside its transaction, so a failed import rolls back with the rest. The rule
+engine's many updates at once go the same way (:func:`update_rows`).
 """
 
 from __future__ import annotations
