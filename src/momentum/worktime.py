@@ -28,6 +28,7 @@ WEEKDAYS: tuple[Weekday, ...] = (
     "sunday",
 )
 _YEARS_AROUND = 2  # holiday years loaded either side of the one asked about
+_COUNT_FROM = date(1970, 1, 1)  # business days are counted from here, then subtracted
 
 
 class CalendarPolicy(BaseModel):
@@ -85,6 +86,8 @@ class WorkCalendar:
         self._open_days: dict[date, bool] = {}
         self._shifted: dict[tuple[date, int], date] = {}
         self._counted: dict[tuple[date, date], int] = {}
+        self._counted_since: dict[tuple[int, date], int] = {}  # (calendar year, day)
+        self._deadline_days: dict[tuple[date, int], tuple[date, bool]] = {}
 
     def _days(self, around: date) -> BusinessCalendar:
         return _business_calendar(self.country, self._weekmask, around.year)
@@ -93,7 +96,7 @@ class WorkCalendar:
         return instant.astimezone(self.zone)
 
     def local_date(self, instant: datetime) -> date:
-        return self.local(instant).date()
+        return instant.astimezone(self.zone).date()
 
     def at(self, day: date, clock_time: time) -> datetime:
         """The UTC instant of ``clock_time`` on ``day`` in this rep's zone."""
@@ -115,20 +118,39 @@ class WorkCalendar:
         """Business days in ``[first, second)`` (numpy's busday_count)."""
         found = self._counted.get((first, second))
         if found is None:
-            found = self._counted[(first, second)] = int(self._days(first).count(first, second))
+            if _COUNT_FROM <= first <= second:
+                # The days counted up to ``second`` less those up to ``first``, on the calendar
+                # of ``first``'s year: each is worked out once per day, not once per pair.
+                found = self._counted_to(first.year, second) - self._counted_to(first.year, first)
+            else:
+                found = int(self._days(first).count(first, second))
+            self._counted[(first, second)] = found
+        return found
+
+    def _counted_to(self, year: int, day: date) -> int:
+        found = self._counted_since.get((year, day))
+        if found is None:
+            around = date(year, 1, 1)
+            found = int(self._days(around).count(_COUNT_FROM, day))
+            self._counted_since[(year, day)] = found
         return found
 
     def business_deadline(self, instant: datetime, days: int) -> datetime:
         """``days`` business days after ``instant``, at the same local time of day (an instant
         on a weekend or holiday counts from the next business day's start)."""
-        local = self.local(instant)
+        local = instant.astimezone(self.zone)
         day = local.date()
-        clock_time = local.time().replace(tzinfo=None)
-        if not self.is_business_day(day):
-            clock_time = time(0, 0)
-        target = self.add_business_days(day, 0)  # rolls forward off a non-business day
-        target = self.add_business_days(target, days)
-        return self.at(target, clock_time)
+        found = self._deadline_days.get((day, days))
+        if found is None:
+            target = self.add_business_days(day, 0)  # rolls forward off a non-business day
+            found = (self.add_business_days(target, days), self.is_business_day(day))
+            self._deadline_days[(day, days)] = found
+        target, open_day = found
+        clock_time = local.time() if open_day else time(0, 0)
+        if clock_time.fold:  # the repeated hour: the first occurrence, as :meth:`at` reads it
+            clock_time = clock_time.replace(fold=0)
+        # :meth:`at`, inlined: this runs for most open deals in every evaluation
+        return datetime.combine(target, clock_time, tzinfo=self.zone).astimezone(UTC)
 
     def may_contact_buyer(self, instant: datetime) -> bool:
         """A business day and outside quiet hours, in this rep's zone."""

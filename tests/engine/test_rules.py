@@ -114,6 +114,37 @@ def test_one_change_re_evaluates_only_its_deal(
         assert {deal for deal, _ in open_flags(session)} == {"D1"}
 
 
+def test_each_deal_is_judged_in_its_owners_zone_within_one_evaluation(
+    database: Database, make_engine
+) -> None:  # type: ignore[no-untyped-def]
+    # One instant, two owners: Saturday 02:00 in Berlin, Friday 20:00 in New York. The
+    # evaluation shares calendars and day labels between rules and deals; nothing may leak.
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        world = make_world(session)
+        for deal in (world.deal, world.other_deal):
+            make_meeting(
+                session,
+                deal=deal,
+                start=datetime(2026, 2, 28, 1, 0, tzinfo=UTC),
+                status=MeetingStatus.HELD,
+            )
+    engine.sweep()
+    with database.unit_of_work(write=False) as session:
+        flags = open_flags(session)
+        assert flags[("D1", "meeting_two_not_booked")].reason.startswith(
+            "Meeting one was held on Sat 28 Feb 2026"
+        )
+        assert flags[("D2", "meeting_two_not_booked")].reason.startswith(
+            "Meeting one was held on Fri 27 Feb 2026"
+        )
+        due = {t.deal_id: t.due_at for t in tasks(session)}
+        # Berlin: held on a weekend, so one business day from Monday's start (00:00 CET)
+        assert due["D1"] == datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+        # New York: Friday 20:30 EST plus one business day is Monday 20:30 EST
+        assert due["D2"] == datetime(2026, 3, 3, 1, 30, tzinfo=UTC)
+
+
 def test_gap_uses_the_owners_holidays(database: Database, make_engine, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     # Good Friday (3 April) and Easter Monday (6 April) 2026 are German public holidays
     clock.set(datetime(2026, 3, 31, 12, 0, tzinfo=UTC))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -67,3 +67,29 @@ def test_slots_before_a_meeting_land_on_business_days_outside_quiet_hours() -> N
     assert BERLIN.slot_before(tuesday_after_easter, 1, time(6, 30)) == datetime(
         2026, 4, 2, 6, 0, tzinfo=UTC
     )
+
+
+def test_business_deadline_in_the_repeated_hour_reads_the_first_occurrence() -> None:
+    # Berlin's clocks go back at 03:00 on Sunday 25 October 2026: 02:30 happens twice
+    every_day = WorkCalendar(tz="Europe/Berlin", country=None, policy=CalendarPolicy(weekend=[]))
+    first, second = (
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    )
+    for instant in (first, second):
+        assert every_day.business_deadline(instant, 0) == first
+        assert every_day.business_deadline(instant, 1) == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+    before = datetime(2026, 10, 24, 0, 30, tzinfo=UTC)  # 02:30 the day before, summer time
+    assert every_day.business_deadline(before, 1) == first
+    assert every_day.business_deadline(before, 1) == every_day.at(date(2026, 10, 25), time(2, 30))
+
+
+@pytest.mark.parametrize("country", ["DE", "US", None])
+def test_business_days_between_agrees_with_numpy_in_both_directions(country: str | None) -> None:
+    calendar = WorkCalendar(tz="Europe/Berlin", country=country, policy=CalendarPolicy())
+    start = date(2025, 12, 1)  # across a new year, Christmas and Easter
+    days = [start + timedelta(days=n) for n in range(0, 160, 3)]
+    for first in days:
+        for second in days[::5]:
+            expected = int(calendar._days(first).count(first, second))
+            assert calendar.business_days_between(first, second) == expected, (first, second)

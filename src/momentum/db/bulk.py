@@ -2,7 +2,8 @@
 
 Rows go into a temporary staging table (SQLite: ``executemany``; PostgreSQL: ``COPY``), then
 one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` merges them. Everything runs on the session's
-connection, inside its transaction, so a failed import rolls back with the rest.
+connection, inside its transaction, so a failed import rolls back with the rest. The rule
+engine's many updates at once go the same way (:func:`update_rows`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, text
+from sqlalchemy import Table, bindparam, text, update
 from sqlalchemy.orm import Session
 
 from momentum.db.base import SQLITE_DATETIME_FORMAT
+
+BULK_UPDATE_ROWS = 2_000  # from here on PostgreSQL updates through a staging table
 
 
 def dbapi_connection(session: Session) -> Any:
@@ -46,6 +49,37 @@ def insert_rows(
         cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
     finally:
         cursor.close()
+
+
+def update_rows(
+    session: Session, table: Table, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Set ``columns`` on the rows of ``table`` whose ``key`` is each row's first value (``rows``
+    are ``(key, *columns)`` tuples). Many rows on PostgreSQL are staged with ``COPY`` and set
+    by one ``UPDATE … FROM``, not a statement each; otherwise one ``executemany``."""
+    if not rows:
+        return
+    if dialect(session) != "postgresql" or len(rows) < BULK_UPDATE_ROWS:
+        statement = (
+            update(table)
+            .where(table.c[key] == bindparam("_key"))
+            .values({c: bindparam(f"_{c}") for c in columns})
+        )
+        names = ["_key", *(f"_{c}" for c in columns)]
+        session.connection().execute(
+            statement, [dict(zip(names, row, strict=True)) for row in rows]
+        )
+        return
+    stage = Staging.create(session, table)
+    insert_rows(session, stage.name, [key, *columns], rows)
+    assignments = ", ".join(f"{c} = staged.{c}" for c in columns)
+    session.execute(
+        text(
+            f"UPDATE {table.name} SET {assignments} FROM {stage.name} staged "
+            f"WHERE {table.name}.{key} = staged.{key}"
+        )
+    )
+    stage.drop(session)
 
 
 def storable(frame: pl.DataFrame) -> pl.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from datetime import UTC
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Enum, Table, text
@@ -57,14 +58,16 @@ def insert_all_unless_open(
         return
     columns = list(rows[0])
     dialect = session.get_bind().dialect.name
-    plan = [(column, _converter(table, column, dialect)) for column in columns]
+    cells: list[list[Any]] = []
+    for column in columns:
+        values = list(map(itemgetter(column), rows))
+        convert = _converter(table, column, dialect)
+        if convert is not None:  # once per distinct value: most rows share their instants
+            converted = {value: convert(value) for value in set(values)}
+            values = [converted[value] for value in values]
+        cells.append(values)
     stage = Staging.create(session, table)
-    insert_rows(
-        session,
-        stage.name,
-        columns,
-        ([row[c] if convert is None else convert(row[c]) for c, convert in plan] for row in rows),
-    )
+    insert_rows(session, stage.name, columns, zip(*cells, strict=True))
     column_list = ", ".join(columns)
     session.execute(
         text(

@@ -4,9 +4,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from momentum.db.bulk import update_rows
+from momentum.db.rows import plain_rows_in
 from momentum.db.upsert import insert_all_unless_open
 from momentum.deal.models import Deal
 from momentum.flag.models import Flag
@@ -23,19 +25,7 @@ class FlagRepository:
         query = select(Flag.deal_id, Flag.rule, Flag.id, Flag.reason).where(
             Flag.cleared_at.is_(None)
         )
-        chunks = (
-            [None]
-            if deal_ids is None
-            else [
-                list(deal_ids[start : start + _CHUNK]) for start in range(0, len(deal_ids), _CHUNK)
-            ]
-        )
-        rows: list[tuple[str, str, int, str]] = []
-        connection = self.session.connection()  # Core rows: no ORM result machinery
-        for chunk in chunks:
-            selected = query if chunk is None else query.where(Flag.deal_id.in_(chunk))
-            rows.extend((d, r, i, reason) for d, r, i, reason in connection.execute(selected))
-        return rows
+        return plain_rows_in(self.session, query, Flag.deal_id, deal_ids)
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Raise flags (Core executemany, no ORM bookkeeping). One already open for the same
@@ -68,13 +58,8 @@ class FlagRepository:
             )
 
     def set_reasons(self, changes: Sequence[tuple[int, str]]) -> None:
-        if changes:
-            self.session.connection().execute(
-                update(Flag.__table__)  # type: ignore[arg-type]
-                .where(Flag.__table__.c.id == bindparam("flag_id"))
-                .values(reason=bindparam("new_reason")),
-                [{"flag_id": i, "new_reason": reason} for i, reason in changes],
-            )
+        """New reasons by flag id: a day's sweep restates every "no activity for N days"."""
+        update_rows(self.session, Flag.__table__, "id", ["reason"], changes)  # type: ignore[arg-type]
 
     def open_with_deals(self, owners: Collection[str] | None) -> list[tuple[Flag, Deal]]:
         query = (

@@ -164,7 +164,8 @@ class NextStepMissing(Rule):
         options: NextStepMissing.Options = context.options
         if deal.upcoming_meeting(context.now) is not None:
             return None
-        if deal.has_task_step or deal.has_manual_task or (deal.open_task_rules - {self.key}):
+        asked = deal.open_task_rules  # another rule's open task is a next step too
+        if deal.has_task_step or deal.has_manual_task or len(asked) > (self.key in asked):
             return None
         past = [
             m

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
 from sqlalchemy.orm import Session
 
 from momentum.meeting.definitions import first_meetings, in_order, second_meeting_attempts
 from momentum.meeting.models import MeetingStatus
-from momentum.rules.repository import FactsRepository, utc_reader
+from momentum.rules.repository import FactsRepository, utc
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BOOKED = frozenset(
@@ -92,11 +93,9 @@ def load_facts(
 ) -> dict[str, DealFacts]:
     """Facts for the open deals among ``deal_ids`` (every open deal when ``None``)."""
     store = FactsRepository(session)
-    utc = utc_reader(session)
     deals: dict[str, DealFacts] = {}
-    for row in store.open_deals(deal_ids):
-        deal_id, name, account, owner_id, tz, country, opened, created = row
-        opened_at = utc(opened) or utc(created)
+    for deal_id, name, account, owner_id, tz, country, opened in store.open_deals(deal_ids):
+        opened_at = utc(opened)
         assert opened_at is not None  # created_at is NOT NULL
         deals[deal_id] = DealFacts(
             deal_id=deal_id,
@@ -111,23 +110,7 @@ def load_facts(
     if not deals:
         return deals
     scope = None if deal_ids is None else list(deals)
-    statuses = {status.value: status for status in MeetingStatus}
-    for deal_id, mid, raw_start, raw_end, status, raw_booked, agenda, homework in store.meetings(
-        scope
-    ):
-        facts = deals.get(deal_id)
-        if facts is None:
-            continue
-        start, booked = utc(raw_start), utc(raw_booked)
-        assert start is not None
-        facts.meetings.append(
-            MeetingFact(
-                mid, start, utc(raw_end) or start, statuses[status], booked, agenda, homework
-            )
-        )
-        facts.note_activity(start, now)
-        facts.note_activity(booked, now)
-    _mark_first_and_second_meetings(deals)
+    _load_meetings(deals, store.meetings(scope), now)
     for deal_id in store.task_step_deals(scope):
         if deal_id in deals:
             deals[deal_id].has_task_step = True
@@ -140,21 +123,45 @@ def load_facts(
     return deals
 
 
-def _mark_first_and_second_meetings(deals: dict[str, DealFacts]) -> None:
-    """Each deal's M1 and meeting-two attempts, by the shared definitions."""
-    meetings = {m.id: m for facts in deals.values() for m in facts.meetings}
-    if not meetings:
-        return
-    owner = [deal_id for deal_id, facts in deals.items() for _ in facts.meetings]
-    values = list(meetings.values())
+def _load_meetings(deals: dict[str, DealFacts], rows: list[Any], now: datetime) -> None:
+    """Every deal's meetings (``rows`` by deal and start), its M1 and meeting-two attempts."""
+    statuses = {status.value: status for status in MeetingStatus}
+    parse = datetime.fromisoformat
+    # The columns of the frame the shared definitions read, gathered in the same pass.
+    kept: list[MeetingFact] = []
+    owners: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    kinds: list[str] = []
     micro = timedelta(microseconds=1)  # instants as integers: far cheaper into Polars
+    facts: DealFacts | None = None
+    for deal_id, mid, raw_start, raw_end, status, raw_booked, agenda, homework in rows:
+        if facts is None or facts.deal_id != deal_id:
+            facts = deals.get(deal_id)
+            if facts is None:
+                continue
+        start = parse(raw_start + "+00:00")
+        end = start if raw_end is None else parse(raw_end + "+00:00")
+        booked = None if raw_booked is None else parse(raw_booked + "+00:00")
+        meeting = MeetingFact(mid, start, end, statuses[status], booked, agenda, homework)
+        facts.meetings.append(meeting)
+        facts.note_activity(start, now)
+        facts.note_activity(booked, now)
+        kept.append(meeting)
+        owners.append(deal_id)
+        starts.append((start - EPOCH) // micro)
+        ends.append((end - EPOCH) // micro)
+        kinds.append(status)
+    if not kept:
+        return
     frame = pl.DataFrame(
         {
-            "deal_id": owner,
-            "meeting_id": list(meetings),
-            "start": [(m.start_at - EPOCH) // micro for m in values],
-            "end": [(m.end_at - EPOCH) // micro for m in values],
-            "status": [m.status.value for m in values],
+            "deal_id": owners,
+            "meeting_id": [m.id for m in kept],
+            "start": starts,
+            "end": ends,
+            "status": kinds,
+            "row": range(len(kept)),
         },
         schema={
             "deal_id": pl.String,
@@ -162,19 +169,27 @@ def _mark_first_and_second_meetings(deals: dict[str, DealFacts]) -> None:
             "start": pl.Int64,
             "end": pl.Int64,
             "status": pl.String,
+            "row": pl.Int64,
         },
     )
+    _mark_first_and_second_meetings(deals, kept, frame)
+
+
+def _mark_first_and_second_meetings(
+    deals: dict[str, DealFacts], meetings: list[MeetingFact], frame: pl.DataFrame
+) -> None:
+    """Each deal's M1 and meeting-two attempts, by the shared definitions; ``frame`` has the
+    definitions' columns and ``row``, the meeting's index in ``meetings``."""
     ordered = in_order(frame).lazy()
     firsts = first_meetings(ordered).collect()
+    row_of = dict(zip(frame["meeting_id"].to_list(), frame["row"].to_list(), strict=True))
     for deal_id, m1_id in zip(firsts["deal_id"].to_list(), firsts["m1_id"].to_list(), strict=True):
-        deals[deal_id].m1 = meetings[m1_id]
+        deals[deal_id].m1 = meetings[row_of[m1_id]]
     attempts = (
         second_meeting_attempts(ordered)
         .group_by("deal_id", maintain_order=True)
-        .agg(pl.col("meeting_id"))
+        .agg(pl.col("row"))
         .collect()
     )
-    for deal_id, ids in zip(
-        attempts["deal_id"].to_list(), attempts["meeting_id"].to_list(), strict=True
-    ):
-        deals[deal_id].attempts = [meetings[i] for i in ids]
+    for deal_id, rows in zip(attempts["deal_id"].to_list(), attempts["row"].to_list(), strict=True):
+        deals[deal_id].attempts = [meetings[row] for row in rows]

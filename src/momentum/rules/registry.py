@@ -78,7 +78,7 @@ class RuleContext:
 
     def day(self, deal: DealFacts, instant: datetime) -> str:
         """The local date of ``instant`` for the deal's owner, for a reason ("Wed 04 Mar 2026")."""
-        local = self.calendar(deal).local_date(instant)
+        local = instant.astimezone(self.calendar(deal).zone).date()
         found = self._days.get(local)
         if found is None:
             found = self._days[local] = local.strftime("%a %d %b %Y")

@@ -1,52 +1,55 @@
-"""The queries the rule engine runs: set-based, so 100,000 deals load in a few round trips."""
+"""The queries the rule engine runs: set-based, so 100,000 deals load in a few round trips.
+
+Rows come back as the driver's plain tuples (no SQLAlchemy row or type processing: at 100,000
+deals that processing is most of the load time), and instants as UTC text in one format on
+both databases, read with :func:`utc`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
+from momentum.db.rows import plain_rows_in
 from momentum.deal.models import Deal, Outcome
 from momentum.meeting.models import Meeting, MeetingStatusChange
 from momentum.next_step.models import NextStep, NextStepKind, NextStepStatus
 from momentum.rep.models import Rep
 from momentum.task.models import Task, TaskStatus
 
-_CHUNK = 5_000
+_PARSE = datetime.fromisoformat
 
 
 def raw(column: Any) -> Any:
-    """The column as the driver returns it, without SQLAlchemy's per-value processing (read
-    with :func:`utc_reader`): at 100,000 deals that processing is most of the load time."""
+    """The column as the driver returns it, without SQLAlchemy's per-value processing."""
     return type_coerce(column, NullType())
 
 
-def utc_reader(session: Session) -> Any:
-    """Raw instants as aware UTC datetimes, for the session's database (SQLite gives text,
-    PostgreSQL naive datetimes): the loop over 100,000s of rows calls it once per value."""
-    if session.get_bind().dialect.name == "sqlite":
-        parse = datetime.fromisoformat
-        return lambda value: None if value is None else parse(value + "+00:00")
-    return lambda value: None if value is None else value.replace(tzinfo=UTC)
+def utc(text: str | None) -> datetime | None:
+    """An instant selected with :meth:`FactsRepository.instant` as an aware UTC datetime."""
+    return None if text is None else _PARSE(text + "+00:00")
 
 
 class FactsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.postgresql = session.get_bind().dialect.name == "postgresql"
+
+    def instant(self, column: Any) -> Any:
+        """An instant column as naive UTC text, ``2026-03-04 09:30:00.000000``: what SQLite
+        stores, and what PostgreSQL formats (text parses far faster than datetimes are made
+        aware, one by one)."""
+        if self.postgresql:
+            return func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US")
+        return raw(column)
 
     def _rows(self, query: Any, column: Any, ids: Sequence[str] | None) -> list[Any]:
-        connection = self.session.connection()  # Core rows: no ORM result machinery
-        if ids is None:
-            return list(connection.execute(query).all())
-        rows: list[Any] = []
-        for start in range(0, len(ids), _CHUNK):
-            chunk = list(ids[start : start + _CHUNK])
-            rows.extend(connection.execute(query.where(column.in_(chunk))).all())
-        return rows
+        return plain_rows_in(self.session, query, column, ids)
 
     def open_deals(self, ids: Sequence[str] | None) -> list[Any]:
         query = (
@@ -57,8 +60,7 @@ class FactsRepository:
                 Deal.owner_id,
                 Rep.timezone,
                 Rep.country,
-                raw(Deal.opened_at),
-                raw(Deal.created_at),
+                self.instant(func.coalesce(Deal.opened_at, Deal.created_at)),
             )
             .join(Rep, Rep.id == Deal.owner_id)
             .where(Deal.outcome == Outcome.OPEN)
@@ -69,10 +71,10 @@ class FactsRepository:
         query = select(
             Meeting.deal_id,
             Meeting.id,
-            raw(Meeting.start_at),
-            raw(Meeting.end_at),
+            self.instant(Meeting.start_at),
+            self.instant(Meeting.end_at),
             raw(Meeting.status),
-            raw(Meeting.booked_at),
+            self.instant(Meeting.booked_at),
             Meeting.agenda,
             Meeting.homework,
         ).order_by(Meeting.deal_id, Meeting.start_at, Meeting.id)
@@ -105,5 +107,7 @@ class FactsRepository:
             Task.status == TaskStatus.DONE, Task.rule.is_(None), Task.deal_id.is_not(None)
         )
         every = union_all(changes, steps, tasks).subquery()
-        query = select(every.c.deal_id, raw(func.max(every.c.at))).group_by(every.c.deal_id)
+        query = select(every.c.deal_id, self.instant(func.max(every.c.at))).group_by(
+            every.c.deal_id
+        )
         return self._rows(query, every.c.deal_id, ids)

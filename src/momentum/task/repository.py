@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from momentum.db.rows import plain_rows_in
 from momentum.db.upsert import insert_all_unless_open
 from momentum.deal.models import Deal
 from momentum.task.models import Task, TaskStatus
@@ -41,7 +42,7 @@ class TaskRepository:
         query = select(Task.deal_id, Task.rule, Task.id).where(
             Task.status == TaskStatus.OPEN, Task.rule.is_not(None), Task.deal_id.is_not(None)
         )
-        return [(d, r, i) for d, r, i in _in_chunks(self.session, query, Task.deal_id, deal_ids)]
+        return plain_rows_in(self.session, query, Task.deal_id, deal_ids)
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Open rule tasks; one already open for the same deal and rule (a concurrent
@@ -67,14 +68,3 @@ class TaskRepository:
             .where(Task.status == TaskStatus.OPEN, Task.due_at <= now, Task.due_at >= since)
         ).all()
         return [(task, deal) for task, deal in rows]
-
-
-def _in_chunks(session: Session, query: Any, column: Any, ids: Sequence[str] | None) -> list[Any]:
-    connection = session.connection()  # Core rows: no ORM result machinery
-    if ids is None:
-        return list(connection.execute(query).all())
-    rows: list[Any] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        rows.extend(connection.execute(query.where(column.in_(chunk))))
-    return rows
