@@ -92,7 +92,8 @@ def _nulls(values: pl.Series, dtype: pl.DataType) -> pl.Series:
 def _arrow(values: pl.Series, target: pa.DataType, dtype: pl.DataType) -> pl.Series:
     if values.null_count() == len(values):
         return _nulls(values, dtype)
-    parsed = _cast(values.to_arrow().cast(pa.string()), target)
+    # large_string, which Arrow casts to timestamps directly (string views it cannot)
+    parsed = _cast(values.to_arrow(compat_level=pl.CompatLevel.oldest()), target)
     return pl.Series(values.name, parsed).cast(dtype)
 
 
