@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from momentum.audit.compare import wilson as wilson_interval
@@ -286,12 +287,12 @@ def gap_histogram(gaps: Sequence[int], target_days: int) -> list[GapBin]:
     the open-ended last bucket ("21+") together; empty when no meeting two was held."""
     if not gaps:
         return []
-    last = min(max(max(gaps), target_days + 1), OPEN_ENDED_FROM - 1)
-    bins = [
-        GapBin(str(day), day, sum(1 for g in gaps if g == day), day <= target_days)
-        for day in range(last + 1)
-    ]
-    beyond = sum(1 for g in gaps if g >= OPEN_ENDED_FROM)
+    values = np.asarray(gaps, dtype=np.int64)
+    last = min(max(int(values.max()), target_days + 1), OPEN_ENDED_FROM - 1)
+    # one count per day, in one pass: a large team has millions of gaps
+    counts = np.bincount(np.clip(values[values >= 0], 0, OPEN_ENDED_FROM), minlength=last + 2)
+    bins = [GapBin(str(day), day, int(counts[day]), day <= target_days) for day in range(last + 1)]
+    beyond = int(counts[OPEN_ENDED_FROM]) if len(counts) > OPEN_ENDED_FROM else 0
     if beyond:
         bins.append(GapBin(f"{OPEN_ENDED_FROM}+", OPEN_ENDED_FROM, beyond, False))
     return bins

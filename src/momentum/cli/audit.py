@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,13 +27,17 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
+    if hasattr(value, "item"):  # a numpy scalar
+        return value.item()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def to_json(result: AuditResult) -> str:
-    return json.dumps(result.report, indent=1, ensure_ascii=False, default=_json_default)
+    """The report as indented JSON. orjson writes it in native code: a 20,000-rep report is
+    25 MB, which the standard library's indenting encoder (pure Python) takes seconds over."""
+    import orjson
+
+    return orjson.dumps(result.report, option=orjson.OPT_INDENT_2, default=_json_default).decode()
 
 
 def audit_options(
