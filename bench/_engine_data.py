@@ -82,12 +82,13 @@ def scratch_database(kind: str, postgres_url: str = DEFAULT_POSTGRES) -> Iterato
 
 
 def insert_team(
-    database: Database, *, reps: int, now: datetime
+    database: Database, *, reps: int, now: datetime, holidays: bool = True
 ) -> list[tuple[str, str, str | None]]:
+    """``reps`` reps across ZONES; without ``holidays``, none has a holiday country."""
     team = []
     for index in range(reps):
         tz, country = ZONES[index % len(ZONES)]
-        team.append((f"rep{index:03d}", tz, country))
+        team.append((f"rep{index:03d}", tz, country if holidays else None))
     with database.unit_of_work() as session:
         insert_rows(
             session,
@@ -172,7 +173,10 @@ def insert_due_reminders(database: Database, *, reminders: int, now: datetime) -
     """``reminders`` reminders (a value reminder and a confirmation per meeting two), all due
     now, each with its outbox message, for meetings two days ahead. Returns how many."""
     meetings = reminders // 2
-    team = insert_team(database, reps=12, now=now)
+    # No holiday countries: on a public holiday (run on Thanksgiving, a sixth of the reps are
+    # in the US) reminders rightly wait for the next business day, and the benchmark would
+    # measure the calendar instead of the dispatcher.
+    team = insert_team(database, reps=12, now=now, holidays=False)
     insert_asset(database, now=now)
     start = now + timedelta(days=2)
     deals, contacts, meeting_rows, reminder_rows, messages = [], [], [], [], []
