@@ -1,10 +1,10 @@
-"""Looking up ids among millions, exactly and fast: binary search over sorted 64-bit hashes.
+"""Looking up ids among millions, exactly and fast: sorted 64-bit hashes and a bucket table.
 
 A Polars join builds a hash table of the smaller side each time it runs. Reading meetings in
 batches, the reader asks "which deal, and whose?" of every batch: joined against four million
 deals, each batch would rebuild or re-probe a table that big. :class:`KeyIndex` sorts the ids'
-hashes once; a lookup is then a binary search per id, and the id found is compared with the id
-asked, so an answer never rests on a hash alone.
+hashes once; a lookup then goes straight to the hash's bucket, and the id found is compared
+with the id asked, so an answer never rests on a hash alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import polars as pl
 Hasher = Callable[[pl.Expr], pl.Expr]
 
 
-def _hash64(ids: pl.Expr) -> pl.Expr:
+def hash64(ids: pl.Expr) -> pl.Expr:
     return ids.hash()
 
 
@@ -25,7 +25,7 @@ class KeyIndex:
     """The rows of ``frame``, found by their distinct ``key``. ``hasher`` is for tests: one
     that makes ids collide shows that answers stay exact (lookups are then joins)."""
 
-    def __init__(self, frame: pl.DataFrame, key: str, *, hasher: Hasher = _hash64) -> None:
+    def __init__(self, frame: pl.DataFrame, key: str, *, hasher: Hasher = hash64) -> None:
         self.key = key
         self._hasher = hasher
         # rows in hash order: where a hash is found is where its row is
@@ -48,13 +48,12 @@ class KeyIndex:
     def lookup(self, ids: pl.Series) -> pl.DataFrame:
         """One row per id of ``ids``, in their order: the indexed row, or nulls where the id
         is not indexed (or is null)."""
-        asked = ids.alias(self.key).to_frame()
         if not self._searchable or self.frame.height == 0:
+            asked = ids.alias(self.key).to_frame()
             return asked.join(self.frame, on=self.key, how="left", maintain_order="left")
-        candidates = self.frame[self._rows(ids)]
-        found = (candidates[self.key] == ids).fill_null(False)
-        others = [name for name in candidates.columns if name != self.key]
-        return candidates.select(
+        rows, found = self._matches(ids)
+        others = [name for name in self.frame.columns if name != self.key]
+        return self.frame[rows].select(
             ids.alias(self.key),
             *(pl.when(found).then(pl.col(name)).alias(name) for name in others),
         )
@@ -63,14 +62,18 @@ class KeyIndex:
         """Whether each id is indexed (False for null)."""
         if not self._searchable or self.frame.height == 0:
             return ids.is_in(self.frame[self.key].implode()).fill_null(False)
-        return (self.frame[self.key].gather(self._rows(ids)) == ids).fill_null(False)
+        return self._matches(ids)[1]
+
+    def _matches(self, ids: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """(the candidate row for each id, whether that row's id is the id asked)."""
+        rows = self._rows(ids)
+        return rows, (self.frame[self.key].gather(rows) == ids).fill_null(False)
 
     def _rows(self, ids: pl.Series) -> pl.Series:
         """The row of the frame whose id has each id's hash (or some row, where none has).
-        The hashes are uniform, so
-        their leading bits say almost exactly where each one is: a table of where each
-        leading-bits bucket starts replaces a binary search (22 steps through memory for
-        four million ids) by two lookups and a short scan of the bucket."""
+        The hashes are uniform, so their leading bits say almost exactly where each one is:
+        a table of where each leading-bits bucket starts replaces a binary search (22 steps
+        through memory for four million ids) by two lookups and a short scan of the bucket."""
         hashes = ids.to_frame(self.key).select(self._hasher(pl.col(self.key)))[:, 0].to_numpy()
         bucket = hashes >> np.uint64(self._shift)
         position = self._starts[bucket]

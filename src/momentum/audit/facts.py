@@ -20,7 +20,7 @@ import polars as pl
 
 from momentum.businessdays import calendar_for
 from momentum.canonical import MEETING_STATUSES, OUTCOMES, Dataset
-from momentum.keys import Hasher, KeyIndex
+from momentum.keys import Hasher, KeyIndex, hash64
 from momentum.meeting.definitions import (
     DEAL_KEY,
     HELD,
@@ -136,13 +136,13 @@ def _deals_with_owners(data: Dataset, default_timezone: str) -> pl.DataFrame:
 
 
 def join_on_deal(
-    deals: pl.DataFrame, per_deal: pl.DataFrame, *, hasher: Hasher | None = None
+    deals: pl.DataFrame, per_deal: pl.DataFrame, *, hasher: Hasher = hash64
 ) -> pl.DataFrame:
     """``deals`` with the columns of ``per_deal`` that has the same ``deal_id`` (nulls where
     none has), in ``deals``' order. A :class:`~momentum.keys.KeyIndex` of ``per_deal`` finds
     each deal's row: faster than a join on millions of string ids, and as exact."""
     ids = per_deal.select("deal_id").with_row_index("_row")  # narrow: the index sorts it
-    index = KeyIndex(ids, "deal_id") if hasher is None else KeyIndex(ids, "deal_id", hasher=hasher)
+    index = KeyIndex(ids, "deal_id", hasher=hasher)
     rows = index.lookup(deals["deal_id"])["_row"]
     return deals.hstack(per_deal.drop("deal_id").select(pl.all().gather(rows)))
 

@@ -40,6 +40,7 @@ RATES: dict[str, tuple[pl.Expr, pl.Expr]] = {
 }
 WITHIN_TARGET = "second_meeting.within_target_rate"
 GAPS = ("second_meeting.gap_calendar_days", "second_meeting.gap_business_days")
+GAP_COLUMN = {name: name.split(".", 1)[1] for name in GAPS}  # the facts column of each
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -92,9 +93,14 @@ def rate_counts(facts: pl.DataFrame, *, target_days: int) -> dict[str, tuple[int
 
 
 def gap_values(facts: pl.DataFrame) -> dict[str, np.ndarray[Any, Any]]:
-    columns = [name.split(".", 1)[1] for name in GAPS]
-    held = with_first_meeting(facts).lazy().filter(pl.col("m2_held")).select(columns).collect()
-    return {name: held[column].to_numpy() for name, column in zip(GAPS, columns, strict=True)}
+    held = (
+        with_first_meeting(facts)
+        .lazy()
+        .filter(pl.col("m2_held"))
+        .select(GAP_COLUMN.values())
+        .collect()
+    )
+    return {name: held[column].to_numpy() for name, column in GAP_COLUMN.items()}
 
 
 def _bucket_rows(counted: dict[str, dict[str, Any]]) -> list[Figures]:
@@ -184,8 +190,7 @@ def grouped(facts: pl.DataFrame, key: str, label: str, *, target_days: int) -> l
     per_bucket = funnel.lazy().group_by(key, "bucket").agg(_BUCKET_COUNTS).collect()
     for row in per_bucket.iter_rows(named=True):
         buckets.setdefault(row[key], {})[row["bucket"]] = row
-    gaps = [name.split(".", 1)[1] for name in GAPS]
-    held = funnel.lazy().filter(pl.col("m2_held")).select(key, *gaps).collect()
+    held = funnel.lazy().filter(pl.col("m2_held")).select(key, *GAP_COLUMN.values()).collect()
     stats = _grouped_gap_stats(held, key)
     entries = []
     for row in counts.sort(key).iter_rows(named=True):
@@ -210,7 +215,7 @@ def _grouped_gap_stats(held: pl.DataFrame, key: str) -> dict[str, dict[Any, dict
     for (size,), group in held.partition_by("_size", as_dict=True).items():
         keys = group[key].to_list()[:: int(size)]
         for name in GAPS:
-            matrix = group[name.split(".", 1)[1]].to_numpy().reshape(-1, int(size))
+            matrix = group[GAP_COLUMN[name]].to_numpy().reshape(-1, int(size))
             means = np.mean(matrix, axis=1)
             medians, p90s = np.quantile(matrix, [0.5, 0.9], axis=1)
             for index, value in enumerate(keys):

@@ -520,8 +520,10 @@ class CanonicalReader:
         unknown = referenced.is_not_null() & ~self._deals.contains(referenced)
         if not unknown.any():
             return
-        if self.known is not None:
-            unknown &= self._deal_owners_of(referenced).is_null()
+        if self.known is not None:  # the store may hold them: ask about these rows only
+            rows = unknown.arg_true()
+            stored = self._deal_owners_of(referenced.gather(rows)).is_not_null()
+            unknown = unknown.scatter(rows, ~stored)
         deal_files = ", ".join(f.label for f in self.files.deals) or "deals.csv (none was given)"
         deal_id = self.files.deals[0].column("deal_id") if self.files.deals else "deal_id"
         self.problems.add_rows(
