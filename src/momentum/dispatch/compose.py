@@ -6,6 +6,7 @@ checks is what is true while the message is being sent.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from email import charset as email_charset
@@ -36,7 +37,6 @@ from momentum.next_step.schemas import parse_agenda
 from momentum.outbox.models import Channel, MessageKind, OutboxMessage
 from momentum.outbox.schemas import Send, SendDecision, Withdraw
 from momentum.reminder.models import Reminder
-from momentum.reminder.repository import ReminderRepository
 from momentum.reminder.schemas import ReminderPolicy
 from momentum.reminder.service import ReminderService
 from momentum.rep.models import Rep
@@ -61,12 +61,21 @@ def _text_part(text: str, subtype: str) -> MIMENonMultipart:
 class Prepared:
     decision: SendDecision
     outgoing: Outgoing | None = None
-    reminder: Reminder | None = None
 
 
 def message_id(key: str, mail_from: str) -> str:
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "momentum.invalid"
     return f"<{key}@{domain}>"
+
+
+def _boundary(key: str, part: str) -> str:
+    """A MIME boundary made from the message's key, not at random: the stdlib's random one
+    costs a regular expression compiled per message to prove it absent from the text. This
+    one cannot occur in the parts: they are quoted-printable, where ``=`` is always followed
+    by two hex digits or a line end, or base64, which has no ``=_`` (RFC 2045 suggests
+    boundaries starting ``=_`` for this reason). A resend gets the same boundaries."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
+    return f"=_{part}_{digest}"
 
 
 class BatchLookup:
@@ -128,14 +137,18 @@ class Composer:
         self.clock = clock
         self.reminder_policy = reminder_policy
         self.calendar_policy = calendar_policy
+        self._from_name, self._from_address = parseaddr(mail_from)
 
     def prepare(
         self,
         session: Session,
         message: OutboxMessage,
         meeting: Meeting | None,
+        reminder: Reminder | None = None,
         lookup: BatchLookup | None = None,
     ) -> Prepared:
+        """Whether ``message`` may still go, and if so the message itself. ``meeting`` and
+        ``reminder`` are the rows read under the meeting's lock."""
         lookup = lookup or BatchLookup()
         if message.kind is MessageKind.ALERT:
             return self._alert(session, message)
@@ -156,7 +169,6 @@ class Composer:
                 return Prepared(decision)
             context = self._context(lookup.contacts_of(session, deal.id), meeting, deal, rep)
             return Prepared(decision, self._ical_email(message, meeting, rep, context))
-        reminder = ReminderRepository(session).get(message.reminder_id or -1)
         decision = ReminderService(
             session,
             clock=self.clock,
@@ -164,17 +176,15 @@ class Composer:
             calendar_policy=self.calendar_policy,
         ).check_before_sending(reminder, meeting, rep)
         if not isinstance(decision, Send) or reminder is None:
-            return Prepared(decision, reminder=reminder)
+            return Prepared(decision)
         context = self._context(lookup.contacts_of(session, deal.id), meeting, deal, rep)
         if message.kind is MessageKind.VALUE_REMINDER:
             asset = lookup.asset(session, reminder.value_asset_id or -1)
             if asset is None:
                 raise PermanentFailure("the value asset this reminder carries was deleted")
             context["asset"] = asset
-            return Prepared(
-                decision, self._email(message, rep, "value_reminder", context), reminder
-            )
-        return Prepared(decision, self._email(message, rep, "confirmation", context), reminder)
+            return Prepared(decision, self._email(message, rep, "value_reminder", context))
+        return Prepared(decision, self._email(message, rep, "confirmation", context))
 
     # --- buyer emails ---------------------------------------------------------------------
 
@@ -193,7 +203,7 @@ class Composer:
             "when_short": f"{start:%a %-d %b, %H:%M}",
             "weekday": f"{start:%A}",
             "greeting_name": named[0] if len(contacts) == 1 and named else None,
-            "sender_name": rep.name or parseaddr(self.mail_from)[0] or "Momentum",
+            "sender_name": rep.name or self._from_name or "Momentum",
             "sender_email": rep.email,
             "agenda": bool(lines),
             "agenda_seller": [text for side, text in lines if side is Side.SELLER],
@@ -207,7 +217,7 @@ class Composer:
     def _headers(
         self, email: Message, message: OutboxMessage, rep: Rep | None, subject: str
     ) -> None:
-        display, address = parseaddr(self.mail_from)
+        display, address = self._from_name, self._from_address
         if rep is not None and rep.name:
             display = f"{rep.name} via {display or 'Momentum'}"
         email["From"] = formataddr((display, address), charset="utf-8")
@@ -223,9 +233,11 @@ class Composer:
         email["Message-ID"] = message_id(message.key, self.mail_from)
         email["X-Momentum-Key"] = message.key
 
-    def _alternative(self, name: str, context: dict[str, Any]) -> tuple[str, MIMEMultipart]:
+    def _alternative(
+        self, message: OutboxMessage, name: str, context: dict[str, Any]
+    ) -> tuple[str, MIMEMultipart]:
         subject, text, html = self.templates.render_email(name, context)
-        body = MIMEMultipart("alternative")
+        body = MIMEMultipart("alternative", boundary=_boundary(message.key, "alt"))
         body.attach(_text_part(text, "plain"))
         body.attach(_text_part(html, "html"))
         return subject, body
@@ -235,7 +247,7 @@ class Composer:
     ) -> Message:
         """Plain text and HTML (the stdlib's MIME classes: several times faster to build than
         ``EmailMessage``, which matters at hundreds of messages a second)."""
-        subject, email = self._alternative(name, context)
+        subject, email = self._alternative(message, name, context)
         self._headers(email, message, rep, subject)
         return email
 
@@ -244,7 +256,7 @@ class Composer:
     ) -> Message:
         method = str(message.payload.get("method", "REQUEST"))
         name = "cancellation" if message.kind is MessageKind.CANCELLATION else "invitation"
-        subject, body = self._alternative(name, context)
+        subject, body = self._alternative(message, name, context)
         description = self.templates.email.get_template("email/_agenda.txt").render(context)
         if meeting.homework:
             description += f"\nBefore we meet: {meeting.homework}\n"
@@ -257,7 +269,7 @@ class Composer:
             stamp=self.clock.now(),
             summary=context["title"],
             description=description.strip(),
-            organizer_email=rep.email or parseaddr(self.mail_from)[1],
+            organizer_email=rep.email or self._from_address,
             organizer_name=rep.name,
             attendees=[
                 (c.email, c.name) for c in context["contacts"] if c.email in message.recipients
@@ -266,7 +278,7 @@ class Composer:
         inline = _text_part(calendar.decode("utf-8"), "calendar")
         inline.set_param("method", method)
         body.attach(inline)
-        email = MIMEMultipart("mixed")
+        email = MIMEMultipart("mixed", boundary=_boundary(message.key, "mix"))
         email.attach(body)
         attachment = MIMEApplication(calendar, "ics")
         attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")

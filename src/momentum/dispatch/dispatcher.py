@@ -22,6 +22,7 @@ import time as timer
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from jinja2 import TemplateError
 from sqlalchemy import text
@@ -35,13 +36,14 @@ from momentum.dispatch.channels.base import (
     Sender,
     TemporaryFailure,
 )
-from momentum.dispatch.compose import BatchLookup, Composer, Prepared
+from momentum.dispatch.compose import BatchLookup, Composer
 from momentum.meeting.models import Meeting
 from momentum.meeting.repository import MeetingRepository
 from momentum.outbox.models import Channel, MessageStatus, OutboxMessage
 from momentum.outbox.repository import OutboxRepository
 from momentum.outbox.schemas import Defer, Send, Withdraw
-from momentum.reminder.models import ReminderStatus
+from momentum.reminder.models import Reminder, ReminderStatus
+from momentum.reminder.repository import ReminderRepository
 
 log = logging.getLogger("momentum.dispatch")
 
@@ -71,6 +73,25 @@ class RetryPolicy:
     def delay(self, attempts: int) -> timedelta:
         delay: timedelta = self.first_delay * (2 ** max(attempts - 1, 0))
         return min(delay, MAX_BACKOFF)
+
+
+@dataclass
+class _Outcome:
+    """What happened to a message (a ``DispatchReport`` field name), and the values its row
+    and its reminder's row take."""
+
+    name: str
+    message: dict[str, Any]
+    reminder: dict[str, Any] = field(default_factory=dict)
+
+
+def _finished(status: MessageStatus, reason: str | None) -> dict[str, Any]:
+    return {"status": status, "last_error": reason, "lease_owner": None, "lease_expires_at": None}
+
+
+def _released(*, due: datetime, note: str) -> dict[str, Any]:
+    """Back in the queue, due again at ``due``."""
+    return {"due_at": due, "last_error": note, "lease_owner": None, "lease_expires_at": None}
 
 
 @dataclass
@@ -134,102 +155,106 @@ class Dispatcher:
             meeting = (
                 MeetingRepository(session).lock(meeting_id, shared=True) if meeting_id else None
             )
-            message = OutboxRepository(session).lock_for_sending(message_id, worker=self.worker_id)
-            if message is None:
+            outbox = OutboxRepository(session)
+            locked = outbox.lock_for_sending(message_id, worker=self.worker_id)
+            if locked is None:
                 return "skipped"
+            message, reminder = locked
             with session.no_autoflush:
-                outcome = self._check_and_send(session, message, meeting, lookup)
-            message.updated_at = self.clock.now()
-            return outcome
+                outcome = self._check_and_send(session, message, meeting, reminder, lookup)
+            # Written as plain updates; the loaded objects are left as read.
+            outbox.settle(message.id, **outcome.message, updated_at=self.clock.now())
+            if reminder is not None and outcome.reminder:
+                ReminderRepository(session).settle(reminder.id, **outcome.reminder)
+            return outcome.name
 
     def _check_and_send(
         self,
         session: Session,
         message: OutboxMessage,
         meeting: Meeting | None,
+        reminder: Reminder | None,
         lookup: BatchLookup | None,
-    ) -> str:
-        now = self.clock.now()
-        prepared: Prepared | None = None
+    ) -> _Outcome:
+        attempts = message.attempts
         try:
-            prepared = self.composer.prepare(session, message, meeting, lookup)
+            prepared = self.composer.prepare(session, message, meeting, reminder, lookup)
             decision = prepared.decision
             if isinstance(decision, Withdraw):
-                self._finish(message, MessageStatus.WITHDRAWN, decision.reason)
-                reminder = prepared.reminder
-                if reminder is not None and reminder.status is ReminderStatus.PENDING:
-                    reminder.status = ReminderStatus.WITHDRAWN
-                    reminder.status_reason = decision.reason
-                    reminder.updated_at = now
-                return "withdrawn"
+                return _Outcome(
+                    "withdrawn",
+                    _finished(MessageStatus.WITHDRAWN, decision.reason),
+                    self._reminder_ends(reminder, ReminderStatus.WITHDRAWN, decision.reason),
+                )
             if isinstance(decision, Defer):
-                self._release(message, due=decision.until, note=decision.reason)
-                return "deferred"
+                return _Outcome("deferred", _released(due=decision.until, note=decision.reason))
             assert isinstance(decision, Send) and prepared.outgoing is not None
             sender = self.channels.get(message.channel)
             if sender is None:
                 raise PermanentFailure(f"no {message.channel} channel is configured")
-            message.attempts += 1
+            attempts += 1
             sender.send(prepared.outgoing)
         except TemporaryFailure as failure:
-            return self._temporary(message, failure, prepared)
+            return self._temporary(message, attempts, failure, reminder)
         except PermanentFailure as failure:
-            return self._failed(message, failure.reason, prepared)
+            return self._failed(message, attempts, failure.reason, reminder)
         except TemplateError as error:
-            return self._failed(message, f"template error: {error}", prepared)
+            return self._failed(message, attempts, f"template error: {error}", reminder)
         except Exception as error:  # a bug must not stop the worker; the row shows it
             log.exception("message %s could not be prepared or sent", message.key)
             unexpected = TemporaryFailure(f"{type(error).__name__}: {error}")
-            return self._temporary(message, unexpected, prepared)
-        message.status = MessageStatus.SENT
-        message.sent_at = now
-        message.last_error = None
-        message.lease_owner = None
-        message.lease_expires_at = None
-        if prepared.reminder is not None:
-            prepared.reminder.status = ReminderStatus.SENT
-            prepared.reminder.status_reason = None
-            prepared.reminder.updated_at = now
-        return "sent"
+            return self._temporary(message, attempts, unexpected, reminder)
+        now = self.clock.now()
+        sent = {
+            "status": MessageStatus.SENT,
+            "sent_at": now,
+            "attempts": attempts,
+            "last_error": None,
+            "lease_owner": None,
+            "lease_expires_at": None,
+        }
+        if reminder is None:
+            return _Outcome("sent", sent)
+        reminder_sent = {"status": ReminderStatus.SENT, "status_reason": None, "updated_at": now}
+        return _Outcome("sent", sent, reminder_sent)
 
     # --- outcomes -------------------------------------------------------------------------
 
-    def _finish(self, message: OutboxMessage, status: MessageStatus, reason: str | None) -> None:
-        message.status = status
-        message.last_error = reason
-        message.lease_owner = None
-        message.lease_expires_at = None
-
-    def _release(self, message: OutboxMessage, *, due: datetime, note: str) -> None:
-        message.due_at = due
-        message.last_error = note
-        message.lease_owner = None
-        message.lease_expires_at = None
+    def _reminder_ends(
+        self, reminder: Reminder | None, status: ReminderStatus, reason: str
+    ) -> dict[str, Any]:
+        """A pending reminder ends with its message; one already settled stays as it is."""
+        if reminder is None or reminder.status is not ReminderStatus.PENDING:
+            return {}
+        return {"status": status, "status_reason": reason, "updated_at": self.clock.now()}
 
     def _temporary(
-        self, message: OutboxMessage, failure: DeliveryError, prepared: Prepared | None
-    ) -> str:
-        message.attempts = max(message.attempts, 1)
-        if message.attempts >= self.retry.max_attempts:
+        self,
+        message: OutboxMessage,
+        attempts: int,
+        failure: DeliveryError,
+        reminder: Reminder | None,
+    ) -> _Outcome:
+        attempts = max(attempts, 1)
+        if attempts >= self.retry.max_attempts:
             return self._failed(
-                message, f"gave up after {message.attempts} attempts: {failure.reason}", prepared
+                message, attempts, f"gave up after {attempts} attempts: {failure.reason}", reminder
             )
-        self._release(
-            message,
-            due=self.clock.now() + self.retry.delay(message.attempts),
-            note=f"attempt {message.attempts} failed: {failure.reason}",
+        released = _released(
+            due=self.clock.now() + self.retry.delay(attempts),
+            note=f"attempt {attempts} failed: {failure.reason}",
         )
-        return "retrying"
+        return _Outcome("retrying", {**released, "attempts": attempts})
 
-    def _failed(self, message: OutboxMessage, reason: str, prepared: Prepared | None) -> str:
-        self._finish(message, MessageStatus.FAILED, reason)
+    def _failed(
+        self, message: OutboxMessage, attempts: int, reason: str, reminder: Reminder | None
+    ) -> _Outcome:
         log.warning("message %s failed: %s", message.key, reason)
-        reminder = prepared.reminder if prepared is not None else None
-        if reminder is not None and reminder.status is ReminderStatus.PENDING:
-            reminder.status = ReminderStatus.FAILED
-            reminder.status_reason = reason
-            reminder.updated_at = self.clock.now()
-        return "failed"
+        return _Outcome(
+            "failed",
+            {**_finished(MessageStatus.FAILED, reason), "attempts": attempts},
+            self._reminder_ends(reminder, ReminderStatus.FAILED, reason),
+        )
 
     # --- running --------------------------------------------------------------------------
 

@@ -12,6 +12,16 @@ from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 
 _CHANGES = "stage_status_change"
 
+# Built once: the dispatcher locks a meeting for every message it sends, and building the
+# statement anew costs more than running it.
+_LOCK, _LOCK_SHARED = (
+    select(Meeting)
+    .where(Meeting.id == bindparam("meeting_id"))
+    .with_for_update(read=shared)
+    .execution_options(populate_existing=True)
+    for shared in (False, True)
+)
+
 
 class MeetingRepository:
     def __init__(self, session: Session) -> None:
@@ -70,12 +80,8 @@ class MeetingRepository:
         Every change to a booked meeting takes the exclusive lock; the dispatcher takes the
         shared one while it checks and sends the meeting's messages, so a cancel either waits
         for a send in progress or is seen by it."""
-        return self.session.scalars(
-            select(Meeting)
-            .where(Meeting.id == meeting_id)
-            .with_for_update(read=shared)
-            .execution_options(populate_existing=True)
-        ).first()
+        statement = _LOCK_SHARED if shared else _LOCK
+        return self.session.scalars(statement, {"meeting_id": meeting_id}).first()
 
     def for_deal(self, deal_id: str) -> list[Meeting]:
         return list(

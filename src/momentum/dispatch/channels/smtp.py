@@ -7,12 +7,33 @@ import contextlib
 import smtplib
 import ssl
 from email.message import Message
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import getaddresses, parseaddr
+from typing import Any
 
 from momentum.dispatch.channels.base import PermanentFailure, TemporaryFailure
 
-_WIRE = compat32.clone(linesep="\r\n")  # SMTP wants CRLF line ends
+
+class _Wire(Compat32):
+    """compat32 with CRLF line ends, as SMTP wants them, and a shortcut: a header that is
+    plain ASCII and fits on one line is written as it is. That is what compat32's folding
+    makes of it too, through a ``Header`` object per header: half the cost of flattening a
+    message, at hundreds of messages a second."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and len(name) + len(value) + 2 <= (self.max_line_length or 0)
+            and "\n" not in value
+            and "\r" not in value
+            and value.strip() == value
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_WIRE = _Wire(linesep="\r\n")
 
 
 class SmtpSender:
