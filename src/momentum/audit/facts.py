@@ -100,6 +100,7 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
             .alias("on_the_spot"),
         )
         .collect()
+        .rechunk()  # the parallel query leaves it in pieces; the per-zone work gathers
     )
     facts = _with_local_dates(facts)
     # deals with M1 first (the funnel is then a slice: see figures.with_first_meeting)
@@ -132,6 +133,9 @@ def _deals_with_owners(data: Dataset, default_timezone: str) -> pl.DataFrame:
         .join(reps, on="owner_id", how="left")
         .with_columns(pl.col("timezone").fill_null(pl.lit(default_timezone, pl.Categorical)))
         .collect()
+        # in one piece: the join leaves dozens of chunks, and every gather and scatter on
+        # millions of rows after this one would pay for them (seconds, on 4M deals)
+        .rechunk()
     )
 
 
