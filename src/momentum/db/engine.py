@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from momentum.errors import ConfigurationError
 
+SQLITE_CACHE_KIB = 64 * 1024
+
 
 def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -26,6 +28,10 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     cursor.execute("PRAGMA busy_timeout = 30000")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # A 64 MiB page cache (the default is 2 MiB): a full rule evaluation reads every open deal
+    # and meeting and writes flags and tasks through several indexes, and with the default
+    # the same index pages are read back over and over. Pages are allocated only as used.
+    cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
     cursor.close()
     # Let SQLAlchemy's own BEGIN statements control transactions (pysqlite's are off).
     dbapi_connection.isolation_level = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -10,7 +11,7 @@ from momentum.flag.models import Severity
 from momentum.meeting.models import MeetingStatus
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import parse_agenda
-from momentum.rules.facts import BOOKED, DealFacts
+from momentum.rules.facts import BOOKED, DealFacts, MeetingFact
 from momentum.rules.registry import (
     Finding,
     Rule,
@@ -119,6 +120,22 @@ class GapTooLong(Rule):
         )
 
 
+@lru_cache(maxsize=4096)
+def _agenda_gap(agenda: str | None) -> str | None:
+    """What a meeting's agenda lacks ("no agenda", or nothing for one side), or ``None``.
+    Cached by text: agendas are mostly a few templates, and a sweep reads every booked
+    meeting two's."""
+    items = parse_agenda(agenda)
+    if not items:
+        return "no agenda"
+    sides = {side for side, _ in items if side is not None}
+    if len(sides) == 1:
+        only = next(iter(sides))
+        other = "buyer" if only is Side.SELLER else "seller"
+        return f"nothing on the agenda for the {other}"
+    return None
+
+
 class MeetingTwoIncomplete(Rule):
     """M2 with no agenda (or a one-sided one), or no buyer homework."""
 
@@ -131,15 +148,9 @@ class MeetingTwoIncomplete(Rule):
             return None
         m2 = booked[1]
         missing: list[str] = []
-        agenda = parse_agenda(m2.agenda)
-        if not agenda:
-            missing.append("no agenda")
-        else:
-            sides = {side for side, _ in agenda if side is not None}
-            if len(sides) == 1:
-                only = next(iter(sides))
-                other = "buyer" if only is Side.SELLER else "seller"
-                missing.append(f"nothing on the agenda for the {other}")
+        agenda_gap = _agenda_gap(m2.agenda)
+        if agenda_gap is not None:
+            missing.append(agenda_gap)
         if not (m2.homework or "").strip():
             missing.append("no buyer homework")
         if not missing:
@@ -162,22 +173,27 @@ class NextStepMissing(Rule):
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
         options: NextStepMissing.Options = context.options
-        if deal.upcoming_meeting(context.now) is not None:
-            return None
+        # The cheap checks first; the meetings are scanned only when none of them holds.
         asked = deal.open_task_rules  # another rule's open task is a next step too
         if deal.has_task_step or deal.has_manual_task or len(asked) > (self.key in asked):
             return None
-        past = [
-            m
-            for m in deal.meetings
-            if m.start_at <= context.now and m.status is not MeetingStatus.CANCELED
-        ]
-        reference = past[-1].end_at if past else deal.opened_at
+        # One pass over the meetings (by start): a future one still scheduled is a next step;
+        # otherwise the clock runs from the end of the last one that took place (or was
+        # missed), or from the deal's opening.
+        now = context.now
+        last_past: MeetingFact | None = None
+        for meeting in deal.meetings:
+            if meeting.start_at > now:
+                if meeting.status is MeetingStatus.SCHEDULED:
+                    return None
+            elif meeting.status is not MeetingStatus.CANCELED:
+                last_past = meeting
+        reference = deal.opened_at if last_past is None else last_past.end_at
         calendar = context.calendar(deal)
         deadline = calendar.business_deadline(reference, options.business_days)
-        if context.now <= deadline:
+        if now <= deadline:
             return None
-        since = "its last meeting" if past else "it was opened"
+        since = "it was opened" if last_past is None else "its last meeting"
         return Finding(
             reason=f"No next step: nothing is booked or due since {since} on "
             f"{context.day(deal, reference)}",
@@ -200,12 +216,13 @@ class Stalled(Rule):
         options: Stalled.Options = context.options
         last = deal.last_activity or deal.opened_at
         quiet = context.now - last
-        if quiet <= timedelta(days=options.days):
+        allowed = timedelta(days=options.days)
+        if quiet <= allowed:
             return None
         return Finding(
             reason=f"Stalled: no activity for {quiet.days} days (since {context.day(deal, last)})",
             severity=Severity.WARNING,
-            since=last + timedelta(days=options.days),
+            since=last + allowed,
         )
 
 

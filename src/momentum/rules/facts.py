@@ -127,9 +127,12 @@ def _load_meetings(deals: dict[str, DealFacts], rows: list[Any], now: datetime) 
     """Every deal's meetings (``rows`` by deal and start), its M1 and meeting-two attempts."""
     statuses = {status.value: status for status in MeetingStatus}
     parse = datetime.fromisoformat
-    # The columns of the frame the shared definitions read, gathered in the same pass.
+    # The columns of the frame the shared definitions read, gathered in the same pass; row i
+    # of the frame is ``kept[i]``, a meeting of the deal ``row_deals[i]``.
     kept: list[MeetingFact] = []
-    owners: list[str] = []
+    row_deals: list[DealFacts] = []
+    deal_ids: list[str] = []
+    meeting_ids: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     kinds: list[str] = []
@@ -148,7 +151,9 @@ def _load_meetings(deals: dict[str, DealFacts], rows: list[Any], now: datetime) 
         facts.note_activity(start, now)
         facts.note_activity(booked, now)
         kept.append(meeting)
-        owners.append(deal_id)
+        row_deals.append(facts)
+        deal_ids.append(deal_id)
+        meeting_ids.append(mid)
         starts.append((start - EPOCH) // micro)
         ends.append((end - EPOCH) // micro)
         kinds.append(status)
@@ -156,8 +161,8 @@ def _load_meetings(deals: dict[str, DealFacts], rows: list[Any], now: datetime) 
         return
     frame = pl.DataFrame(
         {
-            "deal_id": owners,
-            "meeting_id": [m.id for m in kept],
+            "deal_id": deal_ids,
+            "meeting_id": meeting_ids,
             "start": starts,
             "end": ends,
             "status": kinds,
@@ -172,24 +177,26 @@ def _load_meetings(deals: dict[str, DealFacts], rows: list[Any], now: datetime) 
             "row": pl.Int64,
         },
     )
-    _mark_first_and_second_meetings(deals, kept, frame)
+    _mark_first_and_second_meetings(row_deals, kept, frame)
 
 
 def _mark_first_and_second_meetings(
-    deals: dict[str, DealFacts], meetings: list[MeetingFact], frame: pl.DataFrame
+    row_deals: list[DealFacts], meetings: list[MeetingFact], frame: pl.DataFrame
 ) -> None:
     """Each deal's M1 and meeting-two attempts, by the shared definitions; ``frame`` has the
-    definitions' columns and ``row``, the meeting's index in ``meetings``."""
+    definitions' columns and ``row``, the index of the meeting in ``meetings`` and of its
+    deal in ``row_deals``. The definitions' answers come back as row numbers, so each is put in
+    place with two list lookups (no deal or meeting id is looked up in Python)."""
     ordered = in_order(frame).lazy()
-    firsts = first_meetings(ordered).collect()
-    row_of = dict(zip(frame["meeting_id"].to_list(), frame["row"].to_list(), strict=True))
-    for deal_id, m1_id in zip(firsts["deal_id"].to_list(), firsts["m1_id"].to_list(), strict=True):
-        deals[deal_id].m1 = meetings[row_of[m1_id]]
-    attempts = (
-        second_meeting_attempts(ordered)
-        .group_by("deal_id", maintain_order=True)
-        .agg(pl.col("row"))
+    m1_rows = (
+        first_meetings(ordered)
+        .join(ordered.select("meeting_id", "row"), left_on="m1_id", right_on="meeting_id")
+        .select("row")
         .collect()
     )
-    for deal_id, rows in zip(attempts["deal_id"].to_list(), attempts["row"].to_list(), strict=True):
-        deals[deal_id].attempts = [meetings[row] for row in rows]
+    for row in m1_rows["row"].to_list():
+        row_deals[row].m1 = meetings[row]
+    # The attempts in the definitions' order: each deal's together, by start, end and id.
+    attempt_rows = second_meeting_attempts(ordered).select("row").collect()
+    for row in attempt_rows["row"].to_list():
+        row_deals[row].attempts.append(meetings[row])
