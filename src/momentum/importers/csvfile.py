@@ -142,12 +142,12 @@ class CsvFile:
         # streaming, and the whole file would be read into memory at once.
         try:
             for batch in raw.collect_batches(chunk_size=batch_rows):
-                batch = batch.select(pl.col(ROW), *cleaned)
+                # one chunk: the streaming reader hands a batch over in dozens of pieces,
+                # and every check and gather on it would pay for them
+                batch = batch.rechunk().select(pl.col(ROW), *cleaned)
                 if cleaned:
                     batch = batch.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
-                quoted = [
-                    name for name in selected if batch[name].str.starts_with("'").any()
-                ]  # rare: skip the regex
+                quoted = _quoted(batch, list(selected))  # rare: skip the regex
                 if quoted:
                     batch = batch.with_columns(unescape_formula(pl.col(n)).alias(n) for n in quoted)
                 yield batch
@@ -226,3 +226,11 @@ def _csv_reason(exc: csv.Error) -> str:
     if "unexpected end of data" in message or "EOF" in message:
         return "a quoted field is opened but never closed"
     return f"is not valid CSV: {message}"
+
+
+def _quoted(batch: pl.DataFrame, names: list[str]) -> list[str]:
+    """The columns where some value starts with ``'`` (one query, the columns in parallel)."""
+    if not names or batch.height == 0:
+        return []
+    found = batch.select(pl.col(names).str.starts_with("'").any()).row(0, named=True)
+    return [name for name in names if found[name]]
