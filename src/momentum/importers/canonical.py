@@ -34,7 +34,7 @@ from momentum.errors import Problem
 from momentum.importers.csvfile import ROW, CsvFile, Unreadable
 from momentum.importers.problems import ProblemLog
 from momentum.importers.tables import CanonicalTable, Table
-from momentum.importers.values import Times, parse_numbers, read_times, to_instants
+from momentum.importers.values import Times, parse_numbers, read_times_of, to_instants
 from momentum.keys import KeyIndex, may_have_duplicates
 from momentum.localtime import is_timezone
 
@@ -322,7 +322,7 @@ class CanonicalReader:
         batch = self._with_instants(
             table,
             batch,
-            {name: read_times(batch[name]) for name in ("created_at", "closed_at")},
+            read_times_of(batch, ("created_at", "closed_at")),
             zones,
         )
         self.problems.add_rows(
@@ -460,7 +460,7 @@ class CanonicalReader:
             lambda r: f"must be one of {', '.join(MEETING_STATUSES)}, not {show(r['status'])}",
         )
         names = ("start", "end", "booked_at")
-        times = {name: read_times(batch[name]) for name in names}
+        times = read_times_of(batch, names)
         naive = pl.select(pl.any_horizontal([times[name].naive for name in names])).to_series()
         zones = pl.repeat(None, batch.height, dtype=pl.String, eager=True).alias("_zone")
         if table.zone is not None:

@@ -13,6 +13,8 @@ the column is split in halves until each bad value is found on its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -26,6 +28,8 @@ ISO_HINT = "expected an ISO 8601 date or date-time such as 2026-03-02T10:00:00-0
 _NAIVE = pl.Datetime("us")
 _WITH_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _SMALLEST_SPLIT = 64
+_PARALLEL_ROWS = 50_000  # below this, starting the work on another thread costs more
+_PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="momentum-times")
 
 
 def _where(mask: pl.Series, values: pl.Series) -> pl.Series:
@@ -83,6 +87,15 @@ def read_times(values: pl.Series) -> Times:
         absolute = _arrow(_where(aware, values), utc, UTC_TIME)
         wall = _arrow(_where(~aware, values), local, _NAIVE)
     return Times(values, absolute.alias(values.name), wall.alias(values.name))
+
+
+def read_times_of(batch: pl.DataFrame, names: Sequence[str]) -> dict[str, Times]:
+    """:func:`read_times` of several columns, two at a time: Arrow's cast of a column runs
+    on one core and lets go of the interpreter while it does, so a second column can be
+    parsed beside it (on two cores, a third less time for the meetings' three)."""
+    if len(names) < 2 or batch.height < _PARALLEL_ROWS:
+        return {name: read_times(batch[name]) for name in names}
+    return dict(zip(names, _PARSERS.map(read_times, [batch[n] for n in names]), strict=True))
 
 
 def _nulls(values: pl.Series, dtype: pl.DataType) -> pl.Series:
