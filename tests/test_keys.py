@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from momentum.keys import KeyIndex, may_have_duplicates
+from momentum.keys import KeyIndex, hash64, may_have_duplicates
 
 DEALS = pl.DataFrame(
     {"deal_id": ["a", "bb", "cc", "ddd", "e"], "owner_id": ["r1", "r2", "r3", "r4", "r5"]}
@@ -52,3 +52,10 @@ def test_an_empty_index_finds_nothing() -> None:
 def test_duplicates_are_never_missed() -> None:
     assert not may_have_duplicates(pl.Series(["a", "b", None, None]))
     assert may_have_duplicates(pl.Series(["a", "b", "a"]))
+
+
+@pytest.mark.parametrize("hasher", [hash64, lambda ids: ids.str.len_bytes().cast(pl.UInt64)])
+def test_values_of_one_column_are_those_of_the_rows_found(hasher) -> None:  # type: ignore[no-untyped-def]
+    index = KeyIndex(pl.DataFrame({"id": ["a", "bb", "c"], "row": [7, 8, 9]}), "id", hasher=hasher)
+    asked = pl.Series(["c", None, "zz", "a", "bb", "c"])
+    assert index.values(asked, "row").to_list() == [9, None, None, 7, 8, 9]

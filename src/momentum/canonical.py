@@ -60,6 +60,9 @@ REQUIRED = {
 OUTCOMES = tuple(o.value for o in Outcome)
 MEETING_STATUSES = tuple(s.value for s in MeetingStatus)
 DEFAULT_MEETING_MINUTES = 30
+# An optional meetings column the file reader adds for the audit: the row of each meeting's
+# deal in the dataset's deals (UInt32). Its name is the definitions' deal key, which it is.
+DEAL_ROW = "_deal"
 
 
 def empty(columns: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -58,6 +58,14 @@ class KeyIndex:
             *(pl.when(found).then(pl.col(name)).alias(name) for name in others),
         )
 
+    def values(self, ids: pl.Series, name: str) -> pl.Series:
+        """The indexed row's ``name`` for each id of ``ids``, in their order; null where the
+        id is not indexed (or is null). One column: cheaper than :meth:`lookup`."""
+        if not self._searchable or self.frame.height == 0:
+            return self.lookup(ids)[name]
+        rows, found = self._matches(ids)
+        return pl.select(pl.when(found).then(self.frame[name].gather(rows))).to_series().alias(name)
+
     def contains(self, ids: pl.Series) -> pl.Series:
         """Whether each id is indexed (False for null)."""
         if not self._searchable or self.frame.height == 0:

@@ -75,19 +75,24 @@ def _reference(frame: pl.DataFrame) -> tuple[dict[str, str], dict[str, list[str]
 # Deals are grouped by a hash of their id; this one makes "d1", "d2", "d3" collide, so the
 # check that falls back to sorting on the ids is exercised too.
 COLLIDING = pl.col("deal_id").str.len_bytes().cast(pl.UInt64)
+# Deals numbered in no particular order, as rows of a deals file would be.
+BY_ROW = pl.col("deal_id").hash(seed=7).rank("dense").cast(pl.UInt32)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(meeting, max_size=30),
     st.randoms(use_true_random=False),
-    st.sampled_from([None, COLLIDING]),
+    st.sampled_from([None, COLLIDING, BY_ROW]),
 )
 def test_the_vectorized_definitions_match_the_plain_ones(
     rows: list[dict[str, Any]], rng: Any, deal_hash: pl.Expr | None
 ) -> None:
     rng.shuffle(rows)
     frame = _frame(rows)
+    if deal_hash is BY_ROW:  # as the file reader hands them: each meeting's deal's row
+        frame = frame.with_columns(BY_ROW.alias("_deal"))
+        deal_hash = None
     ordered = in_order(frame, deal_hash=deal_hash).lazy()
     firsts = first_meetings(ordered).collect()
     attempts = second_meeting_attempts(ordered).collect()

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from momentum.businessdays import calendar_for
-from momentum.canonical import MEETING_STATUSES, OUTCOMES, Dataset
+from momentum.canonical import DEAL_ROW, MEETING_STATUSES, OUTCOMES, Dataset
 from momentum.keys import Hasher, KeyIndex, hash64
 from momentum.meeting.definitions import (
     DEAL_KEY,
@@ -53,11 +53,15 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
     """One row per deal with its M1, meeting-two attempts, M2 and gap (see module doc).
 
     Columns with few distinct values are enums or categoricals (``owner_id``'s categories
-    sorted, so grouping and sorting on it are integer work), and the deals are matched to
-    their meetings' figures on a hash of the deal id, checked against the id itself."""
+    sorted, so grouping and sorting on it are integer work). Meetings read from files carry
+    their deal's row; others (the store's) are matched to their deals on a hash of the deal
+    id, checked against the id itself."""
+    # Read from files, each meeting comes with its deal's row (DEAL_ROW): the meetings are
+    # grouped on it and their figures put in place by it. Otherwise deal ids are matched.
+    by_row = DEAL_ROW in data.meetings.columns
     meetings = in_order(
         data.meetings.select(
-            "meeting_id", "deal_id", "start", "end", "booked_at",
+            "meeting_id", DEAL_ROW if by_row else "deal_id", "start", "end", "booked_at",
             pl.col("status").cast(STATUS),
             pl.col("agenda").is_not_null().alias("has_agenda"),
             pl.col("homework").is_not_null().alias("has_homework"),
@@ -82,9 +86,10 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
         .collect()
     )
     del meetings
-    per_deal = first.drop("m1_id").join(attempts, on=DEAL_KEY, how="left").drop(DEAL_KEY)
+    per_deal = first.drop("m1_id").join(attempts, on=DEAL_KEY, how="left")
+    deals = _deals_with_owners(data, default_timezone)
     facts = (
-        join_on_deal(_deals_with_owners(data, default_timezone), per_deal)
+        (place_by_row(deals, per_deal) if by_row else join_on_deal(deals, per_deal.drop(DEAL_KEY)))
         .lazy()
         .with_columns(
             pl.col("attempts").fill_null(0),
@@ -130,7 +135,7 @@ def _deals_with_owners(data: Dataset, default_timezone: str) -> pl.DataFrame:
     return (
         data.deals.lazy()
         .select("deal_id", pl.col("owner_id").cast(owner), pl.col("outcome").cast(OUTCOME))
-        .join(reps, on="owner_id", how="left")
+        .join(reps, on="owner_id", how="left", maintain_order="left")  # rows stay deals' rows
         .with_columns(pl.col("timezone").fill_null(pl.lit(default_timezone, pl.Categorical)))
         .collect()
         # in one piece: the join leaves dozens of chunks, and every gather and scatter on
@@ -149,6 +154,15 @@ def join_on_deal(
     index = KeyIndex(ids, "deal_id", hasher=hasher)
     rows = index.lookup(deals["deal_id"])["_row"]
     return deals.hstack(per_deal.drop("deal_id").select(pl.all().gather(rows)))
+
+
+def place_by_row(deals: pl.DataFrame, per_deal: pl.DataFrame) -> pl.DataFrame:
+    """``deals`` with the columns of ``per_deal`` whose ``_deal`` is the deal's row (nulls
+    where none is), in ``deals``' order."""
+    position = pl.repeat(None, deals.height, dtype=pl.UInt32, eager=True).scatter(
+        per_deal[DEAL_KEY], pl.arange(0, per_deal.height, dtype=pl.UInt32, eager=True)
+    )
+    return deals.hstack(per_deal.drop(DEAL_KEY).select(pl.all().gather(position)))
 
 
 def _with_local_dates(facts: pl.DataFrame) -> pl.DataFrame:

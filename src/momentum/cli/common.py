@@ -56,6 +56,7 @@ def read_options(settings: Settings, *, for_audit: bool = False) -> ReadOptions:
         default_country=settings.default_country,
         batch_rows=settings.audit_batch_rows if for_audit else settings.import_batch_rows,
         text_presence_only=for_audit,
+        deal_rows=for_audit,
     )
 
 

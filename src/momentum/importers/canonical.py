@@ -21,6 +21,7 @@ from momentum.businessdays import is_country
 from momentum.canonical import (
     CONTACT_COLUMNS,
     DEAL_COLUMNS,
+    DEAL_ROW,
     DEFAULT_MEETING_MINUTES,
     MEETING_COLUMNS,
     MEETING_STATUSES,
@@ -71,6 +72,9 @@ class ReadOptions:
     batch_rows: int = 100_000
     # agenda and homework reduced to whether one was written ("✓"): all the audit asks of them
     text_presence_only: bool = False
+    # meetings carry ``_deal``: the row of their deal among the deals read (read_all's frame),
+    # so the audit groups and places them without matching deal ids again
+    deal_rows: bool = False
     # For exports of other tools (docs/importers.md):
     date_order: str | None = None  # "dmy" | "mdy" for numeric dates; None: found per file
     timezone: str | None = None  # IANA zone naive times in an export are in; None: the owner's
@@ -296,9 +300,10 @@ class CanonicalReader:
             )
         )
         self._deal_index = []
+        index = index.with_row_index(DEAL_ROW)  # each deal's row in read_all's deals
         if self._report_duplicates(index, "deal_id"):
             index = index.unique("deal_id", keep="first", maintain_order=True)
-        self._deals = KeyIndex(index.select("deal_id", "owner_id"), "deal_id")
+        self._deals = KeyIndex(index.select("deal_id", "owner_id", DEAL_ROW), "deal_id")
 
     def _validated_deals(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         batch = _with_missing(batch, DEAL_COLUMNS)
@@ -450,7 +455,7 @@ class CanonicalReader:
                 for name in TEXT_COLUMNS
             )
         self._require(table, batch, REQUIRED["meetings"])
-        self._report_unknown_deals(table, batch)
+        deal_rows = self._report_unknown_deals(table, batch)
         batch = batch.with_columns(pl.col("status").str.to_lowercase().replace(_STATUS_SPELLINGS))
         self.problems.add_rows(
             table.label,
@@ -484,7 +489,10 @@ class CanonicalReader:
                 pl.col("meeting_id").is_not_null()
             )
         )
-        return conform(batch.filter(pl.col("meeting_id").is_not_null()), MEETING_COLUMNS)
+        if not self.options.deal_rows:
+            return conform(batch.filter(pl.col("meeting_id").is_not_null()), MEETING_COLUMNS)
+        kept = batch.with_columns(deal_rows).filter(pl.col("meeting_id").is_not_null())
+        return conform(kept, MEETING_COLUMNS).with_columns(kept[DEAL_ROW])
 
     def _deal_owners_of(self, deal_ids: pl.Series) -> pl.Series:
         """The owner of each deal id (null where unknown), asking the store about deals the
@@ -514,16 +522,18 @@ class CanonicalReader:
             "timezone"
         ]
 
-    def _report_unknown_deals(self, table: Table, batch: pl.DataFrame) -> None:
-        """Meetings whose deal is neither in the deals files nor (when importing) stored."""
+    def _report_unknown_deals(self, table: Table, batch: pl.DataFrame) -> pl.Series:
+        """Meetings whose deal is neither in the deals files nor (when importing) stored.
+        Returns each meeting's deal row among the deals read (null where not read)."""
         referenced = batch["deal_id"]
-        unknown = referenced.is_not_null() & ~self._deals.contains(referenced)
+        rows = self._deals.values(referenced, DEAL_ROW)
+        unknown = referenced.is_not_null() & rows.is_null()
         if not unknown.any():
-            return
+            return rows
         if self.known is not None:  # the store may hold them: ask about these rows only
-            rows = unknown.arg_true()
-            stored = self._deal_owners_of(referenced.gather(rows)).is_not_null()
-            unknown = unknown.scatter(rows, ~stored)
+            asked = unknown.arg_true()
+            stored = self._deal_owners_of(referenced.gather(asked)).is_not_null()
+            unknown = unknown.scatter(asked, ~stored)
         deal_files = ", ".join(f.label for f in self.files.deals) or "deals.csv (none was given)"
         deal_id = self.files.deals[0].column("deal_id") if self.files.deals else "deal_id"
         self.problems.add_rows(
@@ -533,6 +543,7 @@ class CanonicalReader:
             table.column("deal_id"),
             lambda r: f"{show(r['deal_id'])} is not {_a(deal_id)} in {deal_files}",
         )
+        return rows
 
     # ---------------------------------------------------------------- contacts
     def contacts(self) -> pl.DataFrame:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from momentum.canonical import DEAL_ROW
+
 HELD = "held"
 ORDER = ("deal_id", "start", "end", "meeting_id")
-DEAL_KEY = "_deal"
+DEAL_KEY = DEAL_ROW  # "_deal"
 
 
 def in_order(meetings: pl.DataFrame, *, deal_hash: pl.Expr | None = None) -> pl.DataFrame:
@@ -27,7 +29,13 @@ def in_order(meetings: pl.DataFrame, *, deal_hash: pl.Expr | None = None) -> pl.
     Deals are put together by a 64-bit hash of their id (``deal_hash``), not by the id: on
     10 million meetings in no particular order, sorting on strings takes five times as long.
     If two ids ever share a hash, their meetings would interleave; that is checked, and the
-    meetings are then sorted on the ids themselves."""
+    meetings are then sorted on the ids themselves.
+
+    A frame that already has ``_deal`` (the file reader gives each meeting its deal's row,
+    :data:`momentum.canonical.DEAL_ROW`) is sorted on it: no hashing, no check, and no
+    ``deal_id`` needed."""
+    if DEAL_KEY in meetings.columns:
+        return meetings.sort(DEAL_KEY, *ORDER[1:]).with_columns(pl.col(DEAL_KEY).set_sorted())
     deal_id = pl.col("deal_id")
     hashed = (deal_id.hash() if deal_hash is None else deal_hash).alias("_deal_hash")
     ordered = meetings.with_columns(hashed).sort("_deal_hash", *ORDER[1:])
@@ -40,11 +48,12 @@ def in_order(meetings: pl.DataFrame, *, deal_hash: pl.Expr | None = None) -> pl.
 
 
 def first_meetings(ordered: pl.LazyFrame) -> pl.LazyFrame:
-    """M1 of every deal that has one: ``_deal``, ``deal_id``, ``m1_id``, ``m1_start``,
-    ``m1_end``. ``ordered`` comes from :func:`in_order`: a deal's first held row is M1."""
+    """M1 of every deal that has one: ``_deal``, ``deal_id`` (when ``ordered`` has it),
+    ``m1_id``, ``m1_start``, ``m1_end``. ``ordered`` comes from :func:`in_order`: a deal's first held row is M1."""
+    deal_id = ["deal_id"] if "deal_id" in ordered.collect_schema() else []
     return ordered.filter((pl.col("status") == HELD) & (_running_in_deal(_held()) == 1)).select(
         DEAL_KEY,
-        "deal_id",
+        *deal_id,
         pl.col("meeting_id").alias("m1_id"),
         pl.col("start").alias("m1_start"),
         pl.col("end").alias("m1_end"),
