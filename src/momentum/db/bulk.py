@@ -8,12 +8,13 @@ engine's many updates at once go the same way (:func:`update_rows`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, bindparam, text, update
+from sqlalchemy import Table, Update, bindparam, text, update
 from sqlalchemy.orm import Session
 
 from momentum.db.base import SQLITE_DATETIME_FORMAT
@@ -60,14 +61,10 @@ def update_rows(
     if not rows:
         return
     if dialect(session) != "postgresql" or len(rows) < BULK_UPDATE_ROWS:
-        statement = (
-            update(table)
-            .where(table.c[key] == bindparam("_key"))
-            .values({c: bindparam(f"_{c}") for c in columns})
-        )
         names = ["_key", *(f"_{c}" for c in columns)]
         session.connection().execute(
-            statement, [dict(zip(names, row, strict=True)) for row in rows]
+            _update_by_key(table, key, tuple(columns)),
+            [dict(zip(names, row, strict=True)) for row in rows],
         )
         return
     stage = Staging.create(session, table)
@@ -80,6 +77,27 @@ def update_rows(
         )
     )
     stage.drop(session)
+
+
+def update_row(
+    session: Session, table: Table, key: str, value: Any, values: Mapping[str, Any]
+) -> None:
+    """Set ``values`` on the row of ``table`` whose ``key`` is ``value``: one plain UPDATE,
+    for callers that write a row at a time, hundreds of times a second (the dispatcher)."""
+    columns = tuple(sorted(values))
+    parameters = {"_key": value, **{f"_{c}": values[c] for c in columns}}
+    session.connection().execute(_update_by_key(table, key, columns), parameters)
+
+
+@functools.cache
+def _update_by_key(table: Table, key: str, columns: tuple[str, ...]) -> Update:
+    """``UPDATE table SET <columns> = :_<column> WHERE <key> = :_key``, built once per table,
+    key and columns: building the statement costs more than running it."""
+    return (
+        update(table)
+        .where(table.c[key] == bindparam("_key"))
+        .values({c: bindparam(f"_{c}") for c in columns})
+    )
 
 
 def storable(frame: pl.DataFrame) -> pl.DataFrame:

@@ -497,7 +497,7 @@ class CanonicalReader:
     def _deal_owners_of(self, deal_ids: pl.Series) -> pl.Series:
         """The owner of each deal id (null where unknown), asking the store about deals the
         files do not hold, once per id."""
-        owners = self._deals.lookup(deal_ids)["owner_id"]
+        owners = self._deals.values(deal_ids, "owner_id")
         if self.known is None:
             return owners
         missing = deal_ids.filter(deal_ids.is_not_null() & owners.is_null())

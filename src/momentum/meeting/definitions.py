@@ -49,7 +49,8 @@ def in_order(meetings: pl.DataFrame, *, deal_hash: pl.Expr | None = None) -> pl.
 
 def first_meetings(ordered: pl.LazyFrame) -> pl.LazyFrame:
     """M1 of every deal that has one: ``_deal``, ``deal_id`` (when ``ordered`` has it),
-    ``m1_id``, ``m1_start``, ``m1_end``. ``ordered`` comes from :func:`in_order`: a deal's first held row is M1."""
+    ``m1_id``, ``m1_start``, ``m1_end``. ``ordered`` comes from :func:`in_order`: a deal's
+    first held row is M1."""
     deal_id = ["deal_id"] if "deal_id" in ordered.collect_schema() else []
     return ordered.filter((pl.col("status") == HELD) & (_running_in_deal(_held()) == 1)).select(
         DEAL_KEY,

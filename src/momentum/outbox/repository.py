@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from momentum.db.bulk import update_row
 from momentum.meeting.models import Meeting
 from momentum.outbox.models import MessageKind, MessageStatus, OutboxMessage
 from momentum.reminder.models import Reminder
@@ -24,16 +24,6 @@ _LOCK_FOR_SENDING = (
     .with_for_update(of=OutboxMessage)
 )
 _OUTBOX = cast(Table, OutboxMessage.__table__)
-
-
-@functools.cache
-def _settle(columns: tuple[str, ...]) -> Update:
-    """``UPDATE outbox_message SET <columns> WHERE id = :message_id``, one per column set."""
-    return (
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id == bindparam("message_id"))
-        .values({column: bindparam(column) for column in columns})
-    )
 
 
 class OutboxRepository:
@@ -170,7 +160,7 @@ class OutboxRepository:
     def settle(self, message_id: int, **values: Any) -> None:
         """Write what became of a message being sent: one plain UPDATE (the unit of work's
         flush of a changed object costs several times as much, per message)."""
-        self.session.execute(_settle(tuple(sorted(values))), {**values, "message_id": message_id})
+        update_row(self.session, _OUTBOX, "id", message_id, values)
 
     def list(
         self, *, statuses: Collection[MessageStatus] = (), limit: int = 100

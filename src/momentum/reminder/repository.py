@@ -1,26 +1,15 @@
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from momentum.db.bulk import update_row
 from momentum.reminder.models import Reminder, ReminderStatus
 
 _REMINDER = cast(Table, Reminder.__table__)
-
-
-@functools.cache
-def _settle(columns: tuple[str, ...]) -> Update:
-    """``UPDATE reminder SET <columns> WHERE id = :reminder_id``, built once per column set
-    (the dispatcher writes one per message sent)."""
-    return (
-        update(_REMINDER)
-        .where(_REMINDER.c.id == bindparam("reminder_id"))
-        .values({column: bindparam(column) for column in columns})
-    )
 
 
 class ReminderRepository:
@@ -32,7 +21,7 @@ class ReminderRepository:
 
     def settle(self, reminder_id: int, **values: Any) -> None:
         """Write what became of a reminder whose message was being sent (one plain UPDATE)."""
-        self.session.execute(_settle(tuple(sorted(values))), {**values, "reminder_id": reminder_id})
+        update_row(self.session, _REMINDER, "id", reminder_id, values)
 
     def for_meeting(self, meeting_id: str) -> list[Reminder]:
         return list(
