@@ -102,3 +102,31 @@ def test_every_engine_setting_is_documented() -> None:
     assert len(engine_fields) == 17
     missing = [name for name in engine_fields if f"`MOMENTUM_{name.upper()}`" not in documented]
     assert missing == []
+
+
+def test_ids_and_rule_keys_compare_byte_by_byte_on_postgresql(postgres_url: str | None) -> None:
+    """Every id, every column referring to one, and the rule keys: collation "C" on
+    PostgreSQL (migration 0003), so they sort as in SQLite and Python (SQLite compares text
+    byte by byte whatever the column)."""
+    from momentum.db.models import Base
+
+    if postgres_url is None:
+        pytest.skip("no PostgreSQL server reachable (set MOMENTUM_TEST_POSTGRES)")
+    database = Database(postgres_url, migrate=False)
+    expected = {
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if getattr(column.type.dialect_impl(database.engine.dialect), "collation", None) == "C"
+    }
+    assert ("flag", "deal_id") in expected and ("task", "rule") in expected
+    with database.engine.connect() as connection:
+        found = {
+            (table, column)
+            for table, column in connection.exec_driver_sql(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND collation_name = 'C'"
+            )
+        }
+    database.dispose()
+    assert found == expected

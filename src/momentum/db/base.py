@@ -6,9 +6,9 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, Dialect, Enum, MetaData
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, String
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -41,6 +41,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQLite text, e.g. from a bulk load
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def key_text(length: int = 200) -> TypeEngine[str]:
+    """The type of an id or a rule key (and, through their foreign keys, of every column that
+    refers to one): on PostgreSQL compared byte by byte (collation "C"), as SQLite and Python
+    compare text. Under the database's default collation every index lookup, join and sort on
+    ids would go through the language rules: a third of the time a rule evaluation spends
+    inserting flags, and an order of ids that neither SQLite nor Python uses."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 E = TypeVar("E", bound=enum.Enum)

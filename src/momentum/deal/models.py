@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from momentum.db.base import Base, str_enum
+from momentum.db.base import Base, key_text, str_enum
 
 
 class Outcome(enum.StrEnum):
@@ -19,7 +19,7 @@ class Outcome(enum.StrEnum):
 class Deal(Base):
     __tablename__ = "deal"
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(key_text(), primary_key=True)
     name: Mapped[str | None]
     account: Mapped[str | None]
     owner_id: Mapped[str] = mapped_column(ForeignKey("rep.id"), index=True)

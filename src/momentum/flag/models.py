@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from momentum.db.base import Base, str_enum
+from momentum.db.base import Base, key_text, str_enum
 
 
 class Severity(enum.StrEnum):
@@ -33,7 +33,7 @@ class Flag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[str] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
-    rule: Mapped[str] = mapped_column(String(80))
+    rule: Mapped[str] = mapped_column(key_text(80))
     reason: Mapped[str]
     severity: Mapped[Severity] = mapped_column(str_enum(Severity, "severity"))
     raised_at: Mapped[datetime]

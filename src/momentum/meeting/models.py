@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from momentum.db.base import Base, str_enum
+from momentum.db.base import Base, key_text, str_enum
 
 
 class MeetingStatus(enum.StrEnum):
@@ -24,7 +24,7 @@ class Meeting(Base):
     __tablename__ = "meeting"
     __table_args__ = (Index("ix_meeting_deal_id_start_at", "deal_id", "start_at"),)
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(key_text(), primary_key=True)
     deal_id: Mapped[str] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"))
     start_at: Mapped[datetime] = mapped_column(index=True)
     end_at: Mapped[datetime]

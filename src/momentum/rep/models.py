@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from momentum.db.base import Base
+from momentum.db.base import Base, key_text
 
 
 class Rep(Base):
@@ -14,7 +14,7 @@ class Rep(Base):
 
     __tablename__ = "rep"
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(key_text(), primary_key=True)
     name: Mapped[str | None]
     email: Mapped[str | None] = mapped_column(String(320))
     team: Mapped[str | None]

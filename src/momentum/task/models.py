@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from momentum.db.base import Base, str_enum
+from momentum.db.base import Base, key_text, str_enum
 
 
 class TaskStatus(enum.StrEnum):
@@ -37,7 +37,7 @@ class Task(Base):
     )
     owner_id: Mapped[str] = mapped_column(ForeignKey("rep.id"), index=True)
     title: Mapped[str]
-    rule: Mapped[str | None] = mapped_column(String(80))
+    rule: Mapped[str | None] = mapped_column(key_text(80))
     due_at: Mapped[datetime]
     status: Mapped[TaskStatus] = mapped_column(
         str_enum(TaskStatus, "task_status"), default=TaskStatus.OPEN
