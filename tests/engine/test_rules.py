@@ -458,8 +458,9 @@ def test_a_flag_or_task_raised_meanwhile_by_another_evaluation_is_not_an_error(
     database: Database, make_engine, monkeypatch: pytest.MonkeyPatch, bulk: bool
 ) -> None:  # type: ignore[no-untyped-def]
     """Two units of work evaluating the same deal (the sweep and a rep's change) may both
-    raise the same flag; the later one keeps the first's instead of failing. Both ways of
-    writing: one statement, and the staging table used for large batches."""
+    raise the same flag; the later one keeps the first's instead of failing, and inserts the
+    rest. Both ways of writing: one statement, and the staging table used for large batches
+    (on PostgreSQL first tried without ON CONFLICT, then again skipping what is open)."""
     from momentum.db import upsert
     from momentum.flag.repository import FlagRepository
     from momentum.task.repository import TaskRepository
@@ -486,18 +487,30 @@ def test_a_flag_or_task_raised_meanwhile_by_another_evaluation_is_not_an_error(
         "status": TaskStatus.OPEN,
         "created_at": NOW,
     }
-    for _ in range(2):
-        with database.unit_of_work() as session:
-            FlagRepository(session).insert_many([row, {**row, "rule": "no_show"}])
-            TaskRepository(session).insert_many([task])
+    with database.unit_of_work() as session:
+        FlagRepository(session).insert_many([row, {**row, "rule": "no_show"}])
+        TaskRepository(session).insert_many([task])
+    later = NOW + timedelta(hours=1)
+    with database.unit_of_work() as session:  # two of three flags are open already
+        FlagRepository(session).insert_many(
+            [
+                {**row, "raised_at": later},
+                {**row, "rule": "no_show", "raised_at": later},
+                {**row, "rule": "gap_too_long", "raised_at": later},
+            ]
+        )
+        TaskRepository(session).insert_many([task, {**task, "rule": "no_show"}])
     with database.unit_of_work(write=False) as session:
         flags = session.scalars(select(Flag).order_by(Flag.rule)).all()
         assert [(f.rule, f.raised_at, f.severity) for f in flags] == [
+            ("gap_too_long", later, Severity.WARNING),
             ("no_show", NOW, Severity.WARNING),
             ("stalled", NOW, Severity.WARNING),
         ]
-        [only] = tasks(session)
-        assert (only.due_at, only.status) == (NOW, TaskStatus.OPEN)
+        assert [(t.rule, t.due_at, t.status) for t in tasks(session)] == [
+            ("stalled", NOW, TaskStatus.OPEN),
+            ("no_show", NOW, TaskStatus.OPEN),
+        ]
 
 
 def test_the_rules_file_in_the_docs_is_valid(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import gc
 import time as timer
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from momentum.rep.repository import RepRepository
 from momentum.rules.config import LoadedRules
 from momentum.rules.facts import DealFacts, load_facts
 from momentum.rules.registry import Finding, RuleContext
+from momentum.rules.writes import SLICE_DEALS, RaisedWriter
 from momentum.task.models import TaskStatus
 from momentum.task.repository import TaskRepository
 from momentum.worktime import WorkCalendar
@@ -112,70 +113,25 @@ class RuleEngine:
             )
             for rule, options in self.rules.enabled()
         ]
-        raised: list[dict[str, Any]] = []
-        raised_findings: dict[tuple[str, str], tuple[DealFacts, Finding]] = {}
-        reasons: list[tuple[int, str]] = []
-        new_tasks: list[dict[str, Any]] = []
-        unfired = dict(open_flags)  # what is left once the round is over clears
-        unasked = dict(open_tasks)
-        for deal in facts.values():
-            deal_id = deal.deal_id
-            for rule_key, evaluate, alert, context in plan:
-                finding = evaluate(deal, context)
-                if finding is None:
-                    if deal.open_task_rules:
-                        deal.open_task_rules.discard(rule_key)
-                    continue
-                key = (deal_id, rule_key)
-                stored = unfired.pop(key, None)
-                if stored is None:
-                    raised.append(
-                        {
-                            "deal_id": deal_id,
-                            "rule": rule_key,
-                            "reason": finding.reason,
-                            "severity": finding.severity,
-                            "raised_at": now,
-                            "cleared_at": None,
-                        }
-                    )
-                    if alert:
-                        raised_findings[key] = (deal, finding)
-                elif stored[1] != finding.reason:
-                    reasons.append((stored[0], finding.reason))
-                task = finding.task
-                if task is None:
-                    deal.open_task_rules.discard(rule_key)
-                    continue
-                deal.open_task_rules.add(rule_key)
-                if unasked.pop(key, None) is None:
-                    new_tasks.append(
-                        {
-                            "deal_id": deal_id,
-                            "owner_id": deal.owner_id,
-                            "title": task.title,
-                            "rule": rule_key,
-                            "due_at": task.due_at,
-                            "status": TaskStatus.OPEN,
-                            "created_at": now,
-                        }
-                    )
+        this_round = _Round(now=now, plan=plan, unfired=dict(open_flags), unasked=dict(open_tasks))
+        deals = list(facts.values())
+        with RaisedWriter(session, background=len(deals) > SLICE_DEALS) as writer:
+            for start in range(0, len(deals), SLICE_DEALS):
+                writer.write(*this_round.evaluate(deals[start : start + SLICE_DEALS]))
 
         # Whatever did not fire this round clears: the condition went away, the deal closed,
         # or the rule was switched off.
-        clear_flags = [flag_id for flag_id, _ in unfired.values()]
-        close_tasks = list(unasked.values())
+        clear_flags = [flag_id for flag_id, _ in this_round.unfired.values()]
+        close_tasks = list(this_round.unasked.values())
         flags_repo.clear_many(clear_flags, now=now)
-        flags_repo.set_reasons(reasons)
-        flags_repo.insert_many(raised)
+        flags_repo.set_reasons(this_round.reasons)
         tasks_repo.close_many(close_tasks, now=now, reason="its condition cleared")
-        tasks_repo.insert_many(new_tasks)
-        report.flags_raised = len(raised)
-        report.flags_updated = len(reasons)
+        report.flags_raised = writer.flags
+        report.flags_updated = len(this_round.reasons)
         report.flags_cleared = len(clear_flags)
-        report.tasks_opened = len(new_tasks)
+        report.tasks_opened = writer.tasks
         report.tasks_closed = len(close_tasks)
-        report.alerts_queued = self._alert_flags(session, raised_findings, now)
+        report.alerts_queued = self._alert_flags(session, this_round.raised_findings, now)
         report.seconds = timer.perf_counter() - started
         return report
 
@@ -301,3 +257,72 @@ class RuleEngine:
                 )
             )
         return self._queue_alerts(session, items)
+
+
+_Plan = list[tuple[str, Callable[[DealFacts, RuleContext], Finding | None], bool, RuleContext]]
+
+
+@dataclass
+class _Round:
+    """One evaluation's comparison of findings with what is stored, a slice of deals at a
+    time. What is left in ``unfired`` and ``unasked`` at the end did not fire: it clears."""
+
+    now: datetime
+    plan: _Plan  # (rule key, its evaluate, whether it alerts, its context), in order
+    unfired: dict[tuple[str, str], tuple[int, str]]  # (deal, rule) -> open flag's id, reason
+    unasked: dict[tuple[str, str], int]  # (deal, rule) -> open rule task's id
+    reasons: list[tuple[int, str]] = field(default_factory=list)  # flags whose reason changed
+    raised_findings: dict[tuple[str, str], tuple[DealFacts, Finding]] = field(
+        default_factory=dict
+    )  # the raised flags whose rule alerts
+
+    def evaluate(
+        self, deals: Sequence[DealFacts]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every rule on ``deals``: the flags and the tasks to insert."""
+        now, unfired, unasked = self.now, self.unfired, self.unasked
+        raised: list[dict[str, Any]] = []
+        new_tasks: list[dict[str, Any]] = []
+        for deal in deals:
+            deal_id = deal.deal_id
+            for rule_key, evaluate, alert, context in self.plan:
+                finding = evaluate(deal, context)
+                if finding is None:
+                    if deal.open_task_rules:
+                        deal.open_task_rules.discard(rule_key)
+                    continue
+                key = (deal_id, rule_key)
+                stored = unfired.pop(key, None)
+                if stored is None:
+                    raised.append(
+                        {
+                            "deal_id": deal_id,
+                            "rule": rule_key,
+                            "reason": finding.reason,
+                            "severity": finding.severity,
+                            "raised_at": now,
+                            "cleared_at": None,
+                        }
+                    )
+                    if alert:
+                        self.raised_findings[key] = (deal, finding)
+                elif stored[1] != finding.reason:
+                    self.reasons.append((stored[0], finding.reason))
+                task = finding.task
+                if task is None:
+                    deal.open_task_rules.discard(rule_key)
+                    continue
+                deal.open_task_rules.add(rule_key)
+                if unasked.pop(key, None) is None:
+                    new_tasks.append(
+                        {
+                            "deal_id": deal_id,
+                            "owner_id": deal.owner_id,
+                            "title": task.title,
+                            "rule": rule_key,
+                            "due_at": task.due_at,
+                            "status": TaskStatus.OPEN,
+                            "created_at": now,
+                        }
+                    )
+        return raised, new_tasks

@@ -1,0 +1,88 @@
+"""Inserting what an evaluation raises while the rules go on with the next deals.
+
+A first evaluation of a whole pipeline raises flags and tasks by the hundred thousand, and
+inserting them (index entries, foreign-key checks) keeps the database busy for seconds.
+:class:`RaisedWriter` takes them a slice of deals at a time; in a large evaluation it
+inserts each slice on a background thread while the rules evaluate the next one, so the
+database works on one core while the rules run on another (a driver waiting on the server,
+or SQLite inside a step, does not hold the GIL). A small evaluation writes inline.
+
+The session is the caller's, in one transaction. While a slice is being written the caller
+only runs rules, which never touch the session (a rule sees facts, not the store), and
+nothing else may use it until :meth:`RaisedWriter.close` has waited for the last slice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from momentum.flag.repository import FlagRepository
+from momentum.task.repository import TaskRepository
+
+SLICE_DEALS = 10_000  # deals per slice: big enough for bulk inserts, small enough to overlap
+
+
+class RaisedWriter:
+    """Inserts raised flags and tasks, slice by slice, in the order given."""
+
+    def __init__(self, session: Session, *, background: bool) -> None:
+        self._flags = FlagRepository(session)
+        self._tasks = TaskRepository(session)
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="momentum-rule-writes")
+            if background
+            else None
+        )
+        self._slices: list[Future[None]] = []
+        self.flags = 0
+        self.tasks = 0
+
+    def write(self, flags: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]]) -> None:
+        """Insert one slice's new flags and tasks (now, or queued behind the slices before)."""
+        self.flags += len(flags)
+        self.tasks += len(tasks)
+        if self._pool is None:
+            self._insert(flags, tasks)
+            return
+        for written in self._slices:  # a slice that failed stops the evaluation now
+            if written.done():
+                written.result()
+        self._slices.append(self._pool.submit(self._insert, flags, tasks))
+
+    def _insert(self, flags: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]]) -> None:
+        self._flags.insert_many(flags)
+        self._tasks.insert_many(tasks)
+
+    def close(self) -> None:
+        """Wait until every slice is in; raise the first slice's error, if one failed."""
+        if self._pool is None:
+            return
+        try:
+            for written in self._slices:
+                written.result()
+        finally:
+            # Slices queued behind a failed one never start: the transaction is lost anyway.
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> RaisedWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if error is None:
+            self.close()
+        elif self._pool is not None:
+            # The evaluation failed: let the slice being written finish (the caller is about
+            # to roll back on this session), drop the rest, and let the first error through.
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
