@@ -42,6 +42,11 @@ class RaisedWriter:
         self.flags = 0
         self.tasks = 0
 
+    @property
+    def background(self) -> bool:
+        """Whether slices are written on the background thread."""
+        return self._pool is not None
+
     def write(self, flags: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]]) -> None:
         """Insert one slice's new flags and tasks (now, or queued behind the slices before)."""
         self.flags += len(flags)
