@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import time as timer
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,7 +28,7 @@ from momentum.outbox.service import OutboxService
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
 from momentum.rules.config import LoadedRules
-from momentum.rules.facts import DealFacts, load_facts
+from momentum.rules.facts import DealFacts, build_facts, fetch_fact_rows
 from momentum.rules.registry import Finding, RuleContext
 from momentum.rules.writes import SLICE_DEALS, RaisedWriter
 from momentum.task.models import TaskStatus
@@ -85,16 +85,16 @@ class RuleEngine:
         now = self.clock.now()
         ids = None if deal_ids is None else sorted(set(deal_ids))
         session.flush()
-        facts = load_facts(session, ids, now=now)
+        rows = fetch_fact_rows(session, ids)
         flags_repo = FlagRepository(session)
         tasks_repo = TaskRepository(session)
         open_flags = {(d, r): (i, reason) for d, r, i, reason in flags_repo.open_flags(ids)}
         open_tasks = {(d, r): i for d, r, i in tasks_repo.open_rule_tasks(ids)}
+        asked: dict[str, set[str]] = {}  # deal -> the rules with an open task on it
         for deal_id, rule_key in open_tasks:
-            if deal_id in facts:
-                facts[deal_id].open_task_rules.add(rule_key)
+            asked.setdefault(deal_id, set()).add(rule_key)
 
-        report = EvaluationReport(deals=len(facts))
+        report = EvaluationReport(deals=len(rows.deals))
         # One calendar per owner zone and country, and one label per day, for every rule.
         calendars: dict[tuple[str, str | None], WorkCalendar] = {}
         days: dict[date, str] = {}
@@ -114,13 +114,14 @@ class RuleEngine:
             for rule, options in self.rules.enabled()
         ]
         this_round = _Round(now=now, plan=plan, unfired=dict(open_flags), unasked=dict(open_tasks))
-        deals = list(facts.values())
-        with RaisedWriter(session, background=len(deals) > SLICE_DEALS) as writer:
-            for start in range(0, len(deals), SLICE_DEALS):
-                found = this_round.evaluate(
-                    deals[start : start + SLICE_DEALS], hand_over=writer.background
-                )
-                writer.write(*found)
+        slices = rows.slices(SLICE_DEALS)
+        with RaisedWriter(session, background=len(slices) > 1) as writer:
+            for part in slices:  # facts made a slice at a time: the writer starts early
+                facts = build_facts(part, now=now)
+                for deal_id, deal in facts.items():
+                    if deal_id in asked:
+                        deal.open_task_rules.update(asked[deal_id])
+                writer.write(*this_round.evaluate(facts.values(), hand_over=writer.background))
 
         # Whatever did not fire this round clears: the condition went away, the deal closed,
         # or the rule was switched off.
@@ -282,7 +283,7 @@ class _Round:
     )  # the raised flags whose rule alerts
 
     def evaluate(
-        self, deals: Sequence[DealFacts], *, hand_over: bool = False
+        self, deals: Iterable[DealFacts], *, hand_over: bool = False
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every rule on ``deals``: the flags and the tasks to insert.
 

@@ -88,16 +88,63 @@ class DealFacts:
         )
 
 
-def load_facts(
-    session: Session, deal_ids: Sequence[str] | None, *, now: datetime
-) -> dict[str, DealFacts]:
-    """Facts for the open deals among ``deal_ids`` (every open deal when ``None``)."""
+@dataclass(slots=True)
+class FactRows:
+    """The store's plain rows behind the facts of some open deals: fetched at once, made into
+    facts a slice of deals at a time (:meth:`slices`, :func:`build_facts`), so the rules can
+    start on the first slice before the rest is built."""
+
+    deals: list[Any]
+    meetings: list[Any] = field(default_factory=list)  # by deal, then start
+    task_step_deals: set[str] = field(default_factory=set)
+    manual_task_deals: set[str] = field(default_factory=set)
+    activity: dict[str, str | None] = field(default_factory=dict)  # deal -> latest, as text
+
+    def slices(self, size: int) -> list[FactRows]:
+        """The rows of ``size`` deals at a time, each deal's meetings with it (in order)."""
+        if len(self.deals) <= size:
+            return [self]
+        parts = [
+            FactRows(
+                self.deals[start : start + size],
+                [],
+                self.task_step_deals,
+                self.manual_task_deals,
+                self.activity,
+            )
+            for start in range(0, len(self.deals), size)
+        ]
+        part_of = {row[0]: index // size for index, row in enumerate(self.deals)}
+        for meeting in self.meetings:
+            index = part_of.get(meeting[0])
+            if index is not None:
+                parts[index].meetings.append(meeting)
+        return parts
+
+
+def fetch_fact_rows(session: Session, deal_ids: Sequence[str] | None) -> FactRows:
+    """The rows behind the facts of the open deals among ``deal_ids`` (every open deal when
+    ``None``)."""
     store = FactsRepository(session)
+    rows = FactRows(deals=store.open_deals(deal_ids))
+    if not rows.deals:
+        return rows
+    scope = None if deal_ids is None else [row[0] for row in rows.deals]
+    rows.meetings = store.meetings(scope)
+    rows.task_step_deals = store.task_step_deals(scope)
+    rows.manual_task_deals = store.manual_task_deals(scope)
+    rows.activity = dict(store.activity(scope))
+    return rows
+
+
+def build_facts(rows: FactRows, *, now: datetime) -> dict[str, DealFacts]:
+    """The facts of ``rows``' deals (no database: made while a writer thread may use it)."""
     deals: dict[str, DealFacts] = {}
-    for deal_id, name, account, owner_id, tz, country, opened in store.open_deals(deal_ids):
+    task_steps, manual_tasks, activity = rows.task_step_deals, rows.manual_task_deals, rows.activity
+    for deal_id, name, account, owner_id, tz, country, opened in rows.deals:
         opened_at = utc(opened)
         assert opened_at is not None  # created_at is NOT NULL
-        deals[deal_id] = DealFacts(
+        facts = deals[deal_id] = DealFacts(
             deal_id=deal_id,
             name=name,
             account=account,
@@ -106,20 +153,13 @@ def load_facts(
             owner_country=country,
             opened_at=opened_at,
             last_activity=opened_at,
+            has_task_step=deal_id in task_steps,
+            has_manual_task=deal_id in manual_tasks,
         )
-    if not deals:
-        return deals
-    scope = None if deal_ids is None else list(deals)
-    _load_meetings(deals, store.meetings(scope), now)
-    for deal_id in store.task_step_deals(scope):
-        if deal_id in deals:
-            deals[deal_id].has_task_step = True
-    for deal_id in store.manual_task_deals(scope):
-        if deal_id in deals:
-            deals[deal_id].has_manual_task = True
-    for deal_id, moment in store.activity(scope):
-        if deal_id in deals:
-            deals[deal_id].note_activity(utc(moment), now)
+        if deal_id in activity:
+            facts.note_activity(utc(activity[deal_id]), now)
+    if deals:
+        _load_meetings(deals, rows.meetings, now)
     return deals
 
 
