@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC
 from operator import itemgetter
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from momentum.db.base import UTCDateTime
 from momentum.db.bulk import Staging, insert_rows
+from momentum.db.bulk import dialect as dialect_of
 
 BULK_ROWS = 2_000
 CONFLICT_KEY = ("deal_id", "rule")
@@ -56,18 +58,28 @@ def _converter(table: Table, column: str, dialect: str) -> Callable[[Any], Any] 
     return None
 
 
-def insert_all_unless_open(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], open_when: str
-) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table``, skipping any that would
-    be a second open row for the same ``(deal_id, rule)``."""
-    if not rows:
-        return
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Rows for :func:`insert_batch_unless_open`, already in the form they go in: made by
+    :func:`prepare` without the database, so a caller can make the next batch while another
+    thread inserts this one."""
+
+    table: Table
+    rows: Sequence[dict[str, Any]]  # as given: a small batch goes in as they are
+    columns: list[str]  # every column, in INSERT order
+    staged: list[str]  # the columns copied into the staging table, row by row ...
+    cells: list[tuple[Any, ...]]  # ... with these values, converted for the database
+    constants: dict[str, Any]  # the rest: one value for every row, bound once
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def prepare(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> Batch:
+    """``rows`` (dicts with the same keys) ready to insert into ``table`` on ``dialect``."""
     if len(rows) < BULK_ROWS:
-        session.connection().execute(insert_unless_open(session, table, open_when), list(rows))
-        return
+        return Batch(table, rows, list(rows[0]) if rows else [], [], [], {})
     columns = list(rows[0])
-    dialect = session.get_bind().dialect.name
     staged: list[str] = []
     cells: list[list[Any]] = []
     constants: dict[str, Any] = {}
@@ -87,12 +99,35 @@ def insert_all_unless_open(
             values = [converted[value] for value in values]
         staged.append(column)
         cells.append(values)
+    return Batch(table, rows, columns, staged, list(zip(*cells, strict=True)), constants)
+
+
+def insert_all_unless_open(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], open_when: str
+) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table``, skipping any that would
+    be a second open row for the same ``(deal_id, rule)``."""
+    insert_batch_unless_open(session, prepare(table, rows, dialect_of(session)), open_when)
+
+
+def insert_batch_unless_open(session: Session, batch: Batch, open_when: str) -> None:
+    r""":func:`insert_all_unless_open` of a :func:`prepare`\ d batch."""
+    table = batch.table
+    if not batch.rows:
+        return
+    if not batch.staged:  # a small batch
+        statement = insert_unless_open(session, table, open_when)
+        session.connection().execute(statement, list(batch.rows))
+        return
     stage = Staging.create(session, table)
-    insert_rows(session, stage.name, staged, zip(*cells, strict=True))
+    insert_rows(session, stage.name, batch.staged, batch.cells)
+    columns, constants = batch.columns, batch.constants
     selected = ", ".join(f":{column}" if column in constants else column for column in columns)
     insert = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {selected} FROM {stage.name}"
     skipping = f" WHERE true ON CONFLICT ({', '.join(CONFLICT_KEY)}) WHERE {open_when} DO NOTHING"
-    if dialect != "postgresql" or not _inserted_unless_any_open(session, text(insert), constants):
+    if dialect_of(session) != "postgresql" or not _inserted_unless_any_open(
+        session, text(insert), constants
+    ):
         session.execute(text(insert + skipping), constants)
     stage.drop(session)
 

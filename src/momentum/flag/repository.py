@@ -9,16 +9,18 @@ from sqlalchemy.orm import Session
 
 from momentum.db.bulk import update_rows
 from momentum.db.rows import plain_rows_in
-from momentum.db.upsert import insert_all_unless_open
+from momentum.db.upsert import Batch, insert_batch_unless_open, prepare
 from momentum.deal.models import Deal
 from momentum.flag.models import Flag
 
 _CHUNK = 5_000
+OPEN = "cleared_at IS NULL"  # the partial unique index: one open flag per deal and rule
 
 
 class FlagRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._dialect = session.get_bind().dialect.name
 
     def open_flags(self, deal_ids: Sequence[str] | None) -> list[tuple[str, str, int, str]]:
         """(deal, rule, flag id, reason) of every uncleared flag, on ``deal_ids`` or all."""
@@ -28,10 +30,16 @@ class FlagRepository:
         return plain_rows_in(self.session, query, Flag.deal_id, deal_ids)
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Raise flags (Core executemany, no ORM bookkeeping). One already open for the same
-        deal and rule, raised meanwhile by a concurrent evaluation, is left as it is."""
-        if rows:
-            insert_all_unless_open(self.session, Flag.__table__, rows, "cleared_at IS NULL")  # type: ignore[arg-type]
+        """Raise flags (no ORM bookkeeping). One already open for the same deal and rule,
+        raised meanwhile by a concurrent evaluation, is left as it is."""
+        self.insert_prepared(self.prepare(rows))
+
+    def prepare(self, rows: Sequence[dict[str, Any]]) -> Batch:
+        """Flags to raise, made ready for :meth:`insert_prepared` without the database."""
+        return prepare(Flag.__table__, rows, self._dialect)  # type: ignore[arg-type]
+
+    def insert_prepared(self, batch: Batch) -> None:
+        insert_batch_unless_open(self.session, batch, OPEN)
 
     def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The uncleared flag's id for each (deal, rule)."""

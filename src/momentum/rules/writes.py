@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from momentum.db.upsert import Batch
 from momentum.flag.repository import FlagRepository
 from momentum.task.repository import TaskRepository
 
@@ -48,20 +49,24 @@ class RaisedWriter:
         return self._pool is not None
 
     def write(self, flags: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]]) -> None:
-        """Insert one slice's new flags and tasks (now, or queued behind the slices before)."""
+        """Insert one slice's new flags and tasks (now, or queued behind the slices before).
+
+        The rows are made ready here, on the caller's thread: the writer thread is the one
+        the evaluation waits for, and the caller has time to spare while it writes."""
         self.flags += len(flags)
         self.tasks += len(tasks)
+        batches = (self._flags.prepare(flags), self._tasks.prepare(tasks))
         if self._pool is None:
-            self._insert(flags, tasks)
+            self._insert(*batches)
             return
         for written in self._slices:  # a slice that failed stops the evaluation now
             if written.done():
                 written.result()
-        self._slices.append(self._pool.submit(self._insert, flags, tasks))
+        self._slices.append(self._pool.submit(self._insert, *batches))
 
-    def _insert(self, flags: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]]) -> None:
-        self._flags.insert_many(flags)
-        self._tasks.insert_many(tasks)
+    def _insert(self, flags: Batch, tasks: Batch) -> None:
+        self._flags.insert_prepared(flags)
+        self._tasks.insert_prepared(tasks)
 
     def close(self) -> None:
         """Wait until every slice is in; raise the first slice's error, if one failed."""

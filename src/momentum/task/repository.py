@@ -8,16 +8,19 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from momentum.db.rows import plain_rows_in
-from momentum.db.upsert import insert_all_unless_open
+from momentum.db.upsert import Batch, insert_batch_unless_open, prepare
 from momentum.deal.models import Deal
 from momentum.task.models import Task, TaskStatus
 
 _CHUNK = 5_000
+# The partial unique index: one open task per deal and rule
+OPEN_RULE_TASK = "status = 'open' AND rule IS NOT NULL"
 
 
 class TaskRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._dialect = session.get_bind().dialect.name
 
     def get(self, task_id: int) -> Task | None:
         return self.session.get(Task, task_id)
@@ -47,9 +50,14 @@ class TaskRepository:
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Open rule tasks; one already open for the same deal and rule (a concurrent
         evaluation) is left as it is."""
-        if rows:
-            open_when = "status = 'open' AND rule IS NOT NULL"
-            insert_all_unless_open(self.session, Task.__table__, rows, open_when)  # type: ignore[arg-type]
+        self.insert_prepared(self.prepare(rows))
+
+    def prepare(self, rows: Sequence[dict[str, Any]]) -> Batch:
+        """Rule tasks to open, made ready for :meth:`insert_prepared` without the database."""
+        return prepare(Task.__table__, rows, self._dialect)  # type: ignore[arg-type]
+
+    def insert_prepared(self, batch: Batch) -> None:
+        insert_batch_unless_open(self.session, batch, OPEN_RULE_TASK)
 
     def close_many(self, ids: Sequence[int], *, now: datetime, reason: str) -> None:
         for start in range(0, len(ids), _CHUNK):
