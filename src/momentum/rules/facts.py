@@ -99,6 +99,7 @@ class FactRows:
     task_step_deals: set[str] = field(default_factory=set)
     manual_task_deals: set[str] = field(default_factory=set)
     activity: dict[str, str | None] = field(default_factory=dict)  # deal -> latest, as text
+    open_task_rules: dict[str, set[str]] = field(default_factory=dict)  # deal -> rules asking
 
     def slices(self, size: int) -> list[FactRows]:
         """The rows of ``size`` deals at a time, each deal's meetings with it (in order)."""
@@ -111,6 +112,7 @@ class FactRows:
                 self.task_step_deals,
                 self.manual_task_deals,
                 self.activity,
+                self.open_task_rules,
             )
             for start in range(0, len(self.deals), size)
         ]
@@ -141,6 +143,7 @@ def build_facts(rows: FactRows, *, now: datetime) -> dict[str, DealFacts]:
     """The facts of ``rows``' deals (no database: made while a writer thread may use it)."""
     deals: dict[str, DealFacts] = {}
     task_steps, manual_tasks, activity = rows.task_step_deals, rows.manual_task_deals, rows.activity
+    asking = rows.open_task_rules
     for deal_id, name, account, owner_id, tz, country, opened in rows.deals:
         opened_at = utc(opened)
         assert opened_at is not None  # created_at is NOT NULL
@@ -155,6 +158,7 @@ def build_facts(rows: FactRows, *, now: datetime) -> dict[str, DealFacts]:
             last_activity=opened_at,
             has_task_step=deal_id in task_steps,
             has_manual_task=deal_id in manual_tasks,
+            open_task_rules=asking.get(deal_id) or set(),
         )
         if deal_id in activity:
             facts.note_activity(utc(activity[deal_id]), now)

@@ -48,6 +48,10 @@ class RaisedWriter:
         """Whether slices are written on the background thread."""
         return self._pool is not None
 
+    def busy(self) -> bool:
+        """Whether a slice is being written (or waits to be)."""
+        return bool(self._slices) and not self._slices[-1].done()
+
     def write(self, flags: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]]) -> None:
         """Insert one slice's new flags and tasks (now, or queued behind the slices before).
 
