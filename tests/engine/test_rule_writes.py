@@ -101,7 +101,10 @@ def test_slices_written_on_the_writer_thread_are_what_one_go_stores(
     monkeypatch.setattr(RaisedWriter, "_insert", recording)
     monkeypatch.setattr(rule_engine, "SLICE_DEALS", 3)  # 14 deals: five slices, in the background
     sliced, sliced_flags, sliced_tasks = _evaluate_and_roll_back(database, engine)
-    assert threads and all(name.startswith("momentum-rule-writes") for name in threads)
+    if database.dialect == "postgresql":  # SQLite evaluates in one go (see the engine)
+        assert threads and all(name.startswith("momentum-rule-writes") for name in threads)
+    else:
+        assert threads == {threading.main_thread().name}
     assert (sliced_flags, sliced_tasks) == (inline_flags, inline_tasks)
     assert sliced == replace(inline, seconds=sliced.seconds)
 

@@ -113,7 +113,12 @@ class RuleEngine:
             for rule, options in self.rules.enabled()
         ]
         this_round = _Round(now=now, plan=plan, unfired=dict(open_flags), unasked=dict(open_tasks))
-        slices = rows.slices(SLICE_DEALS)
+        # Slices, with a writer thread, only where the database works beside Python. sqlite3
+        # holds the GIL to bind each row and gives it up around each row's step, so there a
+        # writer thread fights the rules for the interpreter instead (a first evaluation of
+        # 100,000 deals: 3.9-4.0 s in one go, 5.0 s with the thread).
+        beside = session.get_bind().dialect.name == "postgresql"
+        slices = rows.slices(SLICE_DEALS) if beside else [rows]
         with RaisedWriter(session, background=len(slices) > 1) as writer:
             for part in slices:  # facts made a slice at a time: the writer starts early
                 facts = build_facts(part, now=now)
