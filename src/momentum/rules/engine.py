@@ -112,7 +112,7 @@ class RuleEngine:
             )
             for rule, options in self.rules.enabled()
         ]
-        this_round = _Round(now=now, plan=plan, unfired=dict(open_flags), unasked=dict(open_tasks))
+        this_round = _Round(now=now, plan=plan, unfired=open_flags, unasked=open_tasks)
         # Slices, with a writer thread, only where the database works beside Python. sqlite3
         # holds the GIL to bind each row and gives it up around each row's step, so there a
         # writer thread fights the rules for the interpreter instead (a first evaluation of

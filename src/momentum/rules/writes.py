@@ -2,10 +2,11 @@
 
 A first evaluation of a whole pipeline raises flags and tasks by the hundred thousand, and
 inserting them (index entries, foreign-key checks) keeps the database busy for seconds.
-:class:`RaisedWriter` takes them a slice of deals at a time; in a large evaluation it
-inserts each slice on a background thread while the rules evaluate the next one, so the
-database works on one core while the rules run on another (a driver waiting on the server,
-or SQLite inside a step, does not hold the GIL). A small evaluation writes inline.
+:class:`RaisedWriter` takes them a slice of deals at a time; in a large evaluation on
+PostgreSQL it inserts each slice on a background thread while the rules evaluate the next
+one, so the server works on one core while the rules run on another (the driver does not
+hold the GIL while it waits). A small evaluation, or any on SQLite (which works inside this
+process, holding the GIL to bind each row), writes inline.
 
 The session is the caller's, in one transaction. While a slice is being written the caller
 only runs rules, which never touch the session (a rule sees facts, not the store), and
