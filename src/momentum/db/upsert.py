@@ -102,16 +102,9 @@ def prepare(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> Batch
     return Batch(table, rows, columns, staged, list(zip(*cells, strict=True)), constants)
 
 
-def insert_all_unless_open(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], open_when: str
-) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table``, skipping any that would
-    be a second open row for the same ``(deal_id, rule)``."""
-    insert_batch_unless_open(session, prepare(table, rows, dialect_of(session)), open_when)
-
-
 def insert_batch_unless_open(session: Session, batch: Batch, open_when: str) -> None:
-    r""":func:`insert_all_unless_open` of a :func:`prepare`\ d batch."""
+    r"""Insert a :func:`prepare`\ d batch into its table, skipping any row that would be a
+    second open one for the same ``(deal_id, rule)`` (where ``open_when`` holds)."""
     table = batch.table
     if not batch.rows:
         return

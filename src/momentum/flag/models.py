@@ -15,6 +15,10 @@ class Severity(enum.StrEnum):
     CRITICAL = "critical"
 
 
+# Where a flag is open: at most one such per deal and rule (the partial unique index).
+OPEN_FLAG = "cleared_at IS NULL"
+
+
 class Flag(Base):
     """A deal at risk, raised by a rule with a plain reason; cleared when the rule stops firing.
     At most one uncleared flag per deal and rule."""
@@ -26,8 +30,8 @@ class Flag(Base):
             "deal_id",
             "rule",
             unique=True,
-            sqlite_where=text("cleared_at IS NULL"),
-            postgresql_where=text("cleared_at IS NULL"),
+            sqlite_where=text(OPEN_FLAG),
+            postgresql_where=text(OPEN_FLAG),
         ),
     )
 

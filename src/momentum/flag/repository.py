@@ -7,20 +7,19 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from momentum.db.bulk import update_rows
+from momentum.db.bulk import dialect, update_rows
 from momentum.db.rows import plain_rows_in
 from momentum.db.upsert import Batch, insert_batch_unless_open, prepare
 from momentum.deal.models import Deal
-from momentum.flag.models import Flag
+from momentum.flag.models import OPEN_FLAG, Flag
 
 _CHUNK = 5_000
-OPEN = "cleared_at IS NULL"  # the partial unique index: one open flag per deal and rule
 
 
 class FlagRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._dialect = session.get_bind().dialect.name
+        self._dialect = dialect(session)
 
     def open_flags(self, deal_ids: Sequence[str] | None) -> list[tuple[str, str, int, str]]:
         """(deal, rule, flag id, reason) of every uncleared flag, on ``deal_ids`` or all."""
@@ -39,7 +38,7 @@ class FlagRepository:
         return prepare(Flag.__table__, rows, self._dialect)  # type: ignore[arg-type]
 
     def insert_prepared(self, batch: Batch) -> None:
-        insert_batch_unless_open(self.session, batch, OPEN)
+        insert_batch_unless_open(self.session, batch, OPEN_FLAG)
 
     def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The uncleared flag's id for each (deal, rule)."""

@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
+from momentum.db.bulk import dialect
 from momentum.db.engine import Database
 from momentum.deal.changes import take_changed
 from momentum.flag.repository import FlagRepository
@@ -117,7 +118,7 @@ class RuleEngine:
         # holds the GIL to bind each row and gives it up around each row's step, so there a
         # writer thread fights the rules for the interpreter instead (a first evaluation of
         # 100,000 deals: 3.9-4.0 s in one go, 5.0 s with the thread).
-        beside = session.get_bind().dialect.name == "postgresql"
+        beside = dialect(session) == "postgresql"
         slices = rows.slices(SLICE_DEALS) if beside else [rows]
         with RaisedWriter(session, background=len(slices) > 1) as writer:
             for part in slices:  # facts made a slice at a time: the writer starts early

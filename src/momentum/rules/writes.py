@@ -81,7 +81,12 @@ class RaisedWriter:
             for written in self._slices:
                 written.result()
         finally:
-            # Slices queued behind a failed one never start: the transaction is lost anyway.
+            self._stop()
+
+    def _stop(self) -> None:
+        """Let the slice being written finish, drop those queued behind it (after a failure
+        the transaction is lost anyway), and end the thread."""
+        if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
@@ -96,8 +101,5 @@ class RaisedWriter:
     ) -> None:
         if error is None:
             self.close()
-        elif self._pool is not None:
-            # The evaluation failed: let the slice being written finish (the caller is about
-            # to roll back on this session), drop the rest, and let the first error through.
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        else:  # the caller is about to roll back on this session: the thread must be done
+            self._stop()

@@ -15,6 +15,11 @@ class TaskStatus(enum.StrEnum):
     CANCELED = "canceled"
 
 
+# Where a task is a rule's open one: at most one such per deal and rule (the partial unique
+# index).
+OPEN_RULE_TASK = "status = 'open' AND rule IS NOT NULL"
+
+
 class Task(Base):
     """Something a rep must do. Tasks a rule creates carry the rule's key; at most one such
     task is open per deal and rule, and it closes itself when the rule's condition clears."""
@@ -26,8 +31,8 @@ class Task(Base):
             "deal_id",
             "rule",
             unique=True,
-            sqlite_where=text("status = 'open' AND rule IS NOT NULL"),
-            postgresql_where=text("status = 'open' AND rule IS NOT NULL"),
+            sqlite_where=text(OPEN_RULE_TASK),
+            postgresql_where=text(OPEN_RULE_TASK),
         ),
     )
 

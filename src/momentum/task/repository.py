@@ -7,20 +7,19 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from momentum.db.bulk import dialect
 from momentum.db.rows import plain_rows_in
 from momentum.db.upsert import Batch, insert_batch_unless_open, prepare
 from momentum.deal.models import Deal
-from momentum.task.models import Task, TaskStatus
+from momentum.task.models import OPEN_RULE_TASK, Task, TaskStatus
 
 _CHUNK = 5_000
-# The partial unique index: one open task per deal and rule
-OPEN_RULE_TASK = "status = 'open' AND rule IS NOT NULL"
 
 
 class TaskRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._dialect = session.get_bind().dialect.name
+        self._dialect = dialect(session)
 
     def get(self, task_id: int) -> Task | None:
         return self.session.get(Task, task_id)
