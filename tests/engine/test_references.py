@@ -1,0 +1,264 @@
+"""The references of flags and tasks hold on both databases: foreign keys on SQLite, triggers
+that check a statement's rows at once on PostgreSQL (migration 0004). Same rules either way:
+a flag or task names a stored deal and rep, deleting a deal takes its flags and tasks along,
+a rep with tasks stays, a referred-to id does not change; and on PostgreSQL a reference and
+the deletion of what it names never both commit, whichever comes first."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from momentum.db.engine import Database
+from momentum.deal.models import Deal
+from momentum.flag.models import Flag, Severity
+from momentum.flag.repository import FlagRepository
+from momentum.rep.models import Rep
+from momentum.task.models import Task, TaskStatus
+from momentum.task.repository import TaskRepository
+from tests.factories import T0, make_deal, make_rep
+
+
+def _flag(deal_id: str, rule: str = "stalled") -> dict[str, Any]:
+    return {
+        "deal_id": deal_id,
+        "rule": rule,
+        "reason": "Stalled",
+        "severity": Severity.WARNING,
+        "raised_at": T0,
+        "cleared_at": None,
+    }
+
+
+def _task(deal_id: str | None, owner_id: str, rule: str | None = "no_show") -> dict[str, Any]:
+    return {
+        "deal_id": deal_id,
+        "owner_id": owner_id,
+        "title": "Rebook",
+        "rule": rule,
+        "due_at": T0 + timedelta(days=1),
+        "status": TaskStatus.OPEN,
+        "created_at": T0,
+    }
+
+
+def _seed(database: Database, deals: int = 3) -> None:
+    with database.unit_of_work() as session:
+        rep = make_rep(session, id="ana")
+        make_rep(session, id="bo")
+        for index in range(deals):
+            make_deal(session, owner=rep, id=f"D{index}")
+
+
+def _count(session: Session, model: Any, **where: Any) -> int:
+    query = select(func.count()).select_from(model)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    return int(session.scalar(query) or 0)
+
+
+def _rejects(database: Database, write: Callable[[Session], Any], naming: str) -> None:
+    """``write`` fails as a broken reference, naming ``naming``, and leaves nothing."""
+
+    def attempt() -> None:
+        with database.unit_of_work() as session:
+            write(session)
+            session.flush()
+
+    with pytest.raises(IntegrityError) as raised:
+        attempt()
+    if database.engine.dialect.name == "postgresql":
+        assert raised.value.orig.sqlstate == "23503"  # type: ignore[union-attr]
+        assert naming in str(raised.value.orig)
+
+
+def test_a_flag_must_name_a_stored_deal_one_row_or_many(database: Database) -> None:
+    _seed(database)
+    _rejects(database, lambda s: s.add(Flag(**_flag("nope"))), "'nope'")
+    # The bulk path (a staging table and one INSERT … SELECT) checks every row as well.
+    many = [_flag("D0", rule=f"r{i}") for i in range(2_500)] + [_flag("gone", rule="r")]
+    _rejects(database, lambda s: FlagRepository(s).insert_many(many), "'gone'")
+    with database.unit_of_work(write=False) as session:
+        assert _count(session, Flag) == 0
+    with database.unit_of_work() as session:
+        FlagRepository(session).insert_many(many[:-1])
+    with database.unit_of_work(write=False) as session:
+        assert _count(session, Flag) == 2_500
+
+
+def test_a_task_must_name_a_stored_deal_and_owner(database: Database) -> None:
+    _seed(database)
+    _rejects(database, lambda s: TaskRepository(s).insert_many([_task("nope", "ana")]), "'nope'")
+    _rejects(database, lambda s: TaskRepository(s).insert_many([_task("D0", "nobody")]), "nobody")
+    with database.unit_of_work() as session:
+        TaskRepository(session).insert_many([_task("D0", "ana"), _task(None, "bo", rule=None)])
+    with database.unit_of_work(write=False) as session:
+        assert _count(session, Task) == 2
+
+
+def test_changing_a_reference_to_a_missing_row_fails(database: Database) -> None:
+    _seed(database)
+    with database.unit_of_work() as session:
+        FlagRepository(session).insert_many([_flag("D0")])
+        TaskRepository(session).insert_many([_task("D0", "ana")])
+    _rejects(database, lambda s: s.execute(update(Flag).values(deal_id="nope")), "'nope'")
+    _rejects(database, lambda s: s.execute(update(Task).values(owner_id="nobody")), "nobody")
+    with database.unit_of_work() as session:  # other columns change as ever
+        session.execute(update(Task).values(title="Rebook the demo", owner_id="bo"))
+    with database.unit_of_work(write=False) as session:
+        assert _count(session, Task, owner_id="bo", title="Rebook the demo") == 1
+
+
+def test_deleting_deals_deletes_their_flags_and_tasks_only(database: Database) -> None:
+    _seed(database)
+    with database.unit_of_work() as session:
+        FlagRepository(session).insert_many([_flag(d) for d in ("D0", "D1", "D2")])
+        TaskRepository(session).insert_many(
+            [_task("D0", "ana"), _task("D1", "ana"), _task(None, "ana", rule=None)]
+        )
+    with database.unit_of_work() as session:
+        session.execute(delete(Deal).where(Deal.id.in_(["D0", "D1"])))
+    with database.unit_of_work(write=False) as session:
+        assert session.scalars(select(Flag.deal_id)).all() == ["D2"]
+        assert session.scalars(select(Task.deal_id)).all() == [None]
+
+
+def test_a_rep_with_tasks_and_a_referred_to_id_stay(database: Database) -> None:
+    _seed(database, deals=1)
+    with database.unit_of_work() as session:
+        TaskRepository(session).insert_many([_task(None, "bo", rule=None)])
+        FlagRepository(session).insert_many([_flag("D0")])
+    _rejects(database, lambda s: s.execute(delete(Rep).where(Rep.id == "bo")), "bo")
+    _rejects(database, lambda s: s.execute(update(Rep).values(id="b2").where(Rep.id == "bo")), "bo")
+    _rejects(database, lambda s: s.execute(update(Deal).values(id="D9")), "D0")
+    with database.unit_of_work() as session:  # once its task is gone, the rep can go
+        session.execute(delete(Task))
+        session.execute(delete(Rep).where(Rep.id == "bo"))
+    with database.unit_of_work(write=False) as session:
+        assert _count(session, Rep) == 1
+        assert _count(session, Flag, deal_id="D0") == 1
+
+
+# --- PostgreSQL: the triggers and concurrent writers ---------------------------------------
+
+
+@pytest.fixture
+def pg(postgres_url: str | None) -> Iterator[Database]:
+    if postgres_url is None:
+        pytest.skip("no PostgreSQL server reachable")
+    database = Database(postgres_url, migrate=False)
+    try:
+        yield database
+    finally:
+        from tests.conftest import _empty_postgres
+
+        _empty_postgres(database)
+        database.dispose()
+
+
+def _connect(database: Database) -> psycopg.Connection:
+    url = database.engine.url
+    return psycopg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database
+    )
+
+
+INSERT_FLAG = (
+    "INSERT INTO flag (deal_id, rule, reason, severity, raised_at) "
+    "VALUES (%s, 'stalled', 'Stalled', 'warning', now())"
+)
+
+
+def _in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:  # handed to the test
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def test_a_deal_deleted_while_its_flag_is_written_takes_the_flag_along(pg: Database) -> None:
+    _seed(pg, deals=2)
+    with _connect(pg) as writer, _connect(pg) as deleter:
+        writer.execute(INSERT_FLAG, ("D0",))  # not committed yet
+        thread, errors = _in_thread(lambda: deleter.execute("DELETE FROM deal WHERE id = 'D0'"))
+        time.sleep(0.3)
+        assert thread.is_alive()  # the deletion waits for the writer ...
+        writer.commit()
+        thread.join(timeout=10)
+        assert not thread.is_alive() and not errors
+        deleter.commit()  # ... and then takes the flag the writer committed along
+    with pg.unit_of_work(write=False) as session:
+        assert _count(session, Flag) == 0
+        assert _count(session, Deal) == 1
+
+
+def test_a_flag_written_while_its_deal_is_deleted_fails(pg: Database) -> None:
+    _seed(pg, deals=2)
+    with _connect(pg) as writer, _connect(pg) as deleter:
+        deleter.execute("DELETE FROM deal WHERE id = 'D0'")  # not committed yet
+        thread, errors = _in_thread(lambda: writer.execute(INSERT_FLAG, ("D0",)))
+        time.sleep(0.3)
+        assert thread.is_alive()  # the writer waits for the deletion ...
+        deleter.commit()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+        [error] = errors  # ... and then finds the deal gone
+        assert isinstance(error, psycopg.errors.ForeignKeyViolation)
+        assert "there is no deal with id 'D0'" in str(error)
+        writer.rollback()
+    with pg.unit_of_work(write=False) as session:
+        assert _count(session, Flag) == 0
+
+
+def test_truncating_deals_takes_their_flags_and_tasks_along(pg: Database) -> None:
+    _seed(pg, deals=2)
+    with pg.unit_of_work() as session:
+        FlagRepository(session).insert_many([_flag("D0"), _flag("D1")])
+        TaskRepository(session).insert_many([_task("D0", "ana"), _task(None, "bo", rule=None)])
+    with pg.unit_of_work() as session:
+        session.execute(text("TRUNCATE deal CASCADE"))
+    with pg.unit_of_work(write=False) as session:
+        assert _count(session, Flag) == 0
+        assert session.scalars(select(Task.owner_id)).all() == ["bo"]  # on no deal: it stays
+
+
+def test_the_references_are_triggers_on_postgresql(pg: Database) -> None:
+    with pg.engine.connect() as connection:
+        keys = {
+            (row.table, row.name)
+            for row in connection.execute(
+                text(
+                    "SELECT conrelid::regclass::text AS table, conname AS name "
+                    "FROM pg_constraint WHERE contype = 'f'"
+                )
+            )
+        }
+        triggers = set(
+            connection.scalars(
+                text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname")
+            )
+        )
+    assert not {k for k in keys if k[0] in ("flag", "task") and k[1] != "fk_next_step_task_id_task"}
+    assert {
+        "flag_deal_id_inserted",
+        "task_deal_id_inserted",
+        "task_owner_id_inserted",
+        "deal_referred_deleted",
+        "rep_referred_deleted",
+    } <= triggers
