@@ -22,17 +22,7 @@ def test_many_new_reasons_are_set_by_flag_id_and_nothing_else_changes(database: 
         make_deal(session, owner=rep, id="D1")
         session.flush()
         FlagRepository(session).insert_many(
-            [
-                {
-                    "deal_id": "D1",
-                    "rule": f"rule{n}",
-                    "reason": "old",
-                    "severity": Severity.WARNING,
-                    "raised_at": NOW,
-                    "cleared_at": None,
-                }
-                for n in range(count)
-            ]
+            [("D1", f"rule{n}", "old", Severity.WARNING) for n in range(count)], raised_at=NOW
         )
     with database.unit_of_work() as session:
         ids = dict(session.execute(select(Flag.rule, Flag.id)).all())

@@ -21,34 +21,27 @@ from sqlalchemy.orm import Session
 from momentum.db.engine import Database
 from momentum.deal.models import Deal
 from momentum.flag.models import Flag, Severity
-from momentum.flag.repository import FlagRepository
+from momentum.flag.repository import FlagRepository, RaisedFlag
 from momentum.rep.models import Rep
-from momentum.task.models import Task, TaskStatus
-from momentum.task.repository import TaskRepository
+from momentum.task.models import Task
+from momentum.task.repository import OpenedTask, TaskRepository
 from tests.factories import T0, make_deal, make_rep
 
 
-def _flag(deal_id: str, rule: str = "stalled") -> dict[str, Any]:
-    return {
-        "deal_id": deal_id,
-        "rule": rule,
-        "reason": "Stalled",
-        "severity": Severity.WARNING,
-        "raised_at": T0,
-        "cleared_at": None,
-    }
+def _flag(deal_id: str, rule: str = "stalled") -> RaisedFlag:
+    return (deal_id, rule, "Stalled", Severity.WARNING)
 
 
-def _task(deal_id: str | None, owner_id: str, rule: str | None = "no_show") -> dict[str, Any]:
-    return {
-        "deal_id": deal_id,
-        "owner_id": owner_id,
-        "title": "Rebook",
-        "rule": rule,
-        "due_at": T0 + timedelta(days=1),
-        "status": TaskStatus.OPEN,
-        "created_at": T0,
-    }
+def _task(deal_id: str | None, owner_id: str, rule: str | None = "no_show") -> OpenedTask:
+    return (deal_id, owner_id, "Rebook", rule, T0 + timedelta(days=1))
+
+
+def _raise(session: Session, flags: list[RaisedFlag]) -> None:
+    FlagRepository(session).insert_many(flags, raised_at=T0)
+
+
+def _open(session: Session, tasks: list[OpenedTask]) -> None:
+    TaskRepository(session).insert_many(tasks, created_at=T0)
 
 
 def _seed(database: Database, deals: int = 3) -> None:
@@ -83,24 +76,26 @@ def _rejects(database: Database, write: Callable[[Session], Any], naming: str) -
 
 def test_a_flag_must_name_a_stored_deal_one_row_or_many(database: Database) -> None:
     _seed(database)
-    _rejects(database, lambda s: s.add(Flag(**_flag("nope"))), "'nope'")
+    _rejects(database, lambda s: _raise(s, [_flag("nope")]), "'nope'")
+    orm = Flag(deal_id="none", rule="stalled", reason="r", severity=Severity.INFO, raised_at=T0)
+    _rejects(database, lambda s: s.add(orm), "'none'")
     # The bulk path (a staging table and one INSERT … SELECT) checks every row as well.
     many = [_flag("D0", rule=f"r{i}") for i in range(2_500)] + [_flag("gone", rule="r")]
-    _rejects(database, lambda s: FlagRepository(s).insert_many(many), "'gone'")
+    _rejects(database, lambda s: _raise(s, many), "'gone'")
     with database.unit_of_work(write=False) as session:
         assert _count(session, Flag) == 0
     with database.unit_of_work() as session:
-        FlagRepository(session).insert_many(many[:-1])
+        _raise(session, many[:-1])
     with database.unit_of_work(write=False) as session:
         assert _count(session, Flag) == 2_500
 
 
 def test_a_task_must_name_a_stored_deal_and_owner(database: Database) -> None:
     _seed(database)
-    _rejects(database, lambda s: TaskRepository(s).insert_many([_task("nope", "ana")]), "'nope'")
-    _rejects(database, lambda s: TaskRepository(s).insert_many([_task("D0", "nobody")]), "nobody")
+    _rejects(database, lambda s: _open(s, [_task("nope", "ana")]), "'nope'")
+    _rejects(database, lambda s: _open(s, [_task("D0", "nobody")]), "nobody")
     with database.unit_of_work() as session:
-        TaskRepository(session).insert_many([_task("D0", "ana"), _task(None, "bo", rule=None)])
+        _open(session, [_task("D0", "ana"), _task(None, "bo", rule=None)])
     with database.unit_of_work(write=False) as session:
         assert _count(session, Task) == 2
 
@@ -108,8 +103,8 @@ def test_a_task_must_name_a_stored_deal_and_owner(database: Database) -> None:
 def test_changing_a_reference_to_a_missing_row_fails(database: Database) -> None:
     _seed(database)
     with database.unit_of_work() as session:
-        FlagRepository(session).insert_many([_flag("D0")])
-        TaskRepository(session).insert_many([_task("D0", "ana")])
+        _raise(session, [_flag("D0")])
+        _open(session, [_task("D0", "ana")])
     _rejects(database, lambda s: s.execute(update(Flag).values(deal_id="nope")), "'nope'")
     _rejects(database, lambda s: s.execute(update(Task).values(owner_id="nobody")), "nobody")
     with database.unit_of_work() as session:  # other columns change as ever
@@ -121,10 +116,8 @@ def test_changing_a_reference_to_a_missing_row_fails(database: Database) -> None
 def test_deleting_deals_deletes_their_flags_and_tasks_only(database: Database) -> None:
     _seed(database)
     with database.unit_of_work() as session:
-        FlagRepository(session).insert_many([_flag(d) for d in ("D0", "D1", "D2")])
-        TaskRepository(session).insert_many(
-            [_task("D0", "ana"), _task("D1", "ana"), _task(None, "ana", rule=None)]
-        )
+        _raise(session, [_flag(d) for d in ("D0", "D1", "D2")])
+        _open(session, [_task("D0", "ana"), _task("D1", "ana"), _task(None, "ana", rule=None)])
     with database.unit_of_work() as session:
         session.execute(delete(Deal).where(Deal.id.in_(["D0", "D1"])))
     with database.unit_of_work(write=False) as session:
@@ -135,8 +128,8 @@ def test_deleting_deals_deletes_their_flags_and_tasks_only(database: Database) -
 def test_a_rep_with_tasks_and_a_referred_to_id_stay(database: Database) -> None:
     _seed(database, deals=1)
     with database.unit_of_work() as session:
-        TaskRepository(session).insert_many([_task(None, "bo", rule=None)])
-        FlagRepository(session).insert_many([_flag("D0")])
+        _open(session, [_task(None, "bo", rule=None)])
+        _raise(session, [_flag("D0")])
     _rejects(database, lambda s: s.execute(delete(Rep).where(Rep.id == "bo")), "bo")
     _rejects(database, lambda s: s.execute(update(Rep).values(id="b2").where(Rep.id == "bo")), "bo")
     _rejects(database, lambda s: s.execute(update(Deal).values(id="D9")), "D0")
@@ -229,8 +222,8 @@ def test_a_flag_written_while_its_deal_is_deleted_fails(pg: Database) -> None:
 def test_truncating_deals_takes_their_flags_and_tasks_along(pg: Database) -> None:
     _seed(pg, deals=2)
     with pg.unit_of_work() as session:
-        FlagRepository(session).insert_many([_flag("D0"), _flag("D1")])
-        TaskRepository(session).insert_many([_task("D0", "ana"), _task(None, "bo", rule=None)])
+        _raise(session, [_flag("D0"), _flag("D1")])
+        _open(session, [_task("D0", "ana"), _task(None, "bo", rule=None)])
     with pg.unit_of_work() as session:
         session.execute(text("TRUNCATE deal CASCADE"))
     with pg.unit_of_work(write=False) as session:

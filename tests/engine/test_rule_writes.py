@@ -16,6 +16,7 @@ from momentum.clock import FixedClock
 from momentum.db.engine import Database
 from momentum.deal.models import Deal, Outcome
 from momentum.flag.models import Flag, Severity
+from momentum.flag.repository import RaisedFlag
 from momentum.meeting.models import MeetingStatus
 from momentum.rules import engine as rule_engine
 from momentum.rules.facts import DealFacts
@@ -115,18 +116,14 @@ def test_a_slice_that_cannot_be_written_fails_the_evaluation_and_nothing_is_kept
     with database.unit_of_work() as session:
         make_world(session)
 
-    def flag(deal_id: str) -> dict[str, Any]:
-        return {
-            "deal_id": deal_id,
-            "rule": "stalled",
-            "reason": "quiet",
-            "severity": Severity.WARNING,
-            "raised_at": NOW,
-            "cleared_at": None,
-        }
+    def flag(deal_id: str) -> RaisedFlag:
+        return (deal_id, "stalled", "quiet", Severity.WARNING)
 
     def three_slices() -> None:
-        with database.unit_of_work() as session, RaisedWriter(session, background=True) as writer:
+        with (
+            database.unit_of_work() as session,
+            RaisedWriter(session, now=NOW, background=True) as writer,
+        ):
             writer.write([flag("D1")], [])
             writer.write([flag("no-such-deal")], [])  # the foreign key refuses it
             writer.write([flag("D2")], [])

@@ -470,36 +470,24 @@ def test_a_flag_or_task_raised_meanwhile_by_another_evaluation_is_not_an_error(
 
     with database.unit_of_work() as session:
         make_world(session)
-    row = {
-        "deal_id": "D1",
-        "rule": "stalled",
-        "reason": "r",
-        "severity": Severity.WARNING,
-        "raised_at": NOW,
-        "cleared_at": None,
-    }
-    task = {
-        "deal_id": "D1",
-        "owner_id": "ana",
-        "title": "t",
-        "rule": "stalled",
-        "due_at": NOW,
-        "status": TaskStatus.OPEN,
-        "created_at": NOW,
-    }
+    row = ("D1", "stalled", "r", Severity.WARNING)
+    task = ("D1", "ana", "t", "stalled", NOW)
     with database.unit_of_work() as session:
-        FlagRepository(session).insert_many([row, {**row, "rule": "no_show"}])
-        TaskRepository(session).insert_many([task])
+        FlagRepository(session).insert_many([row, (*row[:1], "no_show", *row[2:])], raised_at=NOW)
+        TaskRepository(session).insert_many([task], created_at=NOW)
     later = NOW + timedelta(hours=1)
     with database.unit_of_work() as session:  # two of three flags are open already
         FlagRepository(session).insert_many(
             [
-                {**row, "raised_at": later},
-                {**row, "rule": "no_show", "raised_at": later},
-                {**row, "rule": "gap_too_long", "raised_at": later},
-            ]
+                row,
+                ("D1", "no_show", "r", Severity.WARNING),
+                ("D1", "gap_too_long", "r", Severity.WARNING),
+            ],
+            raised_at=later,
         )
-        TaskRepository(session).insert_many([task, {**task, "rule": "no_show"}])
+        TaskRepository(session).insert_many(
+            [task, ("D1", "ana", "t", "no_show", NOW)], created_at=later
+        )
     with database.unit_of_work(write=False) as session:
         flags = session.scalars(select(Flag).order_by(Flag.rule)).all()
         assert [(f.rule, f.raised_at, f.severity) for f in flags] == [

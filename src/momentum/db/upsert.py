@@ -13,7 +13,6 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Enum, Table, text
@@ -65,52 +64,60 @@ class Batch:
     thread inserts this one."""
 
     table: Table
-    rows: Sequence[dict[str, Any]]  # as given: a small batch goes in as they are
-    columns: list[str]  # every column, in INSERT order
-    staged: list[str]  # the columns copied into the staging table, row by row ...
-    cells: list[tuple[Any, ...]]  # ... with these values, converted for the database
-    constants: dict[str, Any]  # the rest: one value for every row, bound once
+    columns: list[str]  # every column, in INSERT order: the staged ones, then the constants
+    plain: list[dict[str, Any]]  # a small batch: the rows as they are bound, one statement
+    cells: Sequence[tuple[Any, ...]]  # a large one: the staged rows, converted for the database
+    constants: dict[str, Any]  # ... and the values every row has, bound once
+
+    @property
+    def staged(self) -> list[str]:
+        return self.columns[: len(self.columns) - len(self.constants)]
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.plain) or len(self.cells)
 
 
-def prepare(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> Batch:
-    """``rows`` (dicts with the same keys) ready to insert into ``table`` on ``dialect``."""
+def prepare(
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    constants: dict[str, Any],
+    dialect: str,
+) -> Batch:
+    """``rows`` (tuples of ``columns``' values, the conflict key among them) and ``constants``
+    (the values of the other columns every row shares: the evaluation's instant, say) ready
+    to insert into ``table`` on ``dialect``. A large batch's tuples are used as they are
+    where no column needs converting."""
+    assert not set(CONFLICT_KEY) - set(columns), "the conflict key is staged, row by row"
+    everything = [*columns, *constants]
     if len(rows) < BULK_ROWS:
-        return Batch(table, rows, list(rows[0]) if rows else [], [], [], {})
-    columns = list(rows[0])
-    staged: list[str] = []
-    cells: list[list[Any]] = []
-    constants: dict[str, Any] = {}
-    for column in columns:
-        values = list(map(itemgetter(column), rows))
-        distinct = set(values)
+        plain = [{**dict(zip(columns, row, strict=True)), **constants} for row in rows]
+        return Batch(table, everything, plain, [], {})
+    fixed = {}
+    for column, value in constants.items():
         convert = _converter(table, column, dialect)
-        if len(distinct) == 1 and column not in CONFLICT_KEY:
-            # The same on every row (the evaluation's instant, an open status, no clearing
-            # time): bound once in the INSERT … SELECT, not copied into every staged row. The
-            # conflict key is always staged, so distinct rows never collapse into one.
-            [value] = distinct
-            constants[column] = value if convert is None else convert(value)
-            continue
-        if convert is not None:  # once per distinct value: most rows share their instants
-            converted = {value: convert(value) for value in distinct}
-            values = [converted[value] for value in values]
-        staged.append(column)
-        cells.append(values)
-    return Batch(table, rows, columns, staged, list(zip(*cells, strict=True)), constants)
+        fixed[column] = value if convert is None else convert(value)
+    converters = [_converter(table, column, dialect) for column in columns]
+    cells: Sequence[tuple[Any, ...]] = rows
+    if any(converters):
+        values: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for index, convert in enumerate(converters):
+            if convert is not None:  # once per distinct value: most rows share their instants
+                converted = {value: convert(value) for value in set(values[index])}
+                values[index] = [converted[value] for value in values[index]]
+        cells = list(zip(*values, strict=True))
+    return Batch(table, everything, [], cells, fixed)
 
 
 def insert_batch_unless_open(session: Session, batch: Batch, open_when: str) -> None:
     r"""Insert a :func:`prepare`\ d batch into its table, skipping any row that would be a
     second open one for the same ``(deal_id, rule)`` (where ``open_when`` holds)."""
     table = batch.table
-    if not batch.rows:
-        return
-    if not batch.staged:  # a small batch
+    if batch.plain:  # a small batch
         statement = insert_unless_open(session, table, open_when)
-        session.connection().execute(statement, list(batch.rows))
+        session.connection().execute(statement, batch.plain)
+        return
+    if not batch.cells:
         return
     stage = Staging.create(session, table)
     insert_rows(session, stage.name, batch.staged, batch.cells)

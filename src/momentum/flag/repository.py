@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,9 +10,13 @@ from momentum.db.bulk import dialect, update_rows
 from momentum.db.rows import plain_rows_in
 from momentum.db.upsert import Batch, insert_batch_unless_open, prepare
 from momentum.deal.models import Deal
-from momentum.flag.models import OPEN_FLAG, Flag
+from momentum.flag.models import OPEN_FLAG, Flag, Severity
 
 _CHUNK = 5_000
+
+# A flag to raise: (deal, rule, reason, severity), the columns of RAISED.
+RaisedFlag = tuple[str, str, str, Severity]
+RAISED = ("deal_id", "rule", "reason", "severity")
 
 
 class FlagRepository:
@@ -28,14 +31,15 @@ class FlagRepository:
         )
         return plain_rows_in(self.session, query, Flag.deal_id, deal_ids)
 
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Raise flags (no ORM bookkeeping). One already open for the same deal and rule,
-        raised meanwhile by a concurrent evaluation, is left as it is."""
-        self.insert_prepared(self.prepare(rows))
+    def insert_many(self, rows: Sequence[RaisedFlag], *, raised_at: datetime) -> None:
+        """Raise flags (no ORM bookkeeping), all at ``raised_at``. One already open for the
+        same deal and rule, raised meanwhile by a concurrent evaluation, is left as it is."""
+        self.insert_prepared(self.prepare(rows, raised_at=raised_at))
 
-    def prepare(self, rows: Sequence[dict[str, Any]]) -> Batch:
+    def prepare(self, rows: Sequence[RaisedFlag], *, raised_at: datetime) -> Batch:
         """Flags to raise, made ready for :meth:`insert_prepared` without the database."""
-        return prepare(Flag.__table__, rows, self._dialect)  # type: ignore[arg-type]
+        table = Flag.__table__
+        return prepare(table, RAISED, rows, {"raised_at": raised_at}, self._dialect)  # type: ignore[arg-type]
 
     def insert_prepared(self, batch: Batch) -> None:
         insert_batch_unless_open(self.session, batch, OPEN_FLAG)

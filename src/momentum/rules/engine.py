@@ -23,7 +23,7 @@ from momentum.clock import Clock
 from momentum.db.bulk import dialect
 from momentum.db.engine import Database
 from momentum.deal.changes import take_changed
-from momentum.flag.repository import FlagRepository
+from momentum.flag.repository import FlagRepository, RaisedFlag
 from momentum.outbox.models import Channel, MessageKind
 from momentum.outbox.service import OutboxService
 from momentum.rep.models import Rep
@@ -32,8 +32,7 @@ from momentum.rules.config import LoadedRules
 from momentum.rules.facts import DealFacts, build_facts, fetch_fact_rows
 from momentum.rules.registry import Finding, RuleContext
 from momentum.rules.writes import SLICE_DEALS, RaisedWriter
-from momentum.task.models import TaskStatus
-from momentum.task.repository import TaskRepository
+from momentum.task.repository import OpenedTask, TaskRepository
 from momentum.worktime import WorkCalendar
 
 
@@ -113,14 +112,14 @@ class RuleEngine:
             )
             for rule, options in self.rules.enabled()
         ]
-        this_round = _Round(now=now, plan=plan, unfired=open_flags, unasked=open_tasks)
+        this_round = _Round(plan=plan, unfired=open_flags, unasked=open_tasks)
         # Slices, with a writer thread, only where the database works beside Python. sqlite3
         # holds the GIL to bind each row and gives it up around each row's step, so there a
         # writer thread fights the rules for the interpreter instead (a first evaluation of
         # 100,000 deals: 3.9-4.0 s in one go, 5.0 s with the thread).
         beside = dialect(session) == "postgresql"
         slices = rows.slices(SLICE_DEALS) if beside else [rows]
-        with RaisedWriter(session, background=len(slices) > 1) as writer:
+        with RaisedWriter(session, now=now, background=len(slices) > 1) as writer:
             for part in slices:  # facts made a slice at a time: the writer starts early
                 facts = build_facts(part, now=now)
                 busy = writer.busy if writer.background else None
@@ -276,7 +275,6 @@ class _Round:
     """One evaluation's comparison of findings with what is stored, a slice of deals at a
     time. What is left in ``unfired`` and ``unasked`` at the end did not fire: it clears."""
 
-    now: datetime
     plan: _Plan  # (rule key, its evaluate, whether it alerts, its context), in order
     unfired: dict[tuple[str, str], tuple[int, str]]  # (deal, rule) -> open flag's id, reason
     unasked: dict[tuple[str, str], int]  # (deal, rule) -> open rule task's id
@@ -287,8 +285,8 @@ class _Round:
 
     def evaluate(
         self, deals: Iterable[DealFacts], *, writer_busy: Callable[[], bool] | None = None
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Every rule on ``deals``: the flags and the tasks to insert.
+    ) -> tuple[list[RaisedFlag], list[OpenedTask]]:
+        """Every rule on ``deals``: the flags to raise and the tasks to open (at ``now``).
 
         While ``writer_busy()`` (a writer thread is inserting earlier slices) the GIL is
         handed over every few deals. The writer needs it back after every statement, and a
@@ -297,9 +295,9 @@ class _Round:
         went from 3.1-3.5 s to 2.9-3.1 s. Handing over (``time.sleep(0)``) costs about 55 µs
         here, so it is done only while the writer has work: not in a sweep that finds little
         to write."""
-        now, unfired, unasked = self.now, self.unfired, self.unasked
-        raised: list[dict[str, Any]] = []
-        new_tasks: list[dict[str, Any]] = []
+        unfired, unasked = self.unfired, self.unasked
+        raised: list[RaisedFlag] = []
+        new_tasks: list[OpenedTask] = []
         for count, deal in enumerate(deals):
             if writer_busy is not None and count % HAND_OVER_EVERY == 0 and writer_busy():
                 timer.sleep(0)  # the GIL to the writer thread, if it is waiting for it
@@ -313,16 +311,7 @@ class _Round:
                 key = (deal_id, rule_key)
                 stored = unfired.pop(key, None)
                 if stored is None:
-                    raised.append(
-                        {
-                            "deal_id": deal_id,
-                            "rule": rule_key,
-                            "reason": finding.reason,
-                            "severity": finding.severity,
-                            "raised_at": now,
-                            "cleared_at": None,
-                        }
-                    )
+                    raised.append((deal_id, rule_key, finding.reason, finding.severity))
                     if alert:
                         self.raised_findings[key] = (deal, finding)
                 elif stored[1] != finding.reason:
@@ -333,15 +322,5 @@ class _Round:
                     continue
                 deal.open_task_rules.add(rule_key)
                 if unasked.pop(key, None) is None:
-                    new_tasks.append(
-                        {
-                            "deal_id": deal_id,
-                            "owner_id": deal.owner_id,
-                            "title": task.title,
-                            "rule": rule_key,
-                            "due_at": task.due_at,
-                            "status": TaskStatus.OPEN,
-                            "created_at": now,
-                        }
-                    )
+                    new_tasks.append((deal_id, deal.owner_id, task.title, rule_key, task.due_at))
         return raised, new_tasks

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from momentum.db.upsert import Batch
-from momentum.flag.repository import FlagRepository
-from momentum.task.repository import TaskRepository
+from momentum.flag.repository import FlagRepository, RaisedFlag
+from momentum.task.repository import OpenedTask, TaskRepository
 
 SLICE_DEALS = 10_000  # deals per slice: big enough for bulk inserts, small enough to overlap
 
@@ -32,7 +32,8 @@ SLICE_DEALS = 10_000  # deals per slice: big enough for bulk inserts, small enou
 class RaisedWriter:
     """Inserts raised flags and tasks, slice by slice, in the order given."""
 
-    def __init__(self, session: Session, *, background: bool) -> None:
+    def __init__(self, session: Session, *, now: datetime, background: bool) -> None:
+        self._now = now  # when the flags are raised and the tasks opened
         self._flags = FlagRepository(session)
         self._tasks = TaskRepository(session)
         self._pool = (
@@ -53,14 +54,17 @@ class RaisedWriter:
         """Whether a slice is being written (or waits to be)."""
         return bool(self._slices) and not self._slices[-1].done()
 
-    def write(self, flags: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]]) -> None:
+    def write(self, flags: Sequence[RaisedFlag], tasks: Sequence[OpenedTask]) -> None:
         """Insert one slice's new flags and tasks (now, or queued behind the slices before).
 
         The rows are made ready here, on the caller's thread: the writer thread is the one
         the evaluation waits for, and the caller has time to spare while it writes."""
         self.flags += len(flags)
         self.tasks += len(tasks)
-        batches = (self._flags.prepare(flags), self._tasks.prepare(tasks))
+        batches = (
+            self._flags.prepare(flags, raised_at=self._now),
+            self._tasks.prepare(tasks, created_at=self._now),
+        )
         if self._pool is None:
             self._insert(*batches)
             return

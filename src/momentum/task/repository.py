@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -14,6 +13,10 @@ from momentum.deal.models import Deal
 from momentum.task.models import OPEN_RULE_TASK, Task, TaskStatus
 
 _CHUNK = 5_000
+
+# A task to open: (deal, owner, title, rule, due), the columns of OPENED.
+OpenedTask = tuple[str | None, str, str, str | None, datetime]
+OPENED = ("deal_id", "owner_id", "title", "rule", "due_at")
 
 
 class TaskRepository:
@@ -46,14 +49,15 @@ class TaskRepository:
         )
         return plain_rows_in(self.session, query, Task.deal_id, deal_ids)
 
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Open rule tasks; one already open for the same deal and rule (a concurrent
-        evaluation) is left as it is."""
-        self.insert_prepared(self.prepare(rows))
+    def insert_many(self, rows: Sequence[OpenedTask], *, created_at: datetime) -> None:
+        """Open tasks, all at ``created_at``; a rule's task already open for the same deal and
+        rule (a concurrent evaluation) is left as it is."""
+        self.insert_prepared(self.prepare(rows, created_at=created_at))
 
-    def prepare(self, rows: Sequence[dict[str, Any]]) -> Batch:
-        """Rule tasks to open, made ready for :meth:`insert_prepared` without the database."""
-        return prepare(Task.__table__, rows, self._dialect)  # type: ignore[arg-type]
+    def prepare(self, rows: Sequence[OpenedTask], *, created_at: datetime) -> Batch:
+        """Tasks to open, made ready for :meth:`insert_prepared` without the database."""
+        constants = {"status": TaskStatus.OPEN, "created_at": created_at}
+        return prepare(Task.__table__, OPENED, rows, constants, self._dialect)  # type: ignore[arg-type]
 
     def insert_prepared(self, batch: Batch) -> None:
         insert_batch_unless_open(self.session, batch, OPEN_RULE_TASK)
