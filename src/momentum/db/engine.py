@@ -42,6 +42,13 @@ def _on_sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Sessions in UTC, whatever the server's default: the store holds naive UTC, and a
+    ``timestamptz`` read back (the rule engine's facts) is then an aware UTC datetime."""
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -55,7 +62,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
+        event.listen(engine, "connect", _on_postgresql_connect)
+        return engine
     raise ConfigurationError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://"
     )

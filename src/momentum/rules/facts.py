@@ -7,7 +7,7 @@ never disagree on which meeting is meeting two.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from momentum.meeting.definitions import first_meetings, in_order, second_meeting_attempts
 from momentum.meeting.models import MeetingStatus
-from momentum.rules.repository import FactsRepository, utc
+from momentum.rules.repository import FactsRepository
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BOOKED = frozenset(
@@ -95,10 +95,11 @@ class FactRows:
     start on the first slice before the rest is built."""
 
     deals: list[Any]
+    aware: Callable[[Any], datetime]  # an instant as read, as an aware UTC datetime
     meetings: list[Any] = field(default_factory=list)  # by deal, then start
     task_step_deals: set[str] = field(default_factory=set)
     manual_task_deals: set[str] = field(default_factory=set)
-    activity: dict[str, str | None] = field(default_factory=dict)  # deal -> latest, as text
+    activity: dict[str, Any] = field(default_factory=dict)  # deal -> latest, as read
     open_task_rules: dict[str, set[str]] = field(default_factory=dict)  # deal -> rules asking
 
     def slices(self, size: int) -> list[FactRows]:
@@ -108,6 +109,7 @@ class FactRows:
         parts = [
             FactRows(
                 self.deals[start : start + size],
+                self.aware,
                 [],
                 self.task_step_deals,
                 self.manual_task_deals,
@@ -128,7 +130,7 @@ def fetch_fact_rows(session: Session, deal_ids: Sequence[str] | None) -> FactRow
     """The rows behind the facts of the open deals among ``deal_ids`` (every open deal when
     ``None``)."""
     store = FactsRepository(session)
-    rows = FactRows(deals=store.open_deals(deal_ids))
+    rows = FactRows(deals=store.open_deals(deal_ids), aware=store.aware)
     if not rows.deals:
         return rows
     scope = None if deal_ids is None else [row[0] for row in rows.deals]
@@ -143,10 +145,9 @@ def build_facts(rows: FactRows, *, now: datetime) -> dict[str, DealFacts]:
     """The facts of ``rows``' deals (no database: made while a writer thread may use it)."""
     deals: dict[str, DealFacts] = {}
     task_steps, manual_tasks, activity = rows.task_step_deals, rows.manual_task_deals, rows.activity
-    asking = rows.open_task_rules
+    asking, aware = rows.open_task_rules, rows.aware
     for deal_id, name, account, owner_id, tz, country, opened in rows.deals:
-        opened_at = utc(opened)
-        assert opened_at is not None  # created_at is NOT NULL
+        opened_at = aware(opened)  # created_at is NOT NULL
         facts = deals[deal_id] = DealFacts(
             deal_id=deal_id,
             name=name,
@@ -160,17 +161,19 @@ def build_facts(rows: FactRows, *, now: datetime) -> dict[str, DealFacts]:
             has_manual_task=deal_id in manual_tasks,
             open_task_rules=asking.get(deal_id) or set(),
         )
-        if deal_id in activity:
-            facts.note_activity(utc(activity[deal_id]), now)
+        latest = activity.get(deal_id)
+        if latest is not None:
+            facts.note_activity(aware(latest), now)
     if deals:
-        _load_meetings(deals, rows.meetings, now)
+        _load_meetings(deals, rows.meetings, aware, now)
     return deals
 
 
-def _load_meetings(deals: dict[str, DealFacts], rows: list[Any], now: datetime) -> None:
+def _load_meetings(
+    deals: dict[str, DealFacts], rows: list[Any], aware: Callable[[Any], datetime], now: datetime
+) -> None:
     """Every deal's meetings (``rows`` by deal and start), its M1 and meeting-two attempts."""
     statuses = {status.value: status for status in MeetingStatus}
-    parse = datetime.fromisoformat
     # The columns of the frame the shared definitions read, gathered in the same pass; row i
     # of the frame is ``kept[i]``, a meeting of the deal ``row_deals[i]``.
     kept: list[MeetingFact] = []
@@ -187,9 +190,9 @@ def _load_meetings(deals: dict[str, DealFacts], rows: list[Any], now: datetime) 
             facts = deals.get(deal_id)
             if facts is None:
                 continue
-        start = parse(raw_start + "+00:00")
-        end = start if raw_end is None else parse(raw_end + "+00:00")
-        booked = None if raw_booked is None else parse(raw_booked + "+00:00")
+        start = aware(raw_start)
+        end = start if raw_end is None else aware(raw_end)
+        booked = None if raw_booked is None else aware(raw_booked)
         meeting = MeetingFact(mid, start, end, statuses[status], booked, agenda, homework)
         facts.meetings.append(meeting)
         facts.note_activity(start, now)

@@ -1,13 +1,14 @@
 """The queries the rule engine runs: set-based, so 100,000 deals load in a few round trips.
 
 Rows come back as the driver's plain tuples (no SQLAlchemy row or type processing: at 100,000
-deals that processing is most of the load time), and instants as UTC text in one format on
-both databases, read with :func:`utc`.
+deals that processing is most of the load time), instants as the driver reads them: naive UTC
+datetimes from PostgreSQL, naive UTC text from SQLite, made aware by
+:attr:`FactsRepository.aware`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,22 +31,30 @@ def raw(column: Any) -> Any:
     return type_coerce(column, NullType())
 
 
-def utc(text: str | None) -> datetime | None:
-    """An instant selected with :meth:`FactsRepository.instant` as an aware UTC datetime."""
-    return None if text is None else _PARSE(text + "+00:00")
+def _aware_from_text(text: str) -> datetime:
+    return _PARSE(text + "+00:00")
+
+
+def _aware_already(value: datetime) -> datetime:
+    return value
 
 
 class FactsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.postgresql = session.get_bind().dialect.name == "postgresql"
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        # An instant selected with :meth:`instant` as an aware UTC datetime.
+        self.aware: Callable[[Any], datetime] = _aware_already if postgresql else _aware_from_text
+        self.postgresql = postgresql
 
     def instant(self, column: Any) -> Any:
-        """An instant column as naive UTC text, ``2026-03-04 09:30:00.000000``: what SQLite
-        stores, and what PostgreSQL formats (text parses far faster than datetimes are made
-        aware, one by one)."""
+        """An instant column as the driver reads it: from PostgreSQL an aware UTC datetime
+        (the stored naive UTC as ``timestamptz``, which psycopg builds in C in the session's
+        time zone, UTC: see momentum.db.engine), from SQLite the naive UTC text it stores
+        (``2026-03-04 09:30:00.000000``). Both come out faster than SQLAlchemy's datetimes
+        (made aware one ``replace`` at a time, a microsecond each) or PostgreSQL's text."""
         if self.postgresql:
-            return func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US")
+            return func.timezone("UTC", column)
         return raw(column)
 
     def _rows(self, query: Any, column: Any, ids: Sequence[str] | None) -> list[Any]:
