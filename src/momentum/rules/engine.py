@@ -101,7 +101,7 @@ class RuleEngine:
             (
                 rule.key,
                 rule.evaluate,
-                options.alert,
+                options.alert and bool(self.alert_channels),
                 RuleContext(
                     now=now,
                     options=options,
@@ -112,7 +112,11 @@ class RuleEngine:
             )
             for rule, options in self.rules.enabled()
         ]
-        this_round = _Round(plan=plan, unfired=open_flags, unasked=open_tasks)
+        # Alerts go out for fresh conditions only: importing a year of history pages nobody.
+        fresh_since = now - timedelta(hours=self.rules.config.alerts.max_age_hours)
+        this_round = _Round(
+            plan=plan, unfired=open_flags, unasked=open_tasks, fresh_since=fresh_since
+        )
         # Slices, with a writer thread, only where the database works beside Python. sqlite3
         # holds the GIL to bind each row and gives it up around each row's step, so there a
         # writer thread fights the rules for the interpreter instead (a first evaluation of
@@ -137,7 +141,7 @@ class RuleEngine:
         report.flags_cleared = len(clear_flags)
         report.tasks_opened = writer.tasks
         report.tasks_closed = len(close_tasks)
-        report.alerts_queued = self._alert_flags(session, this_round.raised_findings, now)
+        report.alerts_queued = self._alert_flags(session, this_round.raised_findings)
         report.seconds = timer.perf_counter() - started
         return report
 
@@ -164,10 +168,6 @@ class RuleEngine:
         event.listen(database.sessions, "before_commit", before_commit)
 
     # --- alerts ---------------------------------------------------------------------------
-
-    def _fresh(self, since: datetime | None, now: datetime) -> bool:
-        window = timedelta(hours=self.rules.config.alerts.max_age_hours)
-        return since is None or now - since <= window
 
     def _recipients(self, reps: dict[str, Rep], owner_id: str) -> list[str]:
         owner = reps.get(owner_id)
@@ -209,15 +209,14 @@ class RuleEngine:
         self,
         session: Session,
         findings: dict[tuple[str, str], tuple[DealFacts, Finding]],
-        now: datetime,
     ) -> int:
-        """Alerts for the flags just raised whose condition is fresh (not imported history)."""
-        fresh = {key: found for key, found in findings.items() if self._fresh(found[1].since, now)}
-        if not fresh or not self.alert_channels:
+        """Alerts for the flags just raised whose condition is fresh (not imported history:
+        the round keeps only those)."""
+        if not findings or not self.alert_channels:
             return 0
-        ids = FlagRepository(session).open_ids(set(fresh))
+        ids = FlagRepository(session).open_ids(set(findings))
         items: list[tuple[str, str, dict[str, Any]]] = []
-        for (deal_id, rule_key), (deal, finding) in sorted(fresh.items()):
+        for (deal_id, rule_key), (deal, finding) in sorted(findings.items()):
             flag_id = ids[(deal_id, rule_key)]
             rule = self.rules.registry.get(rule_key)
             items.append(
@@ -278,10 +277,11 @@ class _Round:
     plan: _Plan  # (rule key, its evaluate, whether it alerts, its context), in order
     unfired: dict[tuple[str, str], tuple[int, str]]  # (deal, rule) -> open flag's id, reason
     unasked: dict[tuple[str, str], int]  # (deal, rule) -> open rule task's id
+    fresh_since: datetime  # a raised flag alerts if its condition became true since then
     reasons: list[tuple[int, str]] = field(default_factory=list)  # flags whose reason changed
     raised_findings: dict[tuple[str, str], tuple[DealFacts, Finding]] = field(
         default_factory=dict
-    )  # the raised flags whose rule alerts
+    )  # the raised flags whose rule alerts, of a fresh condition
 
     def evaluate(
         self, deals: Iterable[DealFacts], *, writer_busy: Callable[[], bool] | None = None
@@ -312,7 +312,7 @@ class _Round:
                 stored = unfired.pop(key, None)
                 if stored is None:
                     raised.append((deal_id, rule_key, finding.reason, finding.severity))
-                    if alert:
+                    if alert and (finding.since is None or finding.since >= self.fresh_since):
                         self.raised_findings[key] = (deal, finding)
                 elif stored[1] != finding.reason:
                     self.reasons.append((stored[0], finding.reason))
