@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -219,7 +220,7 @@ def test_a_flag_written_while_its_deal_is_deleted_fails(pg: Database) -> None:
         assert _count(session, Flag) == 0
 
 
-def test_truncating_deals_takes_their_flags_and_tasks_along(pg: Database) -> None:
+def test_truncating_deals_empties_flags_and_tasks_as_cascade_does(pg: Database) -> None:
     _seed(pg, deals=2)
     with pg.unit_of_work() as session:
         _raise(session, [_flag("D0"), _flag("D1")])
@@ -228,7 +229,76 @@ def test_truncating_deals_takes_their_flags_and_tasks_along(pg: Database) -> Non
         session.execute(text("TRUNCATE deal CASCADE"))
     with pg.unit_of_work(write=False) as session:
         assert _count(session, Flag) == 0
-        assert session.scalars(select(Task.owner_id)).all() == ["bo"]  # on no deal: it stays
+        assert _count(session, Task) == 0  # as TRUNCATE … CASCADE empties a referring table
+
+
+def test_deleting_deals_from_two_writing_transactions_does_not_deadlock(pg: Database) -> None:
+    """Foreign keys lock rows, not tables: two transactions that wrote deals can each delete
+    one, and one that raised a flag can then update a deal another is deleting."""
+    _seed(pg, deals=4)
+    with _connect(pg) as first, _connect(pg) as second:
+        first.execute("UPDATE deal SET name = 'one' WHERE id = 'D0'")
+        second.execute("UPDATE deal SET name = 'two' WHERE id = 'D1'")
+        first.execute(INSERT_FLAG, ("D0",))
+        first.execute("SET lock_timeout = '5s'")
+        second.execute("SET lock_timeout = '5s'")
+        first.execute("DELETE FROM deal WHERE id = 'D2'")
+        second.execute("DELETE FROM deal WHERE id = 'D3'")
+        thread, errors = _in_thread(
+            lambda: first.execute("UPDATE deal SET name = 'x' WHERE id = 'D3'")
+        )
+        time.sleep(0.2)
+        second.commit()
+        thread.join(timeout=10)
+        assert not thread.is_alive() and not errors
+        first.commit()
+    with pg.unit_of_work(write=False) as session:
+        assert sorted(session.scalars(select(Deal.id))) == ["D0", "D1"]
+        assert _count(session, Flag, deal_id="D0") == 1
+
+
+def test_deleting_a_deal_outside_read_committed_is_refused(pg: Database) -> None:
+    """The deleting side finds the referring rows with a fresh snapshot: under REPEATABLE READ
+    it could miss a flag committed meanwhile, so it refuses instead."""
+    _seed(pg, deals=1)
+    with _connect(pg) as connection:
+        connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="READ COMMITTED"):
+            connection.execute("DELETE FROM deal WHERE id = 'D0'")
+        connection.rollback()
+
+
+def test_a_temporary_table_cannot_stand_in_for_deals(pg: Database) -> None:
+    _seed(pg, deals=1)
+    with _connect(pg) as connection:
+        connection.execute("CREATE TEMP TABLE deal (id text PRIMARY KEY)")
+        connection.execute("INSERT INTO deal VALUES ('fake')")
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="'fake'"):
+            connection.execute(INSERT_FLAG, ("fake",))
+        connection.rollback()
+
+
+def test_a_role_that_may_only_read_deals_can_still_raise_flags(pg: Database) -> None:
+    """The checks run as the tables' owner, as foreign-key checks do: locking a deal needs
+    more than reading it."""
+    role = f"momentum_test_writer_{uuid.uuid4().hex[:8]}"
+    _seed(pg, deals=1)
+    with _connect(pg) as admin:
+        admin.autocommit = True
+        admin.execute(f"CREATE ROLE {role}")
+        try:
+            admin.execute(f"GRANT SELECT ON deal TO {role}")
+            admin.execute(f"GRANT INSERT ON flag TO {role}")
+            admin.execute(f"GRANT USAGE ON SEQUENCE flag_id_seq TO {role}")
+            with _connect(pg) as connection:
+                connection.execute(f"SET ROLE {role}")
+                connection.execute(INSERT_FLAG, ("D0",))
+                with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                    connection.execute(INSERT_FLAG, ("D9",))
+                connection.rollback()
+        finally:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
 
 
 def test_the_references_are_triggers_on_postgresql(pg: Database) -> None:
@@ -243,15 +313,20 @@ def test_the_references_are_triggers_on_postgresql(pg: Database) -> None:
             )
         }
         triggers = set(
-            connection.scalars(
-                text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname")
-            )
+            connection.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
         )
     assert not {k for k in keys if k[0] in ("flag", "task") and k[1] != "fk_next_step_task_id_task"}
-    assert {
+    assert triggers == {
         "flag_deal_id_inserted",
+        "flag_deal_id_changed",
         "task_deal_id_inserted",
+        "task_deal_id_changed",
         "task_owner_id_inserted",
+        "task_owner_id_changed",
         "deal_referred_deleted",
+        "deal_referred_id_changed",
+        "deal_referred_truncated",
         "rep_referred_deleted",
-    } <= triggers
+        "rep_referred_id_changed",
+        "rep_referred_truncated",
+    }

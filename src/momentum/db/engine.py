@@ -44,7 +44,9 @@ def _on_sqlite_begin(connection: Any) -> None:
 
 def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
     """Sessions in UTC, whatever the server's default: the store holds naive UTC, and a
-    ``timestamptz`` read back (the rule engine's facts) is then an aware UTC datetime."""
+    ``timestamptz`` read back (the rule engine's facts) is then an aware UTC datetime. (A
+    pooler that resets sessions would drop it: instants then come back right, in the
+    server's zone, only a little slower to work with.)"""
     dbapi_connection.execute("SET TIME ZONE 'UTC'")
     dbapi_connection.commit()
 

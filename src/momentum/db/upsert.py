@@ -88,7 +88,8 @@ def prepare(
     (the values of the other columns every row shares: the evaluation's instant, say) ready
     to insert into ``table`` on ``dialect``. A large batch's tuples are used as they are
     where no column needs converting."""
-    assert not set(CONFLICT_KEY) - set(columns), "the conflict key is staged, row by row"
+    if set(CONFLICT_KEY) - set(columns):
+        raise ValueError(f"{table.name}: the conflict key {CONFLICT_KEY} is staged, row by row")
     everything = [*columns, *constants]
     if len(rows) < BULK_ROWS:
         plain = [{**dict(zip(columns, row, strict=True)), **constants} for row in rows]

@@ -1,9 +1,9 @@
 """The queries the rule engine runs: set-based, so 100,000 deals load in a few round trips.
 
 Rows come back as the driver's plain tuples (no SQLAlchemy row or type processing: at 100,000
-deals that processing is most of the load time), instants as the driver reads them: naive UTC
-datetimes from PostgreSQL, naive UTC text from SQLite, made aware by
-:attr:`FactsRepository.aware`.
+deals that processing is most of the load time), instants as the driver reads them: aware
+datetimes from PostgreSQL (``timestamptz``), naive UTC text from SQLite, either made an aware
+UTC datetime by :attr:`FactsRepository.aware`.
 """
 
 from __future__ import annotations

@@ -5,16 +5,20 @@ foreign key checks each row on its own: one query per row and reference, more th
 the insert (100,000 open deals: 2.3 s of inserts, 1.0 s without the checks). Here the three
 references of those tables (``flag.deal_id`` and ``task.deal_id`` to ``deal``, ``task.owner_id``
 to ``rep``) are kept by triggers instead, which check a whole statement's rows with one
-query: an insert that names a missing deal or rep fails as a foreign key does (SQLSTATE
-23503), deleting deals deletes their flags and tasks, a rep with tasks cannot be deleted, and
-an id that is referred to cannot change, and truncating deals or reps takes the flags and
-tasks that refer to them along.
+query. What a foreign key does, they do: an insert or update that names a missing deal or rep
+fails (SQLSTATE 23503); deleting deals deletes their flags and tasks; a rep with tasks cannot
+be deleted; an id that is referred to cannot change; truncating deals (or reps) empties the
+flags and tasks, as ``TRUNCATE … CASCADE`` would (a truncation that does not name them is not
+refused, as it would be: it has to name meetings and the rest anyway).
 
-Concurrency, as a foreign key has it with row locks: the statement that writes references
-holds ``ROW SHARE`` on the referenced table until it commits, and deleting (or renumbering)
-referenced rows first takes ``EXCLUSIVE`` there, which waits for those writers and holds off
-new ones; each side then looks with a fresh snapshot (READ COMMITTED, what Momentum runs), so
-a reference and the deletion of what it names can never both commit.
+Concurrency, as a foreign key has it: the statement that writes references locks the rows it
+names ``FOR KEY SHARE`` (one query for all of them), so deleting or renumbering one of them
+waits for that transaction and then sees its rows, and a reference to a row being deleted
+waits for the deletion and then finds the row gone. The deleting side looks with a fresh
+snapshot, so it runs under READ COMMITTED only (Momentum's isolation; it refuses otherwise,
+where a foreign key would use a cross-check snapshot). The functions run as their owner with a
+fixed ``search_path`` and schema-qualified names, as foreign-key checks run as the table's
+owner: a role that may insert flags need not be able to lock deals.
 
 SQLite keeps its foreign keys: its checks are cheap (no query per row) and it has one writer.
 
@@ -42,38 +46,47 @@ REFERENCES = (
 )
 
 CHECK_REFERENCES = """
-CREATE FUNCTION momentum_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION momentum_check_references() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 -- After rows of TG_TABLE_NAME got a value in column TG_ARGV[1]: each names a row of
--- TG_ARGV[0] (by id). A statement's rows are in the transition table "written"; a row
--- trigger checks NEW.
+-- TG_ARGV[0] (by id), locked FOR KEY SHARE until the commit, as a foreign key locks it. A
+-- statement's rows are in the transition table "written"; a row trigger checks NEW.
 DECLARE
-    referenced text := TG_ARGV[0];
+    referenced text := format('%I.%I', TG_TABLE_SCHEMA, TG_ARGV[0]);
     referring text := TG_ARGV[1];
+    named bigint;
+    locked bigint;
     missing text;
 BEGIN
-    -- Held to the commit: deleting referenced rows waits for this transaction.
-    EXECUTE format('LOCK TABLE %I IN ROW SHARE MODE', referenced);
     IF TG_LEVEL = 'ROW' THEN
-        EXECUTE format(
-            'SELECT v FROM (SELECT $1 ->> %L AS v) r '
-            'WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM %I p WHERE p.id = r.v)',
-            referring, referenced
-        ) INTO missing USING to_jsonb(NEW);
+        missing := to_jsonb(NEW) ->> referring;
+        IF missing IS NULL THEN
+            RETURN NULL;
+        END IF;
+        EXECUTE format('SELECT count(*) FROM (SELECT FROM %s p WHERE p.id = $1 '
+                       'FOR KEY SHARE OF p) l', referenced)
+            INTO locked USING missing;
+        named := 1;
     ELSE
-        EXECUTE format(
-            'SELECT v FROM (SELECT DISTINCT %I AS v FROM written) r '
-            'WHERE v IS NOT NULL AND NOT EXISTS (SELECT FROM %I p WHERE p.id = r.v) LIMIT 1',
-            referring, referenced
-        ) INTO missing;
+        EXECUTE format('SELECT count(DISTINCT %I) FROM written', referring) INTO named;
+        EXECUTE format('SELECT count(*) FROM (SELECT FROM %s p WHERE p.id IN '
+                       '(SELECT %I FROM written) FOR KEY SHARE OF p) l', referenced, referring)
+            INTO locked;
+        IF locked < named THEN  -- which one: the error names it
+            EXECUTE format('SELECT v FROM (SELECT DISTINCT %I AS v FROM written) r '
+                           'WHERE v IS NOT NULL AND NOT EXISTS '
+                           '(SELECT FROM %s p WHERE p.id = r.v) LIMIT 1', referring, referenced)
+                INTO missing;
+        END IF;
     END IF;
-    IF missing IS NOT NULL THEN
+    IF locked < named THEN
         RAISE foreign_key_violation USING
             MESSAGE = format(
                 'insert or update on table "%s" violates its reference to "%s": '
-                'there is no %s with id %L', TG_TABLE_NAME, referenced, referenced, missing
+                'there is no %s with id %L', TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0], missing
             ),
             DETAIL = format('Key (%s)=(%s) is not present in table "%s".',
-                            referring, missing, referenced),
+                            referring, missing, TG_ARGV[0]),
             TABLE = TG_TABLE_NAME, COLUMN = referring;
     END IF;
     RETURN NULL;
@@ -81,10 +94,13 @@ END $$
 """
 
 REFERENCED_ROWS_GONE = """
-CREATE FUNCTION momentum_referenced_rows_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION momentum_referenced_rows_gone() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 -- After rows of TG_TABLE_NAME were deleted (statement: the transition table "gone") or one
 -- had its id changed (row: OLD): for each (table, column, on delete) triple in TG_ARGV, the
--- rows referring to them are deleted (CASCADE) or the change fails (NO ACTION).
+-- rows referring to them are deleted (CASCADE) or the change fails (NO ACTION). A writer of
+-- references holds its rows FOR KEY SHARE, so this ran after it committed; the fresh
+-- snapshot of READ COMMITTED sees what it wrote.
 DECLARE
     i int := 0;
     referring_table text;
@@ -92,23 +108,26 @@ DECLARE
     on_delete text;
     found_id text;
 BEGIN
-    -- Waits for the writers of references to commit, and holds off new ones until this does.
-    EXECUTE format('LOCK TABLE %I IN EXCLUSIVE MODE', TG_TABLE_NAME);
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE feature_not_supported USING MESSAGE = format(
+            'deleting or renumbering rows of "%s" needs READ COMMITTED isolation: the flags '
+            'and tasks that refer to them are found with a fresh snapshot', TG_TABLE_NAME);
+    END IF;
     WHILE i < TG_NARGS LOOP
-        referring_table := TG_ARGV[i];
+        referring_table := format('%I.%I', TG_TABLE_SCHEMA, TG_ARGV[i]);
         referring := TG_ARGV[i + 1];
         on_delete := TG_ARGV[i + 2];
         i := i + 3;
         IF TG_LEVEL = 'ROW' THEN
-            EXECUTE format('SELECT %1$I FROM %2$I WHERE %1$I = $1 LIMIT 1',
+            EXECUTE format('SELECT %1$I FROM %2$s WHERE %1$I = $1 LIMIT 1',
                            referring, referring_table)
                 INTO found_id USING OLD.id;
         ELSIF on_delete = 'CASCADE' THEN
-            EXECUTE format('DELETE FROM %2$I WHERE %1$I IN (SELECT id FROM gone)',
+            EXECUTE format('DELETE FROM %2$s WHERE %1$I IN (SELECT id FROM gone)',
                            referring, referring_table);
             CONTINUE;
         ELSE
-            EXECUTE format('SELECT %1$I FROM %2$I WHERE %1$I IN (SELECT id FROM gone) LIMIT 1',
+            EXECUTE format('SELECT %1$I FROM %2$s WHERE %1$I IN (SELECT id FROM gone) LIMIT 1',
                            referring, referring_table)
                 INTO found_id;
         END IF;
@@ -116,11 +135,11 @@ BEGIN
             RAISE foreign_key_violation USING
                 MESSAGE = format(
                     'update or delete on table "%s" violates the reference from "%s": '
-                    '%s %L is still referred to', TG_TABLE_NAME, referring_table,
+                    '%s %L is still referred to', TG_TABLE_NAME, TG_ARGV[i - 3],
                     TG_TABLE_NAME, found_id
                 ),
                 DETAIL = format('Key (id)=(%s) is still referenced from table "%s".',
-                                found_id, referring_table),
+                                found_id, TG_ARGV[i - 3]),
                 TABLE = TG_TABLE_NAME;
         END IF;
     END LOOP;
@@ -129,16 +148,17 @@ END $$
 """
 
 REFERENCED_TABLE_TRUNCATED = """
-CREATE FUNCTION momentum_referenced_table_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
--- Before TG_TABLE_NAME is truncated: the rows referring to it go, for each (table, column)
--- pair in TG_ARGV. (Deleted, not truncated: a TRUNCATE here would clash with the one that
--- fired it, which may truncate the same tables.)
+CREATE FUNCTION momentum_referenced_table_truncated() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- Before TG_TABLE_NAME is truncated: the tables in TG_ARGV that refer to it are emptied, as
+-- TRUNCATE … CASCADE empties the tables whose foreign keys refer to a truncated one. (Rows are
+-- deleted, not truncated: a TRUNCATE here would clash with the one that fired it, which may
+-- truncate the same tables.)
 DECLARE
-    i int := 0;
+    referring_table text;
 BEGIN
-    WHILE i < TG_NARGS LOOP
-        EXECUTE format('DELETE FROM %I WHERE %I IS NOT NULL', TG_ARGV[i], TG_ARGV[i + 1]);
-        i := i + 2;
+    FOREACH referring_table IN ARRAY TG_ARGV LOOP
+        EXECUTE format('DELETE FROM %I.%I', TG_TABLE_SCHEMA, referring_table);
     END LOOP;
     RETURN NULL;
 END $$
@@ -180,16 +200,26 @@ def upgrade() -> None:
             "FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) "
             f"EXECUTE FUNCTION momentum_referenced_rows_gone({arguments})"
         )
-        pairs = ", ".join(f"'{part}'" for t, c, _ in triples for part in (t, c))
+        tables = ", ".join(f"'{t}'" for t in sorted({t for t, _, _ in triples}))
         op.execute(
             f"CREATE TRIGGER {referenced}_referred_truncated BEFORE TRUNCATE ON {referenced} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION momentum_referenced_table_truncated({pairs})"
+            f"FOR EACH STATEMENT EXECUTE FUNCTION momentum_referenced_table_truncated({tables})"
         )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    for table, column, referenced, _, _ in REFERENCES:  # the triggers keep none; make sure
+        orphan = op.get_bind().exec_driver_sql(
+            f"SELECT {column} FROM {table} t WHERE {column} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT FROM {referenced} r WHERE r.id = t.{column}) LIMIT 1"
+        )
+        for (missing,) in orphan:
+            raise RuntimeError(
+                f"cannot go back to foreign keys: {table}.{column} refers to {missing!r}, "
+                f"which is not in {referenced}"
+            )
     for referenced in sorted({r for _, _, r, _, _ in REFERENCES}):
         for trigger in ("deleted", "id_changed", "truncated"):
             op.execute(f"DROP TRIGGER {referenced}_referred_{trigger} ON {referenced}")
