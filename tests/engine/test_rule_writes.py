@@ -125,7 +125,7 @@ def test_a_slice_that_cannot_be_written_fails_the_evaluation_and_nothing_is_kept
             RaisedWriter(session, now=NOW, background=True) as writer,
         ):
             writer.write([flag("D1")], [])
-            writer.write([flag("no-such-deal")], [])  # the foreign key refuses it
+            writer.write([flag("no-such-deal")], [])  # its reference check refuses it
             writer.write([flag("D2")], [])
 
     with pytest.raises(IntegrityError):

@@ -52,15 +52,15 @@ def key_text(length: int = 200) -> TypeEngine[str]:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
+CHECKED_PER_STATEMENT = "checked_per_statement_on_postgresql"  # the info key of bulk_reference
+
+
 def bulk_reference(column: str, *, ondelete: str | None = None) -> ForeignKey:
     """A reference from a table whose rows go in by the hundred thousand (flags and tasks a
     first evaluation raises): a foreign key on SQLite; on PostgreSQL, where a foreign key
     checks each row with a query of its own, triggers check a statement's rows with one
     (migration 0004), with the same outcome."""
     return ForeignKey(column, ondelete=ondelete, info={CHECKED_PER_STATEMENT: True})
-
-
-CHECKED_PER_STATEMENT = "checked_per_statement_on_postgresql"  # the info key of bulk_reference
 
 
 E = TypeVar("E", bound=enum.Enum)

@@ -73,9 +73,6 @@ class Batch:
     def staged(self) -> list[str]:
         return self.columns[: len(self.columns) - len(self.constants)]
 
-    def __len__(self) -> int:
-        return len(self.plain) or len(self.cells)
-
 
 def prepare(
     table: Table,

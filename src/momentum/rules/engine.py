@@ -210,9 +210,9 @@ class RuleEngine:
         session: Session,
         findings: dict[tuple[str, str], tuple[DealFacts, Finding]],
     ) -> int:
-        """Alerts for the flags just raised whose condition is fresh (not imported history:
-        the round keeps only those)."""
-        if not findings or not self.alert_channels:
+        """Alerts for the flags just raised whose condition is fresh (not imported history):
+        the round keeps only those, and none where there is no channel to alert on."""
+        if not findings:
             return 0
         ids = FlagRepository(session).open_ids(set(findings))
         items: list[tuple[str, str, dict[str, Any]]] = []
@@ -286,7 +286,7 @@ class _Round:
     def evaluate(
         self, deals: Iterable[DealFacts], *, writer_busy: Callable[[], bool] | None = None
     ) -> tuple[list[RaisedFlag], list[OpenedTask]]:
-        """Every rule on ``deals``: the flags to raise and the tasks to open (at ``now``).
+        """Every rule on ``deals``: the flags to raise and the tasks to open.
 
         While ``writer_busy()`` (a writer thread is inserting earlier slices) the GIL is
         handed over every few deals. The writer needs it back after every statement, and a

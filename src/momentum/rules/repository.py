@@ -16,6 +16,7 @@ from sqlalchemy import func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
+from momentum.db.bulk import dialect
 from momentum.db.rows import plain_rows_in
 from momentum.deal.models import Deal, Outcome
 from momentum.meeting.models import Meeting, MeetingStatusChange
@@ -42,7 +43,7 @@ def _aware_already(value: datetime) -> datetime:
 class FactsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        postgresql = session.get_bind().dialect.name == "postgresql"
+        postgresql = dialect(session) == "postgresql"
         # An instant selected with :meth:`instant` as an aware UTC datetime.
         self.aware: Callable[[Any], datetime] = _aware_already if postgresql else _aware_from_text
         self.postgresql = postgresql

@@ -44,6 +44,7 @@ REFERENCES = (
     ("task", "deal_id", "deal", "CASCADE", "fk_task_deal_id_deal"),
     ("task", "owner_id", "rep", "NO ACTION", "fk_task_owner_id_rep"),
 )
+REFERENCED = sorted({referenced for _, _, referenced, _, _ in REFERENCES})
 
 CHECK_REFERENCES = """
 CREATE FUNCTION momentum_check_references() RETURNS trigger LANGUAGE plpgsql
@@ -187,7 +188,7 @@ def upgrade() -> None:
             f"FOR EACH ROW WHEN (OLD.{column} IS DISTINCT FROM NEW.{column}) "
             f"EXECUTE FUNCTION momentum_check_references({arguments})"
         )
-    for referenced in sorted({r for _, _, r, _, _ in REFERENCES}):
+    for referenced in REFERENCED:
         triples = _referring(referenced)
         arguments = ", ".join(f"'{part}'" for triple in triples for part in triple)
         op.execute(
@@ -220,7 +221,7 @@ def downgrade() -> None:
                 f"cannot go back to foreign keys: {table}.{column} refers to {missing!r}, "
                 f"which is not in {referenced}"
             )
-    for referenced in sorted({r for _, _, r, _, _ in REFERENCES}):
+    for referenced in REFERENCED:
         for trigger in ("deleted", "id_changed", "truncated"):
             op.execute(f"DROP TRIGGER {referenced}_referred_{trigger} ON {referenced}")
     for table, column, referenced, on_delete, foreign_key in REFERENCES:
