@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from momentum import defaults
 from momentum.businessdays import holiday_country
 from momentum.localtime import is_timezone
 
@@ -33,12 +34,14 @@ class Settings(BaseSettings):
         description="ISO 3166-1 alpha-2 holiday country for reps that do not name one.",
     )
     on_the_spot_grace_minutes: int = Field(
-        default=60,
+        default=defaults.ON_THE_SPOT_GRACE_MINUTES,
         ge=0,
         description="How long after meeting one ends a booking still counts as made on the spot.",
     )
     target_business_days: int = Field(
-        default=5, ge=0, description="The target gap between meeting one and meeting two."
+        default=defaults.TARGET_BUSINESS_DAYS,
+        ge=0,
+        description="The target gap between meeting one and meeting two.",
     )
     import_batch_rows: int = Field(
         default=100_000, ge=1, description="Rows read and validated at a time during an import."

@@ -14,11 +14,13 @@ from typing import Any
 
 import polars as pl
 
+from momentum import defaults
+
 
 @dataclass(frozen=True)
 class AuditOptions:
-    target_days: int = 5
-    grace: timedelta = timedelta(minutes=60)
+    target_days: int = defaults.TARGET_BUSINESS_DAYS
+    grace: timedelta = timedelta(minutes=defaults.ON_THE_SPOT_GRACE_MINUTES)
     since: date | None = None
     until: date | None = None
     compare_at: date | None = None

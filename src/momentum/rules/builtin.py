@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from pydantic import Field
 
+from momentum import defaults
 from momentum.flag.models import Severity
 from momentum.meeting.models import MeetingStatus
 from momentum.next_step.models import Side
@@ -29,7 +30,7 @@ class MeetingTwoNotBooked(Rule):
     title = "Meeting two not booked"
 
     class Options(RuleOptions):
-        grace_minutes: int = Field(default=60, ge=0)
+        grace_minutes: int = Field(default=defaults.ON_THE_SPOT_GRACE_MINUTES, ge=0)
         task_business_days: int = Field(default=1, ge=0)
         alert: bool = True
 
@@ -98,7 +99,7 @@ class GapTooLong(Rule):
     title = "Gap too long"
 
     class Options(RuleOptions):
-        target_business_days: int = Field(default=5, ge=0)
+        target_business_days: int = Field(default=defaults.TARGET_BUSINESS_DAYS, ge=0)
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
         options: GapTooLong.Options = context.options
