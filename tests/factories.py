@@ -79,6 +79,7 @@ def make_meeting(
     booked_at: datetime | None = None,
     agenda: str | None = None,
     homework: str | None = None,
+    updated_at: datetime = T0,
 ) -> Meeting:
     meeting = Meeting(
         id=id or f"mtg{next(_ids)}",
@@ -91,7 +92,7 @@ def make_meeting(
         agenda=agenda,
         homework=homework,
         created_at=T0,
-        updated_at=T0,
+        updated_at=updated_at,
     )
     session.add(meeting)
     session.flush()

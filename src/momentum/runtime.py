@@ -28,7 +28,7 @@ from momentum.meeting.service import MeetingService
 from momentum.next_step.service import NextStepService
 from momentum.outbox.models import Channel
 from momentum.rules.config import EngineConfig, LoadedRules, load_rules, read_config
-from momentum.rules.engine import EvaluationReport, RuleEngine
+from momentum.rules.engine import EvaluationReport, Progress, RuleEngine
 from momentum.task.service import TaskService
 
 
@@ -54,6 +54,7 @@ class Engine:
             self.rules, clock=self.clock, slack_enabled=settings.slack_webhook_url is not None
         )
         self.rule_engine.attach(self.database)
+        self._swept = False  # the first sweep looks at every open deal
         self.templates = Templates(settings.templates_dir)
 
     # --- services, bound to one unit of work ---------------------------------------------
@@ -82,10 +83,14 @@ class Engine:
 
     # --- rules ----------------------------------------------------------------------------
 
-    def sweep(self) -> EvaluationReport:
-        """Evaluate every open deal and queue due-task alerts, in one unit of work."""
+    def sweep(self, *, progress: Progress | None = None) -> EvaluationReport:
+        """Evaluate the rules and queue due-task alerts, in one unit of work: on every open
+        deal the first time (the rules file may have changed since the last run), then on
+        the deals that changed or fell due since."""
         with self.database.unit_of_work() as session:
-            return self.rule_engine.sweep(session)
+            report = self.rule_engine.sweep(session, full=not self._swept, progress=progress)
+        self._swept = True
+        return report
 
     # --- dispatch -------------------------------------------------------------------------
 

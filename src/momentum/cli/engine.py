@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from momentum.cli.common import app_errors, console, load_settings
+from momentum.cli.common import app_errors, console, errors, load_settings
 from momentum.errors import InputError
 
 if TYPE_CHECKING:
@@ -55,6 +55,11 @@ def _when(value: str) -> datetime:
 # --- rules -------------------------------------------------------------------------------
 
 
+def show_rules_progress(done: int, total: int) -> None:
+    """A line on stderr as a large rule evaluation (the first after an import) goes on."""
+    errors.print(f"rules: {done:,} of {total:,} deals evaluated")
+
+
 @rules_app.command("list")
 def rules_list() -> None:
     """The rules in force, in evaluation order, with their options."""
@@ -88,7 +93,7 @@ def rules_evaluate(
             if deal:
                 report = engine.rule_engine.evaluate(session, deal)
             else:
-                report = engine.rule_engine.sweep(session)
+                report = engine.rule_engine.sweep(session, full=True, progress=show_rules_progress)
         console.print(
             f"{report.deals:,} open deals evaluated in {report.seconds:.2f} s: "
             f"{report.flags_raised:,} flags raised, {report.flags_updated:,} updated, "

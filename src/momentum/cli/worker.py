@@ -62,9 +62,10 @@ def register(app: typer.Typer) -> None:
             dispatcher = engine.dispatcher(worker_id=worker_id)
             if once:
                 if sweep:
-                    report = engine.sweep()
+                    report = engine.sweep(progress=engine_commands.show_rules_progress)
                     console.print(
-                        f"rules: {report.deals:,} open deals, {report.flags_raised:,} flags raised, "
+                        f"rules: {report.deals:,} open deals evaluated, "
+                        f"{report.flags_raised:,} flags raised, "
                         f"{report.flags_cleared:,} cleared, {report.tasks_opened:,} tasks opened, "
                         f"{report.tasks_closed:,} closed"
                     )
@@ -87,7 +88,9 @@ def register(app: typer.Typer) -> None:
             total = dispatcher.run(
                 stop,
                 poll_seconds=poll or settings.worker_poll_seconds,
-                sweep=engine.sweep if sweep else None,
+                sweep=(lambda: engine.sweep(progress=engine_commands.show_rules_progress))
+                if sweep
+                else None,
                 sweep_seconds=settings.worker_sweep_seconds,
             )
             console.print(

@@ -1,4 +1,7 @@
-"""The rules PRODUCT.md promises, registered the way your own rules are (docs/rules.md)."""
+"""The built-in rules, registered the way your own rules are (docs/rules.md).
+
+Each says, with ``context.recheck_at``, when the passing of time alone may change what it
+finds on a deal, so the worker's sweeps skip the deals that neither changed nor fell due."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ class MeetingTwoNotBooked(Rule):
 
     key = "meeting_two_not_booked"
     title = "Meeting two not booked"
+    declares_recheck = True
 
     class Options(RuleOptions):
         grace_minutes: int = Field(default=defaults.ON_THE_SPOT_GRACE_MINUTES, ge=0)
@@ -43,6 +47,7 @@ class MeetingTwoNotBooked(Rule):
             return None
         deadline = m1.end_at + timedelta(minutes=options.grace_minutes)
         if context.now <= deadline:
+            context.recheck_at(deadline)
             return None
         calendar = context.calendar(deal)
         return Finding(
@@ -62,6 +67,7 @@ class NoShow(Rule):
 
     key = "no_show"
     title = "Buyer did not show up"
+    declares_recheck = True
 
     class Options(RuleOptions):
         rebook_business_days: int = Field(default=1, ge=0)
@@ -97,6 +103,7 @@ class GapTooLong(Rule):
 
     key = "gap_too_long"
     title = "Gap too long"
+    declares_recheck = True
 
     class Options(RuleOptions):
         target_business_days: int = Field(default=defaults.TARGET_BUSINESS_DAYS, ge=0)
@@ -142,6 +149,7 @@ class MeetingTwoIncomplete(Rule):
 
     key = "meeting_two_incomplete"
     title = "Meeting two has no agenda or homework"
+    declares_recheck = True
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
         booked = deal.booked_second_meeting()
@@ -168,6 +176,7 @@ class NextStepMissing(Rule):
 
     key = "next_step_missing"
     title = "No next step"
+    declares_recheck = True
 
     class Options(RuleOptions):
         business_days: int = Field(default=1, ge=0)
@@ -186,6 +195,7 @@ class NextStepMissing(Rule):
         for meeting in deal.meetings:
             if meeting.start_at > now:
                 if meeting.status is MeetingStatus.SCHEDULED:
+                    context.recheck_at(meeting.start_at)  # then it is no longer ahead
                     return None
             elif meeting.status is not MeetingStatus.CANCELED:
                 last_past = meeting
@@ -193,6 +203,7 @@ class NextStepMissing(Rule):
         calendar = context.calendar(deal)
         deadline = calendar.business_deadline(reference, options.business_days)
         if now <= deadline:
+            context.recheck_at(deadline)
             return None
         since = "it was opened" if last_past is None else "its last meeting"
         return Finding(
@@ -209,6 +220,7 @@ class Stalled(Rule):
 
     key = "stalled"
     title = "Stalled"
+    declares_recheck = True
 
     class Options(RuleOptions):
         days: int = Field(default=14, ge=1)
@@ -219,7 +231,12 @@ class Stalled(Rule):
         quiet = context.now - last
         allowed = timedelta(days=options.days)
         if quiet <= allowed:
+            context.recheck_at(last + allowed)
             return None
+        context.recheck_at(last + timedelta(days=quiet.days + 1))  # the reason's count of days
+        ahead = next((m.start_at for m in deal.meetings if m.start_at > context.now), None)
+        if ahead is not None:  # a meeting that starts is activity
+            context.recheck_at(ahead)
         return Finding(
             reason=f"Stalled: no activity for {quiet.days} days (since {context.day(deal, last)})",
             severity=Severity.WARNING,

@@ -1,15 +1,19 @@
-"""Evaluating the rules: on the deals a unit of work changed, and on every open deal.
+"""Evaluating the rules: on the deals a unit of work changed, and on the worker's schedule.
 
 For each (deal, rule) the engine compares the rule's finding with what is stored: a new
 finding raises a flag (and the rule's one task), a changed reason updates the flag, a finding
 that went away clears the flag and closes the task. Open flags and tasks are unique per
 (deal, rule) in the schema too, so re-evaluating never duplicates anything.
+
+Each evaluated deal keeps when its rules are next due (the earliest ``context.recheck_at``
+its rules asked for) and the latest change they saw, so a sweep can skip the deals that
+neither changed nor fell due.
 """
 
 from __future__ import annotations
 
 import time as timer
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,6 +24,7 @@ from sqlalchemy.orm import Session
 from momentum.clock import Clock
 from momentum.db.engine import Database
 from momentum.deal.changes import take_changed
+from momentum.deal.repository import DealRepository
 from momentum.flag.repository import FlagRepository, RaisedFlag
 from momentum.outbox.models import Channel, MessageKind
 from momentum.outbox.service import OutboxService
@@ -30,6 +35,11 @@ from momentum.rules.facts import DealFacts, load_facts
 from momentum.rules.registry import Finding, RuleContext
 from momentum.task.repository import OpenedTask, TaskRepository
 from momentum.worktime import WorkCalendar
+
+PROGRESS_EVERY = 10_000  # deals: an evaluation this large reports its progress
+
+# Told (deals evaluated so far, deals in the evaluation) during a large evaluation.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -55,8 +65,15 @@ class RuleEngine:
 
     # --- entry points ---------------------------------------------------------------------
 
-    def evaluate(self, session: Session, deal_ids: Sequence[str] | None = None) -> EvaluationReport:
-        """Evaluate every enabled rule on ``deal_ids`` (every open deal when ``None``)."""
+    def evaluate(
+        self,
+        session: Session,
+        deal_ids: Sequence[str] | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> EvaluationReport:
+        """Evaluate every enabled rule on ``deal_ids`` (every open deal when ``None``);
+        ``progress`` hears every :data:`PROGRESS_EVERY` deals of a large evaluation."""
         started = timer.perf_counter()
         now = self.clock.now()
         ids = None if deal_ids is None else sorted(set(deal_ids))
@@ -78,6 +95,7 @@ class RuleEngine:
             (
                 rule.key,
                 rule.evaluate,
+                rule.declares_recheck,
                 options.alert and bool(self.alert_channels),
                 RuleContext(
                     now=now,
@@ -94,9 +112,15 @@ class RuleEngine:
         this_round = _Round(
             plan=plan, unfired=open_flags, unasked=open_tasks, fresh_since=fresh_since
         )
-        raised, new_tasks = this_round.evaluate(facts.values())
+        large = len(facts) >= PROGRESS_EVERY
+        raised, new_tasks = this_round.evaluate(
+            facts.values(), now=now, progress=progress if large else None
+        )
         flags_repo.insert_many(raised, raised_at=now)
         tasks_repo.insert_many(new_tasks, created_at=now)
+        deals_repo = DealRepository(session)
+        deals_repo.set_rules_due(this_round.due)
+        deals_repo.settle_closed(ids)
 
         # Whatever did not fire this round clears: the condition went away, the deal closed,
         # or the rule was switched off.
@@ -121,9 +145,13 @@ class RuleEngine:
             return None
         return self.evaluate(session, sorted(changed))
 
-    def sweep(self, session: Session) -> EvaluationReport:
-        """The scheduled run: every open deal, then alerts for tasks that fell due."""
-        report = self.evaluate(session)
+    def sweep(
+        self, session: Session, *, full: bool = False, progress: Progress | None = None
+    ) -> EvaluationReport:
+        """The scheduled run: the deals that changed or fell due (every open deal when
+        ``full``), then alerts for tasks that fell due."""
+        ids = None if full else DealRepository(session).due_for_rules(self.clock.now())
+        report = self.evaluate(session, ids, progress=progress)
         report.alerts_queued += self.alert_due_tasks(session)
         return report
 
@@ -233,7 +261,9 @@ class RuleEngine:
         return self._queue_alerts(session, items)
 
 
-_Plan = list[tuple[str, Callable[[DealFacts, RuleContext], Finding | None], bool, RuleContext]]
+_Plan = list[
+    tuple[str, Callable[[DealFacts, RuleContext], Finding | None], bool, bool, RuleContext]
+]
 
 
 @dataclass
@@ -241,7 +271,7 @@ class _Round:
     """One evaluation's comparison of findings with what is stored. What is left in
     ``unfired`` and ``unasked`` at the end did not fire: it clears."""
 
-    plan: _Plan  # (rule key, its evaluate, whether it alerts, its context), in order
+    plan: _Plan  # (rule key, its evaluate, declares_recheck, whether it alerts, its context)
     unfired: dict[tuple[str, str], tuple[int, str]]  # (deal, rule) -> open flag's id, reason
     unasked: dict[tuple[str, str], int]  # (deal, rule) -> open rule task's id
     fresh_since: datetime  # a raised flag alerts if its condition became true since then
@@ -249,16 +279,25 @@ class _Round:
     raised_findings: dict[tuple[str, str], tuple[DealFacts, Finding]] = field(
         default_factory=dict
     )  # the raised flags whose rule alerts, of a fresh condition
+    due: list[tuple[str, datetime | None, datetime]] = field(
+        default_factory=list
+    )  # (deal, when its rules are next due, the latest change they saw) per deal evaluated
 
-    def evaluate(self, deals: Iterable[DealFacts]) -> tuple[list[RaisedFlag], list[OpenedTask]]:
+    def evaluate(
+        self, deals: Collection[DealFacts], *, now: datetime, progress: Progress | None
+    ) -> tuple[list[RaisedFlag], list[OpenedTask]]:
         """Every rule on ``deals``: the flags to raise and the tasks to open."""
         unfired, unasked = self.unfired, self.unasked
         raised: list[RaisedFlag] = []
         new_tasks: list[OpenedTask] = []
-        for deal in deals:
+        for count, deal in enumerate(deals, 1):
             deal_id = deal.deal_id
-            for rule_key, evaluate, alert, context in self.plan:
+            due: datetime | None = None
+            for rule_key, evaluate, declares_recheck, alert, context in self.plan:
                 finding = evaluate(deal, context)
+                asked = context.take_recheck() if declares_recheck else now
+                if asked is not None and (due is None or asked < due):
+                    due = asked
                 if finding is None:
                     if deal.open_task_rules:
                         deal.open_task_rules.discard(rule_key)
@@ -278,4 +317,7 @@ class _Round:
                 deal.open_task_rules.add(rule_key)
                 if unasked.pop(key, None) is None:
                     new_tasks.append((deal_id, deal.owner_id, task.title, rule_key, task.due_at))
+            self.due.append((deal_id, due, deal.changed_at))
+            if progress is not None and (count % PROGRESS_EVERY == 0 or count == len(deals)):
+                progress(count, len(deals))
         return raised, new_tasks

@@ -52,6 +52,7 @@ class DealFacts:
     last_activity: datetime | None = None
     m1: MeetingFact | None = None  # from momentum.meeting.definitions
     attempts: list[MeetingFact] = field(default_factory=list)  # from the same
+    changed_at: datetime = EPOCH  # the latest change to the deal, its meetings or its owner
 
     def note_activity(self, moment: datetime | None, now: datetime) -> None:
         if moment is None or moment > now:
@@ -107,7 +108,7 @@ def load_facts(
     activity = dict(store.activity(scope))
     aware = store.aware
     deals: dict[str, DealFacts] = {}
-    for deal_id, name, account, owner_id, tz, country, opened in rows:
+    for deal_id, name, account, owner_id, tz, country, opened, changed, owner_changed in rows:
         opened_at = aware(opened)  # created_at is NOT NULL
         facts = deals[deal_id] = DealFacts(
             deal_id=deal_id,
@@ -121,6 +122,7 @@ def load_facts(
             has_task_step=deal_id in task_steps,
             has_manual_task=deal_id in manual_tasks,
             open_task_rules=open_task_rules.get(deal_id) or set(),
+            changed_at=max(aware(changed), aware(owner_changed)),
         )
         latest = activity.get(deal_id)
         if latest is not None:
@@ -145,7 +147,7 @@ def _load_meetings(
     kinds: list[str] = []
     micro = timedelta(microseconds=1)  # instants as integers: far cheaper into Polars
     facts: DealFacts | None = None
-    for deal_id, mid, raw_start, raw_end, status, raw_booked, agenda, homework in rows:
+    for deal_id, mid, raw_start, raw_end, status, raw_booked, agenda, homework, changed in rows:
         if facts is None or facts.deal_id != deal_id:
             facts = deals.get(deal_id)
             if facts is None:
@@ -155,6 +157,7 @@ def _load_meetings(
         booked = None if raw_booked is None else aware(raw_booked)
         meeting = MeetingFact(mid, start, end, statuses[status], booked, agenda, homework)
         facts.meetings.append(meeting)
+        facts.changed_at = max(facts.changed_at, aware(changed))
         facts.note_activity(start, now)
         facts.note_activity(booked, now)
         kept.append(meeting)

@@ -64,6 +64,19 @@ class RuleContext:
     calendar_policy: CalendarPolicy
     _calendars: dict[tuple[str, str | None], WorkCalendar] = field(default_factory=dict)
     _days: dict[date, str] = field(default_factory=dict)
+    _recheck: datetime | None = None  # the earliest recheck_at on the deal being evaluated
+
+    def recheck_at(self, instant: datetime) -> None:
+        """Have the deal evaluated again at ``instant``: when the passing of time alone may
+        change what this rule finds on it (a deadline passes, a meeting starts). Until then,
+        and unless the deal changes, the worker's sweeps skip it."""
+        if self._recheck is None or instant < self._recheck:
+            self._recheck = instant
+
+    def take_recheck(self) -> datetime | None:
+        """The instant asked for on the deal just evaluated (the engine's, between deals)."""
+        instant, self._recheck = self._recheck, None
+        return instant
 
     def calendar(self, deal: DealFacts) -> WorkCalendar:
         """The deal owner's business days, holidays, time zone and quiet hours."""
@@ -88,11 +101,17 @@ class RuleContext:
 class Rule(ABC):
     """Subclass, set ``key`` and ``title``, optionally an ``Options`` model, and implement
     :meth:`evaluate`. Return ``None`` when the deal is fine: its flag clears and its task
-    closes itself."""
+    closes itself.
+
+    Set ``declares_recheck`` when :meth:`evaluate` calls ``context.recheck_at`` wherever the
+    passing of time alone may change its answer; the worker's sweeps then evaluate a deal
+    only when it changed or one of its rules asked for it. A rule that does not declare it is
+    evaluated on every open deal in every sweep."""
 
     key: ClassVar[str]
     title: ClassVar[str]
     Options: ClassVar[type[RuleOptions]] = RuleOptions
+    declares_recheck: ClassVar[bool] = False
 
     @abstractmethod
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None: ...

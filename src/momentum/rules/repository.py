@@ -71,6 +71,8 @@ class FactsRepository:
                 Rep.timezone,
                 Rep.country,
                 self.instant(func.coalesce(Deal.opened_at, Deal.created_at)),
+                self.instant(Deal.updated_at),
+                self.instant(Rep.updated_at),
             )
             .join(Rep, Rep.id == Deal.owner_id)
             .where(Deal.outcome == Outcome.OPEN)
@@ -87,6 +89,7 @@ class FactsRepository:
             self.instant(Meeting.booked_at),
             Meeting.agenda,
             Meeting.homework,
+            self.instant(Meeting.updated_at),
         ).order_by(Meeting.deal_id, Meeting.start_at, Meeting.id)
         if ids is None:
             query = query.join(Deal, Deal.id == Meeting.deal_id).where(Deal.outcome == Outcome.OPEN)
