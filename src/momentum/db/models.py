@@ -11,10 +11,11 @@ from momentum.outbox.models import Channel, MessageKind, MessageStatus, OutboxMe
 from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
 from momentum.rep.models import Rep
 from momentum.task.models import Task, TaskStatus
-from momentum.user.models import Role, User
+from momentum.user.models import ApiToken, Role, SignInAttempt, User, WebSession
 from momentum.value_asset.models import ValueAsset, ValueAssetKind
 
 __all__ = [
+    "ApiToken",
     "Base",
     "Channel",
     "Contact",
@@ -38,9 +39,11 @@ __all__ = [
     "Role",
     "Severity",
     "Side",
+    "SignInAttempt",
     "Task",
     "TaskStatus",
     "User",
     "ValueAsset",
     "ValueAssetKind",
+    "WebSession",
 ]
