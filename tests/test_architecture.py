@@ -23,7 +23,7 @@ DOMAIN = {
     "outbox",
 }
 EDGES = {"cli", "web"}
-FEATURES = {"importers", "audit", "rules", "dispatch", "export", "demo", "runtime"}
+FEATURES = {"importers", "audit", "rules", "dispatch", "export", "demo", "runtime", "schedule"}
 FRAMEWORKS = {"typer", "fastapi", "starlette", "uvicorn", "click"}
 
 
