@@ -33,6 +33,9 @@ class Meeting(Base):
     status_changed_at: Mapped[datetime]
     agenda: Mapped[str | None]
     homework: Mapped[str | None]
+    location: Mapped[str | None] = mapped_column(
+        String(500), doc="where it happens: a place or a call link (the invitation's LOCATION)"
+    )
     rescheduled_to_id: Mapped[str | None] = mapped_column(
         ForeignKey("meeting.id", ondelete="SET NULL")
     )

@@ -7,7 +7,7 @@ coaching its private notes (``coaching_note``), the Monday digest one row per ma
 (``manager_digest``, unique), and the outbox learns the message kind ``digest``.
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-05 08:20:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import momentum.db.base
 
 revision: str = "0008"
-down_revision: str | None = "0004"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
