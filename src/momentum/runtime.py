@@ -18,6 +18,7 @@ from momentum.clock import Clock, SystemClock
 from momentum.config import Settings
 from momentum.db.engine import Database
 from momentum.deal.service import DealService
+from momentum.digest.service import DigestPolicy, DigestService
 from momentum.dispatch.channels.base import Sender
 from momentum.dispatch.channels.slack import SlackSender
 from momentum.dispatch.channels.smtp import SmtpSender
@@ -86,11 +87,29 @@ class Engine:
     def sweep(self, *, progress: Progress | None = None) -> EvaluationReport:
         """Evaluate the rules and queue due-task alerts, in one unit of work: on every open
         deal the first time (the rules file may have changed since the last run), then on
-        the deals that changed or fell due since."""
+        the deals that changed or fell due since; then queue the Monday digests that are
+        due, in another."""
         with self.database.unit_of_work() as session:
             report = self.rule_engine.sweep(session, full=not self._swept, progress=progress)
         self._swept = True
+        self.queue_digests()
         return report
+
+    def digest_policy(self) -> DigestPolicy:
+        settings = self.settings
+        return DigestPolicy(
+            send_at=settings.digest_send_at,
+            public_url=settings.public_url,
+            slack=settings.slack_webhook_url is not None,
+            target_days=settings.target_business_days,
+            grace=timedelta(minutes=settings.on_the_spot_grace_minutes),
+            default_timezone=settings.default_timezone,
+        )
+
+    def queue_digests(self) -> int:
+        """Queue each manager's Monday digest once it is due (and only once)."""
+        with self.database.unit_of_work() as session:
+            return DigestService(session, clock=self.clock, policy=self.digest_policy()).queue_due()
 
     # --- dispatch -------------------------------------------------------------------------
 

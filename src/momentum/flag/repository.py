@@ -87,3 +87,15 @@ class FlagRepository:
             ).first()
             is not None
         )
+
+    def open_for_deals(self, deal_ids: Sequence[str]) -> list[Flag]:
+        """The uncleared flags of ``deal_ids``, in the order they were raised."""
+        if not deal_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(Flag)
+                .where(Flag.deal_id.in_(list(deal_ids)), Flag.cleared_at.is_(None))
+                .order_by(Flag.deal_id, Flag.raised_at, Flag.id)
+            )
+        )
