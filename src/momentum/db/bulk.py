@@ -8,16 +8,18 @@ engine's many updates at once go the same way (:func:`update_rows`).
 
 from __future__ import annotations
 
+import enum
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, Update, bindparam, text, update
+from sqlalchemy import Enum, Table, Update, bindparam, text, update
 from sqlalchemy.orm import Session
 
-from momentum.db.base import SQLITE_DATETIME_FORMAT
+from momentum.db.base import SQLITE_DATETIME_FORMAT, UTCDateTime
 
 BULK_UPDATE_ROWS = 2_000  # from here on PostgreSQL updates through a staging table
 
@@ -52,31 +54,68 @@ def insert_rows(
         cursor.close()
 
 
+def _converter(table: Table, column: str, dialect: str) -> Callable[[Any], Any] | None:
+    """How a value of ``column`` goes to the driver: instants as naive UTC (SQLite: the text
+    of ``SQLITE_DATETIME_FORMAT``), enums as their values; ``None`` for the columns that go
+    as they are."""
+    kind = table.c[column].type
+    if isinstance(kind, UTCDateTime):
+        if dialect == "postgresql":
+            return lambda v: None if v is None else v.astimezone(UTC).replace(tzinfo=None)
+        return lambda v: (
+            None
+            if v is None
+            else v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        )
+    if isinstance(kind, Enum):
+        return lambda v: v.value if isinstance(v, enum.Enum) else v
+    return None
+
+
+def driver_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    """``rows`` (tuples in ``columns`` order) as the driver takes them, for statements that
+    bypass SQLAlchemy's types: each distinct instant or enum converted once."""
+    name = dialect(session)
+    converters = [_converter(table, column, name) for column in columns]
+    if not any(converters):
+        return [tuple(row) for row in rows]
+    values: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for index, convert in enumerate(converters):
+        if convert is not None:
+            converted = {value: convert(value) for value in set(values[index])}
+            values[index] = [converted[value] for value in values[index]]
+    return list(zip(*values, strict=True))
+
+
 def update_rows(
     session: Session, table: Table, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """Set ``columns`` on the rows of ``table`` whose ``key`` is each row's first value (``rows``
     are ``(key, *columns)`` tuples). Many rows on PostgreSQL are staged with ``COPY`` and set
-    by one ``UPDATE … FROM``, not a statement each; otherwise one ``executemany``."""
+    by one ``UPDATE … FROM``; otherwise one ``executemany``."""
     if not rows:
         return
-    if dialect(session) != "postgresql" or len(rows) < BULK_UPDATE_ROWS:
-        names = ["_key", *(f"_{c}" for c in columns)]
-        session.connection().execute(
-            _update_by_key(table, key, tuple(columns)),
-            [dict(zip(names, row, strict=True)) for row in rows],
+    values = driver_rows(session, table, [key, *columns], rows)
+    if dialect(session) == "postgresql" and len(values) >= BULK_UPDATE_ROWS:
+        stage = Staging.create(session, table)
+        insert_rows(session, stage.name, [key, *columns], values)
+        assignments = ", ".join(f"{c} = staged.{c}" for c in columns)
+        session.execute(
+            text(
+                f"UPDATE {table.name} SET {assignments} FROM {stage.name} staged "
+                f"WHERE {table.name}.{key} = staged.{key}"
+            )
         )
+        stage.drop(session)
         return
-    stage = Staging.create(session, table)
-    insert_rows(session, stage.name, [key, *columns], rows)
-    assignments = ", ".join(f"{c} = staged.{c}" for c in columns)
-    session.execute(
-        text(
-            f"UPDATE {table.name} SET {assignments} FROM {stage.name} staged "
-            f"WHERE {table.name}.{key} = staged.{key}"
-        )
+    placeholder = "%s" if dialect(session) == "postgresql" else "?"
+    assignments = ", ".join(f"{c} = {placeholder}" for c in columns)
+    session.connection().exec_driver_sql(
+        f"UPDATE {table.name} SET {assignments} WHERE {key} = {placeholder}",
+        [(*row[1:], row[0]) for row in values],
     )
-    stage.drop(session)
 
 
 def update_row(

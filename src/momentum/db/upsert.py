@@ -9,36 +9,15 @@ raises hundreds of thousands) is copied into a staging table (``COPY``) and merg
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Sequence
-from datetime import UTC
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Enum, Table, text
+from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
-from momentum.db.base import UTCDateTime
-from momentum.db.bulk import Staging, dialect, insert_rows
+from momentum.db.bulk import Staging, dialect, driver_rows, insert_rows
 
 BULK_ROWS = 2_000  # from here on PostgreSQL copies the rows into a staging table
-
-
-def _converter(table: Table, column: str, dialect: str) -> Callable[[Any], Any] | None:
-    """How a value of ``column`` goes to the driver: instants as naive UTC (SQLite: the text
-    of ``momentum.db.base.SQLITE_DATETIME_FORMAT``), enums as their values; ``None`` for the
-    columns that go as they are."""
-    kind = table.c[column].type
-    if isinstance(kind, UTCDateTime):
-        if dialect == "postgresql":
-            return lambda v: None if v is None else v.astimezone(UTC).replace(tzinfo=None)
-        return lambda v: (
-            None
-            if v is None
-            else v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        )
-    if isinstance(kind, Enum):
-        return lambda v: v.value if isinstance(v, enum.Enum) else v
-    return None
 
 
 def insert_unless_open(
@@ -55,14 +34,7 @@ def insert_unless_open(
     if not rows:
         return
     name = dialect(session)
-    converters = [_converter(table, column, name) for column in columns]
-    values = [
-        tuple(
-            value if convert is None else convert(value)
-            for value, convert in zip(row, converters, strict=True)
-        )
-        for row in rows
-    ]
+    values = driver_rows(session, table, columns, rows)
     column_list = ", ".join(columns)
     skipping = f"ON CONFLICT (deal_id, rule) WHERE {open_when} DO NOTHING"
     if name == "postgresql" and len(values) >= BULK_ROWS:
