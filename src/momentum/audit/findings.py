@@ -8,8 +8,8 @@ Two kinds, judged and ranked together:
 - **Rep outliers**: each rep against the rest of the team at every step (meeting two booked,
   booked on the spot, within the target, rescheduled, attendance, held, close rate).
 
-Only deals whose outcome is known are compared (:mod:`momentum.audit.outcomes`: the
-observation window has closed and nothing is pending). Each comparison is tested with
+Only deals whose outcome is known are compared (:mod:`momentum.audit.outcomes`: their
+observation window has closed). Each comparison is tested with
 Fisher's exact test, one-sided in the direction the finding claims (right for a rep's dozen
 deals as for the team's thousands), and the p-values of every comparison made, practices and
 reps × steps together, are adjusted with Benjamini–Hochberg's method. A finding is
@@ -492,7 +492,8 @@ def _rep_candidates(
                     playbook=step.playbook,
                     group=Group(who, group, step.unit, int(row["deals"])),
                     reference=Group("the rest of the team", reference, step.unit),
-                    left_out="deals whose outcome is not known yet",
+                    left_out="deals whose meeting one is too recent to tell (still in its "
+                    "observation window)",
                     higher_is_better=step.higher_is_better,
                     deals=deals.select("deal_id", "amount", "currency"),
                     measured=deals.select("amount", "currency"),

@@ -6,8 +6,10 @@ an attempt is still scheduled after as-of. The documented figures count every de
 stands; everything that compares periods or groups reads :func:`known_outcomes` instead:
 
 - only the deals whose observation window has closed (M1 at least ``window`` business days
-  before as-of) and that are not pending, so recent deals, whose second meetings have not had
-  the time to happen, are not counted as deals that never got one;
+  before as-of), so recent deals, whose second meetings have not had the time to happen, are
+  not counted as deals that never got one. A deal past its window whose meeting two is still
+  scheduled stays in: within the window it was booked and not held, which is known (leaving
+  it out would leave out the slow deals of recent weeks only);
 - meeting two counts as held when it was held within the window (a gap of at most ``window``
   business days), and only those gaps are compared, so deals observed for years and deals
   observed for weeks are measured over the same span.
@@ -68,7 +70,7 @@ def observe(facts: pl.DataFrame, *, as_of: datetime, window: int) -> pl.DataFram
 def known_outcomes(facts: pl.DataFrame, *, window: int) -> pl.DataFrame:
     """The deals whose outcome is known, measured over the same window (see module doc)."""
     in_window = pl.col("m2_held") & (pl.col("gap_business_days") <= window)
-    return facts.filter(pl.col("window_closed") & ~pl.col("pending")).with_columns(
+    return facts.filter(pl.col("window_closed")).with_columns(
         in_window.alias("m2_held"),
         pl.when(in_window).then(pl.col("gap_calendar_days")).alias("gap_calendar_days"),
         pl.when(in_window).then(pl.col("gap_business_days")).alias("gap_business_days"),

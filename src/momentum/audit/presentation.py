@@ -263,7 +263,8 @@ def pending_sentence(result: AuditResult) -> str:
         f"{deals(result.pending)} with meeting one {'is' if result.pending == 1 else 'are'} "
         f"pending: meeting one was less than {window} business days before the as-of date "
         "and meeting two has not been held yet, or one is still scheduled. The figures above "
-        "count them as they stand; weeks, comparisons and findings leave them out."
+        "count them as they stand; worst weeks, comparisons and findings compare only deals "
+        "whose meeting one is past that window."
     )
 
 

@@ -119,7 +119,8 @@ def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) 
         for rep, block in grouped(facts, "owner_id", target_days=target, unknown=unknown)
     ]
     weekly = _weeks(facts, target, unknown)
-    known = facts.filter(pl.col("window_closed") & ~pl.col("pending"))
+    # deals whose observation window has closed (see momentum.audit.outcomes)
+    known = facts.filter(pl.col("window_closed"))
     unknown_steps = {step for step, field in _STEP_FIELDS.items() if field in unknown}
     found = findings(
         known,

@@ -311,9 +311,10 @@ def _compare(compare: Compare, window: int) -> RenderableType:
         )
     note = Text(
         "Compared on the deals whose outcome is known: meeting one at least "
-        f"{window} business days before the as-of date and nothing pending "
-        f"({p.count(compare.pending_before)} pending before, {p.count(compare.pending_after)} "
-        f"after), meeting two counted as held when held within those {window} business days. "
+        f"{window} business days before the as-of date "
+        f"({p.count(compare.pending_before)} deals pending before, "
+        f"{p.count(compare.pending_after)} after, left out), meeting two counted as held when "
+        f"held within those {window} business days. "
         "Change: after minus before, in percentage points for rates and days for gaps; the "
         "95 % interval is the range the true change very likely lies in. Sig.: the interval "
         f"excludes zero and the change holds after allowing for the {len(compare.differences)} "
