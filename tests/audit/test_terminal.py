@@ -210,3 +210,13 @@ def test_user_text_is_never_markup(worked_folder: Path, tmp_path: Path) -> None:
     assert f"The practice: Coaching {MARKUP}" in text
     assert f"Left out: {MARKUP}" in text
     assert str(folder) in text
+
+
+def test_the_demo_finding_quoted_in_the_docs_is_what_the_report_prints() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "audit-report.md").read_text()
+    quoted = docs[docs.index("then\n`momentum audit momentum-demo`) the first finding reads:") :]
+    block = quoted[quoted.index("```\n") + 4 : quoted.index("\n```", quoted.index("```\n") + 4)]
+    printed = " ".join(rendered(demo_result(), width=100).split())
+    for line in block.splitlines():
+        if "…" not in line:
+            assert " ".join(line.split()) in printed, line
