@@ -15,6 +15,7 @@ from momentum.cli.common import app_errors, console, load_settings, open_store, 
 if TYPE_CHECKING:
     from momentum.audit.result import AuditOptions, AuditResult
     from momentum.config import Settings
+    from momentum.export.files import PendingFile
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -80,14 +81,24 @@ def audit_store(settings: Settings, options: AuditOptions) -> AuditResult:
     return service.audit_store(open_store(settings), options)
 
 
-def show(result: AuditResult, *, html_out: Path | None = None, terminal: bool = True) -> None:
-    """The HTML report into ``html_out`` if given, and the terminal report."""
+def show(
+    result: AuditResult, *, html_out: Path | PendingFile | None = None, terminal: bool = True
+) -> None:
+    """The HTML report into ``html_out`` if given (a path, or a file reserved in a set of
+    outputs that the caller commits), and the terminal report. A path is replaced whole."""
     if html_out is not None:
         from momentum.audit.html import render_html
+        from momentum.export.files import OutputFiles
 
-        html_out.write_text(render_html(result), encoding="utf-8")
+        if isinstance(html_out, Path):
+            with OutputFiles() as outputs:
+                outputs.reserve(html_out).write_text(render_html(result))
+                outputs.commit()
+        else:
+            html_out.write_text(render_html(result))
+        target = html_out if isinstance(html_out, Path) else html_out.target
         if terminal:
-            console.print(f"HTML report written to {html_out}", soft_wrap=True)
+            console.print(f"HTML report written to {target}", soft_wrap=True)
     if terminal:
         from momentum.audit.terminal import render_terminal
 
@@ -113,7 +124,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--json",
-                help="Write the figures as JSON to FILE, or to standard output with '-'.",
+                help="Write the figures as JSON to FILE (replaced once complete), or to standard "
+                "output with '-'.",
                 metavar="FILE|-",
                 show_default=False,
             ),
@@ -122,7 +134,8 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--html",
-                help="Write a self-contained HTML report with charts (works offline) to FILE.",
+                help="Write a self-contained HTML report with charts (works offline) to FILE. "
+                "An existing FILE is replaced once the report is complete; its folder must exist.",
                 metavar="FILE",
                 show_default=False,
             ),
@@ -223,8 +236,12 @@ def register(app: typer.Typer) -> None:
         and ranked findings with the playbook step for each."""
         from momentum.audit.serialize import to_json
         from momentum.audit.service import audit, read_files
+        from momentum.export.files import OutputFiles
 
-        with app_errors(on_bad_input="no audit was made"):
+        with app_errors(on_bad_input="no audit was made"), OutputFiles() as outputs:
+            # reserved before the audit runs: a missing or read-only folder is refused at once
+            json_file = outputs.reserve(Path(json_out)) if json_out and json_out != "-" else None
+            html_file = outputs.reserve(html_out) if html_out is not None else None
             settings = load_settings()
             options = audit_options(
                 settings,
@@ -253,6 +270,7 @@ def register(app: typer.Typer) -> None:
                 return
             if json_out == "-":
                 typer.echo(to_json(result))
-            elif json_out:
-                Path(json_out).write_text(to_json(result) + "\n", encoding="utf-8")
-            show(result, html_out=html_out, terminal=json_out != "-")
+            elif json_file is not None:
+                json_file.write_text(to_json(result) + "\n")
+            show(result, html_out=html_file, terminal=json_out != "-")
+            outputs.commit()
