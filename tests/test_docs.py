@@ -26,9 +26,9 @@ def test_the_worked_example_in_the_audit_docs_computes_what_it_says(tmp_path: Pa
     expected = json.loads(blocks["json expected"])
     report = audit(read_files([tmp_path], format=None, read=ReadOptions()), AuditOptions()).report
     assert {key: report[key] for key in expected} == expected
-    assert report["findings"][0]["text"] == (
-        "33 % of second meetings were booked after the first meeting ended; those deals "
-        "closed at 0 % vs 100 % when booked on the spot"
+    # four deals establish nothing: every finding is listed apart, unranked
+    assert report["findings"] and all(
+        not f["established"] and f["rank"] is None for f in report["findings"]
     )
 
 

@@ -7,11 +7,11 @@ import functools
 import shutil
 import tempfile
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from momentum.audit.result import AuditOptions, AuditResult, Finding
+from momentum.audit.result import AuditOptions, AuditResult, Finding, Group, Rate
 from momentum.audit.service import audit, read_files
 from momentum.demo.generator import generate
 from momentum.importers.canonical import ReadOptions
@@ -26,9 +26,13 @@ def audited(folder: Path, **options: Any) -> AuditResult:
     return audit(data, AuditOptions(**options), sources=[str(folder)])
 
 
+AS_OF = datetime(2027, 6, 1, tzinfo=UTC)  # every outcome of the worked example is known
+
+
 def worked_result(folder: Path) -> AuditResult:
-    """The worked example (or a copy of it), split before and after 9 March 2026."""
-    return audited(folder, compare_at=COMPARE_AT)
+    """The worked example (or a copy of it), split before and after 9 March 2026, with its
+    outcomes known (as of 2027)."""
+    return audited(folder, compare_at=COMPARE_AT, as_of=AS_OF)
 
 
 def empty_scope(folder: Path) -> AuditResult:
@@ -70,8 +74,22 @@ HOSTILE_FINDING = Finding(
     id="rep_stalls",
     rank=99,
     text=f"{HOSTILE} lost the only deal whose meeting two was rescheduled",
+    kind="rep",
+    step="rescheduled",
+    metric="meeting two rescheduled",
+    practice=f"coaching {MARKUP}",
     playbook="sell_the_next_meeting",
-    impact="high",
-    practice=None,
-    details=(("rep_id", "r1"), ("note", HOSTILE), ("rescheduled", 1), ("coach", MARKUP)),
+    group=Group(HOSTILE, Rate(1, 1)),
+    reference=Group("the rest of the team", Rate(0, 5)),
+    left_out=MARKUP,
+    ci95=(0.1, 0.9),
+    higher_is_better=False,
+    p_value=0.01,
+    adjusted_p_value=0.01,
+    established=True,
+    impact=1.0,
+    impact_unit="fewer second meetings rescheduled",
+    money=(),
+    deal_ids=(HOSTILE,),
+    rep_id="r1",
 )

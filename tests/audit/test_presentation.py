@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from momentum.audit import presentation as p
-from momentum.audit.result import Detail, Figures, Finding, Practice, Rate, WeekFigures
+from momentum.audit.result import Figures, Finding, Group, Money, Rate, WeekFigures
 
 
 @pytest.mark.parametrize(
@@ -28,9 +28,9 @@ def test_percent(rate: float | None, text: str) -> None:
     ("value", "kind", "text"),
     [
         (None, "rate", "—"),
-        (1 / 3, "rate", "+33 pp"),
-        (-0.25, "rate", "-25 pp"),
-        (-0.004, "rate", "0 pp"),
+        (1 / 3, "rate", "+33 points"),
+        (-0.25, "rate", "-25 points"),
+        (-0.004, "rate", "0 points"),
         (1.0, "days", "+1.0 days"),
         (-0.04, "days", "0.0 days"),
         (-2.25, "days", "-2.2 days"),  # halves to even, as round() does
@@ -41,7 +41,11 @@ def test_difference(value: float | None, kind: str, text: str) -> None:
 
 
 def test_interval() -> None:
-    assert p.interval([-0.47, 0.27], "rate") == "[-47, +27] pp"
+    assert p.interval([-0.47, 0.27], "rate") == "[-47, +27] points"
+    # an interval that excludes zero never shows a bound of 0 (it would read as "maybe none")
+    assert p.interval([0.003, 0.12], "rate") == "[+0.3, +12.0] points"
+    assert p.interval([-0.12, -0.0004], "rate") == "[-12.00, -0.04] points"
+    assert p.interval([-0.004, 0.12], "rate") == "[0, +12] points"
     assert p.interval([0.5, 2.0], "days") == "[+0.5, +2.0] days"
     assert p.interval(None, "rate") == "—"
 
@@ -114,38 +118,63 @@ def test_worst_weeks() -> None:
     ]
 
 
-def finding(details: dict[str, Detail], practice: Practice | None = None) -> Finding:
-    return Finding("f", 1, "text", "book_on_the_spot", None, practice, tuple(details.items()))
+def finding(**changes: object) -> Finding:
+    from dataclasses import replace
 
-
-def test_evidence_reads_like_numbers() -> None:
-    evidence = p.evidence(
-        finding({"close_rate_later": 0.114, "deals": 1234, "median_gap": 3.25, "rep_id": "r2"}),
-        {"r2": "Bo Krause"},
+    base = Finding(
+        id="rep_booked:r2",
+        rank=1,
+        text="Bo Krause (r2): meeting two booked 40 %, against 80 % for the rest of the team",
+        kind="rep",
+        step="booked",
+        metric="meeting two booked",
+        practice="booking a meeting two at all",
+        playbook="book_on_the_spot",
+        group=Group("Bo Krause (r2)", Rate(8, 20)),
+        reference=Group("the rest of the team", Rate(160, 200)),
+        left_out="deals whose outcome is not known yet",
+        ci95=(-0.6, -0.18),
+        higher_is_better=True,
+        p_value=0.0002,
+        adjusted_p_value=0.004,
+        established=True,
+        impact=8.0,
+        impact_unit="more deals with meeting two booked",
+        money=(Money("EUR", 12000.0), Money("USD", 3000.0)),
+        deal_ids=tuple(f"d{i}" for i in range(12)),
+        rep_id="r2",
     )
-    assert evidence.figures == [
-        ("Close rate later", "11 %"),
-        ("Deals", "1,234"),
-        ("Median gap", "3.2"),
-        ("Rep", "Bo Krause (r2)"),
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_evidence_is_on_one_metric_with_its_counts() -> None:
+    assert p.evidence(finding()) == [
+        ("The practice", "Booking a meeting two at all"),
+        ("Measured on", "meeting two booked"),
+        ("Bo Krause (r2)", "40 % (8 of 20 deals)"),
+        ("The rest of the team", "80 % (160 of 200 deals)"),
+        ("Difference", "-40 points (95 % interval [-60, -18] points)"),
+        (
+            "Established",
+            "yes: it holds after allowing for every comparison made (adjusted p-value 0.004)",
+        ),
+        ("Left out", "deals whose outcome is not known yet"),
+        ("Deals behind it", "12 (momentum audit --finding rep_booked:r2)"),
     ]
-    assert evidence.close_rates == []
-
-
-def test_evidence_compares_deals_with_and_without_the_practice() -> None:
-    practice = Practice(
-        deals_with=30,
-        deals_without=1,
-        with_=Rate(10, 20),
-        without=Rate(0, 0),
-        with_ci95=(0.3, 0.7),
-        without_ci95=None,
-        difference_ci95=None,
+    assert p.impact_text(finding()) == (
+        "8.0 more deals with meeting two booked at the rate of the rest of the team "
+        "(worth EUR 12,000, USD 3,000)"
     )
-    evidence = p.evidence(finding({"share": 0.4}, practice), {})
-    assert evidence.items == [
-        ("Share", "40 %"),
-        ("Close rate with the practice", "50 % (30 deals; 95 % interval 30 % – 70 %)"),
-        ("Close rate without the practice", "— (1 deal; 95 % interval —)"),
-        ("Difference", "— (95 % interval —, not tested)"),
-    ]
+
+
+def test_a_finding_not_established_has_no_impact_and_says_why() -> None:
+    weak = finding(established=False, rank=None, adjusted_p_value=0.2)
+    assert p.impact_text(weak) is None
+    assert dict(p.evidence(weak))["Established"].startswith("no: the difference could be chance")
+
+
+def test_a_rate_over_closed_deals_says_so() -> None:
+    closed = finding(group=Group("Bo Krause (r2)", Rate(2, 10), "closed deals", 25))
+    assert (
+        dict(p.evidence(closed))["Bo Krause (r2)"] == "20 % (2 of 10 closed deals; 25 deals in all)"
+    )

@@ -8,7 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from momentum.audit.compare import newcombe, welch, wilson
+from momentum.audit.outcomes import observe
+from momentum.audit.stats import newcombe, welch, wilson
 from momentum.audit.survival import time_to_second_meeting
 from tests.audit.helpers import REPS, report
 
@@ -43,12 +44,13 @@ def _facts(rows: list[tuple[bool, int | None, date]]) -> pl.DataFrame:
             "m1_date": [day for _, _, day in rows],
             "timezone": ["UTC"] * len(rows),
             "country": pl.Series([None] * len(rows), dtype=pl.String),
+            "scheduled_until": pl.Series([None] * len(rows), dtype=pl.Datetime("us", "UTC")),
         }
     )
 
 
 def test_kaplan_meier_by_hand() -> None:
-    # Events at 1, 2, 2 business days; two deals censored at the data's end (Fri 9 Jan,
+    # Events at 1, 2, 2 business days; two deals censored at as-of (Fri 9 Jan,
     # 4 business days after Mon 5 Jan). At risk 5: S(1) = 4/5; at 2: 4 at risk, 2 events:
     # S(2) = 4/5 * 2/4 = 0.4; then flat.
     monday = date(2026, 1, 5)
@@ -61,7 +63,10 @@ def test_kaplan_meier_by_hand() -> None:
             (False, None, monday),
         ]
     )
-    curve = time_to_second_meeting(facts, data_end=datetime(2026, 1, 9, 12, tzinfo=UTC))
+    observed = observe(facts, as_of=datetime(2026, 1, 9, 12, tzinfo=UTC), window=15)
+    assert observed["days_observed"].to_list() == [4] * 5
+    assert observed["pending"].to_list() == [False] * 3 + [True] * 2  # window still open
+    curve = time_to_second_meeting(observed)
     assert curve is not None
     assert curve.days == [0, 1, 2, 3, 4]
     assert curve.not_yet_held == pytest.approx([1.0, 0.8, 0.4, 0.4, 0.4])
@@ -92,7 +97,9 @@ def test_compare_splits_on_m1_local_date_and_flags_real_changes(write_files) -> 
             "meetings.csv": "meeting_id,deal_id,start,status\n" + "\n".join(meetings) + "\n",
         }
     )
-    compared = report(folder, compare_at=date(2027, 1, 1))["compare"]
+    compared = report(folder, compare_at=date(2027, 1, 1), as_of=datetime(2028, 1, 1, tzinfo=UTC))[
+        "compare"
+    ]
     attendance = next(
         d for d in compared["differences"] if d["metric"] == "second_meeting.attendance_rate"
     )

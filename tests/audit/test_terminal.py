@@ -119,32 +119,48 @@ def test_worst_weeks_rank_only_weeks_with_enough_deals(text: str) -> None:
     assert "of the 1 week with 3 or more deals" in " ".join(weeks.split())
 
 
-def test_findings_ranked_with_evidence_and_playbook(worked: AuditResult) -> None:
-    findings = worked.findings
-    text = rendered(with_findings(worked, findings[::-1]))  # ranked, whatever the order given
-    section = " ".join(text[text.index("Findings ─") :].split())
-    starts = [section.index(f"{f.rank}. {' '.join(f.text.split()[:6])}") for f in findings]
-    assert starts == sorted(starts)
-    # the gap finding: d2 (12 business days, lost) against d1, d3, d4, d7, d9 (4 won of 5)
-    gap = section[section.index("2. 17 % of second meetings were held more than 5") :]
-    gap = gap[: gap.index("3. ")]
-    assert "Share: 17 % · Median gap (business days): 3.5 · Target (business days): 5" in gap
-    assert "Close rate with the practice: 80 % (5 deals; 95 % interval 38 % – 96 %)" in gap
-    assert "Close rate without the practice: 0 % (1 deal; 95 % interval 0 % – 79 %)" in gap
-    assert "Difference: +80 pp (95 % interval [-10, +96] pp, not significant)" in gap
+def test_nine_deals_establish_no_finding_and_say_so(worked: AuditResult) -> None:
+    text = " ".join(rendered(worked).split())
+    section = text[text.index("Findings ─") :]
+    assert "No established findings" in section
+    assert all(f.rank is None for f in worked.findings)
+
+
+def test_findings_ranked_with_evidence_and_playbook() -> None:
+    result = demo_result()
+    found = [f for f in result.findings if f.established]
+    text = rendered(with_findings(result, result.findings[::-1]))  # ranked, whatever the order
+    section = " ".join(text[text.index("Findings ─") : text.index("Not established")].split())
+    starts = [section.index(f"{f.rank}. {' '.join(f.text.split()[:6])}") for f in found]
+    assert starts == sorted(starts) and len(starts) >= 5
+    gap = section[section.index("1. Deals whose meeting two came more than 5") :]
+    gap = gap[: gap.index("2. ")]
+    assert "Measured on: close rate" in gap
+    assert re.search(
+        r"Deals whose meeting two came within 5 business days: \d+ % "
+        r"\(\d+ of \d+ closed deals; \d+ deals in all\)",
+        gap,
+    )
+    assert re.search(r"Difference: -\d+ points \(95 % interval \[-\d+, -\d+\] points\)", gap)
+    assert "Established: yes" in gap
     assert "Playbook: Shorten the gap. Hold meeting two within 3–5 business days" in gap
-    assert "Impact: 0.8 more deals won had they closed at the better rate" in gap
+    assert re.search(
+        r"Impact: [\d.]+ more deals won at the rate of deals whose meeting two came "
+        r"within 5 business days \(worth [A-Z]{3} [\d,]+",
+        gap,
+    )
+    assert "Impacts overlap" in section
 
 
 def test_before_and_after(text: str) -> None:
     section = text[text.index("Before and after ─") :]
     # held attempts of held + no-show: 3 of 3 before 9 March, 3 of 4 from then on (Newcombe)
     assert line_with(section, "Attendance at meeting two") == (
-        "Attendance at meeting two  100 %  75 %  -25 pp  [-70, +35]  no"
+        "Attendance at meeting two  100 %  75 %  -25 points  [-70, +35]  no"
     )
     # on the spot: d1, d9 of d1, d2, d9 before; d3, d4, d8 of the same after (d7 unknown)
     assert line_with(section, "Booked on the spot") == (
-        "Booked on the spot  67 %  100 %  +33 pp  [-29, +79]  no"
+        "Booked on the spot  67 %  100 %  +33 points  [-29, +79]  no"
     )
     # business-day gaps 3, 12, 1 before and 4, 4, 3 after: means 5.3 and 3.7
     assert re.fullmatch(
@@ -165,7 +181,7 @@ def test_an_empty_scope_shows_dashes_not_errors(worked_folder: Path) -> None:
     assert "Booked on the spot — · rescheduled — · attendance —" in text
     assert "No meeting two was held, so there is no gap to show." in text
     assert "No deal with meeting one, so no rep to compare." in text
-    assert "No findings" in text
+    assert "No established findings" in text
 
 
 def test_fits_80_columns_and_is_plain_text_off_a_terminal(worked: AuditResult) -> None:
@@ -191,5 +207,16 @@ def test_user_text_is_never_markup(worked_folder: Path, tmp_path: Path) -> None:
     assert MARKUP in text  # "[bold red]" printed, not applied
     assert "Kei $\\frac{1}{0}$ Ito" in text
     assert f"{HOSTILE} lost the only deal whose meeting two was rescheduled" in text
-    assert f"Rep: {HOSTILE} (r1) · Note: {HOSTILE} · Rescheduled: 1 · Coach: {MARKUP}" in text
+    assert f"The practice: Coaching {MARKUP}" in text
+    assert f"Left out: {MARKUP}" in text
     assert str(folder) in text
+
+
+def test_the_demo_finding_quoted_in_the_docs_is_what_the_report_prints() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "audit-report.md").read_text()
+    quoted = docs[docs.index("then\n`momentum audit momentum-demo`) the first finding reads:") :]
+    block = quoted[quoted.index("```\n") + 4 : quoted.index("\n```", quoted.index("```\n") + 4)]
+    printed = " ".join(rendered(demo_result(), width=100).split())
+    for line in block.splitlines():
+        if "…" not in line:
+            assert " ".join(line.split()) in printed, line

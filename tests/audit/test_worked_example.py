@@ -28,6 +28,12 @@ def test_the_cli_prints_the_expected_figures_exactly(shared: Path) -> None:
         "by_rep",
         "weekly",
         "findings",
+        "findings_overlap",
+        "as_of",
+        "observation_business_days",
+        "pending",
+        "pending_by_week",
+        "unknown",
     ]
     assert completed.stderr == ""
 

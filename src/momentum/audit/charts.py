@@ -710,7 +710,7 @@ def compare_chart(compare: Compare) -> Chart | None:
                 ax.set_xlabel("Days")
             ax.grid(axis="x")
             ax.legend(loc="upper right", ncols=2)
-        axes[0].set_title("* the change is significant (its 95 % interval excludes zero)")
+        axes[0].set_title("* significant: the change holds allowing for every figure compared")
 
     svg = _render(
         "compare", title, description, (WIDTH, 1.4 + 0.45 * len(rows) + 0.6 * len(kinds)), draw

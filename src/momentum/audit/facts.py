@@ -29,16 +29,17 @@ from momentum.meeting.definitions import (
     second_meeting_attempts,
 )
 
-NO_SHOW, RESCHEDULED = "no_show", "rescheduled"
+NO_SHOW, RESCHEDULED, SCHEDULED = "no_show", "rescheduled", "scheduled"
 GAP_BUCKETS = (("0-5", 0, 5), ("6-10", 6, 10), ("11-20", 11, 20), ("21+", 21, None))
 NO_M2_BUCKET = "none"
 BUCKETS = (*(name for name, _, _ in GAP_BUCKETS), NO_M2_BUCKET)
 
 FACT_COLUMNS = (
-    "deal_id", "owner_id", "outcome", "timezone", "country",
+    "deal_id", "owner_id", "outcome", "amount", "currency", "timezone", "country",
     "m1_start", "m1_end", "m1_date", "week",
     "attempts", "m2_booked", "m2_held", "m2_start", "m2_date",
     "first_booked_at", "on_the_spot", "rescheduled", "held_attempts", "no_show_attempts",
+    "scheduled_until",
     "m2_agenda", "m2_homework",
     "gap_calendar_days", "gap_business_days", "bucket",
 )  # fmt: skip
@@ -79,6 +80,8 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
             (pl.col("status") == RESCHEDULED).any().alias("rescheduled"),
             (pl.col("status") == HELD).sum().alias("held_attempts"),
             (pl.col("status") == NO_SHOW).sum().alias("no_show_attempts"),
+            # the latest attempt still on the calendar (its outcome may not be known yet)
+            pl.col("start").filter(pl.col("status") == SCHEDULED).max().alias("scheduled_until"),
             # the agreed agenda and homework: those of the last attempt (M2 when one was held)
             pl.col("has_agenda").last().alias("m2_agenda"),
             pl.col("has_homework").last().alias("m2_homework"),
@@ -117,8 +120,8 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
 
 
 def _deals_with_owners(data: Dataset, default_timezone: str) -> pl.DataFrame:
-    """``deal_id``, ``owner_id`` (an enum of the owners, sorted), ``outcome``, and the
-    owner's ``timezone`` and ``country`` (categoricals)."""
+    """``deal_id``, ``owner_id`` (an enum of the owners, sorted), ``outcome``, ``amount`` and
+    ``currency``, and the owner's ``timezone`` and ``country`` (categoricals)."""
     owner_ids = (
         pl.concat([data.reps["rep_id"], data.deals["owner_id"]]).drop_nulls().unique().sort()
     )
@@ -134,7 +137,13 @@ def _deals_with_owners(data: Dataset, default_timezone: str) -> pl.DataFrame:
     )
     return (
         data.deals.lazy()
-        .select("deal_id", pl.col("owner_id").cast(owner), pl.col("outcome").cast(OUTCOME))
+        .select(
+            "deal_id",
+            pl.col("owner_id").cast(owner),
+            pl.col("outcome").cast(OUTCOME),
+            "amount",
+            pl.col("currency").cast(pl.Categorical),
+        )
         .join(reps, on="owner_id", how="left", maintain_order="left")  # rows stay deals' rows
         .with_columns(pl.col("timezone").fill_null(pl.lit(default_timezone, pl.Categorical)))
         .collect()

@@ -7,6 +7,8 @@ by linear interpolation, numpy's default), as PRODUCT.md says.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,9 @@ RATE_COUNTS: dict[str, tuple[pl.Expr, pl.Expr]] = {
 WITHIN_TARGET = "within_target"
 GAP_COLUMNS = ("gap_calendar_days", "gap_business_days")  # facts columns, Figures fields
 Counts = dict[str, Rate]
+# the figures the data cannot tell, by Figures field, and why (see audit.service)
+Unknown = Mapping[str, str]
+NOTHING: Unknown = MappingProxyType({})
 
 
 def gap_stats(values: np.ndarray[Any, Any]) -> GapStats | None:
@@ -113,7 +118,12 @@ def _figures(
     counts: Counts,
     gaps: dict[str, GapStats | None],
     buckets: tuple[BucketFigures, ...],
+    unknown: Unknown,
 ) -> Figures:
+    counts = {
+        name: Rate(rate.numerator, rate.denominator, unknown.get(name))
+        for name, rate in counts.items()
+    }
     return Figures(
         deals=deals,
         deals_with_first_meeting=with_m1,
@@ -130,7 +140,7 @@ def _figures(
     )
 
 
-def figures(facts: pl.DataFrame, *, target_days: int) -> Figures:
+def figures(facts: pl.DataFrame, *, target_days: int, unknown: Unknown = NOTHING) -> Figures:
     """The team-level block: deals, the second-meeting funnel, close rates."""
     funnel = with_first_meeting(facts)
     counted = {
@@ -147,10 +157,13 @@ def figures(facts: pl.DataFrame, *, target_days: int) -> Figures:
         rate_counts(funnel, target_days=target_days),
         {column: gap_stats(values) for column, values in gap_values(funnel).items()},
         _buckets(counted),
+        unknown,
     )
 
 
-def grouped(facts: pl.DataFrame, key: str, *, target_days: int) -> list[tuple[Any, Figures]]:
+def grouped(
+    facts: pl.DataFrame, key: str, *, target_days: int, unknown: Unknown = NOTHING
+) -> list[tuple[Any, Figures]]:
     """The same figures per value of ``key`` (deals with M1 only), sorted by that value, in
     one pass over the deals."""
     funnel = with_first_meeting(facts)
@@ -178,6 +191,7 @@ def grouped(facts: pl.DataFrame, key: str, *, target_days: int) -> list[tuple[An
             _counts_of(row),
             {column: stats[column].get(value) for column in GAP_COLUMNS},
             _buckets(buckets.get(value, {})),
+            unknown,
         )
         entries.append((value, block))
     return entries

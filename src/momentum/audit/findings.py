@@ -1,12 +1,28 @@
-"""Findings: where momentum is lost, in plain words, with the evidence and the fix.
+"""Findings: where momentum is lost, in plain words, each on one metric from headline to impact.
 
-Each candidate compares deals that did something (booked on the spot, kept the gap short, had
-an agenda...) with deals that did not, on the close rate (won / won + lost). A finding is
-reported when the weaker practice occurs at all; it is ranked by its ``impact``: the extra
-deals that would have been won had the deals without the practice closed at the rate of the
-deals with it (zero when the data cannot tell). Each names the playbook step that addresses
-it. Small groups are reported but flagged: ``significant`` is true only when the 95 %
-interval of the difference in close rates (Newcombe) excludes zero.
+Two kinds, judged and ranked together:
+
+- **Practices** of the playbook (book meeting two on the spot, keep the gap short, give it an
+  agenda...): the deals that did not follow one against the deals that did, on one metric (the
+  close rate, or for an agenda or homework, whether meeting two was held).
+- **Rep outliers**: each rep against the rest of the team at every step (meeting two booked,
+  booked on the spot, within the target, rescheduled, attendance, held, close rate).
+
+Only deals whose outcome is known are compared (:mod:`momentum.audit.outcomes`: their
+observation window has closed). Each comparison is tested with
+Fisher's exact test, one-sided in the direction the finding claims (right for a rep's dozen
+deals as for the team's thousands), and the p-values of every comparison made, practices and
+reps × steps together, are adjusted with Benjamini–Hochberg's method. A finding is
+*established* when its adjusted p-value is at most 0.05, the 95 % interval of its difference
+(Newcombe) excludes zero, and the difference is at least the practical bar (10 points by
+default). Comparisons whose difference is below the bar, or in the other direction, count as
+tests but are not computed (their p-value is taken as 1, which only makes the adjustment
+stricter).
+
+Established findings are ranked by what is at stake: the deals of the group falling short
+times the difference, i.e. the extra deals that would have reached the step (or been won) at
+the reference group's rate; that is the finding's impact, in money too where deals have
+amounts (per currency). Findings that are not established are listed apart, unranked.
 """
 
 from __future__ import annotations
@@ -15,10 +31,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import polars as pl
+from scipy import stats
 
-from momentum.audit.compare import newcombe, wilson
 from momentum.audit.figures import with_first_meeting
-from momentum.audit.result import Detail, Finding, Practice, Rate, rate
+from momentum.audit.result import (
+    SIGNIFICANCE_LEVEL,
+    Finding,
+    Group,
+    Money,
+    Rate,
+)
+from momentum.audit.stats import benjamini_hochberg, newcombe
 
 
 @dataclass(frozen=True)
@@ -51,7 +74,6 @@ PLAYBOOK = {
         "invite a stakeholder.",
     ),
 }
-MIN_REP_DEALS = 10
 
 
 def percent(value: float | None) -> str:
@@ -60,254 +82,512 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)} %"
 
 
-@dataclass
-class _Split:
-    """Deals with a practice (``good``) vs without it (``weak``), and their close rates."""
-
-    good: pl.DataFrame
-    weak: pl.DataFrame
-
-    @staticmethod
-    def closed(frame: pl.DataFrame) -> tuple[int, int]:
-        won = int((frame["outcome"] == "won").sum())
-        return won, won + int((frame["outcome"] == "lost").sum())
-
-    def practice(self) -> Practice:
-        good, weak = self.closed(self.good), self.closed(self.weak)
-        return Practice(
-            deals_with=self.good.height,
-            deals_without=self.weak.height,
-            with_=Rate(*good),
-            without=Rate(*weak),
-            with_ci95=wilson(*good),
-            without_ci95=wilson(*weak),
-            difference_ci95=newcombe(weak, good),
-        )
-
-    def impact(self) -> float:
-        good, weak = self.closed(self.good), self.closed(self.weak)
-        if not good[1] or not weak[1]:
-            return 0.0
-        return max(0.0, good[0] / good[1] - weak[0] / weak[1]) * weak[1]
+EVERY_DEAL = pl.col("deal_id").is_not_null()  # a column of True (a literal would not add up)
 
 
-def _comparison(evidence: Practice, practice: str) -> str:
-    if evidence.with_.value is None or evidence.without.value is None:
-        return ""
+# ---- the steps a rep is compared on ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of the funnel as a rate over deals: who counts (``population``), who reached it
+    (``reached``), and whether reaching it is good (higher is better) or bad."""
+
+    key: str
+    metric: str  # the metric's name in a sentence: "booked meeting two"
+    population: pl.Expr  # deals counted
+    reached: pl.Expr  # among them, those that reached the step
+    playbook: str
+    practice: str  # the practice behind the step, in words
+    unit: str = "deals"  # what the rate's denominator counts
+    higher_is_better: bool = True
+    # attendance counts meetings, not deals: its numerator and denominator by deal
+    counts: tuple[pl.Expr, pl.Expr] | None = None
+
+
+def steps(target_days: int) -> tuple[Step, ...]:
+    closed = pl.col("outcome").is_in(["won", "lost"])
+    booked, held = pl.col("m2_booked"), pl.col("m2_held")
     return (
-        f"; those deals closed at {percent(evidence.without.value)} vs "
-        f"{percent(evidence.with_.value)} {practice}"
+        Step(
+            "booked",
+            "meeting two booked",
+            EVERY_DEAL,
+            booked,
+            "book_on_the_spot",
+            "booking a meeting two at all",
+        ),
+        Step(
+            "on_the_spot",
+            "meeting two booked on the spot",
+            pl.col("on_the_spot").is_not_null(),
+            pl.col("on_the_spot").fill_null(False),
+            "book_on_the_spot",
+            "booking meeting two on the spot: before meeting one ends, or within the grace",
+            "deals with a booking time",
+        ),
+        Step(
+            "within_target",
+            f"meeting two held within {target_days} business days",
+            held,
+            pl.col("gap_business_days") <= target_days,
+            "shorten_the_gap",
+            f"holding meeting two within {target_days} business days of meeting one",
+            "second meetings held",
+        ),
+        Step(
+            "rescheduled",
+            "meeting two rescheduled",
+            booked,
+            pl.col("rescheduled"),
+            "sell_the_next_meeting",
+            "a meeting two that goes ahead as booked",
+            "deals with meeting two booked",
+            higher_is_better=False,
+        ),
+        Step(
+            "attendance",
+            "buyer attendance at meeting two",
+            pl.col("held_attempts") + pl.col("no_show_attempts") > 0,
+            pl.col("no_show_attempts") == 0,
+            "confirm_with_value",
+            "buyers who attend meeting two (a confirmation that carries value)",
+            "second meetings held or missed",
+            counts=(pl.col("held_attempts"), pl.col("held_attempts") + pl.col("no_show_attempts")),
+        ),
+        Step(
+            "held",
+            "meeting two held",
+            EVERY_DEAL,
+            held,
+            "sell_the_next_meeting",
+            "a meeting two the buyer wants to hold",
+        ),
+        Step(
+            "close",
+            "close rate after meeting one",
+            closed,
+            pl.col("outcome") == "won",
+            "sell_the_next_meeting",
+            "carrying deals from meeting one to a win",
+            "closed deals",
+        ),
     )
 
 
-def _finding(id: str, text: str, split: _Split, playbook: str, **details: Detail) -> Finding:
-    return Finding(
+# ---- practices: deals with and without ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A practice of the playbook, found by comparing deals without it to deals with it."""
+
+    id: str
+    practice: str  # what the practice is, in plain words
+    population: pl.Expr  # the deals compared
+    followed: pl.Expr  # among them, those that followed the practice
+    without: str  # the deals that did not, as a noun phrase
+    with_: str  # the deals that did
+    left_out: str  # who the population leaves out
+    playbook: str
+    metric: str = "close"  # "close" (won / closed) or "held" (meeting two held)
+
+
+def practices(target_days: int) -> tuple[Practice, ...]:
+    booked = pl.col("m2_booked")
+    return (
+        Practice(
+            "booked_after_meeting_one",
+            "booking meeting two on the spot: before meeting one ends, or within the grace",
+            booked & pl.col("on_the_spot").is_not_null(),
+            pl.col("on_the_spot").fill_null(False),
+            "deals whose meeting two was booked after meeting one",
+            "deals whose meeting two was booked on the spot",
+            "deals without meeting two booked, and those whose booking time is unknown",
+            "book_on_the_spot",
+        ),
+        Practice(
+            "no_second_meeting",
+            "booking a meeting two at all",
+            EVERY_DEAL,
+            booked,
+            "deals with no meeting two booked",
+            "deals with meeting two booked (held or not)",
+            "nothing",
+            "book_on_the_spot",
+        ),
+        Practice(
+            "gap_too_long",
+            f"holding meeting two within {target_days} business days of meeting one",
+            pl.col("m2_held"),
+            pl.col("gap_business_days") <= target_days,
+            f"deals whose meeting two came more than {target_days} business days after",
+            f"deals whose meeting two came within {target_days} business days",
+            "deals without meeting two held",
+            "shorten_the_gap",
+        ),
+        Practice(
+            "second_meeting_no_shows",
+            "buyers who attend meeting two (a confirmation that carries value)",
+            pl.col("held_attempts") + pl.col("no_show_attempts") > 0,
+            pl.col("no_show_attempts") == 0,
+            "deals whose buyer missed a meeting two",
+            "deals whose buyer never missed one",
+            "deals without a meeting two held or missed",
+            "confirm_with_value",
+        ),
+        Practice(
+            "second_meeting_rescheduled",
+            "a meeting two that goes ahead as booked",
+            booked,
+            ~pl.col("rescheduled"),
+            "deals whose meeting two was rescheduled",
+            "deals whose meeting two went ahead as booked",
+            "deals without meeting two booked",
+            "sell_the_next_meeting",
+        ),
+        Practice(
+            "second_meeting_without_agenda",
+            "a written agenda for meeting two",
+            booked & pl.col("m2_agenda").is_not_null(),
+            pl.col("m2_agenda"),
+            "deals whose meeting two had no written agenda",
+            "deals whose meeting two had one",
+            "deals without meeting two booked",
+            "sell_the_next_meeting",
+            metric="held",
+        ),
+        Practice(
+            "second_meeting_without_homework",
+            "light homework for the buyer before meeting two",
+            booked & pl.col("m2_homework").is_not_null(),
+            pl.col("m2_homework"),
+            "deals whose meeting two came with no buyer homework",
+            "deals whose meeting two came with some",
+            "deals without meeting two booked",
+            "buyer_homework",
+            metric="held",
+        ),
+    )
+
+
+METRICS = {  # name, deals counted, deals that count as reached, the impact's unit, counted's
+    "close": (
+        "close rate",
+        pl.col("outcome").is_in(["won", "lost"]),
+        pl.col("outcome") == "won",
+        "more deals won",
+        "closed deals",
+    ),
+    "held": (
+        "meeting two held",
+        EVERY_DEAL,
+        pl.col("m2_held"),
+        "more second meetings held",
+        "deals",
+    ),
+}
+
+
+# ---- a candidate finding, before the tests across all of them ------------------------
+
+
+@dataclass
+class _Candidate:
+    finding: Finding
+    one_sided_p: float | None  # None: not computed (below the bar, or the other way)
+
+
+def _money(frame: pl.DataFrame, share: float) -> tuple[Money, ...]:
+    """``share`` of the amounts of ``frame``'s deals, per currency (deals without an amount or
+    currency are left out)."""
+    if frame.height == 0 or share <= 0:
+        return ()
+    totals = (
+        frame.lazy()
+        .filter(pl.col("amount").is_not_null() & pl.col("currency").is_not_null())
+        .group_by(pl.col("currency").cast(pl.String))
+        .agg(pl.col("amount").sum())
+        .sort("currency")
+        .collect()
+    )
+    return tuple(Money(currency, round(total * share, 2)) for currency, total in totals.iter_rows())
+
+
+def _candidate(
+    *,
+    id: str,
+    kind: str,
+    step: str,
+    metric: str,
+    practice: str,
+    playbook: str,
+    group: Group,
+    reference: Group,
+    left_out: str,
+    higher_is_better: bool,
+    deals: pl.DataFrame,  # the group's deals (their ids)
+    measured: pl.DataFrame,  # those the rate counts (their amounts): the money at stake
+    impact_unit: str,
+    min_difference: float,
+    rep_id: str | None = None,
+) -> _Candidate:
+    g, r = group.rate, reference.rate
+    interval = newcombe((r.numerator, r.denominator), (g.numerator, g.denominator))
+    shortfall = None
+    if g.value is not None and r.value is not None:
+        shortfall = (r.value - g.value) if higher_is_better else (g.value - r.value)
+    testable = shortfall is not None and shortfall >= min_difference
+    p = _one_sided(g, r, higher_is_better) if testable else None
+    impact = round(max(shortfall or 0.0, 0.0) * g.denominator, 2)
+    finding = Finding(
         id=id,
-        rank=0,  # ranked by findings()
-        text=text,
+        rank=None,
+        text=_headline(kind, metric, group, reference),
+        kind=kind,
+        step=step,
+        metric=metric,
+        practice=practice,
         playbook=playbook,
-        impact=round(split.impact(), 2),
-        practice=split.practice(),
-        details=tuple(details.items()),
+        group=group,
+        reference=reference,
+        left_out=left_out,
+        ci95=interval,
+        higher_is_better=higher_is_better,
+        p_value=p,
+        adjusted_p_value=None,
+        established=False,
+        impact=impact,
+        impact_unit=impact_unit,
+        money=_money(measured, max(shortfall or 0.0, 0.0)),
+        deal_ids=tuple(deals["deal_id"].sort().to_list()),
+        rep_id=rep_id,
     )
+    return _Candidate(finding, p)
 
 
-def _booked_later(funnel: pl.DataFrame, _target: int) -> Finding | None:
-    known = funnel.filter(pl.col("on_the_spot").is_not_null())
-    split = _Split(known.filter(pl.col("on_the_spot")), known.filter(~pl.col("on_the_spot")))
-    if split.weak.height == 0:
-        return None
-    share = split.weak.height / known.height
-    evidence = split.practice()
-    text = (
-        f"{percent(share)} of second meetings were booked after the first meeting ended"
-        + _comparison(evidence, "when booked on the spot")
-    )
-    return _finding(
-        "booked_after_meeting_one",
-        text,
-        split,
-        "book_on_the_spot",
-        share=share,
-        booked=known.height,
-    )
+def _headline(kind: str, metric: str, group: Group, reference: Group) -> str:
+    g, r = percent(group.rate.value), percent(reference.rate.value)
+    if kind == "rep":
+        return f"{group.label}: {metric} {g}, against {r} for the rest of the team"
+    noun = group.label[0].upper() + group.label[1:]
+    if metric == "close rate":
+        return f"{noun} closed at {g}, against {r} for {reference.label}"
+    return f"{noun}: {metric} {g} of the time, against {r} for {reference.label}"
 
 
-def _never_booked(funnel: pl.DataFrame, _target: int) -> Finding | None:
-    split = _Split(funnel.filter(pl.col("m2_held")), funnel.filter(~pl.col("m2_booked")))
-    if split.weak.height == 0:
-        return None
-    share = split.weak.height / funnel.height
-    evidence = split.practice()
-    text = (
-        f"{percent(share)} of deals with a first meeting never got a second one booked "
-        f"({split.weak.height} of {funnel.height})"
-        + _comparison(evidence, "for deals that held meeting two")
-    )
-    return _finding("no_second_meeting", text, split, "book_on_the_spot", share=share)
+def _one_sided(group: Rate, reference: Rate, higher_is_better: bool) -> float:
+    """Fisher's exact test, one-sided: the chance of a group this far short (or further) if
+    the group and the reference shared one rate."""
+    total = group.denominator + reference.denominator
+    reached = group.numerator + reference.numerator
+    distribution = stats.hypergeom(total, reached, group.denominator)
+    if higher_is_better:  # the group reaches the step less often
+        return float(distribution.cdf(group.numerator))
+    return float(distribution.sf(group.numerator - 1))
 
 
-def _long_gap(funnel: pl.DataFrame, target: int) -> Finding | None:
-    held = funnel.filter(pl.col("m2_held"))
-    split = _Split(
-        held.filter(pl.col("gap_business_days") <= target),
-        held.filter(pl.col("gap_business_days") > target),
-    )
-    if split.weak.height == 0:
-        return None
-    share = split.weak.height / held.height
-    median = float(held["gap_business_days"].median())  # type: ignore[arg-type]
-    evidence = split.practice()
-    text = (
-        f"{percent(share)} of second meetings were held more than {target} business days "
-        f"after the first (median {median:g} business days)"
-        + _comparison(evidence, f"within {target} days")
-    )
-    return _finding(
-        "gap_too_long",
-        text,
-        split,
-        "shorten_the_gap",
-        share=share,
-        median_business_days=median,
-        target_business_days=target,
-    )
+def _rate_in(frame: pl.DataFrame, counted: pl.Expr, reached: pl.Expr) -> Rate:
+    n, d = frame.select((counted & reached).sum(), counted.sum().alias("d")).row(0)
+    return Rate(int(n or 0), int(d or 0))
 
 
-def _no_shows(funnel: pl.DataFrame, _target: int) -> Finding | None:
-    attempted = funnel.filter(pl.col("held_attempts") + pl.col("no_show_attempts") > 0)
-    split = _Split(
-        attempted.filter(pl.col("no_show_attempts") == 0),
-        attempted.filter(pl.col("no_show_attempts") > 0),
-    )
-    no_shows = int(funnel["no_show_attempts"].sum())
-    attempts = no_shows + int(funnel["held_attempts"].sum())
-    if no_shows == 0:
-        return None
-    evidence = split.practice()
-    text = (
-        f"Buyers did not show up to {percent(no_shows / attempts)} of second meetings "
-        f"({no_shows} of {attempts})"
-        + _comparison(evidence, "where the buyer came").replace(
-            "those deals", "deals with a no-show"
+def _practice_candidates(
+    funnel: pl.DataFrame, target_days: int, min_difference: float
+) -> list[_Candidate]:
+    found = []
+    for practice in practices(target_days):
+        compared = funnel.filter(practice.population)
+        if compared.height == 0:
+            continue
+        label, counted, reached, unit, counts = METRICS[practice.metric]
+        followed = compared.select(practice.followed.fill_null(False)).to_series()
+        weak, good = compared.filter(~followed), compared.filter(followed)
+        if weak.height == 0 or good.height == 0:
+            continue
+
+        found.append(
+            _candidate(
+                id=practice.id,
+                kind="practice",
+                step=practice.id,
+                metric=label,
+                practice=practice.practice,
+                playbook=practice.playbook,
+                group=Group(
+                    practice.without, _rate_in(weak, counted, reached), counts, weak.height
+                ),
+                reference=Group(
+                    practice.with_, _rate_in(good, counted, reached), counts, good.height
+                ),
+                left_out=practice.left_out,
+                higher_is_better=True,
+                deals=weak.select("deal_id", "amount", "currency"),
+                measured=weak.filter(counted).select("amount", "currency"),
+                impact_unit=unit,
+                min_difference=min_difference,
+            )
         )
-    )
-    return _finding(
-        "second_meeting_no_shows",
-        text,
-        split,
-        "confirm_with_value",
-        no_shows=no_shows,
-        attempts=attempts,
-    )
+    return found
 
 
-def _rescheduled(funnel: pl.DataFrame, _target: int) -> Finding | None:
-    booked = funnel.filter(pl.col("m2_booked"))
-    split = _Split(booked.filter(~pl.col("rescheduled")), booked.filter(pl.col("rescheduled")))
-    if split.weak.height == 0:
-        return None
-    share = split.weak.height / booked.height
-    evidence = split.practice()
-    text = f"{percent(share)} of booked second meetings were rescheduled" + _comparison(
-        evidence, "when it went ahead as booked"
-    )
-    return _finding("second_meeting_rescheduled", text, split, "sell_the_next_meeting", share=share)
-
-
-def _without(
-    column: str, id: str, what: str, playbook: str
-) -> Callable[[pl.DataFrame, int], Finding | None]:
-    def finding(funnel: pl.DataFrame, _target: int) -> Finding | None:
-        booked = funnel.filter(pl.col("m2_booked") & pl.col(column).is_not_null())
-        split = _Split(booked.filter(pl.col(column)), booked.filter(~pl.col(column)))
-        if split.weak.height == 0 or split.good.height == 0:
-            return None  # no text in the data at all tells nothing
-        share = split.weak.height / booked.height
-        held_with = rate(int(split.good["m2_held"].sum()), split.good.height)
-        held_without = rate(int(split.weak["m2_held"].sum()), split.weak.height)
-        text = (
-            f"{percent(share)} of second meetings had no {what}; they were held "
-            f"{percent(held_without)} of the time vs {percent(held_with)} with one"
+def _rep_candidates(
+    funnel: pl.DataFrame,
+    target_days: int,
+    min_difference: float,
+    rep_names: dict[str, str],
+) -> tuple[list[_Candidate], int]:
+    """Each rep against the rest of the team at every step; and how many comparisons that is
+    (each counts as a test, computed or not)."""
+    found: list[_Candidate] = []
+    tests = 0
+    if funnel.height == 0:
+        return found, tests
+    for step in steps(target_days):
+        numerator, denominator = step.counts or (
+            (step.population & step.reached).cast(pl.Int64),
+            step.population.cast(pl.Int64),
         )
-        return _finding(
-            id,
-            text,
-            split,
-            playbook,
-            share=share,
-            held_rate_with=held_with,
-            held_rate_without=held_without,
+        per_rep = (
+            funnel.lazy()
+            .group_by("owner_id")
+            .agg(
+                numerator.sum().alias("n"),
+                denominator.sum().alias("d"),
+                step.population.sum().alias("deals"),
+            )
+            .filter(pl.col("d") > 0)
+            .sort("owner_id")
+            .collect()
         )
+        if per_rep.height < 2:
+            continue
+        team_n, team_d = int(per_rep["n"].sum()), int(per_rep["d"].sum())
+        tests += per_rep.height
+        rest_n, rest_d = team_n - per_rep["n"], team_d - per_rep["d"]
+        mine = per_rep["n"] / per_rep["d"]
+        theirs = rest_n / rest_d
+        shortfall = (theirs - mine) if step.higher_is_better else (mine - theirs)
+        flagged = per_rep.with_columns(shortfall.alias("_short")).filter(
+            (rest_d > 0) & (pl.col("_short") >= min_difference)
+        )
+        for row in flagged.iter_rows(named=True):
+            rep = str(row["owner_id"])
+            deals = funnel.filter((pl.col("owner_id") == rep) & step.population)
+            if step.higher_is_better:
+                behind = deals.filter(~step.reached.fill_null(False))
+            else:
+                behind = deals.filter(step.reached.fill_null(False))
+            name = rep_names.get(rep)
+            who = f"{name} ({rep})" if name else f"Rep {rep}"
+            group = Rate(int(row["n"]), int(row["d"]))
+            reference = Rate(team_n - group.numerator, team_d - group.denominator)
+            found.append(
+                _candidate(
+                    id=f"rep_{step.key}:{rep}",
+                    kind="rep",
+                    step=step.key,
+                    metric=step.metric,
+                    practice=step.practice,
+                    playbook=step.playbook,
+                    group=Group(who, group, step.unit, int(row["deals"])),
+                    reference=Group("the rest of the team", reference, step.unit),
+                    left_out="deals whose meeting one is too recent to tell (still in its "
+                    "observation window)",
+                    higher_is_better=step.higher_is_better,
+                    deals=deals.select("deal_id", "amount", "currency"),
+                    measured=deals.select("amount", "currency"),
+                    impact_unit=_REP_UNITS.get(step.key, f"more deals with {step.metric}"),
+                    min_difference=min_difference,
+                    rep_id=rep,
+                )
+            )
+            # the deals behind it are those that missed the step
+            found[-1].finding = replace(
+                found[-1].finding, deal_ids=tuple(behind["deal_id"].sort().to_list())
+            )
+    return found, tests
 
-    return finding
 
-
-def _rep_on_the_spot(
-    funnel: pl.DataFrame, _target: int, rep_names: dict[str, str]
-) -> Finding | None:
-    known = funnel.filter(pl.col("on_the_spot").is_not_null())
-    per_rep = (
-        known.group_by("owner_id")
-        .agg(pl.len().alias("n"), pl.col("on_the_spot").mean().alias("spot"))
-        .filter(pl.col("n") >= MIN_REP_DEALS)
-        .sort(["spot", "owner_id"])
-    )
-    if per_rep.height < 2:
-        return None
-    worst = per_rep.row(0, named=True)
-    team = float(known["on_the_spot"].mean())  # type: ignore[arg-type]
-    if worst["spot"] >= team:
-        return None
-    deals = known.filter(pl.col("owner_id") == worst["owner_id"])
-    split = _Split(deals.filter(pl.col("on_the_spot")), deals.filter(~pl.col("on_the_spot")))
-    name = rep_names.get(worst["owner_id"])
-    who = f"{name} ({worst['owner_id']})" if name else f"Rep {worst['owner_id']}"
-    text = (
-        f"{who} books meeting two on the spot {percent(worst['spot'])} of "
-        f"the time, against {percent(team)} for the team ({worst['n']} deals)"
-    )
-    return _finding(
-        "rep_books_later",
-        text,
-        split,
-        "book_on_the_spot",
-        rep_id=worst["owner_id"],
-        rep_rate=worst["spot"],
-        team_rate=team,
-    )
+_REP_UNITS = {
+    "booked": "more deals with meeting two booked",
+    "on_the_spot": "more second meetings booked on the spot",
+    "within_target": "more second meetings within the target",
+    "rescheduled": "fewer second meetings rescheduled",
+    "attendance": "more second meetings attended",
+    "held": "more second meetings held",
+    "close": "more deals won",
+}
 
 
 FINDING_COLUMNS = (
-    "owner_id", "outcome", "on_the_spot", "m2_booked", "m2_held", "gap_business_days",
-    "held_attempts", "no_show_attempts", "rescheduled", "m2_agenda", "m2_homework",
+    "deal_id", "owner_id", "outcome", "amount", "currency", "on_the_spot", "m2_booked",
+    "m2_held", "gap_business_days", "held_attempts", "no_show_attempts", "rescheduled",
+    "m2_agenda", "m2_homework",
 )  # fmt: skip
-
-CANDIDATES = (
-    _booked_later,
-    _never_booked,
-    _long_gap,
-    _no_shows,
-    _rescheduled,
-    _without(
-        "m2_agenda", "second_meeting_without_agenda", "written agenda", "sell_the_next_meeting"
-    ),
-    _without("m2_homework", "second_meeting_without_homework", "buyer homework", "buyer_homework"),
-)
 
 
 def findings(
-    facts: pl.DataFrame, *, target_days: int, rep_names: dict[str, str] | None = None
+    facts: pl.DataFrame,
+    *,
+    target_days: int,
+    min_difference: float,
+    rep_names: dict[str, str] | None = None,
+    skip: Callable[[str], bool] = lambda step: False,
 ) -> list[Finding]:
-    """Ranked findings: largest impact first, then the most deals concerned."""
-    # only the columns the findings read: each split below copies the rows it keeps
+    """Every finding, established ones ranked first (largest impact first), then the others,
+    unranked. ``facts`` are the deals whose outcome is known; ``skip`` names steps whose
+    figure is unknown (e.g. attendance where the source records no no-shows)."""
     funnel = with_first_meeting(facts).select(FINDING_COLUMNS)
-    found = [f for candidate in CANDIDATES if (f := candidate(funnel, target_days)) is not None]
-    if (coaching := _rep_on_the_spot(funnel, target_days, rep_names or {})) is not None:
-        found.append(coaching)
+    candidates = [
+        c
+        for c in _practice_candidates(funnel, target_days, min_difference)
+        if not skip(c.finding.id)
+    ]
+    reps, rep_tests = _rep_candidates(funnel, target_days, min_difference, rep_names or {})
+    candidates += [c for c in reps if not skip(c.finding.step)]
+    # every comparison made counts; those not computed are taken as p = 1
+    tests = len(_practice_candidates_count(candidates)) + rep_tests
+    p_values: list[float | None] = [c.one_sided_p for c in candidates]
+    padded = p_values + [1.0] * max(0, tests - len(candidates))
+    adjusted = benjamini_hochberg([1.0 if p is None else p for p in padded])[: len(candidates)]
+    judged = []
+    for candidate, q in zip(candidates, adjusted, strict=True):
+        f = candidate.finding
+        established = (
+            candidate.one_sided_p is not None
+            and q is not None
+            and q <= SIGNIFICANCE_LEVEL
+            and _short_for_sure(f)
+        )
+        judged.append(
+            replace(
+                f,
+                adjusted_p_value=None if candidate.one_sided_p is None else q,
+                established=established,
+            )
+        )
+    ranked = sorted((f for f in judged if f.established), key=lambda f: (-f.impact, f.id))
+    others = sorted(
+        (f for f in judged if not f.established),
+        key=lambda f: (f.kind != "practice", f.id),
+    )
+    return [replace(f, rank=rank) for rank, f in enumerate(ranked, start=1)] + others
 
-    def order(f: Finding) -> tuple[float, int, str]:
-        assert isinstance(f.impact, float) and f.practice is not None
-        return (-f.impact, -f.practice.deals_without, f.id)
 
-    return [replace(f, rank=rank) for rank, f in enumerate(sorted(found, key=order), start=1)]
+def _short_for_sure(finding: Finding) -> bool:
+    """Whether the 95 % interval of (group − reference) lies wholly on the side it claims."""
+    if finding.ci95 is None:
+        return False
+    low, high = finding.ci95
+    return high < 0 if finding.higher_is_better else low > 0
+
+
+def _practice_candidates_count(candidates: list[_Candidate]) -> list[_Candidate]:
+    return [c for c in candidates if c.finding.kind == "practice"]
+
+
+def distinct_deals(found: list[Finding]) -> int:
+    """How many distinct deals are behind the established findings (impacts overlap)."""
+    ids = [pl.Series(f.deal_ids, dtype=pl.String) for f in found if f.established]
+    return int(pl.concat(ids).n_unique()) if ids else 0

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from momentum.audit import charts as c
 from momentum.audit import presentation as p
-from momentum.audit.result import AuditResult, Figures
+from momentum.audit.result import AuditResult, Figures, Finding
 
 _TEMPLATES = Environment(
     loader=PackageLoader("momentum.audit", "templates"),
@@ -31,7 +32,7 @@ NBSP = "\u00a0"
 
 def _keep_units(text: str) -> str:
     """``text`` with its numbers tied to their units ("60 %" never breaks across lines)."""
-    return text.replace(" %", f"{NBSP}%").replace(" pp", f"{NBSP}pp")
+    return text.replace(" %", f"{NBSP}%").replace(" points", f"{NBSP}points")
 
 
 _TEMPLATES.filters["keep_units"] = _keep_units
@@ -81,18 +82,63 @@ def _key_figures(team: Figures) -> list[tuple[str, str]]:
     ]
 
 
-def _findings(result: AuditResult) -> list[dict[str, Any]]:
-    return [
-        {
+DEALS_LISTED = 50  # deals linked per finding; the rest with `momentum audit --finding ID`
+
+
+def _findings(result: AuditResult) -> dict[str, Any]:
+    """The established findings (ranked), the others (listed apart), and the deals behind
+    them: each finding links its deals to their row in the report's table of deals."""
+    anchors: dict[str, str] = {}
+
+    def linked(finding: Finding) -> dict[str, Any]:
+        shown = finding.deal_ids[:DEALS_LISTED]
+        for deal in shown:
+            anchors.setdefault(deal, f"deal-{len(anchors) + 1}")
+        return {
             "id": finding.id,
+            "rank": finding.rank,
             "text": finding.text,
-            "evidence": p.evidence(finding, result.rep_names).items,
+            "evidence": p.evidence(finding),
             "playbook": p.playbook_step(finding.playbook),
             "advice": p.advice(finding.playbook),
-            "impact": p.impact_text(finding.impact),
+            "impact": p.impact_text(finding),
+            "deals": [(deal, anchors[deal]) for deal in shown],
+            "more_deals": len(finding.deal_ids) - len(shown),
         }
-        for finding in p.findings(result)
-    ]
+
+    found = [linked(f) for f in p.established(result)]
+    others = [linked(f) for f in p.not_established(result)]
+    rows = (
+        result.facts.lazy()
+        .filter(pl.col("deal_id").is_in(list(anchors)))
+        .select(
+            "deal_id",
+            pl.col("owner_id").cast(pl.String),
+            pl.col("outcome").cast(pl.String),
+            "amount",
+            pl.col("currency").cast(pl.String),
+        )
+        .collect()
+    )
+    deals = sorted(
+        (
+            {
+                "anchor": anchors[deal],
+                "deal_id": deal,
+                "rep": result.rep_names.get(owner or "") or owner or p.DASH,
+                "outcome": outcome or p.DASH,
+                "amount": p.DASH if amount is None else f"{currency or ''} {amount:,.2f}".strip(),
+            }
+            for deal, owner, outcome, amount, currency in rows.iter_rows()
+        ),
+        key=lambda row: int(str(row["anchor"]).removeprefix("deal-")),
+    )
+    return {
+        "established": found,
+        "others": others,
+        "overlap": p.overlap_sentence(result) if found else "",
+        "deals": deals,
+    }
 
 
 def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
@@ -102,7 +148,12 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
         Section(
             "funnel",
             "The second-meeting funnel",
-            lead=[f"{p.close_rate_sentence(funnel)}.", f"{p.meeting_two_rates(team)}."],
+            lead=[
+                f"{p.close_rate_sentence(funnel)}.",
+                f"{p.meeting_two_rates(team)}.",
+                p.pending_sentence(result),
+                *p.unknown_notes(result),
+            ],
             chart=drawn["funnel"],
         ),
         Section(

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
 
 from momentum.audit import result as r
-from momentum.audit.compare import wilson as wilson_interval
 from momentum.audit.facts import GAP_BUCKETS
 from momentum.audit.findings import PLAYBOOK, percent
 from momentum.audit.result import (
@@ -26,16 +24,18 @@ from momentum.audit.result import (
     Compare,
     Figures,
     Finding,
+    Group,
     Metric,
-    Practice,
     Rate,
     WeekFigures,
     rate,
 )
+from momentum.audit.stats import wilson as wilson_interval
 
 __all__ = ["percent", "wilson_interval"]  # re-exported: one definition each, used by the reports
 TITLE = "Momentum audit: where deals stall between meeting one and meeting two"
 DASH = "—"
+UNKNOWN = "unknown"  # a figure the data cannot tell (see Rate.unknown)
 MIN_WEEK_DEALS = 3  # weeks with fewer deals with meeting one are too small to rank
 WORST_WEEKS = 3
 BUCKET_LABELS = {"none": "no meeting two"}  # a gap bucket's name where it is not its key
@@ -57,28 +57,37 @@ def deals(value: int) -> str:
     return f"{count(value)} deal{'' if value == 1 else 's'}"
 
 
-def _signed_amount(value: float, kind: str) -> str:
+def _signed_amount(value: float, kind: str, decimals: int | None = None) -> str:
     """Whole percentage points for a rate, days with one decimal otherwise; "+" when above 0."""
-    amount = round(value * 100) if kind == "rate" else round(value, 1)
-    text = str(abs(amount)) if kind == "rate" else f"{abs(amount):.1f}"
+    places = (0 if kind == "rate" else 1) if decimals is None else decimals
+    amount = round(value * 100 if kind == "rate" else value, places)
+    text = f"{abs(amount):.{places}f}"
     return text if amount == 0 else f"{'-' if amount < 0 else '+'}{text}"
 
 
 def _unit(kind: str) -> str:
-    return "pp" if kind == "rate" else "days"
+    """Rates differ in percentage points ("points": 30 % against 40 % is 10 points)."""
+    return "points" if kind == "rate" else "days"
 
 
 def difference(value: float | None, kind: str) -> str:
-    """A before/after difference: percentage points for rates ("+33 pp"), days for gaps."""
+    """A difference: percentage points for rates ("+33 points"), days for gaps."""
     return DASH if value is None else f"{_signed_amount(value, kind)} {_unit(kind)}"
 
 
 def interval(bounds: Sequence[float] | None, kind: str) -> str:
-    """A 95 % interval of a difference, "[+12, +50] pp"; "—" when there is none."""
+    """A 95 % interval of a difference, "[+12, +50] points"; "—" when there is none. An
+    interval that excludes zero never shows a bound of 0: it gets more decimals instead."""
     if bounds is None:
         return DASH
-    low, high = (_signed_amount(bound, kind) for bound in bounds)
-    return f"[{low}, {high}] {_unit(kind)}"
+    low, high = bounds
+    excludes = low > 0 or high < 0
+    decimals = 0 if kind == "rate" else 1
+    shown = [_signed_amount(bound, kind, decimals) for bound in bounds]
+    while excludes and decimals < 4 and any(float(bound) == 0 for bound in shown):
+        decimals += 1
+        shown = [_signed_amount(bound, kind, decimals) for bound in bounds]
+    return f"[{shown[0]}, {shown[1]}] {_unit(kind)}"
 
 
 def yes_no(value: bool | None) -> str:
@@ -118,6 +127,8 @@ class KeyMetric:
         return self.metric.of(figures)
 
     def text(self, figures: Figures) -> str:
+        if self.metric.rate is not None and self.metric.rate(figures).unknown:
+            return UNKNOWN
         value = self.value(figures)
         return percent(value) if self.kind == "rate" else days(value)
 
@@ -210,11 +221,21 @@ def close_rate_sentence(funnel: Funnel) -> str:
     )
 
 
+def share(rate: Rate) -> str:
+    """A rate as a percentage, or "unknown" where the data cannot tell it."""
+    return UNKNOWN if rate.unknown else percent(rate.value)
+
+
 def meeting_two_rates(figures: Figures) -> str:
     return (
-        f"Booked on the spot {percent(figures.booked_on_the_spot.value)} · rescheduled "
-        f"{percent(figures.rescheduled.value)} · attendance {percent(figures.attendance.value)}"
+        f"Booked on the spot {share(figures.booked_on_the_spot)} · rescheduled "
+        f"{share(figures.rescheduled)} · attendance {share(figures.attendance)}"
     )
+
+
+def unknown_notes(result: AuditResult) -> list[str]:
+    """Why each figure the data cannot tell is unknown."""
+    return [reason[:1].upper() + reason[1:] + "." for reason in result.unknown.values()]
 
 
 def scope(result: AuditResult) -> list[str]:
@@ -230,7 +251,21 @@ def scope(result: AuditResult) -> list[str]:
         )
     if result.data_end is not None:
         facts.append(f"data to {result.data_end.date().isoformat()}")
+    if result.as_of is not None:
+        facts.append(f"outcomes as of {result.as_of.date().isoformat()}")
     return facts
+
+
+def pending_sentence(result: AuditResult) -> str:
+    """How many deals' meeting-two outcome is not known yet, and what that means."""
+    window = result.options.observation_days
+    return (
+        f"{deals(result.pending)} with meeting one {'is' if result.pending == 1 else 'are'} "
+        f"pending: meeting one was less than {window} business days before the as-of date "
+        "and meeting two has not been held yet, or one is still scheduled. The figures above "
+        "count them as they stand; worst weeks, comparisons and findings compare only deals "
+        "whose meeting one is past that window."
+    )
 
 
 # ---- gaps and close rates ----------------------------------------------------------------
@@ -317,17 +352,24 @@ class WorstWeek:
 WEEK_RANKINGS = ((ATTENDANCE, "attendance"), (SPOT, "on the spot"))
 
 
+def _rankable(week: WeekFigures, min_deals: int) -> bool:
+    """Enough deals with meeting one, and every one's outcome known."""
+    return week.figures.deals_with_first_meeting >= min_deals and week.observed and not week.pending
+
+
 def ranked_weeks(weekly: Sequence[WeekFigures], min_deals: int = MIN_WEEK_DEALS) -> int:
-    """How many weeks have enough deals with meeting one to be ranked."""
-    return sum(1 for w in weekly if w.figures.deals_with_first_meeting >= min_deals)
+    """How many weeks are fit to rank: enough deals, every outcome known."""
+    return sum(1 for w in weekly if _rankable(w, min_deals))
 
 
 def worst_weeks(
     weekly: Sequence[WeekFigures], *, limit: int = WORST_WEEKS, min_deals: int = MIN_WEEK_DEALS
 ) -> list[WorstWeek]:
     """The ``limit`` weeks with the lowest attendance and those with the lowest on-the-spot
-    booking, among weeks with at least ``min_deals`` deals with meeting one; in week order."""
-    eligible = [w for w in weekly if w.figures.deals_with_first_meeting >= min_deals]
+    booking, among weeks with at least ``min_deals`` deals with meeting one whose outcomes
+    are all known (recent weeks would rank low only because their outcomes are still coming
+    in); in week order."""
+    eligible = [w for w in weekly if _rankable(w, min_deals)]
     reasons: dict[str, list[str]] = {}
     for metric, reason in WEEK_RANKINGS:
         valued = [
@@ -355,19 +397,7 @@ def advice(key: str) -> str:
     return step.advice if step else ""
 
 
-EVIDENCE_LABELS = {
-    "share": "Share",
-    "booked": "Second meetings booked, booking time known",
-    "median_business_days": "Median gap (business days)",
-    "target_business_days": "Target (business days)",
-    "no_shows": "No-shows",
-    "attempts": "Second meetings held or no-show",
-    "held_rate_with": "Held, with",
-    "held_rate_without": "Held, without",
-    "rep_id": "Rep",
-    "rep_rate": "Rep's rate",
-    "team_rate": "Team's rate",
-}
+SIGNIFICANCE = {True: "significant", False: "not significant", None: "not tested"}
 
 
 def percent_range(bounds: Sequence[float] | None) -> str:
@@ -375,86 +405,91 @@ def percent_range(bounds: Sequence[float] | None) -> str:
     return DASH if bounds is None else f"{percent(bounds[0])} – {percent(bounds[1])}"
 
 
-def value_text(key: str, value: Any, rep_names: dict[str, str] | None = None) -> str:
-    """A finding's figure as a person reads it: rates (keys naming a rate or share) as
-    percentages, counts with separators, a rep by name."""
+def _side(group: Group) -> str:
+    rate = group.rate
+    counted = f"{count(rate.numerator)} of {count(rate.denominator)} {group.unit}"
+    more = group.deals not in (None, rate.denominator) or group.unit != "deals"
+    of = f"; {deals(group.deals)} in all" if more and group.deals is not None else ""
+    return f"{percent(rate.value)} ({counted}{of})"
+
+
+def p_value(value: float | None) -> str:
     if value is None:
         return DASH
-    if isinstance(value, bool):
-        return yes_no(value)
-    if key == "rep_id" and rep_names and rep_names.get(str(value)):
-        return f"{rep_names[str(value)]} ({value})"
-    if isinstance(value, int):
-        return count(value)
-    if isinstance(value, float):
-        if any(word in key for word in ("rate", "share", "fraction")):
-            return percent(value)
-        return f"{value:,.1f}"
-    return str(value)
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
-SIGNIFICANCE = {True: "significant", False: "not significant", None: "not tested"}
+def money(finding: Finding) -> str | None:
+    if not finding.money:
+        return None
+    return ", ".join(f"{m.currency} {m.amount:,.0f}" for m in finding.money)
 
 
-def _close_rates(practice: Practice) -> list[tuple[str, str]]:
-    """The close rates of deals with and without the practice, and their difference."""
-    sides = (
-        ("with", practice.with_, practice.deals_with, practice.with_ci95),
-        ("without", practice.without, practice.deals_without, practice.without_ci95),
+def evidence(finding: Finding) -> list[tuple[str, str]]:
+    """A finding's evidence as (label, value) pairs, every one on the finding's metric."""
+    established = (
+        "yes: it holds after allowing for every comparison made"
+        if finding.established
+        else "no: the difference could be chance once every comparison made is allowed for"
+        if finding.p_value is not None
+        else "no: the difference is below the practical bar, or in the other direction"
     )
     items = [
+        ("The practice", finding.practice[:1].upper() + finding.practice[1:]),
+        ("Measured on", finding.metric),
+        (finding.group.label[:1].upper() + finding.group.label[1:], _side(finding.group)),
         (
-            f"Close rate {side} the practice",
-            f"{percent(closed.value)} ({deals(dealt)}; 95 % interval {percent_range(bounds)})",
-        )
-        for side, closed, dealt, bounds in sides
-    ]
-    items.append(
+            finding.reference.label[:1].upper() + finding.reference.label[1:],
+            _side(finding.reference),
+        ),
         (
             "Difference",
-            f"{difference(practice.difference, 'rate')} (95 % interval "
-            f"{interval(practice.difference_ci95, 'rate')}, "
-            f"{SIGNIFICANCE[practice.significant]})",
-        )
-    )
+            f"{difference(finding.difference, 'rate')} (95 % interval "
+            f"{interval(finding.ci95, 'rate')})",
+        ),
+        ("Established", f"{established} (adjusted p-value {p_value(finding.adjusted_p_value)})"),
+        ("Left out", finding.left_out),
+        (
+            "Deals behind it",
+            f"{count(len(finding.deal_ids))} (momentum audit --finding {finding.id})",
+        ),
+    ]
     return items
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """A finding's evidence as (label, value) pairs: its own figures, and the close rates of
-    the deals with and without the practice it is about."""
-
-    figures: list[tuple[str, str]]
-    close_rates: list[tuple[str, str]]
-
-    @property
-    def items(self) -> list[tuple[str, str]]:
-        return self.figures + self.close_rates
-
-
-def evidence(finding: Finding, rep_names: dict[str, str]) -> Evidence:
-    return Evidence(
-        figures=[
-            (EVIDENCE_LABELS.get(key) or humanize(key), value_text(key, value, rep_names))
-            for key, value in finding.details
-        ],
-        close_rates=[] if finding.practice is None else _close_rates(finding.practice),
-    )
-
-
-def impact_text(impact: float | str | None) -> str | None:
-    """What a finding costs: the extra deals that would have been won had the deals without the
-    practice closed at the rate of those with it."""
-    if impact is None:
+def impact_text(finding: Finding) -> str | None:
+    """What is at stake: the shortfall times the group's size, in the finding's unit (and
+    money, per currency, where deals have amounts)."""
+    if not finding.established:
         return None
-    if isinstance(impact, int | float) and not isinstance(impact, bool):
-        return f"{impact:,.1f} more deals won had they closed at the better rate"
-    return str(impact)
+    text = f"{finding.impact:,.1f} {finding.impact_unit} at the rate of {finding.reference.label}"
+    worth = money(finding)
+    return text if worth is None else f"{text} (worth {worth})"
 
 
-def findings(result: AuditResult) -> list[Finding]:
-    return sorted(result.findings, key=lambda f: (f.rank, f.id))
+def established(result: AuditResult) -> list[Finding]:
+    return sorted((f for f in result.findings if f.established), key=lambda f: (f.rank or 0, f.id))
+
+
+def not_established(result: AuditResult) -> list[Finding]:
+    """Findings looked for but not established, in their order (never ranked by impact);
+    only those the data came close on: a difference past the practical bar."""
+    return [f for f in result.findings if not f.established and f.p_value is not None]
+
+
+OVERLAP_NOTE = (
+    "Impacts overlap: a deal can be behind several findings, so they do not add up. "
+    "The 95 % interval is the range the true difference very likely lies in; a finding is "
+    "established when that range excludes zero and the difference stays clear of chance "
+    "after allowing for every comparison made (Benjamini–Hochberg: at most 5 % of "
+    "established findings are expected to be false alarms)."
+)
+
+
+def overlap_sentence(result: AuditResult) -> str:
+    from momentum.audit.findings import distinct_deals
+
+    return f"{OVERLAP_NOTE} The established findings concern {count(distinct_deals(result.findings))} distinct deals."
 
 
 # ---- before / after ----------------------------------------------------------------------

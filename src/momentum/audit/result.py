@@ -18,6 +18,8 @@ import polars as pl
 
 from momentum import defaults
 
+SIGNIFICANCE_LEVEL = 0.05  # adjusted p-values at most this establish a difference
+
 
 def rate(numerator: int, denominator: int) -> float | None:
     """``numerator / denominator``; None where the denominator is 0. The one rate function."""
@@ -26,14 +28,17 @@ def rate(numerator: int, denominator: int) -> float | None:
 
 @dataclass(frozen=True)
 class Rate:
-    """A share of deals (or meetings): ``numerator`` of ``denominator``."""
+    """A share of deals (or meetings): ``numerator`` of ``denominator``. ``unknown`` says why
+    the data cannot tell the figure (a source that never records a no-show would otherwise
+    show 100 % attendance); its value is then None, never 0 or 1."""
 
     numerator: int
     denominator: int
+    unknown: str | None = None
 
     @property
     def value(self) -> float | None:
-        return rate(self.numerator, self.denominator)
+        return None if self.unknown else rate(self.numerator, self.denominator)
 
 
 @dataclass(frozen=True)
@@ -164,57 +169,65 @@ class RepFigures:
 class WeekFigures:
     week: str  # ISO week of meeting one, "2026-W14"
     figures: Figures
+    pending: int = 0  # deals whose meeting-two outcome is not known yet
+    observed: bool = True  # every deal's observation window has closed: fit to rank
 
 
 @dataclass(frozen=True)
-class Practice:
-    """The close rates of deals that followed a practice (``with_``) and of those that did
-    not (``without``), and the 95 % interval of (with − without)."""
+class Group:
+    """One side of a finding's comparison: who, and the finding's metric on them."""
 
-    deals_with: int
-    deals_without: int
-    with_: Rate  # won / closed, deals with the practice
-    without: Rate
-    with_ci95: tuple[float, float] | None
-    without_ci95: tuple[float, float] | None
-    difference_ci95: tuple[float, float] | None
-
-    @property
-    def significant(self) -> bool | None:
-        """Whether the 95 % interval of the difference excludes zero."""
-        if self.difference_ci95 is None:
-            return None
-        low, high = self.difference_ci95
-        return low > 0 or high < 0
-
-    @property
-    def difference(self) -> float | None:
-        if self.with_.value is None or self.without.value is None:
-            return None
-        return self.with_.value - self.without.value
+    label: str  # "deals whose meeting two was booked after meeting one", "Ann Lee (r1)"
+    rate: Rate  # the metric: counts of what it describes (closed deals for a close rate)
+    unit: str = "deals"  # what the rate's denominator counts: "closed deals", "meetings"
+    deals: int | None = None  # the deals in the group, when the rate counts fewer of them
 
 
-Detail = int | float | str | None
+@dataclass(frozen=True)
+class Money:
+    currency: str
+    amount: float
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A plain-language statement of where momentum is lost, its evidence, and the playbook
-    step that addresses it. ``details`` are the figures particular to this finding, in the
-    order they are shown (JSON ``evidence`` before the close rates)."""
+    """Where momentum is lost, on one metric from headline to impact: a group falling short
+    (deals without a practice, or a rep) against a reference (deals with it, or the rest of
+    the team). ``rank`` is None for findings that are not established."""
 
     id: str
-    rank: int
-    text: str
+    rank: int | None
+    text: str  # the headline
+    kind: str  # "practice" or "rep"
+    step: str  # the practice's id, or the rep's step
+    metric: str  # what both groups are measured on, in words
+    practice: str  # what the practice is, in words
     playbook: str
-    impact: float | str | None
-    practice: Practice | None
-    details: tuple[tuple[str, Detail], ...] = ()
+    group: Group
+    reference: Group
+    left_out: str  # who the comparison leaves out
+    ci95: tuple[float, float] | None  # of group − reference
+    higher_is_better: bool
+    p_value: float | None  # one-sided Fisher exact; None: not tested (below the bar)
+    adjusted_p_value: float | None  # Benjamini–Hochberg, across every comparison made
+    established: bool
+    impact: float  # shortfall × group size: deals (or meetings) in impact_unit
+    impact_unit: str
+    money: tuple[Money, ...]
+    deal_ids: tuple[str, ...]  # the deals behind the finding
+    rep_id: str | None = None
+
+    @property
+    def difference(self) -> float | None:
+        g, r = self.group.rate.value, self.reference.rate.value
+        return None if g is None or r is None else g - r
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """One figure before and after the split date, its change and the 95 % interval of it."""
+    """One figure before and after the split date, on the deals whose outcome is known: its
+    change, the 95 % interval of the change, and the test's p-value, before and after Holm's
+    adjustment for the number of figures compared."""
 
     metric: Metric
     before: float | None
@@ -222,6 +235,8 @@ class Comparison:
     ci95: tuple[float, float] | None
     before_n: int
     after_n: int
+    p_value: float | None = None
+    adjusted_p_value: float | None = None
 
     @property
     def difference(self) -> float | None:
@@ -229,16 +244,26 @@ class Comparison:
 
     @property
     def significant(self) -> bool | None:
-        if self.ci95 is None:
+        """Whether the change is established: its adjusted p-value is at most 0.05 and its
+        95 % interval excludes zero (so what is shown never contradicts it)."""
+        if self.ci95 is None or self.adjusted_p_value is None:
             return None
-        return self.ci95[0] > 0 or self.ci95[1] < 0
+        excludes = self.ci95[0] > 0 or self.ci95[1] < 0
+        return excludes and self.adjusted_p_value <= SIGNIFICANCE_LEVEL
 
 
 @dataclass(frozen=True)
 class Compare:
+    """Deals split by M1's local date: the documented figures of each side (every deal), the
+    same on the deals whose outcome is known, how many are pending, and the differences."""
+
     at: date
     before: Figures
     after: Figures
+    known_before: Figures
+    known_after: Figures
+    pending_before: int
+    pending_after: int
     differences: tuple[Comparison, ...]
 
 
@@ -250,6 +275,9 @@ class AuditOptions:
     until: date | None = None
     compare_at: date | None = None
     default_timezone: str = "UTC"
+    as_of: datetime | None = None  # None: the latest thing that happened in the data
+    observation_days: int = defaults.OBSERVATION_BUSINESS_DAYS
+    min_difference: float = defaults.MIN_DIFFERENCE_POINTS / 100  # a finding's practical bar
 
 
 @dataclass(frozen=True)
@@ -279,7 +307,10 @@ class AuditResult:
     survival: Survival | None
     rep_names: dict[str, str] = field(default_factory=dict)  # rep_id -> name, where known
     sources: list[str] = field(default_factory=list)  # files read, or the store's URL
-    data_end: datetime | None = None  # the latest instant in the data (censoring time)
+    data_end: datetime | None = None  # the latest instant in the data
+    as_of: datetime | None = None  # outcomes are known as of this instant (censoring time)
+    pending: int = 0  # deals with meeting one whose meeting-two outcome is not known yet
+    unknown: dict[str, str] = field(default_factory=dict)  # metric key -> why it is unknown
 
     @property
     def report(self) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from momentum.audit.findings import PLAYBOOK
+import polars as pl
+
+from momentum.audit.findings import PLAYBOOK, distinct_deals
 from momentum.audit.result import (
     AuditResult,
     Compare,
@@ -18,8 +20,9 @@ from momentum.audit.result import (
     Figures,
     Finding,
     GapStats,
-    Practice,
+    Group,
 )
+from momentum.errors import NotFound
 
 
 def _gaps(stats: GapStats | None) -> dict[str, float] | None:
@@ -31,7 +34,8 @@ def _interval(bounds: tuple[float, float] | None) -> list[float] | None:
 
 
 def figures_json(figures: Figures, *, deals: bool = True) -> dict[str, Any]:
-    """One block of figures; ``deals`` is left out of the per-rep and per-week blocks."""
+    """One block of figures; ``deals`` is left out of the per-rep and per-week blocks. A
+    figure the data cannot tell is null, never 0 or 1."""
     return {
         **({"deals": figures.deals} if deals else {}),
         "deals_with_first_meeting": figures.deals_with_first_meeting,
@@ -59,16 +63,14 @@ def figures_json(figures: Figures, *, deals: bool = True) -> dict[str, Any]:
     }
 
 
-def _practice(practice: Practice) -> dict[str, Any]:
+def _group(group: Group) -> dict[str, Any]:
     return {
-        "deals_with": practice.deals_with,
-        "deals_without": practice.deals_without,
-        "close_rate_with": practice.with_.value,
-        "close_rate_without": practice.without.value,
-        "close_rate_with_ci95": _interval(practice.with_ci95),
-        "close_rate_without_ci95": _interval(practice.without_ci95),
-        "difference_ci95": _interval(practice.difference_ci95),
-        "significant": practice.significant,
+        "label": group.label,
+        "unit": group.unit,
+        "deals": group.deals,
+        "numerator": group.rate.numerator,
+        "denominator": group.rate.denominator,
+        "rate": group.rate.value,
     }
 
 
@@ -77,14 +79,28 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     return {
         "id": finding.id,
         "rank": finding.rank,
+        "established": finding.established,
         "text": finding.text,
+        "kind": finding.kind,
+        "step": finding.step,
+        "rep_id": finding.rep_id,
+        "metric": finding.metric,
+        "practice": finding.practice,
         "evidence": {
-            **dict(finding.details),
-            **(_practice(finding.practice) if finding.practice else {}),
+            "group": _group(finding.group),
+            "reference": _group(finding.reference),
+            "difference": finding.difference,
+            "ci95": _interval(finding.ci95),
+            "p_value": finding.p_value,
+            "adjusted_p_value": finding.adjusted_p_value,
+            "left_out": finding.left_out,
         },
         "playbook": finding.playbook,
         "advice": None if step is None else step.advice,
         "impact": finding.impact,
+        "impact_unit": finding.impact_unit,
+        "money": [{"currency": m.currency, "amount": m.amount} for m in finding.money],
+        "deal_ids": list(finding.deal_ids),
     }
 
 
@@ -99,6 +115,8 @@ def _comparison(item: Comparison) -> dict[str, Any]:
         "significant": item.significant,
         "before_n": item.before_n,
         "after_n": item.after_n,
+        "p_value": item.p_value,
+        "adjusted_p_value": item.adjusted_p_value,
     }
 
 
@@ -107,6 +125,12 @@ def compare_json(compare: Compare) -> dict[str, Any]:
         "at": compare.at.isoformat(),
         "before": figures_json(compare.before),
         "after": figures_json(compare.after),
+        "known_outcomes": {
+            "before": figures_json(compare.known_before),
+            "after": figures_json(compare.known_after),
+            "pending_before": compare.pending_before,
+            "pending_after": compare.pending_after,
+        },
         "differences": [_comparison(item) for item in compare.differences],
     }
 
@@ -121,9 +145,27 @@ def as_json(result: AuditResult) -> dict[str, Any]:
         {"week": week.week, **figures_json(week.figures, deals=False)} for week in result.weekly
     ]
     report["findings"] = [finding_json(finding) for finding in result.findings]
+    report["findings_overlap"] = {
+        "distinct_deals": distinct_deals(result.findings),
+        "note": OVERLAP,
+    }
+    report["as_of"] = None if result.as_of is None else result.as_of.isoformat()
+    report["observation_business_days"] = result.options.observation_days
+    report["pending"] = result.pending
+    report["pending_by_week"] = [
+        {"week": week.week, "pending": week.pending, "observed": week.observed}
+        for week in result.weekly
+    ]
+    report["unknown"] = dict(result.unknown)
     if result.compare is not None:
         report["compare"] = compare_json(result.compare)
     return report
+
+
+OVERLAP = (
+    "Impacts overlap: one deal can be behind several findings, so the impacts do not add up; "
+    "distinct_deals counts the deals behind the established findings once each."
+)
 
 
 def to_json(result: AuditResult) -> str:
@@ -132,3 +174,32 @@ def to_json(result: AuditResult) -> str:
     import orjson
 
     return orjson.dumps(as_json(result), option=orjson.OPT_INDENT_2).decode()
+
+
+DEAL_CSV_COLUMNS = ("deal_id", "rep_id", "rep_name", "outcome", "amount", "currency", "meeting_one")
+
+
+def finding_deals_csv(result: AuditResult, finding_id: str) -> str:
+    """The deals behind one finding as CSV (``DEAL_CSV_COLUMNS``; meeting one's start in UTC,
+    ISO 8601), in the order the finding lists them. Raises ``NotFound`` for an unknown id."""
+    finding = next((f for f in result.findings if f.id == finding_id), None)
+    if finding is None:
+        known = ", ".join(f.id for f in result.findings) or "none"
+        raise NotFound(f"no finding {finding_id!r} in this audit (its findings: {known})")
+    order = pl.DataFrame({"deal_id": list(finding.deal_ids)}, schema={"deal_id": pl.String})
+    rows = order.join(
+        result.facts.select(
+            "deal_id",
+            pl.col("owner_id").cast(pl.String).alias("rep_id"),
+            pl.col("outcome").cast(pl.String),
+            "amount",
+            pl.col("currency").cast(pl.String),
+            pl.col("m1_start").dt.strftime("%Y-%m-%dT%H:%M:%SZ").alias("meeting_one"),
+        ),
+        on="deal_id",
+        how="left",
+        maintain_order="left",
+    ).with_columns(
+        pl.col("rep_id").replace_strict(result.rep_names, default=None).alias("rep_name")
+    )
+    return rows.select(DEAL_CSV_COLUMNS).write_csv()

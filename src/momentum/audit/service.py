@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 from momentum.audit.compare import compare
 from momentum.audit.facts import deal_facts, in_period
-from momentum.audit.figures import figures, grouped
+from momentum.audit.figures import figures, grouped, with_first_meeting
 from momentum.audit.findings import findings
-from momentum.audit.result import AuditOptions, AuditResult, RepFigures, WeekFigures
+from momentum.audit.outcomes import observe
+from momentum.audit.result import (
+    AuditOptions,
+    AuditResult,
+    RepFigures,
+    WeekFigures,
+)
 from momentum.audit.survival import time_to_second_meeting
 from momentum.canonical import Dataset
 from momentum.db.engine import Database
@@ -33,6 +40,26 @@ def read_store(database: Database) -> Dataset:
         return load_dataset(session)
 
 
+def audit_store(
+    database: Database, options: AuditOptions, *, reps: Collection[str] | None = None
+) -> AuditResult:
+    """The audit of the store, or of the deals owned by ``reps`` (a user's scope), over the
+    options' period: what a dashboard shows. Outcomes are as of now unless ``options`` say."""
+    data = read_store(database)
+    if reps is not None:
+        deals = data.deals.filter(pl.col("owner_id").is_in(list(reps)))
+        data = Dataset(
+            reps=data.reps.filter(pl.col("rep_id").is_in(list(reps))),
+            deals=deals,
+            meetings=data.meetings.filter(pl.col("deal_id").is_in(deals["deal_id"].implode())),
+            contacts=data.contacts.filter(pl.col("deal_id").is_in(deals["deal_id"].implode())),
+        )
+    if options.as_of is None:
+        options = replace(options, as_of=datetime.now(UTC))
+    url = database.engine.url.render_as_string(hide_password=True)
+    return audit(data, options, sources=[url])
+
+
 def data_end(data: Dataset) -> datetime | None:
     """The latest thing that happened in the data: a meeting that ended with an outcome, a
     booking, a closing. Meetings still ``scheduled`` are plans, not history."""
@@ -45,28 +72,68 @@ def data_end(data: Dataset) -> datetime | None:
     return max(known) if known else None
 
 
+NO_NO_SHOWS = (
+    "no meeting in the data is marked no_show: the source does not seem to record no-shows, "
+    "so attendance cannot be told"
+)
+NO_BOOKING_TIMES = (
+    "no meeting in the data has a booking time (booked_at), so booking on the spot cannot be told"
+)
+
+
+def unknown_figures(data: Dataset) -> dict[str, str]:
+    """The figures the data cannot tell, by Figures field, and why: a source that never
+    records a no-show, or a booking time, would otherwise read as 100 % attendance or 0 % on
+    the spot. Told of the whole input (the canonical data does not say which source each
+    meeting came from)."""
+    meetings = data.meetings
+    if meetings.height == 0:
+        return {}
+    unknown = {}
+    if not (meetings["status"] == "no_show").any():
+        unknown["attendance"] = NO_NO_SHOWS
+    if meetings["booked_at"].null_count() == meetings.height:
+        unknown["booked_on_the_spot"] = NO_BOOKING_TIMES
+    return unknown
+
+
 def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) -> AuditResult:
     """Every figure of the audit. What it needs of ``data`` beyond the per-deal facts is taken
     first; after that the input frames are let go, so a caller that passes a dataset it does
     not keep (``audit(read_files(...), ...)``) frees the meetings before the aggregates."""
     end = data_end(data)
+    as_of = options.as_of or end or datetime.now(UTC)
     names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
+    unknown = unknown_figures(data)
     all_facts = deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
     del data
-    facts = in_period(all_facts, since=options.since, until=options.until)
+    window = options.observation_days
+    facts = observe(
+        in_period(all_facts, since=options.since, until=options.until), as_of=as_of, window=window
+    )
     del all_facts
     target = options.target_days
-    team = figures(facts, target_days=target)
+    team = figures(facts, target_days=target, unknown=unknown)
     by_rep = [
-        RepFigures(str(rep), block) for rep, block in grouped(facts, "owner_id", target_days=target)
+        RepFigures(str(rep), block)
+        for rep, block in grouped(facts, "owner_id", target_days=target, unknown=unknown)
     ]
-    weekly = [
-        WeekFigures(str(week), block) for week, block in grouped(facts, "week", target_days=target)
-    ]
-    found = findings(facts, target_days=target, rep_names=names)
+    weekly = _weeks(facts, target, unknown)
+    # deals whose observation window has closed (see momentum.audit.outcomes)
+    known = facts.filter(pl.col("window_closed"))
+    unknown_steps = {step for step, field in _STEP_FIELDS.items() if field in unknown}
+    found = findings(
+        known,
+        target_days=target,
+        min_difference=options.min_difference,
+        rep_names=names,
+        skip=lambda step: step in unknown_steps,
+    )
     split = None
     if options.compare_at is not None:
-        split = compare(facts, at=options.compare_at, target_days=target)
+        split = compare(
+            facts, at=options.compare_at, target_days=target, window=window, unknown=unknown
+        )
     return AuditResult(
         team=team,
         by_rep=by_rep,
@@ -75,8 +142,36 @@ def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) 
         compare=split,
         facts=facts,
         options=options,
-        survival=time_to_second_meeting(facts, data_end=end) if end else None,
+        survival=time_to_second_meeting(facts) if facts.height else None,
         rep_names=names,
         sources=list(sources),
         data_end=end,
+        as_of=as_of,
+        pending=int(facts["pending"].sum()),
+        unknown=unknown,
     )
+
+
+# the findings (practices' ids and reps' steps) that read a figure the data may not tell
+_STEP_FIELDS = {
+    "attendance": "attendance",
+    "second_meeting_no_shows": "attendance",
+    "on_the_spot": "booked_on_the_spot",
+    "booked_after_meeting_one": "booked_on_the_spot",
+}
+
+
+def _weeks(facts: pl.DataFrame, target: int, unknown: dict[str, str]) -> list[WeekFigures]:
+    """Each week's figures, with its pending deals and whether all its deals' observation
+    windows have closed (only those weeks are fit to rank against each other)."""
+    status = {
+        week: (int(pending), bool(closed))
+        for week, pending, closed in with_first_meeting(facts)
+        .group_by("week")
+        .agg(pl.col("pending").sum(), pl.col("window_closed").all())
+        .iter_rows()
+    }
+    return [
+        WeekFigures(str(week), block, *status.get(week, (0, True)))
+        for week, block in grouped(facts, "week", target_days=target, unknown=unknown)
+    ]

@@ -41,7 +41,9 @@ def render_terminal(result: AuditResult, console: Console) -> None:
         ("Findings", _findings(result)),
     ]
     if result.compare is not None:
-        sections.append(("Before and after", _compare(result.compare)))
+        sections.append(
+            ("Before and after", _compare(result.compare, result.options.observation_days))
+        )
     console.print(_header(result))
     for title, body in sections:
         console.print()
@@ -86,7 +88,8 @@ def _funnel(result: AuditResult) -> RenderableType:
     table.columns[-1].justify = "left"
     close = Text(p.close_rate_sentence(funnel))
     meeting_two = Text(p.meeting_two_rates(result.team))
-    return Group(table, close, meeting_two)
+    notes = [Text(note, style=MUTED) for note in p.unknown_notes(result)]
+    return Group(table, close, meeting_two, Text(p.pending_sentence(result), style=MUTED), *notes)
 
 
 def _gaps(result: AuditResult) -> RenderableType:
@@ -229,7 +232,8 @@ def _worst_weeks(result: AuditResult) -> RenderableType:
     eligible = p.ranked_weeks(result.weekly)
     if not worst:
         return Text(
-            f"No week had {p.MIN_WEEK_DEALS} or more deals with meeting one, so none is ranked."
+            f"No week had {p.MIN_WEEK_DEALS} or more deals with meeting one and every outcome "
+            "known, so none is ranked."
         )
     table = _table("Week", "M1", *(m.short for m in p.WEEK_METRICS), "Lowest")
     for week in worst:
@@ -244,41 +248,50 @@ def _worst_weeks(result: AuditResult) -> RenderableType:
         f"The {p.WORST_WEEKS} weeks with the lowest attendance and the {p.WORST_WEEKS} with the "
         f"lowest on-the-spot booking, by the week of meeting one, of the {eligible} "
         f"{'week' if eligible == 1 else 'weeks'} with {p.MIN_WEEK_DEALS} or more deals with "
-        f"meeting one. {p.WORSE_MARK} worse than the team.",
+        "meeting one and every outcome known (recent weeks are still coming in). "
+        f"{p.WORSE_MARK} worse than the team.",
         style=MUTED,
     )
     return Group(table, note)
 
 
 def _findings(result: AuditResult) -> RenderableType:
-    findings = p.findings(result)
-    if not findings:
-        return Text("No findings: nothing in the data stands out against the playbook.")
+    found, others = p.established(result), p.not_established(result)
+    parts: list[RenderableType] = []
+    if not found:
+        parts.append(Text("No established findings: nothing in the data stands out for sure."))
     grid = Table.grid(padding=(0, 1))
     grid.add_column(justify="right")
     grid.add_column()
-    for number, finding in enumerate(findings, start=1):
-        body = [Text(finding.text, style="bold")]
-        evidence = p.evidence(finding, result.rep_names)
-        if evidence.figures:
-            body.append(Text(" · ".join(f"{label}: {value}" for label, value in evidence.figures)))
-        body.extend(Text(f"{label}: {value}") for label, value in evidence.close_rates)
+    for finding in found:
+        body: list[RenderableType] = [Text(finding.text, style="bold")]
+        body.extend(Text(f"{label}: {value}") for label, value in p.evidence(finding))
         body.append(
             Text.assemble(
-                ("Playbook: ", MUTED),
-                (p.playbook_step(finding.playbook), "green"),
-                (". ", ""),
+                ("Playbook: ", MUTED), (p.playbook_step(finding.playbook), "green"), (". ", "")
             )
             + Text(p.advice(finding.playbook))
         )
-        impact = p.impact_text(finding.impact)
+        impact = p.impact_text(finding)
         if impact is not None:
             body.append(Text("Impact: ", style=MUTED) + Text(impact))
-        grid.add_row(f"{number}.", Padding(Group(*body), (0, 0, 1, 0)))
-    return grid
+        grid.add_row(f"{finding.rank}.", Padding(Group(*body), (0, 0, 1, 0)))
+    if found:
+        parts.append(grid)
+        parts.append(Text(p.overlap_sentence(result), style=MUTED))
+    if others:
+        parts.append(Text("\nNot established (not ranked: the data does not show these for sure)"))
+        for finding in others:
+            parts.append(
+                Text(
+                    f"· {finding.text} ({p.difference(finding.difference, 'rate')}, 95 % "
+                    f"interval {p.interval(finding.ci95, 'rate')})"
+                )
+            )
+    return Group(*parts)
 
 
-def _compare(compare: Compare) -> RenderableType:
+def _compare(compare: Compare, window: int) -> RenderableType:
     at = compare.at.isoformat()
     before = compare.before.deals_with_first_meeting
     after = compare.after.deals_with_first_meeting
@@ -297,9 +310,15 @@ def _compare(compare: Compare) -> RenderableType:
             p.yes_no(row.significant),
         )
     note = Text(
-        "Change: after minus before, in percentage points (pp) for rates and days for gaps; "
-        "the 95 % interval is in the same unit. "
-        "Sig.: whether the 95 % interval of the change excludes zero.",
+        "Compared on the deals whose outcome is known: meeting one at least "
+        f"{window} business days before the as-of date "
+        f"({p.count(compare.pending_before)} deals pending before, "
+        f"{p.count(compare.pending_after)} after, left out), meeting two counted as held when "
+        f"held within those {window} business days. "
+        "Change: after minus before, in percentage points for rates and days for gaps; the "
+        "95 % interval is the range the true change very likely lies in. Sig.: the interval "
+        f"excludes zero and the change holds after allowing for the {len(compare.differences)} "
+        "figures compared at once (Holm's method).",
         style=MUTED,
     )
     return Group(intro, table, note)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import sys
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,6 +37,9 @@ def audit_options(
     since: date | None = None,
     until: date | None = None,
     compare_at: date | None = None,
+    as_of: datetime | None = None,
+    observation_days: int = defaults.OBSERVATION_BUSINESS_DAYS,
+    min_difference: float = defaults.MIN_DIFFERENCE_POINTS,
 ) -> AuditOptions:
     """The audit's options: what the command line says, else what the settings say."""
     from momentum.audit.result import AuditOptions
@@ -49,15 +53,32 @@ def audit_options(
         until=until,
         compare_at=compare_at,
         default_timezone=settings.default_timezone,
+        as_of=as_of,
+        observation_days=observation_days,
+        min_difference=min_difference / 100,
     )
 
 
-def audit_store(settings: Settings, options: AuditOptions) -> AuditResult:
-    from momentum.audit.service import audit, read_store
+def _instant(value: str | None) -> datetime | None:
+    """``--as-of``: a date (its end, UTC) or an ISO 8601 time (UTC when it has no offset)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time.max, tzinfo=UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date or time (YYYY-MM-DD or ISO 8601)", param_hint="--as-of"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-    database = open_store(settings)
-    url = database.engine.url.render_as_string(hide_password=True)
-    return audit(read_store(database), options, sources=[url])
+
+def audit_store(settings: Settings, options: AuditOptions) -> AuditResult:
+    """The store's audit; outcomes as of now unless the options say otherwise."""
+    from momentum.audit import service
+
+    return service.audit_store(open_store(settings), options)
 
 
 def show(
@@ -159,6 +180,46 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        as_of: Annotated[
+            str | None,
+            typer.Option(
+                "--as-of",
+                help="The instant outcomes are known as of (YYYY-MM-DD or ISO 8601 time; a date "
+                "is its end, in UTC) [default: the latest thing that happened in the files; now "
+                "for the store].",
+                metavar="T",
+                show_default=False,
+            ),
+        ] = None,
+        observation_days: Annotated[
+            int,
+            typer.Option(
+                "--observation-days",
+                min=1,
+                help="Business days a meeting-two outcome may take to become known: deals with "
+                "meeting one more recent than this are pending until meeting two is held.",
+            ),
+        ] = defaults.OBSERVATION_BUSINESS_DAYS,
+        min_difference: Annotated[
+            float,
+            typer.Option(
+                "--min-difference",
+                min=0,
+                max=100,
+                help="Percentage points a finding's difference must reach to be reported as "
+                "established.",
+            ),
+        ] = defaults.MIN_DIFFERENCE_POINTS,
+        finding: Annotated[
+            str | None,
+            typer.Option(
+                "--finding",
+                help="Print the deals behind the finding with this id as CSV (ids are in "
+                "--json and the HTML report), instead of the report.",
+                metavar="ID",
+                show_default=False,
+            ),
+        ] = None,
         compare_at: Annotated[
             str | None,
             typer.Option(
@@ -189,6 +250,9 @@ def register(app: typer.Typer) -> None:
                 since=_date(since, "--since"),
                 until=_date(until, "--until"),
                 compare_at=_date(compare_at, "--compare-at"),
+                as_of=_instant(as_of),
+                observation_days=observation_days,
+                min_difference=min_difference,
             )
             if paths:
                 # the dataset is handed over, not kept: the audit frees it once it has the facts
@@ -199,6 +263,11 @@ def register(app: typer.Typer) -> None:
                 )
             else:
                 result = audit_store(settings, options)
+            if finding is not None:
+                from momentum.audit.serialize import finding_deals_csv
+
+                sys.stdout.write(finding_deals_csv(result, finding))
+                return
             if json_out == "-":
                 typer.echo(to_json(result))
             elif json_file is not None:
