@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from momentum import defaults
 from momentum.cli.common import app_errors, console, load_settings, open_store, read_options
 
 if TYPE_CHECKING:
@@ -25,20 +26,6 @@ def _date(value: str | None, option: str) -> date | None:
         raise typer.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # a numpy scalar
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def to_json(result: AuditResult) -> str:
-    """The report as indented JSON. orjson writes it in native code: a 20,000-rep report is
-    25 MB, which the standard library's indenting encoder (pure Python) takes seconds over."""
-    import orjson
-
-    return orjson.dumps(result.report, option=orjson.OPT_INDENT_2, default=_json_default).decode()
 
 
 def audit_options(
@@ -156,7 +143,7 @@ def register(app: typer.Typer) -> None:
                 "--target-days",
                 min=0,
                 help="Target business days from meeting one to meeting two "
-                "[default: 5, or MOMENTUM_TARGET_BUSINESS_DAYS].",
+                f"[default: {defaults.TARGET_BUSINESS_DAYS}, or MOMENTUM_TARGET_BUSINESS_DAYS].",
                 show_default=False,
             ),
         ] = None,
@@ -166,7 +153,9 @@ def register(app: typer.Typer) -> None:
                 "--grace-minutes",
                 min=0,
                 help="Minutes after meeting one ends that a booking still "
-                "counts as on the spot [default: 60, or MOMENTUM_ON_THE_SPOT_GRACE_MINUTES].",
+                "counts as on the spot "
+                f"[default: {defaults.ON_THE_SPOT_GRACE_MINUTES}, or "
+                "MOMENTUM_ON_THE_SPOT_GRACE_MINUTES].",
                 show_default=False,
             ),
         ] = None,
@@ -184,6 +173,7 @@ def register(app: typer.Typer) -> None:
         """Audit where deals die between meeting one and meeting two: the funnel, the gap,
         on-the-spot booking, attendance, reschedules, close rate by gap, per rep and per week,
         and ranked findings with the playbook step for each."""
+        from momentum.audit.serialize import to_json
         from momentum.audit.service import audit, read_files
         from momentum.export.files import OutputFiles
 
