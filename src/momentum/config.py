@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,13 +68,21 @@ class Settings(BaseSettings):
     )
     smtp_host: str = Field(default="localhost", description="SMTP server for outgoing email.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
-    smtp_starttls: bool = Field(
-        default=False, description="Upgrade the SMTP connection with STARTTLS before sending."
+    smtp_starttls: Literal["auto", "required", "off"] = Field(
+        default="auto",
+        description="STARTTLS: 'auto' upgrades the connection whenever the server offers it, "
+        "'required' refuses to send over a server that does not, 'off' never upgrades "
+        "(true and false are read as required and off). The certificate is always checked.",
     )
     smtp_username: str | None = Field(
         default=None, description="SMTP login; unset: send without authenticating."
     )
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_allow_plaintext_login: bool = Field(
+        default=False,
+        description="Allow the SMTP login (and its password) over a connection that is not "
+        "encrypted. Off: without STARTTLS, nothing is sent rather than the password.",
+    )
     smtp_timeout_seconds: float = Field(
         default=10.0, gt=0, description="How long an SMTP connect or command may take."
     )
@@ -146,6 +155,18 @@ class Settings(BaseSettings):
         description="When each manager's Monday digest is queued, on Monday in their own time "
         "zone (the worker's rule sweep queues it).",
     )
+
+    @field_validator("smtp_starttls", mode="before")
+    @classmethod
+    def _starttls_as_before(cls, value: object) -> object:
+        """The setting was a boolean: true (upgrade, or fail) and false (never) still work."""
+        if isinstance(value, bool):
+            return "required" if value else "off"
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            legacy = {"true": "required", "1": "required", "false": "off", "0": "off"}
+            return legacy.get(lowered, lowered)
+        return value
 
     @field_validator("default_timezone")
     @classmethod

@@ -120,6 +120,7 @@ class Engine:
                 host=settings.smtp_host,
                 port=settings.smtp_port,
                 starttls=settings.smtp_starttls,
+                allow_plaintext_login=settings.smtp_allow_plaintext_login,
                 username=settings.smtp_username,
                 password=(
                     settings.smtp_password.get_secret_value() if settings.smtp_password else None

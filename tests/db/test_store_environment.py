@@ -181,7 +181,8 @@ def test_a_sqlite_store_in_a_read_only_folder_is_refused_in_one_line(folder: Pat
         pytest.skip("this user can write into a folder with mode 555")
     assert run.code == STORE_READ_ONLY, run.stderr
     assert _one_clean_line(run.stderr) == (
-        f"error: the store {store} refused to write: attempt to write a readonly database"
+        f"error: the store {store} refused to write: attempt to write a readonly database "
+        "(its folder is read-only: SQLite writes its -wal and -shm files there)"
     )
 
 

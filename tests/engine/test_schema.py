@@ -100,7 +100,7 @@ def test_every_engine_setting_is_documented() -> None:
     documented = (SRC.parents[1] / "docs" / "configuration-engine.md").read_text()
     prefixes = ("rules_", "templates_", "smtp_", "mail_", "slack_", "worker_")
     engine_fields = [name for name in Settings.model_fields if name.startswith(prefixes)]
-    assert len(engine_fields) == 17
+    assert len(engine_fields) == 18
     missing = [name for name in engine_fields if f"`MOMENTUM_{name.upper()}`" not in documented]
     assert missing == []
 

@@ -83,7 +83,7 @@ def test_starttls_and_login(tmp_path: Path) -> None:
             return SmtpSender(
                 host="127.0.0.1",
                 port=port,
-                starttls=True,
+                starttls="required",
                 username="momentum",
                 password=password,
                 ssl_context=client_context,
@@ -95,7 +95,7 @@ def test_starttls_and_login(tmp_path: Path) -> None:
         assert SmtpServer("127.0.0.1", port, inbox).message_ids() == ["<tls-1@example.test>"]
         with pytest.raises(PermanentFailure, match="SMTP login refused: 535"):
             login_as("wrong").send(_message())
-        plain = SmtpSender(host="127.0.0.1", port=port)  # no STARTTLS: the server refuses
+        plain = SmtpSender(host="127.0.0.1", port=port, starttls="off")  # the server refuses
         with pytest.raises(PermanentFailure, match="530"):
             plain.send(_message())
     finally:

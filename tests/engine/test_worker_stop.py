@@ -4,16 +4,20 @@ the worker exits 0. Against a slow SMTP server on loopback, on SQLite and Postgr
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from momentum.clock import FixedClock
@@ -111,3 +115,39 @@ def test_sigterm_finishes_the_message_in_hand_and_hands_the_batch_back(
     ids = smtp_server.message_ids()
     assert len(ids) == total and len(set(ids)) == total  # every message once
     assert _statuses(database) == {(MessageStatus.SENT, None): total}
+
+
+def test_a_busy_store_is_one_warning_a_round_and_the_worker_carries_on(
+    sqlite_database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds SQLite's write lock past the busy timeout: the round is logged
+    in one line (no traceback) and the worker tries again after the poll interval."""
+    url = f"{sqlite_database.url}?timeout=0.1"
+    busy = Database(url, migrate=False)
+    engine = Engine(engine_settings(busy), database=busy)
+    dispatcher = engine.dispatcher(worker_id="w", channels={})
+    holder = sqlite3.connect(sqlite_database.url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    stop = threading.Event()
+    try:
+        with caplog.at_level(logging.WARNING, logger="momentum.dispatch"):
+            runner = threading.Thread(
+                target=dispatcher.run, args=(stop,), kwargs={"poll_seconds": 0.05}
+            )
+            runner.start()
+            time.sleep(0.6)
+            stop.set()
+            runner.join(10)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        busy.dispose()
+    assert not runner.is_alive()
+    records = [r for r in caplog.records if r.name == "momentum.dispatch"]
+    assert len(records) >= 2  # it kept trying
+    assert all(r.exc_info is None for r in records)
+    assert records[0].getMessage() == (
+        f"the store {sqlite_database.url.removeprefix('sqlite:///')} is busy: another process "
+        "held its write lock for more than the busy timeout (0.1 s); try again when it has "
+        "finished; trying again after the poll interval"
+    )

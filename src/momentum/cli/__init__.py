@@ -1,7 +1,9 @@
 """The ``momentum`` command: a thin Typer app; each command hands off to the layers below.
 
-Exit codes: 0 success; 65 the input has problems (each printed as ``file:row:column: reason``);
-66 a named thing does not exist; 78 the configuration is wrong; 1 any other refusal.
+Exit codes (``EXIT_HELP``, shown by ``momentum --help``; docs/configuration.md): 0 success;
+65 the input has problems (each printed as ``file:row:column: reason``); 66 a named thing does
+not exist; 69 the store cannot be reached; 73 an output file cannot be written; 75 the store is
+busy; 77 the store refuses to write; 78 the configuration is wrong; 1 any other refusal.
 """
 
 from __future__ import annotations
@@ -20,8 +22,15 @@ from momentum.cli import users as user_commands
 from momentum.cli import worker as worker_commands
 from momentum.cli.common import app_errors
 
+EXIT_HELP = (
+    "Exit codes: 0 done; 1 other refusal; 2 wrong command line; 65 bad input (file:row:column); "
+    "66 not found; 69 store unreachable; 73 output file cannot be written; 75 store busy, try "
+    "again; 77 store read-only; 78 configuration; 130 interrupted."
+)
+
 app = typer.Typer(
     name="momentum",
+    epilog=EXIT_HELP,
     help="Momentum: find where deals die between meeting one and meeting two, and fix it.",
     no_args_is_help=True,
     rich_markup_mode="markdown",

@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the store as canonical CSVs (UTF-8, times in UTC) that `momentum import`
         reads back unchanged. Text that a spreadsheet would run as a formula gets a leading
-        apostrophe (see docs/export.md)."""
+        apostrophe. Existing reps.csv, deals.csv and meetings.csv in FOLDER are replaced
+        together once all three are written (a symbolic link by the file, not followed);
+        if anything fails, none is (see docs/export.md)."""
         from momentum.export.service import export_store
 
         with app_errors():

@@ -185,19 +185,27 @@ def store_error(exc: BaseException, url: str) -> StoreError | None:
         state = getattr(origin, "sqlstate", None)
         if state is None:
             # no SQLSTATE: the server was not reached (refused, unknown host, timed out)
-            kind = StoreUnavailable if type(origin).__name__ == "OperationalError" else None
+            kind = StoreUnavailable if _is_psycopg_operational(origin) else None
         else:
             kind = _POSTGRESQL_ERRORS.get(state) or _POSTGRESQL_ERRORS.get(state[:2])
     if kind is None:
         return None
     store = _describe(url)
     reason = str(origin).strip().splitlines()[0] if str(origin).strip() else type(origin).__name__
+    if getattr(origin, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY":
+        reason += " (its folder is read-only: SQLite writes its -wal and -shm files there)"
     if kind is StoreBusy and isinstance(origin, sqlite3.Error):
         reason = (
             f"another process held its write lock for more than the busy timeout "
             f"({_busy_timeout(make_url(url)):g} s); try again when it has finished"
         )
     return kind(f"the store {store} {_WHAT[kind]}: {reason}")
+
+
+def _is_psycopg_operational(error: BaseException | None) -> bool:
+    import psycopg
+
+    return isinstance(error, psycopg.OperationalError)
 
 
 def _describe(url: str) -> str:

@@ -47,6 +47,7 @@ from momentum.timetext import when_long, when_short
 from momentum.user.repository import UserRepository
 from momentum.value_asset.models import ValueAsset
 from momentum.value_asset.repository import ValueAssetRepository
+from momentum.value_asset.schemas import is_web_link
 from momentum.worktime import CalendarPolicy
 
 _UTF8 = email_charset.Charset("utf-8")
@@ -188,6 +189,12 @@ class Composer:
             asset = lookup.asset(session, reminder.value_asset_id or -1)
             if asset is None:
                 raise PermanentFailure("the value asset this reminder carries was deleted")
+            if asset.url is not None and not is_web_link(asset.url):
+                # refused when the asset is added; a row written before that rule never
+                # reaches a buyer either
+                raise PermanentFailure(
+                    f"value asset {asset.id} links to something other than an http(s) address"
+                )
             context["asset"] = asset
             return Prepared(decision, self._email(message, rep, "value_reminder", context))
         return Prepared(decision, self._email(message, rep, "confirmation", context))

@@ -96,13 +96,15 @@ class OutputFiles:
         """A new temporary file beside ``target``; an output error if ``target`` cannot be
         written (its folder is missing, is not a folder, is read-only; it is a folder)."""
         folder = target.parent
-        if not folder.is_dir():
-            missing = not folder.exists()
-            raise _refused(
-                target, f"folder {folder} " + ("does not exist" if missing else "is not a folder")
-            )
-        if target.is_dir():
-            raise _refused(target, "it is a folder")
+        try:
+            if not folder.is_dir():
+                missing = not folder.exists()
+                problem = "does not exist" if missing else "is not a folder"
+                raise _refused(target, f"folder {folder} {problem}")
+            if target.is_dir():
+                raise _refused(target, "it is a folder")
+        except OSError as exc:  # a folder on the way that may not be entered
+            raise _refused(target, exc.strerror or str(exc)) from None
         for _ in range(16):
             temporary = folder / f".{target.name}.{secrets.token_hex(6)}.partial"
             try:

@@ -94,9 +94,9 @@ def export_store(
 
 
 def _make_folder(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder}: is a file; expected a folder to write the CSVs into")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder}: is a file; expected a folder to write the CSVs into")
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None

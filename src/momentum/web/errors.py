@@ -27,6 +27,10 @@ STATUS_OF_CODE = {
     "input": 422,
     "invalid_rows": 422,
     "config": 500,
+    "output": 500,
+    "store_unavailable": 503,
+    "store_busy": 503,
+    "store_read_only": 503,
 }
 
 
@@ -72,6 +76,10 @@ def install_error_handlers(app: FastAPI) -> None:
             extra["errors"] = [str(p) for p in exc.problems]
         if status == 500:  # a configuration problem: say so, without its details
             return _answer(request, 500, "the server is misconfigured", code=exc.code)
+        if status == 503:  # the store's trouble (busy, read-only, down): not its address
+            return _answer(
+                request, 503, "the store is busy or unavailable: try again shortly", code=exc.code
+            )
         return _answer(request, status, exc.message, **extra)
 
     @app.exception_handler(SignInRequired)

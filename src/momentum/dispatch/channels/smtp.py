@@ -1,5 +1,13 @@
-"""Email over SMTP (stdlib ``smtplib``): STARTTLS and login when configured; one connection
-kept open across a batch and reopened after an error."""
+"""Email over SMTP (stdlib ``smtplib``): one connection kept open across a batch and reopened
+after an error.
+
+Security: the connection is upgraded with STARTTLS whenever the server offers it
+(``starttls="auto"``, the default; ``"required"`` refuses a server that does not offer it,
+``"off"`` never upgrades), with the certificate checked against the system's authorities.
+The login, and so the password, is never sent over a connection that is not encrypted unless
+``allow_plaintext_login`` says so: a server that stops offering STARTTLS (or a machine in the
+middle that strips it) gets no password, and the message waits and is retried.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,13 @@ from email.utils import getaddresses, parseaddr
 from typing import Any
 
 from momentum.dispatch.channels.base import PermanentFailure, TemporaryFailure
+from momentum.errors import ConfigurationError
+
+STARTTLS_MODES = ("auto", "required", "off")
+
+
+class _NotEncrypted(Exception):
+    """The connection is not encrypted and the configuration needs it to be."""
 
 
 class _Wire(Compat32):
@@ -42,15 +57,25 @@ class SmtpSender:
         *,
         host: str,
         port: int,
-        starttls: bool = False,
+        starttls: str = "auto",
+        allow_plaintext_login: bool = False,
         username: str | None = None,
         password: str | None = None,
         timeout: float = 10.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        if starttls not in STARTTLS_MODES:
+            raise ValueError(f"starttls must be one of {STARTTLS_MODES}, not {starttls!r}")
+        if username and starttls == "off" and not allow_plaintext_login:
+            raise ConfigurationError(
+                "MOMENTUM_SMTP_STARTTLS=off with MOMENTUM_SMTP_USERNAME would send the SMTP "
+                "password unencrypted: use STARTTLS (auto or required), or set "
+                "MOMENTUM_SMTP_ALLOW_PLAINTEXT_LOGIN=true if the connection is safe"
+            )
         self.host = host
         self.port = port
         self.starttls = starttls
+        self.allow_plaintext_login = allow_plaintext_login
         self.username = username
         self.password = password
         self.timeout = timeout
@@ -66,10 +91,22 @@ class SmtpSender:
         connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             connection.ehlo()
-            if self.starttls:
+            encrypted = False
+            if self.starttls != "off" and connection.has_extn("starttls"):
                 connection.starttls(context=self.ssl_context or ssl.create_default_context())
                 connection.ehlo()
+                encrypted = True
+            elif self.starttls == "required":
+                raise _NotEncrypted(
+                    "does not offer STARTTLS, and MOMENTUM_SMTP_STARTTLS=required: nothing was sent"
+                )
             if self.username:
+                if not encrypted and not self.allow_plaintext_login:
+                    raise _NotEncrypted(
+                        "does not offer STARTTLS: the SMTP password is not sent over an "
+                        "unencrypted connection, so nothing was sent (set "
+                        "MOMENTUM_SMTP_ALLOW_PLAINTEXT_LOGIN=true if the connection is safe)"
+                    )
                 connection.login(self.username, self.password or "")
         except BaseException:
             with contextlib.suppress(OSError):
@@ -82,6 +119,9 @@ class SmtpSender:
         """The batch's connection, made on first use; why not, as a delivery error."""
         try:
             return self._connect()
+        except _NotEncrypted as exc:
+            # temporary: the server may offer it again (or whoever stripped it go away)
+            raise TemporaryFailure(f"SMTP server {self.host}:{self.port} {exc}") from exc
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentFailure(
                 f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}"
