@@ -9,7 +9,9 @@ recurring-ical-events'. This module decides what the events mean for deals:
   stands in when no other version exists;
 - METHOD:CANCEL or STATUS:CANCELLED make a meeting ``canceled``; an occurrence moved away from
   its slot (RECURRENCE-ID ≠ DTSTART), or an event whose later version has another start, gives
-  a ``rescheduled`` meeting at the old time plus the meeting at the new one;
+  a ``rescheduled`` meeting at the old time (as long as the series had it) plus the meeting at
+  the new one; a change to this and all later occurrences (RANGE=THISANDFUTURE) splits the
+  series, the later occurrences following the change;
 - a meeting whose external attendees all declined is ``canceled``; one that has ended is
   ``held``, one that has not is ``scheduled``;
 - meetings are tied to deals through their external attendees' e-mail domains.
