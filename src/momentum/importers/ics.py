@@ -48,6 +48,7 @@ from momentum.importers.textfile import read_text
 FORMAT = "ics"
 HORIZON = timedelta(days=90)  # series are expanded this far past the latest date known
 MAX_OCCURRENCES = 1000  # per series
+HOURLY_WEEK = 7 * 24  # a series with more occurrences in its first week is no meeting series
 CALENDAR_ONLY_PREFIX = "ics:"
 HEADERS = {
     "meeting_id": "UID",
@@ -342,7 +343,9 @@ class Calendars:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 series = recurring_ical_events.of(calendar, skip_bad_series=True)
-                components, cut = _nearest(series, earliest, _naive_utc(until), _naive_utc(as_of))
+                components, cut, dense = _nearest(
+                    series, earliest, _naive_utc(until), _naive_utc(as_of)
+                )
         except Exception as exc:  # a rule the library cannot follow: keep the first occurrence
             self._warn(
                 master.file,
@@ -351,6 +354,14 @@ class Calendars:
                 f"cannot be expanded ({exc}); only the first occurrence is imported",
             )
             return [Occurrence(master.event, master)], False
+        if dense:
+            self._warn(
+                master.file,
+                master.line,
+                "RRULE",
+                f"repeats more often than hourly; only its first {len(components):,} "
+                "occurrences are imported",
+            )
         splits = sorted(
             (v for v in overrides if _this_and_future(v.event)), key=lambda v: str(v.recurrence)
         )
@@ -374,7 +385,7 @@ class Calendars:
                 component["RECURRENCE-ID"] = icalendar.vDDDTypes(start - _shift(source.event))
                 occurrence = replace(occurrence, shift=timedelta(0), moved=False)
             result.append(occurrence)
-        return result, cut
+        return result, cut and not dense  # a dense series keeps its first ones, warned
 
     def _occurrence(
         self,
@@ -616,12 +627,22 @@ def _naive_utc(value: datetime) -> datetime:
 
 def _nearest(
     series: Any, earliest: datetime, until: datetime, as_of: datetime
-) -> tuple[list[icalendar.cal.Component], bool]:
+) -> tuple[list[icalendar.cal.Component], bool, bool]:
     """The series' occurrences between ``earliest`` and ``until`` (naive UTC) or, when there
-    are more than :data:`MAX_OCCURRENCES`, the ones nearest to ``as_of``; and whether some
-    were cut. The window around ``as_of`` doubles until it holds enough or covers the span:
-    the library's ``between`` is quick to reach a far window, walking occurrence by occurrence
+    are more than :data:`MAX_OCCURRENCES`, the ones nearest to ``as_of``; whether some were
+    cut; and whether the series repeats more often than hourly (then only its first
+    occurrences are taken: no meeting series does, and reaching a far as-of would take long).
+    The window around ``as_of`` doubles until it holds enough or covers the span: the
+    library's ``between`` is quick to reach a far window, walking occurrence by occurrence
     is not."""
+
+    def when(component: icalendar.cal.Component) -> datetime:
+        return _naive_utc(_as_datetime(_value(component, "DTSTART")))
+
+    first = list(itertools.islice(series.after(earliest), HOURLY_WEEK + 1))
+    if len(first) > HOURLY_WEEK and when(first[-1]) - when(first[0]) < timedelta(days=7):
+        first = list(itertools.islice(series.after(earliest), MAX_OCCURRENCES + 1))
+        return first[:MAX_OCCURRENCES], len(first) > MAX_OCCURRENCES, True
     centre = min(max(as_of, earliest), until)
     reach = timedelta(days=7)
     while True:
@@ -631,13 +652,9 @@ def _nearest(
         if whole or len(found) >= MAX_OCCURRENCES:
             break
         reach *= 2
-
-    def when(component: icalendar.cal.Component) -> datetime:
-        return _naive_utc(_as_datetime(_value(component, "DTSTART")))
-
     found.sort(key=lambda component: abs(when(component) - centre))
     kept = sorted(found[:MAX_OCCURRENCES], key=when)
-    return kept, len(found) > MAX_OCCURRENCES or not whole
+    return kept, len(found) > MAX_OCCURRENCES or not whole, False
 
 
 def _sequence(event: icalendar.cal.Component) -> int:
