@@ -6,6 +6,7 @@ Read once at the edge (the CLI or the web app factory) and passed down; nothing 
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -112,6 +113,38 @@ class Settings(BaseSettings):
         default=300.0,
         gt=0,
         description="How often the worker evaluates every open deal's rules and due tasks.",
+    )
+
+    # --- the web app ------------------------------------------------------------------------
+    session_hours: float = Field(
+        default=12.0, gt=0, description="How long a browser session lasts after signing in."
+    )
+    sign_in_window_minutes: float = Field(
+        default=15.0, gt=0, description="The window in which failed sign-ins are counted."
+    )
+    sign_in_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins for one email address, within the window, after which "
+        "signing in as it is refused until the window has passed.",
+    )
+    sign_in_max_failures_per_client: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address (any email), within the window, "
+        "after which that address is refused.",
+    )
+
+    # --- the manager's week -------------------------------------------------------------------
+    public_url: str | None = Field(
+        default=None,
+        description="Where the web app is reached (e.g. https://momentum.example.com), for the "
+        "links in the Monday digest; unset: the digest has no link.",
+    )
+    digest_send_at: time = Field(
+        default=time(7, 0),
+        description="When each manager's Monday digest is queued, on Monday in their own time "
+        "zone (the worker's rule sweep queues it).",
     )
 
     @field_validator("default_timezone")

@@ -44,6 +44,7 @@ from momentum.rep.repository import RepRepository
 from momentum.task.models import TaskStatus
 from momentum.task.repository import TaskRepository
 from momentum.timetext import when_long, when_short
+from momentum.user.repository import UserRepository
 from momentum.value_asset.models import ValueAsset
 from momentum.value_asset.repository import ValueAssetRepository
 from momentum.worktime import CalendarPolicy
@@ -153,6 +154,8 @@ class Composer:
         lookup = lookup or BatchLookup()
         if message.kind is MessageKind.ALERT:
             return self._alert(session, message)
+        if message.kind is MessageKind.DIGEST:
+            return self._digest(session, message)
         if meeting is None:
             return Prepared(Withdraw("the meeting no longer exists"))
         deal = lookup.deal(session, meeting.deal_id)
@@ -317,6 +320,24 @@ class Composer:
         self._headers(email, message, rep, subject)
         return email
 
+    # --- the Monday digest ----------------------------------------------------------------
+
+    def _digest(self, session: Session, message: OutboxMessage) -> Prepared:
+        """A manager's digest, as composed when it was queued."""
+        user = UserRepository(session).get(int(message.payload["user_id"]))
+        if user is None or not user.active:
+            return Prepared(Withdraw("the manager's login was removed or disabled"))
+        context = {
+            **message.payload,
+            "percent": _percent,
+            "sender_name": "Momentum",
+            "sender_email": None,
+        }
+        if message.channel is Channel.SLACK:
+            text = self.templates.render_slack("digest", context)
+            return Prepared(Send(), SlackPost(key=message.key, body={"text": text}))
+        return Prepared(Send(), self._email(message, None, "digest", context))
+
     # --- alerts ---------------------------------------------------------------------------
 
     def _alert(self, session: Session, message: OutboxMessage) -> Prepared:
@@ -351,6 +372,10 @@ class Composer:
                 ),
             )
         return Prepared(Send(), self._email(message, None, "alert", context))
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
 
 
 def buyer_zones(contacts: list[Contact], recipients: list[str]) -> list[str]:

@@ -45,6 +45,9 @@ class Meeting(Base):
     ical_uid: Mapped[str | None] = mapped_column(
         String(255), index=True, doc="iCalendar UID, kept by the meetings a reschedule creates"
     )
+    playbook_revision: Mapped[int | None] = mapped_column(
+        doc="the playbook as it stood when the meeting was booked (its newest version id)"
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -31,6 +31,7 @@ from momentum.outbox.models import Channel, MessageKind, OutboxMessage
 from momentum.outbox.repository import OutboxRepository
 from momentum.outbox.schemas import Send, SendDecision, Withdraw
 from momentum.outbox.service import OutboxService
+from momentum.playbook.repository import PlaybookRepository
 from momentum.reminder.models import ReminderKind
 from momentum.reminder.repository import ReminderRepository
 from momentum.reminder.schemas import ReminderPolicy
@@ -153,6 +154,7 @@ class MeetingService:
                 location=location,
                 sequence=sequence,
                 ical_uid=ical_uid or f"momentum-{uuid.uuid4().hex}",
+                playbook_revision=PlaybookRepository(self.session).revision(),
                 created_at=now,
                 updated_at=now,
             )
