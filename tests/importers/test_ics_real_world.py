@@ -222,13 +222,13 @@ def test_a_split_series_goes_into_the_store_and_imports_again_unchanged(
     assert stored["s1/20260323T100000Z"] == ("scheduled", at(23, 14))
 
 
-def test_a_series_more_often_than_hourly_keeps_its_first_occurrences(write_files) -> None:
+def test_a_series_by_the_minute_keeps_its_first_occurrences(write_files) -> None:
     series = event("s1", ":19700101T090000Z", "RRULE:FREQ=MINUTELY", end=":19700101T090100Z")
     folder = write_files({"ann.ics": calendar(series)})
     data = read_format(folder)
     starts = data.meetings["start"].sort()
     assert (starts.len(), starts[0]) == (MAX_OCCURRENCES, datetime(1970, 1, 1, 9, 0, tzinfo=UTC))
     assert (
-        f"warning: {folder}/ann.ics:5:RRULE: repeats more often than hourly; only its first "
+        f"warning: {folder}/ann.ics:5:RRULE: repeats by the hour or more often; only its first "
         "1,000 occurrences are imported"
     ) in data.notes

@@ -48,7 +48,6 @@ from momentum.importers.textfile import read_text
 FORMAT = "ics"
 HORIZON = timedelta(days=90)  # series are expanded this far past the latest date known
 MAX_OCCURRENCES = 1000  # per series
-HOURLY_WEEK = 7 * 24  # a series with more occurrences in its first week is no meeting series
 CALENDAR_ONLY_PREFIX = "ics:"
 HEADERS = {
     "meeting_id": "UID",
@@ -343,9 +342,15 @@ class Calendars:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 series = recurring_ical_events.of(calendar, skip_bad_series=True)
-                components, cut, dense = _nearest(
-                    series, earliest, _naive_utc(until), _naive_utc(as_of)
-                )
+                dense = _by_the_hour(master.event)
+                if dense:  # no meeting series: its first occurrences
+                    components = list(itertools.islice(series.after(earliest), MAX_OCCURRENCES + 1))
+                    cut = len(components) > MAX_OCCURRENCES
+                    components = components[:MAX_OCCURRENCES]
+                else:
+                    components, cut = _nearest(
+                        series, earliest, _naive_utc(until), _naive_utc(as_of)
+                    )
         except Exception as exc:  # a rule the library cannot follow: keep the first occurrence
             self._warn(
                 master.file,
@@ -359,7 +364,7 @@ class Calendars:
                 master.file,
                 master.line,
                 "RRULE",
-                f"repeats more often than hourly; only its first {len(components):,} "
+                f"repeats by the hour or more often; only its first {len(components):,} "
                 "occurrences are imported",
             )
         splits = sorted(
@@ -627,24 +632,18 @@ def _naive_utc(value: datetime) -> datetime:
 
 def _nearest(
     series: Any, earliest: datetime, until: datetime, as_of: datetime
-) -> tuple[list[icalendar.cal.Component], bool, bool]:
+) -> tuple[list[icalendar.cal.Component], bool]:
     """The series' occurrences between ``earliest`` and ``until`` (naive UTC) or, when there
-    are more than :data:`MAX_OCCURRENCES`, the ones nearest to ``as_of``; whether some were
-    cut; and whether the series repeats more often than hourly (then only its first
-    occurrences are taken: no meeting series does, and reaching a far as-of would take long).
-    The window around ``as_of`` doubles until it holds enough or covers the span: the
-    library's ``between`` is quick to reach a far window, walking occurrence by occurrence
-    is not."""
+    are more than :data:`MAX_OCCURRENCES`, the ones nearest to ``as_of``; and whether some
+    were cut. The window around ``as_of`` doubles until it holds enough or covers the span:
+    the library's ``between`` is quick to reach a far window, walking occurrence by
+    occurrence is not."""
 
     def when(component: icalendar.cal.Component) -> datetime:
         return _naive_utc(_as_datetime(_value(component, "DTSTART")))
 
-    first = list(itertools.islice(series.after(earliest), HOURLY_WEEK + 1))
-    if len(first) > HOURLY_WEEK and when(first[-1]) - when(first[0]) < timedelta(days=7):
-        first = list(itertools.islice(series.after(earliest), MAX_OCCURRENCES + 1))
-        return first[:MAX_OCCURRENCES], len(first) > MAX_OCCURRENCES, True
     centre = min(max(as_of, earliest), until)
-    reach = timedelta(days=7)
+    reach = timedelta(days=91)
     while True:
         low, high = max(earliest, centre - reach), min(until, centre + reach)
         found = list(series.between(low, high))
@@ -654,7 +653,19 @@ def _nearest(
         reach *= 2
     found.sort(key=lambda component: abs(when(component) - centre))
     kept = sorted(found[:MAX_OCCURRENCES], key=when)
-    return kept, len(found) > MAX_OCCURRENCES or not whole, False
+    return kept, len(found) > MAX_OCCURRENCES or not whole
+
+
+def _by_the_hour(event: icalendar.cal.Component) -> bool:
+    """Whether a rule of ``event`` repeats by the hour, minute or second: the recurrence
+    library steps through every such period from the series' start to reach a date."""
+    rules = event.get("RRULE", [])
+    for rule in rules if isinstance(rules, list) else [rules]:
+        frequency = rule.get("FREQ") if hasattr(rule, "get") else None
+        names = frequency if isinstance(frequency, list) else [frequency]
+        if any(str(name).upper() in ("HOURLY", "MINUTELY", "SECONDLY") for name in names):
+            return True
+    return False
 
 
 def _sequence(event: icalendar.cal.Component) -> int:
