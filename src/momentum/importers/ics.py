@@ -277,35 +277,44 @@ class Calendars:
                 known = requested.get(version.uid)
                 requested[version.uid] = min(known, version.stamp) if known else version.stamp
         starts = [_utc(_as_datetime(_value(v.event, "DTSTART"))) for v in self.versions]
-        until = max([start for start in starts if start is not None] + [now]) + HORIZON
+        until = _plus(max([start for start in starts if start is not None] + [now]), HORIZON)
         found: list[Meeting] = []
         expanded = capped = 0
         for (uid, recurrence), version in current.items():
             event = version.event
-            if recurrence is None and (event.get("RRULE") or event.get("RDATE")):
-                overrides = [v for (u, r), v in current.items() if u == uid and r is not None]
-                occurrences, cut = self._expand(version, overrides, until, now)
-                expanded += 1
-                capped += cut
-                for occurrence in occurrences:
-                    found += self._occurrence(
-                        occurrence.event,
-                        occurrence.version,
-                        requested,
-                        now,
-                        slot=occurrence.slot,
-                        shift=occurrence.shift,
-                        moved=occurrence.moved,
-                    )
-            elif recurrence is not None and (uid, None) in current:
-                master = current[(uid, None)].event
-                if master.get("RRULE") or master.get("RDATE"):
-                    continue  # expanded with its series
-                found += self._occurrence(event, version, requested, now, slot=_length(master))
-            else:
-                found += self._occurrence(event, version, requested, now)
-                if recurrence is None:
-                    found += self._earlier_times(groups[(uid, None)], version, requested, now)
+            try:
+                if recurrence is None and (event.get("RRULE") or event.get("RDATE")):
+                    overrides = [v for (u, r), v in current.items() if u == uid and r is not None]
+                    occurrences, cut = self._expand(version, overrides, until, now)
+                    expanded += 1
+                    capped += cut
+                    for occurrence in occurrences:
+                        found += self._occurrence(
+                            occurrence.event,
+                            occurrence.version,
+                            requested,
+                            now,
+                            slot=occurrence.slot,
+                            shift=occurrence.shift,
+                            moved=occurrence.moved,
+                        )
+                elif recurrence is not None and (uid, None) in current:
+                    master = current[(uid, None)].event
+                    if master.get("RRULE") or master.get("RDATE"):
+                        continue  # expanded with its series
+                    found += self._occurrence(event, version, requested, now, slot=_length(master))
+                else:
+                    found += self._occurrence(event, version, requested, now)
+                    if recurrence is None:
+                        found += self._earlier_times(groups[(uid, None)], version, requested, now)
+            except OverflowError:  # a time next to the year 1 or 9999 that cannot be moved
+                self._warn(
+                    version.file,
+                    version.line,
+                    "DTSTART",
+                    "is too near the first or last date a calendar can hold; the event was left "
+                    "out",
+                )
         if expanded:
             self.notes.append(
                 f"{expanded} recurring series were expanded up to {until:%Y-%m-%d} (90 days "
@@ -337,7 +346,7 @@ class Calendars:
             by_recurrence[override.recurrence] = override
         # overrides may have moved occurrences before the series' own start
         starts = [_as_datetime(_value(v.event, "DTSTART")) for v in [master, *overrides]]
-        earliest = min(_naive_utc(moment) for moment in starts) - timedelta(days=1)
+        earliest = _plus(min(_naive_utc(moment) for moment in starts), -timedelta(days=1))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -645,7 +654,7 @@ def _nearest(
     centre = min(max(as_of, earliest), until)
     reach = timedelta(days=91)
     while True:
-        low, high = max(earliest, centre - reach), min(until, centre + reach)
+        low, high = max(earliest, _plus(centre, -reach)), min(until, _plus(centre, reach))
         found = list(series.between(low, high))
         whole = low == earliest and high == until
         if whole or len(found) >= MAX_OCCURRENCES:
@@ -654,6 +663,15 @@ def _nearest(
     found.sort(key=lambda component: abs(when(component) - centre))
     kept = sorted(found[:MAX_OCCURRENCES], key=when)
     return kept, len(found) > MAX_OCCURRENCES or not whole
+
+
+def _plus(moment: datetime, delta: timedelta) -> datetime:
+    """``moment`` + ``delta``, or the first or last time there is when that is out of range."""
+    try:
+        return moment + delta
+    except OverflowError:
+        last = datetime.max if delta > timedelta(0) else datetime.min
+        return last.replace(tzinfo=moment.tzinfo)
 
 
 def _by_the_hour(event: icalendar.cal.Component) -> bool:
