@@ -220,3 +220,24 @@ def test_a_split_series_goes_into_the_store_and_imports_again_unchanged(
     with database.unit_of_work(write=False) as session:
         stored = {m.id: (m.status.value, m.start_at) for m in session.scalars(select(Meeting))}
     assert stored["s1/20260323T100000Z"] == ("scheduled", at(23, 14))
+
+
+def test_a_series_by_the_minute_keeps_its_first_occurrences(write_files) -> None:
+    series = event("s1", ":19700101T090000Z", "RRULE:FREQ=MINUTELY", end=":19700101T090100Z")
+    folder = write_files({"ann.ics": calendar(series)})
+    data = read_format(folder)
+    starts = data.meetings["start"].sort()
+    assert (starts.len(), starts[0]) == (MAX_OCCURRENCES, datetime(1970, 1, 1, 9, 0, tzinfo=UTC))
+    assert (
+        f"warning: {folder}/ann.ics:5:RRULE: repeats by the hour or more often; only its first "
+        "1,000 occurrences are imported"
+    ) in data.notes
+
+
+def test_series_at_the_ends_of_the_calendar_give_no_traceback(write_files) -> None:
+    first = event("s1", ":00010101T100000Z", "RRULE:FREQ=YEARLY")
+    last = event("s2", ":99991231T100000Z", "RRULE:FREQ=DAILY")
+    folder = write_files({"ann.ics": calendar(first, last)})
+    data = read_format(folder)
+    assert data.meetings.height == MAX_OCCURRENCES + 1  # the yearly one cut near the as-of
+    assert data.meetings["start"].max() == datetime(9999, 12, 31, 10, 0, tzinfo=UTC)

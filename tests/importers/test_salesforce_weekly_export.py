@@ -159,10 +159,15 @@ def test_a_length_that_is_not_minutes_is_a_problem(write_files) -> None:
         "Id,WhatId,ActivityDateTime,DurationInMinutes\n"
         "00U1,006A,2023-01-18 15:00:00,60\n"
         "00U2,006A,2023-01-19 15:00:00,an hour\n"
+        "00U3,006A,2023-01-20 15:00:00,-30\n"
+        "00U4,006A,2023-01-21 15:00:00,99999999999999\n"
     )
     folder = write_files({"Opportunity.csv": opportunity, "Event.csv": events})
+    reason = "is not a number of minutes from 0 to 20,160 (Salesforce events last at most 14 days)"
     assert problems_in(folder) == [
-        "Event.csv:3:DurationInMinutes: 'an hour' is not a number of minutes (expected e.g. 60)"
+        f"Event.csv:3:DurationInMinutes: 'an hour' {reason}",
+        f"Event.csv:4:DurationInMinutes: '-30' {reason}",
+        f"Event.csv:5:DurationInMinutes: '99999999999999' {reason}",
     ]
 
 

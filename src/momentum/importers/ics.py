@@ -9,7 +9,9 @@ recurring-ical-events'. This module decides what the events mean for deals:
   stands in when no other version exists;
 - METHOD:CANCEL or STATUS:CANCELLED make a meeting ``canceled``; an occurrence moved away from
   its slot (RECURRENCE-ID ≠ DTSTART), or an event whose later version has another start, gives
-  a ``rescheduled`` meeting at the old time plus the meeting at the new one;
+  a ``rescheduled`` meeting at the old time (as long as the series had it) plus the meeting at
+  the new one; a change to this and all later occurrences (RANGE=THISANDFUTURE) splits the
+  series, the later occurrences following the change;
 - a meeting whose external attendees all declined is ``canceled``; one that has ended is
   ``held``, one that has not is ``scheduled``;
 - meetings are tied to deals through their external attendees' e-mail domains.
@@ -275,35 +277,44 @@ class Calendars:
                 known = requested.get(version.uid)
                 requested[version.uid] = min(known, version.stamp) if known else version.stamp
         starts = [_utc(_as_datetime(_value(v.event, "DTSTART"))) for v in self.versions]
-        until = max([start for start in starts if start is not None] + [now]) + HORIZON
+        until = _plus(max([start for start in starts if start is not None] + [now]), HORIZON)
         found: list[Meeting] = []
         expanded = capped = 0
         for (uid, recurrence), version in current.items():
             event = version.event
-            if recurrence is None and (event.get("RRULE") or event.get("RDATE")):
-                overrides = [v for (u, r), v in current.items() if u == uid and r is not None]
-                occurrences, cut = self._expand(version, overrides, until, now)
-                expanded += 1
-                capped += cut
-                for occurrence in occurrences:
-                    found += self._occurrence(
-                        occurrence.event,
-                        occurrence.version,
-                        requested,
-                        now,
-                        slot=occurrence.slot,
-                        shift=occurrence.shift,
-                        moved=occurrence.moved,
-                    )
-            elif recurrence is not None and (uid, None) in current:
-                master = current[(uid, None)].event
-                if master.get("RRULE") or master.get("RDATE"):
-                    continue  # expanded with its series
-                found += self._occurrence(event, version, requested, now, slot=_length(master))
-            else:
-                found += self._occurrence(event, version, requested, now)
-                if recurrence is None:
-                    found += self._earlier_times(groups[(uid, None)], version, requested, now)
+            try:
+                if recurrence is None and (event.get("RRULE") or event.get("RDATE")):
+                    overrides = [v for (u, r), v in current.items() if u == uid and r is not None]
+                    occurrences, cut = self._expand(version, overrides, until, now)
+                    expanded += 1
+                    capped += cut
+                    for occurrence in occurrences:
+                        found += self._occurrence(
+                            occurrence.event,
+                            occurrence.version,
+                            requested,
+                            now,
+                            slot=occurrence.slot,
+                            shift=occurrence.shift,
+                            moved=occurrence.moved,
+                        )
+                elif recurrence is not None and (uid, None) in current:
+                    master = current[(uid, None)].event
+                    if master.get("RRULE") or master.get("RDATE"):
+                        continue  # expanded with its series
+                    found += self._occurrence(event, version, requested, now, slot=_length(master))
+                else:
+                    found += self._occurrence(event, version, requested, now)
+                    if recurrence is None:
+                        found += self._earlier_times(groups[(uid, None)], version, requested, now)
+            except OverflowError:  # a time next to the year 1 or 9999 that cannot be moved
+                self._warn(
+                    version.file,
+                    version.line,
+                    "DTSTART",
+                    "is too near the first or last date a calendar can hold; the event was left "
+                    "out",
+                )
         if expanded:
             self.notes.append(
                 f"{expanded} recurring series were expanded up to {until:%Y-%m-%d} (90 days "
@@ -335,12 +346,20 @@ class Calendars:
             by_recurrence[override.recurrence] = override
         # overrides may have moved occurrences before the series' own start
         starts = [_as_datetime(_value(v.event, "DTSTART")) for v in [master, *overrides]]
-        earliest = min(_naive_utc(moment) for moment in starts) - timedelta(days=1)
+        earliest = _plus(min(_naive_utc(moment) for moment in starts), -timedelta(days=1))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 series = recurring_ical_events.of(calendar, skip_bad_series=True)
-                components, cut = _nearest(series, earliest, _naive_utc(until), _naive_utc(as_of))
+                dense = _by_the_hour(master.event)
+                if dense:  # no meeting series: its first occurrences
+                    components = list(itertools.islice(series.after(earliest), MAX_OCCURRENCES + 1))
+                    cut = len(components) > MAX_OCCURRENCES
+                    components = components[:MAX_OCCURRENCES]
+                else:
+                    components, cut = _nearest(
+                        series, earliest, _naive_utc(until), _naive_utc(as_of)
+                    )
         except Exception as exc:  # a rule the library cannot follow: keep the first occurrence
             self._warn(
                 master.file,
@@ -349,6 +368,14 @@ class Calendars:
                 f"cannot be expanded ({exc}); only the first occurrence is imported",
             )
             return [Occurrence(master.event, master)], False
+        if dense:
+            self._warn(
+                master.file,
+                master.line,
+                "RRULE",
+                f"repeats by the hour or more often; only its first {len(components):,} "
+                "occurrences are imported",
+            )
         splits = sorted(
             (v for v in overrides if _this_and_future(v.event)), key=lambda v: str(v.recurrence)
         )
@@ -372,7 +399,7 @@ class Calendars:
                 component["RECURRENCE-ID"] = icalendar.vDDDTypes(start - _shift(source.event))
                 occurrence = replace(occurrence, shift=timedelta(0), moved=False)
             result.append(occurrence)
-        return result, cut
+        return result, cut and not dense  # a dense series keeps its first ones, warned
 
     def _occurrence(
         self,
@@ -618,24 +645,45 @@ def _nearest(
     """The series' occurrences between ``earliest`` and ``until`` (naive UTC) or, when there
     are more than :data:`MAX_OCCURRENCES`, the ones nearest to ``as_of``; and whether some
     were cut. The window around ``as_of`` doubles until it holds enough or covers the span:
-    the library's ``between`` is quick to reach a far window, walking occurrence by occurrence
-    is not."""
+    the library's ``between`` is quick to reach a far window, walking occurrence by
+    occurrence is not."""
+
+    def when(component: icalendar.cal.Component) -> datetime:
+        return _naive_utc(_as_datetime(_value(component, "DTSTART")))
+
     centre = min(max(as_of, earliest), until)
-    reach = timedelta(days=7)
+    reach = timedelta(days=91)
     while True:
-        low, high = max(earliest, centre - reach), min(until, centre + reach)
+        low, high = max(earliest, _plus(centre, -reach)), min(until, _plus(centre, reach))
         found = list(series.between(low, high))
         whole = low == earliest and high == until
         if whole or len(found) >= MAX_OCCURRENCES:
             break
         reach *= 2
-
-    def when(component: icalendar.cal.Component) -> datetime:
-        return _naive_utc(_as_datetime(_value(component, "DTSTART")))
-
     found.sort(key=lambda component: abs(when(component) - centre))
     kept = sorted(found[:MAX_OCCURRENCES], key=when)
     return kept, len(found) > MAX_OCCURRENCES or not whole
+
+
+def _plus(moment: datetime, delta: timedelta) -> datetime:
+    """``moment`` + ``delta``, or the first or last time there is when that is out of range."""
+    try:
+        return moment + delta
+    except OverflowError:
+        last = datetime.max if delta > timedelta(0) else datetime.min
+        return last.replace(tzinfo=moment.tzinfo)
+
+
+def _by_the_hour(event: icalendar.cal.Component) -> bool:
+    """Whether a rule of ``event`` repeats by the hour, minute or second: the recurrence
+    library steps through every such period from the series' start to reach a date."""
+    rules = event.get("RRULE", [])
+    for rule in rules if isinstance(rules, list) else [rules]:
+        frequency = rule.get("FREQ") if hasattr(rule, "get") else None
+        names = frequency if isinstance(frequency, list) else [frequency]
+        if any(str(name).upper() in ("HOURLY", "MINUTELY", "SECONDLY") for name in names):
+            return True
+    return False
 
 
 def _sequence(event: icalendar.cal.Component) -> int:

@@ -46,6 +46,7 @@ NAIVE_DATE_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
 INTERNAL_DOMAIN = r"(?i)@00d[0-9a-z]{9,15}$"
 EVENT_HEADERS = {"startdatetime", "activitydatetime", "durationinminutes", "enddatetime"}
 ALL_DAY_MINUTES = 24 * 60
+MAX_EVENT_MINUTES = 14 * 24 * 60  # Salesforce refuses longer events
 LISTED_ROWS = 10
 RULE_NAMES = {
     "opportunity": "to their opportunity (WhatId)",
@@ -413,25 +414,34 @@ class ActivityLinks:
 
     def _event_end(self, frame: pl.DataFrame) -> pl.Series:
         """EndDateTime, else the start plus DurationInMinutes; an all-day event lasts its
-        DurationInMinutes from midnight (a day without one), whatever EndDateTime says."""
+        DurationInMinutes from midnight (a day without one), whatever EndDateTime says.
+        A DurationInMinutes that is not a whole number from 0 to 14 days is a problem."""
         empty = pl.repeat(None, frame.height, dtype=pl.String, eager=True)
         text = frame["_minutes"] if "_minutes" in frame.columns else empty
-        minutes = text.cast(pl.Int64, strict=False)
+        parsed = text.cast(pl.Int64, strict=False)
+        fits = parsed.is_between(0, MAX_EVENT_MINUTES).fill_null(False)
         self.reader.problems.add_rows(
             self.file.label,
-            frame.with_columns(text.alias("_text"), minutes.alias("_parsed")),
-            pl.col("_text").is_not_null() & (pl.col("_parsed").is_null() | (pl.col("_parsed") < 0)),
+            frame.with_columns(text.alias("_text"), fits.alias("_fits")),
+            pl.col("_text").is_not_null() & ~pl.col("_fits"),
             self.file.header("DurationInMinutes"),
-            lambda r: f"{r['_text']!r} is not a number of minutes (expected e.g. 60)",
+            lambda r: (
+                f"{r['_text']!r} is not a number of minutes from 0 to {MAX_EVENT_MINUTES:,} "
+                "(Salesforce events last at most 14 days)"
+            ),
         )
         all_day = frame["_all_day"] if "_all_day" in frame.columns else empty.is_not_null()
         given = frame["_end"] if "_end" in frame.columns else empty
         minutes = pl.select(
-            pl.when(pl.lit(all_day))
-            .then(pl.lit(minutes).fill_null(ALL_DAY_MINUTES))
-            .otherwise(pl.lit(minutes))
+            pl.when(pl.lit(fits))
+            .then(pl.lit(parsed))
+            .when(pl.lit(all_day) & pl.lit(text).is_null())
+            .then(pl.lit(ALL_DAY_MINUTES))
         ).to_series()
         computed_end = plus_minutes(frame["start"], minutes)
+        # past the year 9999 no date-time can be written: the start's own check says why
+        writable = computed_end.str.contains(r"^\d{4}-").fill_null(False)
+        computed_end = pl.select(pl.when(pl.lit(writable)).then(pl.lit(computed_end))).to_series()
         return (
             pl.select(
                 pl.when(pl.lit(all_day))
