@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from momentum.deal.models import Outcome
 from momentum.flag.models import Severity
+from momentum.meeting.schemas import MeetingView
+from momentum.next_step.schemas import NextStepView
+from momentum.task.schemas import TaskView
 
 
 class DealSummary(BaseModel):
@@ -102,3 +105,13 @@ class DealRow(BaseModel):
 class DealPage(BaseModel):
     items: list[DealRow]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; none: last.")
+
+
+class DealDetail(BaseModel):
+    """A deal with everything on it: its meetings (by start), open next steps, tasks (open
+    and closed, by due date) and open flags."""
+
+    deal: DealRow
+    meetings: list[MeetingView]
+    next_steps: list[NextStepView]
+    tasks: list[TaskView]
