@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from momentum.deal.models import Outcome
 from momentum.flag.models import Severity
@@ -72,6 +72,12 @@ class DealQuery(BaseModel):
         default=None, max_length=200, description="Text in the deal's name, account or id."
     )
     sort: DealSort = DealSort.RISK
+
+    @field_validator("rep", "team", "stage", "q", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty form field means no filter."""
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class NextStepBrief(BaseModel):
