@@ -21,9 +21,13 @@ DOMAIN = {
     "value_asset",
     "user",
     "outbox",
+    "playbook",
 }
 EDGES = {"cli", "web"}
-FEATURES = {"importers", "audit", "rules", "dispatch", "export", "demo", "runtime"}
+FEATURES = {
+    "importers", "audit", "rules", "dispatch", "export", "demo", "runtime",
+    "schedule", "review", "coaching", "digest",
+}  # fmt: skip
 FRAMEWORKS = {"typer", "fastapi", "starlette", "uvicorn", "click"}
 
 

@@ -6,6 +6,7 @@ Read once at the edge (the CLI or the web app factory) and passed down; nothing 
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -132,6 +133,18 @@ class Settings(BaseSettings):
         ge=1,
         description="Failed sign-ins from one client address (any email), within the window, "
         "after which that address is refused.",
+    )
+
+    # --- the manager's week -------------------------------------------------------------------
+    public_url: str | None = Field(
+        default=None,
+        description="Where the web app is reached (e.g. https://momentum.example.com), for the "
+        "links in the Monday digest; unset: the digest has no link.",
+    )
+    digest_send_at: time = Field(
+        default=time(7, 0),
+        description="When each manager's Monday digest is queued, on Monday in their own time "
+        "zone (the worker's rule sweep queues it).",
     )
 
     @field_validator("default_timezone")

@@ -18,6 +18,7 @@ from momentum.clock import Clock, SystemClock
 from momentum.config import Settings
 from momentum.db.engine import Database
 from momentum.deal.service import DealService
+from momentum.digest.service import DigestPolicy, DigestService
 from momentum.dispatch.channels.base import Sender
 from momentum.dispatch.channels.slack import SlackSender
 from momentum.dispatch.channels.smtp import SmtpSender
@@ -83,9 +84,28 @@ class Engine:
     # --- rules ----------------------------------------------------------------------------
 
     def sweep(self) -> EvaluationReport:
-        """Evaluate every open deal and queue due-task alerts, in one unit of work."""
+        """Evaluate every open deal and queue due-task alerts, in one unit of work; then queue
+        the Monday digests that are due, in another."""
         with self.database.unit_of_work() as session:
-            return self.rule_engine.sweep(session)
+            report = self.rule_engine.sweep(session)
+        self.queue_digests()
+        return report
+
+    def digest_policy(self) -> DigestPolicy:
+        settings = self.settings
+        return DigestPolicy(
+            send_at=settings.digest_send_at,
+            public_url=settings.public_url,
+            slack=settings.slack_webhook_url is not None,
+            target_days=settings.target_business_days,
+            grace=timedelta(minutes=settings.on_the_spot_grace_minutes),
+            default_timezone=settings.default_timezone,
+        )
+
+    def queue_digests(self) -> int:
+        """Queue each manager's Monday digest once it is due (and only once)."""
+        with self.database.unit_of_work() as session:
+            return DigestService(session, clock=self.clock, policy=self.digest_policy()).queue_due()
 
     # --- dispatch -------------------------------------------------------------------------
 

@@ -114,7 +114,7 @@ def test_booking_sends_an_invitation_then_the_reminders_at_their_time(
     assert "We bring:\n  - An ROI model <with> your numbers & ours" in text
     assert "You bring:\n  - Changeover times" in text
     assert "An ROI model &lt;with&gt; your numbers &amp; ours" in html
-    assert "Tuesday 10 March 2026, 14:00–14:45 (Europe/Berlin)" in text
+    assert "Tuesday 10 March 2026, 14:00–14:45 CET (Europe/Berlin)" in text
     assert len({m["Message-ID"] for m in smtp_server.messages}) == 3
     with database.unit_of_work(write=False) as session:
         assert {r.status for r in session.scalars(select(Reminder))} == {ReminderStatus.SENT}
@@ -137,7 +137,13 @@ def test_reschedule_sends_the_update_with_the_same_uid_and_a_higher_sequence(
     assert str(moved["UID"]) == str(original["UID"])
     assert int(moved["SEQUENCE"]) == 1
     assert moved.decoded("DTSTART") == datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
-    assert update["Subject"].startswith("Updated: ")
+    assert update["Subject"] == (
+        "Moved: Acme Tools · follow-up with Ana Rep — Thu 12 Mar, 10:00 CET (Europe/Berlin) "
+        "(was Tue 10 Mar, 14:00 CET (Europe/Berlin))"
+    )
+    assert "meeting on Tuesday 10 March 2026, 14:00–14:45 CET (Europe/Berlin) has moved" in body(
+        update, "plain"
+    )
     assert update["Message-ID"] != first["Message-ID"]
     # the old value reminder (Friday) never goes; the new one goes on Tuesday 10th
     clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=UTC))
@@ -430,7 +436,7 @@ def test_a_manager_can_override_a_template(
     book(database, engine)
     engine.dispatcher(worker_id="w1").drain()
     [invite] = smtp_server.messages
-    assert invite["Subject"] == "Our next step, Acme Tools: Tue 10 Mar, 14:00"
+    assert invite["Subject"] == "Our next step, Acme Tools: Tue 10 Mar, 14:00 CET (Europe/Berlin)"
     assert "As agreed, here is our next meeting" in body(invite, "html")  # the rest built in
 
 

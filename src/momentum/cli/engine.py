@@ -202,6 +202,14 @@ def meeting_lock_in(
             "--asset", help="Value asset id (default: from the library).", show_default=False
         ),
     ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option(
+            "--location",
+            help="A place or a call link (the invitation's LOCATION).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Lock in the next meeting: book it with a two-sided agenda and the buyer's homework; the
     invitation and the reminders are queued for the worker."""
@@ -220,6 +228,7 @@ def meeting_lock_in(
                 + [{"side": "buyer", "text": t} for t in buyer or []],
                 "buyer_homework": homework,
                 "value_asset_id": asset,
+                "location": location,
                 "attendees": [
                     {"name": parseaddr(a)[0] or None, "email": parseaddr(a)[1] or a}
                     for a in attendee or []
@@ -248,6 +257,10 @@ def meeting_reschedule(
     meeting_id: Annotated[str, typer.Argument()],
     start: Annotated[str, typer.Option("--start", help="The new start (YYYY-MM-DD HH:MM).")],
     minutes: Annotated[int | None, typer.Option("--minutes", min=5, max=480)] = None,
+    location: Annotated[
+        str | None,
+        typer.Option("--location", help="A new place or call link.", show_default=False),
+    ] = None,
 ) -> None:
     """Move a booked meeting: the buyer gets the update and the reminders move with it."""
     from momentum.user.schemas import Actor
@@ -256,7 +269,7 @@ def meeting_reschedule(
         engine = _engine()
         with engine.database.unit_of_work() as session:
             booking = engine.meetings(session).reschedule(
-                Actor.system(), meeting_id, start=_when(start), minutes=minutes
+                Actor.system(), meeting_id, start=_when(start), minutes=minutes, location=location
             )
         console.print(
             f"moved to {booking.meeting.id} on {booking.meeting.start_at:%Y-%m-%d %H:%M} UTC "

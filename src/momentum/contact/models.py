@@ -18,4 +18,7 @@ class Contact(Base):
     deal_id: Mapped[str] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
     name: Mapped[str | None]
     email: Mapped[str] = mapped_column(String(320))
+    timezone: Mapped[str | None] = mapped_column(
+        String(64), doc="IANA zone; buyer e-mails give times in it when known"
+    )
     created_at: Mapped[datetime]

@@ -17,7 +17,8 @@ class ContactService:
         self.contacts = ContactRepository(session)
 
     def add_attendees(self, deal_id: str, attendees: Sequence[Attendee]) -> list[Contact]:
-        """The deal's contacts for ``attendees``, adding those it does not have yet."""
+        """The deal's contacts for ``attendees``, adding those it does not have yet; a time
+        zone given for a known contact replaces the one on file."""
         found: list[Contact] = []
         for attendee in attendees:
             contact = self.contacts.find(deal_id, attendee.email)
@@ -27,9 +28,13 @@ class ContactService:
                         deal_id=deal_id,
                         name=attendee.name,
                         email=attendee.email,
+                        timezone=attendee.timezone,
                         created_at=self.clock.now(),
                     )
                 )
+            elif attendee.timezone and contact.timezone != attendee.timezone:
+                contact.timezone = attendee.timezone
+                self.session.flush()
             found.append(contact)
         return found
 

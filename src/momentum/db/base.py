@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, Dialect, Enum, ForeignKey, MetaData, String
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, String
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -50,17 +50,6 @@ def key_text(length: int = 200) -> TypeEngine[str]:
     ids would go through the language rules: a third of the time a rule evaluation spends
     inserting flags, and an order of ids that neither SQLite nor Python uses."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
-
-
-CHECKED_PER_STATEMENT = "checked_per_statement_on_postgresql"  # the info key of bulk_reference
-
-
-def bulk_reference(column: str, *, ondelete: str | None = None) -> ForeignKey:
-    """A reference from a table whose rows go in by the hundred thousand (flags and tasks a
-    first evaluation raises): a foreign key on SQLite; on PostgreSQL, where a foreign key
-    checks each row with a query of its own, triggers check a statement's rows with one
-    (migration 0004), with the same outcome."""
-    return ForeignKey(column, ondelete=ondelete, info={CHECKED_PER_STATEMENT: True})
 
 
 E = TypeVar("E", bound=enum.Enum)

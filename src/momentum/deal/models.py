@@ -31,3 +31,10 @@ class Deal(Base):
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    rules_due_at: Mapped[datetime | None] = mapped_column(
+        doc="when the passing of time alone may next change what the rules find (empty: never)"
+    )
+    rules_seen_at: Mapped[datetime | None] = mapped_column(
+        doc="the latest change to the deal, its meetings or its owner that the rules last "
+        "evaluated (empty: never evaluated)"
+    )

@@ -43,9 +43,11 @@ from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
 from momentum.task.models import TaskStatus
 from momentum.task.repository import TaskRepository
+from momentum.timetext import when_long, when_short
+from momentum.user.repository import UserRepository
 from momentum.value_asset.models import ValueAsset
 from momentum.value_asset.repository import ValueAssetRepository
-from momentum.worktime import CalendarPolicy, WorkCalendar
+from momentum.worktime import CalendarPolicy
 
 _UTF8 = email_charset.Charset("utf-8")
 _UTF8.body_encoding = email_charset.QP  # readable bodies, safe line lengths
@@ -152,6 +154,8 @@ class Composer:
         lookup = lookup or BatchLookup()
         if message.kind is MessageKind.ALERT:
             return self._alert(session, message)
+        if message.kind is MessageKind.DIGEST:
+            return self._digest(session, message)
         if meeting is None:
             return Prepared(Withdraw("the meeting no longer exists"))
         deal = lookup.deal(session, meeting.deal_id)
@@ -167,7 +171,9 @@ class Composer:
             ).check_ical_before_sending(message, meeting)
             if not isinstance(decision, Send):
                 return Prepared(decision)
-            context = self._context(lookup.contacts_of(session, deal.id), meeting, deal, rep)
+            context = self._context(
+                lookup.contacts_of(session, deal.id), meeting, deal, rep, message
+            )
             return Prepared(decision, self._ical_email(message, meeting, rep, context))
         decision = ReminderService(
             session,
@@ -177,7 +183,7 @@ class Composer:
         ).check_before_sending(reminder, meeting, rep)
         if not isinstance(decision, Send) or reminder is None:
             return Prepared(decision)
-        context = self._context(lookup.contacts_of(session, deal.id), meeting, deal, rep)
+        context = self._context(lookup.contacts_of(session, deal.id), meeting, deal, rep, message)
         if message.kind is MessageKind.VALUE_REMINDER:
             asset = lookup.asset(session, reminder.value_asset_id or -1)
             if asset is None:
@@ -189,18 +195,45 @@ class Composer:
     # --- buyer emails ---------------------------------------------------------------------
 
     def _context(
-        self, contacts: list[Contact], meeting: Meeting, deal: Deal, rep: Rep
+        self,
+        contacts: list[Contact],
+        meeting: Meeting,
+        deal: Deal,
+        rep: Rep,
+        message: OutboxMessage,
     ) -> dict[str, Any]:
-        calendar = WorkCalendar(tz=rep.timezone, country=rep.country, policy=self.calendar_policy)
-        start, end = calendar.local(meeting.start_at), calendar.local(meeting.end_at)
+        """What the buyer templates show. Times are in the buyer's zone where a recipient's is
+        known (the others' zones follow), else in the rep's; every one names its zone."""
+        zones = buyer_zones(contacts, message.recipients) or [rep.timezone]
+        tz = zones[0]
+        start = meeting.start_at.astimezone(zone(tz))
+        previous = message.payload.get("previous_start")
         named = [c.name for c in contacts if c.name]
         lines = parse_agenda(meeting.agenda)
         label = deal.account or deal.name or deal.id
         return {
             "title": f"{label} · follow-up with {rep.name or 'us'}",
             "deal_label": label,
-            "when": f"{start:%A %-d %B %Y, %H:%M}–{end:%H:%M} ({rep.timezone})",
-            "when_short": f"{start:%a %-d %b, %H:%M}",
+            "when": when_long(meeting.start_at, meeting.end_at, tz),
+            "when_also": [
+                when_long(meeting.start_at, meeting.end_at, other) for other in zones[1:]
+            ],
+            "when_short": when_short(meeting.start_at, tz),
+            "previous_when": (
+                when_long(
+                    datetime.fromisoformat(previous),
+                    datetime.fromisoformat(previous) + (meeting.end_at - meeting.start_at),
+                    tz,
+                )
+                if isinstance(previous, str)
+                else None
+            ),
+            "previous_when_short": (
+                when_short(datetime.fromisoformat(previous), tz)
+                if isinstance(previous, str)
+                else None
+            ),
+            "location": meeting.location,
             "weekday": f"{start:%A}",
             "greeting_name": named[0] if len(contacts) == 1 and named else None,
             "sender_name": rep.name or self._from_name or "Momentum",
@@ -271,6 +304,7 @@ class Composer:
             description=description.strip(),
             organizer_email=rep.email or self._from_address,
             organizer_name=rep.name,
+            location=meeting.location,
             attendees=[
                 (c.email, c.name) for c in context["contacts"] if c.email in message.recipients
             ],
@@ -285,6 +319,24 @@ class Composer:
         email.attach(attachment)
         self._headers(email, message, rep, subject)
         return email
+
+    # --- the Monday digest ----------------------------------------------------------------
+
+    def _digest(self, session: Session, message: OutboxMessage) -> Prepared:
+        """A manager's digest, as composed when it was queued."""
+        user = UserRepository(session).get(int(message.payload["user_id"]))
+        if user is None or not user.active:
+            return Prepared(Withdraw("the manager's login was removed or disabled"))
+        context = {
+            **message.payload,
+            "percent": _percent,
+            "sender_name": "Momentum",
+            "sender_email": None,
+        }
+        if message.channel is Channel.SLACK:
+            text = self.templates.render_slack("digest", context)
+            return Prepared(Send(), SlackPost(key=message.key, body={"text": text}))
+        return Prepared(Send(), self._email(message, None, "digest", context))
 
     # --- alerts ---------------------------------------------------------------------------
 
@@ -320,6 +372,20 @@ class Composer:
                 ),
             )
         return Prepared(Send(), self._email(message, None, "alert", context))
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def buyer_zones(contacts: list[Contact], recipients: list[str]) -> list[str]:
+    """The distinct time zones known for the recipients, the most common first (then in the
+    order the contacts were added)."""
+    counts: dict[str, int] = {}
+    for contact in contacts:
+        if contact.timezone and contact.email in recipients:
+            counts[contact.timezone] = counts.get(contact.timezone, 0) + 1
+    return sorted(counts, key=lambda tz: -counts[tz])
 
 
 def _format_due(due_at: datetime, rep: Rep | None) -> str:

@@ -27,6 +27,7 @@ def invitation(
     organizer_email: str,
     organizer_name: str | None,
     attendees: Sequence[tuple[str, str | None]],
+    location: str | None = None,
 ) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -40,6 +41,8 @@ def invitation(
     event.add("dtend", end)
     event.add("summary", summary)
     event.add("description", description)
+    if location:
+        event.add("location", location)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{organizer_email}")
     if organizer_name:

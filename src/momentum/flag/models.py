@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Index, text
+from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from momentum.db.base import Base, bulk_reference, key_text, str_enum
+from momentum.db.base import Base, key_text, str_enum
 
 
 class Severity(enum.StrEnum):
@@ -36,7 +36,7 @@ class Flag(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    deal_id: Mapped[str] = mapped_column(bulk_reference("deal.id", ondelete="CASCADE"), index=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
     rule: Mapped[str] = mapped_column(key_text(80))
     reason: Mapped[str]
     severity: Mapped[Severity] = mapped_column(str_enum(Severity, "severity"))

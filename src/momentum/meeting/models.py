@@ -33,6 +33,9 @@ class Meeting(Base):
     status_changed_at: Mapped[datetime]
     agenda: Mapped[str | None]
     homework: Mapped[str | None]
+    location: Mapped[str | None] = mapped_column(
+        String(500), doc="where it happens: a place or a call link (the invitation's LOCATION)"
+    )
     rescheduled_to_id: Mapped[str | None] = mapped_column(
         ForeignKey("meeting.id", ondelete="SET NULL")
     )
@@ -41,6 +44,9 @@ class Meeting(Base):
     )
     ical_uid: Mapped[str | None] = mapped_column(
         String(255), index=True, doc="iCalendar UID, kept by the meetings a reschedule creates"
+    )
+    playbook_revision: Mapped[int | None] = mapped_column(
+        doc="the playbook as it stood when the meeting was booked (its newest version id)"
     )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

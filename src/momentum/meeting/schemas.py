@@ -38,6 +38,7 @@ class MeetingView(BaseModel):
     state: MeetingState
     agenda: str | None
     homework: str | None
+    location: str | None
     ical_uid: str | None
     sequence: int
     rescheduled_to_id: str | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from momentum.outbox.repository import OutboxRepository
 from momentum.outbox.schemas import Send, SendDecision, Withdraw
 from momentum.outbox.service import OutboxService
 from momentum.paging import decode_cursor, encode_cursor
+from momentum.playbook.repository import PlaybookRepository
 from momentum.reminder.models import ReminderKind
 from momentum.reminder.repository import ReminderRepository
 from momentum.reminder.schemas import ReminderPolicy
@@ -160,10 +161,13 @@ class MeetingService:
         agenda: str | None,
         homework: str | None,
         value_asset_id: int | None,
+        location: str | None = None,
         ical_uid: str | None = None,
         sequence: int = 0,
+        previous_start: datetime | None = None,
     ) -> Booking:
-        """A new scheduled meeting with its invitation (or update) and its reminders."""
+        """A new scheduled meeting with its invitation (or, with ``previous_start``, the
+        update that moves it from there) and its reminders."""
         now = self.clock.now()
         if start <= now:
             raise Conflict("a meeting can only be booked in the future")
@@ -183,14 +187,16 @@ class MeetingService:
                 status_changed_at=now,
                 agenda=agenda,
                 homework=homework,
+                location=location,
                 sequence=sequence,
                 ical_uid=ical_uid or f"momentum-{uuid.uuid4().hex}",
+                playbook_revision=PlaybookRepository(self.session).revision(),
                 created_at=now,
                 updated_at=now,
             )
         )
         self._record(meeting, None, MeetingStatus.SCHEDULED)
-        self._queue_ical(meeting, MessageKind.INVITATION, recipients)
+        self._queue_ical(meeting, MessageKind.INVITATION, recipients, previous_start=previous_start)
         plan = self.reminders.plan(
             meeting=meeting, rep=rep, value_asset_id=value_asset_id, recipients=recipients
         )
@@ -198,10 +204,17 @@ class MeetingService:
         return Booking(meeting=meeting, reminders=plan)
 
     def reschedule(
-        self, actor: Actor, meeting_id: str, *, start: datetime, minutes: int | None = None
+        self,
+        actor: Actor,
+        meeting_id: str,
+        *,
+        start: datetime,
+        minutes: int | None = None,
+        location: str | None = None,
     ) -> Booking:
         """Move a booked meeting: the old one becomes ``rescheduled`` and points to a new one
-        with the same iCalendar UID and the next SEQUENCE; its reminders move with it."""
+        with the same iCalendar UID and the next SEQUENCE; its reminders move with it, and the
+        update names the old time. ``location`` replaces the old place when given."""
         old = self._changeable(actor, meeting_id)
         deal = self.visible_deal(actor, old.deal_id)
         rep = self.owner(deal)
@@ -225,8 +238,10 @@ class MeetingService:
             agenda=old.agenda,
             homework=old.homework,
             value_asset_id=value_asset_id,
+            location=" ".join((location or "").split()) or old.location,
             ical_uid=old.ical_uid,
             sequence=old.sequence + 1,
+            previous_start=old.start_at,
         )
         old.rescheduled_to_id = booking.meeting.id
         step = self.steps.for_meeting(old.id)
@@ -336,9 +351,18 @@ class MeetingService:
                 return reminder.value_asset_id
         return None
 
-    def _queue_ical(self, meeting: Meeting, kind: MessageKind, recipients: list[str]) -> None:
+    def _queue_ical(
+        self,
+        meeting: Meeting,
+        kind: MessageKind,
+        recipients: list[str],
+        *,
+        previous_start: datetime | None = None,
+    ) -> None:
         method = "CANCEL" if kind is MessageKind.CANCELLATION else "REQUEST"
         payload: dict[str, Any] = {"method": method, "sequence": meeting.sequence}
+        if previous_start is not None:
+            payload["previous_start"] = previous_start.astimezone(UTC).isoformat()
         self.outbox.enqueue(
             key=f"{kind}.{meeting.ical_uid}.{meeting.sequence}",
             channel=Channel.EMAIL,

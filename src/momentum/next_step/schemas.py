@@ -50,6 +50,11 @@ class LockIn(BaseModel):
     minutes: int = Field(default=30, ge=5, le=480)
     agenda: list[AgendaItem] = Field(default_factory=list)
     buyer_homework: str | None = Field(default=None, max_length=2000)
+    location: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Where it happens: a place or a call link (the invitation's LOCATION).",
+    )
     value_asset_id: int | None = Field(
         default=None, description="The asset the value reminder carries; unset: the library's."
     )

@@ -66,6 +66,7 @@ class NextStepService:
         asset = self.assets.choose(deal_id=deal_id, asked=lock_in.value_asset_id)
         agenda = format_agenda(lock_in.agenda)
         homework = (lock_in.buyer_homework or "").strip() or None
+        location = " ".join((lock_in.location or "").split()) or None
         booking = meetings.book(
             deal=deal,
             rep=rep,
@@ -73,6 +74,7 @@ class NextStepService:
             end=start + timedelta(minutes=lock_in.minutes),
             agenda=agenda,
             homework=homework,
+            location=location,
             value_asset_id=asset.id if asset else None,
         )
         self.steps.close_open(deal_id, status=NextStepStatus.DONE, now=now)

@@ -23,6 +23,7 @@ class MessageKind(enum.StrEnum):
     VALUE_REMINDER = "value_reminder"
     CONFIRMATION = "confirmation"
     ALERT = "alert"  # to a rep or manager: deal flagged, task due, no-show
+    DIGEST = "digest"  # to a manager: the Monday digest of the week just ended
 
 
 class MessageStatus(enum.StrEnum):

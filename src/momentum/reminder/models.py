@@ -38,5 +38,8 @@ class Reminder(Base):
         ForeignKey("value_asset.id", ondelete="SET NULL")
     )
     status_reason: Mapped[str | None] = mapped_column(doc="why it was withdrawn or failed")
+    playbook_revision: Mapped[int | None] = mapped_column(
+        doc="the playbook as it stood when the reminder was planned (its newest version id)"
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

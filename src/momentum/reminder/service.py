@@ -15,6 +15,7 @@ from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.outbox.models import Channel, MessageKind
 from momentum.outbox.schemas import Defer, Send, SendDecision, Withdraw
 from momentum.outbox.service import OutboxService
+from momentum.playbook.repository import PlaybookRepository
 from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
 from momentum.reminder.repository import ReminderRepository
 from momentum.reminder.schemas import ReminderPolicy
@@ -78,6 +79,7 @@ class ReminderService:
         """
         now = self.clock.now()
         plan = ReminderPlan()
+        revision = PlaybookRepository(self.session).revision()
         for kind, due_at in self.slots(meeting, rep).items():
             if kind is ReminderKind.VALUE and value_asset_id is None:
                 plan.skipped.append("no value reminder: the value-asset library is empty")
@@ -95,6 +97,7 @@ class ReminderService:
                     due_at=due_at,
                     status=ReminderStatus.PENDING,
                     value_asset_id=value_asset_id if kind is ReminderKind.VALUE else None,
+                    playbook_revision=revision,
                     created_at=now,
                     updated_at=now,
                 )

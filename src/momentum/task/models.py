@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Index, text
+from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from momentum.db.base import Base, bulk_reference, key_text, str_enum
+from momentum.db.base import Base, key_text, str_enum
 
 
 class TaskStatus(enum.StrEnum):
@@ -38,9 +38,9 @@ class Task(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[str | None] = mapped_column(
-        bulk_reference("deal.id", ondelete="CASCADE"), index=True
+        ForeignKey("deal.id", ondelete="CASCADE"), index=True
     )
-    owner_id: Mapped[str] = mapped_column(bulk_reference("rep.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("rep.id"), index=True)
     title: Mapped[str]
     rule: Mapped[str | None] = mapped_column(key_text(80))
     due_at: Mapped[datetime]

@@ -1,0 +1,312 @@
+"""Coaching one rep: their funnel against the rest of their team, with intervals; the audit's
+findings that name them; twelve weeks of trend; their deals at risk; the playbook's talk
+track for their weakest step; and the manager's private notes.
+
+The figures are the audit's (the dashboard's code path) over the rep's team within the
+viewer's scope. Comparisons use the deals whose meeting-two outcome is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from momentum.audit.compare import newcombe, wilson
+from momentum.audit.figures import WITHIN_TARGET, grouped, rate_counts
+from momentum.audit.result import AuditOptions, Rate, rate
+from momentum.clock import Clock
+from momentum.coaching.models import CoachingNote
+from momentum.coaching.repository import CoachingNoteRepository
+from momentum.coaching.schemas import (
+    CoachingProfile,
+    NewNote,
+    NoteView,
+    StepComparison,
+    TrendWeek,
+)
+from momentum.errors import NotFound
+from momentum.playbook.models import PlaybookStep
+from momentum.playbook.service import PlaybookService
+from momentum.rep.repository import RepRepository
+from momentum.review import weeks
+from momentum.review.dashboard import store_audit
+from momentum.review.pending import pending
+from momentum.review.risk import RiskBoardService, RiskQuery, RiskRow
+from momentum.review.scope import Scope, resolve_scope
+from momentum.user.models import Role
+from momentum.user.schemas import Actor
+from momentum.user.service import ScopeService
+
+TREND_WEEKS = 12
+DEALS_TO_TALK_ABOUT = 10
+
+# (the audit's rate key, its Figures field, label, playbook step, higher is better)
+STEPS = (
+    ("second_meeting.booked_rate", "booked", "Meeting two booked", PlaybookStep.LOCK_IN, True),
+    (
+        "second_meeting.booked_on_the_spot_rate",
+        "booked_on_the_spot",
+        "Booked before meeting one ended",
+        PlaybookStep.LOCK_IN,
+        True,
+    ),
+    (
+        "second_meeting.within_target_rate",
+        WITHIN_TARGET,
+        "Held within the target gap",
+        PlaybookStep.SHORTEN_THE_GAP,
+        True,
+    ),
+    (
+        "second_meeting.attendance_rate",
+        "attendance",
+        "Buyer attended",
+        PlaybookStep.CONFIRM_WITH_VALUE,
+        True,
+    ),
+    (
+        "second_meeting.reschedule_rate",
+        "rescheduled",
+        "Rescheduled",
+        PlaybookStep.SELL_THE_MEETING,
+        False,
+    ),
+    ("second_meeting.held_rate", "held", "Meeting two held", PlaybookStep.SELL_THE_MEETING, True),
+    ("homework_rate", "homework", "Meeting two with buyer homework", PlaybookStep.HOMEWORK, True),
+)
+HOMEWORK = (
+    pl.col("m2_homework").fill_null(False),
+    pl.col("m2_booked") & pl.col("m2_homework").is_not_null(),
+)
+
+
+def _counts(facts: pl.DataFrame, target_days: int) -> dict[str, Rate]:
+    counts = rate_counts(facts, target_days=target_days)
+    numerator, denominator = HOMEWORK
+    homework = facts.filter(pl.col("m1_start").is_not_null()).select(
+        numerator.cast(pl.Int64).sum().alias("n"), denominator.cast(pl.Int64).sum().alias("d")
+    )
+    counts["homework"] = Rate(int(homework["n"][0] or 0), int(homework["d"][0] or 0))
+    return counts
+
+
+def compare_steps(
+    rep: pl.DataFrame, team: pl.DataFrame, *, target_days: int
+) -> list[StepComparison]:
+    rep_counts, team_counts = _counts(rep, target_days), _counts(team, target_days)
+    steps = []
+    for key, field, label, step, higher in STEPS:
+        mine_counts, team_counts_ = rep_counts[field], team_counts[field]
+        mine = (mine_counts.numerator, mine_counts.denominator)
+        theirs = (team_counts_.numerator, team_counts_.denominator)
+        mine_rate, team_rate = rate(*mine), rate(*theirs)
+        interval = wilson(*mine)
+        behind = None
+        established = False
+        if mine_rate is not None and team_rate is not None:
+            behind = (team_rate - mine_rate) if higher else (mine_rate - team_rate)
+            difference = newcombe(theirs, mine)  # the rep's rate minus the team's
+            if difference is not None:
+                established = difference[1] < 0 if higher else difference[0] > 0
+        steps.append(
+            StepComparison(
+                key=key,
+                label=label,
+                step=step,
+                higher_is_better=higher,
+                rep=mine,
+                rep_rate=mine_rate,
+                rep_interval=interval,
+                team=theirs,
+                team_rate=team_rate,
+                team_interval=wilson(*theirs),
+                behind=behind,
+                established=established,
+            )
+        )
+    return steps
+
+
+def weakest(steps: list[StepComparison]) -> StepComparison | None:
+    """The step the rep is furthest behind on, established differences first."""
+    behind = [s for s in steps if s.behind is not None and s.behind > 0]
+    if not behind:
+        return None
+    return max(behind, key=lambda s: (s.established, s.behind))
+
+
+class CoachingService:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        defaults: AuditOptions,
+        rule_titles: Mapping[str, str] | None = None,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.defaults = defaults
+        self.rule_titles = rule_titles
+        self.notes = CoachingNoteRepository(session)
+
+    def profile(self, actor: Actor, rep_id: str) -> CoachingProfile:
+        resolve_scope(self.session, actor, rep_id=rep_id)  # NotFound outside the scope
+        rep = RepRepository(self.session).get(rep_id)
+        assert rep is not None
+        now = self.clock.now()
+        this_week = weeks.week_of(now.date())
+        since = weeks.monday_of(weeks.shift(this_week, -(TREND_WEEKS - 1)))
+        until = now.date()
+        options = AuditOptions(
+            target_days=self.defaults.target_days,
+            grace=self.defaults.grace,
+            since=since,
+            until=until,
+            default_timezone=self.defaults.default_timezone,
+        )
+        result = store_audit(self.session, self._team_scope(actor, rep_id, rep.team), options)
+        facts = result.facts.with_columns(
+            pl.col("owner_id").cast(pl.String), pending(result.facts, as_of=now)
+        )
+        mine = facts.filter(pl.col("owner_id") == rep_id)
+        known = facts.filter(~pl.col("pending"))
+        steps = compare_steps(
+            known.filter(pl.col("owner_id") == rep_id),
+            known.filter(pl.col("owner_id") != rep_id),
+            target_days=options.target_days,
+        )
+        worst = weakest(steps)
+        playbook = PlaybookService(self.session, clock=self.clock)
+        return CoachingProfile(
+            rep_id=rep_id,
+            name=rep.name or rep_id,
+            team=rep.team,
+            since=since,
+            until=until,
+            pending=int(mine["pending"].sum()),
+            steps=steps,
+            weakest=worst,
+            talk_track=playbook.talk_track(worst.step) if worst else None,
+            findings=[f for f in result.report.get("findings", []) if _names(f, rep_id)],
+            trend=self._trend(mine, options.target_days, since),
+            deals=self._deals(actor, rep_id),
+            notes=self.notes_for(actor, rep_id) if _reads_notes(actor) else None,
+        )
+
+    def _team_scope(self, actor: Actor, rep_id: str, team: str | None) -> Scope:
+        """The rep's team as far as the viewer sees it (the viewer's scope for a rep with no
+        team); a rep viewer is compared with nobody but themselves."""
+        if team is not None:
+            try:
+                return resolve_scope(self.session, actor, team=team)
+            except NotFound:
+                pass
+        return (
+            resolve_scope(self.session, actor)
+            if actor.role is not Role.REP
+            else Scope(frozenset([rep_id]), rep_id=rep_id)
+        )
+
+    def _trend(self, mine: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
+        blocks = {
+            str(week): block for week, block in grouped(mine, "week", target_days=target_days)
+        }
+        waiting = {
+            row["week"]: int(row["pending"])
+            for row in mine.filter(pl.col("m1_start").is_not_null())
+            .group_by(pl.col("week").cast(pl.String))
+            .agg(pl.col("pending").sum())
+            .iter_rows(named=True)
+        }
+        trend = []
+        for offset in range(TREND_WEEKS):
+            week = weeks.week_of(since + timedelta(weeks=offset))
+            block = blocks.get(week)
+            trend.append(
+                TrendWeek(
+                    week=week,
+                    deals_with_first_meeting=block.deals_with_first_meeting if block else 0,
+                    pending=waiting.get(week, 0),
+                    booked_on_the_spot_rate=block.booked_on_the_spot.value if block else None,
+                    booked_rate=block.booked.value if block else None,
+                    within_target_rate=block.within_target.value if block else None,
+                    held_rate=block.held.value if block else None,
+                )
+            )
+        return trend
+
+    def _deals(self, actor: Actor, rep_id: str) -> list[RiskRow]:
+        board = RiskBoardService(
+            self.session, clock=self.clock, titles=self.rule_titles, limit=DEALS_TO_TALK_ABOUT
+        ).board(actor, RiskQuery(rep=rep_id))
+        rows = [row for group in board.groups for row in group.rows]
+        rows.sort(key=lambda r: (r.severity != "critical", r.severity != "warning", r.raised_at))
+        return rows[:DEALS_TO_TALK_ABOUT]
+
+    # --- notes: managers over the rep and administrators only ------------------------------
+
+    def notes_for(self, actor: Actor, rep_id: str) -> list[NoteView]:
+        self._require_note_reader(actor, rep_id)
+        return [
+            NoteView(
+                id=note.id,
+                rep_id=note.rep_id,
+                body=note.body,
+                author_user_id=note.author_user_id,
+                author=author,
+                created_at=note.created_at,
+            )
+            for note, author in self.notes.for_rep(rep_id)
+        ]
+
+    def add_note(self, actor: Actor, rep_id: str, new: NewNote) -> NoteView:
+        self._require_note_reader(actor, rep_id)
+        note = self.notes.add(
+            CoachingNote(
+                rep_id=rep_id,
+                author_user_id=actor.user_id,
+                body=new.body.strip().replace("\r\n", "\n"),
+                created_at=self.clock.now(),
+            )
+        )
+        return NoteView(
+            id=note.id,
+            rep_id=rep_id,
+            body=note.body,
+            author_user_id=actor.user_id,
+            author=None,
+            created_at=note.created_at,
+        )
+
+    def delete_note(self, actor: Actor, note_id: int) -> None:
+        note = self.notes.get(note_id)
+        try:
+            if note is None:
+                raise NotFound("")
+            self._require_note_reader(actor, note.rep_id)
+        except NotFound:
+            raise NotFound(f"no note {note_id}") from None
+        self.notes.delete(note)
+
+    def _require_note_reader(self, actor: Actor, rep_id: str) -> None:
+        """Notes are private to managers over the rep and administrators: anyone else, the
+        rep included, is told there is no such thing (404), as for any id out of scope."""
+        if not _reads_notes(actor) or not ScopeService(self.session).may_see_owner(actor, rep_id):
+            raise NotFound(f"no coaching notes for rep {rep_id!r}")
+        if actor.role is Role.MANAGER and actor.rep_id == rep_id:
+            raise NotFound(f"no coaching notes for rep {rep_id!r}")  # not about oneself
+
+
+def _reads_notes(actor: Actor) -> bool:
+    return actor.role in (Role.MANAGER, Role.ADMIN)
+
+
+def _names(finding: dict[str, object], rep_id: str) -> bool:
+    evidence = finding.get("evidence")
+    return finding.get("rep_id") == rep_id or (
+        isinstance(evidence, dict) and evidence.get("rep_id") == rep_id
+    )

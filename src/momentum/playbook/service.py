@@ -1,0 +1,154 @@
+"""The playbook: managers and administrators write it, everyone reads it, and no edit is ever
+lost. The revision (the newest version's id) is what bookings and reminders record."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from momentum.clock import Clock
+from momentum.errors import NotFound, PermissionDenied
+from momentum.playbook.defaults import STARTING_PLAYBOOK
+from momentum.playbook.models import PlaybookEntry, PlaybookKind, PlaybookStep, PlaybookVersion
+from momentum.playbook.repository import PlaybookRepository
+from momentum.playbook.schemas import (
+    NewPlaybookEntry,
+    PlaybookItem,
+    PlaybookText,
+    PlaybookVersionView,
+)
+from momentum.user.models import Role
+from momentum.user.schemas import Actor
+
+
+def _item(entry: PlaybookEntry, version: PlaybookVersion) -> PlaybookItem:
+    return PlaybookItem(
+        entry_id=entry.id,
+        kind=entry.kind,
+        step=entry.step,
+        retired=entry.retired,
+        version_id=version.id,
+        version=version.number,
+        title=version.title,
+        body=version.body,
+        author_user_id=version.author_user_id,
+        edited_at=version.created_at,
+    )
+
+
+class PlaybookService:
+    def __init__(self, session: Session, *, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+        self.playbook = PlaybookRepository(session)
+
+    # --- reading: everyone ----------------------------------------------------------------
+
+    def revision(self) -> int | None:
+        """The playbook as it stands: what a booking or a reminder made now records."""
+        return self.playbook.revision()
+
+    def entries(
+        self,
+        *,
+        kind: PlaybookKind | None = None,
+        step: PlaybookStep | None = None,
+        revision: int | None = None,
+    ) -> list[PlaybookItem]:
+        """The entries in use (as of ``revision`` when given), each at its newest version."""
+        return [
+            _item(entry, version)
+            for entry, version in self.playbook.current(kind=kind, step=step, revision=revision)
+        ]
+
+    def talk_track(self, step: PlaybookStep) -> PlaybookItem | None:
+        """The talk track for ``step`` (the first written, when there are several)."""
+        found = self.entries(kind=PlaybookKind.TALK_TRACK, step=step)
+        return found[0] if found else None
+
+    def item(self, entry_id: int) -> PlaybookItem:
+        entry = self.playbook.entry(entry_id)
+        version = self.playbook.latest_version(entry_id) if entry else None
+        if entry is None or version is None:
+            raise NotFound(f"no playbook entry {entry_id}")
+        return _item(entry, version)
+
+    def history(self, entry_id: int) -> list[PlaybookVersionView]:
+        """Every version of an entry, newest first."""
+        versions = self.playbook.versions(entry_id)
+        if not versions:
+            raise NotFound(f"no playbook entry {entry_id}")
+        return [
+            PlaybookVersionView(
+                version_id=v.id,
+                version=v.number,
+                title=v.title,
+                body=v.body,
+                author_user_id=v.author_user_id,
+                created_at=v.created_at,
+            )
+            for v in versions
+        ]
+
+    # --- writing: managers and administrators ---------------------------------------------
+
+    def add(self, actor: Actor, new: NewPlaybookEntry) -> PlaybookItem:
+        _require_editor(actor)
+        now = self.clock.now()
+        entry = self.playbook.add_entry(
+            PlaybookEntry(kind=new.kind, step=new.step, retired=False, created_at=now)
+        )
+        version = self.playbook.add_version(
+            PlaybookVersion(
+                entry_id=entry.id,
+                number=1,
+                title=new.title,
+                body=new.body,
+                author_user_id=actor.user_id,
+                created_at=now,
+            )
+        )
+        return _item(entry, version)
+
+    def edit(self, actor: Actor, entry_id: int, text: PlaybookText) -> PlaybookItem:
+        """A new version of the entry; the previous ones stay as they were. An edit that
+        changes nothing adds no version."""
+        _require_editor(actor)
+        entry = self.playbook.lock_entry(entry_id)
+        latest = self.playbook.latest_version(entry_id) if entry else None
+        if entry is None or latest is None:
+            raise NotFound(f"no playbook entry {entry_id}")
+        if (latest.title, latest.body) == (text.title, text.body):
+            return _item(entry, latest)
+        version = self.playbook.add_version(
+            PlaybookVersion(
+                entry_id=entry.id,
+                number=latest.number + 1,
+                title=text.title,
+                body=text.body,
+                author_user_id=actor.user_id,
+                created_at=self.clock.now(),
+            )
+        )
+        return _item(entry, version)
+
+    def retire(self, actor: Actor, entry_id: int) -> PlaybookItem:
+        """Out of use; its versions stay, for the bookings that used them."""
+        _require_editor(actor)
+        entry = self.playbook.lock_entry(entry_id)
+        if entry is None:
+            raise NotFound(f"no playbook entry {entry_id}")
+        entry.retired = True
+        self.session.flush()
+        return self.item(entry_id)
+
+    def start_with_defaults(self, actor: Actor) -> list[PlaybookItem]:
+        """The starting playbook, when there is none yet; otherwise nothing changes."""
+        _require_editor(actor)
+        if self.playbook.revision() is not None:
+            return []
+        return [self.add(actor, new) for new in STARTING_PLAYBOOK]
+
+
+def _require_editor(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied("only managers and administrators edit the playbook")

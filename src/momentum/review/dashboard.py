@@ -1,0 +1,188 @@
+"""The live dashboard: ``momentum audit`` on the store for a scope (team, rep) and a period,
+through the very same functions (:func:`momentum.audit.service.audit` over the store's
+frames), so its figures equal ``momentum audit --json`` for the same scope and period.
+
+Around the audit it adds what a live view needs: which weeks still have outcomes pending,
+and the deals behind every figure and finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentum.audit.figures import RATE_COUNTS, WITHIN_TARGET, with_first_meeting
+from momentum.audit.result import AuditOptions, AuditResult
+from momentum.audit.service import audit
+from momentum.clock import Clock
+from momentum.deal.models import Deal
+from momentum.errors import InputError, NotFound
+from momentum.review.pending import pending
+from momentum.review.scope import Scope, resolve_scope, scoped_dataset
+from momentum.user.schemas import Actor
+
+# The figures a manager can open, each as (numerator, denominator) over the audit's facts.
+PARTS = ("numerator", "denominator", "rest")
+
+
+def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    return {
+        **RATE_COUNTS,
+        WITHIN_TARGET: (
+            pl.col("m2_held") & (pl.col("gap_business_days") <= target_days),
+            pl.col("m2_held"),
+        ),
+    }
+
+
+def store_audit(session: Session, scope: Scope, options: AuditOptions) -> AuditResult:
+    """The audit of the store's deals in ``scope``: ``momentum audit``'s own code path."""
+    return audit(scoped_dataset(session, scope), options, sources=["store"])
+
+
+class WeekStatus(BaseModel):
+    week: str
+    deals_with_first_meeting: int
+    pending: int  # deals whose meeting-two outcome is not known yet
+
+
+class DealLink(BaseModel):
+    deal_id: str
+    label: str
+    owner_id: str
+    outcome: str
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    options: AuditOptions
+    as_of: datetime
+    result: AuditResult
+    weeks: list[WeekStatus] = field(default_factory=list)
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return self.result.report
+
+    @property
+    def pending_weeks(self) -> set[str]:
+        return {w.week for w in self.weeks if w.pending}
+
+
+class DashboardService:
+    def __init__(self, session: Session, *, clock: Clock, defaults: AuditOptions) -> None:
+        self.session = session
+        self.clock = clock
+        self.defaults = defaults
+
+    def options(self, *, since: date | None, until: date | None) -> AuditOptions:
+        if since is not None and until is not None and since > until:
+            raise InputError(f"the period starts ({since}) after it ends ({until})")
+        return AuditOptions(
+            target_days=self.defaults.target_days,
+            grace=self.defaults.grace,
+            since=since,
+            until=until,
+            default_timezone=self.defaults.default_timezone,
+        )
+
+    def dashboard(
+        self,
+        actor: Actor,
+        *,
+        team: str | None = None,
+        rep: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Dashboard:
+        scope = resolve_scope(self.session, actor, team=team, rep_id=rep)
+        options = self.options(since=since, until=until)
+        result = store_audit(self.session, scope, options)
+        now = self.clock.now()
+        return Dashboard(
+            scope=scope, options=options, as_of=now, result=result, weeks=week_status(result, now)
+        )
+
+    def deals_behind(
+        self,
+        dashboard: Dashboard,
+        *,
+        figure: str | None = None,
+        part: str = "numerator",
+        finding: str | None = None,
+        week: str | None = None,
+        rep: str | None = None,
+        limit: int = 500,
+    ) -> tuple[list[DealLink], int]:
+        """The deals behind a figure (its numerator, its denominator, or the rest: counted in
+        the denominator but not the numerator), optionally of one week or rep, or behind a
+        finding; at most ``limit`` of them, with how many there are."""
+        facts = with_first_meeting(dashboard.result.facts)
+        if finding is not None:
+            ids = finding_deal_ids(dashboard.report, finding)
+        else:
+            filters = figure_filters(dashboard.options.target_days)
+            if figure not in filters or part not in PARTS:
+                raise NotFound(f"no figure {figure!r} ({part})")
+            numerator, denominator = filters[figure]
+            chosen = {
+                "numerator": denominator & numerator,
+                "denominator": denominator,
+                "rest": denominator & ~numerator,
+            }[part]
+            if week is not None:
+                chosen &= pl.col("week").cast(pl.String) == week
+            if rep is not None:
+                chosen &= pl.col("owner_id").cast(pl.String) == rep
+            ids = facts.filter(chosen.fill_null(False))["deal_id"].to_list()
+        return self.links(ids[:limit]), len(ids)
+
+    def links(self, deal_ids: list[str]) -> list[DealLink]:
+        found: dict[str, DealLink] = {}
+        for start in range(0, len(deal_ids), 1000):
+            for deal in self.session.scalars(
+                select(Deal).where(Deal.id.in_(deal_ids[start : start + 1000]))
+            ):
+                found[deal.id] = DealLink(
+                    deal_id=deal.id,
+                    label=deal.account or deal.name or deal.id,
+                    owner_id=deal.owner_id,
+                    outcome=deal.outcome,
+                )
+        return [found[i] for i in deal_ids if i in found]
+
+
+def finding_deal_ids(report: dict[str, Any], finding_id: str) -> list[str]:
+    """The deals a finding is about, as the audit lists them (``deal_ids``)."""
+    for item in report.get("findings", []):
+        if item.get("id") == finding_id:
+            return [str(i) for i in item.get("deal_ids") or []]
+    raise NotFound(f"no finding {finding_id!r}")
+
+
+def week_status(result: AuditResult, as_of: datetime) -> list[WeekStatus]:
+    """Per week of meeting one: its deals, and how many of their outcomes are pending."""
+    facts = with_first_meeting(result.facts)
+    if facts.height == 0:
+        return []
+    counted = (
+        facts.select(pl.col("week").cast(pl.String), pending(facts, as_of=as_of))
+        .group_by("week")
+        .agg(pl.len().alias("deals"), pl.col("pending").sum().alias("pending"))
+        .sort("week")
+    )
+    return [
+        WeekStatus(
+            week=row["week"],
+            deals_with_first_meeting=int(row["deals"]),
+            pending=int(row["pending"]),
+        )
+        for row in counted.iter_rows(named=True)
+    ]

@@ -1,0 +1,65 @@
+"""Every query of the weekly review: commitments, and the tasks that went overdue."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from momentum.deal.models import Deal, Outcome
+from momentum.review.models import ReviewCommitment
+from momentum.task.models import Task
+
+
+class CommitmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, commitment_id: int) -> ReviewCommitment | None:
+        return self.session.get(ReviewCommitment, commitment_id)
+
+    def add(self, commitment: ReviewCommitment) -> ReviewCommitment:
+        self.session.add(commitment)
+        self.session.flush()
+        return commitment
+
+    def delete(self, commitment: ReviewCommitment) -> None:
+        self.session.delete(commitment)
+        self.session.flush()
+
+    def for_weeks(
+        self, rep_ids: Collection[str] | None, weeks: Collection[str]
+    ) -> list[ReviewCommitment]:
+        query = (
+            select(ReviewCommitment)
+            .where(ReviewCommitment.week.in_(list(weeks)))
+            .order_by(ReviewCommitment.rep_id, ReviewCommitment.id)
+        )
+        if rep_ids is not None:
+            query = query.where(ReviewCommitment.rep_id.in_(sorted(rep_ids)))
+        return list(self.session.scalars(query))
+
+
+def overdue_tasks(
+    session: Session, owner_ids: Collection[str] | None, *, since: datetime, until: datetime
+) -> list[tuple[str, str, datetime]]:
+    """(owner, deal, due) of the deals' tasks that fell due in [since, until) and were not done
+    by then, on deals still open at that moment."""
+    query = (
+        select(Task.owner_id, Task.deal_id, Task.due_at)
+        .join(Deal, Deal.id == Task.deal_id)
+        .where(
+            Task.due_at >= since,
+            Task.due_at < until,
+            or_(Task.closed_at.is_(None), Task.closed_at > Task.due_at),
+            or_(
+                Deal.outcome == Outcome.OPEN,
+                and_(Deal.closed_at.is_not(None), Deal.closed_at > Task.due_at),
+            ),
+        )
+    )
+    if owner_ids is not None:
+        query = query.where(Task.owner_id.in_(sorted(owner_ids)))
+    return [(owner, deal or "", due) for owner, deal, due in session.execute(query)]

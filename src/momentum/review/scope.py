@@ -1,0 +1,98 @@
+"""Which reps a page or figure covers: the viewer's scope, narrowed to a team or a rep.
+
+A rep or team outside what the viewer may see answers ``NotFound``, exactly like one that
+does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from momentum.audit.store import load_dataset
+from momentum.canonical import Dataset
+from momentum.errors import NotFound
+from momentum.rep.models import Rep
+from momentum.rep.repository import RepRepository
+from momentum.user.schemas import Actor
+from momentum.user.service import ScopeService
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The reps covered (``None``: every rep) and how to say so."""
+
+    owner_ids: frozenset[str] | None
+    team: str | None = None
+    rep_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.rep_id is not None:
+            return f"rep {self.rep_id}"
+        if self.team is not None:
+            return f"team {self.team}"
+        return "everyone you can see"
+
+
+def resolve_scope(
+    session: Session, actor: Actor, *, team: str | None = None, rep_id: str | None = None
+) -> Scope:
+    visible = ScopeService(session).visible_owner_ids(actor)
+    reps = RepRepository(session)
+    team = (team or "").strip() or None
+    rep_id = (rep_id or "").strip() or None
+    if rep_id is not None:
+        rep = reps.get(rep_id)
+        if rep is None or (visible is not None and rep_id not in visible):
+            raise NotFound(f"no rep {rep_id!r}")
+        if team is not None and rep.team != team:
+            raise NotFound(f"no rep {rep_id!r} in team {team!r}")
+        return Scope(frozenset([rep_id]), team=team, rep_id=rep_id)
+    if team is not None:
+        members = {rep.id for rep in reps.all() if rep.team == team}
+        if visible is not None:
+            members &= visible
+        if not members:
+            raise NotFound(f"no team {team!r}")
+        return Scope(frozenset(members), team=team)
+    return Scope(visible)
+
+
+def visible_reps(session: Session, actor: Actor) -> list[Rep]:
+    """The reps ``actor`` may see, by name."""
+    visible = ScopeService(session).visible_owner_ids(actor)
+    reps = RepRepository(session).all()
+    if visible is not None:
+        reps = [rep for rep in reps if rep.id in visible]
+    return sorted(reps, key=lambda rep: ((rep.name or rep.id).lower(), rep.id))
+
+
+def restrict(data: Dataset, owner_ids: Collection[str] | None) -> Dataset:
+    """The deals (and their meetings and owners) of ``owner_ids``; all when ``None``."""
+    if owner_ids is None:
+        return data
+    owners = pl.DataFrame({"owner_id": sorted(owner_ids)}, schema={"owner_id": pl.String})
+    deals = data.deals.join(owners, on="owner_id", how="semi")
+    return Dataset(
+        reps=data.reps.join(owners, left_on="rep_id", right_on="owner_id", how="semi"),
+        deals=deals,
+        meetings=data.meetings.join(deals.select("deal_id"), on="deal_id", how="semi"),
+    )
+
+
+def scoped_dataset(session: Session, scope: Scope) -> Dataset:
+    return restrict(load_dataset(session), scope.owner_ids)
+
+
+def local_dates(instants: pl.Series, zones: pl.Series) -> pl.Series:
+    """Each instant's date in its zone (zones null: UTC)."""
+    dates = pl.repeat(None, instants.len(), dtype=pl.Date, eager=True)
+    zones = zones.fill_null("UTC")
+    for zone in zones.unique().to_list():
+        rows = (zones == zone).arg_true()
+        dates = dates.scatter(rows, instants.gather(rows).dt.convert_time_zone(str(zone)).dt.date())
+    return dates

@@ -1,0 +1,442 @@
+"""The weekly review: per rep, what happened to their second meetings in a week, against
+their own previous four weeks, and the commitments made at the last review.
+
+The figures come from the audit's facts (:func:`momentum.audit.facts.deal_facts`: the same
+M1, M2, on-the-spot and gap as every report) over the store, narrowed to the viewer's scope.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from momentum import defaults
+from momentum.audit.facts import deal_facts
+from momentum.canonical import Dataset
+from momentum.clock import Clock
+from momentum.errors import Conflict, NotFound, PermissionDenied
+from momentum.rep.models import Rep
+from momentum.rep.repository import RepRepository
+from momentum.review import weeks
+from momentum.review.models import CommitmentMetric, ReviewCommitment
+from momentum.review.pending import pending
+from momentum.review.repository import CommitmentRepository, overdue_tasks
+from momentum.review.schemas import (
+    AT_LEAST,
+    COUNTS,
+    Baseline,
+    CommitmentView,
+    NewCommitment,
+    RepReview,
+    WeekFigures,
+    WeeklyReview,
+)
+from momentum.review.scope import Scope, local_dates, resolve_scope, scoped_dataset
+from momentum.user.models import Role
+from momentum.user.schemas import Actor
+
+PREVIOUS_WEEKS = 4
+
+
+def _week_label(dates: pl.Expr) -> pl.Expr:
+    return pl.format("{}-W{}", dates.dt.iso_year(), dates.dt.week().cast(pl.String).str.zfill(2))
+
+
+def _count_by(frame: pl.DataFrame, **counts: pl.Expr) -> dict[tuple[str, str], dict[str, int]]:
+    """``{(owner, week): {name: count}}`` of a frame with ``owner_id`` and ``week``."""
+    if frame.height == 0:
+        return {}
+    grouped = frame.group_by("owner_id", "week").agg(
+        *(expr.cast(pl.Int64).sum().alias(name) for name, expr in counts.items())
+    )
+    return {
+        (row["owner_id"], row["week"]): {name: int(row[name] or 0) for name in counts}
+        for row in grouped.iter_rows(named=True)
+    }
+
+
+class WeeklyFigures:
+    """The review's counts for a run of weeks, per rep, from one read of the store."""
+
+    def __init__(
+        self,
+        session: Session,
+        data: Dataset,
+        scope: Scope,
+        *,
+        first_week: str,
+        last_week: str,
+        target_days: int,
+        grace: timedelta,
+        as_of: datetime,
+        default_timezone: str = "UTC",
+    ) -> None:
+        self.first_day = weeks.monday_of(first_week)
+        self.end_day = weeks.days(last_week)[1]
+        self.target_days = target_days
+        self.as_of = as_of
+        self.counts: dict[tuple[str, str], dict[str, int]] = {}
+        zones = data.reps.select("rep_id", "timezone")
+        self._add(self._first_and_second(data, grace, default_timezone))
+        self._add(self._meetings(data, zones))
+        self._add(self._outcomes(data, zones))
+        self._add(self._slipped(session, scope, zones))
+
+    def figures(self, rep_id: str, week: str) -> WeekFigures:
+        return WeekFigures(week=week, **self.counts.get((rep_id, week), {}))
+
+    def _add(self, found: dict[tuple[str, str], dict[str, int]]) -> None:
+        for key, values in found.items():
+            self.counts.setdefault(key, {}).update(values)
+
+    def _in_range(self, column: str) -> pl.Expr:
+        return pl.col(column).is_between(self.first_day, self.end_day, closed="left")
+
+    def _utc_range(self) -> tuple[datetime, datetime]:
+        """The weeks in UTC, a day wider on each side for every zone's local days."""
+        start = datetime.combine(self.first_day - timedelta(days=1), time(), tzinfo=UTC)
+        end = datetime.combine(self.end_day + timedelta(days=1), time(), tzinfo=UTC)
+        return start, end
+
+    def _first_and_second(
+        self, data: Dataset, grace: timedelta, default_timezone: str
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        facts = deal_facts(data, grace=grace, default_timezone=default_timezone)
+        facts = facts.with_columns(
+            pl.col("owner_id").cast(pl.String),
+            pending(facts, as_of=self.as_of),
+        )
+        first = facts.filter(self._in_range("m1_date")).with_columns(
+            _week_label(pl.col("m1_date")).alias("week")
+        )
+        booked = pl.col("m2_booked").fill_null(False)
+        spot = pl.col("on_the_spot")
+        found = _count_by(
+            first,
+            first_meetings=pl.col("deal_id").is_not_null(),
+            on_the_spot=booked & spot.fill_null(False),
+            booked_later=booked & spot.is_not_null() & ~spot.fill_null(True),
+            booked_timing_unknown=booked & spot.is_null(),
+            not_booked=~booked,
+            pending=pl.col("pending"),
+        )
+        second = facts.filter(
+            pl.col("m2_held").fill_null(False) & self._in_range("m2_date")
+        ).with_columns(_week_label(pl.col("m2_date")).alias("week"))
+        for key, values in _count_by(
+            second,
+            second_meetings_held=pl.col("deal_id").is_not_null(),
+            gaps_beyond_target=pl.col("gap_business_days") > self.target_days,
+        ).items():
+            found.setdefault(key, {}).update(values)
+        return found
+
+    def _meetings(
+        self, data: Dataset, zones: pl.DataFrame
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        start, end = self._utc_range()
+        meetings = (
+            data.meetings.lazy()
+            .filter(
+                pl.col("status").is_in(["no_show", "rescheduled"]),
+                pl.col("start") >= start,
+                pl.col("start") < end,
+            )
+            .select("deal_id", "start", "status")
+            .join(data.deals.lazy().select("deal_id", "owner_id"), on="deal_id")
+            .join(zones.lazy(), left_on="owner_id", right_on="rep_id", how="left")
+            .collect()
+        )
+        return self._weekly(
+            meetings,
+            "start",
+            no_shows=pl.col("status") == "no_show",
+            reschedules=pl.col("status") == "rescheduled",
+        )
+
+    def _outcomes(
+        self, data: Dataset, zones: pl.DataFrame
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        start, end = self._utc_range()
+        closed = (
+            data.deals.lazy()
+            .filter(pl.col("closed_at") >= start, pl.col("closed_at") < end)
+            .select("owner_id", "closed_at", "outcome")
+            .join(zones.lazy(), left_on="owner_id", right_on="rep_id", how="left")
+            .collect()
+        )
+        return self._weekly(
+            closed, "closed_at", won=pl.col("outcome") == "won", lost=pl.col("outcome") == "lost"
+        )
+
+    def _slipped(
+        self, session: Session, scope: Scope, zones: pl.DataFrame
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        start, end = self._utc_range()
+        rows = overdue_tasks(session, scope.owner_ids, since=start, until=end)
+        tasks = pl.DataFrame(
+            rows,
+            schema={"owner_id": pl.String, "deal_id": pl.String, "due": pl.Datetime("us", "UTC")},
+            orient="row",
+        ).join(zones, left_on="owner_id", right_on="rep_id", how="left")
+        tasks = self._localized(tasks, "due")
+        if tasks.height == 0:
+            return {}
+        per_deal = tasks.group_by("owner_id", "week").agg(pl.col("deal_id").n_unique())
+        return {
+            (row["owner_id"], row["week"]): {"slipped": int(row["deal_id"])}
+            for row in per_deal.iter_rows(named=True)
+        }
+
+    def _localized(self, frame: pl.DataFrame, instant: str) -> pl.DataFrame:
+        if frame.height == 0:
+            return frame.with_columns(pl.lit(None, dtype=pl.String).alias("week"))
+        local = local_dates(frame[instant], frame["timezone"]).alias("_date")
+        return (
+            frame.with_columns(local)
+            .filter(self._in_range("_date"))
+            .with_columns(_week_label(pl.col("_date")).alias("week"))
+        )
+
+    def _weekly(
+        self, frame: pl.DataFrame, instant: str, **counts: pl.Expr
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        return _count_by(self._localized(frame, instant), **counts)
+
+
+def baseline(previous: list[WeekFigures]) -> Baseline:
+    spot = sum(w.on_the_spot for w in previous)
+    known = spot + sum(w.booked_later for w in previous)
+    return Baseline(
+        weeks=[w.week for w in previous],
+        per_week={
+            name: sum(getattr(w, name) for w in previous) / len(previous) if previous else 0.0
+            for name in COUNTS
+        },
+        on_the_spot_rate=spot / known if known else None,
+    )
+
+
+def check(commitment: ReviewCommitment, figures: WeekFigures | None) -> CommitmentView:
+    """Whether a commitment was kept: from the week's figures when it names a metric and a
+    target, else as the manager marked it."""
+    view = CommitmentView(
+        id=commitment.id,
+        rep_id=commitment.rep_id,
+        week=commitment.week,
+        text=commitment.text,
+        metric=commitment.metric,
+        target=commitment.target,
+        kept=commitment.kept,
+        how="manager" if commitment.kept is not None else "open",
+        created_at=commitment.created_at,
+    )
+    if commitment.metric is None or commitment.target is None or figures is None:
+        return view
+    actual = figures.value(commitment.metric)
+    if actual is None:
+        return view
+    kept = (
+        actual >= commitment.target
+        if commitment.metric in AT_LEAST
+        else actual <= commitment.target
+    )
+    return view.model_copy(update={"kept": kept, "how": "figures", "actual": actual})
+
+
+class WeeklyReviewService:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        target_days: int = defaults.TARGET_BUSINESS_DAYS,
+        grace: timedelta = timedelta(minutes=defaults.ON_THE_SPOT_GRACE_MINUTES),
+        default_timezone: str = "UTC",
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.target_days = target_days
+        self.grace = grace
+        self.default_timezone = default_timezone
+        self.commitments = CommitmentRepository(session)
+
+    def review(
+        self,
+        actor: Actor,
+        *,
+        week: str | None = None,
+        team: str | None = None,
+        rep_id: str | None = None,
+    ) -> WeeklyReview:
+        """The review of ``week`` (the last complete one by default) for every rep in scope."""
+        now = self.clock.now()
+        week = weeks.week_of(weeks.monday_of(week)) if week else weeks.last_complete(now)
+        scope = resolve_scope(self.session, actor, team=team, rep_id=rep_id)
+        first = weeks.shift(week, -PREVIOUS_WEEKS)
+        counted = WeeklyFigures(
+            self.session,
+            scoped_dataset(self.session, scope),
+            scope,
+            first_week=first,
+            last_week=week,
+            target_days=self.target_days,
+            grace=self.grace,
+            as_of=now,
+            default_timezone=self.default_timezone,
+        )
+        next_week = weeks.shift(week, 1)
+        reps = self._reps(scope)
+        made = self.commitments.for_weeks([r.id for r in reps], [week, next_week])
+        entries = []
+        for rep in reps:
+            this = counted.figures(rep.id, week)
+            previous = [
+                counted.figures(rep.id, weeks.shift(week, -back))
+                for back in range(1, PREVIOUS_WEEKS + 1)
+            ]
+            entries.append(
+                RepReview(
+                    rep_id=rep.id,
+                    name=rep.name or rep.id,
+                    team=rep.team,
+                    week=this,
+                    previous=previous,
+                    baseline=baseline(previous),
+                    commitments_checked=[
+                        check(c, this) for c in made if c.rep_id == rep.id and c.week == week
+                    ],
+                    commitments_next=[
+                        check(c, None) for c in made if c.rep_id == rep.id and c.week == next_week
+                    ],
+                )
+            )
+        monday, end = weeks.days(week)
+        return WeeklyReview(
+            week=week,
+            starts=monday,
+            ends=end - timedelta(days=1),
+            next_week=next_week,
+            target_days=self.target_days,
+            as_of=now,
+            reps=entries,
+        )
+
+    def _reps(self, scope: Scope) -> list[Rep]:
+        reps = RepRepository(self.session)
+        found = reps.all() if scope.owner_ids is None else reps.many(sorted(scope.owner_ids))
+        return sorted(found, key=lambda rep: ((rep.name or rep.id).lower(), rep.id))
+
+    # --- commitments ----------------------------------------------------------------------
+
+    def commit(self, actor: Actor, rep_id: str, *, week: str, new: NewCommitment) -> CommitmentView:
+        """Record a rep's commitment for ``week`` (the week after the one reviewed)."""
+        _require_reviewer(self.session, actor, rep_id)
+        week = weeks.week_of(weeks.monday_of(week))
+        if new.metric is not None and new.target is None:
+            raise Conflict("a commitment on a figure needs a target")
+        if new.metric is CommitmentMetric.ON_THE_SPOT_RATE and (new.target or 0) > 1:
+            raise Conflict("an on-the-spot rate target is a share between 0 and 1")
+        commitment = self.commitments.add(
+            ReviewCommitment(
+                rep_id=rep_id,
+                week=week,
+                text=" ".join(new.text.split()),
+                metric=new.metric,
+                target=new.target if new.metric is not None else None,
+                kept=None,
+                made_by_user_id=actor.user_id,
+                created_at=self.clock.now(),
+            )
+        )
+        return check(commitment, None)
+
+    def mark(self, actor: Actor, commitment_id: int, *, kept: bool | None) -> CommitmentView:
+        """The manager's word on a commitment without a metric (``None`` takes it back)."""
+        commitment = self._visible(actor, commitment_id)
+        if commitment.metric is not None:
+            raise Conflict("a commitment on a figure is checked from the figures")
+        commitment.kept = kept
+        commitment.checked_at = self.clock.now() if kept is not None else None
+        self.session.flush()
+        return check(commitment, None)
+
+    def withdraw(self, actor: Actor, commitment_id: int) -> None:
+        self.commitments.delete(self._visible(actor, commitment_id))
+
+    def _visible(self, actor: Actor, commitment_id: int) -> ReviewCommitment:
+        commitment = self.commitments.get(commitment_id)
+        if commitment is None:
+            raise NotFound(f"no commitment {commitment_id}")
+        try:
+            _require_reviewer(self.session, actor, commitment.rep_id)
+        except NotFound:
+            raise NotFound(f"no commitment {commitment_id}") from None
+        return commitment
+
+
+def _require_reviewer(session: Session, actor: Actor, rep_id: str) -> None:
+    """Managers over the rep and administrators record and mark commitments."""
+    resolve_scope(session, actor, rep_id=rep_id)  # NotFound outside the scope
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied("only managers and administrators record commitments")
+
+
+CSV_COLUMNS = ("rep_id", "rep", "team", "week", *COUNTS, "on_the_spot_rate")
+
+
+def review_csv(review: WeeklyReview) -> str:
+    """The review as CSV: per rep, the week's figures and the previous four weeks' average
+    per week, then the commitments checked this week."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(
+        [
+            *CSV_COLUMNS,
+            *(f"{name}_previous_4_weeks_avg" for name in COUNTS),
+            "on_the_spot_rate_previous_4_weeks",
+            "commitments_kept",
+            "commitments_missed",
+            "commitments_open",
+        ]
+    )
+    for rep in review.reps:
+        week = rep.week
+        checked = rep.commitments_checked
+        writer.writerow(
+            _cells(
+                [
+                    rep.rep_id,
+                    rep.name,
+                    rep.team or "",
+                    review.week,
+                    *(getattr(week, name) for name in COUNTS),
+                    week.on_the_spot_rate,
+                    *(rep.baseline.per_week[name] for name in COUNTS),
+                    rep.baseline.on_the_spot_rate,
+                    sum(1 for c in checked if c.kept is True),
+                    sum(1 for c in checked if c.kept is False),
+                    sum(1 for c in checked if c.kept is None),
+                ]
+            )
+        )
+    return buffer.getvalue()
+
+
+def _cells(values: Iterable[object]) -> list[str]:
+    """Text cells; a formula-looking cell is quoted so a spreadsheet shows it as text."""
+    cells = []
+    for value in values:
+        if value is None:
+            cells.append("")
+        elif isinstance(value, float):
+            cells.append(f"{value:.4g}")
+        else:
+            text = str(value)
+            cells.append("'" + text if text[:1] in ("=", "+", "-", "@") else text)
+    return cells

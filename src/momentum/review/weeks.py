@@ -1,0 +1,40 @@
+"""ISO weeks as the review names them: ``2026-W10``, Monday to Sunday in each rep's zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from momentum.errors import InputError
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def monday_of(week: str) -> date:
+    found = _WEEK.match(week.strip())
+    if found is None:
+        raise InputError(f"week {week!r} is not an ISO week such as 2026-W10")
+    try:
+        return date.fromisocalendar(int(found[1]), int(found[2]), 1)
+    except ValueError:
+        raise InputError(f"week {week!r} does not exist") from None
+
+
+def shift(week: str, weeks: int) -> str:
+    return week_of(monday_of(week) + timedelta(weeks=weeks))
+
+
+def last_complete(now: datetime) -> str:
+    """The week before the one ``now`` is in (in UTC)."""
+    return week_of(now.date() - timedelta(days=7))
+
+
+def days(week: str) -> tuple[date, date]:
+    """Monday and the following Monday (the end, excluded)."""
+    monday = monday_of(week)
+    return monday, monday + timedelta(days=7)

@@ -1,0 +1,95 @@
+"""Coaching one rep on both databases: the funnel against the rest of the team with
+intervals, the weakest step and its talk track, the trend, the deals, and private notes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from momentum.audit.result import AuditOptions
+from momentum.clock import FixedClock
+from momentum.coaching.schemas import NewNote
+from momentum.coaching.service import CoachingService
+from momentum.db.engine import Database
+from momentum.errors import NotFound
+from momentum.flag.models import Flag, Severity
+from momentum.playbook.models import PlaybookStep
+from momentum.playbook.service import PlaybookService
+from momentum.rep.models import Rep
+from tests.factories import make_deal, make_meeting
+from tests.review.team import HELD, NOW, Team, at, make_team
+
+
+@pytest.fixture
+def team(database: Database) -> Team:
+    with database.unit_of_work() as session:
+        team = make_team(session)
+        bo = session.get(Rep, "bo")
+        assert bo is not None
+        # four January deals of Bo's: booked on the spot, held two days later
+        for day in (5, 6, 7, 8):
+            deal = make_deal(session, owner=bo, id=f"B-{day}")
+            make_meeting(session, deal=deal, start=at(1, day), status=HELD)
+            make_meeting(
+                session,
+                deal=deal,
+                start=at(1, day + 2),
+                status=HELD,
+                booked_at=at(1, day, 10, 35),
+            )
+        session.add(
+            Flag(
+                deal_id="D3",
+                rule="meeting_two_not_booked",
+                reason="Meeting two is not booked",
+                severity=Severity.CRITICAL,
+                raised_at=NOW - timedelta(days=5),
+            )
+        )
+        PlaybookService(session, clock=FixedClock(NOW)).start_with_defaults(team.maya)
+        return team
+
+
+def _service(session) -> CoachingService:  # type: ignore[no-untyped-def]
+    return CoachingService(session, clock=FixedClock(NOW), defaults=AuditOptions())
+
+
+def test_the_rep_against_the_rest_of_the_team(database: Database, team: Team) -> None:
+    with database.unit_of_work(write=False) as session:
+        profile = _service(session).profile(team.maya, "ana")
+    steps = {step.key: step for step in profile.steps}
+    spot = steps["second_meeting.booked_on_the_spot_rate"]
+    # Ana's known outcomes: D1 (on the spot) and D4 (later); D2, D3, D5 are still pending
+    assert (spot.rep, spot.team) == ((1, 2), (4, 4))
+    assert spot.behind == 0.5 and not spot.established  # two deals cannot establish it
+    assert spot.rep_interval is not None and spot.rep_interval[0] < 0.5 < spot.rep_interval[1]
+    assert profile.pending == 3
+    assert profile.weakest is not None and profile.weakest.step is PlaybookStep.LOCK_IN
+    assert profile.talk_track is not None and profile.talk_track.step is PlaybookStep.LOCK_IN
+    assert len(profile.trend) == 12 and profile.trend[-1].week == "2026-W11"
+    w10 = next(week for week in profile.trend if week.week == "2026-W10")
+    assert (w10.deals_with_first_meeting, w10.pending) == (3, 2)
+    assert [deal.deal_id for deal in profile.deals] == ["D3"]
+    assert profile.notes == []
+
+
+def test_notes_are_private_to_the_managers_over_the_rep(database: Database, team: Team) -> None:
+    with database.unit_of_work() as session:
+        service = _service(session)
+        note = service.add_note(team.maya, "ana", NewNote(body="Practise the two-slot close"))
+        for outsider, rep in ((team.ana, "ana"), (team.sam, "ana"), (team.cy, "ana")):
+            with pytest.raises(NotFound):
+                service.notes_for(outsider, rep)
+        with pytest.raises(NotFound):
+            service.delete_note(team.sam, note.id)
+        assert [n.body for n in service.notes_for(team.admin, "ana")] == [
+            "Practise the two-slot close"
+        ]
+        assert _service(session).profile(team.ana, "ana").notes is None  # her own page
+        with pytest.raises(NotFound):
+            service.profile(team.cy, "ana")
+        with pytest.raises(NotFound):
+            service.profile(team.sam, "ana")
+        service.delete_note(team.maya, note.id)
+        assert service.notes_for(team.maya, "ana") == []

@@ -1,0 +1,155 @@
+"""Where meeting two happens reaches the invitation, and buyer e-mails name their zone and use
+the buyer's where it is known; a reschedule keeps the UID and names the old time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from momentum.clock import FixedClock
+from momentum.contact.models import Contact
+from momentum.contact.schemas import Attendee
+from momentum.db.engine import Database
+from momentum.next_step.schemas import LockIn
+from momentum.reminder.models import Reminder, ReminderStatus
+from momentum.user.schemas import Actor
+from tests.engine.conftest import SmtpServer
+from tests.engine.test_dispatch import body, event_of
+from tests.engine.world import make_world
+
+ADMIN = Actor.system()
+LOCK_IN = LockIn.model_validate(
+    {
+        "start": "2026-03-10T14:00:00",  # Tuesday 14:00 Berlin = 13:00 UTC = 09:00 New York
+        "minutes": 45,
+        "agenda": [
+            {"side": "seller", "text": "Your ROI model"},
+            {"side": "buyer", "text": "Changeover times"},
+        ],
+        "buyer_homework": "Invite the plant manager",
+        "location": "  https://meet.example.test/acme-42 ",
+        "attendees": [
+            {"email": "buyer@acme.test", "timezone": "America/New_York"},
+        ],
+    }
+)
+
+
+@pytest.fixture
+def world(database: Database):  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        return make_world(session)
+
+
+def book(database: Database, engine, lock_in: LockIn = LOCK_IN) -> str:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        return str(engine.next_steps(session).lock_in_next_meeting(ADMIN, "D1", lock_in).meeting.id)
+
+
+def test_the_invitation_carries_the_location_and_the_buyers_zone(
+    database: Database, make_engine, smtp_server: SmtpServer, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    book(database, engine)
+    engine.dispatcher(worker_id="w1").drain()
+    [invite] = smtp_server.messages
+    _, event = event_of(invite)
+    assert str(event["LOCATION"]) == "https://meet.example.test/acme-42"
+    assert invite["Subject"] == (
+        "Acme Tools · follow-up with Ana Rep — Tue 10 Mar, 09:00 EDT (America/New_York)"
+    )
+    text = body(invite, "plain")
+    assert "Tuesday 10 March 2026, 09:00–09:45 EDT (America/New_York)" in text
+    assert "Where: https://meet.example.test/acme-42" in text
+    assert '<a href="https://meet.example.test/acme-42">' in body(invite, "html")
+    with database.unit_of_work(write=False) as session:
+        contact = session.scalars(select(Contact).where(Contact.deal_id == "D1")).one()
+        assert contact.timezone == "America/New_York"
+
+
+def test_without_a_known_buyer_zone_times_are_the_reps_and_say_so(
+    database: Database, make_engine, smtp_server: SmtpServer, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    book(database, engine, LOCK_IN.model_copy(update={"attendees": [], "location": None}))
+    engine.dispatcher(worker_id="w1").drain()
+    [invite] = smtp_server.messages
+    _, event = event_of(invite)
+    assert "LOCATION" not in event
+    assert invite["Subject"].endswith("— Tue 10 Mar, 14:00 CET (Europe/Berlin)")
+    assert "Where:" not in body(invite, "plain")
+
+
+def test_buyers_in_two_zones_see_both(
+    database: Database, make_engine, smtp_server: SmtpServer, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    two = LOCK_IN.model_copy(
+        update={
+            "attendees": [
+                Attendee(email="buyer@acme.test", timezone="America/New_York"),
+                Attendee(email="cto@acme.test", timezone="Asia/Kolkata"),
+            ]
+        }
+    )
+    book(database, engine, two)
+    engine.dispatcher(worker_id="w1").drain()
+    [invite] = smtp_server.messages
+    text = body(invite, "plain")
+    assert "09:00–09:45 EDT (America/New_York)" in text
+    assert "18:30–19:15 IST (Asia/Kolkata)" in text
+
+
+def test_a_reschedule_keeps_the_uid_raises_the_sequence_and_names_the_old_time(
+    database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)
+    dispatcher.drain()
+    with database.unit_of_work() as session:
+        booking = engine.meetings(session).reschedule(
+            ADMIN, meeting_id, start=datetime(2026, 3, 12, 16, 0)
+        )
+        new_id = booking.meeting.id
+        assert booking.meeting.location == "https://meet.example.test/acme-42"
+    dispatcher.drain()
+    first, update = smtp_server.messages
+    (_, original), (_, moved) = event_of(first), event_of(update)
+    assert str(moved["UID"]) == str(original["UID"])
+    assert int(moved["SEQUENCE"]) == int(original["SEQUENCE"]) + 1
+    assert str(moved["LOCATION"]) == "https://meet.example.test/acme-42"
+    assert update["Subject"] == (
+        "Moved: Acme Tools · follow-up with Ana Rep — Thu 12 Mar, 11:00 EDT (America/New_York) "
+        "(was Tue 10 Mar, 09:00 EDT (America/New_York))"
+    )
+    assert "our meeting on Tuesday 10 March 2026, 09:00–09:45 EDT (America/New_York) has moved" in (
+        body(update, "plain")
+    )
+    # a new place for the moved meeting replaces the old one
+    with database.unit_of_work() as session:
+        moved_again = engine.meetings(session).reschedule(
+            ADMIN, new_id, start=datetime(2026, 3, 13, 10, 0), location="Acme HQ, room 4"
+        )
+        assert moved_again.meeting.location == "Acme HQ, room 4"
+        assert moved_again.meeting.sequence == 2
+
+
+def test_cancelling_withdraws_every_pending_reminder(
+    database: Database, make_engine, smtp_server: SmtpServer, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    meeting_id = book(database, engine)
+    with database.unit_of_work() as session:
+        engine.meetings(session).cancel(ADMIN, meeting_id)
+    with database.unit_of_work(write=False) as session:
+        statuses = {r.status for r in session.scalars(select(Reminder))}
+    assert statuses == {ReminderStatus.WITHDRAWN}
+
+
+def test_an_unknown_zone_for_an_attendee_is_refused() -> None:
+    with pytest.raises(ValidationError, match="not an IANA time zone"):
+        Attendee(email="a@b.test", timezone="Mars/Olympus")

@@ -1,0 +1,94 @@
+"""The playbook on both databases: managers write, reps read, every edit keeps the previous
+version, and a booking and its reminders record the revision they used."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from momentum.clock import FixedClock
+from momentum.db.engine import Database
+from momentum.errors import NotFound, PermissionDenied
+from momentum.playbook.models import PlaybookKind, PlaybookStep
+from momentum.playbook.schemas import NewPlaybookEntry, PlaybookText
+from momentum.playbook.service import PlaybookService
+from momentum.user.models import Role
+from momentum.user.schemas import Actor
+from tests.review.team import NOW
+
+MANAGER = Actor(role=Role.MANAGER, rep_id="maya", user_id=None)
+REP = Actor(role=Role.REP, rep_id="ana")
+
+
+def test_edits_keep_every_version(database: Database) -> None:
+    fixed = FixedClock(NOW)
+    with database.unit_of_work() as session:
+        playbook = PlaybookService(session, clock=fixed)
+        assert playbook.revision() is None
+        started = playbook.start_with_defaults(MANAGER)
+        assert {item.step for item in started if item.kind is PlaybookKind.TALK_TRACK} == set(
+            PlaybookStep
+        )
+        assert playbook.start_with_defaults(MANAGER) == []  # only once
+        track = playbook.talk_track(PlaybookStep.LOCK_IN)
+        assert track is not None and track.version == 1
+        before = playbook.revision()
+    with database.unit_of_work() as session:
+        playbook = PlaybookService(session, clock=fixed)
+        edited = playbook.edit(
+            MANAGER, track.entry_id, PlaybookText(title="Lock it in", body="  Two slots.  ")
+        )
+        assert (edited.version, edited.title, edited.body) == (2, "Lock it in", "Two slots.")
+        same = playbook.edit(
+            MANAGER, track.entry_id, PlaybookText(title="Lock it in", body="Two slots.")
+        )
+        assert same.version == 2  # nothing changed, no version added
+        assert playbook.revision() == edited.version_id
+        assert [v.version for v in playbook.history(track.entry_id)] == [2, 1]
+        # the playbook as it stood before the edit
+        old = playbook.entries(kind=PlaybookKind.TALK_TRACK, revision=before)
+        assert [i.title for i in old if i.entry_id == track.entry_id] == [track.title]
+        with pytest.raises(PermissionDenied):
+            playbook.edit(REP, track.entry_id, PlaybookText(title="x", body="y"))
+        with pytest.raises(NotFound):
+            playbook.edit(MANAGER, 10_000, PlaybookText(title="x", body="y"))
+        playbook.retire(MANAGER, track.entry_id)
+        assert playbook.talk_track(PlaybookStep.LOCK_IN) is None
+        assert [v.version for v in playbook.history(track.entry_id)] == [2, 1]
+
+
+def test_a_talk_track_names_its_step() -> None:
+    with pytest.raises(ValidationError):
+        NewPlaybookEntry(kind=PlaybookKind.TALK_TRACK, title="t", body="b")
+    with pytest.raises(ValidationError):
+        PlaybookText(title="   ", body="b")
+
+
+def test_a_booking_and_its_reminders_record_the_revision(database: Database, make_engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from momentum.meeting.models import Meeting
+    from momentum.reminder.models import Reminder
+    from tests.engine.test_next_step import ANA, LOCK_IN
+    from tests.engine.world import make_world
+
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        make_world(session)
+        playbook = PlaybookService(session, clock=engine.clock)
+        playbook.start_with_defaults(MANAGER)
+        track = playbook.talk_track(PlaybookStep.LOCK_IN)
+        assert track is not None
+        edited = playbook.edit(MANAGER, track.entry_id, PlaybookText(title="New", body="Words"))
+    with database.unit_of_work() as session:
+        engine.next_steps(session).lock_in_next_meeting(ANA, "D1", LOCK_IN)
+    with database.unit_of_work(write=False) as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert meeting.playbook_revision == edited.version_id
+        revisions = {r.playbook_revision for r in session.scalars(select(Reminder))}
+        assert revisions == {edited.version_id}
+        # the playbook that booking used reads the edited talk track
+        used = PlaybookService(session, clock=engine.clock).entries(
+            step=PlaybookStep.LOCK_IN, revision=meeting.playbook_revision
+        )
+        assert [item.title for item in used] == ["New"]

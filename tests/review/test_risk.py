@@ -1,0 +1,115 @@
+"""Deals at risk on both databases: open flags by rule with reason, age, owner, amount and
+task; sorted; narrowed to a team or rep; tasks reassigned within the scope only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from momentum.clock import FixedClock
+from momentum.db.engine import Database
+from momentum.errors import Conflict, NotFound, PermissionDenied
+from momentum.flag.models import Flag, Severity
+from momentum.review.risk import RiskBoardService, RiskQuery, RiskSort
+from momentum.task.models import Task, TaskStatus
+from tests.review.team import NOW, Team, make_team
+
+
+@pytest.fixture
+def team(database: Database) -> Team:
+    with database.unit_of_work() as session:
+        team = make_team(session)
+        team.deals["D1"].amount, team.deals["D1"].currency = Decimal("5000"), "EUR"
+        team.deals["D2"].amount, team.deals["D2"].currency = Decimal("90000"), "EUR"
+        for deal, rule, severity, days in (
+            ("D1", "gap_too_long", Severity.WARNING, 2),
+            ("D2", "gap_too_long", Severity.WARNING, 9),
+            ("D3", "meeting_two_not_booked", Severity.CRITICAL, 5),
+            ("B1", "meeting_two_not_booked", Severity.WARNING, 1),
+            ("C1", "meeting_two_not_booked", Severity.WARNING, 1),
+        ):
+            session.add(
+                Flag(
+                    deal_id=deal,
+                    rule=rule,
+                    reason=f"{rule} on {deal}",
+                    severity=severity,
+                    raised_at=NOW - timedelta(days=days),
+                )
+            )
+        session.add(
+            Task(
+                deal_id="D3",
+                owner_id="ana",
+                title="Book meeting two with D3 Ltd",
+                rule="meeting_two_not_booked",
+                due_at=NOW,
+                status=TaskStatus.OPEN,
+                created_at=NOW - timedelta(days=5),
+            )
+        )
+        return team
+
+
+def _board(session, actor, **query):  # type: ignore[no-untyped-def]
+    service = RiskBoardService(
+        session, clock=FixedClock(NOW), titles={"gap_too_long": "Gap too long"}
+    )
+    return service.board(actor, RiskQuery(**query))
+
+
+def test_grouped_by_rule_most_severe_first(database: Database, team: Team) -> None:
+    with database.unit_of_work(write=False) as session:
+        board = _board(session, team.maya)
+    assert [(g.rule, g.count) for g in board.groups] == [
+        ("meeting_two_not_booked", 2),
+        ("gap_too_long", 2),
+    ]
+    assert board.groups[1].title == "Gap too long"
+    assert board.groups[1].amounts == {"EUR": Decimal("95000")}
+    first = board.groups[0].rows[0]
+    assert (first.deal_id, first.severity, first.age_days, first.owner_name) == (
+        "D3",
+        Severity.CRITICAL,
+        5,
+        "Ana Rep",
+    )
+    assert (first.task_title, first.task_owner_id) == ("Book meeting two with D3 Ltd", "ana")
+    assert [r.deal_id for r in board.groups[1].rows] == ["D2", "D1"]  # the oldest first
+    assert ("bo", "Bo Rep") in board.assignees and ("cy", "Cy Rep") not in board.assignees
+
+
+def test_sorted_and_filtered(database: Database, team: Team) -> None:
+    with database.unit_of_work(write=False) as session:
+        by_amount = _board(session, team.maya, sort=RiskSort.AMOUNT, rule="gap_too_long")
+        assert [r.deal_id for r in by_amount.groups[0].rows] == ["D2", "D1"]
+        assert [g.rule for g in _board(session, team.maya, rep="bo").groups] == [
+            "meeting_two_not_booked"
+        ]
+        assert sum(g.count for g in _board(session, team.admin, team="south").groups) == 1
+        with pytest.raises(NotFound):
+            _board(session, team.maya, rep="cy")
+        with pytest.raises(NotFound):
+            _board(session, team.ana, team="south")
+
+
+def test_a_task_is_reassigned_within_the_scope(database: Database, team: Team) -> None:
+    with database.unit_of_work() as session:
+        service = RiskBoardService(session, clock=FixedClock(NOW))
+        task_id = _board(session, team.maya).groups[0].rows[0].task_id
+        assert task_id is not None
+        with pytest.raises(NotFound):
+            service.assign(team.maya, task_id, to_rep_id="cy")  # another team's rep
+        with pytest.raises(NotFound):
+            service.assign(team.sam, task_id, to_rep_id="cy")  # another team's task
+        with pytest.raises(PermissionDenied):
+            service.assign(team.ana, task_id, to_rep_id="bo")
+        assert service.assign(team.maya, task_id, to_rep_id="bo").owner_id == "bo"
+    with database.unit_of_work() as session:
+        row = _board(session, team.maya).groups[0].rows[0]
+        assert (row.task_owner_id, row.task_owner_name, row.owner_id) == ("bo", "Bo Rep", "ana")
+        session.get(Task, task_id).status = TaskStatus.DONE
+    with database.unit_of_work() as session, pytest.raises(Conflict):
+        RiskBoardService(session, clock=FixedClock(NOW)).assign(team.maya, task_id, to_rep_id="ana")

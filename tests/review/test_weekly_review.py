@@ -1,0 +1,148 @@
+"""The weekly review on both databases: the week's figures per rep against the previous four
+weeks, commitments recorded and checked at the next review, scope, and the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from momentum.clock import FixedClock
+from momentum.db.engine import Database
+from momentum.errors import Conflict, InputError, NotFound, PermissionDenied
+from momentum.review.models import CommitmentMetric
+from momentum.review.schemas import NewCommitment
+from momentum.review.service import WeeklyReviewService, review_csv
+from tests.review.team import NOW, Team, make_team
+
+
+@pytest.fixture
+def team(database: Database) -> Team:
+    with database.unit_of_work() as session:
+        return make_team(session)
+
+
+def _service(session) -> WeeklyReviewService:  # type: ignore[no-untyped-def]
+    return WeeklyReviewService(session, clock=FixedClock(NOW))
+
+
+def test_the_last_complete_week_per_rep(database: Database, team: Team) -> None:
+    with database.unit_of_work(write=False) as session:
+        review = _service(session).review(team.maya)
+    assert review.week == "2026-W10"
+    assert (review.starts.isoformat(), review.ends.isoformat()) == ("2026-03-02", "2026-03-08")
+    assert [rep.rep_id for rep in review.reps] == ["ana", "bo", "maya"]
+    ana = review.reps[0].week
+    assert ana.model_dump(exclude={"week"}) == {
+        "first_meetings": 3,
+        "on_the_spot": 1,
+        "booked_later": 1,
+        "booked_timing_unknown": 0,
+        "not_booked": 1,
+        "pending": 2,  # D2 (meeting two still to come) and D3 (not booked yet)
+        "second_meetings_held": 2,  # D1 and D4
+        "gaps_beyond_target": 1,  # D4
+        "reschedules": 0,
+        "no_shows": 1,  # D5
+        "won": 1,
+        "lost": 0,
+        "slipped": 1,  # D3
+        "on_the_spot_rate": 0.5,
+    }
+    previous = review.reps[0].previous
+    assert [w.week for w in previous] == ["2026-W09", "2026-W08", "2026-W07", "2026-W06"]
+    assert (previous[0].first_meetings, previous[0].on_the_spot) == (1, 1)
+    assert previous[3].first_meetings == 1  # D4's meeting one
+    assert review.reps[0].baseline.per_week["first_meetings"] == 0.5
+    assert review.reps[0].baseline.on_the_spot_rate == 0.5  # D5 on the spot, D4 later
+
+
+def test_a_chosen_week_and_a_narrower_scope(database: Database, team: Team) -> None:
+    with database.unit_of_work(write=False) as session:
+        service = _service(session)
+        review = service.review(team.maya, week="2026-W09", rep_id="ana")
+        assert [rep.rep_id for rep in review.reps] == ["ana"]
+        assert review.reps[0].week.first_meetings == 1
+        assert [r.rep_id for r in service.review(team.admin, team="south").reps] == ["cy", "sam"]
+        with pytest.raises(InputError):
+            service.review(team.maya, week="2026-W60")
+
+
+def test_nobody_sees_a_review_outside_their_scope(database: Database, team: Team) -> None:
+    with database.unit_of_work(write=False) as session:
+        service = _service(session)
+        with pytest.raises(NotFound):
+            service.review(team.cy, rep_id="ana")
+        with pytest.raises(NotFound):
+            service.review(team.sam, team="north")
+        with pytest.raises(NotFound):
+            service.review(team.maya, rep_id="cy")
+        assert [r.rep_id for r in service.review(team.ana).reps] == ["ana"]
+
+
+def test_commitments_are_checked_at_the_next_review(database: Database, team: Team) -> None:
+    with database.unit_of_work() as session:
+        service = WeeklyReviewService(session, clock=FixedClock(NOW.replace(day=4)))
+        # at the review of W09 (on 4 March), for W10
+        spot = service.commit(
+            team.maya,
+            "ana",
+            week="2026-W10",
+            new=NewCommitment(
+                text="Book half of second meetings on the spot",
+                metric=CommitmentMetric.ON_THE_SPOT_RATE,
+                target=0.5,
+            ),
+        )
+        no_shows = service.commit(
+            team.maya,
+            "ana",
+            week="2026-W10",
+            new=NewCommitment(text="No no-shows", metric=CommitmentMetric.NO_SHOWS, target=0),
+        )
+        call = service.commit(
+            team.maya, "ana", week="2026-W10", new=NewCommitment(text="Call Acme's CFO")
+        )
+        with pytest.raises(PermissionDenied):
+            service.commit(team.ana, "ana", week="2026-W10", new=NewCommitment(text="x"))
+        with pytest.raises(NotFound):
+            service.commit(team.sam, "ana", week="2026-W10", new=NewCommitment(text="x"))
+        with pytest.raises(Conflict):
+            service.commit(
+                team.maya,
+                "ana",
+                week="2026-W10",
+                new=NewCommitment(text="x", metric=CommitmentMetric.SLIPPED),
+            )
+        before = service.review(team.maya, week="2026-W09", rep_id="ana").reps[0]
+        assert [c.text for c in before.commitments_next] == [
+            "Book half of second meetings on the spot",
+            "No no-shows",
+            "Call Acme's CFO",
+        ]
+    with database.unit_of_work() as session:
+        service = _service(session)
+        service.mark(team.maya, call.id, kept=True)
+        with pytest.raises(Conflict):
+            service.mark(team.maya, spot.id, kept=False)
+        with pytest.raises(NotFound):
+            service.mark(team.sam, call.id, kept=False)
+    with database.unit_of_work(write=False) as session:
+        checked = _service(session).review(team.maya).reps[0].commitments_checked
+    assert [(c.id, c.kept, c.how, c.actual) for c in checked] == [
+        (spot.id, True, "figures", 0.5),
+        (no_shows.id, False, "figures", 1.0),
+        (call.id, True, "manager", None),
+    ]
+
+
+def test_the_review_as_csv(database: Database, team: Team) -> None:
+    with database.unit_of_work(write=False) as session:
+        text = review_csv(_service(session).review(team.maya))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["rep_id"] for row in rows] == ["ana", "bo", "maya"]
+    assert rows[0]["first_meetings"] == "3"
+    assert rows[0]["on_the_spot_rate"] == "0.5"
+    assert rows[0]["first_meetings_previous_4_weeks_avg"] == "0.5"
+    assert rows[1]["not_booked"] == "1"
