@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
 from momentum.rep.repository import RepRepository
-from momentum.user.accounts import AccountService
+from momentum.user.accounts import AccountService, SignInPolicy
 from momentum.user.models import Role
 
 DEMO_PASSWORD = "momentum-demo"
@@ -25,10 +25,12 @@ class DemoLogin:
     name: str | None = None
 
 
-def create_demo_logins(session: Session, *, clock: Clock) -> list[DemoLogin]:
+def create_demo_logins(
+    session: Session, *, clock: Clock, policy: SignInPolicy | None = None
+) -> list[DemoLogin]:
     """A login for the admin and for every rep with an email address; the reps others
     report to are managers. Logins that exist already are left as they are."""
-    accounts = AccountService(session, clock=clock)
+    accounts = AccountService(session, clock=clock, policy=policy)
     reps = RepRepository(session).all()
     leads = {rep.manager_id for rep in reps if rep.manager_id}
     logins = [DemoLogin(ADMIN_EMAIL, Role.ADMIN, None, None)]
