@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from momentum.user.models import User
+from momentum.user.passwords import Passwords
 from momentum.web.app import area_routes
 from momentum.web.security import SESSION_COOKIE
 from tests.web.conftest import PASSWORD, USERS, Site, csrf_of, sign_in
@@ -32,6 +33,11 @@ def test_passwords_are_argon2id_and_wrong_ones_are_refused(site: Site) -> None:
     with site.engine.database.unit_of_work(write=False) as session:
         hashes = [u.password_hash for u in session.query(User).all()]
     assert all(h.startswith("$argon2id$") for h in hashes)
+    default = Passwords().hash("a password")
+    assert default.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert Passwords().verify(default, "a password")
+    assert not Passwords().verify(default, "another")
+    assert not Passwords().verify(None, "a password")
     response = sign_in(site.client(), USERS["ana"][0], "wrong password")
     assert response.status_code == 401
     assert "do not match" in response.text

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from momentum.cli.audit import audit_options, audit_store, show
 from momentum.cli.common import app_errors, console, load_settings
 from momentum.cli.importing import print_summary, run_import
+
+if TYPE_CHECKING:
+    from momentum.config import Settings
+    from momentum.demo.logins import DemoLogin
 
 
 def _as_of(value: str | None) -> date | None:
@@ -61,3 +65,39 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"\nThe demo team's audit is above; the HTML report is {report}", soft_wrap=True
             )
+            _print_sign_in(_demo_logins(settings))
+
+
+def _demo_logins(settings: Settings) -> list[DemoLogin]:
+    from momentum.clock import SystemClock
+    from momentum.db.engine import Database
+    from momentum.demo.logins import create_demo_logins
+
+    database = Database(settings.database_url)
+    with database.unit_of_work() as session:
+        logins = create_demo_logins(session, clock=SystemClock())
+    database.dispose()
+    return logins
+
+
+def _print_sign_in(logins: list[DemoLogin]) -> None:
+    from momentum.demo.logins import DEMO_PASSWORD
+
+    admin = next(login for login in logins if login.role == "admin")
+    managers = [login for login in logins if login.role == "manager"]
+    reps = [login for login in logins if login.role == "rep"]
+    console.print(
+        "\n[bold]The web app[/]: start it with [bold]momentum serve[/] "
+        "(in this checkout: .venv/bin/momentum serve), open http://127.0.0.1:8000/ "
+        f"and sign in with the password [bold]{DEMO_PASSWORD}[/] as",
+        soft_wrap=True,
+    )
+    console.print(f"  {admin.email}  (admin: everything)", soft_wrap=True)
+    for login in managers:
+        console.print(f"  {login.email}  (manager of {login.team or 'a team'})", soft_wrap=True)
+    if reps:
+        console.print(
+            f"  {reps[0].email}  (rep; and {len(reps) - 1} more, one per demo rep: "
+            "momentum user list)",
+            soft_wrap=True,
+        )

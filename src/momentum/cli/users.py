@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -25,10 +27,16 @@ PASSWORD_STDIN = typer.Option(
 )
 
 
-def _engine() -> Engine:
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    """The engine for one command, closed however the command ends."""
     from momentum.runtime import Engine
 
-    return Engine(load_settings())
+    engine = Engine(load_settings())
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 def _password(from_stdin: bool) -> str:
@@ -65,15 +73,14 @@ def user_add(
         if role not in {r.value for r in Role}:
             raise InputError(f"unknown role {role!r}: use rep, manager or admin")
         password = _password(password_stdin)
-        engine = _engine()
-        with engine.database.unit_of_work() as session:
-            user = AccountService(session, clock=engine.clock).add_user(
-                email=email, password=password, role=Role(role), rep_id=rep, name=name
+        with _engine() as engine:
+            with engine.database.unit_of_work() as session:
+                user = AccountService(session, clock=engine.clock).add_user(
+                    email=email, password=password, role=Role(role), rep_id=rep, name=name
+                )
+            console.print(
+                f"added {user.role} {escape(user.email)}" + (f" (rep {escape(rep)})" if rep else "")
             )
-        console.print(
-            f"added {user.role} {escape(user.email)}" + (f" (rep {escape(rep)})" if rep else "")
-        )
-        engine.close()
 
 
 @user_app.command("list")
@@ -81,8 +88,7 @@ def user_list() -> None:
     """Every user, with role, rep and whether they may sign in."""
     from momentum.user.accounts import AccountService
 
-    with app_errors():
-        engine = _engine()
+    with app_errors(), _engine() as engine:
         with engine.database.unit_of_work(write=False) as session:
             users = AccountService(session, clock=engine.clock).list_users()
         table = Table(title=f"{len(users)} users", title_justify="left")
@@ -97,7 +103,6 @@ def user_list() -> None:
                 "yes" if user.active else "no",
             )
         console.print(table)
-        engine.close()
 
 
 @user_app.command("disable")
@@ -105,12 +110,10 @@ def user_disable(email: Annotated[str, typer.Option("--email")]) -> None:
     """Stop a user from signing in: their sessions end and their tokens stop working."""
     from momentum.user.accounts import AccountService
 
-    with app_errors():
-        engine = _engine()
+    with app_errors(), _engine() as engine:
         with engine.database.unit_of_work() as session:
             user = AccountService(session, clock=engine.clock).disable(email)
         console.print(f"disabled {escape(user.email)}; their sessions ended")
-        engine.close()
 
 
 @user_app.command("enable")
@@ -118,12 +121,10 @@ def user_enable(email: Annotated[str, typer.Option("--email")]) -> None:
     """Let a disabled user sign in again."""
     from momentum.user.accounts import AccountService
 
-    with app_errors():
-        engine = _engine()
+    with app_errors(), _engine() as engine:
         with engine.database.unit_of_work() as session:
             user = AccountService(session, clock=engine.clock).enable(email)
         console.print(f"enabled {escape(user.email)}")
-        engine.close()
 
 
 @user_app.command("set-password")
@@ -136,11 +137,10 @@ def user_set_password(
 
     with app_errors():
         password = _password(password_stdin)
-        engine = _engine()
-        with engine.database.unit_of_work() as session:
-            user = AccountService(session, clock=engine.clock).set_password(email, password)
-        console.print(f"password set for {escape(user.email)}; their sessions ended")
-        engine.close()
+        with _engine() as engine:
+            with engine.database.unit_of_work() as session:
+                user = AccountService(session, clock=engine.clock).set_password(email, password)
+            console.print(f"password set for {escape(user.email)}; their sessions ended")
 
 
 @token_app.command("create")
@@ -154,17 +154,16 @@ def token_create(
     ``Authorization: Bearer <token>``."""
     from momentum.user.accounts import AccountService
 
-    with app_errors():
-        engine = _engine()
+    with app_errors(), _engine() as engine:
         with engine.database.unit_of_work() as session:
             view, secret = AccountService(session, clock=engine.clock).create_token(
                 email, name=name
             )
         console.print(
-            f"token {view.id} for {escape(view.email)} (shown once, keep it safe):", soft_wrap=True
+            f"token {view.id} for {escape(view.email)} (shown once, keep it safe):",
+            soft_wrap=True,
         )
         typer.echo(secret)
-        engine.close()
 
 
 @token_app.command("list")
@@ -174,8 +173,7 @@ def token_list(
     """Tokens (never their secrets), with whose they are and whether revoked."""
     from momentum.user.accounts import AccountService
 
-    with app_errors():
-        engine = _engine()
+    with app_errors(), _engine() as engine:
         with engine.database.unit_of_work(write=False) as session:
             tokens = AccountService(session, clock=engine.clock).tokens(email)
         table = Table(title=f"{len(tokens)} tokens", title_justify="left")
@@ -191,7 +189,6 @@ def token_list(
                 f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",
             )
         console.print(table)
-        engine.close()
 
 
 @token_app.command("revoke")
@@ -201,12 +198,10 @@ def token_revoke(
     """Revoke a token: it stops working at once."""
     from momentum.user.accounts import AccountService
 
-    with app_errors():
-        engine = _engine()
+    with app_errors(), _engine() as engine:
         with engine.database.unit_of_work() as session:
             view = AccountService(session, clock=engine.clock).revoke_token(token_id)
         console.print(f"revoked token {view.id} of {escape(view.email)}")
-        engine.close()
 
 
 def register(app: typer.Typer) -> None:

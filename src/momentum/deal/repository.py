@@ -56,17 +56,19 @@ def _next_due(now: datetime) -> ColumnElement[datetime]:
     """When the deal's next step is due: its soonest open next step, future meeting or open
     task a person set (a rule's task is a reminder, not a next step); null without one."""
     candidates = union_all(
-        select(NextStep.due_at.label("due")).where(
-            NextStep.deal_id == Deal.id, NextStep.status == NextStepStatus.OPEN
-        ),
-        select(Meeting.start_at.label("due")).where(
+        select(NextStep.due_at.label("due"))
+        .where(NextStep.deal_id == Deal.id, NextStep.status == NextStepStatus.OPEN)
+        .correlate(Deal),
+        select(Meeting.start_at.label("due"))
+        .where(
             Meeting.deal_id == Deal.id,
             Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.start_at > now,
-        ),
-        select(Task.due_at.label("due")).where(
-            Task.deal_id == Deal.id, Task.status == TaskStatus.OPEN, Task.rule.is_(None)
-        ),
+        )
+        .correlate(Deal),
+        select(Task.due_at.label("due"))
+        .where(Task.deal_id == Deal.id, Task.status == TaskStatus.OPEN, Task.rule.is_(None))
+        .correlate(Deal),
     ).subquery()
     return select(func.min(candidates.c.due)).scalar_subquery()
 

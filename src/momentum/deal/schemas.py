@@ -4,10 +4,13 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from momentum.deal.models import Outcome
 from momentum.flag.models import Severity
+from momentum.meeting.schemas import MeetingView
+from momentum.next_step.schemas import NextStepView
+from momentum.task.schemas import TaskView
 
 
 class DealSummary(BaseModel):
@@ -70,6 +73,12 @@ class DealQuery(BaseModel):
     )
     sort: DealSort = DealSort.RISK
 
+    @field_validator("rep", "team", "stage", "q", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty form field means no filter."""
+        return None if isinstance(value, str) and not value.strip() else value
+
 
 class NextStepBrief(BaseModel):
     kind: str  # "meeting" or "task"
@@ -102,3 +111,13 @@ class DealRow(BaseModel):
 class DealPage(BaseModel):
     items: list[DealRow]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; none: last.")
+
+
+class DealDetail(BaseModel):
+    """A deal with everything on it: its meetings (by start), open next steps, tasks (open
+    and closed, by due date) and open flags."""
+
+    deal: DealRow
+    meetings: list[MeetingView]
+    next_steps: list[NextStepView]
+    tasks: list[TaskView]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
+from momentum.deal.models import Deal
 from momentum.deal.repository import SEVERITY_RANK, DealRepository
 from momentum.deal.schemas import (
     DealAtRisk,
+    DealDetail,
     DealPage,
     DealQuery,
     DealRow,
@@ -25,6 +24,13 @@ from momentum.deal.schemas import (
 )
 from momentum.errors import InputError, NotFound
 from momentum.flag.repository import FlagRepository
+from momentum.meeting.repository import MeetingRepository
+from momentum.meeting.schemas import MeetingView
+from momentum.next_step.repository import NextStepRepository
+from momentum.next_step.schemas import NextStepView
+from momentum.paging import decode_cursor, encode_cursor
+from momentum.task.repository import TaskRepository
+from momentum.task.schemas import TaskView
 from momentum.user.schemas import Actor
 from momentum.user.service import ScopeService
 
@@ -66,17 +72,26 @@ class DealService:
         self, actor: Actor, query: DealQuery, *, cursor: str | None = None, limit: int = 50
     ) -> DealPage:
         """One page of the deals ``actor`` may see, filtered and sorted by ``query``, each with
-        its next step, its open flags and its risk (the most severe flag). A rep or team
-        outside the scope is not found, like one that does not exist."""
+        its next step, its open flags and its risk (the most severe flag). A rep outside
+        the scope is not found, like one that does not exist; a team only narrows it."""
         owners = self.scope.visible_owner_ids(actor)
         if query.rep is not None and owners is not None and query.rep not in owners:
             raise NotFound(f"no rep {query.rep!r}")
-        after = decode_cursor(cursor, query.sort) if cursor else None
+        after = _deal_cursor(cursor, query) if cursor else None
         now = self.clock.now()
         found = self.deals.page(owners, query, now=now, after=after, limit=limit + 1)
         more = len(found) > limit
         found = found[:limit]
-        ids = [deal.id for deal, _ in found]
+        items = self._rows([deal for deal, _ in found], now=now)
+        last = found[-1] if more else None
+        return DealPage(
+            items=items,
+            next_cursor=encode_cursor(f"deals.{query.sort}", last[1], last[0].id) if last else None,
+        )
+
+    def _rows(self, deals: list[Deal], *, now: datetime) -> list[DealRow]:
+        """Each deal with its owner's name, its soonest next step and its open flags."""
+        ids = [deal.id for deal in deals]
         flags: dict[str, list[FlagBrief]] = {}
         for flag in FlagRepository(self.session).open_for_deals(ids):
             flags.setdefault(flag.deal_id, []).append(
@@ -88,9 +103,9 @@ class DealService:
                 )
             )
         steps = self.deals.next_steps(ids, now=now)
-        names = self.deals.owner_names({deal.owner_id for deal, _ in found})
+        names = self.deals.owner_names({deal.owner_id for deal in deals})
         items = []
-        for deal, _ in found:
+        for deal in deals:
             deal_flags = flags.get(deal.id, [])
             step = steps.get(deal.id)
             items.append(
@@ -115,33 +130,43 @@ class DealService:
                     ),
                 )
             )
-        last = found[-1] if more else None
-        return DealPage(
-            items=items,
-            next_cursor=encode_cursor(query.sort, last[1], last[0].id) if last else None,
+        return items
+
+    def detail(self, actor: Actor, deal_id: str) -> DealDetail:
+        deal = self.deals.get(deal_id)
+        if deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
+            raise NotFound(f"no deal {deal_id!r}")
+        now = self.clock.now()
+        return DealDetail(
+            deal=self._rows([deal], now=now)[0],
+            meetings=[
+                MeetingView.of(m, now) for m in MeetingRepository(self.session).for_deal(deal_id)
+            ],
+            next_steps=[
+                NextStepView.model_validate(step)
+                for step in NextStepRepository(self.session).open_for_deal(deal_id)
+            ],
+            tasks=[
+                TaskView.model_validate(task)
+                for task in TaskRepository(self.session).page(
+                    None, include_closed=True, deal_id=deal_id, after=None, limit=1000
+                )
+            ],
         )
 
 
-def encode_cursor(sort: DealSort, key: Any, deal_id: str) -> str:
-    """An opaque cursor: the sort it belongs to, the last row's sort key and id."""
-    if isinstance(key, datetime):
-        key = {"t": key.isoformat()}
-    elif isinstance(key, Decimal):
-        key = float(key)
-    raw = json.dumps([sort.value, key, deal_id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: DealSort) -> tuple[Any, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, key, deal_id = json.loads(raw)
-        if isinstance(key, dict):
-            key = datetime.fromisoformat(key["t"])
-        if not isinstance(deal_id, str) or not isinstance(key, (str, int, float, datetime)):
-            raise ValueError("malformed")
-    except (ValueError, TypeError, KeyError):
-        raise InputError("the cursor is not one this list gave out") from None
-    if cursor_sort != sort.value:
-        raise InputError("the cursor belongs to another sort order: start again without it")
+def _deal_cursor(cursor: str, query: DealQuery) -> tuple[Any, str]:
+    key, deal_id = decode_cursor(cursor, f"deals.{query.sort}")
+    expected = _CURSOR_KEY_TYPES[query.sort]
+    if not isinstance(deal_id, str) or isinstance(key, bool) or not isinstance(key, expected):
+        raise InputError("the cursor is not one this list gave out")
     return key, deal_id
+
+
+_CURSOR_KEY_TYPES: dict[DealSort, type | tuple[type, ...]] = {
+    DealSort.RISK: int,
+    DealSort.NEXT_STEP: datetime,
+    DealSort.AMOUNT: (int, float),
+    DealSort.NAME: str,
+    DealSort.CREATED: datetime,
+}

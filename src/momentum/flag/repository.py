@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from momentum.db.bulk import update_rows
@@ -99,3 +99,30 @@ class FlagRepository:
                 .order_by(Flag.deal_id, Flag.raised_at, Flag.id)
             )
         )
+
+    def page(
+        self,
+        owners: Collection[str] | None,
+        *,
+        rule: str | None,
+        deal_id: str | None,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> list[tuple[Flag, Deal]]:
+        """Open flags with their deals, newest first (then by id)."""
+        query = (
+            select(Flag, Deal).join(Deal, Deal.id == Flag.deal_id).where(Flag.cleared_at.is_(None))
+        )
+        if owners is not None:
+            query = query.where(Deal.owner_id.in_(sorted(owners)))
+        if rule is not None:
+            query = query.where(Flag.rule == rule)
+        if deal_id is not None:
+            query = query.where(Flag.deal_id == deal_id)
+        if after is not None:
+            raised, last_id = after
+            query = query.where(
+                or_(Flag.raised_at < raised, and_(Flag.raised_at == raised, Flag.id > last_id))
+            )
+        query = query.order_by(Flag.raised_at.desc(), Flag.id).limit(limit)
+        return [(flag, deal) for flag, deal in self.session.execute(query).all()]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import and_, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from momentum.db.base import UTCDateTime
@@ -112,3 +112,34 @@ class MeetingRepository:
         if owners is not None:
             query = query.where(Deal.owner_id.in_(list(owners)))
         return list(self.session.scalars(query))
+
+    def page(
+        self,
+        owners: Collection[str] | None,
+        *,
+        deal_id: str | None,
+        state: str | None,
+        now: datetime,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Meeting]:
+        """Meetings by start (then id), after the (start, id) of the previous page's last.
+        ``state``: "upcoming" or "awaiting_outcome" (scheduled, and start after or before
+        ``now``), or any status's value."""
+        query = select(Meeting).join(Deal, Deal.id == Meeting.deal_id)
+        if owners is not None:
+            query = query.where(Deal.owner_id.in_(sorted(owners)))
+        if deal_id is not None:
+            query = query.where(Meeting.deal_id == deal_id)
+        if state == "upcoming":
+            query = query.where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at > now)
+        elif state == "awaiting_outcome":
+            query = query.where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at <= now)
+        elif state is not None:
+            query = query.where(Meeting.status == MeetingStatus(state))
+        if after is not None:
+            start, last_id = after
+            query = query.where(
+                or_(Meeting.start_at > start, and_(Meeting.start_at == start, Meeting.id > last_id))
+            )
+        return list(self.session.scalars(query.order_by(Meeting.start_at, Meeting.id).limit(limit)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from momentum.meeting.models import Meeting, MeetingStatus
 
@@ -51,3 +51,8 @@ class MeetingView(BaseModel):
                 "state": meeting_state(meeting, now),
             }
         )
+
+
+class MeetingPage(BaseModel):
+    items: list[MeetingView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; none: last.")

@@ -20,17 +20,18 @@ from momentum.contact.service import ContactService
 from momentum.deal.changes import mark_changed
 from momentum.deal.models import Deal
 from momentum.deal.repository import DealRepository
-from momentum.errors import Conflict, NotFound
+from momentum.errors import Conflict, InputError, NotFound
 from momentum.localtime import localize
 from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 from momentum.meeting.repository import MeetingRepository
-from momentum.meeting.schemas import MeetingView
+from momentum.meeting.schemas import MeetingPage, MeetingState, MeetingView
 from momentum.next_step.models import NextStepStatus
 from momentum.next_step.repository import NextStepRepository
 from momentum.outbox.models import Channel, MessageKind, OutboxMessage
 from momentum.outbox.repository import OutboxRepository
 from momentum.outbox.schemas import Send, SendDecision, Withdraw
 from momentum.outbox.service import OutboxService
+from momentum.paging import decode_cursor, encode_cursor
 from momentum.playbook.repository import PlaybookRepository
 from momentum.reminder.models import ReminderKind
 from momentum.reminder.repository import ReminderRepository
@@ -106,6 +107,41 @@ class MeetingService:
     def upcoming(self, actor: Actor) -> list[MeetingView]:
         owners = self.scope.visible_owner_ids(actor)
         return [self.view(m) for m in self.meetings.upcoming(owners, now=self.clock.now())]
+
+    def list_meetings(
+        self,
+        actor: Actor,
+        *,
+        deal_id: str | None = None,
+        state: MeetingState | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> MeetingPage:
+        """The meetings ``actor`` may see, by start; ``state`` as :class:`MeetingState` or a
+        status ("upcoming", "awaiting_outcome", "held", ...)."""
+        owners = self.scope.visible_owner_ids(actor)
+        if deal_id is not None:
+            self.visible_deal(actor, deal_id)
+        after = None
+        if cursor:
+            start, last_id = decode_cursor(cursor, "meetings")
+            if not isinstance(start, datetime) or not isinstance(last_id, str):
+                raise InputError("the cursor is not one this list gave out")
+            after = (start, last_id)
+        now = self.clock.now()
+        found = self.meetings.page(
+            owners,
+            deal_id=deal_id,
+            state=state.value if state else None,
+            now=now,
+            after=after,
+            limit=limit + 1,
+        )
+        last = found[limit - 1] if len(found) > limit else None
+        return MeetingPage(
+            items=[MeetingView.of(m, now) for m in found[:limit]],
+            next_cursor=encode_cursor("meetings", last.start_at, last.id) if last else None,
+        )
 
     def owner(self, deal: Deal) -> Rep:
         rep = self.reps.get(deal.owner_id)

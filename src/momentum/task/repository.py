@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from momentum.db.rows import plain_rows_in
@@ -75,3 +75,25 @@ class TaskRepository:
             .where(Task.status == TaskStatus.OPEN, Task.due_at <= now, Task.due_at >= since)
         ).all()
         return [(task, deal) for task, deal in rows]
+
+    def page(
+        self,
+        owners: Collection[str] | None,
+        *,
+        include_closed: bool,
+        deal_id: str | None,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> list[Task]:
+        """Tasks by due date (then id), after the (due, id) of the previous page's last."""
+        query = select(Task)
+        if owners is not None:
+            query = query.where(Task.owner_id.in_(sorted(owners)))
+        if not include_closed:
+            query = query.where(Task.status == TaskStatus.OPEN)
+        if deal_id is not None:
+            query = query.where(Task.deal_id == deal_id)
+        if after is not None:
+            due, last_id = after
+            query = query.where(or_(Task.due_at > due, and_(Task.due_at == due, Task.id > last_id)))
+        return list(self.session.scalars(query.order_by(Task.due_at, Task.id).limit(limit)))

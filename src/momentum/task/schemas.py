@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from momentum.task.models import TaskStatus
 
@@ -18,3 +18,8 @@ class TaskView(BaseModel):
     due_at: datetime
     status: TaskStatus
     closed_reason: str | None
+
+
+class TaskPage(BaseModel):
+    items: list[TaskView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; none: last.")

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
 from momentum.deal.changes import mark_changed
-from momentum.errors import Conflict, NotFound
+from momentum.deal.repository import DealRepository
+from momentum.errors import Conflict, InputError, NotFound
+from momentum.paging import decode_cursor, encode_cursor
 from momentum.task.models import Task, TaskStatus
 from momentum.task.repository import TaskRepository
-from momentum.task.schemas import TaskView
+from momentum.task.schemas import TaskPage, TaskView
 from momentum.user.schemas import Actor
 from momentum.user.service import ScopeService
 
@@ -32,6 +36,42 @@ class TaskService:
             TaskView.model_validate(task)
             for task in self.tasks.for_owners(owners, include_closed=include_closed)
         ]
+
+    def list_tasks(
+        self,
+        actor: Actor,
+        *,
+        owner_id: str | None = None,
+        deal_id: str | None = None,
+        include_closed: bool = False,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> TaskPage:
+        """A page of the tasks ``actor`` may see, by due date; only ``owner_id``'s or
+        ``deal_id``'s when given (outside the scope: not found)."""
+        owners = self.scope.visible_owner_ids(actor)
+        if owner_id is not None:
+            if owners is not None and owner_id not in owners:
+                raise NotFound(f"no rep {owner_id!r} among the reps you can see")
+            owners = frozenset([owner_id])
+        if deal_id is not None:
+            deal = DealRepository(self.session).get(deal_id)
+            if deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
+                raise NotFound(f"no deal {deal_id!r}")
+        after = None
+        if cursor:
+            due, last_id = decode_cursor(cursor, "tasks")
+            if not isinstance(due, datetime) or not isinstance(last_id, int):
+                raise InputError("the cursor is not one this list gave out")
+            after = (due, last_id)
+        found = self.tasks.page(
+            owners, include_closed=include_closed, deal_id=deal_id, after=after, limit=limit + 1
+        )
+        last = found[limit - 1] if len(found) > limit else None
+        return TaskPage(
+            items=[TaskView.model_validate(t) for t in found[:limit]],
+            next_cursor=encode_cursor("tasks", last.due_at, last.id) if last else None,
+        )
 
     def visible(self, actor: Actor, task_id: int) -> Task:
         task = self.tasks.get(task_id)

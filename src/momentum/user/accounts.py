@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from momentum.clock import Clock
 from momentum.errors import Conflict, InputError, NotFound
 from momentum.rep.repository import RepRepository
 from momentum.user.models import ApiToken, Role, User, WebSession
-from momentum.user.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from momentum.user.passwords import MIN_LENGTH, Passwords
 from momentum.user.repository import UserRepository
 from momentum.user.schemas import Actor, ApiTokenView, UserView
 
@@ -39,13 +39,14 @@ def normalize_email(email: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SignInPolicy:
-    """How long a session lasts, and how many failed sign-ins a window allows per email
-    address (from anywhere) and per client address (for any email)."""
+    """How long a session lasts, how many failed sign-ins a window allows per email address
+    (from anywhere) and per client address (for any email), and how passwords are hashed."""
 
     session_lifetime: timedelta = timedelta(hours=12)
     window: timedelta = timedelta(minutes=15)
     max_failures_per_email: int = 5
     max_failures_per_client: int = 20
+    passwords: Passwords = field(default_factory=Passwords)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,7 @@ class AccountService:
             User(
                 email=email,
                 name=name,
-                password_hash=hash_password(_checked_password(password)),
+                password_hash=self.policy.passwords.hash(_checked_password(password)),
                 role=role,
                 rep_id=rep_id,
                 active=True,
@@ -135,7 +136,7 @@ class AccountService:
     def set_password(self, email: str, password: str) -> UserView:
         """A new password; every session of the user ends."""
         user = self.user(email)
-        user.password_hash = hash_password(_checked_password(password))
+        user.password_hash = self.policy.passwords.hash(_checked_password(password))
         self.users.delete_sessions_of(user.id)
         self.users.clear_failed_sign_ins(user.email)
         self.session.flush()
@@ -158,12 +159,12 @@ class AccountService:
         ):
             return SignInResult(throttled=True)
         user = self.users.by_email(email)
-        valid = verify_password(user.password_hash if user else None, password)
+        valid = self.policy.passwords.verify(user.password_hash if user else None, password)
         if user is None or not valid or not user.active:
             self.users.add_failed_sign_in(email=email, client=client, at=now)
             return SignInResult()
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        if self.policy.passwords.needs_rehash(user.password_hash):
+            user.password_hash = self.policy.passwords.hash(password)
         self.users.clear_failed_sign_ins(email)
         self.users.delete_failed_sign_ins_before(now - self.policy.window)
         self.users.delete_expired_sessions(now=now)

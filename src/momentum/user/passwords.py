@@ -1,27 +1,36 @@
-"""Passwords hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommendation)."""
+"""Passwords hashed with argon2id (by default argon2-cffi's parameters, RFC 9106's second
+recommendation: 64 MiB, three passes)."""
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from functools import cached_property
+
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_HASHER = PasswordHasher()
 MIN_LENGTH = 8
 
-# Verified when the email is unknown, so a miss takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("momentum-no-such-user")
 
+class Passwords:
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self.hasher = hasher or PasswordHasher()
+        if self.hasher.type is not Type.ID:
+            raise ValueError("passwords are hashed with argon2id")
 
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    @cached_property
+    def _dummy_hash(self) -> str:
+        # Verified when the email is unknown, so a miss takes as long as a wrong password.
+        return self.hasher.hash("momentum-no-such-user")
 
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            matched = self.hasher.verify(password_hash or self._dummy_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return matched and password_hash is not None
 
-
-def needs_rehash(password_hash: str) -> bool:
-    return _HASHER.check_needs_rehash(password_hash)
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self.hasher.check_needs_rehash(password_hash)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from momentum.errors import NotFound, PermissionDenied
 from momentum.rep.repository import RepRepository
+from momentum.rep.schemas import RepView
 from momentum.user.models import Role
 from momentum.user.repository import UserRepository
 from momentum.user.schemas import Actor
@@ -35,3 +36,11 @@ class ScopeService:
     def may_see_owner(self, actor: Actor, owner_id: str) -> bool:
         owners = self.visible_owner_ids(actor)
         return owners is None or owner_id in owners
+
+    def visible_reps(self, actor: Actor) -> list[RepView]:
+        """The reps whose deals ``actor`` may see, by name."""
+        owners = self.visible_owner_ids(actor)
+        reps = self.reps.all() if owners is None else self.reps.many(sorted(owners))
+        return sorted(
+            (RepView.model_validate(rep) for rep in reps), key=lambda r: (r.name or r.id, r.id)
+        )

@@ -67,10 +67,15 @@ def sign_in_policy(settings: Settings) -> SignInPolicy:
 
 
 def create_app(
-    settings: Settings, *, engine: Engine | None = None, run_worker: bool = False
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    run_worker: bool = False,
+    policy: SignInPolicy | None = None,
 ) -> FastAPI:
     """The web app on ``engine`` (built from ``settings`` when not given). With
-    ``run_worker`` it also runs the dispatcher and the rule sweep while it serves."""
+    ``run_worker`` it also runs the dispatcher and the rule sweep while it serves.
+    ``policy`` replaces the sign-in policy the settings give."""
     owned = engine is None
     live = engine or Engine(settings)
 
@@ -97,7 +102,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = live
-    app.state.sign_in_policy = sign_in_policy(settings)
+    app.state.sign_in_policy = policy or sign_in_policy(settings)
     app.state.templates = make_templates()
     nav: list[NavItem] = []
     for module in area_modules(pages):

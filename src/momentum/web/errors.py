@@ -73,7 +73,10 @@ def install_error_handlers(app: FastAPI) -> None:
         status = STATUS_OF_CODE.get(exc.code, 400)
         extra: dict[str, Any] = {"code": exc.code}
         if isinstance(exc, ValidationFailed):
-            extra["errors"] = [str(p) for p in exc.problems]
+            extra["errors"] = [
+                {"field": str(p).removesuffix(f": {p.reason}"), "reason": p.reason}
+                for p in exc.problems
+            ]
         if status == 500:  # a configuration problem: say so, without its details
             return _answer(request, 500, "the server is misconfigured", code=exc.code)
         if status == 503:  # the store's trouble (busy, read-only, down): not its address

@@ -53,7 +53,7 @@ def home(request: Request, signed_in: MaybeSignedIn) -> Response:
     if signed_in is None:
         return RedirectResponse("/login", status_code=303)
     pages = [item for item in request.app.state.nav if item.visible_to(signed_in.actor.role)]
-    return RedirectResponse(pages[0].path if pages else "/account", status_code=303)
+    return RedirectResponse(pages[0].path if pages else "/deals", status_code=303)
 
 
 @router.get("/login")

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from momentum.deal.schemas import DealQuery, DealSort, NextStepFilter, RiskFilter
 from momentum.user.models import Role
+from momentum.user.service import ScopeService
 from momentum.web.deps import DbSession, PageActor, engine_of
 from momentum.web.nav import NavItem
 from momentum.web.templating import render
@@ -54,6 +55,7 @@ def deals_page(
     page = (
         engine_of(request).deals(session).list_deals(actor, query, cursor=cursor, limit=PAGE_SIZE)
     )
+    reps = ScopeService(session).visible_reps(actor)
     chosen = query.model_dump(mode="json", exclude_defaults=True)
     next_link = (
         "/deals?" + urlencode({**chosen, "cursor": page.next_cursor}) if page.next_cursor else None
@@ -71,5 +73,7 @@ def deals_page(
             "risks": RISK_LABELS,
             "next_steps": NEXT_STEP_LABELS,
             "sees_others": actor.role is not Role.REP,
+            "reps": reps,
+            "teams": sorted({rep.team for rep in reps if rep.team}),
         },
     )

@@ -1,0 +1,192 @@
+"""The API: personal tokens (hashed, revocable), problem+json errors, cursor paging, and the
+actions going through the same services as the command line."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from momentum.outbox.models import MessageKind, OutboxMessage
+from momentum.user.models import ApiToken
+from momentum.web.security import SESSION_COOKIE
+from tests.engine.conftest import NOW
+from tests.factories import make_deal
+from tests.web.conftest import USERS, Site, csrf_of
+
+PROBLEM = "application/problem+json"
+
+
+def _token(site: Site, who: str) -> tuple[int, str]:
+    with site.engine.database.unit_of_work() as session:
+        view, secret = site.accounts(session).create_token(USERS[who][0], name="test")
+    return view.id, secret
+
+
+def _api(site: Site, who: str) -> TestClient:
+    client = site.client()
+    client.headers["Authorization"] = f"Bearer {_token(site, who)[1]}"
+    return client
+
+
+def test_tokens_are_stored_hashed_and_stop_working_when_revoked(site: Site) -> None:
+    token_id, secret = _token(site, "ana")
+    client = site.client()
+    client.headers["Authorization"] = f"Bearer {secret}"
+    assert client.get("/api/v1/me").json() == {"user_id": 3, "role": "rep", "rep_id": "ana"}
+    with site.engine.database.unit_of_work(write=False) as session:
+        stored = session.get(ApiToken, token_id)
+        assert stored is not None and secret not in (stored.token_hash, stored.prefix)
+    with site.engine.database.unit_of_work() as session:
+        site.accounts(session).revoke_token(token_id)
+    refused = client.get("/api/v1/me")
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == PROBLEM
+    assert refused.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_disabled_users_tokens_stop_working(site: Site) -> None:
+    client = _api(site, "bo")
+    assert client.get("/api/v1/me").status_code == 200
+    with site.engine.database.unit_of_work() as session:
+        site.accounts(session).disable(USERS["bo"][0])
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_errors_are_problem_documents(site: Site) -> None:
+    client = _api(site, "ana")
+    missing = client.get("/api/v1/deals/nope")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == PROBLEM
+    assert missing.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "no deal 'nope'",
+        "code": "not_found",
+    }
+    invalid = client.get("/api/v1/deals?limit=0&sort=sideways")
+    assert invalid.status_code == 422
+    assert invalid.headers["content-type"] == PROBLEM
+    assert {e["field"] for e in invalid.json()["errors"]} == {"query.limit", "query.sort"}
+    bad_body = client.post("/api/v1/meetings/M-ana/outcome", json={"outcome": "maybe"})
+    assert bad_body.status_code == 422 and bad_body.json()["errors"][0]["field"] == "outcome"
+    early = client.post(
+        "/api/v1/deals/D1/lock-in", json={"start": (NOW - timedelta(days=1)).isoformat()}
+    )
+    assert early.status_code == 409 and early.json()["code"] == "conflict"
+    assert client.get("/api/v1/no-such-route").headers["content-type"] == PROBLEM
+    assert client.get("/api/v1/deals?cursor=garbage").status_code == 422
+
+
+def test_cursor_pages_cover_every_deal_once_in_every_order(site: Site) -> None:
+    with site.engine.database.unit_of_work() as session:
+        for n in range(23):
+            make_deal(session, owner=site.world.rep, id=f"P{n:02}", name=f"Deal {n % 7}")
+    client = _api(site, "ana")
+    for sort in ("risk", "next_step", "amount", "name", "created"):
+        seen: list[str] = []
+        cursor = None
+        pages = 0
+        while True:
+            url = f"/api/v1/deals?sort={sort}&limit=5" + (f"&cursor={cursor}" if cursor else "")
+            page = client.get(url).json()
+            seen.extend(d["id"] for d in page["items"])
+            pages += 1
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted({"D1", *(f"P{n:02}" for n in range(23))}), sort
+        assert len(seen) == len(set(seen)) and pages == 5, sort
+        if sort == "risk":
+            assert seen[0] == "D1"  # the only flagged deal comes first
+        if sort == "name":
+            assert seen.index("D1") < seen.index("P00")  # "Acme rollout" before "Deal 0"
+    # a cursor from one order is refused by another
+    first = client.get("/api/v1/deals?sort=name&limit=5").json()["next_cursor"]
+    assert client.get(f"/api/v1/deals?sort=amount&cursor={first}").status_code == 422
+
+
+def test_meeting_and_task_lists_page_by_cursor(site: Site) -> None:
+    client = _api(site, "admin")
+    first = client.get("/api/v1/meetings?limit=1").json()
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    second = client.get(f"/api/v1/meetings?limit=1&cursor={first['next_cursor']}").json()
+    assert second["next_cursor"] is None
+    assert {first["items"][0]["id"], second["items"][0]["id"]} == {"M-ana", "M-bo"}
+    awaiting = client.get("/api/v1/meetings?state=awaiting_outcome").json()["items"]
+    assert {m["id"] for m in awaiting} == {"M-ana", "M-bo"}
+    tasks = client.get("/api/v1/tasks?limit=1").json()
+    rest = client.get(f"/api/v1/tasks?limit=1&cursor={tasks['next_cursor']}").json()
+    assert len({tasks["items"][0]["id"], rest["items"][0]["id"]}) == 2
+
+
+def test_lock_in_reschedule_cancel_and_outcome_go_through_the_services(site: Site) -> None:
+    client = _api(site, "ana")
+    held = client.post("/api/v1/meetings/M-ana/outcome", json={"outcome": "held"})
+    assert held.status_code == 200 and held.json()["state"] == "held"
+    again = client.post("/api/v1/meetings/M-ana/outcome", json={"outcome": "no_show"})
+    assert again.status_code == 409
+    start = (NOW + timedelta(days=5)).replace(hour=14, minute=0).isoformat()
+    locked = client.post(
+        "/api/v1/deals/D1/lock-in",
+        json={
+            "start": start,
+            "agenda": [
+                {"side": "seller", "text": "Their numbers in the ROI model"},
+                {"side": "buyer", "text": "Last quarter's changeover data"},
+            ],
+            "buyer_homework": "Invite the plant manager",
+        },
+    )
+    assert locked.status_code == 201, locked.text
+    meeting = locked.json()["meeting"]
+    moved = client.post(
+        f"/api/v1/meetings/{meeting['id']}/reschedule",
+        json={"start": (NOW + timedelta(days=6)).isoformat()},
+    )
+    assert moved.status_code == 201
+    assert moved.json()["ical_uid"] == meeting["ical_uid"]
+    assert moved.json()["sequence"] == meeting["sequence"] + 1
+    canceled = client.post(f"/api/v1/meetings/{moved.json()['id']}/cancel", json={})
+    assert canceled.status_code == 200 and canceled.json()["state"] == "canceled"
+    with site.engine.database.unit_of_work(write=False) as session:
+        kinds = [m.kind for m in session.query(OutboxMessage).order_by(OutboxMessage.id)]
+    assert MessageKind.INVITATION in kinds and MessageKind.CANCELLATION in kinds
+    detail = client.get("/api/v1/deals/D1").json()
+    assert {m["state"] for m in detail["meetings"]} == {"held", "rescheduled", "canceled"}
+    task_id = site.ids["ana"]["task_id"]
+    done = client.post(f"/api/v1/tasks/{task_id}/complete")
+    assert done.status_code == 200 and done.json()["status"] == "done"
+
+
+def test_a_browser_session_may_call_the_api_but_changes_need_its_csrf_header(site: Site) -> None:
+    client = site.signed_in("ana")
+    assert SESSION_COOKIE in client.cookies
+    assert client.get("/api/v1/deals").status_code == 200
+    refused = client.post("/api/v1/meetings/M-ana/outcome", json={"outcome": "held"})
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf"
+    csrf = csrf_of(client.get("/deals").text)
+    accepted = client.post(
+        "/api/v1/meetings/M-ana/outcome", json={"outcome": "held"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert accepted.status_code == 200
+
+
+def test_the_openapi_description_lists_the_routes_and_their_problems(site: Site) -> None:
+    schema = site.client().get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/deals",
+        "/api/v1/deals/{deal_id}/lock-in",
+        "/api/v1/meetings/{meeting_id}/reschedule",
+        "/api/v1/meetings/{meeting_id}/cancel",
+        "/api/v1/meetings/{meeting_id}/outcome",
+        "/api/v1/tasks",
+        "/api/v1/flags",
+    ):
+        assert path in paths
+    assert not any(p.startswith("/deals") or p == "/login" for p in paths)  # pages are not API
+    lock_in = paths["/api/v1/deals/{deal_id}/lock-in"]["post"]["responses"]
+    assert {"201", "401", "404", "409", "422"} <= set(lock_in)
+    assert PROBLEM in lock_in["404"]["content"]
