@@ -114,7 +114,7 @@ class SlotService:
 
     # --- the deal and its meeting one ---------------------------------------------------
 
-    def _deal_and_rep(self, actor: Actor, deal_id: str) -> tuple[Deal, Rep]:
+    def deal_and_rep(self, actor: Actor, deal_id: str) -> tuple[Deal, Rep]:
         deal = self.repository.deals([deal_id]).get(deal_id)
         if deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
             raise NotFound(f"no deal {deal_id!r}")
@@ -148,7 +148,7 @@ class SlotService:
     def suggest(
         self, actor: Actor, deal_id: str, *, minutes: int = 30, days: int | None = None
     ) -> Suggestions:
-        deal, rep = self._deal_and_rep(actor, deal_id)
+        deal, rep = self.deal_and_rep(actor, deal_id)
         calendar = self._calendar(rep)
         now = self.clock.now()
         one = self.meeting_one(deal_id)
@@ -213,7 +213,7 @@ class SlotService:
         ignore_meeting_id: str | None = None,
     ) -> Slot:
         """A time picked by hand, with everything worth a second look about it."""
-        _, rep = self._deal_and_rep(actor, deal_id)
+        _, rep = self.deal_and_rep(actor, deal_id)
         calendar = self._calendar(rep)
         end = start + timedelta(minutes=minutes)
         busy = [
