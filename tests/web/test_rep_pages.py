@@ -10,14 +10,14 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
-from tests.engine.conftest import NOW
-from tests.factories import make_deal, make_meeting
-from tests.web.conftest import Site, csrf_of
 
 from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.outbox.models import MessageKind, OutboxMessage
 from momentum.reminder.models import Reminder, ReminderStatus
 from momentum.task.models import Task, TaskStatus
+from tests.engine.conftest import NOW
+from tests.factories import make_deal, make_meeting
+from tests.web.conftest import Site, csrf_of
 
 # NOW: Wednesday 4 March 2026, 10:00 UTC (11:00 in Berlin, where Ana works)
 M1_START = NOW - timedelta(minutes=40)  # meeting one started, not marked yet

@@ -8,8 +8,6 @@ from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import Request
-from momentum.user.accounts import SignedIn
-from momentum.web.deps import engine_of
 from sqlalchemy.orm import Session
 
 from momentum.errors import InputError
@@ -19,6 +17,8 @@ from momentum.schedule.calendar import SalesCalendarService
 from momentum.schedule.slots import SlotService
 from momentum.schedule.timeline import DealTimelineService
 from momentum.schedule.today import TodayService
+from momentum.user.accounts import SignedIn
+from momentum.web.deps import engine_of
 
 
 def viewer_zone(request: Request, user: SignedIn) -> str:

@@ -11,14 +11,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from momentum.web.deps import CurrentUser, DbSession
-from momentum.web.nav import NavItem
-from momentum.web.templating import render
 
 from momentum.errors import InputError
 from momentum.schedule.calendar import Mode
 from momentum.user.models import Role
+from momentum.web.deps import CurrentUser, DbSession
+from momentum.web.nav import NavItem
 from momentum.web.pages._rep import calendar_service, viewer_zone
+from momentum.web.templating import render
 
 router = APIRouter()
 NAV = [NavItem("Calendar", "/calendar", order=20, roles=frozenset(Role))]

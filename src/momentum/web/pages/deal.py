@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from momentum.web.deps import CurrentUser, DbSession
-from momentum.web.templating import render
 
+from momentum.web.deps import CurrentUser, DbSession
 from momentum.web.pages._rep import timeline_service, viewer_zone
+from momentum.web.templating import render
 
 router = APIRouter()
 

@@ -14,8 +14,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from momentum.web.deps import CurrentUser, DbSession, engine_of
-from momentum.web.templating import render
 from pydantic import ValidationError
 
 from momentum.contact.schemas import Attendee
@@ -26,7 +24,9 @@ from momentum.next_step.schemas import AgendaItem, LockIn
 from momentum.schedule.agendas import AGENDA_TEMPLATES, agenda_template
 from momentum.schedule.slots import Slot
 from momentum.value_asset.service import ValueAssetService
+from momentum.web.deps import CurrentUser, DbSession, engine_of
 from momentum.web.pages._rep import chosen_start, deal_url, slot_service, viewer_zone
+from momentum.web.templating import render
 
 router = APIRouter()
 DURATIONS = (15, 30, 45, 60, 90)
@@ -217,7 +217,10 @@ def lock_in_save(
             errors=["add the buyer's e-mail address: the invitation needs someone to go to"],
             status_code=422,
         )
-    checked = slots.check(user.actor, deal_id, start, minutes=form.minutes)
+    zones = [a.timezone for a in lock_in.attendees if a.timezone]
+    checked = slots.check(
+        user.actor, deal_id, start, minutes=form.minutes, buyer_zones=list(dict.fromkeys(zones))
+    )
     if checked.warnings and confirm != start.isoformat():  # warned about this very time
         form.slot, form.when = start.isoformat(), ""
         return _page(request, session, user, deal_id, form, picked=checked)

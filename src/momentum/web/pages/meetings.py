@@ -9,12 +9,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from momentum.web.deps import CurrentUser, DbSession, engine_of
-from momentum.web.templating import render
 
 from momentum.errors import InputError
 from momentum.meeting.models import MeetingStatus
 from momentum.schedule.slots import Slot
+from momentum.web.deps import CurrentUser, DbSession, engine_of
 from momentum.web.pages._rep import (
     back_to,
     chosen_start,
@@ -22,6 +21,7 @@ from momentum.web.pages._rep import (
     slot_service,
     viewer_zone,
 )
+from momentum.web.templating import render
 
 router = APIRouter()
 

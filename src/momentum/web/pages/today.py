@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from momentum.web.deps import CurrentUser, DbSession
-from momentum.web.nav import NavItem
-from momentum.web.templating import render
 
 from momentum.user.models import Role
+from momentum.web.deps import CurrentUser, DbSession
+from momentum.web.nav import NavItem
 from momentum.web.pages._rep import today_service, viewer_zone
+from momentum.web.templating import render
 
 router = APIRouter()
 NAV = [NavItem("Today", "/today", order=10, roles=frozenset({Role.REP, Role.MANAGER}))]
