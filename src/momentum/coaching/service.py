@@ -15,8 +15,8 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from momentum.audit.compare import newcombe, wilson
-from momentum.audit.figures import RATES, WITHIN_TARGET, grouped, rate, rate_counts
-from momentum.audit.result import AuditOptions
+from momentum.audit.figures import WITHIN_TARGET, grouped, rate_counts
+from momentum.audit.result import AuditOptions, Rate, rate
 from momentum.clock import Clock
 from momentum.coaching.models import CoachingNote
 from momentum.coaching.repository import CoachingNoteRepository
@@ -43,20 +43,39 @@ from momentum.user.service import ScopeService
 TREND_WEEKS = 12
 DEALS_TO_TALK_ABOUT = 10
 
-# (rate key, label, playbook step, higher is better)
+# (the audit's rate key, its Figures field, label, playbook step, higher is better)
 STEPS = (
-    ("second_meeting.booked_rate", "Meeting two booked", PlaybookStep.LOCK_IN, True),
+    ("second_meeting.booked_rate", "booked", "Meeting two booked", PlaybookStep.LOCK_IN, True),
     (
         "second_meeting.booked_on_the_spot_rate",
+        "booked_on_the_spot",
         "Booked before meeting one ended",
         PlaybookStep.LOCK_IN,
         True,
     ),
-    (WITHIN_TARGET, "Held within the target gap", PlaybookStep.SHORTEN_THE_GAP, True),
-    ("second_meeting.attendance_rate", "Buyer attended", PlaybookStep.CONFIRM_WITH_VALUE, True),
-    ("second_meeting.reschedule_rate", "Rescheduled", PlaybookStep.SELL_THE_MEETING, False),
-    ("second_meeting.held_rate", "Meeting two held", PlaybookStep.SELL_THE_MEETING, True),
-    ("homework_rate", "Meeting two with buyer homework", PlaybookStep.HOMEWORK, True),
+    (
+        "second_meeting.within_target_rate",
+        WITHIN_TARGET,
+        "Held within the target gap",
+        PlaybookStep.SHORTEN_THE_GAP,
+        True,
+    ),
+    (
+        "second_meeting.attendance_rate",
+        "attendance",
+        "Buyer attended",
+        PlaybookStep.CONFIRM_WITH_VALUE,
+        True,
+    ),
+    (
+        "second_meeting.reschedule_rate",
+        "rescheduled",
+        "Rescheduled",
+        PlaybookStep.SELL_THE_MEETING,
+        False,
+    ),
+    ("second_meeting.held_rate", "held", "Meeting two held", PlaybookStep.SELL_THE_MEETING, True),
+    ("homework_rate", "homework", "Meeting two with buyer homework", PlaybookStep.HOMEWORK, True),
 )
 HOMEWORK = (
     pl.col("m2_homework").fill_null(False),
@@ -64,13 +83,13 @@ HOMEWORK = (
 )
 
 
-def _counts(facts: pl.DataFrame, target_days: int) -> dict[str, tuple[int, int]]:
+def _counts(facts: pl.DataFrame, target_days: int) -> dict[str, Rate]:
     counts = rate_counts(facts, target_days=target_days)
     numerator, denominator = HOMEWORK
     homework = facts.filter(pl.col("m1_start").is_not_null()).select(
         numerator.cast(pl.Int64).sum().alias("n"), denominator.cast(pl.Int64).sum().alias("d")
     )
-    counts["homework_rate"] = (int(homework["n"][0] or 0), int(homework["d"][0] or 0))
+    counts["homework"] = Rate(int(homework["n"][0] or 0), int(homework["d"][0] or 0))
     return counts
 
 
@@ -79,9 +98,10 @@ def compare_steps(
 ) -> list[StepComparison]:
     rep_counts, team_counts = _counts(rep, target_days), _counts(team, target_days)
     steps = []
-    for key, label, step, higher in STEPS:
-        assert key in RATES or key in (WITHIN_TARGET, "homework_rate")
-        mine, theirs = rep_counts[key], team_counts[key]
+    for key, field, label, step, higher in STEPS:
+        mine_counts, team_counts_ = rep_counts[field], team_counts[field]
+        mine = (mine_counts.numerator, mine_counts.denominator)
+        theirs = (team_counts_.numerator, team_counts_.denominator)
         mine_rate, team_rate = rate(*mine), rate(*theirs)
         interval = wilson(*mine)
         behind = None
@@ -192,7 +212,9 @@ class CoachingService:
         )
 
     def _trend(self, mine: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
-        blocks = {b["week"]: b for b in grouped(mine, "week", "week", target_days=target_days)}
+        blocks = {
+            str(week): block for week, block in grouped(mine, "week", target_days=target_days)
+        }
         waiting = {
             row["week"]: int(row["pending"])
             for row in mine.filter(pl.col("m1_start").is_not_null())
@@ -204,16 +226,15 @@ class CoachingService:
         for offset in range(TREND_WEEKS):
             week = weeks.week_of(since + timedelta(weeks=offset))
             block = blocks.get(week)
-            second = block["second_meeting"] if block else {}
             trend.append(
                 TrendWeek(
                     week=week,
-                    deals_with_first_meeting=block["deals_with_first_meeting"] if block else 0,
+                    deals_with_first_meeting=block.deals_with_first_meeting if block else 0,
                     pending=waiting.get(week, 0),
-                    booked_on_the_spot_rate=second.get("booked_on_the_spot_rate"),
-                    booked_rate=second.get("booked_rate"),
-                    within_target_rate=second.get("within_target_rate"),
-                    held_rate=second.get("held_rate"),
+                    booked_on_the_spot_rate=block.booked_on_the_spot.value if block else None,
+                    booked_rate=block.booked.value if block else None,
+                    within_target_rate=block.within_target.value if block else None,
+                    held_rate=block.held.value if block else None,
                 )
             )
         return trend

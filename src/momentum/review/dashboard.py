@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentum.audit.figures import RATES, WITHIN_TARGET, with_first_meeting
+from momentum.audit.figures import RATE_COUNTS, WITHIN_TARGET, with_first_meeting
 from momentum.audit.result import AuditOptions, AuditResult
 from momentum.audit.service import audit
 from momentum.clock import Clock
@@ -33,7 +33,7 @@ PARTS = ("numerator", "denominator", "rest")
 
 def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
     return {
-        **RATES,
+        **RATE_COUNTS,
         WITHIN_TARGET: (
             pl.col("m2_held") & (pl.col("gap_business_days") <= target_days),
             pl.col("m2_held"),
