@@ -221,6 +221,34 @@ def test_move_keeps_the_uid_and_cancel_withdraws_the_reminders(team: Site) -> No
         assert statuses <= {ReminderStatus.WITHDRAWN}
 
 
+def test_a_task_as_the_next_step(team: Site) -> None:
+    ana = team.signed_in("ana")
+    page = ana.get("/deals/D3")
+    assert "Or set a task as the next step" in page.text
+    answer = ana.post(
+        "/next-steps/task",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "deal_id": "D3",
+            "title": "Send the case study",
+            "due": "2026-03-06T10:00",
+        },
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/deals/D3?done=task"
+    assert "Next step set: task due Fri 6 Mar, 10:00 CET" in ana.get("/deals/D3").text
+    bo = team.signed_in("bo")
+    refused = bo.post(
+        "/next-steps/task",
+        data={
+            "csrf_token": csrf_of(bo.get("/calendar").text),
+            "deal_id": "D3",
+            "title": "x",
+            "due": "2026-03-06T10:00",
+        },
+    )
+    assert refused.status_code == 404
+
+
 def test_the_calendar_shows_places_gaps_and_shading(team: Site) -> None:
     ana = team.signed_in("ana")
     week = ana.get("/calendar?date=2026-03-02")

@@ -21,6 +21,7 @@ NOTICES = {
     "canceled": "The meeting is canceled: the reminders are withdrawn, the buyer is told.",
     "held": "Marked held.",
     "no_show": "Marked no-show: rebook it.",
+    "task": "Next step set: the task is on the owner's list.",
 }
 
 
