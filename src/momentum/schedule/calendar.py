@@ -26,6 +26,7 @@ from momentum.user.service import ScopeService
 from momentum.worktime import CalendarPolicy, WorkCalendar
 
 OPEN_GAP_LOOKBACK_DAYS = 42  # how far before the view an unanswered meeting one still shows
+OPEN_GAP_LIMIT = 50  # open gaps listed, the latest meetings one first
 
 
 class Mode(enum.StrEnum):
@@ -84,7 +85,8 @@ class SalesCalendar:
     previous: date
     next: date
     weeks: list[list[CalendarDay]]
-    open_gaps: list[OpenGap]
+    open_gaps: list[OpenGap]  # the latest OPEN_GAP_LIMIT
+    open_gaps_total: int
     reps: list[Rep]  # whom the viewer may filter on
     teams: list[str]
     rep_id: str | None
@@ -135,8 +137,8 @@ class SalesCalendarService:
         start = localize(datetime.combine(first, time(0)), tz)
         end = localize(datetime.combine(last + timedelta(days=1), time(0)), tz)
         lookback = start - timedelta(days=OPEN_GAP_LOOKBACK_DAYS)
-        deal_ids = self.repository.deal_ids_with_meetings_between(owners, lookback, end)
-        deals = self.repository.deals(deal_ids)
+        deal_ids = set(self.repository.deal_ids_with_meetings_between(owners, start, end))
+        deal_ids |= set(self.repository.open_gap_candidates(owners, lookback, end))
         places = places_of(self.repository.meeting_rows(sorted(deal_ids)))
         rep_by_id = {r.id: r for r in reps}
         calendars: dict[str, WorkCalendar] = {}
@@ -180,18 +182,23 @@ class SalesCalendarService:
             day = by_day.get(shown.start.date())
             if day is not None:
                 day.meetings.append(shown)
+        open_gaps = sorted(
+            (
+                (p.m1_start, deal_id, p)
+                for deal_id, p in places.items()
+                if p.open_gap and p.m1_start is not None and lookback <= p.m1_start < end
+            ),
+            reverse=True,
+        )
+        gap_deals = self.repository.deals([d for _, d, _ in open_gaps[:OPEN_GAP_LIMIT]])
         gaps = []
-        for deal_id, deal_places in places.items():
-            deal = deals[deal_id]
-            if not deal_places.open_gap or deal.outcome is not Outcome.OPEN:
+        for m1_start, deal_id, deal_places in open_gaps[:OPEN_GAP_LIMIT]:
+            deal = gap_deals[deal_id]
+            if deal.outcome is not Outcome.OPEN:
                 continue
-            assert deal_places.m1_start is not None and deal_places.m1_id is not None
-            if not lookback <= deal_places.m1_start < end:
-                continue
+            assert deal_places.m1_id is not None
             work = calendar_of(deal.owner_id)
-            since = work.business_days_between(
-                work.local_date(deal_places.m1_start), work.local_date(now)
-            )
+            since = work.business_days_between(work.local_date(m1_start), work.local_date(now))
             owner = rep_by_id.get(deal.owner_id)
             gaps.append(
                 OpenGap(
@@ -199,12 +206,11 @@ class SalesCalendarService:
                     deal_label=deal_label(deal),
                     owner_name=(owner.name or owner.id) if owner else deal.owner_id,
                     meeting_one_id=deal_places.m1_id,
-                    meeting_one_start=deal_places.m1_start.astimezone(zone(tz)),
+                    meeting_one_start=m1_start.astimezone(zone(tz)),
                     business_days=max(since, 0),
                     over_target=since > self.target,
                 )
             )
-        gaps.sort(key=lambda g: (g.meeting_one_start, g.deal_id))
         return SalesCalendar(
             mode=mode,
             tz=tz,
@@ -215,6 +221,7 @@ class SalesCalendarService:
             next=following,
             weeks=days,
             open_gaps=gaps,
+            open_gaps_total=len(open_gaps),
             reps=reps,
             teams=sorted({r.team for r in reps if r.team}),
             rep_id=rep_id,

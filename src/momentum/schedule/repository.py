@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from momentum.contact.models import Contact
 from momentum.deal.models import Deal, Outcome
@@ -44,6 +44,28 @@ class ScheduleRepository:
             select(Meeting.deal_id)
             .join(Deal, Deal.id == Meeting.deal_id)
             .where(Meeting.start_at >= start, Meeting.start_at < end)
+            .distinct(),
+            owners,
+        )
+        return list(self.session.scalars(query))
+
+    def open_gap_candidates(
+        self, owners: Collection[str] | None, start: datetime, end: datetime
+    ) -> list[str]:
+        """Open deals with a held meeting starting in ``[start, end)`` and no meeting starting
+        after it ended: every deal whose meeting one in that window has no meeting two booked
+        is among them (which are, the definitions decide on all their meetings)."""
+        later = aliased(Meeting)
+        query = _owned(
+            select(Meeting.deal_id)
+            .join(Deal, Deal.id == Meeting.deal_id)
+            .where(
+                Deal.outcome == Outcome.OPEN,
+                Meeting.status == MeetingStatus.HELD,
+                Meeting.start_at >= start,
+                Meeting.start_at < end,
+                ~exists().where(later.deal_id == Meeting.deal_id, later.start_at > Meeting.end_at),
+            )
             .distinct(),
             owners,
         )

@@ -73,6 +73,8 @@ class Slot:
     end: datetime
     rep_time: str  # "Tue 10 Mar, 14:00 CET (Europe/Berlin)"
     buyer_times: list[str]  # the same instant in each known buyer zone
+    rep_clock: str  # "14:00 CET", on a page that already names the day and the zone
+    buyer_clocks: list[str]  # "08:00 EDT", one per buyer zone other than the rep's
     business_days: int | None  # after meeting one
     warnings: list[str] = field(default_factory=list)
 
@@ -114,7 +116,7 @@ class SlotService:
 
     # --- the deal and its meeting one ---------------------------------------------------
 
-    def _deal_and_rep(self, actor: Actor, deal_id: str) -> tuple[Deal, Rep]:
+    def deal_and_rep(self, actor: Actor, deal_id: str) -> tuple[Deal, Rep]:
         deal = self.repository.deals([deal_id]).get(deal_id)
         if deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
             raise NotFound(f"no deal {deal_id!r}")
@@ -148,7 +150,7 @@ class SlotService:
     def suggest(
         self, actor: Actor, deal_id: str, *, minutes: int = 30, days: int | None = None
     ) -> Suggestions:
-        deal, rep = self._deal_and_rep(actor, deal_id)
+        deal, rep = self.deal_and_rep(actor, deal_id)
         calendar = self._calendar(rep)
         now = self.clock.now()
         one = self.meeting_one(deal_id)
@@ -211,16 +213,19 @@ class SlotService:
         *,
         minutes: int = 30,
         ignore_meeting_id: str | None = None,
+        buyer_zones: Sequence[str] | None = None,
     ) -> Slot:
-        """A time picked by hand, with everything worth a second look about it."""
-        _, rep = self._deal_and_rep(actor, deal_id)
+        """A time picked by hand, with everything worth a second look about it; the buyer's
+        zones are those on file unless ``buyer_zones`` names them (a form being filled in)."""
+        _, rep = self.deal_and_rep(actor, deal_id)
         calendar = self._calendar(rep)
         end = start + timedelta(minutes=minutes)
         busy = [
             m for m in self.repository.busy_between(rep.id, start, end) if m.id != ignore_meeting_id
         ]
         one = self.meeting_one(deal_id)
-        slot = self._slot(rep, calendar, one, self.buyer_zones(deal_id), start, end, busy=busy)
+        zones = list(buyer_zones) if buyer_zones else self.buyer_zones(deal_id)
+        slot = self._slot(rep, calendar, one, zones, start, end, busy=busy)
         if start <= self.clock.now():
             slot.warnings.insert(0, "this time has passed: pick one in the future")
         return slot
@@ -288,6 +293,8 @@ class SlotService:
             end=end,
             rep_time=when_short(start, rep.timezone),
             buyer_times=[when_short(start, tz) for tz in zones if tz != rep.timezone],
+            rep_clock=time_of_day(start, rep.timezone),
+            buyer_clocks=[time_of_day(start, tz) for tz in zones if tz != rep.timezone],
             business_days=business_days,
             warnings=warnings,
         )

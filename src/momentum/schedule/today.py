@@ -16,6 +16,8 @@ from momentum.localtime import zone
 from momentum.meeting.models import Meeting
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import parse_agenda
+from momentum.outbox.models import OutboxMessage
+from momentum.reminder.models import Reminder
 from momentum.schedule.positions import Place, places_of
 from momentum.schedule.repository import ScheduleRepository
 from momentum.schedule.slots import deal_label
@@ -26,6 +28,7 @@ from momentum.user.service import ScopeService
 from momentum.value_asset.models import ValueAsset
 from momentum.worktime import CalendarPolicy, WorkCalendar
 
+COMING_LIMIT = 50  # coming second meetings listed on the day (the calendar has them all)
 # The rules whose task is done by locking in a meeting.
 LOCK_IN_RULES = frozenset({"meeting_two_not_booked", "no_show", "next_step_missing"})
 
@@ -77,6 +80,7 @@ class Today:
     tasks: list[TodayTask] = field(default_factory=list)
     awaiting: list[AwaitingMeeting] = field(default_factory=list)
     coming: list[ComingSecond] = field(default_factory=list)
+    coming_total: int = 0  # more than ``coming`` when the list was cut at COMING_LIMIT
 
 
 class TodayService:
@@ -141,7 +145,8 @@ class TodayService:
                 )
             elif place is Place.MEETING_TWO:
                 coming.append((meeting, deal))
-        view.coming = self._coming(coming, places, tz)
+        view.coming_total = len(coming)
+        view.coming = self._coming(coming[:COMING_LIMIT], places, tz)
         return view
 
     def _coming(self, coming: list[tuple[Meeting, Deal]], places, tz: str) -> list[ComingSecond]:  # type: ignore[no-untyped-def]
@@ -155,9 +160,16 @@ class TodayService:
         reps = {r.id: r for r in self.repository.reps({d.owner_id for _, d in coming})}
         found: list[ComingSecond] = []
         local = zone(tz)
+        messages_of: dict[str, list[OutboxMessage]] = {}
+        for message in messages:
+            messages_of.setdefault(message.meeting_id or "", []).append(message)
+        reminders_of: dict[str, list[Reminder]] = {}
+        for reminder in reminders:
+            reminders_of.setdefault(reminder.meeting_id, []).append(reminder)
+        calendars: dict[str, WorkCalendar] = {}
         for meeting, deal in coming:
             lines = parse_agenda(meeting.agenda)
-            its_reminders = [r for r in reminders if r.meeting_id == meeting.id]
+            its_reminders = reminders_of.get(meeting.id, [])
             asset_id = next(
                 (r.value_asset_id for r in its_reminders if r.value_asset_id is not None),
                 steps[meeting.id].value_asset_id if meeting.id in steps else None,
@@ -166,9 +178,11 @@ class TodayService:
             m1_start = places[deal.id].m1_start
             rep = reps.get(deal.owner_id)
             if m1_start is not None and rep is not None:
-                work = WorkCalendar(
-                    tz=rep.timezone, country=rep.country, policy=self.calendar_policy
-                )
+                if rep.id not in calendars:
+                    calendars[rep.id] = WorkCalendar(
+                        tz=rep.timezone, country=rep.country, policy=self.calendar_policy
+                    )
+                work = calendars[rep.id]
                 gap = work.business_days_between(
                     work.local_date(m1_start), work.local_date(meeting.start_at)
                 )
@@ -185,9 +199,7 @@ class TodayService:
                     agenda_other=[t for s, t in lines if s is None],
                     homework=meeting.homework,
                     asset=assets.get(asset_id) if asset_id is not None else None,
-                    messages=meeting_message_states(
-                        [m for m in messages if m.meeting_id == meeting.id], its_reminders
-                    ),
+                    messages=meeting_message_states(messages_of.get(meeting.id, []), its_reminders),
                     gap_business_days=gap,
                     over_target=gap is not None and gap > self.target,
                 )

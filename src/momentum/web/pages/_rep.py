@@ -1,0 +1,86 @@
+"""What the rep's pages (Today, the calendar, the deal, locking in meeting two) share: the
+viewer's zone, the gap target, the schedule services built on the engine's policies, and
+safe return addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from momentum.errors import InputError
+from momentum.localtime import localize
+from momentum.runtime import Engine
+from momentum.schedule.calendar import SalesCalendarService
+from momentum.schedule.slots import SlotService
+from momentum.schedule.timeline import DealTimelineService
+from momentum.schedule.today import TodayService
+from momentum.user.accounts import SignedIn
+from momentum.web.deps import engine_of
+
+
+def viewer_zone(request: Request, user: SignedIn) -> str:
+    """The signed-in user's rep's zone, else the configured default."""
+    zone: str = user.timezone or request.app.state.settings.default_timezone
+    return zone
+
+
+def target_business_days(engine: Engine) -> int:
+    """The gap target the rules flag against (the rules file's, else the settings')."""
+    options = engine.rules.options.get("gap_too_long")
+    target = getattr(options, "target_business_days", None)
+    return int(target) if target is not None else engine.settings.target_business_days
+
+
+def _options(request: Request) -> dict[str, object]:
+    engine = engine_of(request)
+    return {
+        "clock": engine.clock,
+        "calendar_policy": engine.config.calendar,
+        "target_business_days": target_business_days(engine),
+    }
+
+
+def today_service(request: Request, session: Session) -> TodayService:
+    return TodayService(session, **_options(request))  # type: ignore[arg-type]
+
+
+def calendar_service(request: Request, session: Session) -> SalesCalendarService:
+    return SalesCalendarService(session, **_options(request))  # type: ignore[arg-type]
+
+
+def timeline_service(request: Request, session: Session) -> DealTimelineService:
+    return DealTimelineService(session, **_options(request))  # type: ignore[arg-type]
+
+
+def slot_service(request: Request, session: Session) -> SlotService:
+    return SlotService(session, **_options(request))  # type: ignore[arg-type]
+
+
+def back_to(target: str | None, default: str) -> str:
+    """Only a path on this site (never ``//host`` or a scheme): no open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    return target
+
+
+def chosen_start(slot: str, when: str, tz: str) -> datetime:
+    """The start a form chose: a time typed by hand (``when``, wall-clock time in ``tz``)
+    wins over a suggested ``slot`` (an ISO instant)."""
+    try:
+        if when.strip():
+            return localize(datetime.fromisoformat(when.strip()).replace(tzinfo=None), tz)
+        if slot.strip():
+            value = datetime.fromisoformat(slot.strip())
+            if value.tzinfo is None:
+                raise ValueError(slot)
+            return value
+    except ValueError as exc:
+        raise InputError("the time is not a date and time (YYYY-MM-DD HH:MM)") from exc
+    raise InputError("pick one of the suggested times, or type a date and time")
+
+
+def deal_url(deal_id: str, done: str | None = None) -> str:
+    return f"/deals/{quote(deal_id, safe='')}" + (f"?done={done}" if done else "")

@@ -1,0 +1,231 @@
+"""Lock in meeting two in at most three steps: open the form (from meeting one, the deal, a
+task or the calendar), pick a suggested slot or type a time and save; only when the time
+deserves a second look (a weekend, a holiday, a gap beyond the target, a clash, a late hour
+for the buyer) a third step shows the warnings and books on "Book anyway".
+
+Saving goes through ``NextStepService.lock_in_next_meeting``, as ``momentum meeting lock-in``
+does: the meeting, the next step, the invitation (with the place as LOCATION) and the
+reminders in the request's one unit of work, and the rules on commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from momentum.contact.schemas import Attendee
+from momentum.errors import InputError
+from momentum.meeting.models import MeetingStatus
+from momentum.next_step.models import Side
+from momentum.next_step.schemas import AgendaItem, LockIn
+from momentum.schedule.agendas import AGENDA_TEMPLATES, agenda_template
+from momentum.schedule.slots import Slot
+from momentum.value_asset.service import ValueAssetService
+from momentum.web.deps import CurrentUser, DbSession, engine_of
+from momentum.web.pages._rep import chosen_start, deal_url, slot_service, viewer_zone
+from momentum.web.templating import render
+
+router = APIRouter()
+DURATIONS = (15, 30, 45, 60, 90)
+
+
+@dataclass
+class LockInForm:
+    """What the form shows, and what it sends back when it is shown again."""
+
+    slot: str = ""
+    when: str = ""
+    minutes: int = 30
+    location: str = ""
+    template: str = AGENDA_TEMPLATES[0].key
+    seller: str = ""
+    buyer: str = ""
+    homework: str = ""
+    asset: str = ""
+    contact_tz: dict[str, str] = field(default_factory=dict)  # email -> zone
+    attendee_email: str = ""
+    attendee_name: str = ""
+    attendee_tz: str = ""
+    mark_held: bool = True
+
+    def use_template(self, key: str | None) -> None:
+        chosen = agenda_template(key) or AGENDA_TEMPLATES[0]
+        self.template = chosen.key
+        self.seller = "\n".join(chosen.seller)
+        self.buyer = "\n".join(chosen.buyer)
+        self.homework = chosen.homework
+
+    def lock_in(self, start_iso: str) -> LockIn:
+        agenda = [AgendaItem(side=Side.SELLER, text=t) for t in _lines(self.seller)]
+        agenda += [AgendaItem(side=Side.BUYER, text=t) for t in _lines(self.buyer)]
+        attendees = [
+            Attendee(email=email, timezone=tz or None) for email, tz in self.contact_tz.items()
+        ]
+        if self.attendee_email.strip():
+            attendees.append(
+                Attendee(
+                    email=self.attendee_email,
+                    name=self.attendee_name.strip() or None,
+                    timezone=self.attendee_tz or None,
+                )
+            )
+        return LockIn.model_validate(
+            {
+                "start": start_iso,
+                "minutes": self.minutes,
+                "agenda": agenda,
+                "buyer_homework": self.homework,
+                "location": self.location,
+                "value_asset_id": int(self.asset) if self.asset.isdigit() else None,
+                "attendees": attendees,
+            }
+        )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t")]
+
+
+def _explain(exc: ValidationError) -> list[str]:
+    return [
+        f"{'.'.join(str(p) for p in error['loc']) or 'form'}: {error['msg']}"
+        for error in exc.errors()
+    ]
+
+
+def _page(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    deal_id: str,
+    form: LockInForm,
+    *,
+    picked: Slot | None = None,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    engine = engine_of(request)
+    slots = slot_service(request, session)
+    suggestions = slots.suggest(user.actor, deal_id, minutes=form.minutes)
+    assets = ValueAssetService(session, clock=engine.clock)
+    library = assets.library()
+    if not form.asset:
+        chosen = assets.choose(deal_id=deal_id, asked=None)
+        form.asset = str(chosen.id) if chosen else ""
+    contacts = slots.repository.contacts_of(deal_id)
+    for contact in contacts:
+        form.contact_tz.setdefault(contact.email, contact.timezone or "")
+    one = suggestions.meeting_one
+    return render(
+        request,
+        "rep/lockin.html",
+        {
+            "s": suggestions,
+            "form": form,
+            "templates": AGENDA_TEMPLATES,
+            "library": library,
+            "contacts": contacts,
+            "durations": DURATIONS,
+            "meeting_one_unmarked": one is not None and one.status is MeetingStatus.SCHEDULED,
+            "picked": picked,
+            "warnings": picked.warnings if picked else None,
+            "errors": errors,
+            "tz": viewer_zone(request, user),
+            "deal_url": deal_url(deal_id),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/lock-in/{deal_id:path}")
+def lock_in_form(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    deal_id: str,
+    template: Annotated[str | None, Query(max_length=40)] = None,
+    minutes: Annotated[int, Query(ge=5, le=480)] = 30,
+) -> Response:
+    form = LockInForm(minutes=minutes)
+    form.use_template(template)
+    return _page(request, session, user, deal_id, form)
+
+
+@router.post("/lock-in/{deal_id:path}")
+def lock_in_save(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    deal_id: str,
+    slot: Annotated[str, Form(max_length=50)] = "",
+    when: Annotated[str, Form(max_length=30)] = "",
+    minutes: Annotated[int, Form(ge=5, le=480)] = 30,
+    location: Annotated[str, Form(max_length=500)] = "",
+    template: Annotated[str, Form(max_length=40)] = "",
+    seller: Annotated[str, Form(max_length=4000)] = "",
+    buyer: Annotated[str, Form(max_length=4000)] = "",
+    homework: Annotated[str, Form(max_length=2000)] = "",
+    asset: Annotated[str, Form(max_length=20)] = "",
+    contact_email: Annotated[list[str] | None, Form()] = None,
+    contact_tz: Annotated[list[str] | None, Form()] = None,
+    attendee_email: Annotated[str, Form(max_length=320)] = "",
+    attendee_name: Annotated[str, Form(max_length=200)] = "",
+    attendee_tz: Annotated[str, Form(max_length=64)] = "",
+    mark_held: Annotated[str, Form(max_length=5)] = "",
+    confirm: Annotated[str, Form(max_length=50)] = "",
+    apply_template: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    form = LockInForm(
+        slot=slot,
+        when=when,
+        minutes=minutes,
+        location=location,
+        template=template,
+        seller=seller,
+        buyer=buyer,
+        homework=homework,
+        asset=asset,
+        contact_tz=dict(zip(contact_email or [], contact_tz or [], strict=False)),
+        attendee_email=attendee_email,
+        attendee_name=attendee_name,
+        attendee_tz=attendee_tz,
+        mark_held=bool(mark_held),
+    )
+    if apply_template:  # "Use this template" without JavaScript
+        form.use_template(template)
+        return _page(request, session, user, deal_id, form)
+    engine = engine_of(request)
+    slots = slot_service(request, session)
+    deal, rep = slots.deal_and_rep(user.actor, deal_id)
+    try:
+        start = chosen_start(slot, when, rep.timezone)
+        lock_in = form.lock_in(start.isoformat())
+    except InputError as exc:
+        return _page(request, session, user, deal_id, form, errors=[exc.message], status_code=422)
+    except ValidationError as exc:
+        return _page(request, session, user, deal_id, form, errors=_explain(exc), status_code=422)
+    if not lock_in.attendees and not slots.repository.contacts_of(deal.id):
+        return _page(
+            request,
+            session,
+            user,
+            deal_id,
+            form,
+            errors=["add the buyer's e-mail address: the invitation needs someone to go to"],
+            status_code=422,
+        )
+    zones = [a.timezone for a in lock_in.attendees if a.timezone]
+    checked = slots.check(
+        user.actor, deal_id, start, minutes=form.minutes, buyer_zones=list(dict.fromkeys(zones))
+    )
+    if checked.warnings and confirm != start.isoformat():  # warned about this very time
+        form.slot, form.when = start.isoformat(), ""
+        return _page(request, session, user, deal_id, form, picked=checked)
+    one = slots.meeting_one(deal_id)
+    engine.next_steps(session).lock_in_next_meeting(user.actor, deal_id, lock_in)
+    if form.mark_held and one is not None and one.status is MeetingStatus.SCHEDULED:
+        engine.meetings(session).mark_held(user.actor, one.id)
+    return RedirectResponse(deal_url(deal_id, "booked"), status_code=303)

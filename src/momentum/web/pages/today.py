@@ -1,0 +1,24 @@
+"""Today, a rep's home: tasks with their action one click away, meetings awaiting an outcome
+(marked held or no-show in place), and the coming second meetings with their agenda,
+homework, value asset and the state of the invitation and the reminders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from momentum.user.models import Role
+from momentum.web.deps import CurrentUser, DbSession
+from momentum.web.nav import NavItem
+from momentum.web.pages._rep import today_service, viewer_zone
+from momentum.web.templating import render
+
+router = APIRouter()
+NAV = [NavItem("Today", "/today", order=10, roles=frozenset({Role.REP, Role.MANAGER}))]
+
+
+@router.get("/today")
+def today_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    tz = viewer_zone(request, user)
+    day = today_service(request, session).today(user.actor, tz=tz)
+    return render(request, "rep/today.html", {"day": day, "tz": tz})

@@ -1,0 +1,89 @@
+// Enhancements for the rep's pages; each works without this script.
+// - The calendar: arrow keys move between days (roving focus), Home/End to the week's ends,
+//   Page Up/Down to the previous/next period; Tab reaches a day's meetings, Enter opens one.
+// - Locking in: choosing an agenda template fills the agenda and homework at once; picking a
+//   suggested slot clears a typed time and typing a time clears the picked slot.
+(function () {
+  "use strict";
+
+  function calendar(grid) {
+    var days = Array.prototype.slice.call(grid.querySelectorAll("[data-day]"));
+    if (!days.length) return;
+    var current = grid.querySelector(".day.today") || days[0];
+    current.tabIndex = 0;
+
+    function focusAt(index) {
+      if (index < 0 || index >= days.length) return;
+      current.tabIndex = -1;
+      current = days[index];
+      current.tabIndex = 0;
+      current.focus();
+    }
+
+    grid.addEventListener("keydown", function (event) {
+      var cell = event.target.closest("[data-day]");
+      if (!cell) return;
+      var index = days.indexOf(cell);
+      var onChip = event.target !== cell;
+      var moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 };
+      if (event.key in moves && !onChip) {
+        event.preventDefault();
+        focusAt(index + moves[event.key]);
+      } else if (event.key === "Home" && !onChip) {
+        event.preventDefault();
+        focusAt(index - (index % 7));
+      } else if (event.key === "End" && !onChip) {
+        event.preventDefault();
+        focusAt(index - (index % 7) + 6);
+      } else if (event.key === "Escape" && onChip) {
+        cell.focus();
+      }
+    });
+    grid.addEventListener("focusin", function (event) {
+      var cell = event.target.closest("[data-day]");
+      if (cell && cell !== current) {
+        current.tabIndex = -1;
+        current = cell;
+        current.tabIndex = 0;
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      if (/^(INPUT|SELECT|TEXTAREA)$/.test(event.target.tagName)) return;
+      var which = event.key === "PageUp" ? "prev" : event.key === "PageDown" ? "next" : null;
+      var link = which && document.querySelector('[data-key="' + which + '"]');
+      if (link) {
+        event.preventDefault();
+        window.location.href = link.href;
+      }
+    });
+  }
+
+  function lockIn(form) {
+    var select = form.querySelector("[data-template-select]");
+    var apply = form.querySelector("[data-template-apply]");
+    if (select) {
+      if (apply) apply.hidden = true;
+      select.addEventListener("change", function () {
+        var option = select.options[select.selectedIndex];
+        form.elements.seller.value = option.dataset.seller || "";
+        form.elements.buyer.value = option.dataset.buyer || "";
+        form.elements.homework.value = option.dataset.homework || "";
+      });
+    }
+    var typed = form.elements.when;
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "slot" && typed) typed.value = "";
+    });
+    if (typed) {
+      typed.addEventListener("input", function () {
+        Array.prototype.forEach.call(form.querySelectorAll('input[name="slot"]'), function (radio) {
+          radio.checked = false;
+        });
+      });
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-calendar]"), calendar);
+  Array.prototype.forEach.call(document.querySelectorAll("form.lockin"), lockIn);
+})();

@@ -1,0 +1,284 @@
+"""Today, the calendar, the deal page and locking in meeting two, through the web app on a
+real store (both databases): what each shows, scope (404 outside it), CSRF, escaping, and the
+lock-in and move going through the same services as the command line."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+
+from momentum.meeting.models import Meeting, MeetingStatus
+from momentum.outbox.models import MessageKind, OutboxMessage
+from momentum.reminder.models import Reminder, ReminderStatus
+from momentum.task.models import Task, TaskStatus
+from tests.engine.conftest import NOW
+from tests.factories import make_deal, make_meeting
+from tests.web.conftest import Site, csrf_of
+
+# NOW: Wednesday 4 March 2026, 10:00 UTC (11:00 in Berlin, where Ana works)
+M1_START = NOW - timedelta(minutes=40)  # meeting one started, not marked yet
+
+
+@pytest.fixture
+def team(site: Site) -> Site:
+    with site.engine.database.unit_of_work() as session:
+        world = site.world
+        make_meeting(session, deal=world.deal, start=M1_START, id="d1-m1")
+        gap = make_deal(session, owner=world.rep, id="D3", account="<b>Initech</b> & Co")
+        make_meeting(
+            session,
+            deal=gap,
+            start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+            status=MeetingStatus.HELD,
+            id="d3-m1",
+        )
+        session.add(
+            Task(
+                deal_id="D3",
+                owner_id="ana",
+                title="Book meeting two with Initech",
+                rule="meeting_two_not_booked",
+                due_at=NOW - timedelta(hours=2),
+                status=TaskStatus.OPEN,
+                created_at=NOW - timedelta(days=1),
+            )
+        )
+        make_meeting(
+            session,
+            deal=world.other_deal,
+            start=datetime(2026, 3, 5, 15, 0, tzinfo=UTC),
+            id="bo-m",
+        )
+    return site
+
+
+def lock_in_form(client, deal_id: str = "D1") -> tuple[str, dict[str, object]]:  # type: ignore[no-untyped-def]
+    page = client.get(f"/lock-in/{deal_id}")
+    assert page.status_code == 200, page.text
+    slots = re.findall(r'name="slot" value="([^"]+)"', page.text)
+    data: dict[str, object] = {
+        "csrf_token": csrf_of(page.text),
+        "slot": next(s for s in slots if "T14:00" in s),  # 15:00 Berlin, 10:00 New York
+        "minutes": "45",
+        "location": "https://meet.example.test/acme",
+        "seller": "Your ROI model\nA plan to decide",
+        "buyer": "Last quarter's changeover times",
+        "homework": "Invite the plant manager",
+        "contact_email": ["buyer@acme.test"],
+        "contact_tz": ["America/New_York"],
+        "mark_held": "1",
+    }
+    return page.text, data
+
+
+def test_today_shows_tasks_meetings_to_mark_and_coming_second_meetings(team: Site) -> None:
+    ana = team.signed_in("ana")
+    assert ana.get("/").headers["location"] == "/today"  # a rep's home
+    page = ana.get("/today")
+    assert page.status_code == 200
+    assert "Book meeting two with Initech" in page.text
+    assert 'href="/lock-in/D3"' in page.text  # the task's action, one click away
+    assert 'name="meeting_id" value="d1-m1"' in page.text  # held / no-show in place
+    assert "&lt;b&gt;Initech&lt;/b&gt; &amp; Co" in page.text  # a hostile name, escaped
+    assert "<b>Initech</b>" not in page.text
+    # book meeting two, then it shows with its agenda and the messages' states
+    _, data = lock_in_form(ana)
+    assert ana.post("/lock-in/D1", data=data).status_code == 303
+    page = ana.get("/today")
+    assert "Coming second meetings" in page.text and "Your ROI model" in page.text
+    assert "Invite the plant manager" in page.text
+    assert "What plants like yours saved" in page.text  # the value asset
+    assert page.text.count(">queued<") == 3  # invitation, value reminder, confirmation
+
+
+def test_marking_an_outcome_from_today(team: Site) -> None:
+    ana = team.signed_in("ana")
+    token = csrf_of(ana.get("/today").text)
+    answer = ana.post(
+        "/meetings/outcome",
+        data={"csrf_token": token, "meeting_id": "d1-m1", "outcome": "held", "next": "/today"},
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/today"
+    with team.engine.database.unit_of_work(write=False) as session:
+        assert session.get(Meeting, "d1-m1").status is MeetingStatus.HELD  # type: ignore[union-attr]
+    # without the token: refused, nothing changes
+    refused = ana.post("/meetings/outcome", data={"meeting_id": "d3-m1", "outcome": "no_show"})
+    assert refused.status_code == 403
+
+
+def test_lock_in_in_three_steps_at_most_through_the_lock_in_service(team: Site) -> None:
+    ana = team.signed_in("ana")
+    page, data = lock_in_form(ana)  # step 1: the form, from the deal or meeting one
+    assert "Meeting one took place: mark it held" in page
+    assert "Mon 9 Mar" in page or "Monday 9 March" in page  # 3 business days after Wed 4
+    assert "buyer" in page
+    answer = ana.post("/lock-in/D1", data=data)  # step 2: pick and book
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/deals/D1?done=booked"
+    with team.engine.database.unit_of_work(write=False) as session:
+        m1 = session.get(Meeting, "d1-m1")
+        assert m1 is not None and m1.status is MeetingStatus.HELD
+        [m2] = session.scalars(
+            select(Meeting).where(Meeting.deal_id == "D1", Meeting.id != "d1-m1")
+        ).all()
+        assert m2.location == "https://meet.example.test/acme"
+        assert m2.agenda == (
+            "Seller: Your ROI model\nSeller: A plan to decide\n"
+            "Buyer: Last quarter's changeover times"
+        )
+        kinds = {m.kind for m in session.scalars(select(OutboxMessage))}
+        assert MessageKind.INVITATION in kinds
+    deal = ana.get("/deals/D1?done=booked")
+    assert "Meeting two is booked" in deal.text
+    assert "https://meet.example.test/acme" in deal.text
+
+
+def test_a_weekend_asks_for_a_second_look_then_books_anyway(team: Site) -> None:
+    ana = team.signed_in("ana")
+    _, data = lock_in_form(ana)
+    data.pop("slot")
+    data["when"] = "2026-03-07T11:00"  # Saturday, Berlin
+    second_look = ana.post("/lock-in/D1", data=data)
+    assert second_look.status_code == 200
+    assert "Saturday is not a business day for Ana Rep" in second_look.text
+    assert "Book anyway" in second_look.text
+    with team.engine.database.unit_of_work(write=False) as session:
+        assert (
+            session.scalars(select(Meeting).where(Meeting.deal_id == "D1")).all()[-1].id == "d1-m1"
+        )
+    chosen = re.search(r'name="slot" value="([^"]+)" checked', second_look.text)
+    assert chosen is not None
+    confirmed = re.search(r'name="confirm" value="([^"]+)"', second_look.text)
+    assert confirmed is not None and confirmed.group(1) == chosen.group(1)
+    # another time with warnings is not booked on the first time's confirmation
+    other = {**data, "when": "2026-03-08T11:00", "confirm": confirmed.group(1)}
+    other["csrf_token"] = csrf_of(second_look.text)
+    assert "Sunday is not a business day" in ana.post("/lock-in/D1", data=other).text
+    again = {**data, "when": "", "slot": chosen.group(1), "confirm": confirmed.group(1)}
+    again["csrf_token"] = csrf_of(second_look.text)
+    assert ana.post("/lock-in/D1", data=again).status_code == 303  # step 3
+
+
+def test_bad_input_is_shown_on_the_form_not_saved(team: Site) -> None:
+    ana = team.signed_in("ana")
+    _, data = lock_in_form(ana)
+    data["contact_tz"] = ["Mars/Olympus"]
+    answer = ana.post("/lock-in/D1", data=data)
+    assert answer.status_code == 422
+    assert "not an IANA time zone" in answer.text
+    data["contact_tz"] = [""]
+    data.pop("slot")
+    answer = ana.post("/lock-in/D1", data=data)
+    assert answer.status_code == 422 and "pick one of the suggested times" in answer.text
+    with team.engine.database.unit_of_work(write=False) as session:
+        assert len(session.scalars(select(Meeting).where(Meeting.deal_id == "D1")).all()) == 1
+
+
+def test_move_keeps_the_uid_and_cancel_withdraws_the_reminders(team: Site) -> None:
+    ana = team.signed_in("ana")
+    _, data = lock_in_form(ana)
+    ana.post("/lock-in/D1", data=data)
+    with team.engine.database.unit_of_work(write=False) as session:
+        booked = session.scalars(
+            select(Meeting).where(
+                Meeting.status == MeetingStatus.SCHEDULED, Meeting.deal_id == "D1"
+            )
+        ).one()
+        uid, booked_id = booked.ical_uid, booked.id
+    form = ana.get(f"/meetings/reschedule?meeting={quote(booked_id)}")
+    assert form.status_code == 200
+    moved = ana.post(
+        "/meetings/reschedule",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "meeting_id": booked_id,
+            "when": "2026-03-10T15:00",
+        },
+    )
+    assert moved.status_code == 303 and moved.headers["location"] == "/deals/D1?done=moved"
+    with team.engine.database.unit_of_work(write=False) as session:
+        new = session.scalars(
+            select(Meeting).where(
+                Meeting.status == MeetingStatus.SCHEDULED, Meeting.deal_id == "D1"
+            )
+        ).one()
+        assert new.ical_uid == uid and new.sequence == 1
+        assert new.location == "https://meet.example.test/acme"
+        new_id = new.id
+    deal = ana.get("/deals/D1")
+    cancel = ana.post(
+        "/meetings/cancel", data={"csrf_token": csrf_of(deal.text), "meeting_id": new_id}
+    )
+    assert cancel.status_code == 303
+    with team.engine.database.unit_of_work(write=False) as session:
+        statuses = {
+            r.status for r in session.scalars(select(Reminder).where(Reminder.meeting_id == new_id))
+        }
+        assert statuses <= {ReminderStatus.WITHDRAWN}
+
+
+def test_a_task_as_the_next_step(team: Site) -> None:
+    ana = team.signed_in("ana")
+    page = ana.get("/deals/D3")
+    assert "Or set a task as the next step" in page.text
+    answer = ana.post(
+        "/next-steps/task",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "deal_id": "D3",
+            "title": "Send the case study",
+            "due": "2026-03-06T10:00",
+        },
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/deals/D3?done=task"
+    assert "Next step set: task due Fri 6 Mar, 10:00 CET" in ana.get("/deals/D3").text
+    bo = team.signed_in("bo")
+    refused = bo.post(
+        "/next-steps/task",
+        data={
+            "csrf_token": csrf_of(bo.get("/calendar").text),
+            "deal_id": "D3",
+            "title": "x",
+            "due": "2026-03-06T10:00",
+        },
+    )
+    assert refused.status_code == 404
+
+
+def test_the_calendar_shows_places_gaps_and_shading(team: Site) -> None:
+    ana = team.signed_in("ana")
+    week = ana.get("/calendar?date=2026-03-02")
+    assert week.status_code == 200
+    assert 'aria-current="date"' in week.text  # Wednesday 4 March
+    assert "no meeting two booked" in week.text  # D3's meeting one: an open gap
+    assert "&lt;b&gt;Initech&lt;/b&gt; &amp; Co" in week.text and "<b>Initech</b>" not in week.text
+    assert 'href="/deals/D3"' in week.text
+    assert week.text.count("day shaded") == 2  # Saturday and Sunday
+    assert "bo-m" not in week.text and "Globex" not in week.text
+    month = ana.get("/calendar?view=month&date=2026-04-10")
+    assert "Good Friday (DE)" in month.text
+    assert ana.get("/calendar?date=yesterday").status_code == 422
+
+
+def test_ids_outside_the_scope_answer_404(team: Site) -> None:
+    bo = team.signed_in("bo")
+    assert bo.get("/deals/D1").status_code == 404
+    assert bo.get("/lock-in/D1").status_code == 404
+    assert bo.get("/meetings/reschedule?meeting=d1-m1").status_code == 404
+    assert bo.get("/deals/nope").status_code == 404
+    token = csrf_of(bo.get("/today").text)
+    answer = bo.post(
+        "/meetings/outcome", data={"csrf_token": token, "meeting_id": "d1-m1", "outcome": "held"}
+    )
+    assert answer.status_code == 404
+    assert bo.post("/lock-in/D1", data={"csrf_token": token}).status_code == 404
+    mgr = team.signed_in("mgr")
+    assert mgr.get("/deals/D1").status_code == 200  # Ana reports to Maya
+    assert mgr.get("/calendar?rep=ana").status_code == 200
+    assert mgr.get("/calendar?rep=bo").status_code == 404
+    anonymous = team.client()
+    assert anonymous.get("/deals/D1").status_code == 303  # to sign in
