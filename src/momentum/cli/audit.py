@@ -64,12 +64,20 @@ def audit_options(
     )
 
 
-def audit_store(settings: Settings, options: AuditOptions) -> AuditResult:
-    from momentum.audit.service import audit, read_store
+def audit_store(
+    settings: Settings, options: AuditOptions, *, team: str | None = None, rep: str | None = None
+) -> AuditResult:
+    """The store's audit, of one team's or rep's deals when asked: the dashboard's code path
+    (``momentum.review.dashboard.store_audit``), so both give the same figures."""
+    from momentum.review.dashboard import store_audit
+    from momentum.review.scope import resolve_scope
+    from momentum.user.schemas import Actor
 
     database = open_store(settings)
     url = database.engine.url.render_as_string(hide_password=True)
-    return audit(read_store(database), options, sources=[url])
+    with database.unit_of_work(write=False) as session:
+        scope = resolve_scope(session, Actor.system(), team=team, rep_id=rep)
+        return store_audit(session, scope, options, sources=[url])
 
 
 def show(result: AuditResult, *, html_out: Path | None = None, terminal: bool = True) -> None:
@@ -157,6 +165,20 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        team: Annotated[
+            str | None,
+            typer.Option(
+                "--team",
+                help="Only the deals of this team's reps (the store only).",
+                show_default=False,
+            ),
+        ] = None,
+        rep: Annotated[
+            str | None,
+            typer.Option(
+                "--rep", help="Only the deals of this rep (the store only).", show_default=False
+            ),
+        ] = None,
         compare_at: Annotated[
             str | None,
             typer.Option(
@@ -183,6 +205,11 @@ def register(app: typer.Typer) -> None:
                 until=_date(until, "--until"),
                 compare_at=_date(compare_at, "--compare-at"),
             )
+            if paths and (team or rep):
+                raise typer.BadParameter(
+                    "audits the store's deals only; files are audited whole",
+                    param_hint="--team/--rep",
+                )
             if paths:
                 # the dataset is handed over, not kept: the audit frees it once it has the facts
                 result = audit(
@@ -191,7 +218,7 @@ def register(app: typer.Typer) -> None:
                     sources=[str(p) for p in paths],
                 )
             else:
-                result = audit_store(settings, options)
+                result = audit_store(settings, options, team=team, rep=rep)
             if json_out == "-":
                 typer.echo(to_json(result))
             elif json_out:

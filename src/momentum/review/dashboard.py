@@ -8,6 +8,7 @@ and the deals behind every figure and finding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -41,9 +42,11 @@ def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
     }
 
 
-def store_audit(session: Session, scope: Scope, options: AuditOptions) -> AuditResult:
+def store_audit(
+    session: Session, scope: Scope, options: AuditOptions, *, sources: Sequence[str] = ("store",)
+) -> AuditResult:
     """The audit of the store's deals in ``scope``: ``momentum audit``'s own code path."""
-    return audit(scoped_dataset(session, scope), options, sources=["store"])
+    return audit(scoped_dataset(session, scope), options, sources=sources)
 
 
 class WeekStatus(BaseModel):
