@@ -1,24 +1,34 @@
 """Benchmark: ``momentum import FOLDER`` of 1M meetings and 400K deals into a fresh SQLite
-store (issue 2's target: ≤ 60 s and ≤ 1 GB peak memory on this 2-core machine).
+store (targets: ≤ 60 s and ≤ 600 MiB peak memory on this 2-core machine).
 
     .venv/bin/python -m bench.bench_import --meetings 1000000
+
+The data is generated in a child process of its own. A child started here inherits this
+process's high-water mark of resident memory (Linux keeps ``ru_maxrss`` across the fork and
+exec that start it), so generating 1M meetings in this process (about 1 GB) would be reported
+as the import's peak. ``harness_peak_mib`` is this process's own peak: the floor under every
+figure measured from it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sqlite3
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.generate import generate
+from bench.generate import folder_for
 from bench.measure import MOMENTUM, check, run
 
 
 def bench(meetings: int) -> dict[str, Any]:
-    folder = generate(meetings)
+    generator = [sys.executable, "-m", "bench.generate", "--meetings", str(meetings)]
+    check(run(generator))
+    folder = folder_for(meetings, seed=1)
     with tempfile.TemporaryDirectory() as temp:
         store = Path(temp) / "momentum.db"
         env = {"MOMENTUM_DATABASE_URL": f"sqlite:///{store}"}
@@ -36,6 +46,7 @@ def bench(meetings: int) -> dict[str, Any]:
         "rows_per_second": round((stored + deals) / first.seconds),
         "reimport_seconds": round(again.seconds, 2),
         "reimport_peak_mib": round(again.peak_mib),
+        "harness_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 

@@ -115,6 +115,26 @@ class Settings(BaseSettings):
         description="How often the worker evaluates every open deal's rules and due tasks.",
     )
 
+    # --- the web app ------------------------------------------------------------------------
+    session_hours: float = Field(
+        default=12.0, gt=0, description="How long a browser session lasts after signing in."
+    )
+    sign_in_window_minutes: float = Field(
+        default=15.0, gt=0, description="The window in which failed sign-ins are counted."
+    )
+    sign_in_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins for one email address, within the window, after which "
+        "signing in as it is refused until the window has passed.",
+    )
+    sign_in_max_failures_per_client: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address (any email), within the window, "
+        "after which that address is refused.",
+    )
+
     # --- the manager's week -------------------------------------------------------------------
     public_url: str | None = Field(
         default=None,

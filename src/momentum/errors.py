@@ -6,7 +6,12 @@
     │   └── ValidationFailed      rows that break the format, with each problem   code "invalid_rows"
     ├── NotFound                  an id that does not exist (or is not visible)   code "not_found"
     ├── PermissionDenied          an action outside what the user may do          code "forbidden"
-    └── Conflict                  a change the current state does not allow       code "conflict"
+    ├── Conflict                  a change the current state does not allow       code "conflict"
+    ├── StoreError                the store cannot be used as asked
+    │   ├── StoreUnavailable      cannot connect to it or open it                 code "store_unavailable"
+    │   ├── StoreReadOnly         it refuses writes                               code "store_read_only"
+    │   └── StoreBusy             another writer held it past the busy timeout    code "store_busy"
+    └── OutputError               a file the user asked for cannot be written     code "output"
 
 ``cli/`` maps codes to exit codes and one-line messages; ``web/`` maps them to HTTP
 statuses. Anything else that escapes is a bug, not a user mistake.
@@ -76,3 +81,25 @@ class PermissionDenied(MomentumError):
 
 class Conflict(MomentumError):
     code = "conflict"
+
+
+class StoreError(MomentumError):
+    code = "store"
+
+
+class StoreUnavailable(StoreError):
+    code = "store_unavailable"
+
+
+class StoreReadOnly(StoreError):
+    code = "store_read_only"
+
+
+class StoreBusy(StoreError):
+    code = "store_busy"
+
+
+class OutputError(MomentumError):
+    """An output file or folder cannot be written. Nothing was written."""
+
+    code = "output"

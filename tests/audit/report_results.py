@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from momentum.audit.result import AuditOptions, AuditResult
+from momentum.audit.result import AuditOptions, AuditResult, Finding
 from momentum.audit.service import audit, read_files
 from momentum.demo.generator import generate
 from momentum.importers.canonical import ReadOptions
@@ -36,8 +36,8 @@ def empty_scope(folder: Path) -> AuditResult:
     return audited(folder, since=date(2030, 1, 1))
 
 
-def with_findings(result: AuditResult, findings: list[dict[str, Any]]) -> AuditResult:
-    return replace(result, report={**result.report, "findings": findings})
+def with_findings(result: AuditResult, findings: list[Finding]) -> AuditResult:
+    return replace(result, findings=findings)
 
 
 @functools.cache
@@ -66,12 +66,12 @@ def hostile_copy(worked: Path, root: Path) -> Path:
     return folder
 
 
-HOSTILE_FINDING = {
-    "id": "rep_stalls",
-    "rank": 99,
-    "text": f"{HOSTILE} lost the only deal whose meeting two was rescheduled",
-    "evidence": {"rep_id": "r1", "note": HOSTILE, "rescheduled": 1},
-    "playbook": "sell_the_next_meeting",
-    "advice": f"Coach {MARKUP} on an agenda built on the buyer's own numbers.",
-    "impact": "high",
-}
+HOSTILE_FINDING = Finding(
+    id="rep_stalls",
+    rank=99,
+    text=f"{HOSTILE} lost the only deal whose meeting two was rescheduled",
+    playbook="sell_the_next_meeting",
+    impact="high",
+    practice=None,
+    details=(("rep_id", "r1"), ("note", HOSTILE), ("rescheduled", 1), ("coach", MARKUP)),
+)

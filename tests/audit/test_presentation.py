@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from momentum.audit import presentation as p
+from momentum.audit.result import Detail, Figures, Finding, Practice, Rate, WeekFigures
 
 
 @pytest.mark.parametrize(
@@ -72,12 +73,28 @@ def test_wilson_interval() -> None:
     assert p.wilson_interval(0, 0) is None
 
 
-def week(name: str, deals: int, spot: float | None, attendance: float | None) -> p.Block:
-    return {
-        "week": name,
-        "deals_with_first_meeting": deals,
-        "second_meeting": {"booked_on_the_spot_rate": spot, "attendance_rate": attendance},
-    }
+def week(name: str, deals: int, spot: float | None, attendance: float | None) -> WeekFigures:
+    """A week with ``deals`` deals with meeting one and the given rates (in tenths)."""
+
+    def share(value: float | None) -> Rate:
+        return Rate(0, 0) if value is None else Rate(round(value * 20), 20)
+
+    nothing = Rate(0, 0)
+    figures = Figures(
+        deals=deals,
+        deals_with_first_meeting=deals,
+        booked=nothing,
+        booked_on_the_spot=share(spot),
+        held=nothing,
+        rescheduled=nothing,
+        attendance=share(attendance),
+        within_target=nothing,
+        close=nothing,
+        gap_calendar_days=None,
+        gap_business_days=None,
+        by_gap=(),
+    )
+    return WeekFigures(name, figures)
 
 
 def test_worst_weeks() -> None:
@@ -97,44 +114,35 @@ def test_worst_weeks() -> None:
     ]
 
 
+def finding(details: dict[str, Detail], practice: Practice | None = None) -> Finding:
+    return Finding("f", 1, "text", "book_on_the_spot", None, practice, tuple(details.items()))
+
+
 def test_evidence_reads_like_numbers() -> None:
     evidence = p.evidence(
-        {
-            "close_rate_later": 0.114,
-            "deals": 1234,
-            "median_gap": 3.25,
-            "reps": ["r1", "r2"],
-            "rep_id": "r2",
-            "spread_ci95": [0.1, 0.25],
-        },
+        finding({"close_rate_later": 0.114, "deals": 1234, "median_gap": 3.25, "rep_id": "r2"}),
         {"r2": "Bo Krause"},
     )
     assert evidence.figures == [
         ("Close rate later", "11 %"),
         ("Deals", "1,234"),
         ("Median gap", "3.2"),
-        ("Reps", "r1, r2"),
         ("Rep", "Bo Krause (r2)"),
-        ("Spread ci95", "10 % – 25 %"),
     ]
     assert evidence.close_rates == []
 
 
 def test_evidence_compares_deals_with_and_without_the_practice() -> None:
-    evidence = p.evidence(
-        {
-            "share": 0.4,
-            "deals_with": 30,
-            "deals_without": 1,
-            "close_rate_with": 0.5,
-            "close_rate_without": None,
-            "close_rate_with_ci95": (0.3, 0.7),
-            "close_rate_without_ci95": None,
-            "difference_ci95": None,
-            "significant": None,
-        },
-        {},
+    practice = Practice(
+        deals_with=30,
+        deals_without=1,
+        with_=Rate(10, 20),
+        without=Rate(0, 0),
+        with_ci95=(0.3, 0.7),
+        without_ci95=None,
+        difference_ci95=None,
     )
+    evidence = p.evidence(finding({"share": 0.4}, practice), {})
     assert evidence.items == [
         ("Share", "40 %"),
         ("Close rate with the practice", "50 % (30 deals; 95 % interval 30 % – 70 %)"),

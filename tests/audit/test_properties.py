@@ -6,7 +6,9 @@ import csv
 import io
 import random
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,14 +30,16 @@ def _split_rows(text: str) -> tuple[str, list[str]]:
     return out.getvalue(), lines
 
 
-def _demo(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The generated team and its audit, made once for every example."""
     from datetime import date
 
     from momentum.demo.generator import generate
 
     folder = tmp_path_factory.mktemp("demo")
     generate(folder, deals=DEMO_ROWS, seed=3, as_of=date(2026, 11, 26))
-    return folder
+    return folder, report(folder)
 
 
 @settings(
@@ -43,14 +47,16 @@ def _demo(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
 )
 @given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0.0, 1.0))
 def test_reordering_and_splitting_files_changes_nothing(
-    tmp_path_factory, seed: int, cut: float
+    tmp_path_factory: pytest.TempPathFactory,
+    demo: tuple[Path, dict[str, Any]],
+    seed: int,
+    cut: float,
 ) -> None:
-    demo = _demo(tmp_path_factory)
-    baseline = report(demo, compare_at=None)
+    folder, baseline = demo
     shuffled = tmp_path_factory.mktemp("shuffled")
     rng = random.Random(seed)
     for name in ("reps.csv", "deals.csv", "meetings.csv"):
-        header, lines = _split_rows((demo / name).read_text())
+        header, lines = _split_rows((folder / name).read_text())
         rng.shuffle(lines)
         if name == "reps.csv":
             (shuffled / name).write_text(header + "".join(lines))

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from momentum.db.engine import Database
-from momentum.rules.facts import build_facts, fetch_fact_rows
+from momentum.rules.facts import load_facts
 from tests.factories import T0, make_deal, make_meeting, make_rep
 
 
@@ -25,7 +25,7 @@ def test_a_session_in_another_zone_still_reads_instants_as_utc(postgres_url: str
             deal = make_deal(session, owner=make_rep(session, id="ana"), id="D1")
             make_meeting(session, deal=deal, start=T0 + timedelta(days=1))
         with database.unit_of_work(write=False) as session:
-            facts = build_facts(fetch_fact_rows(session, None), now=T0)
+            facts = load_facts(session, None, now=T0, open_task_rules={})
         [meeting] = facts["D1"].meetings
         assert meeting.start_at == T0 + timedelta(days=1)
         assert meeting.start_at.tzinfo is UTC

@@ -460,7 +460,7 @@ def test_a_flag_or_task_raised_meanwhile_by_another_evaluation_is_not_an_error(
     """Two units of work evaluating the same deal (the sweep and a rep's change) may both
     raise the same flag; the later one keeps the first's instead of failing, and inserts the
     rest. Both ways of writing: one statement, and the staging table used for large batches
-    (on PostgreSQL first tried without ON CONFLICT, then again skipping what is open)."""
+    (PostgreSQL)."""
     from momentum.db import upsert
     from momentum.flag.repository import FlagRepository
     from momentum.task.repository import TaskRepository
@@ -518,3 +518,31 @@ def test_the_rules_file_in_the_docs_is_valid(tmp_path: Path) -> None:
         "next_step_missing",
         "stalled",
     ]
+
+
+def test_a_rule_that_fails_midway_keeps_nothing_and_the_store_works_on(
+    database: Database, make_engine
+) -> None:  # type: ignore[no-untyped-def]
+    from momentum.rules.facts import DealFacts
+    from momentum.rules.registry import Finding, Rule, RuleContext
+
+    class Explodes(Rule):
+        key = "explodes"
+        title = "Fails on one deal"
+
+        def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
+            if deal.deal_id == "D2":
+                raise RuntimeError("a rule's bug")
+            return Finding(reason="seen")
+
+    engine = make_engine()
+    engine.rule_engine.rules.registry.add(Explodes())
+    engine.rule_engine.rules.options["explodes"] = Explodes.Options()
+    with database.unit_of_work() as session:
+        make_world(session)
+    with pytest.raises(RuntimeError, match="a rule's bug"), database.unit_of_work() as session:
+        engine.rule_engine.evaluate(session)
+    engine.rule_engine.rules.options["explodes"] = Explodes.Options(enabled=False)
+    with database.unit_of_work() as session:
+        assert session.scalars(select(Flag)).all() == []
+        assert engine.rule_engine.evaluate(session).flags_raised > 0

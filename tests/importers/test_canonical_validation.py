@@ -287,9 +287,11 @@ def test_a_file_is_told_by_its_header(write_files) -> None:
 
 def test_unknown_files_and_folders(write_files, tmp_path: Path) -> None:
     folder = write_files({"notes.csv": "a,b\n1,2\n"})
-    assert problems_of([folder / "notes.csv", tmp_path / "nope", folder]) == [
-        f"{folder}/notes.csv:1: is not a reps, deals or meetings file: its header has none of "
-        "rep_id, deal_id, meeting_id",
-        f"{tmp_path}/nope: does not exist",
-        f"{folder}: holds none of reps.csv, deals.csv, meetings.csv",
+    assert problems_of([tmp_path / "nope", folder]) == [f"{tmp_path}/nope: does not exist"]
+    assert problems_of([folder / "notes.csv"]) == [
+        f"{folder}/notes.csv:1: is not a reps, deals or meetings file (rep_id, deal_id, "
+        "meeting_id) (momentum)"
+    ]
+    assert problems_of([folder]) == [
+        f"{folder}: holds no reps, deals or meetings file (rep_id, deal_id, meeting_id) (momentum)"
     ]

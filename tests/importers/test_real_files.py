@@ -96,10 +96,9 @@ ICS = [
     ("icalevents/cest_with_deleted.ics", 0, 0, {}),
     ("icalevents/floating.ics", 0, 0, {}),
     ("icalevents/google_tz.ics", 0, 0, {}),
-    (
-        "icalevents/icloud.ics",
-        ": cannot be read as iCalendar: Offset must be less than 24 hours, was +5328",
-    ),
+    # its Europe/Berlin VTIMEZONE has an offset of +5328: skipped with a warning, the events
+    # read with the zone database's Europe/Berlin (they have no attendee, so none is imported)
+    ("icalevents/icloud.ics", 0, 1, {}),
     ("icalevents/ms_tz.ics", 0, 0, {}),
     ("icalevents/multi_attendee_response.ics", 1, 0, {"held": 1}),
     ("icalevents/multi_exdate_same_line_ms.ics", 0, 0, {}),

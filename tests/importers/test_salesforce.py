@@ -83,18 +83,24 @@ def test_opportunities_events_and_tasks_become_deals_and_meetings(write_files) -
     assert meetings["00T1"]["booked_at"] == datetime(2026, 2, 20, 10, 0, tzinfo=UTC)
     assert meetings["00T3"]["booked_at"] is None  # no CreatedDate: not known
     assert data.notes[1:] == [
+        f"{folder}/Opportunity.csv: 1 deleted rows (IsDeleted) were left out (rows 6)",
         f"{folder}/Event.csv: 3 meetings linked to deals: 1 to their opportunity (WhatId), 1 "
         "through their account (WhatId or AccountId), 1 through their contact's account (WhoId, "
         "Contact.csv); 1 linked to no opportunity, account or contact with a deal were left out "
-        "(rows 5); 1 recurring-event masters were skipped (their occurrences are rows)",
+        "(rows 5); 1 recurring-event masters were skipped (their occurrences are rows); 2 past "
+        "events were taken as held: Salesforce records no attendance, so a no-show cannot be "
+        "known from this export",
         f"{folder}/Task.csv: 2 meetings linked to deals: 0 to their opportunity (WhatId), 1 "
         "through their account (WhatId or AccountId), 1 through their contact's account (WhoId, "
-        "Contact.csv)",
+        "Contact.csv); 1 tasks that are not meetings (calls, e-mails, to-dos) were left out "
+        "(rows 3)",
     ]
 
 
 def test_an_activity_naming_an_unknown_opportunity_is_a_problem(write_files) -> None:
-    events = "Id,WhatId,StartDateTime\n00U1,006ZZ,2026-03-02T15:00:00.000+0000\n"
+    events = (
+        "Id,WhatId,StartDateTime,DurationInMinutes\n00U1,006ZZ,2026-03-02T15:00:00.000+0000,30\n"
+    )
     folder = write_files({"Opportunity.csv": OPPORTUNITIES, "Event.csv": events})
     assert problems_in(folder) == ["Event.csv:2:WhatId: '006ZZ' is not an Id in Opportunity.csv"]
 
@@ -188,8 +194,9 @@ def test_the_real_data_cloud_workshop_export(shared) -> None:
         f"{folder}/Task.csv: 5 meetings linked to deals: 0 to their opportunity (WhatId), 5 "
         "through their account (WhatId or AccountId), 0 through their contact's account (WhoId, "
         "Contact.csv); 7 linked to no opportunity, account or contact with a deal were left "
-        "out (rows 3, 8, 13, 24, 30, 34, 41)"
-    )
+        "out (rows 3, 8, 13, 24, 30, 34, 41); 63 tasks that are not meetings (calls, e-mails, "
+        "to-dos) were left out (rows 2, 4, 5, 6, 7, 9, 10, 11, 12, 14, …)"
+    )  # 75 tasks: 12 of Type__c Meeting
 
 
 def test_the_real_export_goes_into_the_store(database, shared) -> None:  # type: ignore[no-untyped-def]

@@ -33,7 +33,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from momentum.audit import presentation as p
-from momentum.audit.result import AuditResult, Survival
+from momentum.audit.facts import NO_M2_BUCKET
+from momentum.audit.result import AuditResult, Compare, Figures, Survival, WeekFigures
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, SKY, GREEN, VERMILION, GREY, BLACK = (
@@ -95,9 +96,9 @@ class DataTable:
 
 
 def metric_cells(
-    block: p.Block, team: p.Block | None, metrics: Sequence[p.KeyMetric] = p.KEY_METRICS
+    figures: Figures, team: Figures | None, metrics: Sequence[p.KeyMetric] = p.KEY_METRICS
 ) -> list[Cell]:
-    return [Cell(text, worse) for text, worse in p.metric_cells(block, team, metrics)]
+    return [Cell(text, worse) for text, worse in p.metric_cells(figures, team, metrics)]
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,8 @@ def _short(text: str, limit: int = 22) -> str:
 # ---- the funnel --------------------------------------------------------------------------
 
 
-def funnel_chart(report: p.Block) -> Chart:
-    funnel = p.funnel(report)
+def funnel_chart(team: Figures) -> Chart:
+    funnel = p.funnel(team)
     steps = funnel.steps
     title = "From meeting one to won"
     description = (
@@ -207,15 +208,17 @@ def gap_chart(result: AuditResult) -> Chart | None:
         return None
     target = result.options.target_days
     bins = p.gap_histogram(gaps, target)
-    second = result.report["second_meeting"]
-    stats = second["gap_business_days"]
+    team = result.team
+    stats = team.gap_business_days
+    if stats is None:
+        return None
     within = sum(b.deals for b in bins if b.within_target)
     title = "Business days from meeting one to meeting two"
     description = (
         f"{p.count(len(gaps))} second meetings held; {p.count(within)} "
-        f"({p.percent(second['within_target_rate'])}) within the target of {target} business "
-        f"days. Mean {p.days(stats['mean'])}, median {p.days(stats['median'])}, 90th "
-        f"percentile {p.days(stats['p90'])} business days."
+        f"({p.percent(team.within_target.value)}) within the target of {target} business "
+        f"days. Mean {p.days(stats.mean)}, median {p.days(stats.median)}, 90th "
+        f"percentile {p.days(stats.p90)} business days."
     )
 
     def draw(figure: Figure) -> None:
@@ -243,8 +246,8 @@ def gap_chart(result: AuditResult) -> Chart | None:
         ax.grid(axis="y")
         ax.legend(loc="upper right")
         ax.set_title(
-            f"Mean {p.days(stats['mean'])} · median {p.days(stats['median'])} · "
-            f"90th percentile {p.days(stats['p90'])} business days"
+            f"Mean {p.days(stats.mean)} · median {p.days(stats.median)} · "
+            f"90th percentile {p.days(stats.p90)} business days"
         )
 
     svg = _render("gaps", title, description, (WIDTH, 3.4), draw)
@@ -255,18 +258,15 @@ def gap_chart(result: AuditResult) -> Chart | None:
     return Chart("gaps", title, description, svg, table)
 
 
-BUCKET_NAMES = {"none": "no meeting two"}
-
-
-def close_rate_chart(report: p.Block) -> Chart:
-    rows = report["close_rate_by_gap"]
-    intervals = [p.wilson_interval(int(r["won"]), int(r["won"]) + int(r["lost"])) for r in rows]
-    names = [BUCKET_NAMES.get(r["bucket"], r["bucket"]) for r in rows]
+def close_rate_chart(team: Figures) -> Chart:
+    rows = team.by_gap
+    intervals = [p.wilson_interval(r.won, r.close.denominator) for r in rows]
+    names = [p.bucket_label(r) for r in rows]
     title = "Close rate by gap between the meetings"
     described = [
-        f"{name}: {p.percent(r['close_rate'])} ({r['won']} of {int(r['won']) + int(r['lost'])})"
+        f"{name}: {p.percent(r.close.value)} ({r.won} of {r.close.denominator})"
         for name, r in zip(names, rows, strict=True)
-        if r["close_rate"] is not None
+        if r.close.value is not None
     ]
     description = (
         "Won / (won + lost) per business-day gap, with 95 % Wilson intervals. "
@@ -277,8 +277,8 @@ def close_rate_chart(report: p.Block) -> Chart:
     def draw(figure: Figure) -> None:
         ax = figure.add_subplot()
         x = list(range(len(rows)))
-        rates = [_pct(r["close_rate"]) for r in rows]
-        colours = [GREY if r["bucket"] == "none" else BLUE for r in rows]
+        rates = [_pct(r.close.value) for r in rows]
+        colours = [GREY if r.bucket == NO_M2_BUCKET else BLUE for r in rows]
         ax.bar(x, rates, color=colours, width=0.6)
         drawn = [(i, ci) for i, ci in enumerate(intervals) if ci is not None]
         if drawn:
@@ -296,10 +296,8 @@ def close_rate_chart(report: p.Block) -> Chart:
             )
             ax.legend(loc="upper right")
         for i, r in enumerate(rows):
-            closed = int(r["won"]) + int(r["lost"])
-            text = (
-                f"{p.percent(r['close_rate'])}\n{closed} closed" if closed else "no closed\ndeals"
-            )
+            closed = r.close.denominator
+            text = f"{p.percent(r.close.value)}\n{closed} closed" if closed else "no closed\ndeals"
             bounds = intervals[i]
             top = 0.0 if bounds is None else bounds[1] * 100
             ax.annotate(
@@ -319,12 +317,12 @@ def close_rate_chart(report: p.Block) -> Chart:
         [
             (
                 name,
-                p.count(int(r["deals"])),
-                p.count(int(r["won"])),
-                p.count(int(r["lost"])),
-                p.count(int(r["deals"]) - int(r["won"]) - int(r["lost"])),
-                p.percent(r["close_rate"]),
-                p.DASH if ci is None else f"{p.percent(ci[0])} – {p.percent(ci[1])}",
+                p.count(r.deals),
+                p.count(r.won),
+                p.count(r.lost),
+                p.count(r.still_open),
+                p.percent(r.close.value),
+                p.percent_range(ci),
             )
             for name, r, ci in zip(names, rows, intervals, strict=True)
         ],
@@ -350,14 +348,13 @@ def _week_label(monday: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def weekly_chart(report: p.Block, target_days: int) -> Chart | None:
-    weeks = report.get("weekly") or []
+def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None:
     if not weeks:
         return None
-    labels = [str(w["week"]) for w in weeks]
-    spot = [p.SPOT.value(w) for w in weeks]
-    attendance = [p.ATTENDANCE.value(w) for w in weeks]
-    gap = [p.MEDIAN_GAP.value(w) for w in weeks]
+    labels = [w.week for w in weeks]
+    spot = [p.SPOT.value(w.figures) for w in weeks]
+    attendance = [p.ATTENDANCE.value(w.figures) for w in weeks]
+    gap = [p.MEDIAN_GAP.value(w.figures) for w in weeks]
     title = "Week by week (by the week of meeting one)"
     description = (
         f"{len(weeks)} weeks from {labels[0]} to {labels[-1]}. Attendance at meeting two "
@@ -420,7 +417,7 @@ def weekly_chart(report: p.Block, target_days: int) -> Chart | None:
         [
             (
                 label,
-                p.count(int(w["deals_with_first_meeting"])),
+                p.count(w.figures.deals_with_first_meeting),
                 p.percent(s),
                 p.percent(a),
                 p.days(g),
@@ -441,7 +438,7 @@ def reps_chart(result: AuditResult) -> Chart | None:
     if not every:
         return None
     rows = every[: p.MAX_REPS_SHOWN]  # drawn; the table below has every rep
-    team = result.report
+    team = result.team
     title = "Reps against the team"
     worst = rows[0]
     which = (
@@ -462,8 +459,8 @@ def reps_chart(result: AuditResult) -> Chart | None:
         axes = figure.subplots(1, len(REP_PANELS), sharey=True)
         y = list(range(len(rows)))
         for ax, metric in zip(axes, REP_PANELS, strict=True):
-            values = [_pct(metric.value(r.block)) for r in rows]
-            colours = [ORANGE if metric.path in r.below_team else BLUE for r in rows]
+            values = [_pct(metric.value(r.figures)) for r in rows]
+            colours = [ORANGE if metric.key in r.below_team else BLUE for r in rows]
             ax.barh(y, [0 if math.isnan(v) else v for v in values], color=colours, height=0.7)
             for i, v in enumerate(values):
                 if math.isnan(v):
@@ -506,8 +503,8 @@ def reps_chart(result: AuditResult) -> Chart | None:
             (
                 r.label,
                 r.rep_id,
-                p.count(int(r.block["deals_with_first_meeting"])),
-                *metric_cells(r.block, team),
+                p.count(r.figures.deals_with_first_meeting),
+                *metric_cells(r.figures, team),
                 f"{len(r.below_team)} of {len(p.KEY_METRICS)}",
             )
             for r in every
@@ -516,7 +513,7 @@ def reps_chart(result: AuditResult) -> Chart | None:
             (
                 "Team",
                 "",
-                p.count(int(team["deals_with_first_meeting"])),
+                p.count(team.deals_with_first_meeting),
                 *metric_cells(team, None),
                 "",
             )
@@ -639,21 +636,17 @@ def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
 # ---- before / after ----------------------------------------------------------------------
 
 
-SIGNIFICANCE = {True: "significant", False: "not significant", None: "not tested"}
-
-
-def compare_chart(compare: p.Block) -> Chart | None:
-    items = compare.get("differences") or []
+def compare_chart(compare: Compare) -> Chart | None:
     rows = p.compare_rows(compare)
     if not rows:
         return None
-    at = str(compare["at"])
+    at = compare.at.isoformat()
     title = f"Before and after {at}"
     description = (
         f"Deals with meeting one before {at} against those from {at} on. "
         + "; ".join(
             f"{r.label}: {r.before} before, {r.after} after ({r.difference}, "
-            f"{SIGNIFICANCE[r.significant]})"
+            f"{p.SIGNIFICANCE[r.significant]})"
             for r in rows
         )
         + "."
@@ -668,10 +661,10 @@ def compare_chart(compare: p.Block) -> Chart | None:
             height_ratios=[sum(r.kind == k for r in rows) + 1 for k in kinds],
         )[:, 0]
         for ax, kind in zip(axes, kinds, strict=True):
-            chosen = [(r, item) for r, item in zip(rows, items, strict=True) if r.kind == kind]
+            chosen = [r for r in rows if r.kind == kind]
             scale = 100 if kind == "rate" else 1
-            for y, (row, item) in enumerate(chosen):
-                before, after = item.get("before"), item.get("after")
+            for y, row in enumerate(chosen):
+                before, after = row.before_value, row.after_value
                 if before is not None and after is not None:
                     ax.annotate(
                         "",
@@ -703,7 +696,7 @@ def compare_chart(compare: p.Block) -> Chart | None:
                     )
             ax.set_yticks(
                 list(range(len(chosen))),
-                [f"{r.label}{' *' if r.significant else ''}" for r, _ in chosen],
+                [f"{r.label}{' *' if r.significant else ''}" for r in chosen],
             )
             ax.set_ylim(len(chosen) - 0.5, -0.8)  # first metric on top, room for the legend
             if kind == "rate":
@@ -712,7 +705,7 @@ def compare_chart(compare: p.Block) -> Chart | None:
                 _percent_axis(ax.xaxis)
                 ax.set_xlabel("Share of deals")
             else:
-                known = [v for _, item in chosen for v in (item.get("before"), item.get("after"))]
+                known = [v for r in chosen for v in (r.before_value, r.after_value)]
                 ax.set_xlim(0, max([v for v in known if v is not None] + [1.0]) * 1.1)
                 ax.set_xlabel("Days")
             ax.grid(axis="x")
@@ -741,8 +734,8 @@ def compare_chart(compare: p.Block) -> Chart | None:
                 r.difference,
                 r.interval,
                 p.yes_no(r.significant),
-                p.DASH if r.before_n is None else p.count(r.before_n),
-                p.DASH if r.after_n is None else p.count(r.after_n),
+                p.count(r.before_n),
+                p.count(r.after_n),
             )
             for r in rows
         ],
@@ -753,14 +746,14 @@ def compare_chart(compare: p.Block) -> Chart | None:
 
 def charts(result: AuditResult) -> list[Chart]:
     """The report's charts in reading order, leaving out those with nothing to draw."""
-    report, target = result.report, result.options.target_days
+    target = result.options.target_days
     drawn = [
-        funnel_chart(report),
+        funnel_chart(result.team),
         gap_chart(result),
-        close_rate_chart(report),
+        close_rate_chart(result.team),
         reps_chart(result),
-        weekly_chart(report, target),
+        weekly_chart(result.weekly, target),
         survival_chart(result.survival, target),
-        compare_chart(report["compare"]) if report.get("compare") else None,
+        compare_chart(result.compare) if result.compare is not None else None,
     ]
     return [chart for chart in drawn if chart is not None]

@@ -16,7 +16,8 @@ import polars as pl
 from scipy import stats
 
 from momentum.audit.facts import in_period
-from momentum.audit.figures import GAPS, figures, gap_values, rate, rate_counts
+from momentum.audit.figures import GAP_COLUMNS, figures, gap_values
+from momentum.audit.result import MEAN_GAPS, RATES, Compare, Comparison
 
 
 def wilson(successes: int, trials: int) -> tuple[float, float] | None:
@@ -54,59 +55,29 @@ def welch(before: np.ndarray[Any, Any], after: np.ndarray[Any, Any]) -> tuple[fl
     return float(interval.low), float(interval.high)
 
 
-def _significant(interval: tuple[float, float] | None) -> bool | None:
-    if interval is None:
-        return None
-    return interval[0] > 0 or interval[1] < 0
-
-
-def compare(facts: pl.DataFrame, *, at: date, target_days: int) -> dict[str, Any]:
+def compare(facts: pl.DataFrame, *, at: date, target_days: int) -> Compare:
     before = in_period(facts, until=date.fromordinal(at.toordinal() - 1))
     after = in_period(facts, since=at)
-    counts = (
-        rate_counts(before, target_days=target_days),
-        rate_counts(after, target_days=target_days),
-    )
-    differences: list[dict[str, Any]] = []
-    for metric in counts[0]:
-        (n0, d0), (n1, d1) = counts[0][metric], counts[1][metric]
-        r0, r1 = rate(n0, d0), rate(n1, d1)
-        interval = newcombe((n0, d0), (n1, d1))
+    sides = figures(before, target_days=target_days), figures(after, target_days=target_days)
+    differences: list[Comparison] = []
+    for metric in RATES:
+        assert metric.rate is not None
+        r0, r1 = metric.rate(sides[0]), metric.rate(sides[1])
+        interval = newcombe((r0.numerator, r0.denominator), (r1.numerator, r1.denominator))
         differences.append(
-            {
-                "metric": metric,
-                "kind": "rate",
-                "before": r0,
-                "after": r1,
-                "difference": None if r0 is None or r1 is None else r1 - r0,
-                "ci95": list(interval) if interval else None,
-                "significant": _significant(interval),
-                "before_n": d0,
-                "after_n": d1,
-            }
+            Comparison(metric, r0.value, r1.value, interval, r0.denominator, r1.denominator)
         )
     gaps = gap_values(before), gap_values(after)
-    for metric in GAPS:
-        values0, values1 = gaps[0][metric], gaps[1][metric]
-        m0 = float(np.mean(values0)) if values0.size else None
-        m1 = float(np.mean(values1)) if values1.size else None
-        interval = welch(values0, values1)
+    for metric, column in zip(MEAN_GAPS, GAP_COLUMNS, strict=True):
+        values0, values1 = gaps[0][column], gaps[1][column]
         differences.append(
-            {
-                "metric": f"{metric}.mean",
-                "kind": "days",
-                "before": m0,
-                "after": m1,
-                "difference": None if m0 is None or m1 is None else m1 - m0,
-                "ci95": list(interval) if interval else None,
-                "significant": _significant(interval),
-                "before_n": int(values0.size),
-                "after_n": int(values1.size),
-            }
+            Comparison(
+                metric,
+                float(np.mean(values0)) if values0.size else None,
+                float(np.mean(values1)) if values1.size else None,
+                welch(values0, values1),
+                int(values0.size),
+                int(values1.size),
+            )
         )
-    return {
-        "at": at.isoformat(),
-        "before": figures(before, target_days=target_days),
-        "after": figures(after, target_days=target_days),
-        "differences": differences,
-    }
+    return Compare(at=at, before=sides[0], after=sides[1], differences=tuple(differences))

@@ -1,8 +1,7 @@
 """Team, per-rep and per-week figures: aggregates of :func:`momentum.audit.facts.deal_facts`.
 
-Every rate is a (numerator, denominator) pair first (:func:`rate_counts`), so before/after
-comparisons and findings test the very counts the figures show. Rates are fractions in
-[0, 1], ``None`` where the denominator is 0. Gap statistics use numpy (mean; median and p90
+Every rate is counted first (:func:`rate_counts` gives a :class:`~momentum.audit.result.Rate`
+per figure), so before/after comparisons and findings test the very counts the figures show. Gap statistics use numpy (mean; median and p90
 by linear interpolation, numpy's default), as PRODUCT.md says.
 """
 
@@ -14,47 +13,37 @@ import numpy as np
 import polars as pl
 
 from momentum.audit.facts import BUCKETS
+from momentum.audit.result import BucketFigures, Figures, GapStats, Rate
 
-Figures = dict[str, Any]
-
-# Each rate of the JSON, as PRODUCT.md's table defines its numerator and denominator.
-RATES: dict[str, tuple[pl.Expr, pl.Expr]] = {
-    "second_meeting.booked_rate": (pl.col("m2_booked"), pl.col("m1_start").is_not_null()),
-    "second_meeting.booked_on_the_spot_rate": (
+# The counts of each rate, as PRODUCT.md's table defines its numerator and denominator, by
+# the Figures field that holds it; the target's rate is added by _count_columns.
+RATE_COUNTS: dict[str, tuple[pl.Expr, pl.Expr]] = {
+    "booked": (pl.col("m2_booked"), pl.col("m1_start").is_not_null()),
+    "booked_on_the_spot": (
         pl.col("on_the_spot").fill_null(False),
         pl.col("on_the_spot").is_not_null(),
     ),
-    "second_meeting.held_rate": (pl.col("m2_held"), pl.col("m1_start").is_not_null()),
-    "second_meeting.reschedule_rate": (
-        pl.col("m2_booked") & pl.col("rescheduled"),
-        pl.col("m2_booked"),
-    ),
-    "second_meeting.attendance_rate": (
+    "held": (pl.col("m2_held"), pl.col("m1_start").is_not_null()),
+    "rescheduled": (pl.col("m2_booked") & pl.col("rescheduled"), pl.col("m2_booked")),
+    "attendance": (
         pl.col("held_attempts"),
         pl.col("held_attempts") + pl.col("no_show_attempts"),
     ),
-    "close_rate_after_first_meeting": (
-        pl.col("outcome") == "won",
-        pl.col("outcome").is_in(["won", "lost"]),
-    ),
+    "close": (pl.col("outcome") == "won", pl.col("outcome").is_in(["won", "lost"])),
 }
-WITHIN_TARGET = "second_meeting.within_target_rate"
-GAPS = ("second_meeting.gap_calendar_days", "second_meeting.gap_business_days")
-GAP_COLUMN = {name: name.split(".", 1)[1] for name in GAPS}  # the facts column of each
+WITHIN_TARGET = "within_target"
+GAP_COLUMNS = ("gap_calendar_days", "gap_business_days")  # facts columns, Figures fields
+Counts = dict[str, Rate]
 
 
-def rate(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
-
-
-def gap_stats(values: np.ndarray[Any, Any]) -> dict[str, float] | None:
+def gap_stats(values: np.ndarray[Any, Any]) -> GapStats | None:
     if values.size == 0:
         return None
-    return {
-        "mean": float(np.mean(values)),
-        "median": float(np.quantile(values, 0.5)),
-        "p90": float(np.quantile(values, 0.9)),
-    }
+    return GapStats(
+        mean=float(np.mean(values)),
+        median=float(np.quantile(values, 0.5)),
+        p90=float(np.quantile(values, 0.9)),
+    )
 
 
 def with_first_meeting(facts: pl.DataFrame) -> pl.DataFrame:
@@ -68,7 +57,7 @@ def with_first_meeting(facts: pl.DataFrame) -> pl.DataFrame:
 
 def _count_columns(target_days: int) -> list[pl.Expr]:
     pairs = {
-        **RATES,
+        **RATE_COUNTS,
         WITHIN_TARGET: (
             pl.col("m2_held") & (pl.col("gap_business_days") <= target_days),
             pl.col("m2_held"),
@@ -81,43 +70,34 @@ def _count_columns(target_days: int) -> list[pl.Expr]:
     ]
 
 
-def _counts_of(row: dict[str, Any]) -> dict[str, tuple[int, int]]:
-    names = [*RATES, WITHIN_TARGET]
-    return {name: (int(row[f"{name}|n"] or 0), int(row[f"{name}|d"] or 0)) for name in names}
+def _counts_of(row: dict[str, Any]) -> Counts:
+    names = [*RATE_COUNTS, WITHIN_TARGET]
+    return {name: Rate(int(row[f"{name}|n"] or 0), int(row[f"{name}|d"] or 0)) for name in names}
 
 
-def rate_counts(facts: pl.DataFrame, *, target_days: int) -> dict[str, tuple[int, int]]:
-    """(numerator, denominator) of every rate, over the deals with M1 in ``facts``."""
+def rate_counts(facts: pl.DataFrame, *, target_days: int) -> Counts:
+    """Every rate's counts over the deals with M1 in ``facts``, by Figures field."""
     counted = with_first_meeting(facts).lazy().select(_count_columns(target_days)).collect()
     return _counts_of(counted.row(0, named=True))
 
 
 def gap_values(facts: pl.DataFrame) -> dict[str, np.ndarray[Any, Any]]:
-    held = (
-        with_first_meeting(facts)
-        .lazy()
-        .filter(pl.col("m2_held"))
-        .select(GAP_COLUMN.values())
-        .collect()
-    )
-    return {name: held[column].to_numpy() for name, column in GAP_COLUMN.items()}
+    """The gaps of the deals with M2 held, by facts column (``GAP_COLUMNS``)."""
+    held = with_first_meeting(facts).lazy().filter(pl.col("m2_held")).select(GAP_COLUMNS).collect()
+    return {column: held[column].to_numpy() for column in GAP_COLUMNS}
 
 
-def _bucket_rows(counted: dict[str, dict[str, Any]]) -> list[Figures]:
-    rows = []
-    for bucket in BUCKETS:
-        row = counted.get(bucket, {"deals": 0, "won": 0, "lost": 0})
-        won, lost = int(row["won"]), int(row["lost"])
-        rows.append(
-            {
-                "bucket": bucket,
-                "deals": int(row["deals"]),
-                "won": won,
-                "lost": lost,
-                "close_rate": rate(won, won + lost),
-            }
+def _buckets(counted: dict[str, dict[str, Any]]) -> tuple[BucketFigures, ...]:
+    empty = {"deals": 0, "won": 0, "lost": 0}
+    return tuple(
+        BucketFigures(
+            bucket=bucket,
+            deals=int((row := counted.get(bucket, empty))["deals"]),
+            won=int(row["won"]),
+            lost=int(row["lost"]),
         )
-    return rows
+        for bucket in BUCKETS
+    )
 
 
 _BUCKET_COUNTS = (
@@ -127,29 +107,27 @@ _BUCKET_COUNTS = (
 )
 
 
-def _block(
-    counts: dict[str, tuple[int, int]],
-    gaps: dict[str, dict[str, float] | None],
-    buckets: list[Figures],
+def _figures(
+    deals: int,
     with_m1: int,
+    counts: Counts,
+    gaps: dict[str, GapStats | None],
+    buckets: tuple[BucketFigures, ...],
 ) -> Figures:
-    """One block of figures from its counts, gap statistics (by GAPS name) and buckets."""
-    rates = {name: rate(*pair) for name, pair in counts.items()}
-    return {
-        "deals_with_first_meeting": with_m1,
-        "second_meeting": {
-            "booked_rate": rates["second_meeting.booked_rate"],
-            "booked_on_the_spot_rate": rates["second_meeting.booked_on_the_spot_rate"],
-            "held_rate": rates["second_meeting.held_rate"],
-            "reschedule_rate": rates["second_meeting.reschedule_rate"],
-            "attendance_rate": rates["second_meeting.attendance_rate"],
-            "gap_calendar_days": gaps["second_meeting.gap_calendar_days"],
-            "gap_business_days": gaps["second_meeting.gap_business_days"],
-            "within_target_rate": rates[WITHIN_TARGET],
-        },
-        "close_rate_after_first_meeting": rates["close_rate_after_first_meeting"],
-        "close_rate_by_gap": buckets,
-    }
+    return Figures(
+        deals=deals,
+        deals_with_first_meeting=with_m1,
+        booked=counts["booked"],
+        booked_on_the_spot=counts["booked_on_the_spot"],
+        held=counts["held"],
+        rescheduled=counts["rescheduled"],
+        attendance=counts["attendance"],
+        within_target=counts[WITHIN_TARGET],
+        close=counts["close"],
+        gap_calendar_days=gaps["gap_calendar_days"],
+        gap_business_days=gaps["gap_business_days"],
+        by_gap=buckets,
+    )
 
 
 def figures(facts: pl.DataFrame, *, target_days: int) -> Figures:
@@ -163,19 +141,18 @@ def figures(facts: pl.DataFrame, *, target_days: int) -> Figures:
         .collect()
         .iter_rows(named=True)
     }
-    block = _block(
-        rate_counts(funnel, target_days=target_days),
-        {name: gap_stats(values) for name, values in gap_values(funnel).items()},
-        _bucket_rows(counted),
+    return _figures(
+        facts.height,
         funnel.height,
+        rate_counts(funnel, target_days=target_days),
+        {column: gap_stats(values) for column, values in gap_values(funnel).items()},
+        _buckets(counted),
     )
-    return {"deals": facts.height, **block}
 
 
-def grouped(facts: pl.DataFrame, key: str, label: str, *, target_days: int) -> list[Figures]:
+def grouped(facts: pl.DataFrame, key: str, *, target_days: int) -> list[tuple[Any, Figures]]:
     """The same figures per value of ``key`` (deals with M1 only), sorted by that value, in
-    one pass over the deals. Each entry starts with ``{label: value}`` and has no ``deals``
-    count (as in PRODUCT.md)."""
+    one pass over the deals."""
     funnel = with_first_meeting(facts)
     if funnel.height == 0:
         return []
@@ -190,38 +167,39 @@ def grouped(facts: pl.DataFrame, key: str, label: str, *, target_days: int) -> l
     per_bucket = funnel.lazy().group_by(key, "bucket").agg(_BUCKET_COUNTS).collect()
     for row in per_bucket.iter_rows(named=True):
         buckets.setdefault(row[key], {})[row["bucket"]] = row
-    held = funnel.lazy().filter(pl.col("m2_held")).select(key, *GAP_COLUMN.values()).collect()
+    held = funnel.lazy().filter(pl.col("m2_held")).select(key, *GAP_COLUMNS).collect()
     stats = _grouped_gap_stats(held, key)
     entries = []
     for row in counts.sort(key).iter_rows(named=True):
-        value = row[key]
-        block = _block(
+        value, with_m1 = row[key], int(row["_with_m1"])
+        block = _figures(
+            with_m1,
+            with_m1,
             _counts_of(row),
-            {name: stats[name].get(value) for name in GAPS},
-            _bucket_rows(buckets.get(value, {})),
-            int(row["_with_m1"]),
+            {column: stats[column].get(value) for column in GAP_COLUMNS},
+            _buckets(buckets.get(value, {})),
         )
-        entries.append({label: value, **block})
+        entries.append((value, block))
     return entries
 
 
-def _grouped_gap_stats(held: pl.DataFrame, key: str) -> dict[str, dict[Any, dict[str, float]]]:
+def _grouped_gap_stats(held: pl.DataFrame, key: str) -> dict[str, dict[Any, GapStats]]:
     """:func:`gap_stats` per group, computed by numpy on all groups of one size at once (a
     row each of a matrix), so thousands of reps cost a few calls rather than thousands."""
-    found: dict[str, dict[Any, dict[str, float]]] = {name: {} for name in GAPS}
+    found: dict[str, dict[Any, GapStats]] = {column: {} for column in GAP_COLUMNS}
     if held.height == 0:
         return found
     held = held.sort(key).with_columns(pl.len().over(key).alias("_size"))
     for (size,), group in held.partition_by("_size", as_dict=True).items():
         keys = group[key].to_list()[:: int(size)]
-        for name in GAPS:
-            matrix = group[GAP_COLUMN[name]].to_numpy().reshape(-1, int(size))
+        for column in GAP_COLUMNS:
+            matrix = group[column].to_numpy().reshape(-1, int(size))
             means = np.mean(matrix, axis=1)
             medians, p90s = np.quantile(matrix, [0.5, 0.9], axis=1)
             for index, value in enumerate(keys):
-                found[name][value] = {
-                    "mean": float(means[index]),
-                    "median": float(medians[index]),
-                    "p90": float(p90s[index]),
-                }
+                found[column][value] = GapStats(
+                    mean=float(means[index]),
+                    median=float(medians[index]),
+                    p90=float(p90s[index]),
+                )
     return found

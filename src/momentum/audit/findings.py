@@ -12,23 +12,44 @@ interval of the difference in close rates (Newcombe) excludes zero.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from momentum.audit.compare import newcombe, wilson
-from momentum.audit.figures import rate, with_first_meeting
+from momentum.audit.figures import with_first_meeting
+from momentum.audit.result import Detail, Finding, Practice, Rate, rate
+
+
+@dataclass(frozen=True)
+class PlaybookStep:
+    title: str  # the step's name, as the reports print it
+    advice: str  # what to do, in a sentence
+
 
 PLAYBOOK = {
-    "book_on_the_spot": "Lock in the date, time and agenda of meeting two before meeting one ends.",
-    "shorten_the_gap": "Hold meeting two within 3–5 business days of meeting one.",
-    "confirm_with_value": "Before meeting two, send a value reminder (an insight, article or "
-    "data point), not a bare confirmation.",
-    "sell_the_next_meeting": "Give meeting two a two-sided agenda that makes it essential to "
-    "the buyer, e.g. their own numbers in an ROI model.",
-    "buyer_homework": "Give the buyer light homework before meeting two: review data, read a "
-    "case study, invite a stakeholder.",
+    "book_on_the_spot": PlaybookStep(
+        "Lock in meeting two on the spot",
+        "Lock in the date, time and agenda of meeting two before meeting one ends.",
+    ),
+    "shorten_the_gap": PlaybookStep(
+        "Shorten the gap", "Hold meeting two within 3–5 business days of meeting one."
+    ),
+    "confirm_with_value": PlaybookStep(
+        "Confirm with value",
+        "Before meeting two, send a value reminder (an insight, article or data point), not a "
+        "bare confirmation.",
+    ),
+    "sell_the_next_meeting": PlaybookStep(
+        "Sell the next meeting",
+        "Give meeting two a two-sided agenda that makes it essential to the buyer, e.g. their "
+        "own numbers in an ROI model.",
+    ),
+    "buyer_homework": PlaybookStep(
+        "Give the buyer homework",
+        "Give the buyer light homework before meeting two: review data, read a case study, "
+        "invite a stakeholder.",
+    ),
 }
 MIN_REP_DEALS = 10
 
@@ -51,20 +72,17 @@ class _Split:
         won = int((frame["outcome"] == "won").sum())
         return won, won + int((frame["outcome"] == "lost").sum())
 
-    def evidence(self) -> dict[str, Any]:
+    def practice(self) -> Practice:
         good, weak = self.closed(self.good), self.closed(self.weak)
-        interval = newcombe(weak, good)
-        return {
-            "deals_with": self.good.height,
-            "deals_without": self.weak.height,
-            "close_rate_with": rate(*good),
-            "close_rate_without": rate(*weak),
-            "close_rate_with_ci95": wilson(*good),
-            "close_rate_without_ci95": wilson(*weak),
-            "difference_ci95": interval,
-            # as in compare: the 95 % interval of the difference excludes zero
-            "significant": None if interval is None else (interval[0] > 0 or interval[1] < 0),
-        }
+        return Practice(
+            deals_with=self.good.height,
+            deals_without=self.weak.height,
+            with_=Rate(*good),
+            without=Rate(*weak),
+            with_ci95=wilson(*good),
+            without_ci95=wilson(*weak),
+            difference_ci95=newcombe(weak, good),
+        )
 
     def impact(self) -> float:
         good, weak = self.closed(self.good), self.closed(self.weak)
@@ -73,33 +91,34 @@ class _Split:
         return max(0.0, good[0] / good[1] - weak[0] / weak[1]) * weak[1]
 
 
-def _comparison(evidence: dict[str, Any], practice: str) -> str:
-    if evidence["close_rate_with"] is None or evidence["close_rate_without"] is None:
+def _comparison(evidence: Practice, practice: str) -> str:
+    if evidence.with_.value is None or evidence.without.value is None:
         return ""
     return (
-        f"; those deals closed at {percent(evidence['close_rate_without'])} vs "
-        f"{percent(evidence['close_rate_with'])} {practice}"
+        f"; those deals closed at {percent(evidence.without.value)} vs "
+        f"{percent(evidence.with_.value)} {practice}"
     )
 
 
-def _finding(id: str, text: str, split: _Split, playbook: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": id,
-        "text": text,
-        "evidence": {**extra, **split.evidence()},
-        "playbook": playbook,
-        "advice": PLAYBOOK[playbook],
-        "impact": round(split.impact(), 2),
-    }
+def _finding(id: str, text: str, split: _Split, playbook: str, **details: Detail) -> Finding:
+    return Finding(
+        id=id,
+        rank=0,  # ranked by findings()
+        text=text,
+        playbook=playbook,
+        impact=round(split.impact(), 2),
+        practice=split.practice(),
+        details=tuple(details.items()),
+    )
 
 
-def _booked_later(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
+def _booked_later(funnel: pl.DataFrame, _target: int) -> Finding | None:
     known = funnel.filter(pl.col("on_the_spot").is_not_null())
     split = _Split(known.filter(pl.col("on_the_spot")), known.filter(~pl.col("on_the_spot")))
     if split.weak.height == 0:
         return None
     share = split.weak.height / known.height
-    evidence = split.evidence()
+    evidence = split.practice()
     text = (
         f"{percent(share)} of second meetings were booked after the first meeting ended"
         + _comparison(evidence, "when booked on the spot")
@@ -114,12 +133,12 @@ def _booked_later(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
     )
 
 
-def _never_booked(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
+def _never_booked(funnel: pl.DataFrame, _target: int) -> Finding | None:
     split = _Split(funnel.filter(pl.col("m2_held")), funnel.filter(~pl.col("m2_booked")))
     if split.weak.height == 0:
         return None
     share = split.weak.height / funnel.height
-    evidence = split.evidence()
+    evidence = split.practice()
     text = (
         f"{percent(share)} of deals with a first meeting never got a second one booked "
         f"({split.weak.height} of {funnel.height})"
@@ -128,7 +147,7 @@ def _never_booked(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
     return _finding("no_second_meeting", text, split, "book_on_the_spot", share=share)
 
 
-def _long_gap(funnel: pl.DataFrame, target: int) -> dict[str, Any] | None:
+def _long_gap(funnel: pl.DataFrame, target: int) -> Finding | None:
     held = funnel.filter(pl.col("m2_held"))
     split = _Split(
         held.filter(pl.col("gap_business_days") <= target),
@@ -138,7 +157,7 @@ def _long_gap(funnel: pl.DataFrame, target: int) -> dict[str, Any] | None:
         return None
     share = split.weak.height / held.height
     median = float(held["gap_business_days"].median())  # type: ignore[arg-type]
-    evidence = split.evidence()
+    evidence = split.practice()
     text = (
         f"{percent(share)} of second meetings were held more than {target} business days "
         f"after the first (median {median:g} business days)"
@@ -155,7 +174,7 @@ def _long_gap(funnel: pl.DataFrame, target: int) -> dict[str, Any] | None:
     )
 
 
-def _no_shows(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
+def _no_shows(funnel: pl.DataFrame, _target: int) -> Finding | None:
     attempted = funnel.filter(pl.col("held_attempts") + pl.col("no_show_attempts") > 0)
     split = _Split(
         attempted.filter(pl.col("no_show_attempts") == 0),
@@ -165,7 +184,7 @@ def _no_shows(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
     attempts = no_shows + int(funnel["held_attempts"].sum())
     if no_shows == 0:
         return None
-    evidence = split.evidence()
+    evidence = split.practice()
     text = (
         f"Buyers did not show up to {percent(no_shows / attempts)} of second meetings "
         f"({no_shows} of {attempts})"
@@ -183,13 +202,13 @@ def _no_shows(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
     )
 
 
-def _rescheduled(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
+def _rescheduled(funnel: pl.DataFrame, _target: int) -> Finding | None:
     booked = funnel.filter(pl.col("m2_booked"))
     split = _Split(booked.filter(~pl.col("rescheduled")), booked.filter(pl.col("rescheduled")))
     if split.weak.height == 0:
         return None
     share = split.weak.height / booked.height
-    evidence = split.evidence()
+    evidence = split.practice()
     text = f"{percent(share)} of booked second meetings were rescheduled" + _comparison(
         evidence, "when it went ahead as booked"
     )
@@ -198,8 +217,8 @@ def _rescheduled(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
 
 def _without(
     column: str, id: str, what: str, playbook: str
-) -> Callable[[pl.DataFrame, int], dict[str, Any] | None]:
-    def finding(funnel: pl.DataFrame, _target: int) -> dict[str, Any] | None:
+) -> Callable[[pl.DataFrame, int], Finding | None]:
+    def finding(funnel: pl.DataFrame, _target: int) -> Finding | None:
         booked = funnel.filter(pl.col("m2_booked") & pl.col(column).is_not_null())
         split = _Split(booked.filter(pl.col(column)), booked.filter(~pl.col(column)))
         if split.weak.height == 0 or split.good.height == 0:
@@ -226,7 +245,7 @@ def _without(
 
 def _rep_on_the_spot(
     funnel: pl.DataFrame, _target: int, rep_names: dict[str, str]
-) -> dict[str, Any] | None:
+) -> Finding | None:
     known = funnel.filter(pl.col("on_the_spot").is_not_null())
     per_rep = (
         known.group_by("owner_id")
@@ -279,15 +298,16 @@ CANDIDATES = (
 
 def findings(
     facts: pl.DataFrame, *, target_days: int, rep_names: dict[str, str] | None = None
-) -> list[dict[str, Any]]:
+) -> list[Finding]:
     """Ranked findings: largest impact first, then the most deals concerned."""
     # only the columns the findings read: each split below copies the rows it keeps
     funnel = with_first_meeting(facts).select(FINDING_COLUMNS)
     found = [f for candidate in CANDIDATES if (f := candidate(funnel, target_days)) is not None]
     if (coaching := _rep_on_the_spot(funnel, target_days, rep_names or {})) is not None:
         found.append(coaching)
-    found.sort(key=lambda f: (-f["impact"], -f["evidence"]["deals_without"], f["id"]))
-    return [
-        {"id": f["id"], "rank": rank, **{k: v for k, v in f.items() if k != "id"}}
-        for rank, f in enumerate(found, start=1)
-    ]
+
+    def order(f: Finding) -> tuple[float, int, str]:
+        assert isinstance(f.impact, float) and f.practice is not None
+        return (-f.impact, -f.practice.deals_without, f.id)
+
+    return [replace(f, rank=rank) for rank, f in enumerate(sorted(found, key=order), start=1)]

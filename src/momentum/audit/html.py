@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from momentum.audit import charts as c
 from momentum.audit import presentation as p
-from momentum.audit.result import AuditResult
+from momentum.audit.result import AuditResult, Figures
 
 _TEMPLATES = Environment(
     loader=PackageLoader("momentum.audit", "templates"),
@@ -58,8 +58,8 @@ def render_html(result: AuditResult) -> str:
     drawn = {chart.key: chart for chart in c.charts(result)}
     return _TEMPLATES.get_template("audit_report.html.j2").render(
         header=_header(result),
-        key_figures=_key_figures(result.report),
-        findings=_findings(result.report, result.rep_names),
+        key_figures=_key_figures(result.team),
+        findings=_findings(result),
         sections=_sections(result, drawn),
         marker=p.WORSE_MARK,
     )
@@ -69,42 +69,40 @@ def _header(result: AuditResult) -> dict[str, Any]:
     return {"title": p.TITLE, "facts": p.scope(result), "sources": result.sources}
 
 
-def _key_figures(report: p.Block) -> list[tuple[str, str]]:
-    second = report["second_meeting"]
-    gap = second["gap_business_days"]
+def _key_figures(team: Figures) -> list[tuple[str, str]]:
     return [
-        ("Deals with meeting one", p.count(int(report["deals_with_first_meeting"]))),
-        ("Meeting two booked on the spot", p.percent(second["booked_on_the_spot_rate"])),
-        ("Meeting two held", p.percent(second["held_rate"])),
-        ("Attendance at meeting two", p.percent(second["attendance_rate"])),
-        ("Median gap, business days", p.days(None if gap is None else gap["median"])),
-        ("Second meetings within target", p.percent(second["within_target_rate"])),
-        ("Close rate after meeting one", p.percent(report["close_rate_after_first_meeting"])),
+        ("Deals with meeting one", p.count(team.deals_with_first_meeting)),
+        ("Meeting two booked on the spot", p.percent(team.booked_on_the_spot.value)),
+        ("Meeting two held", p.percent(team.held.value)),
+        ("Attendance at meeting two", p.percent(team.attendance.value)),
+        ("Median gap, business days", p.days(p.MEDIAN_GAP.value(team))),
+        ("Second meetings within target", p.percent(team.within_target.value)),
+        ("Close rate after meeting one", p.percent(team.close.value)),
     ]
 
 
-def _findings(report: p.Block, rep_names: dict[str, str]) -> list[dict[str, Any]]:
+def _findings(result: AuditResult) -> list[dict[str, Any]]:
     return [
         {
-            "id": str(finding["id"]),
-            "text": str(finding["text"]),
-            "evidence": p.evidence(finding.get("evidence"), rep_names).items,
-            "playbook": p.playbook_step(finding.get("playbook")),
-            "advice": str(finding.get("advice") or ""),
-            "impact": p.impact_text(finding.get("impact")),
+            "id": finding.id,
+            "text": finding.text,
+            "evidence": p.evidence(finding, result.rep_names).items,
+            "playbook": p.playbook_step(finding.playbook),
+            "advice": p.advice(finding.playbook),
+            "impact": p.impact_text(finding.impact),
         }
-        for finding in p.findings(report)
+        for finding in p.findings(result)
     ]
 
 
 def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
-    report, target = result.report, result.options.target_days
-    funnel = p.funnel(report)
+    team, target = result.team, result.options.target_days
+    funnel = p.funnel(team)
     sections = [
         Section(
             "funnel",
             "The second-meeting funnel",
-            lead=[f"{p.close_rate_sentence(funnel)}.", f"{p.meeting_two_rates(report)}."],
+            lead=[f"{p.close_rate_sentence(funnel)}.", f"{p.meeting_two_rates(team)}."],
             chart=drawn["funnel"],
         ),
         Section(
@@ -129,7 +127,7 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
             "Week by week",
             chart=drawn.get("weekly"),
             empty="No deal with meeting one, so no week to show.",
-            tables=_worst_weeks(report),
+            tables=_worst_weeks(result),
         ),
         Section(
             "survival",
@@ -142,7 +140,7 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
             empty="No deal with meeting one, so there is no curve to draw.",
         ),
     ]
-    if report.get("compare"):
+    if result.compare is not None:
         sections.append(
             Section(
                 "compare",
@@ -154,16 +152,16 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
     return sections
 
 
-def _worst_weeks(report: p.Block) -> list[Table]:
-    worst = p.worst_weeks(report.get("weekly") or [])
+def _worst_weeks(result: AuditResult) -> list[Table]:
+    worst = p.worst_weeks(result.weekly)
     if not worst:
         return []
     rows = [
         (
             w.week,
             ", ".join(w.reasons),
-            p.count(int(w.block["deals_with_first_meeting"])),
-            *c.metric_cells(w.block, report, p.WEEK_METRICS),
+            p.count(w.figures.deals_with_first_meeting),
+            *c.metric_cells(w.figures, result.team, p.WEEK_METRICS),
         )
         for w in worst
     ]

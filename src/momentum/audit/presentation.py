@@ -3,39 +3,42 @@
 Both renderers read an :class:`~momentum.audit.result.AuditResult` through these helpers:
 number formats ("60 %", "—" for null), the funnel's counts, the gap histogram's bins, the
 per-rep rows ordered for coaching, the worst weeks, the findings' evidence and the
-before/after rows. Nothing here defines a metric: every figure comes from ``report`` (the JSON
-contract) or, for the gap histogram, from the per-deal facts.
+before/after rows. Nothing here defines a metric: every figure is a typed field of the result
+(counts and rates) or, for the gap histogram, comes from the per-deal facts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import polars as pl
 
+from momentum.audit import result as r
 from momentum.audit.compare import wilson as wilson_interval
 from momentum.audit.facts import GAP_BUCKETS
-from momentum.audit.findings import percent
+from momentum.audit.findings import PLAYBOOK, percent
+from momentum.audit.result import (
+    AuditResult,
+    BucketFigures,
+    Compare,
+    Figures,
+    Finding,
+    Metric,
+    Practice,
+    Rate,
+    WeekFigures,
+    rate,
+)
 
 __all__ = ["percent", "wilson_interval"]  # re-exported: one definition each, used by the reports
-from momentum.audit.result import AuditResult
-
-Block = Mapping[str, Any]
 TITLE = "Momentum audit: where deals stall between meeting one and meeting two"
 DASH = "—"
 MIN_WEEK_DEALS = 3  # weeks with fewer deals with meeting one are too small to rank
 WORST_WEEKS = 3
-
-PLAYBOOK = {
-    "book_on_the_spot": "Lock in meeting two on the spot",
-    "buyer_homework": "Give the buyer homework",
-    "sell_the_next_meeting": "Sell the next meeting",
-    "shorten_the_gap": "Shorten the gap",
-    "confirm_with_value": "Confirm with value",
-}
+BUCKET_LABELS = {"none": "no meeting two"}  # a gap bucket's name where it is not its key
 
 
 # ---- numbers -----------------------------------------------------------------------------
@@ -82,41 +85,11 @@ def yes_no(value: bool | None) -> str:
     return DASH if value is None else ("yes" if value else "no")
 
 
-def lookup(block: Block, path: str) -> Any:
-    """The value at a dotted path ("second_meeting.gap_business_days.median"); None when any
-    step is missing or null."""
-    value: Any = block
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or value.get(part) is None:
-            return None
-        value = value[part]
-    return value
-
-
 # ---- metric names ------------------------------------------------------------------------
 
-METRIC_LABELS = {
-    "deals": "Deals",
-    "deals_with_first_meeting": "Deals with meeting one",
-    "second_meeting.booked_rate": "Meeting two booked",
-    "second_meeting.booked_on_the_spot_rate": "Booked on the spot",
-    "second_meeting.held_rate": "Meeting two held",
-    "second_meeting.reschedule_rate": "Rescheduled",
-    "second_meeting.attendance_rate": "Attendance at meeting two",
-    "second_meeting.within_target_rate": "Gap within target",
-    "close_rate_after_first_meeting": "Close rate after meeting one",
-}
-_STATS = {"mean": "Mean", "median": "Median", "p90": "90th percentile"}
-METRIC_LABELS |= {
-    f"second_meeting.gap_{unit}_days.{stat}": f"{name} gap ({unit} days)"
-    for unit in ("calendar", "business")
-    for stat, name in _STATS.items()
-}
 
-
-def metric_label(path: str) -> str:
-    """A person's name for a dotted metric path; unknown paths are spelled out."""
-    return METRIC_LABELS.get(path) or humanize(path.replace(".", " "))
+def bucket_label(row: BucketFigures) -> str:
+    return BUCKET_LABELS.get(row.bucket, row.bucket)
 
 
 def humanize(key: str) -> str:
@@ -126,47 +99,51 @@ def humanize(key: str) -> str:
 
 @dataclass(frozen=True)
 class KeyMetric:
-    """A figure the per-rep and per-week views compare; ``kind`` says how it is written and
-    which way is better (rates: higher; days: lower)."""
+    """A figure the per-rep and per-week views compare, with its table column's names; its
+    kind says how it is written and which way is better (rates: higher; days: lower)."""
 
-    path: str
+    metric: Metric
     heading: str  # a table column's name
     short: str  # the same for a terminal column
-    kind: Literal["rate", "days"]
 
-    def value(self, block: Block) -> float | None:
-        value = lookup(block, self.path)
-        return None if value is None else float(value)
+    @property
+    def key(self) -> str:
+        return self.metric.key
 
-    def text(self, block: Block) -> str:
-        value = self.value(block)
+    @property
+    def kind(self) -> str:
+        return self.metric.kind
+
+    def value(self, figures: Figures) -> float | None:
+        return self.metric.of(figures)
+
+    def text(self, figures: Figures) -> str:
+        value = self.value(figures)
         return percent(value) if self.kind == "rate" else days(value)
 
-    def worse(self, block: Block, than: Block) -> bool:
-        mine, theirs = self.value(block), self.value(than)
+    def worse(self, figures: Figures, than: Figures) -> bool:
+        mine, theirs = self.value(figures), self.value(than)
         if mine is None or theirs is None:
             return False
         return mine < theirs if self.kind == "rate" else mine > theirs
 
 
-SPOT = KeyMetric("second_meeting.booked_on_the_spot_rate", "Booked on the spot", "On spot", "rate")
-HELD = KeyMetric("second_meeting.held_rate", "Meeting two held", "M2 held", "rate")
-ATTENDANCE = KeyMetric("second_meeting.attendance_rate", "Attendance", "Attend.", "rate")
-MEDIAN_GAP = KeyMetric(
-    "second_meeting.gap_business_days.median", "Median gap (business days)", "Gap", "days"
-)
-WITHIN_TARGET = KeyMetric("second_meeting.within_target_rate", "Within target", "In target", "rate")
-CLOSE = KeyMetric("close_rate_after_first_meeting", "Close rate", "Close", "rate")
+SPOT = KeyMetric(r.ON_THE_SPOT, "Booked on the spot", "On spot")
+HELD = KeyMetric(r.HELD, "Meeting two held", "M2 held")
+ATTENDANCE = KeyMetric(r.ATTENDANCE, "Attendance", "Attend.")
+MEDIAN_GAP = KeyMetric(r.MEDIAN_BUSINESS_GAP, "Median gap (business days)", "Gap")
+WITHIN_TARGET = KeyMetric(r.WITHIN_TARGET, "Within target", "In target")
+CLOSE = KeyMetric(r.CLOSE, "Close rate", "Close")
 KEY_METRICS = (SPOT, HELD, ATTENDANCE, MEDIAN_GAP, WITHIN_TARGET, CLOSE)
 WEEK_METRICS = (SPOT, HELD, ATTENDANCE, MEDIAN_GAP, CLOSE)
 WORSE_MARK = "▾"
 
 
 def metric_cells(
-    block: Block, team: Block | None, metrics: Sequence[KeyMetric]
+    figures: Figures, team: Figures | None, metrics: Sequence[KeyMetric]
 ) -> list[tuple[str, bool]]:
-    """Each metric's text for ``block`` and whether it is worse than ``team``'s."""
-    return [(m.text(block), team is not None and m.worse(block, team)) for m in metrics]
+    """Each metric's text for ``figures`` and whether it is worse than ``team``'s."""
+    return [(m.text(figures), team is not None and m.worse(figures, team)) for m in metrics]
 
 
 # ---- the funnel --------------------------------------------------------------------------
@@ -186,21 +163,28 @@ class Funnel:
     with_m1: int
     booked: int
     held: int
-    won: int
-    lost: int
+    close: Rate
+
+    @property
+    def won(self) -> int:
+        return self.close.numerator
+
+    @property
+    def lost(self) -> int:
+        return self.close.denominator - self.close.numerator
 
     @property
     def still_open(self) -> int:
-        return self.with_m1 - self.won - self.lost
+        return self.with_m1 - self.close.denominator
 
     @property
     def close_rate(self) -> float | None:
-        return _rate(self.won, self.won + self.lost)
+        return self.close.value
 
     @property
     def steps(self) -> list[FunnelStep]:
         return [
-            FunnelStep(label, deals, _rate(deals, self.with_m1))
+            FunnelStep(label, deals, rate(deals, self.with_m1))
             for label, deals in (
                 ("Meeting one held", self.with_m1),
                 ("Meeting two booked", self.booked),
@@ -210,24 +194,12 @@ class Funnel:
         ]
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
-
-
-def _count_of(rate: float | None, denominator: int) -> int:
-    """The numerator behind a rate (rates are exact quotients of counts)."""
-    return 0 if rate is None else round(rate * denominator)
-
-
-def funnel(block: Block) -> Funnel:
-    with_m1 = int(block["deals_with_first_meeting"])
-    second = block["second_meeting"]
+def funnel(figures: Figures) -> Funnel:
     return Funnel(
-        with_m1=with_m1,
-        booked=_count_of(second["booked_rate"], with_m1),
-        held=_count_of(second["held_rate"], with_m1),
-        won=sum(int(row["won"]) for row in block["close_rate_by_gap"]),
-        lost=sum(int(row["lost"]) for row in block["close_rate_by_gap"]),
+        with_m1=figures.deals_with_first_meeting,
+        booked=figures.booked.numerator,
+        held=figures.held.numerator,
+        close=figures.close,
     )
 
 
@@ -238,20 +210,18 @@ def close_rate_sentence(funnel: Funnel) -> str:
     )
 
 
-def meeting_two_rates(report: Block) -> str:
-    second = report["second_meeting"]
+def meeting_two_rates(figures: Figures) -> str:
     return (
-        f"Booked on the spot {percent(second['booked_on_the_spot_rate'])} · rescheduled "
-        f"{percent(second['reschedule_rate'])} · attendance {percent(second['attendance_rate'])}"
+        f"Booked on the spot {percent(figures.booked_on_the_spot.value)} · rescheduled "
+        f"{percent(figures.rescheduled.value)} · attendance {percent(figures.attendance.value)}"
     )
 
 
 def scope(result: AuditResult) -> list[str]:
     """What the report covers: deals, the target, the period and the data's end."""
-    report, options = result.report, result.options
+    team, options = result.team, result.options
     facts = [
-        f"{count(int(report['deals']))} deals, "
-        f"{count(int(report['deals_with_first_meeting']))} with meeting one",
+        f"{count(team.deals)} deals, {count(team.deals_with_first_meeting)} with meeting one",
         f"target gap {options.target_days} business days",
     ]
     if options.since or options.until:
@@ -305,8 +275,8 @@ def gap_histogram(gaps: Sequence[int], target_days: int) -> list[GapBin]:
 class RepRow:
     rep_id: str
     name: str | None
-    block: Block
-    below_team: frozenset[str]  # paths of the KEY_METRICS where the rep does worse than the team
+    figures: Figures
+    below_team: frozenset[str]  # keys of the KEY_METRICS where the rep does worse than the team
 
     @property
     def label(self) -> str:
@@ -319,19 +289,19 @@ MAX_REPS_SHOWN = 25  # reps drawn and printed: those who most need coaching; tab
 def rep_rows(result: AuditResult) -> list[RepRow]:
     """The reps, those who most need coaching first: most key figures worse than the team's,
     then the lowest share of deals whose meeting two was held, then by id."""
-    team = result.report
+    team = result.team
     rows = [
         RepRow(
-            rep_id=str(block["rep_id"]),
-            name=result.rep_names.get(str(block["rep_id"])) or None,
-            block=block,
-            below_team=frozenset(m.path for m in KEY_METRICS if m.worse(block, team)),
+            rep_id=rep.rep_id,
+            name=result.rep_names.get(rep.rep_id) or None,
+            figures=rep.figures,
+            below_team=frozenset(m.key for m in KEY_METRICS if m.worse(rep.figures, team)),
         )
-        for block in team.get("by_rep", [])
+        for rep in result.by_rep
     ]
 
     def need(row: RepRow) -> tuple[int, float, str]:
-        value = HELD.value(row.block)
+        value = HELD.value(row.figures)
         return (-len(row.below_team), 2.0 if value is None else value, row.rep_id)
 
     return sorted(rows, key=need)
@@ -339,42 +309,50 @@ def rep_rows(result: AuditResult) -> list[RepRow]:
 
 @dataclass(frozen=True)
 class WorstWeek:
-    block: Block
+    week: str
+    figures: Figures
     reasons: tuple[str, ...]
-
-    @property
-    def week(self) -> str:
-        return str(self.block["week"])
 
 
 WEEK_RANKINGS = ((ATTENDANCE, "attendance"), (SPOT, "on the spot"))
 
 
+def ranked_weeks(weekly: Sequence[WeekFigures], min_deals: int = MIN_WEEK_DEALS) -> int:
+    """How many weeks have enough deals with meeting one to be ranked."""
+    return sum(1 for w in weekly if w.figures.deals_with_first_meeting >= min_deals)
+
+
 def worst_weeks(
-    weekly: Sequence[Block], *, limit: int = WORST_WEEKS, min_deals: int = MIN_WEEK_DEALS
+    weekly: Sequence[WeekFigures], *, limit: int = WORST_WEEKS, min_deals: int = MIN_WEEK_DEALS
 ) -> list[WorstWeek]:
     """The ``limit`` weeks with the lowest attendance and those with the lowest on-the-spot
     booking, among weeks with at least ``min_deals`` deals with meeting one; in week order."""
-    eligible = [w for w in weekly if int(w["deals_with_first_meeting"]) >= min_deals]
+    eligible = [w for w in weekly if w.figures.deals_with_first_meeting >= min_deals]
     reasons: dict[str, list[str]] = {}
     for metric, reason in WEEK_RANKINGS:
         valued = [
-            (value, str(w["week"])) for w in eligible if (value := metric.value(w)) is not None
+            (value, w.week) for w in eligible if (value := metric.value(w.figures)) is not None
         ]
         for _, week in sorted(valued)[:limit]:
             reasons.setdefault(week, []).append(reason)
     return [
-        WorstWeek(block=w, reasons=tuple(reasons[str(w["week"])]))
-        for w in sorted(eligible, key=lambda w: str(w["week"]))
-        if str(w["week"]) in reasons
+        WorstWeek(week=w.week, figures=w.figures, reasons=tuple(reasons[w.week]))
+        for w in sorted(eligible, key=lambda w: w.week)
+        if w.week in reasons
     ]
 
 
 # ---- findings ----------------------------------------------------------------------------
 
 
-def playbook_step(key: str | None) -> str:
-    return PLAYBOOK.get(key or "", humanize(key or "")) or DASH
+def playbook_step(key: str) -> str:
+    step = PLAYBOOK.get(key)
+    return step.title if step else humanize(key) or DASH
+
+
+def advice(key: str) -> str:
+    step = PLAYBOOK.get(key)
+    return step.advice if step else ""
 
 
 EVIDENCE_LABELS = {
@@ -390,17 +368,6 @@ EVIDENCE_LABELS = {
     "rep_rate": "Rep's rate",
     "team_rate": "Team's rate",
 }
-# the comparison every finding makes: deals with the practice against deals without it
-_SPLIT = (
-    "deals_with",
-    "deals_without",
-    "close_rate_with",
-    "close_rate_without",
-    "close_rate_with_ci95",
-    "close_rate_without_ci95",
-    "difference_ci95",
-    "significant",
-)
 
 
 def percent_range(bounds: Sequence[float] | None) -> str:
@@ -408,9 +375,9 @@ def percent_range(bounds: Sequence[float] | None) -> str:
     return DASH if bounds is None else f"{percent(bounds[0])} – {percent(bounds[1])}"
 
 
-def value_text(key: str, value: Any, rep_names: Mapping[str, str] | None = None) -> str:
-    """An evidence value as a person reads it: rates (keys naming a rate or share) as
-    percentages, intervals ("…_ci95") as ranges, counts with separators, a rep by name."""
+def value_text(key: str, value: Any, rep_names: dict[str, str] | None = None) -> str:
+    """A finding's figure as a person reads it: rates (keys naming a rate or share) as
+    percentages, counts with separators, a rep by name."""
     if value is None:
         return DASH
     if isinstance(value, bool):
@@ -423,36 +390,31 @@ def value_text(key: str, value: Any, rep_names: Mapping[str, str] | None = None)
         if any(word in key for word in ("rate", "share", "fraction")):
             return percent(value)
         return f"{value:,.1f}"
-    if key.endswith("_ci95") and isinstance(value, list | tuple) and len(value) == 2:
-        return percent_range(value)
-    if isinstance(value, Mapping):
-        return ", ".join(f"{humanize(str(k))}: {value_text(str(k), v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(value_text(key, v) for v in value)
     return str(value)
 
 
-def _close_rates(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
+SIGNIFICANCE = {True: "significant", False: "not significant", None: "not tested"}
+
+
+def _close_rates(practice: Practice) -> list[tuple[str, str]]:
     """The close rates of deals with and without the practice, and their difference."""
-    items = []
-    for side in ("with", "without"):
-        items.append(
-            (
-                f"Close rate {side} the practice",
-                f"{percent(evidence.get(f'close_rate_{side}'))} "
-                f"({deals(int(evidence.get(f'deals_{side}') or 0))}; 95 % interval "
-                f"{percent_range(evidence.get(f'close_rate_{side}_ci95'))})",
-            )
+    sides = (
+        ("with", practice.with_, practice.deals_with, practice.with_ci95),
+        ("without", practice.without, practice.deals_without, practice.without_ci95),
+    )
+    items = [
+        (
+            f"Close rate {side} the practice",
+            f"{percent(closed.value)} ({deals(dealt)}; 95 % interval {percent_range(bounds)})",
         )
-    with_, without = evidence.get("close_rate_with"), evidence.get("close_rate_without")
-    change = None if with_ is None or without is None else with_ - without
-    significance = {True: "significant", False: "not significant", None: "not tested"}
+        for side, closed, dealt, bounds in sides
+    ]
     items.append(
         (
             "Difference",
-            f"{difference(change, 'rate')} (95 % interval "
-            f"{interval(evidence.get('difference_ci95'), 'rate')}, "
-            f"{significance[evidence.get('significant')]})",
+            f"{difference(practice.difference, 'rate')} (95 % interval "
+            f"{interval(practice.difference_ci95, 'rate')}, "
+            f"{SIGNIFICANCE[practice.significant]})",
         )
     )
     return items
@@ -471,19 +433,17 @@ class Evidence:
         return self.figures + self.close_rates
 
 
-def evidence(values: Mapping[str, Any] | None, rep_names: Mapping[str, str]) -> Evidence:
-    values = values or {}
+def evidence(finding: Finding, rep_names: dict[str, str]) -> Evidence:
     return Evidence(
         figures=[
-            (EVIDENCE_LABELS.get(str(k)) or humanize(str(k)), value_text(str(k), v, rep_names))
-            for k, v in values.items()
-            if k not in _SPLIT
+            (EVIDENCE_LABELS.get(key) or humanize(key), value_text(key, value, rep_names))
+            for key, value in finding.details
         ],
-        close_rates=_close_rates(values) if "close_rate_with" in values else [],
+        close_rates=[] if finding.practice is None else _close_rates(finding.practice),
     )
 
 
-def impact_text(impact: Any) -> str | None:
+def impact_text(impact: float | str | None) -> str | None:
     """What a finding costs: the extra deals that would have been won had the deals without the
     practice closed at the rate of those with it."""
     if impact is None:
@@ -493,8 +453,8 @@ def impact_text(impact: Any) -> str | None:
     return str(impact)
 
 
-def findings(report: Block) -> list[Block]:
-    return sorted(report.get("findings") or [], key=lambda f: (f.get("rank") or 0, f["id"]))
+def findings(result: AuditResult) -> list[Finding]:
+    return sorted(result.findings, key=lambda f: (f.rank, f.id))
 
 
 # ---- before / after ----------------------------------------------------------------------
@@ -505,36 +465,40 @@ class CompareRow:
     metric: str
     label: str
     kind: str
+    before_value: float | None
+    after_value: float | None
     before: str
     after: str
     difference: str
     interval: str
     significant: bool | None
-    before_n: int | None
-    after_n: int | None
+    before_n: int
+    after_n: int
 
     @property
     def unit(self) -> str:
         return _unit(self.kind)
 
 
-def compare_rows(compare: Block) -> list[CompareRow]:
+def compare_rows(compare: Compare) -> list[CompareRow]:
     rows = []
-    for item in compare.get("differences", []):
-        kind = str(item["kind"])
+    for item in compare.differences:
+        kind = item.metric.kind
         show = percent if kind == "rate" else days
         rows.append(
             CompareRow(
-                metric=str(item["metric"]),
-                label=metric_label(str(item["metric"])),
+                metric=item.metric.key,
+                label=item.metric.label,
                 kind=kind,
-                before=show(item.get("before")),
-                after=show(item.get("after")),
-                difference=difference(item.get("difference"), kind),
-                interval=interval(item.get("ci95"), kind),
-                significant=item.get("significant"),
-                before_n=item.get("before_n"),
-                after_n=item.get("after_n"),
+                before_value=item.before,
+                after_value=item.after,
+                before=show(item.before),
+                after=show(item.after),
+                difference=difference(item.difference, kind),
+                interval=interval(item.ci95, kind),
+                significant=item.significant,
+                before_n=item.before_n,
+                after_n=item.after_n,
             )
         )
     return rows

@@ -12,7 +12,7 @@ from momentum.audit.compare import compare
 from momentum.audit.facts import deal_facts, in_period
 from momentum.audit.figures import figures, grouped
 from momentum.audit.findings import findings
-from momentum.audit.result import AuditOptions, AuditResult
+from momentum.audit.result import AuditOptions, AuditResult, RepFigures, WeekFigures
 from momentum.audit.survival import time_to_second_meeting
 from momentum.canonical import Dataset
 from momentum.db.engine import Database
@@ -56,14 +56,23 @@ def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) 
     facts = in_period(all_facts, since=options.since, until=options.until)
     del all_facts
     target = options.target_days
-    report = figures(facts, target_days=target)
-    report["by_rep"] = grouped(facts, "owner_id", "rep_id", target_days=target)
-    report["weekly"] = grouped(facts, "week", "week", target_days=target)
-    report["findings"] = findings(facts, target_days=target, rep_names=names)
+    team = figures(facts, target_days=target)
+    by_rep = [
+        RepFigures(str(rep), block) for rep, block in grouped(facts, "owner_id", target_days=target)
+    ]
+    weekly = [
+        WeekFigures(str(week), block) for week, block in grouped(facts, "week", target_days=target)
+    ]
+    found = findings(facts, target_days=target, rep_names=names)
+    split = None
     if options.compare_at is not None:
-        report["compare"] = compare(facts, at=options.compare_at, target_days=target)
+        split = compare(facts, at=options.compare_at, target_days=target)
     return AuditResult(
-        report=report,
+        team=team,
+        by_rep=by_rep,
+        weekly=weekly,
+        findings=found,
+        compare=split,
         facts=facts,
         options=options,
         survival=time_to_second_meeting(facts, data_end=end) if end else None,

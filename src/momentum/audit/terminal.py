@@ -21,14 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from momentum.audit import presentation as p
-from momentum.audit.result import AuditResult
+from momentum.audit.result import AuditResult, Compare, Figures
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 DIVIDER = "┆"
 BAR_WIDTH = 30
 HISTOGRAM_HEIGHT = 6
 GOOD, BAD, MUTED = "green", "red", "dim"
-BUCKET_LABELS = {"none": "no M2 held"}
 
 
 def render_terminal(result: AuditResult, console: Console) -> None:
@@ -36,13 +35,13 @@ def render_terminal(result: AuditResult, console: Console) -> None:
     sections: list[tuple[str, RenderableType]] = [
         ("The second-meeting funnel", _funnel(result)),
         ("The gap between meeting one and meeting two", _gaps(result)),
-        ("Close rate by gap", _close_rate_by_gap(result.report)),
+        ("Close rate by gap", _close_rate_by_gap(result.team)),
         ("Reps", _reps(result)),
-        ("Worst weeks", _worst_weeks(result.report)),
+        ("Worst weeks", _worst_weeks(result)),
         ("Findings", _findings(result)),
     ]
-    if result.report.get("compare"):
-        sections.append(("Before and after", _compare(result.report["compare"])))
+    if result.compare is not None:
+        sections.append(("Before and after", _compare(result.compare)))
     console.print(_header(result))
     for title, body in sections:
         console.print()
@@ -75,7 +74,7 @@ def _table(*columns: str) -> Table:
 
 
 def _funnel(result: AuditResult) -> RenderableType:
-    funnel = p.funnel(result.report)
+    funnel = p.funnel(result.team)
     table = _table("Step", "Deals", "of M1", "")
     for step in funnel.steps:
         table.add_row(
@@ -86,29 +85,29 @@ def _funnel(result: AuditResult) -> RenderableType:
         )
     table.columns[-1].justify = "left"
     close = Text(p.close_rate_sentence(funnel))
-    meeting_two = Text(p.meeting_two_rates(result.report))
+    meeting_two = Text(p.meeting_two_rates(result.team))
     return Group(table, close, meeting_two)
 
 
 def _gaps(result: AuditResult) -> RenderableType:
     target = result.options.target_days
     gaps = p.held_gaps(result.facts)
-    second = result.report["second_meeting"]
-    if not gaps:
+    team = result.team
+    business, calendar = team.gap_business_days, team.gap_calendar_days
+    if not gaps or business is None or calendar is None:
         return Text("No meeting two was held, so there is no gap to show.")
-    business, calendar = second["gap_business_days"], second["gap_calendar_days"]
     summary = Text.assemble(
         "Business days: mean ",
-        (p.days(business["mean"]), "bold"),
+        (p.days(business.mean), "bold"),
         " · median ",
-        (p.days(business["median"]), "bold"),
+        (p.days(business.median), "bold"),
         " · 90th percentile ",
-        (p.days(business["p90"]), "bold"),
-        f"\nCalendar days: mean {p.days(calendar['mean'])} · median "
-        f"{p.days(calendar['median'])} · 90th percentile {p.days(calendar['p90'])}",
+        (p.days(business.p90), "bold"),
+        f"\nCalendar days: mean {p.days(calendar.mean)} · median "
+        f"{p.days(calendar.median)} · 90th percentile {p.days(calendar.p90)}",
     )
     within = Text.assemble(
-        (p.percent(second["within_target_rate"]), "bold"),
+        (p.percent(team.within_target.value), "bold"),
         f" of the {p.count(len(gaps))} second meetings held came within the target of "
         f"{target} business days.",
     )
@@ -153,19 +152,17 @@ def _histogram(bins: Sequence[p.GapBin], target: int) -> Text:
     return lines
 
 
-def _close_rate_by_gap(report: p.Block) -> RenderableType:
+def _close_rate_by_gap(team: Figures) -> RenderableType:
     table = _table("Gap (bus. days)", "Deals", "Won", "Lost", "Open", "Close", "95 % interval")
-    for row in report["close_rate_by_gap"]:
-        won, lost, deals = int(row["won"]), int(row["lost"]), int(row["deals"])
-        bounds = p.wilson_interval(won, won + lost)
+    for row in team.by_gap:
         table.add_row(
-            BUCKET_LABELS.get(row["bucket"], row["bucket"]),
-            p.count(deals),
-            p.count(won),
-            p.count(lost),
-            p.count(deals - won - lost),
-            p.percent(row["close_rate"]),
-            p.DASH if bounds is None else f"{p.percent(bounds[0])} – {p.percent(bounds[1])}",
+            p.bucket_label(row),
+            p.count(row.deals),
+            p.count(row.won),
+            p.count(row.lost),
+            p.count(row.still_open),
+            p.percent(row.close.value),
+            p.percent_range(p.wilson_interval(row.won, row.close.denominator)),
         )
     note = Text(
         "Close rate = won / (won + lost); open deals are not counted. The interval is the "
@@ -176,15 +173,15 @@ def _close_rate_by_gap(report: p.Block) -> RenderableType:
 
 
 def _metric_cells(
-    block: p.Block,
-    team: p.Block | None,
+    figures: Figures,
+    team: Figures | None,
     marker: str,
     metrics: Sequence[p.KeyMetric] = p.KEY_METRICS,
 ) -> list[Text]:
     """The block's key figures, those worse than the team's marked (and red)."""
     return [
         Text(text + (marker if worse else " "), style=BAD if worse else "")
-        for text, worse in p.metric_cells(block, team, metrics)
+        for text, worse in p.metric_cells(figures, team, metrics)
     ]
 
 
@@ -198,14 +195,14 @@ def _reps(result: AuditResult) -> RenderableType:
     for index, row in enumerate(shown, start=1):
         table.add_row(
             Text(row.label),
-            p.count(int(row.block["deals_with_first_meeting"])),
-            *_metric_cells(row.block, result.report, marker),
+            p.count(row.figures.deals_with_first_meeting),
+            *_metric_cells(row.figures, result.team, marker),
             end_section=index == len(shown),
         )
-    team = result.report
+    team = result.team
     table.add_row(
         Text("Team"),
-        p.count(int(team["deals_with_first_meeting"])),
+        p.count(team.deals_with_first_meeting),
         *_metric_cells(team, None, marker),
         style="bold",
     )
@@ -227,10 +224,9 @@ def _reps(result: AuditResult) -> RenderableType:
     return Group(table, legend)
 
 
-def _worst_weeks(report: p.Block) -> RenderableType:
-    weekly = report.get("weekly") or []
-    worst = p.worst_weeks(weekly)
-    eligible = sum(1 for w in weekly if int(w["deals_with_first_meeting"]) >= p.MIN_WEEK_DEALS)
+def _worst_weeks(result: AuditResult) -> RenderableType:
+    worst = p.worst_weeks(result.weekly)
+    eligible = p.ranked_weeks(result.weekly)
     if not worst:
         return Text(
             f"No week had {p.MIN_WEEK_DEALS} or more deals with meeting one, so none is ranked."
@@ -239,8 +235,8 @@ def _worst_weeks(report: p.Block) -> RenderableType:
     for week in worst:
         table.add_row(
             week.week,
-            p.count(int(week.block["deals_with_first_meeting"])),
-            *_metric_cells(week.block, report, p.WORSE_MARK, p.WEEK_METRICS),
+            p.count(week.figures.deals_with_first_meeting),
+            *_metric_cells(week.figures, result.team, p.WORSE_MARK, p.WEEK_METRICS),
             "both" if len(week.reasons) > 1 else week.reasons[0],
         )
     table.columns[-1].justify = "left"
@@ -255,37 +251,37 @@ def _worst_weeks(report: p.Block) -> RenderableType:
 
 
 def _findings(result: AuditResult) -> RenderableType:
-    findings = p.findings(result.report)
+    findings = p.findings(result)
     if not findings:
         return Text("No findings: nothing in the data stands out against the playbook.")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(justify="right")
     grid.add_column()
     for number, finding in enumerate(findings, start=1):
-        body = [Text(str(finding["text"]), style="bold")]
-        evidence = p.evidence(finding.get("evidence"), result.rep_names)
+        body = [Text(finding.text, style="bold")]
+        evidence = p.evidence(finding, result.rep_names)
         if evidence.figures:
             body.append(Text(" · ".join(f"{label}: {value}" for label, value in evidence.figures)))
         body.extend(Text(f"{label}: {value}") for label, value in evidence.close_rates)
         body.append(
             Text.assemble(
                 ("Playbook: ", MUTED),
-                (p.playbook_step(finding.get("playbook")), "green"),
+                (p.playbook_step(finding.playbook), "green"),
                 (". ", ""),
             )
-            + Text(str(finding.get("advice") or ""))
+            + Text(p.advice(finding.playbook))
         )
-        impact = p.impact_text(finding.get("impact"))
+        impact = p.impact_text(finding.impact)
         if impact is not None:
             body.append(Text("Impact: ", style=MUTED) + Text(impact))
         grid.add_row(f"{number}.", Padding(Group(*body), (0, 0, 1, 0)))
     return grid
 
 
-def _compare(compare: p.Block) -> RenderableType:
-    at = str(compare["at"])
-    before = int(compare["before"]["deals_with_first_meeting"])
-    after = int(compare["after"]["deals_with_first_meeting"])
+def _compare(compare: Compare) -> RenderableType:
+    at = compare.at.isoformat()
+    before = compare.before.deals_with_first_meeting
+    after = compare.after.deals_with_first_meeting
     intro = Text(
         f"Deals with meeting one before {at} ({p.count(before)}) against those from {at} "
         f"on ({p.count(after)})."

@@ -15,6 +15,8 @@ from momentum.cli import audit as audit_commands
 from momentum.cli import demo as demo_commands
 from momentum.cli import exporting as export_commands
 from momentum.cli import importing as import_commands
+from momentum.cli import serve as serve_commands
+from momentum.cli import users as user_commands
 from momentum.cli import worker as worker_commands
 from momentum.cli.common import app_errors
 
@@ -49,6 +51,8 @@ audit_commands.register(app)
 demo_commands.register(app)
 export_commands.register(app)
 worker_commands.register(app)
+serve_commands.register(app)
+user_commands.register(app)
 
 
 def main() -> None:

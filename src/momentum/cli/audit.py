@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from momentum import defaults
 from momentum.cli.common import app_errors, console, load_settings, open_store, read_options
 
 if TYPE_CHECKING:
     from momentum.audit.result import AuditOptions, AuditResult
     from momentum.config import Settings
+    from momentum.export.files import PendingFile
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -24,20 +26,6 @@ def _date(value: str | None, option: str) -> date | None:
         raise typer.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from None
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # a numpy scalar
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def to_json(result: AuditResult) -> str:
-    """The report as indented JSON. orjson writes it in native code: a 20,000-rep report is
-    25 MB, which the standard library's indenting encoder (pure Python) takes seconds over."""
-    import orjson
-
-    return orjson.dumps(result.report, option=orjson.OPT_INDENT_2, default=_json_default).decode()
 
 
 def audit_options(
@@ -80,14 +68,24 @@ def audit_store(
         return store_audit(session, scope, options, sources=[url])
 
 
-def show(result: AuditResult, *, html_out: Path | None = None, terminal: bool = True) -> None:
-    """The HTML report into ``html_out`` if given, and the terminal report."""
+def show(
+    result: AuditResult, *, html_out: Path | PendingFile | None = None, terminal: bool = True
+) -> None:
+    """The HTML report into ``html_out`` if given (a path, or a file reserved in a set of
+    outputs that the caller commits), and the terminal report. A path is replaced whole."""
     if html_out is not None:
         from momentum.audit.html import render_html
+        from momentum.export.files import OutputFiles
 
-        html_out.write_text(render_html(result), encoding="utf-8")
+        if isinstance(html_out, Path):
+            with OutputFiles() as outputs:
+                outputs.reserve(html_out).write_text(render_html(result))
+                outputs.commit()
+        else:
+            html_out.write_text(render_html(result))
+        target = html_out if isinstance(html_out, Path) else html_out.target
         if terminal:
-            console.print(f"HTML report written to {html_out}", soft_wrap=True)
+            console.print(f"HTML report written to {target}", soft_wrap=True)
     if terminal:
         from momentum.audit.terminal import render_terminal
 
@@ -113,7 +111,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--json",
-                help="Write the figures as JSON to FILE, or to standard output with '-'.",
+                help="Write the figures as JSON to FILE (replaced once complete), or to standard "
+                "output with '-'.",
                 metavar="FILE|-",
                 show_default=False,
             ),
@@ -122,7 +121,8 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--html",
-                help="Write a self-contained HTML report with charts (works offline) to FILE.",
+                help="Write a self-contained HTML report with charts (works offline) to FILE. "
+                "An existing FILE is replaced once the report is complete; its folder must exist.",
                 metavar="FILE",
                 show_default=False,
             ),
@@ -151,7 +151,7 @@ def register(app: typer.Typer) -> None:
                 "--target-days",
                 min=0,
                 help="Target business days from meeting one to meeting two "
-                "[default: 5, or MOMENTUM_TARGET_BUSINESS_DAYS].",
+                f"[default: {defaults.TARGET_BUSINESS_DAYS}, or MOMENTUM_TARGET_BUSINESS_DAYS].",
                 show_default=False,
             ),
         ] = None,
@@ -161,7 +161,9 @@ def register(app: typer.Typer) -> None:
                 "--grace-minutes",
                 min=0,
                 help="Minutes after meeting one ends that a booking still "
-                "counts as on the spot [default: 60, or MOMENTUM_ON_THE_SPOT_GRACE_MINUTES].",
+                "counts as on the spot "
+                f"[default: {defaults.ON_THE_SPOT_GRACE_MINUTES}, or "
+                "MOMENTUM_ON_THE_SPOT_GRACE_MINUTES].",
                 show_default=False,
             ),
         ] = None,
@@ -193,9 +195,14 @@ def register(app: typer.Typer) -> None:
         """Audit where deals die between meeting one and meeting two: the funnel, the gap,
         on-the-spot booking, attendance, reschedules, close rate by gap, per rep and per week,
         and ranked findings with the playbook step for each."""
+        from momentum.audit.serialize import to_json
         from momentum.audit.service import audit, read_files
+        from momentum.export.files import OutputFiles
 
-        with app_errors(on_bad_input="no audit was made"):
+        with app_errors(on_bad_input="no audit was made"), OutputFiles() as outputs:
+            # reserved before the audit runs: a missing or read-only folder is refused at once
+            json_file = outputs.reserve(Path(json_out)) if json_out and json_out != "-" else None
+            html_file = outputs.reserve(html_out) if html_out is not None else None
             settings = load_settings()
             options = audit_options(
                 settings,
@@ -221,6 +228,7 @@ def register(app: typer.Typer) -> None:
                 result = audit_store(settings, options, team=team, rep=rep)
             if json_out == "-":
                 typer.echo(to_json(result))
-            elif json_out:
-                Path(json_out).write_text(to_json(result) + "\n", encoding="utf-8")
-            show(result, html_out=html_out, terminal=json_out != "-")
+            elif json_file is not None:
+                json_file.write_text(to_json(result) + "\n")
+            show(result, html_out=html_file, terminal=json_out != "-")
+            outputs.commit()

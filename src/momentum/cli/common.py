@@ -21,7 +21,17 @@ if TYPE_CHECKING:
     from momentum.db.engine import Database
     from momentum.importers.canonical import ReadOptions
 
-EXIT_CODES = {"invalid_rows": 65, "input": 65, "not_found": 66, "config": 78}
+# The exit codes (sysexits.h), documented in ``momentum --help`` and docs/configuration.md.
+EXIT_CODES = {
+    "invalid_rows": 65,
+    "input": 65,
+    "not_found": 66,
+    "store_unavailable": 69,
+    "output": 73,
+    "store_busy": 75,
+    "store_read_only": 77,
+    "config": 78,
+}
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)

@@ -52,10 +52,25 @@ def register(app: typer.Typer) -> None:
         ] = True,
     ) -> None:
         """Send due invitations, reminders and alerts from the outbox, and evaluate the rules
-        on a schedule. Several workers may share a PostgreSQL store; stop with Ctrl-C or
-        SIGTERM (the message in hand is finished first)."""
+        on a schedule. Several workers may share a PostgreSQL store. SIGTERM or Ctrl-C stops
+        it cleanly: the message in hand is finished, the rest of the claimed batch is handed
+        back for another worker at once, and it exits 0; a second signal stops it at once
+        (the message in hand may then be sent again, under the same Message-ID)."""
         from momentum.runtime import Engine
 
+        stop = threading.Event()
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            errors.print(
+                f"{signal.Signals(signum).name}: finishing the message in hand and handing "
+                "the rest of the batch back (send it again to stop at once)"
+            )
+            stop.set()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
         with app_errors():
             settings = load_settings()
             engine = Engine(settings)
@@ -68,21 +83,14 @@ def register(app: typer.Typer) -> None:
                         f"{report.flags_cleared:,} cleared, {report.tasks_opened:,} tasks opened, "
                         f"{report.tasks_closed:,} closed"
                     )
-                sent = dispatcher.drain()
+                sent = dispatcher.drain(stop=stop)
                 console.print(
                     f"dispatch: {sent.sent:,} sent, {sent.withdrawn:,} withdrawn, "
                     f"{sent.deferred:,} deferred, {sent.retrying:,} to retry, {sent.failed:,} failed"
+                    + (f", {sent.released:,} handed back" if sent.released else "")
                 )
                 engine.close()
                 return
-            stop = threading.Event()
-
-            def on_signal(signum: int, _frame: FrameType | None) -> None:
-                errors.print(f"{signal.Signals(signum).name}: finishing the message in hand")
-                stop.set()
-
-            signal.signal(signal.SIGTERM, on_signal)
-            signal.signal(signal.SIGINT, on_signal)
             console.print(f"worker {dispatcher.worker_id} started")
             total = dispatcher.run(
                 stop,
@@ -92,6 +100,7 @@ def register(app: typer.Typer) -> None:
             )
             console.print(
                 f"worker {dispatcher.worker_id} stopped: {total.sent:,} sent, "
-                f"{total.withdrawn:,} withdrawn, {total.failed:,} failed"
+                f"{total.withdrawn:,} withdrawn, {total.failed:,} failed, "
+                f"{total.released:,} handed back"
             )
             engine.close()

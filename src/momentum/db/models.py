@@ -15,10 +15,11 @@ from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
 from momentum.rep.models import Rep
 from momentum.review.models import CommitmentMetric, ReviewCommitment
 from momentum.task.models import Task, TaskStatus
-from momentum.user.models import Role, User
+from momentum.user.models import ApiToken, Role, SignInAttempt, User, WebSession
 from momentum.value_asset.models import ValueAsset, ValueAssetKind
 
 __all__ = [
+    "ApiToken",
     "Base",
     "Channel",
     "CoachingNote",
@@ -50,9 +51,11 @@ __all__ = [
     "Role",
     "Severity",
     "Side",
+    "SignInAttempt",
     "Task",
     "TaskStatus",
     "User",
     "ValueAsset",
     "ValueAssetKind",
+    "WebSession",
 ]

@@ -1,18 +1,72 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
-from sqlalchemy import exists, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
+from momentum.db.base import UTCDateTime
 from momentum.deal.models import Deal, Outcome
+from momentum.deal.schemas import DealQuery, DealSort, NextStepFilter, RiskFilter
+from momentum.flag.models import Flag, Severity
 from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.next_step.models import NextStep, NextStepStatus
+from momentum.rep.models import Rep
 from momentum.task.models import Task, TaskStatus
 
 _CHUNK = 5_000  # ids per IN (...) list; well under every database's parameter limit
+
+SEVERITY_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.CRITICAL: 3}
+# What a missing sort value sorts as: no next step first, no amount last.
+_NO_NEXT_STEP = datetime(1900, 1, 1, tzinfo=UTC)
+_NO_AMOUNT = -1.0
+
+
+def _risk_rank() -> ColumnElement[int]:
+    ranked = case(
+        *((Flag.severity == severity, rank) for severity, rank in SEVERITY_RANK.items()),
+        else_=0,
+    )
+    return func.coalesce(
+        select(func.max(ranked))
+        .where(Flag.deal_id == Deal.id, Flag.cleared_at.is_(None))
+        .scalar_subquery(),
+        0,
+    )
+
+
+def _next_due(now: datetime) -> ColumnElement[datetime]:
+    """When the deal's next step is due: its soonest open next step, future meeting or open
+    task a person set (a rule's task is a reminder, not a next step); null without one."""
+    candidates = union_all(
+        select(NextStep.due_at.label("due")).where(
+            NextStep.deal_id == Deal.id, NextStep.status == NextStepStatus.OPEN
+        ),
+        select(Meeting.start_at.label("due")).where(
+            Meeting.deal_id == Deal.id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.start_at > now,
+        ),
+        select(Task.due_at.label("due")).where(
+            Task.deal_id == Deal.id, Task.status == TaskStatus.OPEN, Task.rule.is_(None)
+        ),
+    ).subquery()
+    return select(func.min(candidates.c.due)).scalar_subquery()
 
 
 class DealRepository:
@@ -76,4 +130,121 @@ class DealRepository:
                     .where(Meeting.id.in_(chunk))
                 ).unique()
             )
+        return found
+
+    def page(
+        self,
+        owners: Collection[str] | None,
+        query: DealQuery,
+        *,
+        now: datetime,
+        after: tuple[Any, str] | None,
+        limit: int,
+    ) -> list[tuple[Deal, Any]]:
+        """One page of deals as ``query`` filters and sorts them: (deal, sort key) pairs.
+        ``after`` is the (sort key, id) of the previous page's last deal (keyset paging, so
+        a page is as fast deep in the list as at its start)."""
+        risk = _risk_rank()
+        next_due = _next_due(now)
+        key: ColumnElement[Any]
+        key_type: TypeEngine[Any]
+        descending = query.sort in (DealSort.RISK, DealSort.AMOUNT, DealSort.CREATED)
+        if query.sort is DealSort.RISK:
+            key, key_type = risk, risk.type
+        elif query.sort is DealSort.NEXT_STEP:
+            key = func.coalesce(next_due, literal(_NO_NEXT_STEP, UTCDateTime()))
+            key_type = UTCDateTime()
+        elif query.sort is DealSort.AMOUNT:
+            key = func.coalesce(Deal.amount, _NO_AMOUNT).cast(Float)
+            key_type = Float()
+        elif query.sort is DealSort.NAME:
+            key, key_type = func.coalesce(Deal.name, ""), Deal.name.type
+        else:
+            key = func.coalesce(Deal.opened_at, Deal.created_at)
+            key_type = UTCDateTime()
+        statement = select(Deal, key.label("sort_key"))
+        if owners is not None:
+            statement = statement.where(Deal.owner_id.in_(sorted(owners)))
+        if query.team is not None:
+            statement = statement.where(
+                Deal.owner_id.in_(select(Rep.id).where(Rep.team == query.team))
+            )
+        if query.rep is not None:
+            statement = statement.where(Deal.owner_id == query.rep)
+        if query.outcome is not None:
+            statement = statement.where(Deal.outcome == query.outcome)
+        if query.stage:
+            statement = statement.where(Deal.stage == query.stage)
+        if query.q:
+            text = query.q.strip().lower()
+            statement = statement.where(
+                or_(
+                    func.lower(Deal.name).contains(text, autoescape=True),
+                    func.lower(Deal.account).contains(text, autoescape=True),
+                    func.lower(Deal.id).contains(text, autoescape=True),
+                )
+            )
+        risk_filters = {
+            RiskFilter.FLAGGED: risk > 0,
+            RiskFilter.WARNING: risk >= SEVERITY_RANK[Severity.WARNING],
+            RiskFilter.CRITICAL: risk >= SEVERITY_RANK[Severity.CRITICAL],
+            RiskFilter.NONE: risk == 0,
+        }
+        if query.risk in risk_filters:
+            statement = statement.where(risk_filters[query.risk])
+        if query.next_step is NextStepFilter.MISSING:
+            statement = statement.where(next_due.is_(None))
+        elif query.next_step is NextStepFilter.SET:
+            statement = statement.where(next_due.is_not(None))
+        if after is not None:
+            value, last_id = after
+            bound = literal(value, key_type)
+            beyond = key < bound if descending else key > bound
+            statement = statement.where(or_(beyond, and_(key == bound, Deal.id > last_id)))
+        statement = statement.order_by(key.desc() if descending else key.asc(), Deal.id)
+        rows = self.session.execute(statement.limit(limit)).all()
+        return [(deal, sort_key) for deal, sort_key in rows]
+
+    def owner_names(self, owner_ids: Collection[str]) -> dict[str, str | None]:
+        rows = self.session.execute(select(Rep.id, Rep.name).where(Rep.id.in_(list(owner_ids))))
+        return {row.id: row.name for row in rows}
+
+    def next_steps(
+        self, deal_ids: Sequence[str], *, now: datetime
+    ) -> dict[str, tuple[str, datetime, str]]:
+        """Each deal's soonest next step as (kind, due, title): an open next step, a future
+        meeting, or an open task a person set."""
+        found: dict[str, tuple[str, datetime, str]] = {}
+
+        def offer(deal_id: str, kind: str, due: datetime, title: str) -> None:
+            if deal_id not in found or due < found[deal_id][1]:
+                found[deal_id] = (kind, due, title)
+
+        ids = list(deal_ids)
+        if not ids:
+            return found
+        steps = self.session.execute(
+            select(NextStep.deal_id, NextStep.kind, NextStep.due_at, Task.title)
+            .outerjoin(Task, Task.id == NextStep.task_id)
+            .where(NextStep.deal_id.in_(ids), NextStep.status == NextStepStatus.OPEN)
+        )
+        for deal_id, kind, due, title in steps:
+            offer(deal_id, str(kind), due, title or "meeting")
+        meetings = self.session.execute(
+            select(Meeting.deal_id, Meeting.start_at).where(
+                Meeting.deal_id.in_(ids),
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.start_at > now,
+            )
+        )
+        for deal_id, start in meetings:
+            offer(deal_id, "meeting", start, "meeting")
+        tasks = self.session.execute(
+            select(Task.deal_id, Task.due_at, Task.title).where(
+                Task.deal_id.in_(ids), Task.status == TaskStatus.OPEN, Task.rule.is_(None)
+            )
+        )
+        for task_deal_id, due, title in tasks:
+            if task_deal_id is not None:
+                offer(task_deal_id, "task", due, title)
         return found

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
+from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from momentum.deal.models import Outcome
 from momentum.flag.models import Severity
@@ -28,3 +30,75 @@ class RiskReason(BaseModel):
 class DealAtRisk(BaseModel):
     deal: DealSummary
     reasons: list[RiskReason]
+
+
+class DealSort(enum.StrEnum):
+    """How a deal list is ordered; each key has its natural direction."""
+
+    RISK = "risk"  # most severe open flag first, then the most flags
+    NEXT_STEP = "next_step"  # deals without a next step first, then the soonest
+    AMOUNT = "amount"  # largest first
+    NAME = "name"  # A to Z
+    CREATED = "created"  # newest first
+
+
+class RiskFilter(enum.StrEnum):
+    ANY = "any"
+    FLAGGED = "flagged"  # at least one open flag
+    WARNING = "warning"  # an open flag of severity warning or worse
+    CRITICAL = "critical"
+    NONE = "none"  # no open flag
+
+
+class NextStepFilter(enum.StrEnum):
+    ANY = "any"
+    MISSING = "missing"  # no future meeting, open next step or open task a person set
+    SET = "set"
+
+
+class DealQuery(BaseModel):
+    """Which deals, in what order. Everything is checked against the caller's scope."""
+
+    outcome: Outcome | None = Field(default=Outcome.OPEN, description="Unset: every outcome.")
+    rep: str | None = Field(default=None, description="Only this rep's deals.")
+    team: str | None = Field(default=None, description="Only the deals of this team's reps.")
+    stage: str | None = None
+    risk: RiskFilter = RiskFilter.ANY
+    next_step: NextStepFilter = NextStepFilter.ANY
+    q: str | None = Field(
+        default=None, max_length=200, description="Text in the deal's name, account or id."
+    )
+    sort: DealSort = DealSort.RISK
+
+
+class NextStepBrief(BaseModel):
+    kind: str  # "meeting" or "task"
+    due_at: datetime
+    title: str
+
+
+class FlagBrief(BaseModel):
+    rule: str
+    reason: str
+    severity: Severity
+    raised_at: datetime
+
+
+class DealRow(BaseModel):
+    id: str
+    name: str | None
+    account: str | None
+    owner_id: str
+    owner_name: str | None
+    stage: str | None
+    amount: Decimal | None
+    currency: str | None
+    outcome: Outcome
+    next_step: NextStepBrief | None
+    flags: list[FlagBrief]
+    risk: Severity | None = Field(description="The most severe open flag's; none: not at risk.")
+
+
+class DealPage(BaseModel):
+    items: list[DealRow]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; none: last.")

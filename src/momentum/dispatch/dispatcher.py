@@ -10,8 +10,14 @@
    the meeting lock until a send in progress is finished, or is seen by it.
 3. A crash between the send and the commit leaves the row claimed: when the lease runs out
    it is claimed and sent again, with the same Message-ID (the message's idempotency key),
-   so the receiver can tell. Temporary failures retry with exponential backoff; permanent
-   ones, and temporary ones past ``max_attempts``, end ``failed`` with the reason.
+   so the receiver can tell. Delivery is at least once: a kill can resend at most the one
+   message in hand, and the window is the SMTP server's final reply to the commit of the
+   mark, which follows it at once (everything that can be done before the send is).
+   Temporary failures retry with exponential backoff; permanent ones, and temporary ones
+   past ``max_attempts``, end ``failed`` with the reason.
+4. Asked to stop (``stop`` set: SIGTERM, Ctrl-C, ``serve`` shutting down), the dispatcher
+   finishes the message in hand and hands the rest of its claimed batch back at once, so
+   another worker need not wait for the lease to run out.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from momentum.dispatch.channels.base import (
     TemporaryFailure,
 )
 from momentum.dispatch.compose import BatchLookup, Composer
+from momentum.errors import StoreError
 from momentum.meeting.models import Meeting
 from momentum.meeting.repository import MeetingRepository
 from momentum.outbox.models import Channel, MessageStatus, OutboxMessage
@@ -59,6 +66,7 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
     skipped: int = 0  # no longer ours (sent, withdrawn, or re-claimed meanwhile)
+    released: int = 0  # handed back unsent when asked to stop
 
     def add(self, other: DispatchReport) -> None:
         for name in self.__dataclass_fields__:
@@ -112,8 +120,8 @@ class Dispatcher:
                 worker=self.worker_id, now=now, lease_until=now + self.lease, limit=self.batch_size
             )
 
-    def run_once(self) -> DispatchReport:
-        """Claim one batch and deliver it."""
+    def run_once(self, stop: threading.Event | None = None) -> DispatchReport:
+        """Claim one batch and deliver it; once ``stop`` is set, hand the rest back."""
         report = DispatchReport()
         claimed = self.claim()
         report.claimed = len(claimed)
@@ -123,7 +131,10 @@ class Dispatcher:
         with self.database.unit_of_work(write=False) as session:
             lookup.prefetch(session, [m for _, m in claimed if m is not None])
         try:
-            for message_id, meeting_id in claimed:
+            for index, (message_id, meeting_id) in enumerate(claimed):
+                if stop is not None and stop.is_set():
+                    report.released = self.release([m for m, _ in claimed[index:]])
+                    break
                 outcome = self.deliver(message_id, meeting_id, lookup)
                 setattr(report, outcome, getattr(report, outcome) + 1)
         finally:
@@ -131,11 +142,21 @@ class Dispatcher:
                 sender.close()
         return report
 
-    def drain(self, *, max_batches: int = 1_000_000) -> DispatchReport:
-        """Deliver batches until nothing is due (tests, benchmarks, ``worker --once``)."""
+    def release(self, message_ids: list[int]) -> int:
+        """Hand claimed, unsent messages back to the queue; how many were still ours."""
+        with self.database.unit_of_work() as session:
+            return OutboxRepository(session).release(message_ids, worker=self.worker_id)
+
+    def drain(
+        self, *, max_batches: int = 1_000_000, stop: threading.Event | None = None
+    ) -> DispatchReport:
+        """Deliver batches until nothing is due or ``stop`` is set (tests, benchmarks,
+        ``worker --once``)."""
         total = DispatchReport()
         for _ in range(max_batches):
-            report = self.run_once()
+            if stop is not None and stop.is_set():
+                break
+            report = self.run_once(stop)
             total.add(report)
             if report.claimed == 0:
                 break
@@ -277,7 +298,11 @@ class Dispatcher:
                     log.exception("the scheduled rule sweep failed; trying again next time")
                 next_sweep = timer.monotonic() + sweep_seconds
             try:
-                report = self.run_once()
+                report = self.run_once(stop)
+            except StoreError as error:  # busy, read-only, unreachable: one line, not a trace
+                log.warning("%s; trying again after the poll interval", error.message)
+                stop.wait(poll_seconds)
+                continue
             except Exception:
                 log.exception("a dispatch round failed; trying again after the poll interval")
                 stop.wait(poll_seconds)

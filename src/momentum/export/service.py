@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from momentum.db.engine import Database
-from momentum.errors import InputError
+from momentum.errors import InputError, OutputError
 from momentum.export.cells import neutralise
+from momentum.export.files import OutputFiles, PendingFile
 from momentum.export.repository import (
     DEAL_COLUMNS,
     MEETING_COLUMNS,
@@ -75,30 +76,41 @@ def export_store(
     database: Database, folder: Path, *, on_progress: Callable[[str, int], None] | None = None
 ) -> ExportSummary:
     """Write ``reps.csv``, ``deals.csv`` and ``meetings.csv`` into ``folder`` (created if
-    needed), streaming each table. Existing files of those names are replaced."""
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder}: is a file; expected a folder to write the CSVs into")
-    folder.mkdir(parents=True, exist_ok=True)
+    needed), streaming each table into a temporary file beside its target. Existing files of
+    those names are replaced together once all three are complete (``export.files``); if
+    anything fails, none is."""
+    _make_folder(folder)
     summary = ExportSummary(folder)
-    with database.unit_of_work(write=False) as session:
-        repository = ExportRepository(session)
-        for name, (headers, columns) in FILES.items():
-            summary.rows[name] = _write(
-                folder / name, headers, repository.rows(columns), name, on_progress
-            )
+    with OutputFiles() as outputs:
+        pending = {name: outputs.reserve(folder / name) for name in FILES}
+        with database.unit_of_work(write=False) as session:
+            repository = ExportRepository(session)
+            for name, (headers, columns) in FILES.items():
+                summary.rows[name] = _write(
+                    pending[name], headers, repository.rows(columns), name, on_progress
+                )
+        outputs.commit()
     return summary
 
 
+def _make_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: is a file; expected a folder to write the CSVs into")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+
+
 def _write(
-    path: Path,
+    pending: PendingFile,
     headers: Sequence[str],
     rows: Iterator[Sequence[Any]],
     name: str,
     on_progress: Callable[[str, int], None] | None,
 ) -> int:
-    partial = path.with_name(f".{path.name}.partial")
     count = 0
-    with partial.open("w", encoding="utf-8", newline="") as handle:
+    with pending.writing(newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(headers)
         for row in rows:
@@ -106,5 +118,4 @@ def _write(
             count += 1
             if on_progress and count % 10_000 == 0:
                 on_progress(name, 10_000)
-    partial.replace(path)
     return count

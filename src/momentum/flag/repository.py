@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from momentum.db.bulk import dialect, update_rows
+from momentum.db.bulk import update_rows
 from momentum.db.rows import plain_rows_in
-from momentum.db.upsert import Batch, insert_batch_unless_open, prepare
+from momentum.db.upsert import insert_unless_open
 from momentum.deal.models import Deal
 from momentum.flag.models import OPEN_FLAG, Flag, Severity
 
@@ -22,7 +22,6 @@ RAISED = ("deal_id", "rule", "reason", "severity")
 class FlagRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._dialect = dialect(session)
 
     def open_flags(self, deal_ids: Sequence[str] | None) -> list[tuple[str, str, int, str]]:
         """(deal, rule, flag id, reason) of every uncleared flag, on ``deal_ids`` or all."""
@@ -34,15 +33,13 @@ class FlagRepository:
     def insert_many(self, rows: Sequence[RaisedFlag], *, raised_at: datetime) -> None:
         """Raise flags (no ORM bookkeeping), all at ``raised_at``. One already open for the
         same deal and rule, raised meanwhile by a concurrent evaluation, is left as it is."""
-        self.insert_prepared(self.prepare(rows, raised_at=raised_at))
-
-    def prepare(self, rows: Sequence[RaisedFlag], *, raised_at: datetime) -> Batch:
-        """Flags to raise, made ready for :meth:`insert_prepared` without the database."""
-        table = Flag.__table__
-        return prepare(table, RAISED, rows, {"raised_at": raised_at}, self._dialect)  # type: ignore[arg-type]
-
-    def insert_prepared(self, batch: Batch) -> None:
-        insert_batch_unless_open(self.session, batch, OPEN_FLAG)
+        insert_unless_open(
+            self.session,
+            Flag.__table__,  # type: ignore[arg-type]
+            (*RAISED, "raised_at"),
+            [(*row, raised_at) for row in rows],
+            open_when=OPEN_FLAG,
+        )
 
     def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The uncleared flag's id for each (deal, rule)."""
@@ -89,4 +86,16 @@ class FlagRepository:
                 select(Flag.id).where(Flag.id == flag_id, Flag.cleared_at.is_(None))
             ).first()
             is not None
+        )
+
+    def open_for_deals(self, deal_ids: Sequence[str]) -> list[Flag]:
+        """The uncleared flags of ``deal_ids``, in the order they were raised."""
+        if not deal_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(Flag)
+                .where(Flag.deal_id.in_(list(deal_ids)), Flag.cleared_at.is_(None))
+                .order_by(Flag.deal_id, Flag.raised_at, Flag.id)
+            )
         )

@@ -1,14 +1,17 @@
 """Importers: one module per source format, each producing the canonical model.
 
-``open_reader`` picks the reader for a format (or finds the format from the files' headers);
-every reader validates as it reads, logs problems with file, row and column, and hands back
-canonical frames in batches. Every format is read through the canonical checks
-(:class:`~momentum.importers.canonical.CanonicalReader`) over tables that map its own columns.
+A CSV export format is a :class:`Format`: how its files are recognised from their headers and
+how they are mapped onto canonical tables (its ``build`` hook adds tables to the reader). The
+one driver, :meth:`~momentum.importers.canonical.CanonicalReader.read`, then validates every
+format the same way and in the same order. Adding a format is a module with a recogniser and a
+builder, and one line in :data:`CSV_FORMATS`. Calendars (``.ics``) and mapping files are read
+on top of, or instead of, those formats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -17,33 +20,70 @@ import polars as pl
 from momentum.canonical import Dataset
 from momentum.errors import InputError, Problem
 from momentum.importers import hubspot, ics, mapping, pipedrive, salesforce
-from momentum.importers.canonical import CanonicalFiles, CanonicalReader, KnownEntities, ReadOptions
+from momentum.importers.canonical import CanonicalReader, KnownEntities, ReadOptions, Sink
 from momentum.importers.csvfile import CsvFile
 from momentum.importers.problems import ProblemLog
-from momentum.importers.sources import CSV_FORMATS, Recogniser, Source, collect, recognise_momentum
+from momentum.importers.sources import Recogniser, Source, collect, recognise_momentum
 from momentum.importers.tables import CanonicalTable, MappedTable, settle_date_order
+from momentum.importers.textfile import Encoding
 from momentum.importers.values import DATE_ORDERS
 from momentum.localtime import is_timezone
 
-FORMATS = ("momentum", "salesforce", "hubspot", "pipedrive", "ics", "mapping")
-RECOGNISERS: dict[str, Recogniser] = {
-    "momentum": recognise_momentum,
-    "salesforce": salesforce.recognise,
-    "hubspot": hubspot.recognise,
-    "pipedrive": pipedrive.recognise,
-}
 Builder = Callable[[CanonicalReader, dict[str, list[CsvFile]], ReadOptions], None]
-BUILDERS: dict[str, Builder] = {
-    "salesforce": salesforce.build,
-    "hubspot": hubspot.build,
-    "pipedrive": pipedrive.build,
-}
-TABLE_NAMES = {
-    "salesforce": "Opportunity, Event, Task, Account, Contact or User export with API field names",
-    "hubspot": "deals or meetings export with HubSpot's column labels",
-    "pipedrive": "deals (Deal - …) or activities (Activity - …) export",
-    "momentum": "reps, deals or meetings file (rep_id, deal_id, meeting_id)",
-}
+
+
+def build_canonical(
+    reader: CanonicalReader, files: dict[str, list[CsvFile]], options: ReadOptions
+) -> None:
+    """The canonical format: each file is the table its header (or its name) says. It is
+    UTF-8 by definition: a file that is not is read as UTF-8, so each row with bytes that are
+    not is reported, rather than the whole file read in a guessed code page."""
+    for role in ("reps", "deals", "meetings"):
+        for file in files.get(role, []):
+            if file.encoding.detected:
+                file.encoding, file.source = Encoding("utf-8", detected=False), file.path
+            getattr(reader.files, role).append(CanonicalTable(file))
+
+
+@dataclass(frozen=True)
+class Format:
+    """A CSV export format."""
+
+    name: str
+    files: str  # what its files are, for messages
+    recognise: Recogniser  # a file's lowercased headers -> the table it is, or None
+    build: Builder  # adds the format's tables (and hooks) to the reader
+
+
+CSV_FORMATS = (
+    Format(
+        "momentum",
+        "reps, deals or meetings file (rep_id, deal_id, meeting_id)",
+        recognise_momentum,
+        build_canonical,
+    ),
+    Format(
+        "salesforce",
+        "Opportunity, Event, Task, Account, Contact or User export with API field names",
+        salesforce.recognise,
+        salesforce.build,
+    ),
+    Format(
+        "hubspot",
+        "deals or meetings export with HubSpot's column labels",
+        hubspot.recognise,
+        hubspot.build,
+    ),
+    Format(
+        "pipedrive",
+        "deals (Deal - …) or activities (Activity - …) export",
+        pipedrive.recognise,
+        pipedrive.build,
+    ),
+)
+BY_NAME = {csv_format.name: csv_format for csv_format in CSV_FORMATS}
+FORMATS = (*BY_NAME, "ics", "mapping")
+NAMES = ", ".join(BY_NAME)
 
 
 class Reader(Protocol):
@@ -53,11 +93,7 @@ class Reader(Protocol):
     implied_reps: pl.DataFrame
     notes: list[str]
 
-    def reps(self) -> pl.DataFrame: ...
-    def deals(self) -> Iterator[pl.DataFrame]: ...
-    def meetings(self) -> Iterator[pl.DataFrame]: ...
-    def contacts(self) -> pl.DataFrame: ...
-    def finish(self) -> None: ...
+    def read(self, sink: Sink) -> None: ...
     def read_all(self) -> Dataset: ...
 
 
@@ -73,12 +109,9 @@ def open_reader(
     show (a note says which). Raises ``InputError`` for unusable options and
     ``ValidationFailed`` if the files cannot even be told apart."""
     _check_options(format, options)
-    if format == "momentum":
-        files = CanonicalFiles.find(paths, problems)
-        problems.raise_if_any()
-        return CanonicalReader(files, options=options, problems=problems, known=known)
     loaded = mapping.load(options.mapping) if options.mapping is not None else None
-    sources = collect(paths, RECOGNISERS, problems)
+    recognisers = {csv_format.name: csv_format.recognise for csv_format in CSV_FORMATS}
+    sources = collect(paths, recognisers, problems)
     problems.raise_if_any()
     calendars = [source for source in sources if source.is_calendar]
     tables = [source for source in sources if not source.is_calendar]
@@ -96,7 +129,6 @@ def open_reader(
         named = [s.name for s in sources if s.is_calendar or s.roles]
         notes.append(f"detected format: {chosen} ({', '.join(named)})")
     reader = CanonicalReader(
-        CanonicalFiles(),
         options=options,
         problems=problems,
         known=known,
@@ -148,28 +180,29 @@ def _base_format(
     if not tables:
         return None
     if format is not None:
+        described = f"{BY_NAME[format].files} ({format})"
         for source in tables:
-            if format not in source.roles and source.csv is not None and source.csv.headers:
-                problems.add(
-                    Problem(str(source.path), 1, None, f"is not a {TABLE_NAMES[format]} ({format})")
-                )
+            named = source.named  # a folder's other files are skipped
+            if named and format not in source.roles and source.csv and source.csv.headers:
+                problems.add(Problem(str(source.path), 1, None, f"is not a {described}"))
+        if not problems and not any(format in source.roles for source in tables):
+            problems.add(Problem(", ".join(map(str, paths)), None, None, f"holds no {described}"))
         return format
     formats = []
     for source in tables:
         if source.roles:
-            formats.append(next(name for name in CSV_FORMATS if name in source.roles))
+            formats.append(next(name for name in BY_NAME if name in source.roles))
         elif source.csv is not None and source.csv.headers and source.named:
             problems.add(
                 Problem(
                     str(source.path),
                     1,
                     None,
-                    "the header matches none of the formats momentum, salesforce, hubspot, "
-                    "pipedrive; name the format with --format, or describe the columns in a "
-                    "--mapping file",
+                    f"the header matches none of the formats {NAMES}; name the format "
+                    "with --format, or describe the columns in a --mapping file",
                 )
             )
-    found = sorted(set(formats), key=CSV_FORMATS.index)
+    found = sorted(set(formats), key=list(BY_NAME).index)
     if len(found) > 1:
         described = "; ".join(
             f"{name}: {', '.join(s.name for s in tables if s.roles and next(iter(s.roles)) == name)}"
@@ -189,9 +222,8 @@ def _base_format(
                 ", ".join(map(str, paths)),
                 None,
                 None,
-                "holds no file whose header matches a format (momentum, salesforce, hubspot, "
-                "pipedrive); name the format with --format, or describe the columns in a "
-                "--mapping file",
+                f"holds no file whose header matches a format ({NAMES}); name the format "
+                "with --format, or describe the columns in a --mapping file",
             )
         )
     return found[0] if found else None
@@ -216,13 +248,17 @@ def _build_base(
         role = source.roles.get(base)
         if role is not None and source.csv is not None:
             roles.setdefault(role, []).append(source.csv)
-    if base == "momentum":
-        for role in ("reps", "deals", "meetings"):
-            for file in roles.get(role, []):
-                getattr(reader.files, role).append(CanonicalTable(file))
-    else:
-        BUILDERS[base](reader, roles, options)
+    BY_NAME[base].build(reader, roles, options)
     return [file for found in roles.values() for file in found]
 
 
-__all__ = ["FORMATS", "KnownEntities", "ProblemLog", "ReadOptions", "Reader", "open_reader"]
+__all__ = [
+    "CSV_FORMATS",
+    "FORMATS",
+    "Format",
+    "KnownEntities",
+    "ProblemLog",
+    "ReadOptions",
+    "Reader",
+    "open_reader",
+]

@@ -1,10 +1,11 @@
-"""The "momentum" format: ``reps.csv``, ``deals.csv``, ``meetings.csv`` as PRODUCT.md defines them.
+"""The canonical checks every format goes through: reps, deals and meetings validated in
+column batches and handed, in one order, to a sink.
 
-The reader validates every row in column batches and hands back canonical frames. It is the one
-place the canonical rules live: ``momentum import`` streams its batches into the store,
-``momentum audit`` collects them in memory. Reps come first (they are few), then deals, then
-meetings, so that a naive time can be put in its owner's zone and every reference checked.
-What it must remember between batches is small: each deal's owner and each id's row.
+``momentum import`` streams the batches into the store (``importers.store``), ``momentum
+audit`` collects them in memory (:class:`Collected`). Reps come first (they are few), then
+deals, then meetings, so that a naive time can be put in its owner's zone and every reference
+checked. What the reader must remember between batches is small: each deal's owner and each
+id's row.
 """
 
 from __future__ import annotations
@@ -31,15 +32,13 @@ from momentum.canonical import (
     Dataset,
     conform,
 )
-from momentum.errors import Problem
-from momentum.importers.csvfile import ROW, CsvFile, Unreadable
+from momentum.importers.csvfile import ROW, Unreadable
 from momentum.importers.problems import ProblemLog
-from momentum.importers.tables import CanonicalTable, Table
+from momentum.importers.tables import Table
 from momentum.importers.values import Times, parse_numbers, read_times_of, to_instants
 from momentum.keys import KeyIndex, may_have_duplicates
 from momentum.localtime import is_timezone
 
-ROLE_FILES = {"reps": "reps.csv", "deals": "deals.csv", "meetings": "meetings.csv"}
 TEXT_COLUMNS = ("agenda", "homework")
 PRESENT = "✓"  # a text column's value under ReadOptions(text_presence_only=True)
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -91,66 +90,70 @@ def show(value: Any, limit: int = 60) -> str:
 
 @dataclass
 class CanonicalFiles:
-    """Which table comes from where."""
+    """Which tables the reader reads, per role; the formats' builders fill them."""
 
     reps: list[Table] = field(default_factory=list)
     deals: list[Table] = field(default_factory=list)
     meetings: list[Table] = field(default_factory=list)
 
-    @classmethod
-    def find(cls, paths: Sequence[Path], problems: ProblemLog) -> CanonicalFiles:
-        """Folders give their ``reps.csv``, ``deals.csv`` and ``meetings.csv``; a file's table
-        is told by its header (``meeting_id``: meetings, ``deal_id``: deals, ``rep_id``: reps)."""
-        found = cls()
-        for path in paths:
-            if path.is_dir():
-                names = {child.name.lower(): child for child in path.iterdir() if child.is_file()}
-                hits = {role: names[name] for role, name in ROLE_FILES.items() if name in names}
-                if not hits:
-                    problems.add(
-                        Problem(
-                            str(path), None, None, "holds none of reps.csv, deals.csv, meetings.csv"
-                        )
-                    )
-                for table, file in hits.items():
-                    getattr(found, table).append(CanonicalTable(CsvFile(file)))
-            elif path.is_file():
-                candidate = CsvFile(path)
-                headers = {header.strip().lower() for header in candidate.read_headers(problems)}
-                if not headers:
-                    continue
-                role: str | None = (
-                    "meetings"
-                    if "meeting_id" in headers
-                    else "deals"
-                    if "deal_id" in headers
-                    else "reps"
-                    if "rep_id" in headers
-                    else None
-                )
-                if role is None:
-                    problems.add(
-                        Problem(
-                            str(path),
-                            1,
-                            None,
-                            "is not a reps, deals or meetings file: its header has "
-                            "none of rep_id, deal_id, meeting_id",
-                        )
-                    )
-                else:
-                    getattr(found, role).append(CanonicalTable(candidate))
-            else:
-                problems.add(Problem(str(path), None, None, "does not exist"))
-        return found
+
+class Sink(Protocol):
+    """Where validated rows go, in the order :meth:`CanonicalReader.read` hands them over."""
+
+    def deals(self, batch: pl.DataFrame) -> None: ...
+    def reps(self, reps: pl.DataFrame) -> None: ...
+    def meetings(self, batch: pl.DataFrame) -> None: ...
+    def contacts(self, contacts: pl.DataFrame) -> None: ...
+
+
+@dataclass
+class Collected:
+    """A sink that keeps everything in memory: a :class:`Dataset`."""
+
+    rep_frames: list[pl.DataFrame] = field(default_factory=list)
+    deal_frames: list[pl.DataFrame] = field(default_factory=list)
+    meeting_frames: list[pl.DataFrame] = field(default_factory=list)
+    contact_frame: pl.DataFrame | None = None
+
+    def deals(self, batch: pl.DataFrame) -> None:
+        self.deal_frames.append(batch)
+
+    def reps(self, reps: pl.DataFrame) -> None:
+        self.rep_frames.append(reps)
+
+    def meetings(self, batch: pl.DataFrame) -> None:
+        self.meeting_frames.append(batch)
+
+    def contacts(self, contacts: pl.DataFrame) -> None:
+        self.contact_frame = contacts
+
+    def dataset(self, notes: Sequence[str]) -> Dataset:
+        def joined(frames: list[pl.DataFrame], columns: dict[str, pl.DataType]) -> pl.DataFrame:
+            return pl.concat(frames) if frames else conform(pl.DataFrame(), columns)
+
+        return Dataset(
+            reps=joined(self.rep_frames, REP_COLUMNS),
+            deals=joined(self.deal_frames, DEAL_COLUMNS),
+            meetings=joined(self.meeting_frames, MEETING_COLUMNS),
+            contacts=joined(
+                [] if self.contact_frame is None else [self.contact_frame], CONTACT_COLUMNS
+            ),
+            notes=list(notes),
+        )
 
 
 class CanonicalReader:
-    """Validates the canonical tables of any format; see the module docstring."""
+    """Validates the canonical tables of any format and hands them to a :class:`Sink`.
+
+    A format's builder (``importers.Format.build``) adds its tables to :attr:`files` and may
+    register hooks: ``contact_sources`` (contacts it knows), ``summaries`` (notes written once
+    every row was read), ``keep_deal_directory`` (activities linked to deals by name or
+    account read :meth:`deal_directory`). :meth:`read` then runs the one lifecycle.
+    """
 
     def __init__(
         self,
-        files: CanonicalFiles,
+        files: CanonicalFiles | None = None,
         *,
         options: ReadOptions,
         problems: ProblemLog,
@@ -159,7 +162,7 @@ class CanonicalReader:
         notes: Sequence[str] = (),
     ) -> None:
         self.format = format
-        self.files = files
+        self.files = files or CanonicalFiles()
         self.options = options
         self.problems = problems
         self.known = known
@@ -182,15 +185,41 @@ class CanonicalReader:
         self._tables: dict[str, Table] = {}
         self.rep_emails: dict[str, str] = {}  # e-mail (lowercase) -> rep_id, from reps files
 
+    # ---------------------------------------------------------------- the lifecycle
+    def read(self, sink: Sink) -> None:
+        """Read every table into ``sink``, in the one order all formats share:
+
+        1. reps, validated and held (they are few; a naive time needs its owner's zone);
+        2. deals, batch by batch (an owner in no reps file becomes an implied rep);
+        3. the reps, read and implied, handed over at once;
+        4. meetings, batch by batch, each deal checked against the deals read or stored;
+        5. the contacts of deals that exist;
+        6. the checks that need every row: raises :class:`ValidationFailed` if anything
+           was wrong (the sink has then been given rows it must not keep).
+        """
+        reps = self._read_reps()
+        for batch in self._read_deals():
+            sink.deals(batch)
+        sink.reps(pl.concat([reps, self.implied_reps]))
+        for batch in self._read_meetings():
+            sink.meetings(batch)
+        sink.contacts(self._read_contacts())
+        self._finish()
+
+    def read_all(self) -> Dataset:
+        collected = Collected()
+        self.read(collected)
+        return collected.dataset(self.notes)
+
     # ---------------------------------------------------------------- reps
-    def reps(self) -> pl.DataFrame:
+    def _read_reps(self) -> pl.DataFrame:
         frames = [frame for table in self.files.reps for frame in self._validated_reps(table)]
         reps = (
             pl.concat(frames)
             if frames
             else pl.DataFrame(schema={**REP_COLUMNS, "_file": pl.String, ROW: pl.UInt32})
         )
-        self._report_duplicates(reps, "rep_id")
+        reps = self._first_occurrences(reps, "rep_id")
         known = (
             self.known.reps()
             if self.known is not None
@@ -209,24 +238,16 @@ class CanonicalReader:
                 table.column("manager_id"),
                 lambda r, rep_id=rep_id: f"{show(r['manager_id'])} is not {_a(rep_id)}",  # type: ignore[misc]
             )
-        reps = (
-            reps.unique("rep_id", keep="first", maintain_order=True)
-            .join(
-                known.select(
-                    "rep_id", pl.col("timezone").alias("_tz"), pl.col("country").alias("_cc")
-                ),
-                on="rep_id",
-                how="left",
-                maintain_order="left",
-            )
-            .with_columns(
-                pl.coalesce("timezone", "_tz", pl.lit(self.options.default_timezone)).alias(
-                    "timezone"
-                ),
-                pl.coalesce(
-                    "country", "_cc", pl.lit(self.options.default_country, pl.String)
-                ).alias("country"),
-            )
+        reps = reps.join(
+            known.select("rep_id", pl.col("timezone").alias("_tz"), pl.col("country").alias("_cc")),
+            on="rep_id",
+            how="left",
+            maintain_order="left",
+        ).with_columns(
+            pl.coalesce("timezone", "_tz", pl.lit(self.options.default_timezone)).alias("timezone"),
+            pl.coalesce("country", "_cc", pl.lit(self.options.default_country, pl.String)).alias(
+                "country"
+            ),
         )
         self._rep_zones = pl.concat(
             [
@@ -281,7 +302,7 @@ class CanonicalReader:
             )
 
     # ---------------------------------------------------------------- deals
-    def deals(self) -> Iterator[pl.DataFrame]:
+    def _read_deals(self) -> Iterator[pl.DataFrame]:
         for table in self.files.deals:
             if not self._open(table, DEAL_COLUMNS, "deals"):
                 continue
@@ -301,8 +322,7 @@ class CanonicalReader:
         )
         self._deal_index = []
         index = index.with_row_index(DEAL_ROW)  # each deal's row in read_all's deals
-        if self._report_duplicates(index, "deal_id"):
-            index = index.unique("deal_id", keep="first", maintain_order=True)
+        index = self._first_occurrences(index, "deal_id")
         self._deals = KeyIndex(index.select("deal_id", "owner_id", DEAL_ROW), "deal_id")
 
     def _validated_deals(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
@@ -433,7 +453,7 @@ class CanonicalReader:
         return batch.with_columns(pl.col("_zone").fill_null(self.options.default_timezone))
 
     # ---------------------------------------------------------------- meetings
-    def meetings(self) -> Iterator[pl.DataFrame]:
+    def _read_meetings(self) -> Iterator[pl.DataFrame]:
         for table in self.files.meetings:
             if not self._open(table, MEETING_COLUMNS, "meetings"):
                 continue
@@ -445,7 +465,7 @@ class CanonicalReader:
             else pl.DataFrame(schema={"meeting_id": pl.String, "_file": pl.String, ROW: pl.UInt32})
         )
         self._meeting_index = []
-        self._report_duplicates(index, "meeting_id")
+        self._first_occurrences(index, "meeting_id")
 
     def _validated_meetings(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         batch = _with_missing(batch, MEETING_COLUMNS)
@@ -546,9 +566,8 @@ class CanonicalReader:
         return rows
 
     # ---------------------------------------------------------------- contacts
-    def contacts(self) -> pl.DataFrame:
-        """Contacts of deals that exist (read now or already stored), one per deal and e-mail;
-        call after :meth:`meetings`."""
+    def _read_contacts(self) -> pl.DataFrame:
+        """Contacts of deals that exist (read now or already stored), one per deal and e-mail."""
         frames = [conform(source(), CONTACT_COLUMNS) for source in self.contact_sources]
         if not frames:
             return conform(pl.DataFrame(), CONTACT_COLUMNS)
@@ -557,7 +576,7 @@ class CanonicalReader:
         return contacts.filter(known)
 
     # ---------------------------------------------------------------- shared
-    def finish(self) -> None:
+    def _finish(self) -> None:
         """Checks that need every row; raises :class:`ValidationFailed` if anything was wrong."""
         self.problems.raise_if_any()
         for summary in self.summaries:
@@ -565,20 +584,6 @@ class CanonicalReader:
             if note and note not in self.notes:
                 self.notes.append(note)
         self.summaries = []
-
-    def read_all(self) -> Dataset:
-        reps = self.reps()
-        deals = list(self.deals())
-        meetings = list(self.meetings())
-        contacts = self.contacts()
-        self.finish()
-        return Dataset(
-            reps=pl.concat([reps, self.implied_reps]),
-            deals=pl.concat(deals) if deals else conform(pl.DataFrame(), DEAL_COLUMNS),
-            meetings=pl.concat(meetings) if meetings else conform(pl.DataFrame(), MEETING_COLUMNS),
-            contacts=contacts,
-            notes=list(self.notes),
-        )
 
     def _open(self, table: Table, fields: dict[str, pl.DataType], role: str) -> bool:
         given = table.open(list(fields), REQUIRED[role], self.problems)
@@ -622,20 +627,16 @@ class CanonicalReader:
             columns += [pl.col(name).alias(f"{name}_text"), to_instants(read, zones).alias(name)]
         return batch.with_columns(columns)
 
-    def _report_duplicates(self, index: pl.DataFrame, key: str) -> bool:
-        """Every occurrence of an id after its first is a problem naming where the first is.
-        Returns whether there was any."""
+    def _first_occurrences(self, index: pl.DataFrame, key: str) -> pl.DataFrame:
+        """``index`` with each id's first row only; every later occurrence is a problem naming
+        where the first is. The one duplicate check of each table."""
         if not may_have_duplicates(index[key]):  # sorted 64-bit hashes: the usual answer
-            return False
-        index = index.filter(pl.col(key).hash().is_duplicated())
-        index = index.filter(pl.col(key).is_duplicated())  # few, usually none
-        if index.height == 0:
-            return False
+            return index
+        first = index[key].is_first_distinct() | index[key].is_null()
         ranked = index.with_columns(
             pl.col("_file").first().over(key).alias("_first_file"),
             pl.col(ROW).first().over(key).alias("_first_row"),
-            pl.int_range(pl.len()).over(key).alias("_nth"),
-        ).filter(pl.col("_nth") > 0)
+        ).filter(~first)
 
         def reason(record: dict[str, Any]) -> str:
             same_file = record["_first_file"] == record["_file"]
@@ -645,7 +646,7 @@ class CanonicalReader:
         for (label,), part in ranked.partition_by("_file", as_dict=True).items():
             column = self._table(str(label)).column(key)
             self.problems.add_rows(str(label), part, pl.lit(True), column, reason)
-        return True
+        return index.filter(first)
 
 
 def _a(noun: str) -> str:

@@ -33,6 +33,7 @@ import icalendar
 import polars as pl
 import recurring_ical_events
 import x_wr_timezone
+from icalendar.parser import Contentline, Contentlines
 
 from momentum.canonical import CONTACT_COLUMNS, conform
 from momentum.errors import Problem
@@ -106,6 +107,20 @@ class Meeting:
 
 
 @dataclass
+class Occurrence:
+    """One occurrence of a series, as the recurrence library gives it: the VEVENT of that
+    occurrence, the version it comes from (the series or an override), the length of its
+    slot in the series and where that slot is, and whether a time other than its slot is a move (it is not for the
+    later occurrences of a series changed with RANGE=THISANDFUTURE: those follow the change)."""
+
+    event: icalendar.cal.Component
+    version: Version
+    slot: timedelta | None = None
+    shift: timedelta = timedelta(0)  # of its slot from its RECURRENCE-ID, after such a change
+    moved: bool = True
+
+
+@dataclass
 class Calendars:
     """Every event of every file given, read and merged."""
 
@@ -134,13 +149,10 @@ class Calendars:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                calendars = icalendar.Calendar.from_ical(text, multiple=True)
+                calendars = self._parse(text, label)
             except Exception as exc:  # icalendar raises ValueError and friends on bad input
-                reason = (
-                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                )
                 self.problems.add(
-                    Problem(label, None, None, f"cannot be read as iCalendar: {reason}")
+                    Problem(label, None, None, f"cannot be read as iCalendar: {_reason(exc)}")
                 )
                 return
             if not calendars:
@@ -187,6 +199,33 @@ class Calendars:
                 owner = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
         self.owners[label] = owner
 
+    def _parse(self, text: str, label: str) -> list[icalendar.Calendar]:
+        """The file's calendars. A component outside the events that icalendar cannot read (a
+        VTIMEZONE without a TZID or with an impossible offset, a VFREEBUSY period that ends
+        before it starts) is left out with a warning naming its line, and the rest is read;
+        anything else raises."""
+        try:
+            return icalendar.Calendar.from_ical(_trimmed_tzids(text), multiple=True)
+        except Exception:
+            lines = text.splitlines()
+            broken = []
+            for name, first, last in _components_beside_events(lines):
+                block = "\r\n".join(["BEGIN:VCALENDAR", *lines[first : last + 1], "END:VCALENDAR"])
+                try:
+                    icalendar.Calendar.from_ical(block)
+                except Exception as exc:
+                    broken.append((name, first, last, exc))
+            if not broken:
+                raise
+            left_out = {number for _, first, last, _ in broken for number in range(first, last + 1)}
+            rest = "\r\n".join(line for i, line in enumerate(lines) if i not in left_out)
+            calendars = icalendar.Calendar.from_ical(_trimmed_tzids(rest), multiple=True)
+            for name, first, _, error in broken:
+                self._warn(
+                    label, first + 1, name, f"cannot be read ({_reason(error)}); it was skipped"
+                )
+            return calendars
+
     def _version(
         self, event: icalendar.cal.Component, method: str, label: str, line: int
     ) -> Version | None:
@@ -223,7 +262,9 @@ class Calendars:
 
     # ------------------------------------------------------------ meaning
     def meetings(self, now: datetime) -> list[Meeting]:
-        """The meetings the current versions describe, series expanded."""
+        """The meetings the current versions describe, series expanded; ``now`` is the
+        data's as-of: what ended before it was held, and a long series keeps the occurrences
+        nearest to it."""
         groups: dict[tuple[str, str | None], list[Version]] = {}
         for version in self.versions:
             groups.setdefault((version.uid, version.recurrence), []).append(version)
@@ -241,16 +282,24 @@ class Calendars:
             event = version.event
             if recurrence is None and (event.get("RRULE") or event.get("RDATE")):
                 overrides = [v for (u, r), v in current.items() if u == uid and r is not None]
-                occurrences = self._expand(version, overrides, until)
+                occurrences, cut = self._expand(version, overrides, until, now)
                 expanded += 1
-                capped += len(occurrences) > MAX_OCCURRENCES
-                for occurrence, source in occurrences[:MAX_OCCURRENCES]:
-                    found += self._occurrence(occurrence, source, requested, now)
+                capped += cut
+                for occurrence in occurrences:
+                    found += self._occurrence(
+                        occurrence.event,
+                        occurrence.version,
+                        requested,
+                        now,
+                        slot=occurrence.slot,
+                        shift=occurrence.shift,
+                        moved=occurrence.moved,
+                    )
             elif recurrence is not None and (uid, None) in current:
                 master = current[(uid, None)].event
                 if master.get("RRULE") or master.get("RDATE"):
                     continue  # expanded with its series
-                found += self._occurrence(event, version, requested, now)
+                found += self._occurrence(event, version, requested, now, slot=_length(master))
             else:
                 found += self._occurrence(event, version, requested, now)
                 if recurrence is None:
@@ -260,7 +309,8 @@ class Calendars:
                 f"{expanded} recurring series were expanded up to {until:%Y-%m-%d} (90 days "
                 f"after the latest event start or today, whichever is later)"
                 + (
-                    f"; {capped} of them were cut at {MAX_OCCURRENCES} occurrences"
+                    f"; {capped} of them had more than {MAX_OCCURRENCES:,} occurrences: the "
+                    f"{MAX_OCCURRENCES:,} nearest to {now:%Y-%m-%d} were kept"
                     if capped
                     else ""
                 )
@@ -268,13 +318,15 @@ class Calendars:
         return found
 
     def _expand(
-        self, master: Version, overrides: Sequence[Version], until: datetime
-    ) -> list[tuple[icalendar.cal.Component, Version]]:
+        self, master: Version, overrides: Sequence[Version], until: datetime, as_of: datetime
+    ) -> tuple[list[Occurrence], bool]:
+        """The series' occurrences up to ``until`` (at most :data:`MAX_OCCURRENCES`, those
+        nearest to ``as_of``), and whether some were cut."""
         if any(name == "RRULE" for name, _ in getattr(master.event, "errors", [])):
             self._warn(
                 master.file, master.line, "RRULE", "the series' first occurrence is imported"
             )
-            return [(master.event, master)]
+            return [Occurrence(master.event, master)], False
         calendar = icalendar.Calendar()
         calendar.add_component(master.event)
         by_recurrence = {}
@@ -283,21 +335,12 @@ class Calendars:
             by_recurrence[override.recurrence] = override
         # overrides may have moved occurrences before the series' own start
         starts = [_as_datetime(_value(v.event, "DTSTART")) for v in [master, *overrides]]
-        start = min(moment.replace(tzinfo=None) for moment in starts)
+        earliest = min(_naive_utc(moment) for moment in starts) - timedelta(days=1)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 series = recurring_ical_events.of(calendar, skip_bad_series=True)
-                result = []
-                for occurrence in series.after(start - timedelta(days=1)):
-                    began = _utc(_as_datetime(occurrence.get("DTSTART").dt))
-                    if began is not None and began > until:
-                        break
-                    recurrence = occurrence.get("RECURRENCE-ID")
-                    key = _key(recurrence.dt) if recurrence is not None else None
-                    result.append((occurrence, by_recurrence.get(key, master)))
-                    if len(result) > MAX_OCCURRENCES:
-                        break
+                components, cut = _nearest(series, earliest, _naive_utc(until), _naive_utc(as_of))
         except Exception as exc:  # a rule the library cannot follow: keep the first occurrence
             self._warn(
                 master.file,
@@ -305,8 +348,31 @@ class Calendars:
                 "RRULE",
                 f"cannot be expanded ({exc}); only the first occurrence is imported",
             )
-            return [(master.event, master)]
-        return result
+            return [Occurrence(master.event, master)], False
+        splits = sorted(
+            (v for v in overrides if _this_and_future(v.event)), key=lambda v: str(v.recurrence)
+        )
+        result = []
+        for component in components:
+            recurrence = component.get("RECURRENCE-ID")
+            key = _key(recurrence.dt) if recurrence is not None else None
+            source = by_recurrence.get(key, master)
+            if source is master:
+                result.append(Occurrence(component, master))
+                continue
+            # the slot it was moved from: where and how long the series had it, after the
+            # changes of earlier occurrences and all later ones (RANGE=THISANDFUTURE)
+            before = [v.event for v in splits if str(v.recurrence) < str(key)]
+            rule = before[-1] if before else master.event
+            occurrence = Occurrence(component, source, _length(rule), _shift(rule))
+            start = _value(component, "DTSTART")
+            if _this_and_future(component) and _key(start) != _key(_value(source.event, "DTSTART")):
+                # a later occurrence of a series changed from ``source`` on: it follows the
+                # change, and its own slot in the series is where the change shifted it from
+                component["RECURRENCE-ID"] = icalendar.vDDDTypes(start - _shift(source.event))
+                occurrence = replace(occurrence, shift=timedelta(0), moved=False)
+            result.append(occurrence)
+        return result, cut
 
     def _occurrence(
         self,
@@ -314,17 +380,26 @@ class Calendars:
         version: Version,
         requested: dict[str, datetime],
         now: datetime,
+        *,
+        slot: timedelta | None = None,
+        shift: timedelta = timedelta(0),
+        moved: bool = True,
     ) -> list[Meeting]:
+        """The meeting ``event`` describes; when it was moved away from its slot in a series
+        (its RECURRENCE-ID, ``shift`` later) and ``moved``, also the slot it left,
+        ``rescheduled``, lasting ``slot`` (by default as long as the meeting)."""
         warn = lambda reason: self._warn(version.file, version.line, "DTSTART", reason)  # noqa: E731
         start = _zoned(event, "DTSTART", warn)
         end = _zoned(event, "DTEND", warn) or _end(event, start)
-        if (
-            isinstance(start, datetime)
-            and isinstance(end, datetime)
-            and _order_key(end) < _order_key(start)
-        ):
-            self._warn(version.file, version.line, "DTEND", "is before DTSTART; it was ignored")
-            end = None
+        if isinstance(start, datetime) and isinstance(end, datetime):
+            if _order_key(end) < _order_key(start):
+                self._warn(version.file, version.line, "DTEND", "is before DTSTART; it was ignored")
+                end = None
+        elif isinstance(start, date):  # all day: to the next midnight at least
+            if isinstance(end, date) and not isinstance(end, datetime) and end < start:
+                self._warn(version.file, version.line, "DTEND", "is before DTSTART; it was ignored")
+            if not isinstance(end, date) or isinstance(end, datetime) or end <= start:
+                end = start + timedelta(days=1)
         recurrence = event.get("RECURRENCE-ID")
         original = _value(event, "RECURRENCE-ID") if recurrence is not None else None
         base = version.uid if original is None else f"{version.uid}/{_key(original)}"
@@ -347,15 +422,17 @@ class Calendars:
             file=version.file,
             line=version.line,
         )
-        if original is None or _key(original) == _key(start):
+        left_at = original + shift if original is not None else None
+        if left_at is None or not moved or _key(left_at) == _key(start):
             return [meeting]
         # moved: the slot it left is rescheduled, the new time is its own meeting
         moved_at = _utc(_value(event, "LAST-MODIFIED")) or (
             version.stamp if version.method == "REQUEST" else None
         )
-        left = replace(meeting, start=original, end=None, status="rescheduled")
-        moved = replace(meeting, meeting_id=f"{base}/moved", booked_at=moved_at)
-        return [left, moved]
+        length = slot if slot is not None else _span(start, end)
+        left = replace(meeting, start=left_at, end=_after(left_at, length), status="rescheduled")
+        moved_meeting = replace(meeting, meeting_id=f"{base}/moved", booked_at=moved_at)
+        return [left, moved_meeting]
 
     def _earlier_times(
         self,
@@ -381,6 +458,58 @@ class Calendars:
             meeting.status = "rescheduled"
             result.append(meeting)
         return result
+
+
+# ------------------------------------------------------------------ text
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _trimmed_tzids(text: str) -> str:
+    """``text`` with spaces around quoted TZID parameters removed (``TZID=" W. Europe
+    Standard Time "``): icalendar looks the zone up as written, so the time would otherwise
+    lose its zone. Lines are split and rebuilt by icalendar's own content-line parser."""
+    if 'TZID="' not in text.upper():
+        return text
+    lines = Contentlines.from_ical(text)  # type: ignore[no-untyped-call]
+    changed = False
+    for number, line in enumerate(lines):
+        if 'TZID="' not in line.upper():
+            continue
+        try:
+            name, params, value = Contentline(line).parts()  # type: ignore[no-untyped-call]
+        except ValueError:
+            continue  # icalendar reports it when it reads the calendar
+        tzid = params.get("TZID")
+        if isinstance(tzid, str) and tzid != tzid.strip():
+            params["TZID"] = tzid.strip()
+            lines[number] = Contentline.from_parts(name, params, value, sorted=False)
+            changed = True
+    return lines.to_ical().decode() if changed else text
+
+
+def _components_beside_events(lines: Sequence[str]) -> list[tuple[str, int, int]]:
+    """The components of each VCALENDAR other than its events (VTIMEZONE, VFREEBUSY, VTODO…):
+    name, first and last line (0-based). A folded line (starting with a space) begins none."""
+    found = []
+    depth = 0
+    opened: tuple[str, int] | None = None
+    for number, line in enumerate(lines):
+        if line[:1] in (" ", "\t"):
+            continue
+        word = line.strip().upper()
+        if word.startswith("BEGIN:"):
+            depth += 1
+            if depth == 2:
+                opened = (word[6:], number)
+        elif word.startswith("END:"):
+            if depth == 2 and opened is not None:
+                if opened[0] != "VEVENT":
+                    found.append((opened[0], opened[1], number))
+                opened = None
+            depth = max(depth - 1, 0)
+    return found
 
 
 # ------------------------------------------------------------------ values
@@ -429,6 +558,84 @@ def _end(event: icalendar.cal.Component, start: Any) -> Any:
     except Exception:
         return None
     return None
+
+
+def _span(start: Any, end: Any) -> timedelta | None:
+    """``end`` − ``start`` when both are date-times (a floating one counts as UTC) or both
+    dates; else unknown."""
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return _order_key(end) - _order_key(start)
+    if _is_day(start) and _is_day(end):
+        return end - start  # type: ignore[no-any-return]
+    return None
+
+
+def _is_day(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _length(event: icalendar.cal.Component) -> timedelta | None:
+    """How long ``event`` lasts: DTEND − DTSTART, else its DURATION; an all-day event at least
+    a day. Unknown for a timed event with neither."""
+    start = _value(event, "DTSTART")
+    length = _span(start, _value(event, "DTEND") or _end(event, start))
+    if _is_day(start) and (length is None or length < timedelta(days=1)):
+        return timedelta(days=1)
+    return length if length is not None and length >= timedelta(0) else None
+
+
+def _after(start: Any, length: timedelta | None) -> Any:
+    """The end of a slot of ``length`` from ``start`` (a day's slot is whole days)."""
+    if length is None:
+        return None
+    if _is_day(start):
+        return start + max(length, timedelta(days=1))
+    return start + length
+
+
+def _shift(event: icalendar.cal.Component) -> timedelta:
+    """How far a change of this and all later occurrences moved them (RANGE=THISANDFUTURE:
+    DTSTART − RECURRENCE-ID); nothing for any other event."""
+    if not _this_and_future(event):
+        return timedelta(0)
+    return _span(_value(event, "RECURRENCE-ID"), _value(event, "DTSTART")) or timedelta(0)
+
+
+def _this_and_future(event: icalendar.cal.Component) -> bool:
+    """Whether the event changes its occurrence and all later ones (RANGE=THISANDFUTURE)."""
+    prop = event.get("RECURRENCE-ID")
+    params = getattr(prop, "params", {}) if prop is not None else {}
+    return str(params.get("RANGE", "")).upper() == "THISANDFUTURE"
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return (_utc(value) or value).replace(tzinfo=None)
+
+
+def _nearest(
+    series: Any, earliest: datetime, until: datetime, as_of: datetime
+) -> tuple[list[icalendar.cal.Component], bool]:
+    """The series' occurrences between ``earliest`` and ``until`` (naive UTC) or, when there
+    are more than :data:`MAX_OCCURRENCES`, the ones nearest to ``as_of``; and whether some
+    were cut. The window around ``as_of`` doubles until it holds enough or covers the span:
+    the library's ``between`` is quick to reach a far window, walking occurrence by occurrence
+    is not."""
+    centre = min(max(as_of, earliest), until)
+    reach = timedelta(days=7)
+    while True:
+        low, high = max(earliest, centre - reach), min(until, centre + reach)
+        found = list(series.between(low, high))
+        whole = low == earliest and high == until
+        if whole or len(found) >= MAX_OCCURRENCES:
+            break
+        reach *= 2
+
+    def when(component: icalendar.cal.Component) -> datetime:
+        return _naive_utc(_as_datetime(_value(component, "DTSTART")))
+
+    found.sort(key=lambda component: abs(when(component) - centre))
+    kept = sorted(found[:MAX_OCCURRENCES], key=when)
+    return kept, len(found) > MAX_OCCURRENCES or not whole
 
 
 def _sequence(event: icalendar.cal.Component) -> int:

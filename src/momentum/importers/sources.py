@@ -17,10 +17,13 @@ from momentum.importers.problems import ProblemLog
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}
 CALENDAR_SUFFIXES = {".ics", ".ical", ".ifb", ".icalendar"}
 OTHER_SUFFIXES = {".json", ".xlsx", ".xls", ".xml", ".zip", ".ods"}
-CSV_FORMATS = ("momentum", "salesforce", "hubspot", "pipedrive")
 
 # A recogniser gets a file's headers, lowercased and stripped, and names the table it is.
 Recogniser = Callable[[set[str]], str | None]
+
+
+# a canonical file named as its table is that table even when its header lacks the key column
+CANONICAL_NAMES = {"reps.csv": "reps", "deals.csv": "deals", "meetings.csv": "meetings"}
 
 
 def recognise_momentum(headers: set[str]) -> str | None:
@@ -97,6 +100,9 @@ def collect(
                 for name, recognise in recognisers.items()
                 if headers and (role := recognise(normal)) is not None
             }
+            named = CANONICAL_NAMES.get(source.name.lower())
+            if headers and named and (not source.roles or "momentum" in source.roles):
+                source.roles["momentum"] = named
     return found
 
 

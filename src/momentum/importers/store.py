@@ -62,6 +62,7 @@ MEETING_FIELDS = {
     "agenda": "agenda",
     "homework": "homework",
 }
+FIELDS = {"reps": REP_FIELDS, "deals": DEAL_FIELDS, "meetings": MEETING_FIELDS}
 
 
 @dataclass
@@ -125,6 +126,75 @@ def _merge_contacts(session: Session, contacts: pl.DataFrame, *, now: datetime) 
     return {"read": read, "inserted": int(after - before), "updated": int(named)}
 
 
+class StoreSink:
+    """Stages what the reader hands over, batch by batch, so memory stays flat; once anything
+    is wrong it keeps nothing (nothing will be written) and the reader goes on checking."""
+
+    def __init__(self, session: Session, reader: Reader, *, now: datetime) -> None:
+        self.session = session
+        self.reader = reader
+        self.now = now
+        self.stamps = {"created_at": now, "updated_at": now}
+        self.stages = {
+            name: Staging.create(session, model.__table__)  # type: ignore[arg-type]
+            for name, model in (("reps", Rep), ("deals", Deal), ("meetings", Meeting))
+        }
+        self.contact_frame: pl.DataFrame | None = None
+        self.on_progress: Callable[[str, int], None] | None = None
+
+    def present(self, table: str) -> set[str]:
+        """The canonical fields the files gave for ``table`` (always the ones the reader
+        fills in)."""
+        always = {"reps": {"rep_id", "timezone", "country"}, "deals": set(), "meetings": {"end"}}
+        return self.reader.present[table] | always[table]
+
+    def _keep(self, table: str, frame: pl.DataFrame, stamps: dict[str, datetime]) -> None:
+        if not self.reader.problems:
+            self.stages[table].add(
+                self.session, _store_columns(frame, FIELDS[table], self.present(table), stamps)
+            )
+        if self.on_progress and table != "reps":
+            self.on_progress(table, frame.height)
+
+    def deals(self, batch: pl.DataFrame) -> None:
+        self._keep("deals", batch, self.stamps)
+
+    def reps(self, reps: pl.DataFrame) -> None:
+        self._keep("reps", reps, self.stamps)
+
+    def meetings(self, batch: pl.DataFrame) -> None:
+        self._keep("meetings", batch, {**self.stamps, "status_changed_at": self.now})
+
+    def contacts(self, contacts: pl.DataFrame) -> None:
+        self.contact_frame = contacts
+
+    def merge(self, summary: ImportSummary) -> None:
+        """Merge every stage into its table (and log meeting status changes)."""
+        meetings = MeetingRepository(self.session)
+        meetings.capture_staged_status_changes(
+            self.stages["meetings"].name, now=self.now, source=f"import:{self.reader.format}"
+        )
+        for table, stage in self.stages.items():
+            fields = FIELDS[table]
+            columns = [fields[f] for f in fields if f in self.present(table)] + list(self.stamps)
+            if table == "meetings":
+                columns.append("status_changed_at")
+            inserted, updated = stage.merge(
+                self.session, key="id", columns=columns, keep=("created_at",)
+            )
+            summary.counts[table] = {
+                "read": stage.count(self.session),
+                "inserted": inserted,
+                "updated": updated,
+            }
+            stage.drop(self.session)
+        meetings.persist_captured_status_changes()
+        if self.contact_frame is not None and self.contact_frame.height:
+            summary.counts["contacts"] = _merge_contacts(
+                self.session, self.contact_frame, now=self.now
+            )
+
+
 def import_into_store(
     session: Session,
     reader: Reader,
@@ -135,69 +205,11 @@ def import_into_store(
 ) -> ImportSummary:
     """Read everything ``reader`` gives, then merge it; raises ``ValidationFailed`` (and writes
     nothing) when any row is wrong."""
-    stamps = {"created_at": now, "updated_at": now}
-    rep_stage = Staging.create(session, Rep.__table__)  # type: ignore[arg-type]
-    deal_stage = Staging.create(session, Deal.__table__)  # type: ignore[arg-type]
-    meeting_stage = Staging.create(session, Meeting.__table__)  # type: ignore[arg-type]
-
-    problems = reader.problems
-
-    def keep(staging: Staging, frame: pl.DataFrame) -> None:
-        if not problems:  # once anything is wrong nothing will be written; just keep checking
-            staging.add(session, frame)
-
-    reps = reader.reps()
-    for batch in reader.deals():
-        keep(deal_stage, _store_columns(batch, DEAL_FIELDS, reader.present["deals"], stamps))
-        if on_progress:
-            on_progress("deals", batch.height)
-    all_reps = pl.concat([reps, reader.implied_reps])
-    rep_present = reader.present["reps"] | {"rep_id", "timezone", "country"}
-    keep(rep_stage, _store_columns(all_reps, REP_FIELDS, rep_present, stamps))
-    for batch in reader.meetings():
-        keep(
-            meeting_stage,
-            _store_columns(
-                batch,
-                MEETING_FIELDS,
-                reader.present["meetings"] | {"end"},
-                {**stamps, "status_changed_at": now},
-            ),
-        )
-        if on_progress:
-            on_progress("meetings", batch.height)
-    contacts = reader.contacts()
-    reader.finish()
-
+    sink = StoreSink(session, reader, now=now)
+    sink.on_progress = on_progress
+    reader.read(sink)
     summary = ImportSummary(format=reader.format, sources=sources)
-    rep_columns = [REP_FIELDS[f] for f in REP_FIELDS if f in rep_present] + list(stamps)
-    deal_columns = [DEAL_FIELDS[f] for f in DEAL_FIELDS if f in reader.present["deals"]] + list(
-        stamps
-    )
-    meeting_columns = (
-        [MEETING_FIELDS[f] for f in MEETING_FIELDS if f in reader.present["meetings"] | {"end"}]
-        + list(stamps)
-        + ["status_changed_at"]
-    )
-    meetings = MeetingRepository(session)
-    meetings.capture_staged_status_changes(
-        meeting_stage.name, now=now, source=f"import:{reader.format}"
-    )
-    for name, stage, columns in (
-        ("reps", rep_stage, rep_columns),
-        ("deals", deal_stage, deal_columns),
-        ("meetings", meeting_stage, meeting_columns),
-    ):
-        inserted, updated = stage.merge(session, key="id", columns=columns, keep=("created_at",))
-        summary.counts[name] = {
-            "read": stage.count(session),
-            "inserted": inserted,
-            "updated": updated,
-        }
-        stage.drop(session)
-    meetings.persist_captured_status_changes()
-    if contacts.height:
-        summary.counts["contacts"] = _merge_contacts(session, contacts, now=now)
+    sink.merge(summary)
     if implied := reader.implied_reps.height:
         were = "rep was" if implied == 1 else "reps were"
         summary.notes.append(

@@ -142,6 +142,23 @@ class OutboxRepository:
             )
         return claimed
 
+    def release(self, message_ids: Collection[int], *, worker: str) -> int:
+        """Hand claimed messages back before their lease runs out (a worker stopping): those
+        still pending and still ``worker``'s become claimable by anyone at once."""
+        if not message_ids:
+            return 0
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(list(message_ids)),
+                OutboxMessage.lease_owner == worker,
+                OutboxMessage.status == MessageStatus.PENDING,
+            )
+            .values(lease_owner=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     def lock_for_sending(
         self, message_id: int, *, worker: str
     ) -> tuple[OutboxMessage, Reminder | None] | None:

@@ -8,10 +8,8 @@ that went away clears the flag and closes the task. Open flags and tasks are uni
 
 from __future__ import annotations
 
-import gc
 import time as timer
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +18,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
-from momentum.db.bulk import dialect
 from momentum.db.engine import Database
 from momentum.deal.changes import take_changed
 from momentum.flag.repository import FlagRepository, RaisedFlag
@@ -29,27 +26,10 @@ from momentum.outbox.service import OutboxService
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
 from momentum.rules.config import LoadedRules
-from momentum.rules.facts import DealFacts, build_facts, fetch_fact_rows
+from momentum.rules.facts import DealFacts, load_facts
 from momentum.rules.registry import Finding, RuleContext
-from momentum.rules.writes import SLICE_DEALS, RaisedWriter
 from momentum.task.repository import OpenedTask, TaskRepository
 from momentum.worktime import WorkCalendar
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block. An evaluation of 100,000 deals
-    makes millions of small objects that all live to its end, and every full collection walks
-    them all again for nothing: a third of the run. Reference counting frees memory as
-    always; cycles made meanwhile wait for the next collection after the block."""
-    if not gc.isenabled():  # already off (by the caller, or a concurrent evaluation)
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 @dataclass
@@ -77,23 +57,20 @@ class RuleEngine:
 
     def evaluate(self, session: Session, deal_ids: Sequence[str] | None = None) -> EvaluationReport:
         """Evaluate every enabled rule on ``deal_ids`` (every open deal when ``None``)."""
-        with _cyclic_gc_paused():
-            return self._evaluate(session, deal_ids)
-
-    def _evaluate(self, session: Session, deal_ids: Sequence[str] | None) -> EvaluationReport:
         started = timer.perf_counter()
         now = self.clock.now()
         ids = None if deal_ids is None else sorted(set(deal_ids))
         session.flush()
-        rows = fetch_fact_rows(session, ids)
         flags_repo = FlagRepository(session)
         tasks_repo = TaskRepository(session)
         open_flags = {(d, r): (i, reason) for d, r, i, reason in flags_repo.open_flags(ids)}
         open_tasks = {(d, r): i for d, r, i in tasks_repo.open_rule_tasks(ids)}
+        asking: dict[str, set[str]] = {}
         for deal_id, rule_key in open_tasks:
-            rows.open_task_rules.setdefault(deal_id, set()).add(rule_key)
+            asking.setdefault(deal_id, set()).add(rule_key)
+        facts = load_facts(session, ids, now=now, open_task_rules=asking)
 
-        report = EvaluationReport(deals=len(rows.deals))
+        report = EvaluationReport(deals=len(facts))
         # One calendar per owner zone and country, and one label per day, for every rule.
         calendars: dict[tuple[str, str | None], WorkCalendar] = {}
         days: dict[date, str] = {}
@@ -117,17 +94,9 @@ class RuleEngine:
         this_round = _Round(
             plan=plan, unfired=open_flags, unasked=open_tasks, fresh_since=fresh_since
         )
-        # Slices, with a writer thread, only where the database works beside Python. sqlite3
-        # holds the GIL to bind each row and gives it up around each row's step, so there a
-        # writer thread fights the rules for the interpreter instead (a first evaluation of
-        # 100,000 deals: 3.9-4.0 s in one go, 5.0 s with the thread).
-        beside = dialect(session) == "postgresql"
-        slices = rows.slices(SLICE_DEALS) if beside else [rows]
-        with RaisedWriter(session, now=now, background=len(slices) > 1) as writer:
-            for part in slices:  # facts made a slice at a time: the writer starts early
-                facts = build_facts(part, now=now)
-                busy = writer.busy if writer.background else None
-                writer.write(*this_round.evaluate(facts.values(), writer_busy=busy))
+        raised, new_tasks = this_round.evaluate(facts.values())
+        flags_repo.insert_many(raised, raised_at=now)
+        tasks_repo.insert_many(new_tasks, created_at=now)
 
         # Whatever did not fire this round clears: the condition went away, the deal closed,
         # or the rule was switched off.
@@ -136,10 +105,10 @@ class RuleEngine:
         flags_repo.clear_many(clear_flags, now=now)
         flags_repo.set_reasons(this_round.reasons)
         tasks_repo.close_many(close_tasks, now=now, reason="its condition cleared")
-        report.flags_raised = writer.flags
+        report.flags_raised = len(raised)
         report.flags_updated = len(this_round.reasons)
         report.flags_cleared = len(clear_flags)
-        report.tasks_opened = writer.tasks
+        report.tasks_opened = len(new_tasks)
         report.tasks_closed = len(close_tasks)
         report.alerts_queued = self._alert_flags(session, this_round.raised_findings)
         report.seconds = timer.perf_counter() - started
@@ -264,15 +233,13 @@ class RuleEngine:
         return self._queue_alerts(session, items)
 
 
-HAND_OVER_EVERY = 64  # deals: under a millisecond of rules
-
 _Plan = list[tuple[str, Callable[[DealFacts, RuleContext], Finding | None], bool, RuleContext]]
 
 
 @dataclass
 class _Round:
-    """One evaluation's comparison of findings with what is stored, a slice of deals at a
-    time. What is left in ``unfired`` and ``unasked`` at the end did not fire: it clears."""
+    """One evaluation's comparison of findings with what is stored. What is left in
+    ``unfired`` and ``unasked`` at the end did not fire: it clears."""
 
     plan: _Plan  # (rule key, its evaluate, whether it alerts, its context), in order
     unfired: dict[tuple[str, str], tuple[int, str]]  # (deal, rule) -> open flag's id, reason
@@ -283,24 +250,12 @@ class _Round:
         default_factory=dict
     )  # the raised flags whose rule alerts, of a fresh condition
 
-    def evaluate(
-        self, deals: Iterable[DealFacts], *, writer_busy: Callable[[], bool] | None = None
-    ) -> tuple[list[RaisedFlag], list[OpenedTask]]:
-        """Every rule on ``deals``: the flags to raise and the tasks to open.
-
-        While ``writer_busy()`` (a writer thread is inserting earlier slices) the GIL is
-        handed over every few deals. The writer needs it back after every statement, and a
-        thread waiting for the GIL otherwise gets it only once the interpreter's switch
-        interval (5 ms) is up: measured on a first evaluation on PostgreSQL, the writer's work
-        went from 3.1-3.5 s to 2.9-3.1 s. Handing over (``time.sleep(0)``) costs about 55 µs
-        here, so it is done only while the writer has work: not in a sweep that finds little
-        to write."""
+    def evaluate(self, deals: Iterable[DealFacts]) -> tuple[list[RaisedFlag], list[OpenedTask]]:
+        """Every rule on ``deals``: the flags to raise and the tasks to open."""
         unfired, unasked = self.unfired, self.unasked
         raised: list[RaisedFlag] = []
         new_tasks: list[OpenedTask] = []
-        for count, deal in enumerate(deals):
-            if writer_busy is not None and count % HAND_OVER_EVERY == 0 and writer_busy():
-                timer.sleep(0)  # the GIL to the writer thread, if it is waiting for it
+        for deal in deals:
             deal_id = deal.deal_id
             for rule_key, evaluate, alert, context in self.plan:
                 finding = evaluate(deal, context)

@@ -88,65 +88,26 @@ class DealFacts:
         )
 
 
-@dataclass(slots=True)
-class FactRows:
-    """The store's plain rows behind the facts of some open deals: fetched at once, made into
-    facts a slice of deals at a time (:meth:`slices`, :func:`build_facts`), so the rules can
-    start on the first slice before the rest is built."""
-
-    deals: list[Any]
-    aware: Callable[[Any], datetime]  # an instant as read, as an aware UTC datetime
-    meetings: list[Any] = field(default_factory=list)  # by deal, then start
-    task_step_deals: set[str] = field(default_factory=set)
-    manual_task_deals: set[str] = field(default_factory=set)
-    activity: dict[str, Any] = field(default_factory=dict)  # deal -> latest, as read
-    open_task_rules: dict[str, set[str]] = field(default_factory=dict)  # deal -> rules asking
-
-    def slices(self, size: int) -> list[FactRows]:
-        """The rows of ``size`` deals at a time, each deal's meetings with it (in order)."""
-        if len(self.deals) <= size:
-            return [self]
-        parts = [
-            FactRows(
-                self.deals[start : start + size],
-                self.aware,
-                [],
-                self.task_step_deals,
-                self.manual_task_deals,
-                self.activity,
-                self.open_task_rules,
-            )
-            for start in range(0, len(self.deals), size)
-        ]
-        part_of = {row[0]: index // size for index, row in enumerate(self.deals)}
-        for meeting in self.meetings:
-            index = part_of.get(meeting[0])
-            if index is not None:
-                parts[index].meetings.append(meeting)
-        return parts
-
-
-def fetch_fact_rows(session: Session, deal_ids: Sequence[str] | None) -> FactRows:
-    """The rows behind the facts of the open deals among ``deal_ids`` (every open deal when
-    ``None``)."""
+def load_facts(
+    session: Session,
+    deal_ids: Sequence[str] | None,
+    *,
+    now: datetime,
+    open_task_rules: dict[str, set[str]],
+) -> dict[str, DealFacts]:
+    """The facts of the open deals among ``deal_ids`` (every open deal when ``None``), by id;
+    ``open_task_rules`` gives, per deal, the rules with an open task on it."""
     store = FactsRepository(session)
-    rows = FactRows(deals=store.open_deals(deal_ids), aware=store.aware)
-    if not rows.deals:
-        return rows
-    scope = None if deal_ids is None else [row[0] for row in rows.deals]
-    rows.meetings = store.meetings(scope)
-    rows.task_step_deals = store.task_step_deals(scope)
-    rows.manual_task_deals = store.manual_task_deals(scope)
-    rows.activity = dict(store.activity(scope))
-    return rows
-
-
-def build_facts(rows: FactRows, *, now: datetime) -> dict[str, DealFacts]:
-    """The facts of ``rows``' deals (no database: made while a writer thread may use it)."""
+    rows = store.open_deals(deal_ids)
+    if not rows:
+        return {}
+    scope = None if deal_ids is None else [row[0] for row in rows]
+    task_steps = store.task_step_deals(scope)
+    manual_tasks = store.manual_task_deals(scope)
+    activity = dict(store.activity(scope))
+    aware = store.aware
     deals: dict[str, DealFacts] = {}
-    task_steps, manual_tasks, activity = rows.task_step_deals, rows.manual_task_deals, rows.activity
-    asking, aware = rows.open_task_rules, rows.aware
-    for deal_id, name, account, owner_id, tz, country, opened in rows.deals:
+    for deal_id, name, account, owner_id, tz, country, opened in rows:
         opened_at = aware(opened)  # created_at is NOT NULL
         facts = deals[deal_id] = DealFacts(
             deal_id=deal_id,
@@ -159,13 +120,12 @@ def build_facts(rows: FactRows, *, now: datetime) -> dict[str, DealFacts]:
             last_activity=opened_at,
             has_task_step=deal_id in task_steps,
             has_manual_task=deal_id in manual_tasks,
-            open_task_rules=asking.get(deal_id) or set(),
+            open_task_rules=open_task_rules.get(deal_id) or set(),
         )
         latest = activity.get(deal_id)
         if latest is not None:
             facts.note_activity(aware(latest), now)
-    if deals:
-        _load_meetings(deals, rows.meetings, aware, now)
+    _load_meetings(deals, store.meetings(scope), aware, now)
     return deals
 
 

@@ -6,9 +6,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from momentum.db.bulk import dialect
 from momentum.db.rows import plain_rows_in
-from momentum.db.upsert import Batch, insert_batch_unless_open, prepare
+from momentum.db.upsert import insert_unless_open
 from momentum.deal.models import Deal
 from momentum.task.models import OPEN_RULE_TASK, Task, TaskStatus
 
@@ -22,7 +21,6 @@ OPENED = ("deal_id", "owner_id", "title", "rule", "due_at")
 class TaskRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._dialect = dialect(session)
 
     def get(self, task_id: int) -> Task | None:
         return self.session.get(Task, task_id)
@@ -52,15 +50,13 @@ class TaskRepository:
     def insert_many(self, rows: Sequence[OpenedTask], *, created_at: datetime) -> None:
         """Open tasks, all at ``created_at``; a rule's task already open for the same deal and
         rule (a concurrent evaluation) is left as it is."""
-        self.insert_prepared(self.prepare(rows, created_at=created_at))
-
-    def prepare(self, rows: Sequence[OpenedTask], *, created_at: datetime) -> Batch:
-        """Tasks to open, made ready for :meth:`insert_prepared` without the database."""
-        constants = {"status": TaskStatus.OPEN, "created_at": created_at}
-        return prepare(Task.__table__, OPENED, rows, constants, self._dialect)  # type: ignore[arg-type]
-
-    def insert_prepared(self, batch: Batch) -> None:
-        insert_batch_unless_open(self.session, batch, OPEN_RULE_TASK)
+        insert_unless_open(
+            self.session,
+            Task.__table__,  # type: ignore[arg-type]
+            (*OPENED, "status", "created_at"),
+            [(*row, TaskStatus.OPEN, created_at) for row in rows],
+            open_when=OPEN_RULE_TASK,
+        )
 
     def close_many(self, ids: Sequence[int], *, now: datetime, reason: str) -> None:
         for start in range(0, len(ids), _CHUNK):

@@ -1,0 +1,307 @@
+"""The sales calendar: a week (Monday to Sunday) or a month of meetings in the viewer's zone,
+each with its place in its deal; meeting two's business-day gap from meeting one, marked
+beyond the target; deals with meeting one held and no meeting two booked as open gaps; the
+weekends and the reps' public holidays. A manager narrows it to a rep or a team."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from momentum.clock import Clock
+from momentum.deal.models import Outcome
+from momentum.errors import NotFound
+from momentum.localtime import localize, zone
+from momentum.meeting.schemas import MeetingState, meeting_state
+from momentum.rep.models import Rep
+from momentum.schedule.positions import Place, places_of
+from momentum.schedule.repository import ScheduleRepository
+from momentum.schedule.slots import deal_label, holiday_name
+from momentum.user.schemas import Actor
+from momentum.user.service import ScopeService
+from momentum.worktime import CalendarPolicy, WorkCalendar
+
+OPEN_GAP_LOOKBACK_DAYS = 42  # how far before the view an unanswered meeting one still shows
+
+
+class Mode(enum.StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass
+class CalendarMeeting:
+    id: str
+    deal_id: str
+    deal_label: str
+    owner_id: str
+    owner_name: str
+    start: datetime  # in the viewer's zone
+    end: datetime
+    state: MeetingState
+    place: Place
+    gap_business_days: int | None = None  # meeting two: business days after meeting one
+    over_target: bool = False
+    open_gap: bool = False  # meeting one held, no meeting two booked
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    in_range: bool  # False for the days a month grid shows of the months around it
+    is_today: bool
+    weekend: bool
+    holidays: list[str]  # "Good Friday (DE: Ana, Bo)"
+    meetings: list[CalendarMeeting] = field(default_factory=list)
+
+    @property
+    def shaded(self) -> bool:
+        return self.weekend or bool(self.holidays)
+
+
+@dataclass
+class OpenGap:
+    deal_id: str
+    deal_label: str
+    owner_name: str
+    meeting_one_id: str
+    meeting_one_start: datetime  # in the viewer's zone
+    business_days: int  # since meeting one, in the owner's calendar
+    over_target: bool
+
+
+@dataclass
+class SalesCalendar:
+    mode: Mode
+    tz: str
+    anchor: date
+    first: date
+    last: date  # inclusive
+    previous: date
+    next: date
+    weeks: list[list[CalendarDay]]
+    open_gaps: list[OpenGap]
+    reps: list[Rep]  # whom the viewer may filter on
+    teams: list[str]
+    rep_id: str | None
+    team: str | None
+    target_business_days: int
+
+    @property
+    def title(self) -> str:
+        if self.mode is Mode.MONTH:
+            return f"{self.anchor:%B %Y}"
+        return f"{self.first:%-d %b} – {self.last:%-d %b %Y}"
+
+
+class SalesCalendarService:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        calendar_policy: CalendarPolicy,
+        target_business_days: int,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.calendar_policy = calendar_policy
+        self.target = target_business_days
+        self.repository = ScheduleRepository(session)
+        self.scope = ScopeService(session)
+
+    def view(
+        self,
+        actor: Actor,
+        *,
+        tz: str,
+        anchor: date | None = None,
+        mode: Mode = Mode.WEEK,
+        rep_id: str | None = None,
+        team: str | None = None,
+    ) -> SalesCalendar:
+        now = self.clock.now()
+        today = now.astimezone(zone(tz)).date()
+        anchor = anchor or today
+        visible = self.scope.visible_owner_ids(actor)
+        reps = self.repository.reps(visible)
+        owners = self._narrow(visible, reps, rep_id, team)
+        shown_reps = [r for r in reps if owners is None or r.id in owners]
+        first, last, previous, following = _range(mode, anchor)
+        start = localize(datetime.combine(first, time(0)), tz)
+        end = localize(datetime.combine(last + timedelta(days=1), time(0)), tz)
+        lookback = start - timedelta(days=OPEN_GAP_LOOKBACK_DAYS)
+        deal_ids = self.repository.deal_ids_with_meetings_between(owners, lookback, end)
+        deals = self.repository.deals(deal_ids)
+        places = places_of(self.repository.meeting_rows(sorted(deal_ids)))
+        rep_by_id = {r.id: r for r in reps}
+        calendars: dict[str, WorkCalendar] = {}
+
+        def calendar_of(rep_id: str) -> WorkCalendar:
+            if rep_id not in calendars:
+                rep = rep_by_id.get(rep_id)
+                calendars[rep_id] = WorkCalendar(
+                    tz=rep.timezone if rep else "UTC",
+                    country=rep.country if rep else None,
+                    policy=self.calendar_policy,
+                )
+            return calendars[rep_id]
+
+        days = self._days(first, last, mode, anchor, today, shown_reps, calendar_of)
+        by_day = {d.day: d for week in days for d in week}
+        for meeting, deal in self.repository.meetings_between(owners, start, end):
+            deal_places = places.get(deal.id)
+            place = deal_places.places.get(meeting.id) if deal_places else None
+            owner = rep_by_id.get(deal.owner_id)
+            shown = CalendarMeeting(
+                id=meeting.id,
+                deal_id=deal.id,
+                deal_label=deal_label(deal),
+                owner_id=deal.owner_id,
+                owner_name=(owner.name or owner.id) if owner else deal.owner_id,
+                start=meeting.start_at.astimezone(zone(tz)),
+                end=meeting.end_at.astimezone(zone(tz)),
+                state=meeting_state(meeting, now),
+                place=place or Place.MEETING_ONE,
+            )
+            if deal_places is not None and deal_places.m1_start is not None:
+                if place is Place.MEETING_TWO:
+                    work = calendar_of(deal.owner_id)
+                    shown.gap_business_days = work.business_days_between(
+                        work.local_date(deal_places.m1_start), work.local_date(meeting.start_at)
+                    )
+                    shown.over_target = shown.gap_business_days > self.target
+                if meeting.id == deal_places.m1_id and deal_places.open_gap:
+                    shown.open_gap = deal.outcome is Outcome.OPEN
+            day = by_day.get(shown.start.date())
+            if day is not None:
+                day.meetings.append(shown)
+        gaps = []
+        for deal_id, deal_places in places.items():
+            deal = deals[deal_id]
+            if not deal_places.open_gap or deal.outcome is not Outcome.OPEN:
+                continue
+            assert deal_places.m1_start is not None and deal_places.m1_id is not None
+            if not lookback <= deal_places.m1_start < end:
+                continue
+            work = calendar_of(deal.owner_id)
+            since = work.business_days_between(
+                work.local_date(deal_places.m1_start), work.local_date(now)
+            )
+            owner = rep_by_id.get(deal.owner_id)
+            gaps.append(
+                OpenGap(
+                    deal_id=deal_id,
+                    deal_label=deal_label(deal),
+                    owner_name=(owner.name or owner.id) if owner else deal.owner_id,
+                    meeting_one_id=deal_places.m1_id,
+                    meeting_one_start=deal_places.m1_start.astimezone(zone(tz)),
+                    business_days=max(since, 0),
+                    over_target=since > self.target,
+                )
+            )
+        gaps.sort(key=lambda g: (g.meeting_one_start, g.deal_id))
+        return SalesCalendar(
+            mode=mode,
+            tz=tz,
+            anchor=anchor,
+            first=first,
+            last=last,
+            previous=previous,
+            next=following,
+            weeks=days,
+            open_gaps=gaps,
+            reps=reps,
+            teams=sorted({r.team for r in reps if r.team}),
+            rep_id=rep_id,
+            team=team,
+            target_business_days=self.target,
+        )
+
+    def _narrow(
+        self,
+        visible: frozenset[str] | None,
+        reps: list[Rep],
+        rep_id: str | None,
+        team: str | None,
+    ) -> frozenset[str] | None:
+        owners = visible
+        if rep_id:
+            if rep_id not in {r.id for r in reps}:  # ``reps`` are the visible ones
+                raise NotFound(f"no rep {rep_id!r} among the reps you can see")
+            owners = frozenset([rep_id])
+        if team:
+            members = frozenset(r.id for r in reps if r.team == team)
+            if not members:
+                raise NotFound(f"no team {team!r} among the reps you can see")
+            owners = members if owners is None else owners & members
+        return owners
+
+    def _days(
+        self,
+        first: date,
+        last: date,
+        mode: Mode,
+        anchor: date,
+        today: date,
+        reps: list[Rep],
+        calendar_of: Callable[[str], WorkCalendar],
+    ) -> list[list[CalendarDay]]:
+        weekend_days = {
+            i
+            for i, name in enumerate(
+                ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+            )
+            if name in self.calendar_policy.weekend
+        }
+        countries: dict[str, list[str]] = {}
+        for rep in reps:
+            country = calendar_of(rep.id).country
+            if country:
+                countries.setdefault(country, []).append(rep.name or rep.id)
+        weeks: list[list[CalendarDay]] = []
+        day = first
+        while day <= last:
+            week: list[CalendarDay] = []
+            for _ in range(7):
+                names = []
+                for country, who in sorted(countries.items()):
+                    name = holiday_name(country, day)
+                    if name:
+                        people = "" if len(reps) <= 1 else f": {', '.join(who)}"
+                        names.append(f"{name} ({country}{people})")
+                week.append(
+                    CalendarDay(
+                        day=day,
+                        in_range=mode is Mode.WEEK or day.month == anchor.month,
+                        is_today=day == today,
+                        weekend=day.weekday() in weekend_days,
+                        holidays=names,
+                    )
+                )
+                day += timedelta(days=1)
+            weeks.append(week)
+        return weeks
+
+
+def _range(mode: Mode, anchor: date) -> tuple[date, date, date, date]:
+    """(first day shown, last day shown, an anchor for the period before, for the one after)."""
+    if mode is Mode.WEEK:
+        first = anchor - timedelta(days=anchor.weekday())
+        return (
+            first,
+            first + timedelta(days=6),
+            anchor - timedelta(days=7),
+            anchor + timedelta(days=7),
+        )
+    month_start = anchor.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    first = month_start - timedelta(days=month_start.weekday())
+    last_of_month = next_month - timedelta(days=1)
+    last = last_of_month + timedelta(days=6 - last_of_month.weekday())
+    previous = (month_start - timedelta(days=1)).replace(day=1)
+    return first, last, previous, next_month

@@ -1,0 +1,122 @@
+"""Errors to HTTP: the API answers ``application/problem+json`` (RFC 9457), pages an error
+page. A domain error's ``code`` picks the status; an id outside the caller's scope is a
+``NotFound`` like any unknown id, so both answer 404 with the same words."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from momentum.errors import MomentumError, ValidationFailed
+from momentum.web.deps import CsrfRefused, SignInRequired
+from momentum.web.templating import render
+
+API_PREFIX = "/api/"
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_OF_CODE = {
+    "not_found": 404,
+    "forbidden": 403,
+    "conflict": 409,
+    "input": 422,
+    "invalid_rows": 422,
+    "config": 500,
+}
+
+
+def problem(status: int, detail: str, *, code: str | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if code:
+        body["code"] = code
+    body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _page(request: Request, status: int, detail: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail},
+        status_code=status,
+    )
+
+
+def _answer(request: Request, status: int, detail: str, **extra: Any) -> Response:
+    if _is_api(request):
+        return problem(status, detail, **extra)
+    return _page(request, status, detail)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MomentumError)
+    async def on_domain_error(request: Request, exc: MomentumError) -> Response:
+        status = STATUS_OF_CODE.get(exc.code, 400)
+        extra: dict[str, Any] = {"code": exc.code}
+        if isinstance(exc, ValidationFailed):
+            extra["errors"] = [str(p) for p in exc.problems]
+        if status == 500:  # a configuration problem: say so, without its details
+            return _answer(request, 500, "the server is misconfigured", code=exc.code)
+        return _answer(request, status, exc.message, **extra)
+
+    @app.exception_handler(SignInRequired)
+    async def on_sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        if _is_api(request):
+            return problem(401, "sign in, or send a personal token as Authorization: Bearer")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(CsrfRefused)
+    async def on_csrf_refused(request: Request, exc: CsrfRefused) -> Response:
+        return _answer(
+            request,
+            403,
+            "the form's security token is missing or out of date: reload the page and try again",
+            code="csrf",
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {
+                "field": ".".join(str(part) for part in error["loc"] if part != "body"),
+                "reason": error["msg"],
+            }
+            for error in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return (
+            _answer(request, 422, detail, code="invalid_request", errors=errors)
+            if _is_api(request)
+            else _page(request, 422, detail)
+        )
+
+    @app.exception_handler(HTTPException)
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404:
+            detail = "nothing here" if detail == "Not Found" else detail
+        response = _answer(request, exc.status_code, detail)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def on_bug(request: Request, exc: Exception) -> Response:
+        # Logged by the server with its traceback; the caller gets no internals.
+        return _answer(request, 500, "something went wrong on our side; it has been logged")

@@ -1,0 +1,117 @@
+"""Signing in and out, and the home address (``/``: the first page the user's role may open)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from momentum.web.deps import DbSession, MaybeSignedIn, accounts, client_address
+from momentum.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from momentum.web.templating import render
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never ``//host`` or a scheme): no open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _login_form(
+    request: Request, *, next_path: str, email: str = "", error: str | None = None, status: int
+) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "login.html",
+        {"login_csrf": token, "next": next_path, "email": email, "error": error},
+        status_code=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/login",
+        max_age=3600,
+    )
+    return response
+
+
+@router.get("/")
+def home(request: Request, signed_in: MaybeSignedIn) -> Response:
+    if signed_in is None:
+        return RedirectResponse("/login", status_code=303)
+    pages = [item for item in request.app.state.nav if item.visible_to(signed_in.actor.role)]
+    return RedirectResponse(pages[0].path if pages else "/account", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, signed_in: MaybeSignedIn, next: str | None = None) -> Response:
+    if signed_in is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_form(request, next_path=safe_next(next), status=200)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: DbSession,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    result = accounts(request, session).sign_in(
+        email=email, password=password, client=client_address(request)
+    )
+    if result.throttled:
+        response = _login_form(
+            request,
+            next_path=safe_next(next),
+            email=email,
+            error="Too many failed sign-ins: wait a few minutes and try again.",
+            status=429,
+        )
+        response.headers["Retry-After"] = str(
+            int(request.app.state.sign_in_policy.window.total_seconds())
+        )
+        return response
+    if result.session_token is None:
+        return _login_form(
+            request,
+            next_path=safe_next(next),
+            email=email,
+            error="That email and password do not match an active user.",
+            status=401,
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        result.session_token,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        max_age=int(request.app.state.sign_in_policy.session_lifetime.total_seconds()),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: DbSession) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts(request, session).sign_out(token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

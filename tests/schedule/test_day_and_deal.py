@@ -1,0 +1,147 @@
+"""A rep's day and one deal's timeline, after locking in meeting two through the services the
+command line uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from momentum.clock import FixedClock
+from momentum.db.engine import Database
+from momentum.errors import NotFound
+from momentum.meeting.models import MeetingStatus
+from momentum.meeting.schemas import MeetingState
+from momentum.next_step.schemas import LockIn
+from momentum.schedule.positions import Place
+from momentum.schedule.states import Delivery
+from momentum.schedule.timeline import DealTimelineService
+from momentum.schedule.today import TodayService
+from momentum.task.models import Task, TaskStatus
+from momentum.user.models import Role
+from momentum.user.schemas import Actor
+from momentum.worktime import CalendarPolicy
+from tests.engine.conftest import NOW
+from tests.engine.world import make_world
+from tests.factories import make_deal, make_meeting
+
+ANA = Actor(role=Role.REP, rep_id="ana")
+BO = Actor(role=Role.REP, rep_id="bo")
+LOCK_IN = LockIn.model_validate(
+    {
+        "start": "2026-03-10T14:00:00",
+        "agenda": [
+            {"side": "seller", "text": "Your ROI model"},
+            {"side": "buyer", "text": "Changeover times"},
+        ],
+        "buyer_homework": "Invite the plant manager",
+        "location": "Acme HQ, room 4",
+    }
+)
+
+
+def services(session, clock: FixedClock):  # type: ignore[no-untyped-def]
+    options = {"clock": clock, "calendar_policy": CalendarPolicy(), "target_business_days": 5}
+    return TodayService(session, **options), DealTimelineService(session, **options)
+
+
+@pytest.fixture
+def world(database: Database, make_engine):  # type: ignore[no-untyped-def]
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        world = make_world(session)
+        make_meeting(
+            session,
+            deal=world.deal,
+            start=datetime(2026, 3, 4, 8, 0, tzinfo=UTC),
+            status=MeetingStatus.HELD,
+            id="m1",
+        )
+        waiting = make_deal(session, owner=world.rep, id="D3", account="Initech")
+        make_meeting(session, deal=waiting, start=NOW - timedelta(hours=1), id="started")
+        session.add(
+            Task(
+                deal_id="D3",
+                owner_id="ana",
+                title="Set the next step for Initech",
+                rule="next_step_missing",
+                due_at=NOW - timedelta(days=1),
+                status=TaskStatus.OPEN,
+                created_at=NOW - timedelta(days=2),
+            )
+        )
+    with database.unit_of_work() as session:
+        engine.next_steps(session).lock_in_next_meeting(ANA, "D1", LOCK_IN)
+    return world
+
+
+def test_today_lists_tasks_meetings_awaiting_an_outcome_and_coming_second_meetings(
+    database: Database, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work(write=False) as session:
+        today, _ = services(session, clock)
+        day = today.today(ANA, tz="Europe/Berlin")
+    assert day.today == NOW.date()
+    [task] = [t for t in day.tasks if t.deal_id == "D3"]
+    assert task.lock_in and task.overdue and task.deal_label == "Initech"
+    assert [m.id for m in day.awaiting] == ["started"]
+    assert day.awaiting[0].place is Place.MEETING_ONE
+    [coming] = day.coming
+    assert coming.deal_label == "Acme Tools"
+    assert coming.start.hour == 14 and coming.location == "Acme HQ, room 4"
+    assert coming.agenda_seller == ["Your ROI model"]
+    assert coming.agenda_buyer == ["Changeover times"]
+    assert coming.homework == "Invite the plant manager"
+    assert coming.asset is not None and coming.asset.title == "What plants like yours saved"
+    assert [(s.label, s.delivery) for s in coming.messages] == [
+        ("Invitation", Delivery.QUEUED),
+        ("Value reminder", Delivery.QUEUED),
+        ("Confirmation", Delivery.QUEUED),
+    ]
+    assert coming.gap_business_days == 4 and not coming.over_target
+    with database.unit_of_work(write=False) as session:
+        today, _ = services(session, clock)
+        assert today.today(BO, tz="UTC").coming == []
+        with pytest.raises(NotFound):
+            today.today(BO, tz="UTC", rep_id="ana")
+
+
+def test_the_deal_page_tells_the_deals_story_in_one_timeline(
+    database: Database, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work(write=False) as session:
+        _, timelines = services(session, clock)
+        page = timelines.timeline(ANA, "D1", tz="Europe/Berlin")
+    assert page.label == "Acme Tools" and page.owner.id == "ana"
+    assert (page.meetings[0].id, page.meetings[0].place) == ("m1", Place.MEETING_ONE)
+    two = page.meetings[1]
+    assert two.place is Place.MEETING_TWO and two.state is MeetingState.UPCOMING
+    assert two.location == "Acme HQ, room 4" and two.gap_business_days == 4
+    assert page.upcoming is two and not page.can_lock_in
+    assert [h.after for h in two.history] == [MeetingStatus.SCHEDULED]
+    kinds = {e.kind for e in page.events}
+    assert {"meeting", "booking", "next_step", "message"} <= kinds
+    assert any(e.title == "Invitation for meeting two: queued" for e in page.events)
+    assert page.events == sorted(page.events, key=lambda e: e.at, reverse=True)
+    assert [c.email for c in page.contacts] == ["buyer@acme.test"]
+    with database.unit_of_work(write=False) as session:
+        _, timelines = services(session, clock)
+        with pytest.raises(NotFound):
+            timelines.timeline(BO, "D1", tz="UTC")
+
+
+def test_a_deal_with_meeting_one_held_and_nothing_booked_shows_its_open_gap(
+    database: Database, clock: FixedClock, make_engine
+) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        world = make_world(session)
+        make_meeting(
+            session,
+            deal=world.deal,
+            start=datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+            status=MeetingStatus.HELD,
+        )
+    with database.unit_of_work(write=False) as session:
+        _, timelines = services(session, clock)
+        page = timelines.timeline(ANA, "D1", tz="Europe/Berlin")
+    assert page.open_gap and page.can_lock_in and page.upcoming is None
