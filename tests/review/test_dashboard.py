@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from momentum.audit.result import AuditOptions, AuditResult
+from momentum.audit.serialize import to_json
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
 from momentum.demo.generator import generate
@@ -32,10 +33,6 @@ AS_OF = datetime(2026, 11, 26, tzinfo=UTC)
 
 def _json(result: AuditResult) -> Any:
     """The audit's JSON, written by the command line's own serialiser."""
-    try:
-        from momentum.audit.serialize import to_json  # the typed result's serialiser
-    except ImportError:
-        from momentum.cli.audit import to_json  # type: ignore[attr-defined,no-redef]
     return json.loads(to_json(result))
 
 

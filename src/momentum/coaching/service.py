@@ -14,9 +14,11 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy.orm import Session
 
+from momentum.audit import result as metrics
 from momentum.audit.compare import newcombe, wilson
-from momentum.audit.figures import RATES, WITHIN_TARGET, grouped, rate, rate_counts
-from momentum.audit.result import AuditOptions
+from momentum.audit.figures import grouped, rate_counts
+from momentum.audit.result import AuditOptions, Rate
+from momentum.audit.serialize import finding_json
 from momentum.clock import Clock
 from momentum.coaching.models import CoachingNote
 from momentum.coaching.repository import CoachingNoteRepository
@@ -43,20 +45,34 @@ from momentum.user.service import ScopeService
 TREND_WEEKS = 12
 DEALS_TO_TALK_ABOUT = 10
 
-# (rate key, label, playbook step, higher is better)
+HOMEWORK_KEY = "second_meeting.homework_rate"
+# (rate key, Figures field, label, playbook step, higher is better)
 STEPS = (
-    ("second_meeting.booked_rate", "Meeting two booked", PlaybookStep.LOCK_IN, True),
+    (metrics.BOOKED.key, "booked", "Meeting two booked", PlaybookStep.LOCK_IN, True),
     (
-        "second_meeting.booked_on_the_spot_rate",
+        metrics.ON_THE_SPOT.key,
+        "booked_on_the_spot",
         "Booked before meeting one ended",
         PlaybookStep.LOCK_IN,
         True,
     ),
-    (WITHIN_TARGET, "Held within the target gap", PlaybookStep.SHORTEN_THE_GAP, True),
-    ("second_meeting.attendance_rate", "Buyer attended", PlaybookStep.CONFIRM_WITH_VALUE, True),
-    ("second_meeting.reschedule_rate", "Rescheduled", PlaybookStep.SELL_THE_MEETING, False),
-    ("second_meeting.held_rate", "Meeting two held", PlaybookStep.SELL_THE_MEETING, True),
-    ("homework_rate", "Meeting two with buyer homework", PlaybookStep.HOMEWORK, True),
+    (
+        metrics.WITHIN_TARGET.key,
+        "within_target",
+        "Held within the target gap",
+        PlaybookStep.SHORTEN_THE_GAP,
+        True,
+    ),
+    (
+        metrics.ATTENDANCE.key,
+        "attendance",
+        "Buyer attended meeting two",
+        PlaybookStep.CONFIRM_WITH_VALUE,
+        True,
+    ),
+    (metrics.RESCHEDULED.key, "rescheduled", "Rescheduled", PlaybookStep.SELL_THE_MEETING, False),
+    (metrics.HELD.key, "held", "Meeting two held", PlaybookStep.SELL_THE_MEETING, True),
+    (HOMEWORK_KEY, "homework", "Meeting two with buyer homework", PlaybookStep.HOMEWORK, True),
 )
 HOMEWORK = (
     pl.col("m2_homework").fill_null(False),
@@ -64,13 +80,13 @@ HOMEWORK = (
 )
 
 
-def _counts(facts: pl.DataFrame, target_days: int) -> dict[str, tuple[int, int]]:
+def _counts(facts: pl.DataFrame, target_days: int) -> dict[str, Rate]:
     counts = rate_counts(facts, target_days=target_days)
     numerator, denominator = HOMEWORK
     homework = facts.filter(pl.col("m1_start").is_not_null()).select(
         numerator.cast(pl.Int64).sum().alias("n"), denominator.cast(pl.Int64).sum().alias("d")
     )
-    counts["homework_rate"] = (int(homework["n"][0] or 0), int(homework["d"][0] or 0))
+    counts["homework"] = Rate(int(homework["n"][0] or 0), int(homework["d"][0] or 0))
     return counts
 
 
@@ -79,10 +95,10 @@ def compare_steps(
 ) -> list[StepComparison]:
     rep_counts, team_counts = _counts(rep, target_days), _counts(team, target_days)
     steps = []
-    for key, label, step, higher in STEPS:
-        assert key in RATES or key in (WITHIN_TARGET, "homework_rate")
-        mine, theirs = rep_counts[key], team_counts[key]
-        mine_rate, team_rate = rate(*mine), rate(*theirs)
+    for key, field, label, step, higher in STEPS:
+        mine = (rep_counts[field].numerator, rep_counts[field].denominator)
+        theirs = (team_counts[field].numerator, team_counts[field].denominator)
+        mine_rate, team_rate = rep_counts[field].value, team_counts[field].value
         interval = wilson(*mine)
         behind = None
         established = False
@@ -171,7 +187,9 @@ class CoachingService:
             steps=steps,
             weakest=worst,
             talk_track=playbook.talk_track(worst.step) if worst else None,
-            findings=[f for f in result.report.get("findings", []) if _names(f, rep_id)],
+            findings=[
+                finding_json(f) for f in result.findings if dict(f.details).get("rep_id") == rep_id
+            ],
             trend=self._trend(mine, options.target_days, since),
             deals=self._deals(actor, rep_id),
             notes=self.notes_for(actor, rep_id) if _reads_notes(actor) else None,
@@ -192,7 +210,7 @@ class CoachingService:
         )
 
     def _trend(self, mine: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
-        blocks = {b["week"]: b for b in grouped(mine, "week", "week", target_days=target_days)}
+        blocks = {str(week): b for week, b in grouped(mine, "week", target_days=target_days)}
         waiting = {
             row["week"]: int(row["pending"])
             for row in mine.filter(pl.col("m1_start").is_not_null())
@@ -204,16 +222,15 @@ class CoachingService:
         for offset in range(TREND_WEEKS):
             week = weeks.week_of(since + timedelta(weeks=offset))
             block = blocks.get(week)
-            second = block["second_meeting"] if block else {}
             trend.append(
                 TrendWeek(
                     week=week,
-                    deals_with_first_meeting=block["deals_with_first_meeting"] if block else 0,
+                    deals_with_first_meeting=block.deals_with_first_meeting if block else 0,
                     pending=waiting.get(week, 0),
-                    booked_on_the_spot_rate=second.get("booked_on_the_spot_rate"),
-                    booked_rate=second.get("booked_rate"),
-                    within_target_rate=second.get("within_target_rate"),
-                    held_rate=second.get("held_rate"),
+                    booked_on_the_spot_rate=block.booked_on_the_spot.value if block else None,
+                    booked_rate=block.booked.value if block else None,
+                    within_target_rate=block.within_target.value if block else None,
+                    held_rate=block.held.value if block else None,
                 )
             )
         return trend
@@ -282,10 +299,3 @@ class CoachingService:
 
 def _reads_notes(actor: Actor) -> bool:
     return actor.role in (Role.MANAGER, Role.ADMIN)
-
-
-def _names(finding: dict[str, object], rep_id: str) -> bool:
-    evidence = finding.get("evidence")
-    return finding.get("rep_id") == rep_id or (
-        isinstance(evidence, dict) and evidence.get("rep_id") == rep_id
-    )

@@ -18,8 +18,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentum.audit.figures import RATES, WITHIN_TARGET, with_first_meeting
+from momentum.audit import result as metrics
+from momentum.audit.figures import RATE_COUNTS, with_first_meeting
 from momentum.audit.result import AuditOptions, AuditResult
+from momentum.audit.serialize import as_json
 from momentum.audit.service import audit
 from momentum.clock import Clock
 from momentum.deal.models import Deal
@@ -32,13 +34,31 @@ from momentum.user.schemas import Actor
 PARTS = ("numerator", "denominator", "rest")
 
 
+# each rate of the report (by its JSON key) and the Figures field whose counts it is
+FIGURE_FIELDS = {
+    metrics.BOOKED.key: "booked",
+    metrics.ON_THE_SPOT.key: "booked_on_the_spot",
+    metrics.HELD.key: "held",
+    metrics.RESCHEDULED.key: "rescheduled",
+    metrics.ATTENDANCE.key: "attendance",
+    metrics.CLOSE.key: "close",
+    metrics.WITHIN_TARGET.key: "within_target",
+}
+
+
 def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
-    return {
-        **RATES,
-        WITHIN_TARGET: (
+    """Per rate key, which deals count in its numerator and its denominator (a deal counts
+    for attendance when one of its attempts does)."""
+    counts = {
+        **RATE_COUNTS,
+        "within_target": (
             pl.col("m2_held") & (pl.col("gap_business_days") <= target_days),
             pl.col("m2_held"),
         ),
+    }
+    return {
+        key: (counts[field][0].cast(pl.Boolean), counts[field][1].cast(pl.Boolean))
+        for key, field in FIGURE_FIELDS.items()
     }
 
 
@@ -72,7 +92,8 @@ class Dashboard:
 
     @property
     def report(self) -> dict[str, Any]:
-        return self.result.report
+        """The documented JSON object, as ``momentum audit --json`` writes it."""
+        return as_json(self.result)
 
     @property
     def pending_weeks(self) -> set[str]:
@@ -129,7 +150,7 @@ class DashboardService:
         finding; at most ``limit`` of them, with how many there are."""
         facts = with_first_meeting(dashboard.result.facts)
         if finding is not None:
-            ids = finding_deal_ids(dashboard.report, finding)
+            ids = finding_deal_ids(dashboard.result, finding)
         else:
             filters = figure_filters(dashboard.options.target_days)
             if figure not in filters or part not in PARTS:
@@ -162,11 +183,11 @@ class DashboardService:
         return [found[i] for i in deal_ids if i in found]
 
 
-def finding_deal_ids(report: dict[str, Any], finding_id: str) -> list[str]:
+def finding_deal_ids(result: AuditResult, finding_id: str) -> list[str]:
     """The deals a finding is about, as the audit lists them (``deal_ids``)."""
-    for item in report.get("findings", []):
-        if item.get("id") == finding_id:
-            return [str(i) for i in item.get("deal_ids") or []]
+    for item in result.findings:
+        if item.id == finding_id:
+            return [str(i) for i in getattr(item, "deal_ids", None) or ()]
     raise NotFound(f"no finding {finding_id!r}")
 
 
