@@ -18,10 +18,12 @@ from momentum.deal.models import Deal, Outcome
 from momentum.meeting.models import MeetingStatus
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import Role, User
+from momentum.user.passwords import hash_password
 from momentum.user.schemas import Actor
 from tests.factories import T0, make_deal, make_meeting, make_rep
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"  # every user's
 HELD = MeetingStatus.HELD
 
 
@@ -40,7 +42,14 @@ class Team:
 
 
 def _user(session: Session, email: str, role: Role, rep_id: str | None) -> Actor:
-    user = User(email=email, name=email, password_hash="x", role=role, rep_id=rep_id, created_at=T0)
+    user = User(
+        email=email,
+        name=email,
+        password_hash=hash_password(PASSWORD),
+        role=role,
+        rep_id=rep_id,
+        created_at=T0,
+    )
     session.add(user)
     session.flush()
     return Actor.of(user)

@@ -1,0 +1,58 @@
+"""What the manager's pages share: the audit's defaults from the settings, the query string
+of a scope and period, and the services bound to the request's unit of work."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from momentum.audit.result import AuditOptions
+from momentum.errors import InputError
+from momentum.review.service import WeeklyReviewService
+from momentum.runtime import Engine
+from momentum.web.deps import engine_of
+
+
+def audit_defaults(engine: Engine) -> AuditOptions:
+    settings = engine.settings
+    return AuditOptions(
+        target_days=settings.target_business_days,
+        grace=timedelta(minutes=settings.on_the_spot_grace_minutes),
+        default_timezone=settings.default_timezone,
+    )
+
+
+def rule_titles(engine: Engine) -> dict[str, str]:
+    return {rule.key: rule.title for rule in engine.rules.registry}
+
+
+def weekly_review(request: Request, session: Session) -> WeeklyReviewService:
+    engine = engine_of(request)
+    defaults = audit_defaults(engine)
+    return WeeklyReviewService(
+        session,
+        clock=engine.clock,
+        target_days=defaults.target_days,
+        grace=defaults.grace,
+        default_timezone=defaults.default_timezone,
+    )
+
+
+def day(value: str | None, field: str) -> date | None:
+    """A date from the query string; empty is none."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def link(path: str, **params: Any) -> str:
+    """``path`` with the given query parameters, leaving out the empty ones."""
+    chosen = {key: value for key, value in params.items() if value not in (None, "")}
+    return f"{path}?{urlencode(chosen)}" if chosen else path
