@@ -11,31 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from momentum.clock import FixedClock
 from momentum.db.engine import Database
-from momentum.runtime import Engine
-from momentum.web.app import create_app
-from tests.engine.conftest import engine_settings
-from tests.review.team import NOW, PASSWORD, make_team
-from tests.web.conftest import csrf_of
-
-
-class ManagerSite:
-    def __init__(self, database: Database) -> None:
-        self.clock = FixedClock(NOW)
-        self.engine = Engine(engine_settings(database), database=database, clock=self.clock)
-        self.app = create_app(self.engine.settings, engine=self.engine)
-
-    def signed_in(self, email: str) -> TestClient:
-        client = TestClient(self.app, base_url="http://testserver", follow_redirects=False)
-        page = client.get("/login")
-        answer = client.post(
-            "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_of(page.text)}
-        )
-        assert answer.status_code == 303, answer.text
-        return client
+from tests.review.team import ManagerSite, make_team
 
 
 @pytest.fixture

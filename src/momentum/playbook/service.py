@@ -89,6 +89,11 @@ class PlaybookService:
             for v in versions
         ]
 
+    def bookings_per_version(self, entry_id: int) -> dict[int, int]:
+        """Meetings booked while each version of the entry was the current one, by version
+        id: what an experiment on the playbook compares."""
+        return self.playbook.uses_per_version(entry_id)
+
     # --- writing: managers and administrators ---------------------------------------------
 
     def add(self, actor: Actor, new: NewPlaybookEntry) -> PlaybookItem:
