@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -152,9 +153,11 @@ def make_team(session: Session) -> Team:
 class ManagerSite:
     """The web app on a store, at NOW; ``signed_in(email)`` gives a signed-in client."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, smtp: Any = None, **settings: Any) -> None:
         self.clock = FixedClock(NOW)
-        self.engine = Engine(engine_settings(database), database=database, clock=self.clock)
+        self.engine = Engine(
+            engine_settings(database, smtp, **settings), database=database, clock=self.clock
+        )
         self.app = create_app(self.engine.settings, engine=self.engine)
 
     def signed_in(self, email: str) -> TestClient:
