@@ -7,11 +7,14 @@ from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
 from momentum.errors import NotFound, PermissionDenied
+from momentum.next_step.models import Side
+from momentum.next_step.schemas import parse_agenda
 from momentum.playbook.defaults import STARTING_PLAYBOOK
 from momentum.playbook.models import PlaybookEntry, PlaybookKind, PlaybookStep, PlaybookVersion
 from momentum.playbook.repository import PlaybookRepository
 from momentum.playbook.schemas import (
     NewPlaybookEntry,
+    PlaybookAgenda,
     PlaybookItem,
     PlaybookText,
     PlaybookVersionView,
@@ -64,6 +67,23 @@ class PlaybookService:
         """The talk track for ``step`` (the first written, when there are several)."""
         found = self.entries(kind=PlaybookKind.TALK_TRACK, step=step)
         return found[0] if found else None
+
+    def agendas(self) -> list[PlaybookAgenda]:
+        """The agenda templates in use, each split into the seller's and the buyer's points."""
+        found = []
+        for item in self.entries(kind=PlaybookKind.AGENDA_TEMPLATE):
+            lines = parse_agenda(item.body)
+            found.append(
+                PlaybookAgenda(
+                    entry_id=item.entry_id,
+                    version_id=item.version_id,
+                    title=item.title,
+                    seller=[text for side, text in lines if side is Side.SELLER],
+                    buyer=[text for side, text in lines if side is Side.BUYER],
+                    other=[text for side, text in lines if side is None],
+                )
+            )
+        return found
 
     def item(self, entry_id: int) -> PlaybookItem:
         entry = self.playbook.entry(entry_id)
