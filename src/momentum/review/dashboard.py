@@ -23,11 +23,14 @@ from momentum.audit.figures import RATE_COUNTS, with_first_meeting
 from momentum.audit.result import AuditOptions, AuditResult
 from momentum.audit.serialize import as_json
 from momentum.audit.service import audit
+from momentum.audit.store import load_dataset
+from momentum.canonical import Dataset
 from momentum.clock import Clock
 from momentum.deal.models import Deal
 from momentum.errors import InputError, NotFound
+from momentum.review.cache import AuditCache
 from momentum.review.pending import pending
-from momentum.review.scope import Scope, resolve_scope, scoped_dataset
+from momentum.review.scope import Scope, resolve_scope, restrict
 from momentum.user.schemas import Actor
 
 # The figures a manager can open, each as (numerator, denominator) over the audit's facts.
@@ -63,10 +66,17 @@ def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
 
 
 def store_audit(
-    session: Session, scope: Scope, options: AuditOptions, *, sources: Sequence[str] = ("store",)
+    session: Session,
+    scope: Scope,
+    options: AuditOptions,
+    *,
+    sources: Sequence[str] = ("store",),
+    data: Dataset | None = None,
 ) -> AuditResult:
-    """The audit of the store's deals in ``scope``: ``momentum audit``'s own code path."""
-    return audit(scoped_dataset(session, scope), options, sources=sources)
+    """The audit of the store's deals in ``scope``: ``momentum audit``'s own code path.
+    ``data`` is the whole store's frames when already read (else they are read now)."""
+    whole = data if data is not None else load_dataset(session)
+    return audit(restrict(whole, scope.owner_ids), options, sources=sources)
 
 
 class WeekStatus(BaseModel):
@@ -101,10 +111,21 @@ class Dashboard:
 
 
 class DashboardService:
-    def __init__(self, session: Session, *, clock: Clock, defaults: AuditOptions) -> None:
+    """``cache`` (the web app's) keeps the store's frames and each view's audit a few seconds;
+    without one every call reads the store."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        defaults: AuditOptions,
+        cache: AuditCache | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.defaults = defaults
+        self.cache = cache or AuditCache(max_age=0)
 
     def options(self, *, since: date | None, until: date | None) -> AuditOptions:
         if since is not None and until is not None and since > until:
@@ -128,11 +149,20 @@ class DashboardService:
     ) -> Dashboard:
         scope = resolve_scope(self.session, actor, team=team, rep_id=rep)
         options = self.options(since=since, until=until)
-        result = store_audit(self.session, scope, options)
-        now = self.clock.now()
-        return Dashboard(
-            scope=scope, options=options, as_of=now, result=result, weeks=week_status(result, now)
-        )
+
+        def compute() -> Dashboard:
+            data = self.cache.dataset(self.session)
+            result = store_audit(self.session, scope, options, data=data)
+            now = self.clock.now()
+            return Dashboard(
+                scope=scope,
+                options=options,
+                as_of=now,
+                result=result,
+                weeks=week_status(result, now),
+            )
+
+        return self.cache.result(("dashboard", scope.owner_ids, options), compute)
 
     def deals_behind(
         self,

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from momentum.audit.serialize import to_json
-from momentum.review.dashboard import DashboardService
-from momentum.web.deps import ApiActor, DbSession, engine_of
-from momentum.web.pages._manager import audit_defaults
+from momentum.web.deps import ApiActor, DbSession
+from momentum.web.pages._manager import dashboard_service
 
 router = APIRouter(tags=["audit"])
 
@@ -34,7 +33,7 @@ def audit_json(
     """The JSON object of ``momentum audit --json`` (deals, the second-meeting funnel, close
     rates, per rep, per week, findings) over the deals the caller may see, of ``team`` or
     ``rep`` when given, whose first meeting's local date is within [since, until]."""
-    engine = engine_of(request)
-    service = DashboardService(session, clock=engine.clock, defaults=audit_defaults(engine))
-    board = service.dashboard(actor, team=team, rep=rep, since=since, until=until)
+    board = dashboard_service(request, session).dashboard(
+        actor, team=team, rep=rep, since=since, until=until
+    )
     return Response(to_json(board.result), media_type="application/json")

@@ -3,6 +3,7 @@ of a scope and period, and the services bound to the request's unit of work."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from momentum.audit.result import AuditOptions
 from momentum.errors import InputError
+from momentum.review.cache import AuditCache
+from momentum.review.dashboard import DashboardService
 from momentum.review.service import WeeklyReviewService
 from momentum.runtime import Engine
 from momentum.web.deps import engine_of
@@ -23,6 +26,27 @@ def audit_defaults(engine: Engine) -> AuditOptions:
         target_days=settings.target_business_days,
         grace=timedelta(minutes=settings.on_the_spot_grace_minutes),
         default_timezone=settings.default_timezone,
+    )
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def audit_cache(request: Request) -> AuditCache:
+    """The app's dashboard cache (one per app, made on first use)."""
+    state = request.app.state
+    with _CACHE_LOCK:
+        cache: AuditCache | None = getattr(state, "audit_cache", None)
+        if cache is None:
+            cache = AuditCache(max_age=engine_of(request).settings.dashboard_cache_seconds)
+            state.audit_cache = cache
+    return cache
+
+
+def dashboard_service(request: Request, session: Session) -> DashboardService:
+    engine = engine_of(request)
+    return DashboardService(
+        session, clock=engine.clock, defaults=audit_defaults(engine), cache=audit_cache(request)
     )
 
 

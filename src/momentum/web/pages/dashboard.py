@@ -13,12 +13,12 @@ from momentum.audit import presentation as p
 from momentum.audit import result as metrics
 from momentum.audit.charts import charts
 from momentum.audit.serialize import finding_json
-from momentum.review.dashboard import PARTS, DashboardService
+from momentum.review.dashboard import PARTS
 from momentum.review.scope import visible_reps
 from momentum.user.models import Role
-from momentum.web.deps import DbSession, PageActor, engine_of
+from momentum.web.deps import DbSession, PageActor
 from momentum.web.nav import NavItem
-from momentum.web.pages._manager import audit_defaults, day, link
+from momentum.web.pages._manager import dashboard_service, day, link
 from momentum.web.templating import render
 
 router = APIRouter()
@@ -38,11 +38,6 @@ WEEK_RATES = (metrics.ON_THE_SPOT, metrics.HELD, metrics.WITHIN_TARGET, metrics.
 Text = Annotated[str | None, Query(max_length=200)]
 
 
-def _service(request: Request, session: DbSession) -> DashboardService:
-    engine = engine_of(request)
-    return DashboardService(session, clock=engine.clock, defaults=audit_defaults(engine))
-
-
 @router.get("/dashboard")
 def dashboard_page(
     request: Request,
@@ -53,7 +48,7 @@ def dashboard_page(
     since: Text = None,
     until: Text = None,
 ) -> Response:
-    service = _service(request, session)
+    service = dashboard_service(request, session)
     board = service.dashboard(
         actor, team=team, rep=rep, since=day(since, "since"), until=day(until, "until")
     )
@@ -97,7 +92,7 @@ def dashboard_deals(
     week: Text = None,
     of_rep: Text = None,
 ) -> Response:
-    service = _service(request, session)
+    service = dashboard_service(request, session)
     board = service.dashboard(
         actor, team=team, rep=rep, since=day(since, "since"), until=day(until, "until")
     )
