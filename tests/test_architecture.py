@@ -26,7 +26,7 @@ DOMAIN = {
 EDGES = {"cli", "web"}
 FEATURES = {
     "importers", "audit", "rules", "dispatch", "export", "demo", "runtime",
-    "schedule", "review", "coaching", "digest",
+    "schedule", "review", "coaching", "digest", "admin",
 }  # fmt: skip
 FRAMEWORKS = {"typer", "fastapi", "starlette", "uvicorn", "click"}
 

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         description="Where the web app is reached (e.g. https://momentum.example.com), for the "
         "links in the Monday digest; unset: the digest has no link.",
     )
+    dashboard_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long each web process keeps the store's frames and a dashboard view's "
+        "audit before reading them again (figures at most this old); 0: always read the store.",
+    )
     digest_send_at: time = Field(
         default=time(7, 0),
         description="When each manager's Monday digest is queued, on Monday in their own time "

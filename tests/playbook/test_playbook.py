@@ -92,3 +92,19 @@ def test_a_booking_and_its_reminders_record_the_revision(database: Database, mak
             step=PlaybookStep.LOCK_IN, revision=meeting.playbook_revision
         )
         assert [item.title for item in used] == ["New"]
+
+
+def test_agenda_templates_split_into_the_two_sides(database: Database) -> None:
+    with database.unit_of_work() as session:
+        playbook = PlaybookService(session, clock=FixedClock(NOW))
+        playbook.start_with_defaults(MANAGER)
+        agendas = playbook.agendas()
+    assert [a.title for a in agendas][:2] == [
+        "Your numbers in an ROI model",
+        "Meet the people who decide",
+    ]
+    assert agendas[1].seller == [
+        "A short recap of meeting one for those who missed it",
+        "Answers to open questions",
+    ]
+    assert agendas[1].buyer == ["The stakeholders who sign off, and what each needs to see"]

@@ -11,17 +11,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from momentum.clock import FixedClock
+from momentum.db.engine import Database
 from momentum.deal.models import Deal, Outcome
 from momentum.meeting.models import MeetingStatus
+from momentum.runtime import Engine
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import Role, User
+from momentum.user.passwords import hash_password
 from momentum.user.schemas import Actor
+from momentum.web.app import create_app
+from tests.engine.conftest import engine_settings
 from tests.factories import T0, make_deal, make_meeting, make_rep
+from tests.web.conftest import csrf_of
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"  # every user's
 HELD = MeetingStatus.HELD
 
 
@@ -40,7 +50,14 @@ class Team:
 
 
 def _user(session: Session, email: str, role: Role, rep_id: str | None) -> Actor:
-    user = User(email=email, name=email, password_hash="x", role=role, rep_id=rep_id, created_at=T0)
+    user = User(
+        email=email,
+        name=email,
+        password_hash=hash_password(PASSWORD),
+        role=role,
+        rep_id=rep_id,
+        created_at=T0,
+    )
     session.add(user)
     session.flush()
     return Actor.of(user)
@@ -131,3 +148,23 @@ def make_team(session: Session) -> Team:
         admin=_user(session, "admin@seller.test", Role.ADMIN, None),
         deals=deals,
     )
+
+
+class ManagerSite:
+    """The web app on a store, at NOW; ``signed_in(email)`` gives a signed-in client."""
+
+    def __init__(self, database: Database, smtp: Any = None, **settings: Any) -> None:
+        self.clock = FixedClock(NOW)
+        self.engine = Engine(
+            engine_settings(database, smtp, **settings), database=database, clock=self.clock
+        )
+        self.app = create_app(self.engine.settings, engine=self.engine)
+
+    def signed_in(self, email: str) -> TestClient:
+        client = TestClient(self.app, base_url="http://testserver", follow_redirects=False)
+        page = client.get("/login")
+        answer = client.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+        )
+        assert answer.status_code == 303, answer.text
+        return client

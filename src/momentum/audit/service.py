@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,26 +37,6 @@ def read_store(database: Database) -> Dataset:
 
     with database.unit_of_work(write=False) as session:
         return load_dataset(session)
-
-
-def audit_store(
-    database: Database, options: AuditOptions, *, reps: Collection[str] | None = None
-) -> AuditResult:
-    """The audit of the store, or of the deals owned by ``reps`` (a user's scope), over the
-    options' period: what a dashboard shows. Outcomes are as of now unless ``options`` say."""
-    data = read_store(database)
-    if reps is not None:
-        deals = data.deals.filter(pl.col("owner_id").is_in(list(reps)))
-        data = Dataset(
-            reps=data.reps.filter(pl.col("rep_id").is_in(list(reps))),
-            deals=deals,
-            meetings=data.meetings.filter(pl.col("deal_id").is_in(deals["deal_id"].implode())),
-            contacts=data.contacts.filter(pl.col("deal_id").is_in(deals["deal_id"].implode())),
-        )
-    if options.as_of is None:
-        options = replace(options, as_of=datetime.now(UTC))
-    url = database.engine.url.render_as_string(hide_password=True)
-    return audit(data, options, sources=[url])
 
 
 def data_end(data: Dataset) -> datetime | None:

@@ -74,11 +74,20 @@ def _instant(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def audit_store(settings: Settings, options: AuditOptions) -> AuditResult:
-    """The store's audit; outcomes as of now unless the options say otherwise."""
-    from momentum.audit import service
+def audit_store(
+    settings: Settings, options: AuditOptions, *, team: str | None = None, rep: str | None = None
+) -> AuditResult:
+    """The store's audit, of one team's or rep's deals when asked: the dashboard's code path
+    (``momentum.review.dashboard.store_audit``), so both give the same figures."""
+    from momentum.review.dashboard import store_audit
+    from momentum.review.scope import resolve_scope
+    from momentum.user.schemas import Actor
 
-    return service.audit_store(open_store(settings), options)
+    database = open_store(settings)
+    url = database.engine.url.render_as_string(hide_password=True)
+    with database.unit_of_work(write=False) as session:
+        scope = resolve_scope(session, Actor.system(), team=team, rep_id=rep)
+        return store_audit(session, scope, options, sources=[url])
 
 
 def show(
@@ -220,6 +229,20 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        team: Annotated[
+            str | None,
+            typer.Option(
+                "--team",
+                help="Only the deals of this team's reps (the store only).",
+                show_default=False,
+            ),
+        ] = None,
+        rep: Annotated[
+            str | None,
+            typer.Option(
+                "--rep", help="Only the deals of this rep (the store only).", show_default=False
+            ),
+        ] = None,
         compare_at: Annotated[
             str | None,
             typer.Option(
@@ -254,6 +277,11 @@ def register(app: typer.Typer) -> None:
                 observation_days=observation_days,
                 min_difference=min_difference,
             )
+            if paths and (team or rep):
+                raise typer.BadParameter(
+                    "audits the store's deals only; files are audited whole",
+                    param_hint="--team/--rep",
+                )
             if paths:
                 # the dataset is handed over, not kept: the audit frees it once it has the facts
                 result = audit(
@@ -262,7 +290,7 @@ def register(app: typer.Typer) -> None:
                     sources=[str(p) for p in paths],
                 )
             else:
-                result = audit_store(settings, options)
+                result = audit_store(settings, options, team=team, rep=rep)
             if finding is not None:
                 from momentum.audit.serialize import finding_deals_csv
 

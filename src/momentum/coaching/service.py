@@ -14,9 +14,11 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy.orm import Session
 
-from momentum.audit.compare import newcombe, wilson
-from momentum.audit.figures import WITHIN_TARGET, grouped, rate_counts
-from momentum.audit.result import AuditOptions, Rate, rate
+from momentum.audit import result as metrics
+from momentum.audit.figures import grouped, rate_counts
+from momentum.audit.result import AuditOptions, Rate
+from momentum.audit.serialize import finding_json
+from momentum.audit.stats import newcombe, wilson
 from momentum.clock import Clock
 from momentum.coaching.models import CoachingNote
 from momentum.coaching.repository import CoachingNoteRepository
@@ -43,39 +45,34 @@ from momentum.user.service import ScopeService
 TREND_WEEKS = 12
 DEALS_TO_TALK_ABOUT = 10
 
-# (the audit's rate key, its Figures field, label, playbook step, higher is better)
+HOMEWORK_KEY = "second_meeting.homework_rate"
+# (rate key, Figures field, label, playbook step, higher is better)
 STEPS = (
-    ("second_meeting.booked_rate", "booked", "Meeting two booked", PlaybookStep.LOCK_IN, True),
+    (metrics.BOOKED.key, "booked", "Meeting two booked", PlaybookStep.LOCK_IN, True),
     (
-        "second_meeting.booked_on_the_spot_rate",
+        metrics.ON_THE_SPOT.key,
         "booked_on_the_spot",
         "Booked before meeting one ended",
         PlaybookStep.LOCK_IN,
         True,
     ),
     (
-        "second_meeting.within_target_rate",
-        WITHIN_TARGET,
+        metrics.WITHIN_TARGET.key,
+        "within_target",
         "Held within the target gap",
         PlaybookStep.SHORTEN_THE_GAP,
         True,
     ),
     (
-        "second_meeting.attendance_rate",
+        metrics.ATTENDANCE.key,
         "attendance",
-        "Buyer attended",
+        "Buyer attended meeting two",
         PlaybookStep.CONFIRM_WITH_VALUE,
         True,
     ),
-    (
-        "second_meeting.reschedule_rate",
-        "rescheduled",
-        "Rescheduled",
-        PlaybookStep.SELL_THE_MEETING,
-        False,
-    ),
-    ("second_meeting.held_rate", "held", "Meeting two held", PlaybookStep.SELL_THE_MEETING, True),
-    ("homework_rate", "homework", "Meeting two with buyer homework", PlaybookStep.HOMEWORK, True),
+    (metrics.RESCHEDULED.key, "rescheduled", "Rescheduled", PlaybookStep.SELL_THE_MEETING, False),
+    (metrics.HELD.key, "held", "Meeting two held", PlaybookStep.SELL_THE_MEETING, True),
+    (HOMEWORK_KEY, "homework", "Meeting two with buyer homework", PlaybookStep.HOMEWORK, True),
 )
 HOMEWORK = (
     pl.col("m2_homework").fill_null(False),
@@ -99,10 +96,9 @@ def compare_steps(
     rep_counts, team_counts = _counts(rep, target_days), _counts(team, target_days)
     steps = []
     for key, field, label, step, higher in STEPS:
-        mine_counts, team_counts_ = rep_counts[field], team_counts[field]
-        mine = (mine_counts.numerator, mine_counts.denominator)
-        theirs = (team_counts_.numerator, team_counts_.denominator)
-        mine_rate, team_rate = rate(*mine), rate(*theirs)
+        mine = (rep_counts[field].numerator, rep_counts[field].denominator)
+        theirs = (team_counts[field].numerator, team_counts[field].denominator)
+        mine_rate, team_rate = rep_counts[field].value, team_counts[field].value
         interval = wilson(*mine)
         behind = None
         established = False
@@ -191,7 +187,7 @@ class CoachingService:
             steps=steps,
             weakest=worst,
             talk_track=playbook.talk_track(worst.step) if worst else None,
-            findings=[f for f in result.report.get("findings", []) if _names(f, rep_id)],
+            findings=[finding_json(f) for f in result.findings if f.rep_id == rep_id],
             trend=self._trend(mine, options.target_days, since),
             deals=self._deals(actor, rep_id),
             notes=self.notes_for(actor, rep_id) if _reads_notes(actor) else None,
@@ -212,9 +208,7 @@ class CoachingService:
         )
 
     def _trend(self, mine: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
-        blocks = {
-            str(week): block for week, block in grouped(mine, "week", target_days=target_days)
-        }
+        blocks = {str(week): b for week, b in grouped(mine, "week", target_days=target_days)}
         waiting = {
             row["week"]: int(row["pending"])
             for row in mine.filter(pl.col("m1_start").is_not_null())
@@ -303,10 +297,3 @@ class CoachingService:
 
 def _reads_notes(actor: Actor) -> bool:
     return actor.role in (Role.MANAGER, Role.ADMIN)
-
-
-def _names(finding: dict[str, object], rep_id: str) -> bool:
-    evidence = finding.get("evidence")
-    return finding.get("rep_id") == rep_id or (
-        isinstance(evidence, dict) and evidence.get("rep_id") == rep_id
-    )

@@ -63,33 +63,49 @@ STARTING_PLAYBOOK = [
     NewPlaybookEntry(
         kind=PlaybookKind.AGENDA_TEMPLATE,
         step=PlaybookStep.SELL_THE_MEETING,
-        title="Return-on-investment review",
-        body=(
-            "Seller: Walk through an ROI model built on your own figures\n"
-            "Buyer: Share last quarter's volumes and costs\n"
-            "Buyer: Bring the person who signs off on budget"
-        ),
+        title="Your numbers in an ROI model",
+        body="Seller: A return-on-investment model built on your figures\nBuyer: Last quarter's volumes and costs for the process we discussed",
     ),
     NewPlaybookEntry(
         kind=PlaybookKind.AGENDA_TEMPLATE,
         step=PlaybookStep.SELL_THE_MEETING,
-        title="Solution walk-through",
-        body=(
-            "Seller: Show how the three problems you named are solved\n"
-            "Buyer: Confirm which of them matters most this quarter\n"
-            "Buyer: Tell us how a decision gets made on your side"
-        ),
+        title="Meet the people who decide",
+        body="Seller: A short recap of meeting one for those who missed it\nSeller: Answers to open questions\nBuyer: The stakeholders who sign off, and what each needs to see",
+    ),
+    NewPlaybookEntry(
+        kind=PlaybookKind.AGENDA_TEMPLATE,
+        step=PlaybookStep.SELL_THE_MEETING,
+        title="A demo on your own case",
+        body="Seller: A walkthrough of your use case, with your data where possible\nBuyer: One real example from your team to run through it",
+    ),
+    NewPlaybookEntry(
+        kind=PlaybookKind.AGENDA_TEMPLATE,
+        step=PlaybookStep.SELL_THE_MEETING,
+        title="Agree a plan to decide",
+        body="Seller: A draft plan: steps, owners and dates to a decision\nBuyer: Your decision process and the criteria that matter",
     ),
     NewPlaybookEntry(
         kind=PlaybookKind.HOMEWORK_TEMPLATE,
         step=PlaybookStep.HOMEWORK,
-        title="Numbers for the model",
-        body="Pull last quarter's volumes and cost per unit (about 10 minutes).",
+        title="Homework: Your numbers in an ROI model",
+        body="Send the three figures we agreed (volumes, cost per unit, hours spent).",
     ),
     NewPlaybookEntry(
         kind=PlaybookKind.HOMEWORK_TEMPLATE,
         step=PlaybookStep.HOMEWORK,
-        title="Invite a stakeholder",
-        body="Invite the colleague who owns the budget to meeting two.",
+        title="Homework: Meet the people who decide",
+        body="Invite the colleague who owns the budget.",
+    ),
+    NewPlaybookEntry(
+        kind=PlaybookKind.HOMEWORK_TEMPLATE,
+        step=PlaybookStep.HOMEWORK,
+        title="Homework: A demo on your own case",
+        body="Pick one real case (a recent order, ticket or project) to use in the demo.",
+    ),
+    NewPlaybookEntry(
+        kind=PlaybookKind.HOMEWORK_TEMPLATE,
+        step=PlaybookStep.HOMEWORK,
+        title="Homework: Agree a plan to decide",
+        body="Read the case study we sent and mark what applies to you.",
     ),
 ]

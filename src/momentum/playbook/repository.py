@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from momentum.meeting.models import Meeting
 from momentum.playbook.models import PlaybookEntry, PlaybookKind, PlaybookStep, PlaybookVersion
 
 
@@ -78,6 +79,18 @@ class PlaybookRepository:
             .limit(1)
         )
         return self.session.scalars(query).first()
+
+    def uses_per_version(self, entry_id: int) -> dict[int, int]:
+        """How many meetings were booked with each version of the entry in the playbook: those
+        whose recorded revision is at or after the version and before the entry's next one."""
+        ids = sorted(v.id for v in self.versions(entry_id))
+        uses: dict[int, int] = {}
+        for index, version_id in enumerate(ids):
+            query = select(func.count()).where(Meeting.playbook_revision >= version_id)
+            if index + 1 < len(ids):
+                query = query.where(Meeting.playbook_revision < ids[index + 1])
+            uses[version_id] = int(self.session.execute(query).scalar_one())
+        return uses
 
     def lock_entry(self, entry_id: int) -> PlaybookEntry | None:
         """The entry, row-locked on PostgreSQL, so two edits number their versions in turn."""

@@ -63,3 +63,15 @@ class PlaybookVersionView(BaseModel):
     body: str
     author_user_id: int | None
     created_at: datetime
+
+
+class PlaybookAgenda(BaseModel):
+    """An agenda template as the lock-in form uses it: the seller's and the buyer's points,
+    and the version they come from (so the booking can say which)."""
+
+    entry_id: int
+    version_id: int
+    title: str
+    seller: list[str]
+    buyer: list[str]
+    other: list[str]  # lines that name no side

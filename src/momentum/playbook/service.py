@@ -7,11 +7,14 @@ from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
 from momentum.errors import NotFound, PermissionDenied
+from momentum.next_step.models import Side
+from momentum.next_step.schemas import parse_agenda
 from momentum.playbook.defaults import STARTING_PLAYBOOK
 from momentum.playbook.models import PlaybookEntry, PlaybookKind, PlaybookStep, PlaybookVersion
 from momentum.playbook.repository import PlaybookRepository
 from momentum.playbook.schemas import (
     NewPlaybookEntry,
+    PlaybookAgenda,
     PlaybookItem,
     PlaybookText,
     PlaybookVersionView,
@@ -65,6 +68,23 @@ class PlaybookService:
         found = self.entries(kind=PlaybookKind.TALK_TRACK, step=step)
         return found[0] if found else None
 
+    def agendas(self) -> list[PlaybookAgenda]:
+        """The agenda templates in use, each split into the seller's and the buyer's points."""
+        found = []
+        for item in self.entries(kind=PlaybookKind.AGENDA_TEMPLATE):
+            lines = parse_agenda(item.body)
+            found.append(
+                PlaybookAgenda(
+                    entry_id=item.entry_id,
+                    version_id=item.version_id,
+                    title=item.title,
+                    seller=[text for side, text in lines if side is Side.SELLER],
+                    buyer=[text for side, text in lines if side is Side.BUYER],
+                    other=[text for side, text in lines if side is None],
+                )
+            )
+        return found
+
     def item(self, entry_id: int) -> PlaybookItem:
         entry = self.playbook.entry(entry_id)
         version = self.playbook.latest_version(entry_id) if entry else None
@@ -88,6 +108,11 @@ class PlaybookService:
             )
             for v in versions
         ]
+
+    def bookings_per_version(self, entry_id: int) -> dict[int, int]:
+        """Meetings booked while each version of the entry was the current one, by version
+        id: what an experiment on the playbook compares."""
+        return self.playbook.uses_per_version(entry_id)
 
     # --- writing: managers and administrators ---------------------------------------------
 

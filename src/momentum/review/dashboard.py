@@ -8,8 +8,9 @@ and the deals behind every figure and finding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
@@ -17,33 +18,68 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentum.audit.figures import RATE_COUNTS, WITHIN_TARGET, with_first_meeting
+from momentum.audit import result as metrics
+from momentum.audit.figures import RATE_COUNTS, with_first_meeting
 from momentum.audit.result import AuditOptions, AuditResult
+from momentum.audit.serialize import as_json
 from momentum.audit.service import audit
+from momentum.audit.store import load_dataset
+from momentum.canonical import Dataset
 from momentum.clock import Clock
 from momentum.deal.models import Deal
 from momentum.errors import InputError, NotFound
+from momentum.review.cache import AuditCache
 from momentum.review.pending import pending
-from momentum.review.scope import Scope, resolve_scope, scoped_dataset
+from momentum.review.scope import Scope, resolve_scope, restrict
 from momentum.user.schemas import Actor
 
 # The figures a manager can open, each as (numerator, denominator) over the audit's facts.
 PARTS = ("numerator", "denominator", "rest")
 
 
+# each rate of the report (by its JSON key) and the Figures field whose counts it is
+FIGURE_FIELDS = {
+    metrics.BOOKED.key: "booked",
+    metrics.ON_THE_SPOT.key: "booked_on_the_spot",
+    metrics.HELD.key: "held",
+    metrics.RESCHEDULED.key: "rescheduled",
+    metrics.ATTENDANCE.key: "attendance",
+    metrics.CLOSE.key: "close",
+    metrics.WITHIN_TARGET.key: "within_target",
+}
+
+
 def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
-    return {
+    """Per rate key, which deals count in its numerator and its denominator (a deal counts
+    for attendance when one of its attempts does)."""
+    counts = {
         **RATE_COUNTS,
-        WITHIN_TARGET: (
+        "within_target": (
             pl.col("m2_held") & (pl.col("gap_business_days") <= target_days),
             pl.col("m2_held"),
         ),
     }
+    return {
+        key: (counts[field][0].cast(pl.Boolean), counts[field][1].cast(pl.Boolean))
+        for key, field in FIGURE_FIELDS.items()
+    }
 
 
-def store_audit(session: Session, scope: Scope, options: AuditOptions) -> AuditResult:
-    """The audit of the store's deals in ``scope``: ``momentum audit``'s own code path."""
-    return audit(scoped_dataset(session, scope), options, sources=["store"])
+def store_audit(
+    session: Session,
+    scope: Scope,
+    options: AuditOptions,
+    *,
+    sources: Sequence[str] = ("store",),
+    data: Dataset | None = None,
+) -> AuditResult:
+    """The audit of the store's deals in ``scope``: ``momentum audit``'s own code path.
+    ``data`` is the whole store's frames when already read (else they are read now).
+    Outcomes are as of now unless ``options`` say otherwise."""
+    whole = data if data is not None else load_dataset(session)
+    if options.as_of is None:
+        options = replace(options, as_of=datetime.now(UTC))
+    return audit(restrict(whole, scope.owner_ids), options, sources=sources)
 
 
 class WeekStatus(BaseModel):
@@ -69,7 +105,8 @@ class Dashboard:
 
     @property
     def report(self) -> dict[str, Any]:
-        return self.result.report
+        """The documented JSON object, as ``momentum audit --json`` writes it."""
+        return as_json(self.result)
 
     @property
     def pending_weeks(self) -> set[str]:
@@ -77,10 +114,21 @@ class Dashboard:
 
 
 class DashboardService:
-    def __init__(self, session: Session, *, clock: Clock, defaults: AuditOptions) -> None:
+    """``cache`` (the web app's) keeps the store's frames and each view's audit a few seconds;
+    without one every call reads the store."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        defaults: AuditOptions,
+        cache: AuditCache | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.defaults = defaults
+        self.cache = cache or AuditCache(max_age=0)
 
     def options(self, *, since: date | None, until: date | None) -> AuditOptions:
         if since is not None and until is not None and since > until:
@@ -104,11 +152,20 @@ class DashboardService:
     ) -> Dashboard:
         scope = resolve_scope(self.session, actor, team=team, rep_id=rep)
         options = self.options(since=since, until=until)
-        result = store_audit(self.session, scope, options)
-        now = self.clock.now()
-        return Dashboard(
-            scope=scope, options=options, as_of=now, result=result, weeks=week_status(result, now)
-        )
+
+        def compute() -> Dashboard:
+            data = self.cache.dataset(self.session)
+            result = store_audit(self.session, scope, options, data=data)
+            now = self.clock.now()
+            return Dashboard(
+                scope=scope,
+                options=options,
+                as_of=now,
+                result=result,
+                weeks=week_status(result, now),
+            )
+
+        return self.cache.result(("dashboard", scope.owner_ids, options), compute)
 
     def deals_behind(
         self,
@@ -126,7 +183,7 @@ class DashboardService:
         finding; at most ``limit`` of them, with how many there are."""
         facts = with_first_meeting(dashboard.result.facts)
         if finding is not None:
-            ids = finding_deal_ids(dashboard.report, finding)
+            ids = finding_deal_ids(dashboard.result, finding)
         else:
             filters = figure_filters(dashboard.options.target_days)
             if figure not in filters or part not in PARTS:
@@ -159,11 +216,11 @@ class DashboardService:
         return [found[i] for i in deal_ids if i in found]
 
 
-def finding_deal_ids(report: dict[str, Any], finding_id: str) -> list[str]:
+def finding_deal_ids(result: AuditResult, finding_id: str) -> list[str]:
     """The deals a finding is about, as the audit lists them (``deal_ids``)."""
-    for item in report.get("findings", []):
-        if item.get("id") == finding_id:
-            return [str(i) for i in item.get("deal_ids") or []]
+    for item in result.findings:
+        if item.id == finding_id:
+            return [str(i) for i in getattr(item, "deal_ids", None) or ()]
     raise NotFound(f"no finding {finding_id!r}")
 
 

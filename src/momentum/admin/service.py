@@ -1,0 +1,148 @@
+"""Administration, for administrators only (anyone else: ``PermissionDenied``).
+
+Users are added, disabled and enabled through :class:`~momentum.user.accounts.AccountService`
+(what ``momentum user`` uses); a change of role or rep ends the user's sessions, so the new
+scope applies at their next sign-in. A rep's zone and country decide their business days,
+quiet hours and local dates everywhere. A test message goes straight through a channel (not
+the outbox), and the answer is what the server said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from sqlalchemy.orm import Session
+
+from momentum.admin.repository import open_deal_ids
+from momentum.businessdays import holiday_country
+from momentum.clock import Clock
+from momentum.deal.changes import mark_changed
+from momentum.dispatch.channels.base import DeliveryError, Sender, SlackPost
+from momentum.errors import InputError, NotFound, PermissionDenied
+from momentum.localtime import is_timezone
+from momentum.outbox.models import Channel
+from momentum.rep.models import Rep
+from momentum.rep.repository import RepRepository
+from momentum.user.accounts import AccountService
+from momentum.user.models import Role
+from momentum.user.repository import UserRepository
+from momentum.user.schemas import Actor, UserView
+
+
+@dataclass(frozen=True)
+class TestResult:
+    channel: Channel
+    ok: bool
+    detail: str
+
+
+class AdminService:
+    def __init__(self, session: Session, *, clock: Clock, actor: Actor) -> None:
+        if actor.role is not Role.ADMIN:
+            raise PermissionDenied("only administrators change the settings")
+        self.session = session
+        self.clock = clock
+        self.actor = actor
+        self.accounts = AccountService(session, clock=clock)
+        self.users = UserRepository(session)
+        self.reps = RepRepository(session)
+
+    # --- users and roles ------------------------------------------------------------------
+
+    def users_list(self) -> list[UserView]:
+        return sorted(self.accounts.list_users(), key=lambda u: u.email)
+
+    def add_user(
+        self, *, email: str, password: str, role: Role, rep_id: str | None, name: str | None
+    ) -> UserView:
+        return self.accounts.add_user(
+            email=email, password=password, role=role, rep_id=rep_id or None, name=name or None
+        )
+
+    def change_role(self, user_id: int, *, role: Role, rep_id: str | None) -> UserView:
+        user = self.users.get(user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        rep_id = rep_id or None
+        if role in (Role.REP, Role.MANAGER) and rep_id is None:
+            raise InputError(f"rep: a {role} is linked to a rep")
+        if rep_id is not None and self.reps.get(rep_id) is None:
+            raise NotFound(f"no rep {rep_id!r}")
+        if user.id == self.actor.user_id and role is not Role.ADMIN:
+            raise InputError("role: you cannot take away your own administrator role")
+        if (user.role, user.rep_id) != (role, rep_id):
+            user.role, user.rep_id = role, rep_id
+            self.users.delete_sessions_of(user.id)
+            self.session.flush()
+        return UserView.model_validate(user)
+
+    def set_active(self, user_id: int, *, active: bool) -> UserView:
+        user = self.users.get(user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        if user.id == self.actor.user_id and not active:
+            raise InputError("you cannot disable yourself")
+        if active:
+            return self.accounts.enable(user.email)
+        return self.accounts.disable(user.email)
+
+    # --- reps: time zone and holiday country ----------------------------------------------
+
+    def reps_list(self) -> list[Rep]:
+        return self.reps.all()
+
+    def set_rep_calendar(self, rep_id: str, *, timezone: str, country: str | None) -> Rep:
+        """The rep's zone and holiday country; their open deals are re-evaluated by the rules
+        (deadlines and business days move with them)."""
+        rep = self.reps.get(rep_id)
+        if rep is None:
+            raise NotFound(f"no rep {rep_id!r}")
+        timezone = timezone.strip()
+        if not is_timezone(timezone):
+            raise InputError(f"timezone: {timezone!r} is not an IANA time zone")
+        try:
+            code = holiday_country((country or "").strip() or None)
+        except ValueError as exc:
+            raise InputError(f"country: {exc}") from None
+        if (rep.timezone, rep.country) != (timezone, code):
+            rep.timezone, rep.country = timezone, code
+            rep.updated_at = self.clock.now()
+            self.session.flush()
+            for deal_id in open_deal_ids(self.session, rep_id):
+                mark_changed(self.session, deal_id)
+        return rep
+
+    # --- a test message -------------------------------------------------------------------
+
+    def send_test(
+        self, channels: Mapping[Channel, Sender], channel: Channel, *, to: str, mail_from: str
+    ) -> TestResult:
+        sender = channels.get(channel)
+        if sender is None:
+            return TestResult(channel, False, f"no {channel} channel is configured")
+        now = self.clock.now()
+        text = f"A test message from Momentum, sent {now:%Y-%m-%d %H:%M} UTC by an administrator."
+        outgoing: EmailMessage | SlackPost
+        if channel is Channel.EMAIL:
+            if "@" not in to:
+                raise InputError(f"to: {to!r} is not an email address")
+            outgoing = EmailMessage()
+            outgoing["From"] = mail_from
+            outgoing["To"] = to
+            outgoing["Subject"] = "Momentum test message"
+            outgoing["Date"] = format_datetime(now)
+            outgoing["Message-ID"] = make_msgid(domain=mail_from.rpartition("@")[2].strip("> "))
+            outgoing.set_content(text)
+        else:
+            outgoing = SlackPost(key=f"test.{now:%Y%m%dT%H%M%S%f}", body={"text": text})
+        try:
+            sender.send(outgoing)
+        except DeliveryError as failure:
+            return TestResult(channel, False, failure.reason)
+        finally:
+            sender.close()
+        where = to if channel is Channel.EMAIL else "the Slack webhook"
+        return TestResult(channel, True, f"sent to {where}")

@@ -1,0 +1,82 @@
+"""What the manager's pages share: the audit's defaults from the settings, the query string
+of a scope and period, and the services bound to the request's unit of work."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from momentum.audit.result import AuditOptions
+from momentum.errors import InputError
+from momentum.review.cache import AuditCache
+from momentum.review.dashboard import DashboardService
+from momentum.review.service import WeeklyReviewService
+from momentum.runtime import Engine
+from momentum.web.deps import engine_of
+
+
+def audit_defaults(engine: Engine) -> AuditOptions:
+    settings = engine.settings
+    return AuditOptions(
+        target_days=settings.target_business_days,
+        grace=timedelta(minutes=settings.on_the_spot_grace_minutes),
+        default_timezone=settings.default_timezone,
+    )
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def audit_cache(request: Request) -> AuditCache:
+    """The app's dashboard cache (one per app, made on first use)."""
+    state = request.app.state
+    with _CACHE_LOCK:
+        cache: AuditCache | None = getattr(state, "audit_cache", None)
+        if cache is None:
+            cache = AuditCache(max_age=engine_of(request).settings.dashboard_cache_seconds)
+            state.audit_cache = cache
+    return cache
+
+
+def dashboard_service(request: Request, session: Session) -> DashboardService:
+    engine = engine_of(request)
+    return DashboardService(
+        session, clock=engine.clock, defaults=audit_defaults(engine), cache=audit_cache(request)
+    )
+
+
+def rule_titles(engine: Engine) -> dict[str, str]:
+    return {rule.key: rule.title for rule in engine.rules.registry}
+
+
+def weekly_review(request: Request, session: Session) -> WeeklyReviewService:
+    engine = engine_of(request)
+    defaults = audit_defaults(engine)
+    return WeeklyReviewService(
+        session,
+        clock=engine.clock,
+        target_days=defaults.target_days,
+        grace=defaults.grace,
+        default_timezone=defaults.default_timezone,
+    )
+
+
+def day(value: str | None, field: str) -> date | None:
+    """A date from the query string; empty is none."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def link(path: str, **params: Any) -> str:
+    """``path`` with the given query parameters, leaving out the empty ones."""
+    chosen = {key: value for key, value in params.items() if value not in (None, "")}
+    return f"{path}?{urlencode(chosen)}" if chosen else path

@@ -1,0 +1,75 @@
+"""Coaching per rep: their funnel against the team with intervals, their outlier findings,
+twelve weeks of trend, the deals to talk about, the playbook's talk track for their weakest
+step, and the manager's private notes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from momentum.coaching.schemas import NewNote
+from momentum.coaching.service import CoachingService
+from momentum.errors import InputError
+from momentum.playbook.schemas import STEP_TITLES
+from momentum.review.scope import visible_reps
+from momentum.user.models import Role
+from momentum.web.deps import DbSession, PageActor, engine_of
+from momentum.web.nav import NavItem
+from momentum.web.pages._manager import audit_defaults, rule_titles
+from momentum.web.templating import render
+
+router = APIRouter()
+NAV = [
+    NavItem("Coaching", "/coaching", order=40, roles=frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("My coaching", "/coaching", order=40, roles=frozenset({Role.REP})),
+]
+
+
+def _service(request: Request, session: DbSession) -> CoachingService:
+    engine = engine_of(request)
+    return CoachingService(
+        session,
+        clock=engine.clock,
+        defaults=audit_defaults(engine),
+        rule_titles=rule_titles(engine),
+    )
+
+
+@router.get("/coaching")
+def coaching_index(request: Request, session: DbSession, actor: PageActor) -> Response:
+    if actor.role is Role.REP and actor.rep_id:
+        return RedirectResponse(f"/coaching/{actor.rep_id}", status_code=303)
+    return render(request, "manager/coaching_index.html", {"reps": visible_reps(session, actor)})
+
+
+@router.get("/coaching/{rep_id}")
+def coaching_page(request: Request, session: DbSession, actor: PageActor, rep_id: str) -> Response:
+    profile = _service(request, session).profile(actor, rep_id)
+    return render(
+        request, "manager/coaching.html", {"profile": profile, "step_titles": STEP_TITLES}
+    )
+
+
+@router.post("/coaching/{rep_id}/notes")
+def add_note(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    rep_id: str,
+    body: Annotated[str, Form(max_length=10_000)],
+) -> Response:
+    if not body.strip():
+        raise InputError("body: write the note")
+    _service(request, session).add_note(actor, rep_id, NewNote(body=body))
+    return RedirectResponse(f"/coaching/{rep_id}#notes", status_code=303)
+
+
+@router.post("/coaching/notes/{note_id}/delete")
+def delete_note(request: Request, session: DbSession, actor: PageActor, note_id: int) -> Response:
+    service = _service(request, session)
+    note = service.notes.get(note_id)
+    rep_id = note.rep_id if note else ""
+    service.delete_note(actor, note_id)
+    return RedirectResponse(f"/coaching/{rep_id}#notes", status_code=303)

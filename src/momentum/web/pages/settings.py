@@ -1,0 +1,143 @@
+"""Settings, for administrators: users and roles, each rep's time zone and holiday country,
+the rules' targets and windows as configured, and a test message for email and Slack."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from momentum.admin.service import AdminService
+from momentum.errors import InputError
+from momentum.outbox.models import Channel
+from momentum.user.models import Role
+from momentum.web.deps import DbSession, PageActor, engine_of
+from momentum.web.nav import NavItem
+from momentum.web.templating import render
+
+router = APIRouter()
+NAV = [NavItem("Settings", "/settings", order=90, roles=frozenset({Role.ADMIN}))]
+
+
+def _admin(request: Request, session: DbSession, actor: PageActor) -> AdminService:
+    return AdminService(session, clock=engine_of(request).clock, actor=actor)
+
+
+def _rule_settings(request: Request) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each rule: its key, title and options as in force (from the rules file or defaults)."""
+    rules = engine_of(request).rules
+    return [
+        (
+            rule.key,
+            rule.title,
+            rules.options[rule.key].model_dump(mode="json"),
+        )
+        for rule in rules.registry
+    ]
+
+
+@router.get("/settings")
+def settings_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    sent: Annotated[str | None, Query(max_length=500)] = None,
+    failed: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    admin = _admin(request, session, actor)
+    engine = engine_of(request)
+    settings = engine.settings
+    return render(
+        request,
+        "manager/settings.html",
+        {
+            "users": admin.users_list(),
+            "reps": admin.reps_list(),
+            "roles": list(Role),
+            "rules": _rule_settings(request),
+            "rules_file": settings.rules_file,
+            "calendar": engine.config.calendar,
+            "reminders": engine.config.reminders,
+            "smtp": f"{settings.smtp_host}:{settings.smtp_port}"
+            + (" (STARTTLS)" if settings.smtp_starttls else ""),
+            "slack": settings.slack_webhook_url is not None,
+            "sent": sent,
+            "failed": failed,
+        },
+    )
+
+
+@router.post("/settings/users")
+def add_user(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=200)],
+    role: Annotated[Role, Form()],
+    rep_id: Annotated[str, Form(max_length=200)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    _admin(request, session, actor).add_user(
+        email=email, password=password, role=role, rep_id=rep_id.strip(), name=name.strip()
+    )
+    return RedirectResponse("/settings#users", status_code=303)
+
+
+@router.post("/settings/users/{user_id}/role")
+def change_role(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    user_id: int,
+    role: Annotated[Role, Form()],
+    rep_id: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    _admin(request, session, actor).change_role(user_id, role=role, rep_id=rep_id.strip())
+    return RedirectResponse("/settings#users", status_code=303)
+
+
+@router.post("/settings/users/{user_id}/active")
+def set_active(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    user_id: int,
+    active: Annotated[str, Form(pattern="^(yes|no)$")],
+) -> Response:
+    _admin(request, session, actor).set_active(user_id, active=active == "yes")
+    return RedirectResponse("/settings#users", status_code=303)
+
+
+@router.post("/settings/reps/{rep_id}")
+def set_rep_calendar(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    rep_id: str,
+    timezone: Annotated[str, Form(max_length=64)],
+    country: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    _admin(request, session, actor).set_rep_calendar(rep_id, timezone=timezone, country=country)
+    return RedirectResponse("/settings#reps", status_code=303)
+
+
+@router.post("/settings/test-message")
+def send_test_message(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    channel: Annotated[Channel, Form()],
+    to: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    admin = _admin(request, session, actor)
+    engine = engine_of(request)
+    if channel is Channel.EMAIL and not to.strip():
+        raise InputError("to: the address to send the test message to")
+    result = admin.send_test(
+        engine.channels(), channel, to=to.strip(), mail_from=engine.settings.mail_from
+    )
+    outcome = {"sent": result.detail} if result.ok else {"failed": f"{channel}: {result.detail}"}
+    return RedirectResponse(f"/settings?{urlencode(outcome)}#test", status_code=303)

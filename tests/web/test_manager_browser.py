@@ -1,0 +1,125 @@
+"""The manager's week in Debian's Chromium (Playwright, loopback): open the dashboard and the
+deals behind a figure, run the weekly review, record a commitment and see it checked in the
+next week's review, print the review, edit a talk track and see the next lock-in use the new
+version."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from momentum.contact.models import Contact
+from momentum.db.engine import Database
+from momentum.next_step.models import Side
+from momentum.next_step.schemas import AgendaItem, LockIn
+from momentum.user.models import Role
+from momentum.user.schemas import Actor
+from tests.engine.conftest import free_port
+from tests.engine.world import make_asset
+from tests.review.team import NOW, PASSWORD, ManagerSite, make_team
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+)
+
+
+@pytest.fixture
+def live(database: Database) -> Iterator[tuple[str, ManagerSite]]:
+    with database.unit_of_work() as session:
+        make_team(session)
+        session.add(Contact(deal_id="D3", email="buyer@d3.test", name="Dee", created_at=NOW))
+        make_asset(session)
+    site = ManagerSite(database)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", site
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, site = live
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/login")
+            page.fill("input[name=email]", "maya@seller.test")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+
+            # the dashboard, and the deals behind "booked on the spot"
+            page.goto(f"{base}/dashboard?team=north")
+            expect(page.locator("h1")).to_have_text("Dashboard")
+            expect(page.locator("#weekly")).to_contain_text("pending: 3")
+            card = page.locator('[data-figure="second_meeting.booked_on_the_spot_rate"]')
+            card.locator(".value a").click()
+            expect(page.locator("h1")).to_contain_text("Booked on the spot")
+            expect(page.locator("#deals-behind")).to_contain_text("D1 Ltd")
+            expect(page.locator("#deals-behind")).to_contain_text("D5 Ltd")
+
+            # the weekly review of 2026-W09: a commitment for 2026-W10
+            page.goto(f"{base}/review?week=2026-W09")
+            form = page.locator("#rep-ana form.commit-form")
+            form.locator("input[name=text]").fill("Book half of second meetings on the spot")
+            form.locator("select[name=metric]").select_option("on_the_spot_rate")
+            form.locator("input[name=target]").fill("50%")
+            form.locator("button[type=submit]").click()
+            expect(page.locator("#rep-ana .commitments-next")).to_contain_text(
+                "Book half of second meetings on the spot"
+            )
+            # the print stylesheet leaves the forms out
+            page.emulate_media(media="print")
+            expect(page.locator("#rep-ana form.commit-form")).to_be_hidden()
+            page.emulate_media(media="screen")
+
+            # the next week's review shows it kept, from the figures
+            page.click("text=Next week →")
+            expect(page.locator("h1")).to_contain_text("2026-W10")
+            expect(page.locator("#rep-ana .commitments-checked")).to_contain_text("kept")
+
+            # a new version of the lock-in talk track
+            page.goto(f"{base}/playbook")
+            page.click("text=Start from the built-in playbook")
+            page.click("text=Book meeting two before we hang up")
+            page.fill("textarea[name=body]", "Offer Tuesday 10:00 or Wednesday 14:00.")
+            page.click("text=Save as version 2")
+            expect(page.locator("#current")).to_have_text("Offer Tuesday 10:00 or Wednesday 14:00.")
+            entry_url = page.url
+
+            # Ana locks in meeting two on D3: the booking records the playbook it used
+            with site.engine.database.unit_of_work() as session:
+                site.engine.next_steps(session).lock_in_next_meeting(
+                    Actor(role=Role.REP, rep_id="ana"),
+                    "D3",
+                    LockIn(
+                        start=datetime(2026, 3, 16, 14, 0),
+                        agenda=[AgendaItem(side=Side.SELLER, text="The model")],
+                        buyer_homework="Volumes",
+                    ),
+                )
+            page.goto(entry_url)
+            expect(page.locator('#versions tr[data-version="2"] td.num')).to_have_text("1")
+            expect(page.locator('#versions tr[data-version="1"] td.num')).to_have_text("0")
+        finally:
+            browser.close()

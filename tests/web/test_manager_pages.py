@@ -1,0 +1,221 @@
+"""The manager's pages in the web app, on both databases: the weekly review (commitments
+recorded and checked, print stylesheet, CSV), deals at risk (assign), coaching (notes), the
+playbook (managers edit, reps read) — and nobody opens another team's page (404)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+
+from momentum.db.engine import Database
+from momentum.flag.models import Flag, Severity
+from momentum.task.models import Task, TaskStatus
+from tests.review.team import NOW, ManagerSite, make_team
+from tests.web.conftest import csrf_of
+
+MAYA, SAM, ANA, CY, ADMIN = (
+    "maya@seller.test",
+    "sam@seller.test",
+    "ana@seller.test",
+    "cy@seller.test",
+    "admin@seller.test",
+)
+
+
+@pytest.fixture
+def site(database: Database) -> ManagerSite:
+    with database.unit_of_work() as session:
+        make_team(session)
+        session.add(
+            Flag(
+                deal_id="D3",
+                rule="meeting_two_not_booked",
+                reason="Meeting one was held and <b>meeting two</b> is not booked",
+                severity=Severity.CRITICAL,
+                raised_at=NOW - timedelta(days=4),
+            )
+        )
+        session.add(
+            Task(
+                deal_id="D3",
+                owner_id="ana",
+                title="Book meeting two with D3 Ltd",
+                rule="meeting_two_not_booked",
+                due_at=NOW,
+                status=TaskStatus.OPEN,
+                created_at=NOW - timedelta(days=4),
+            )
+        )
+    return ManagerSite(database)
+
+
+def test_the_weekly_review_records_and_checks_commitments(site: ManagerSite) -> None:
+    maya = site.signed_in(MAYA)
+    page = maya.get("/review?week=2026-W09")
+    assert page.status_code == 200
+    assert 'id="rep-ana"' in page.text and 'id="rep-cy"' not in page.text
+    assert "/static/manager.css" in page.text
+    answer = maya.post(
+        "/review/commitments",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "rep_id": "ana",
+            "week": "2026-W10",
+            "text": "Half of second meetings on the spot",
+            "metric": "on_the_spot_rate",
+            "target": "50%",
+            "back": "/review?week=2026-W09",
+        },
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/review?week=2026-W09"
+    maya.post(
+        "/review/commitments",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "rep_id": "ana",
+            "week": "2026-W10",
+            "text": "Call the CFO",
+        },
+    )
+    assert "Half of second meetings on the spot" in maya.get("/review?week=2026-W09").text
+    after = maya.get("/review")  # the last complete week: 2026-W10
+    assert "Weekly review · 2026-W10" in after.text
+    assert re.search(
+        r"Half of second meetings on the spot\s*<span class=\"kept\">kept</span>", after.text
+    )
+    call = re.search(r'data-commitment="(\d+)">Call the CFO', after.text)
+    assert call is not None
+    maya.post(
+        f"/review/commitments/{call.group(1)}/mark",
+        data={"csrf_token": csrf_of(after.text), "kept": "no"},
+    )
+    assert re.search(
+        r"Call the CFO\s*<span class=\"missed\">not kept</span>", maya.get("/review").text
+    )
+    # without the form's token nothing changes
+    refused = maya.post(
+        "/review/commitments", data={"rep_id": "ana", "week": "2026-W11", "text": "x"}
+    )
+    assert refused.status_code == 403
+    download = maya.get("/review.csv")
+    assert download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    ana = next(row for row in rows if row["rep_id"] == "ana")
+    assert (ana["first_meetings"], ana["commitments_kept"], ana["commitments_missed"]) == (
+        "3",
+        "1",
+        "1",
+    )
+
+
+def test_nobody_opens_another_team_s_pages(site: ManagerSite) -> None:
+    cy, sam, ana = site.signed_in(CY), site.signed_in(SAM), site.signed_in(ANA)
+    assert cy.get("/review?rep=ana").status_code == 404
+    assert cy.get("/review?team=north").status_code == 404
+    assert cy.get("/review.csv?rep=ana").status_code == 404
+    assert cy.get("/coaching/ana").status_code == 404
+    assert sam.get("/coaching/ana").status_code == 404
+    assert sam.get("/risk?rep=ana").status_code == 404
+    page = sam.get("/coaching/cy")
+    assert (
+        sam.post(
+            "/coaching/ana/notes", data={"csrf_token": csrf_of(page.text), "body": "x"}
+        ).status_code
+        == 404
+    )
+    # a rep sees their own review and coaching page, but never the notes about them
+    own = ana.get("/coaching/ana")
+    assert own.status_code == 200 and "Coaching notes" not in own.text
+    assert (
+        ana.post(
+            "/coaching/ana/notes", data={"csrf_token": csrf_of(own.text), "body": "x"}
+        ).status_code
+        == 404
+    )
+    assert 'id="rep-ana"' in ana.get("/review").text
+
+
+def test_coaching_notes_and_the_talk_track(site: ManagerSite) -> None:
+    maya = site.signed_in(MAYA)
+    playbook = maya.get("/playbook")
+    maya.post("/playbook/start", data={"csrf_token": csrf_of(playbook.text)})
+    page = maya.get("/coaching/ana")
+    assert page.status_code == 200
+    assert 'data-step="second_meeting.booked_on_the_spot_rate"' in page.text
+    assert "Meeting one was held and &lt;b&gt;meeting two&lt;/b&gt; is not booked" in page.text
+    maya.post(
+        "/coaching/ana/notes",
+        data={"csrf_token": csrf_of(page.text), "body": "Practise <the> two-slot close"},
+    )
+    again = maya.get("/coaching/ana")
+    assert "Practise &lt;the&gt; two-slot close" in again.text
+    note = re.search(r'data-note="(\d+)"', again.text)
+    assert note is not None
+    admin = site.signed_in(ADMIN)
+    assert "Practise &lt;the&gt; two-slot close" in admin.get("/coaching/ana").text
+    maya.post(f"/coaching/notes/{note.group(1)}/delete", data={"csrf_token": csrf_of(again.text)})
+    assert "two-slot close" not in maya.get("/coaching/ana").text
+
+
+def test_deals_at_risk_and_a_task_reassigned(site: ManagerSite) -> None:
+    maya = site.signed_in(MAYA)
+    page = maya.get("/risk?sort=amount")
+    assert page.status_code == 200
+    assert "Meeting two not booked" in page.text and "&lt;b&gt;meeting two&lt;/b&gt;" in page.text
+    task = re.search(r'action="/risk/tasks/(\d+)/assign"', page.text)
+    assert task is not None
+    token = csrf_of(page.text)
+    assert (
+        maya.post(
+            f"/risk/tasks/{task.group(1)}/assign", data={"csrf_token": token, "rep_id": "cy"}
+        ).status_code
+        == 404
+    )
+    moved = maya.post(
+        f"/risk/tasks/{task.group(1)}/assign",
+        data={"csrf_token": token, "rep_id": "bo", "back": "/risk?sort=amount"},
+    )
+    assert moved.headers["location"] == "/risk?sort=amount"
+    assert "Bo Rep, due" in maya.get("/risk").text
+    assert site.signed_in(ANA).get("/risk").status_code == 200  # her own deals only
+
+
+def test_the_playbook_keeps_versions_and_reps_only_read(site: ManagerSite) -> None:
+    maya = site.signed_in(MAYA)
+    page = maya.get("/playbook")
+    maya.post("/playbook/start", data={"csrf_token": csrf_of(page.text)})
+    listing = maya.get("/playbook").text
+    entry = re.search(r'data-entry="(\d+)"', listing)
+    assert entry is not None
+    entry_page = maya.get(f"/playbook/{entry.group(1)}")
+    maya.post(
+        f"/playbook/{entry.group(1)}",
+        data={"csrf_token": csrf_of(entry_page.text), "title": "Two slots", "body": "Offer two."},
+    )
+    edited = maya.get(f"/playbook/{entry.group(1)}").text
+    assert 'data-version="2"' in edited and 'data-version="1"' in edited and "Offer two." in edited
+    assert (
+        maya.post(
+            "/playbook",
+            data={"csrf_token": csrf_of(edited), "kind": "talk_track", "title": "t", "body": "b"},
+        ).status_code
+        == 422
+    )  # a talk track names its step
+    ana = site.signed_in(ANA)
+    read = ana.get("/playbook")
+    assert (
+        read.status_code == 200
+        and "Two slots" in read.text
+        and "Add to the playbook" not in read.text
+    )
+    assert (
+        ana.post(
+            f"/playbook/{entry.group(1)}",
+            data={"csrf_token": csrf_of(read.text), "title": "Mine", "body": "mine"},
+        ).status_code
+        == 403
+    )
