@@ -23,12 +23,11 @@ from momentum.meeting.models import MeetingStatus
 from momentum.runtime import Engine
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import Role, User
-from momentum.user.passwords import hash_password
 from momentum.user.schemas import Actor
 from momentum.web.app import create_app
 from tests.engine.conftest import engine_settings
 from tests.factories import T0, make_deal, make_meeting, make_rep
-from tests.web.conftest import csrf_of
+from tests.web.conftest import POLICY, csrf_of
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"  # every user's
@@ -53,7 +52,7 @@ def _user(session: Session, email: str, role: Role, rep_id: str | None) -> Actor
     user = User(
         email=email,
         name=email,
-        password_hash=hash_password(PASSWORD),
+        password_hash=POLICY.passwords.hash(PASSWORD),
         role=role,
         rep_id=rep_id,
         created_at=T0,

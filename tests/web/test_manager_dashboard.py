@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from momentum.db.engine import Database
-from tests.review.team import ManagerSite, make_team
+from tests.review.team import NOW, ManagerSite, make_team
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def test_the_api_answers_what_momentum_audit_prints(
     site: ManagerSite, database: Database, tmp_path: Path
 ) -> None:
     maya = site.signed_in("maya@seller.test")
+    as_of = ["--as-of", NOW.isoformat()]  # the app's clock
     for query, args in (
         ("team=north", ["--team", "north"]),
         (
@@ -37,7 +38,7 @@ def test_the_api_answers_what_momentum_audit_prints(
         answer = maya.get(f"/api/v1/audit?{query}")
         assert answer.status_code == 200, answer.text
         printed = subprocess.run(
-            [sys.executable, "-m", "momentum", "audit", "--json", "-", *args],
+            [sys.executable, "-m", "momentum", "audit", "--json", "-", *as_of, *args],
             capture_output=True,
             text=True,
             cwd=tmp_path,

@@ -36,7 +36,7 @@ def test_the_api_keeps_to_its_openapi_description(sqlite_database: Database) -> 
     app = create_app(engine.settings, engine=engine, policy=POLICY)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 12
+    assert len(operations) == 13
 
     for operation in operations:
 

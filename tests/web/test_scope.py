@@ -1,7 +1,12 @@
 """Scope on every route, for every role: a rep sees their own, a manager their reports'
 (transitively), an admin everything; an id outside the scope answers 404 exactly like an id
 that does not exist. The walk covers every page and API route the app has, so a new route
-with an id in its path must say here which ids it takes."""
+with an id in its path must say here which ids it takes.
+
+Most ids belong to a rep (their deals, meetings, tasks, coaching notes, review commitments,
+their user). The playbook's entries and value assets belong to the team: everyone reads them,
+managers and administrators change them. Some routes are for some roles only: another role
+gets 403 whatever the id, which tells nothing about the id."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from momentum.web.app import area_routes
 from tests.engine.conftest import NOW
-from tests.web.conftest import Site, csrf_of
+from tests.web.conftest import USERS, Site, csrf_of
 
 # who may see whose things
 SEES = {
@@ -34,7 +39,26 @@ BODIES: dict[str, Any] = {
     "outcome": {"outcome": "held"},
     "complete": None,
 }
-_PARAM = re.compile(r"\{(\w+)\}")
+# Form fields of the page routes that take some, by the path's last part.
+FORMS: dict[str, dict[str, str]] = {
+    "notes": {"body": "Asked for the next meeting before the end"},
+    "mark": {"kept": "yes"},
+    "assign": {"rep_id": "{owner}"},
+    "role": {"role": "rep", "rep_id": "{owner}"},
+    "active": {"active": "yes"},
+}
+# Things only managers and administrators see, whoever they are about: a rep is told there
+# is no such thing (404), also about themselves.
+MANAGERS_ONLY = ("/coaching/{rep_id}/notes", "/coaching/notes/")
+# Routes only some roles may use at all (by method and path).
+ROLES_ONLY = {
+    ("POST", "/settings/"): {"admin"},
+    ("POST", "/playbook/"): {"admin", "mgr"},
+    ("POST", "/risk/"): {"admin", "mgr"},
+}
+# Ids of things that belong to the team, not to a rep.
+SHARED = {"entry_id", "asset_id"}
+_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
 def _routes_with_ids() -> list[tuple[str, str, str]]:
@@ -50,13 +74,89 @@ def _concrete(path: str, ids: dict[str, str]) -> str:
     return _PARAM.sub(sub, path)
 
 
-def _call(client: TestClient, kind: str, method: str, path: str, csrf: str) -> int:
+def _call(client: TestClient, kind: str, method: str, path: str, csrf: str, owner: str) -> int:
     if method == "GET":
         return client.get(path).status_code
+    last = path.rsplit("/", 1)[-1]
     if kind == "api":
-        body = BODIES.get(path.rsplit("/", 1)[-1])
+        body = BODIES.get(last)
         return client.request(method, path, json=body, headers={"X-CSRF-Token": csrf}).status_code
-    return client.request(method, path, data={"csrf_token": csrf}).status_code
+    form = {name: value.format(owner=owner) for name, value in FORMS.get(last, {}).items()}
+    if path.startswith("/playbook/") and last.isdigit():
+        form = {"title": "Talk track", "body": "Ask for the second meeting before the end"}
+    if path.startswith("/settings/reps/"):
+        form = {"timezone": "Europe/London"}
+    return client.request(method, path, data={"csrf_token": csrf, **form}).status_code
+
+
+def _sees(who: str, path: str) -> set[str]:
+    if path.startswith(MANAGERS_ONLY) and who in ("ana", "bo"):
+        return set()
+    return SEES[who]
+
+
+def _role_allowed(who: str, method: str, path: str) -> bool:
+    return all(
+        who in roles
+        for (only_method, prefix), roles in ROLES_ONLY.items()
+        if method == only_method and path.startswith(prefix)
+    )
+
+
+@pytest.fixture
+def ids(site: Site) -> dict[str, dict[str, str]]:
+    """Each rep's things by path parameter, and the team's playbook entry and value asset."""
+    from momentum.coaching.schemas import NewNote
+    from momentum.coaching.service import CoachingService
+    from momentum.playbook.models import PlaybookKind
+    from momentum.playbook.schemas import NewPlaybookEntry
+    from momentum.playbook.service import PlaybookService
+    from momentum.review.schemas import NewCommitment
+    from momentum.review.service import WeeklyReviewService
+    from momentum.user.models import User
+    from momentum.user.schemas import Actor
+    from momentum.value_asset.models import ValueAssetKind
+    from momentum.value_asset.schemas import NewValueAsset
+    from momentum.value_asset.service import ValueAssetService
+    from momentum.web.pages._manager import audit_defaults, rule_titles
+
+    clock = site.clock
+    ids = {owner: dict(owned) for owner, owned in site.ids.items()}
+    with site.engine.database.unit_of_work() as session:
+        users = {u.email: u for u in session.query(User)}
+        admin = Actor.of(users[USERS["admin"][0]])
+        coaching = CoachingService(
+            session,
+            clock=clock,
+            defaults=audit_defaults(site.engine),
+            rule_titles=rule_titles(site.engine),
+        )
+        review = WeeklyReviewService(session, clock=clock)
+        for owner in ("ana", "bo"):
+            user = users[USERS[owner][0]]
+            note = coaching.add_note(admin, owner, NewNote(body="Books later too often"))
+            commitment = review.commit(
+                admin, owner, week="2026-W12", new=NewCommitment(text="Book on the spot")
+            )
+            ids[owner] |= {
+                "rep_id": owner,
+                "user_id": str(user.id),
+                "note_id": str(note.id),
+                "commitment_id": str(commitment.id),
+            }
+        entry = PlaybookService(session, clock=clock).add(
+            admin,
+            NewPlaybookEntry(
+                kind=PlaybookKind.AGENDA_TEMPLATE, title="Meeting two", body="Their data"
+            ),
+        )
+        asset = ValueAssetService(session, clock=clock).add(
+            admin,
+            NewValueAsset(title="ROI model", kind=ValueAssetKind.ROI_MODEL, summary="The sums"),
+        )
+    for owner in ids:
+        ids[owner] |= {"entry_id": str(entry.entry_id), "asset_id": str(asset.id)}
+    return ids
 
 
 def test_every_route_with_an_id_is_walked() -> None:
@@ -66,19 +166,31 @@ def test_every_route_with_an_id_is_walked() -> None:
 
 
 @pytest.mark.parametrize("who", sorted(SEES))
-def test_ids_outside_the_scope_answer_404_like_unknown_ones(site: Site, who: str) -> None:
+def test_ids_outside_the_scope_answer_404_like_unknown_ones(
+    site: Site, ids: dict[str, dict[str, str]], who: str
+) -> None:
     client = site.signed_in(who)
     csrf = csrf_of(client.get("/deals").text)
+    unknown_ids = dict.fromkeys(ids["ana"], "999999") | {
+        "deal_id": "nope",
+        "meeting_id": "nope",
+        "rep_id": "nope",
+    }
     for kind, method, path in _routes_with_ids():
+        allowed = _role_allowed(who, method, path)
+        shared = set(_PARAM.findall(path)) <= SHARED
         for owner in ("ana", "bo"):
-            url = _concrete(path, site.ids[owner])
-            status = _call(client, kind, method, url, csrf)
-            if owner in SEES[who]:
+            url = _concrete(path, ids[owner])
+            status = _call(client, kind, method, url, csrf, owner)
+            if not allowed:
+                assert status == 403, (who, method, url, status)
+            elif shared or owner in _sees(who, path):
                 assert status not in (404, 500), (who, method, url, status)
             else:
                 assert status == 404, (who, method, url, status)
-        unknown = _concrete(path, {"deal_id": "nope", "meeting_id": "nope", "task_id": "999999"})
-        assert _call(client, kind, method, unknown, csrf) == 404, (who, method, unknown)
+        unknown = _concrete(path, unknown_ids)
+        status = _call(client, kind, method, unknown, csrf, "ana")
+        assert status == (404 if allowed else 403), (who, method, unknown, status)
 
 
 @pytest.mark.parametrize("who", sorted(SEES))

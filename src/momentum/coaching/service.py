@@ -163,6 +163,7 @@ class CoachingService:
             since=since,
             until=until,
             default_timezone=self.defaults.default_timezone,
+            as_of=now,
         )
         result = store_audit(self.session, self._team_scope(actor, rep_id, rep.team), options)
         facts = result.facts.with_columns(
@@ -289,7 +290,11 @@ class CoachingService:
     def _require_note_reader(self, actor: Actor, rep_id: str) -> None:
         """Notes are private to managers over the rep and administrators: anyone else, the
         rep included, is told there is no such thing (404), as for any id out of scope."""
-        if not _reads_notes(actor) or not ScopeService(self.session).may_see_owner(actor, rep_id):
+        if (
+            not _reads_notes(actor)
+            or not ScopeService(self.session).may_see_owner(actor, rep_id)
+            or RepRepository(self.session).get(rep_id) is None
+        ):
             raise NotFound(f"no coaching notes for rep {rep_id!r}")
         if actor.role is Role.MANAGER and actor.rep_id == rep_id:
             raise NotFound(f"no coaching notes for rep {rep_id!r}")  # not about oneself

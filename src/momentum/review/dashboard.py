@@ -155,11 +155,12 @@ class DashboardService:
 
         def compute() -> Dashboard:
             data = self.cache.dataset(self.session)
-            result = store_audit(self.session, scope, options, data=data)
             now = self.clock.now()
+            as_of_now = replace(options, as_of=now)
+            result = store_audit(self.session, scope, as_of_now, data=data)
             return Dashboard(
                 scope=scope,
-                options=options,
+                options=as_of_now,
                 as_of=now,
                 result=result,
                 weeks=week_status(result, now),

@@ -10,16 +10,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from momentum.audit.serialize import to_json
+from momentum.web.api._common import COMMON, NOT_FOUND
 from momentum.web.deps import ApiActor, DbSession
 from momentum.web.pages._manager import dashboard_service
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=COMMON)
 
 
 @router.get(
     "/audit",
     summary="The audit's figures for a scope and period",
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+    responses={
+        200: {"content": {"application/json": {"schema": {"type": "object"}}}},
+        **NOT_FOUND,
+    },
 )
 def audit_json(
     request: Request,
