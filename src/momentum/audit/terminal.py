@@ -280,7 +280,12 @@ def _findings(result: AuditResult) -> RenderableType:
         parts.append(grid)
         parts.append(Text(p.overlap_sentence(result), style=MUTED))
     if others:
-        parts.append(Text("\nNot established (not ranked: the data does not show these for sure)"))
+        parts.append(
+            Text(
+                "\nNot established (not ranked: once every comparison made is allowed for,"
+                " the data does not show these for sure)"
+            )
+        )
         for finding in others:
             parts.append(
                 Text(
