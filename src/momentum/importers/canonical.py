@@ -225,6 +225,7 @@ class CanonicalReader:
         # Notes that can only be written once every row was read (counts of rows left out).
         self.summaries: list[Callable[[], str | None]] = []
         self._tables: dict[str, Table] = {}
+        self._given: dict[str, set[str]] = {}  # the fields each table gives, by its label
         self.rep_emails: dict[str, str] = {}  # e-mail (lowercase) -> rep_id, from reps files
 
     # ---------------------------------------------------------------- the lifecycle
@@ -259,7 +260,15 @@ class CanonicalReader:
         reps = (
             pl.concat(frames)
             if frames
-            else pl.DataFrame(schema={**REP_COLUMNS, "_file": pl.String, ROW: pl.UInt32})
+            else pl.DataFrame(
+                schema={
+                    **REP_COLUMNS,
+                    "_file": pl.String,
+                    ROW: pl.UInt32,
+                    "_zone_given": pl.Boolean,
+                    "_country_given": pl.Boolean,
+                }
+            )
         )
         reps = self._first_occurrences(reps, "rep_id")
         known = (
@@ -285,11 +294,17 @@ class CanonicalReader:
             on="rep_id",
             how="left",
             maintain_order="left",
-        ).with_columns(
-            pl.coalesce("timezone", "_tz", pl.lit(self.options.default_timezone)).alias("timezone"),
-            pl.coalesce("country", "_cc", pl.lit(self.options.default_country, pl.String)).alias(
-                "country"
-            ),
+        ).with_columns(  # a file without the column keeps the stored value; empty: the default
+            pl.coalesce(
+                "timezone",
+                pl.when(~pl.col("_zone_given")).then("_tz"),
+                pl.lit(self.options.default_timezone),
+            ).alias("timezone"),
+            pl.coalesce(
+                "country",
+                pl.when(~pl.col("_country_given")).then("_cc"),
+                pl.lit(self.options.default_country, pl.String),
+            ).alias("country"),
         )
         self._rep_zones = pl.concat(
             [
@@ -340,9 +355,12 @@ class CanonicalReader:
                 table.column("email"),
                 lambda r: f"{show(r['email'])} is not an e-mail address",
             )
-            yield batch.with_columns(pl.lit(table.label).alias("_file")).filter(
-                pl.col("rep_id").is_not_null()
-            )
+            given = self._given[table.label]
+            yield batch.with_columns(
+                pl.lit(table.label).alias("_file"),
+                pl.lit("timezone" in given).alias("_zone_given"),
+                pl.lit("country" in given).alias("_country_given"),
+            ).filter(pl.col("rep_id").is_not_null())
 
     # ---------------------------------------------------------------- deals
     def _read_deals(self) -> Iterator[pl.DataFrame]:
@@ -674,6 +692,7 @@ class CanonicalReader:
         if given is None:
             return False
         self.present[role] |= {name for name in given if name in fields}
+        self._given[table.label] = set(given)
         return True
 
     def _table(self, label: str) -> Table:
