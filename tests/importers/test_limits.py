@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from momentum.clock import FixedClock
 from momentum.db.engine import Database
 from momentum.db.models import Deal, Meeting, Rep
 from momentum.errors import ValidationFailed
@@ -20,10 +21,14 @@ from momentum.importers.canonical import (
     ID_LENGTH,
     LONG_TEXT_LENGTH,
     TEXT_LENGTH,
+    ReadOptions,
 )
+from momentum.importers.service import import_files
 from momentum.importers.tables import MAX_ROW_BYTES, too_long_row
 from tests.cli_process import momentum
 from tests.importers.helpers import problems_of, read
+from tests.importers.presets import NOW
+from tests.importers.test_ics import calendar, event
 from tests.importers.test_import_store import load, snapshot
 
 REPS = "rep_id,timezone,country\nr1,America/New_York,US\n"
@@ -367,3 +372,18 @@ def test_the_row_limit_is_exact(tmp_path: Path, extra: int) -> None:
         assert (problem is not None) == bool(extra), lead
         if problem is not None:
             assert problem.row == lead.count("\n") + 1
+
+
+def test_a_calendar_leaves_out_what_the_store_cannot_keep(database: Database, write_files) -> None:
+    kept = event("a", ":20260302T100000Z", "CREATED:16010101T000000Z", end=":20260302T110000Z")
+    placeholder = event("b", ":99991231T100000Z", end=":99991231T110000Z")
+    folder = write_files({"ann.ics": calendar(kept, placeholder)})
+    summary = import_files(
+        database, [folder], format=None, options=ReadOptions(now=NOW), clock=FixedClock(NOW)
+    )
+    assert summary.counts["meetings"]["inserted"] == 1
+    assert any("ann.ics:14:DTSTART: is outside the accepted range" in n for n in summary.notes)
+    assert any("ann.ics:5:CREATED: is out of range; it was ignored" in n for n in summary.notes)
+    with database.unit_of_work(write=False) as session:
+        (meeting,) = session.scalars(select(Meeting))
+    assert (meeting.start_at, meeting.booked_at) == (datetime(2026, 3, 2, 10, tzinfo=UTC), None)
