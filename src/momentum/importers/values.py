@@ -173,12 +173,6 @@ def parse_instants(values: pl.Series, zones: pl.Series) -> pl.Series:
     return to_instants(read_times(values), zones)
 
 
-def parse_numbers(values: pl.Series) -> pl.Series:
-    """Plain decimal numbers (``1234.5``, ``-3``); anything else, or not finite, is null."""
-    parsed = values.cast(pl.Float64, strict=False)
-    return _where(parsed.is_finite().fill_null(False), parsed)
-
-
 # ------------------------------------------------------------------ amounts, exactly
 AMOUNT_SCALE = 4  # digits after the point: the scale of deal.amount, NUMERIC(20, 4)
 # All digits of an amount. PostgreSQL's NUMERIC(20, 4) holds 20; SQLite stores a NUMERIC
