@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
-from momentum.db.models import Deal, Meeting, Rep
+from momentum.db.models import Contact, Deal, Meeting, Rep
 from momentum.errors import ValidationFailed
 from momentum.export.service import export_store
 from momentum.importers.canonical import (
@@ -387,3 +387,30 @@ def test_a_calendar_leaves_out_what_the_store_cannot_keep(database: Database, wr
     with database.unit_of_work(write=False) as session:
         (meeting,) = session.scalars(select(Meeting))
     assert (meeting.start_at, meeting.booked_at) == (datetime(2026, 3, 2, 10, tzinfo=UTC), None)
+
+
+def test_calendar_contacts_the_store_cannot_keep_are_left_out(
+    database: Database, write_files
+) -> None:
+    long_name = "N" * (TEXT_LENGTH + 1)
+    long_address = "a" * (EMAIL_LENGTH - len("@acme.example") + 1) + "@acme.example"
+    meeting = event(
+        "a",
+        ":20260302T100000Z",
+        "ORGANIZER;CN=Ann Lee:mailto:ann@seller.example",
+        f"ATTENDEE;CN={long_name}:mailto:kim@acme.example",
+        f"ATTENDEE;CN=Lee:mailto:{long_address}",
+        end=":20260302T110000Z",
+        people=False,
+    )
+    folder = write_files({"ann.ics": calendar(meeting)})
+    summary = import_files(
+        database, [folder], format=None, options=ReadOptions(now=NOW), clock=FixedClock(NOW)
+    )
+    assert (
+        "1 contact left out: an e-mail address over 320 characters or with a NUL character"
+        in summary.notes
+    )
+    with database.unit_of_work(write=False) as session:
+        stored = [(c.name, c.email) for c in session.scalars(select(Contact))]
+    assert stored == [(None, "kim@acme.example")]

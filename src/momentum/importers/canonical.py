@@ -673,7 +673,27 @@ class CanonicalReader:
             return conform(pl.DataFrame(), CONTACT_COLUMNS)
         contacts = pl.concat(frames).unique(["deal_id", "email"], keep="first", maintain_order=True)
         known = self._deal_owners_of(contacts["deal_id"]).is_not_null()
-        return contacts.filter(known)
+        return self._storable_contacts(contacts.filter(known))
+
+    def _storable_contacts(self, contacts: pl.DataFrame) -> pl.DataFrame:
+        """Contacts the store can keep: an address over :data:`EMAIL_LENGTH` characters or
+        with a NUL is left out, a name over :data:`TEXT_LENGTH` or with a NUL is dropped
+        (contacts are found in calendars, not written in a row a problem could name)."""
+        nul = pl.col("email").str.contains("\x00", literal=True)
+        bad_email = (nul | (pl.col("email").str.len_chars() > EMAIL_LENGTH)).fill_null(False)
+        bad_name = (
+            pl.col("name").str.contains("\x00", literal=True)
+            | (pl.col("name").str.len_chars() > TEXT_LENGTH)
+        ).fill_null(False)
+        left_out = contacts.filter(bad_email).height
+        if left_out:
+            self.notes.append(
+                f"{left_out:,} contact{'s' if left_out != 1 else ''} left out: an e-mail "
+                f"address over {EMAIL_LENGTH} characters or with a NUL character"
+            )
+        return contacts.filter(~bad_email).with_columns(
+            pl.when(~bad_name).then(pl.col("name")).alias("name")
+        )
 
     # ---------------------------------------------------------------- shared
     def _finish(self) -> None:
