@@ -340,7 +340,12 @@ class Calendars:
                 left_out[(meeting.file, meeting.line)] += 1
                 continue
             if _outside_range(meeting.booked_at):
-                self._warn(meeting.file, meeting.line, "CREATED", "is out of range; it was ignored")
+                self._warn(
+                    meeting.file,
+                    meeting.line,
+                    "CREATED",
+                    f"is outside the accepted range of instants ({INSTANT_RANGE}); it was ignored",
+                )
                 meeting = replace(meeting, booked_at=None)
             kept.append(meeting)
         for (file, line), count in left_out.items():
