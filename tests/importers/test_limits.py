@@ -383,7 +383,9 @@ def test_a_calendar_leaves_out_what_the_store_cannot_keep(database: Database, wr
     )
     assert summary.counts["meetings"]["inserted"] == 1
     assert any("ann.ics:14:DTSTART: is outside the accepted range" in n for n in summary.notes)
-    assert any("ann.ics:5:CREATED: is outside the accepted range of instants" in n for n in summary.notes)
+    assert any(
+        "ann.ics:5:CREATED: is outside the accepted range of instants" in n for n in summary.notes
+    )
     with database.unit_of_work(write=False) as session:
         (meeting,) = session.scalars(select(Meeting))
     assert (meeting.start_at, meeting.booked_at) == (datetime(2026, 3, 2, 10, tzinfo=UTC), None)
