@@ -239,5 +239,18 @@ def test_series_at_the_ends_of_the_calendar_give_no_traceback(write_files) -> No
     last = event("s2", ":99991231T100000Z", "RRULE:FREQ=DAILY")
     folder = write_files({"ann.ics": calendar(first, last)})
     data = read_format(folder)
-    assert data.meetings.height == MAX_OCCURRENCES + 1  # the yearly one cut near the as-of
-    assert data.meetings["start"].max() == datetime(9999, 12, 31, 10, 0, tzinfo=UTC)
+    # the yearly one cut near the as-of, then to the instants the store accepts (1900..2200)
+    assert data.meetings.height == 300
+    assert (data.meetings["start"].min(), data.meetings["start"].max()) == (
+        datetime(1900, 1, 1, 10, 0, tzinfo=UTC),
+        datetime(2199, 1, 1, 10, 0, tzinfo=UTC),
+    )
+    outside = (
+        "DTSTART: is outside the accepted range of instants (from 1900-01-01T00:00Z up to, not "
+        "including, 2200-01-01T00:00Z); "
+    )
+    assert f"warning: {folder}/ann.ics:5:{outside}700 of its occurrences were left out" in (
+        data.notes
+    )
+    assert f"warning: {folder}/ann.ics:13:{outside}the event was left out" in data.notes
+    assert MAX_OCCURRENCES == 1_000

@@ -141,13 +141,21 @@ def _update_by_key(table: Table, key: str, columns: tuple[str, ...]) -> Update:
 
 def storable(frame: pl.DataFrame) -> pl.DataFrame:
     """Instants as the naive-UTC text both databases read, so no row becomes Python objects
-    twice."""
+    twice; exact decimals as their text (SQLite's driver takes no ``Decimal``, and text is
+    what both databases parse into a NUMERIC column without a detour through a float)."""
     return frame.with_columns(
-        pl.col(name)
-        .dt.replace_time_zone(None)
-        .dt.strftime(SQLITE_DATETIME_FORMAT.replace("%f", "%6f"))
-        for name, dtype in frame.schema.items()
-        if isinstance(dtype, pl.Datetime)
+        *(
+            pl.col(name)
+            .dt.replace_time_zone(None)
+            .dt.strftime(SQLITE_DATETIME_FORMAT.replace("%f", "%6f"))
+            for name, dtype in frame.schema.items()
+            if isinstance(dtype, pl.Datetime)
+        ),
+        *(
+            pl.col(name).cast(pl.String)
+            for name, dtype in frame.schema.items()
+            if isinstance(dtype, pl.Decimal)
+        ),
     )
 
 

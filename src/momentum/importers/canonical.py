@@ -35,13 +35,54 @@ from momentum.canonical import (
 from momentum.importers.csvfile import ROW, Unreadable
 from momentum.importers.problems import ProblemLog
 from momentum.importers.tables import Table
-from momentum.importers.values import Times, parse_numbers, read_times_of, to_instants
+from momentum.importers.values import (
+    AMOUNT_DIGITS,
+    AMOUNT_SCALE,
+    INSTANT_RANGE,
+    Times,
+    outside_instant_range,
+    read_amounts,
+    read_times_of,
+    to_instants,
+)
 from momentum.keys import KeyIndex, may_have_duplicates
 from momentum.localtime import is_timezone
+from momentum.rep.models import Rep
 
 TEXT_COLUMNS = ("agenda", "homework")
 PRESENT = "✓"  # a text column's value under ReadOptions(text_presence_only=True)
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+# The longest value each text field may have, in characters: what its store column holds
+# (ids, e-mails), or for text the store does not bound, the same limit on SQLite and
+# PostgreSQL so that one file cannot fill the store with a single value. Checked before
+# anything else reads the values (docs/data-format.md, "Limits").
+ID_LENGTH = Rep.__table__.c.id.type.length  # type: ignore[attr-defined]
+EMAIL_LENGTH = Rep.__table__.c.email.type.length  # type: ignore[attr-defined]
+TEXT_LENGTH = 1_000  # names, accounts, stages, teams
+LONG_TEXT_LENGTH = 100_000  # a meeting's agenda and homework
+FIELD_LENGTHS: dict[str, dict[str, tuple[int, str]]] = {
+    "reps": {
+        "rep_id": (ID_LENGTH, "an id"),
+        "manager_id": (ID_LENGTH, "an id"),
+        "email": (EMAIL_LENGTH, "an e-mail address"),
+        "name": (TEXT_LENGTH, "a name"),
+        "team": (TEXT_LENGTH, "a team"),
+    },
+    "deals": {
+        "deal_id": (ID_LENGTH, "an id"),
+        "owner_id": (ID_LENGTH, "an id"),
+        "name": (TEXT_LENGTH, "a name"),
+        "account": (TEXT_LENGTH, "an account"),
+        "stage": (TEXT_LENGTH, "a stage"),
+    },
+    "meetings": {
+        "meeting_id": (ID_LENGTH, "an id"),
+        "deal_id": (ID_LENGTH, "an id"),
+        "agenda": (LONG_TEXT_LENGTH, "an agenda"),
+        "homework": (LONG_TEXT_LENGTH, "homework"),
+    },
+}
 _STATUS_SPELLINGS = {
     "no-show": "no_show",
     "no show": "no_show",
@@ -116,7 +157,8 @@ class Collected:
     contact_frame: pl.DataFrame | None = None
 
     def deals(self, batch: pl.DataFrame) -> None:
-        self.deal_frames.append(batch)
+        # the audit adds amounts up as floats; the store keeps the exact decimals
+        self.deal_frames.append(batch.with_columns(pl.col("amount").cast(pl.Float64)))
 
     def reps(self, reps: pl.DataFrame) -> None:
         self.rep_frames.append(reps)
@@ -183,6 +225,7 @@ class CanonicalReader:
         # Notes that can only be written once every row was read (counts of rows left out).
         self.summaries: list[Callable[[], str | None]] = []
         self._tables: dict[str, Table] = {}
+        self._given: dict[str, set[str]] = {}  # the fields each table gives, by its label
         self.rep_emails: dict[str, str] = {}  # e-mail (lowercase) -> rep_id, from reps files
 
     # ---------------------------------------------------------------- the lifecycle
@@ -217,7 +260,15 @@ class CanonicalReader:
         reps = (
             pl.concat(frames)
             if frames
-            else pl.DataFrame(schema={**REP_COLUMNS, "_file": pl.String, ROW: pl.UInt32})
+            else pl.DataFrame(
+                schema={
+                    **REP_COLUMNS,
+                    "_file": pl.String,
+                    ROW: pl.UInt32,
+                    "_zone_given": pl.Boolean,
+                    "_country_given": pl.Boolean,
+                }
+            )
         )
         reps = self._first_occurrences(reps, "rep_id")
         known = (
@@ -243,11 +294,17 @@ class CanonicalReader:
             on="rep_id",
             how="left",
             maintain_order="left",
-        ).with_columns(
-            pl.coalesce("timezone", "_tz", pl.lit(self.options.default_timezone)).alias("timezone"),
-            pl.coalesce("country", "_cc", pl.lit(self.options.default_country, pl.String)).alias(
-                "country"
-            ),
+        ).with_columns(  # a file without the column keeps the stored value; empty: the default
+            pl.coalesce(
+                "timezone",
+                pl.when(~pl.col("_zone_given")).then("_tz"),
+                pl.lit(self.options.default_timezone),
+            ).alias("timezone"),
+            pl.coalesce(
+                "country",
+                pl.when(~pl.col("_country_given")).then("_cc"),
+                pl.lit(self.options.default_country, pl.String),
+            ).alias("country"),
         )
         self._rep_zones = pl.concat(
             [
@@ -266,6 +323,7 @@ class CanonicalReader:
             return
         for batch in self._batches(table):
             batch = _with_missing(batch, REP_COLUMNS)
+            self._check_text(table, batch, REP_COLUMNS, FIELD_LENGTHS["reps"])
             self._require(table, batch, REQUIRED["reps"])
             bad_zones = _invalid_values(batch["timezone"], is_timezone)
             self.problems.add_rows(
@@ -297,9 +355,12 @@ class CanonicalReader:
                 table.column("email"),
                 lambda r: f"{show(r['email'])} is not an e-mail address",
             )
-            yield batch.with_columns(pl.lit(table.label).alias("_file")).filter(
-                pl.col("rep_id").is_not_null()
-            )
+            given = self._given[table.label]
+            yield batch.with_columns(
+                pl.lit(table.label).alias("_file"),
+                pl.lit("timezone" in given).alias("_zone_given"),
+                pl.lit("country" in given).alias("_country_given"),
+            ).filter(pl.col("rep_id").is_not_null())
 
     # ---------------------------------------------------------------- deals
     def _read_deals(self) -> Iterator[pl.DataFrame]:
@@ -327,6 +388,7 @@ class CanonicalReader:
 
     def _validated_deals(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         batch = _with_missing(batch, DEAL_COLUMNS)
+        self._check_text(table, batch, DEAL_COLUMNS, FIELD_LENGTHS["deals"])
         self._require(table, batch, REQUIRED["deals"])
         batch = batch.with_columns(
             pl.col("outcome").str.to_lowercase(), pl.col("currency").str.to_uppercase()
@@ -359,13 +421,35 @@ class CanonicalReader:
             table.column("closed_at"),
             lambda r: f"is required when outcome is {r['outcome']}",
         )
-        amount = parse_numbers(batch["amount"])
+        amounts = read_amounts(batch["amount"])
+        amount = amounts.values
         self.problems.add_rows(
             table.label,
-            batch.with_columns(amount.alias("_amount")),
-            pl.col("amount").is_not_null() & pl.col("_amount").is_null(),
+            batch,
+            amounts.unreadable,
             table.column("amount"),
             lambda r: f"{show(r['amount'])} is not a number (expected e.g. 12000.50)",
+        )
+        self.problems.add_rows(
+            table.label,
+            batch,
+            amounts.too_precise,
+            table.column("amount"),
+            lambda r: (
+                f"{show(r['amount'])} has more than {AMOUNT_SCALE} digits after the decimal "
+                "point, which the store cannot keep"
+            ),
+        )
+        self.problems.add_rows(
+            table.label,
+            batch,
+            amounts.too_large,
+            table.column("amount"),
+            lambda r: (
+                f"{show(r['amount'])} has more than {AMOUNT_DIGITS} digits, which the store "
+                "cannot keep exactly (the largest amount is 999999999999999, or "
+                "99999999999.9999 with four decimals)"
+            ),
         )
         self.problems.add_rows(
             table.label,
@@ -399,7 +483,8 @@ class CanonicalReader:
                     close.alias("close_day"),
                 )
             )
-        return conform(kept, DEAL_COLUMNS)
+        # amounts stay exact decimals on their way to the store (Collected makes them floats)
+        return conform(kept, DEAL_COLUMNS).with_columns(kept["amount"])
 
     def deal_directory(self) -> pl.DataFrame:
         """Every deal read so far (deal_id, name, account, owner_id, outcome, created_at,
@@ -469,6 +554,7 @@ class CanonicalReader:
 
     def _validated_meetings(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
         batch = _with_missing(batch, MEETING_COLUMNS)
+        self._check_text(table, batch, MEETING_COLUMNS, FIELD_LENGTHS["meetings"])
         if self.options.text_presence_only:
             batch = batch.with_columns(
                 pl.when(pl.col(name).is_not_null()).then(pl.lit(PRESENT)).alias(name)
@@ -497,6 +583,20 @@ class CanonicalReader:
         batch = batch.with_columns(
             pl.col("end").fill_null(pl.col("start") + timedelta(minutes=DEFAULT_MEETING_MINUTES))
         )
+        late_end = outside_instant_range(batch["end"]) & batch["end_text"].is_null()
+        if late_end.any():
+            self.problems.add_rows(
+                table.label,
+                batch,
+                late_end,
+                table.column("end"),
+                lambda r: (
+                    f"is empty, and the end it defaults to, {DEFAULT_MEETING_MINUTES} minutes "
+                    f"after the start {show(r['start_text'])}, is outside the accepted range "
+                    f"of instants ({INSTANT_RANGE})"
+                ),
+            )
+            batch = batch.with_columns(pl.when(~late_end).then(pl.col("end")).alias("end"))
         self.problems.add_rows(
             table.label,
             batch,
@@ -573,7 +673,27 @@ class CanonicalReader:
             return conform(pl.DataFrame(), CONTACT_COLUMNS)
         contacts = pl.concat(frames).unique(["deal_id", "email"], keep="first", maintain_order=True)
         known = self._deal_owners_of(contacts["deal_id"]).is_not_null()
-        return contacts.filter(known)
+        return self._storable_contacts(contacts.filter(known))
+
+    def _storable_contacts(self, contacts: pl.DataFrame) -> pl.DataFrame:
+        """Contacts the store can keep: an address over :data:`EMAIL_LENGTH` characters or
+        with a NUL is left out, a name over :data:`TEXT_LENGTH` or with a NUL is dropped
+        (contacts are found in calendars, not written in a row a problem could name)."""
+        nul = pl.col("email").str.contains("\x00", literal=True)
+        bad_email = (nul | (pl.col("email").str.len_chars() > EMAIL_LENGTH)).fill_null(False)
+        bad_name = (
+            pl.col("name").str.contains("\x00", literal=True)
+            | (pl.col("name").str.len_chars() > TEXT_LENGTH)
+        ).fill_null(False)
+        left_out = contacts.filter(bad_email).height
+        if left_out:
+            self.notes.append(
+                f"{left_out:,} contact{'s' if left_out != 1 else ''} left out: an e-mail "
+                f"address over {EMAIL_LENGTH} characters or with a NUL character"
+            )
+        return contacts.filter(~bad_email).with_columns(
+            pl.when(~bad_name).then(pl.col("name")).alias("name")
+        )
 
     # ---------------------------------------------------------------- shared
     def _finish(self) -> None:
@@ -592,6 +712,7 @@ class CanonicalReader:
         if given is None:
             return False
         self.present[role] |= {name for name in given if name in fields}
+        self._given[table.label] = set(given)
         return True
 
     def _table(self, label: str) -> Table:
@@ -624,8 +745,63 @@ class CanonicalReader:
             self.problems.add_rows(
                 table.label, batch, read.unreadable, table.column(name), _not_a_time(name, hint)
             )
-            columns += [pl.col(name).alias(f"{name}_text"), to_instants(read, zones).alias(name)]
+            within, far = read.without_far_wall_times()
+            instants = to_instants(within, zones)
+            outside = far | outside_instant_range(instants)
+            if outside.any():  # reported, and left out so nothing downstream meets them
+                self.problems.add_rows(
+                    table.label,
+                    batch,
+                    outside,
+                    table.column(name),
+                    lambda r, name=name: (  # type: ignore[misc]
+                        f"{show(r[name])} is outside the accepted range of instants "
+                        f"({INSTANT_RANGE})"
+                    ),
+                )
+                instants = instants.scatter(outside.arg_true(), None)
+            columns += [pl.col(name).alias(f"{name}_text"), instants.alias(name)]
         return batch.with_columns(columns)
+
+    def _check_text(
+        self,
+        table: Table,
+        batch: pl.DataFrame,
+        fields: dict[str, pl.DataType],
+        lengths: dict[str, tuple[int, str]],
+    ) -> None:
+        """What no store can keep: a NUL character anywhere (PostgreSQL text cannot hold
+        one), a value longer than its field's limit (:data:`FIELD_LENGTHS`)."""
+        names = [n for n in fields if n in batch.columns and batch.schema[n] == pl.String]
+        if not names or batch.height == 0:
+            return
+        nul = batch.select(pl.col(names).str.contains("\x00", literal=True).any()).row(
+            0, named=True
+        )
+        for name in (n for n in names if nul[n]):
+            self.problems.add_rows(
+                table.label,
+                batch,
+                pl.col(name).str.contains("\x00", literal=True).fill_null(False),
+                table.column(name),
+                lambda r: "contains a NUL character (code 0), which cannot be stored",
+            )
+        for name, (limit, what) in lengths.items():
+            if name not in batch.columns:
+                continue
+            # bytes first: counting characters is slower, and no shorter text has more
+            long = pl.col(name).str.len_bytes() > limit
+            if not batch.select(long.any()).item():
+                continue
+            self.problems.add_rows(
+                table.label,
+                batch,
+                (long & (pl.col(name).str.len_chars() > limit)).fill_null(False),
+                table.column(name),
+                lambda r, name=name, limit=limit, what=what: (  # type: ignore[misc]
+                    f"is {len(r[name]):,} characters long; {what} may have at most {limit:,}"
+                ),
+            )
 
     def _first_occurrences(self, index: pl.DataFrame, key: str) -> pl.DataFrame:
         """``index`` with each id's first row only; every later occurrence is a problem naming

@@ -44,6 +44,7 @@ from momentum.importers.linking import deals_for_accounts
 from momentum.importers.problems import ProblemLog
 from momentum.importers.tables import FrameTable
 from momentum.importers.textfile import read_text
+from momentum.importers.values import EARLIEST_INSTANT, END_OF_INSTANTS, INSTANT_RANGE
 
 FORMAT = "ics"
 HORIZON = timedelta(days=90)  # series are expanded this far past the latest date known
@@ -326,7 +327,36 @@ class Calendars:
                     else ""
                 )
             )
-        return found
+        return self._within_range(found)
+
+    def _within_range(self, found: list[Meeting]) -> list[Meeting]:
+        """The meetings the store can keep: those starting or ending outside the accepted
+        range of instants (a birthday series since the year 1, a placeholder in 9999) are
+        left out with a warning, a creation time outside it is ignored (unknown)."""
+        kept: list[Meeting] = []
+        left_out: Counter[tuple[str, int]] = Counter()
+        for meeting in found:
+            if _outside_range(meeting.start) or _outside_range(meeting.end):
+                left_out[(meeting.file, meeting.line)] += 1
+                continue
+            if _outside_range(meeting.booked_at):
+                self._warn(
+                    meeting.file,
+                    meeting.line,
+                    "CREATED",
+                    f"is outside the accepted range of instants ({INSTANT_RANGE}); it was ignored",
+                )
+                meeting = replace(meeting, booked_at=None)
+            kept.append(meeting)
+        for (file, line), count in left_out.items():
+            what = "the event was" if count == 1 else f"{count:,} of its occurrences were"
+            self._warn(
+                file,
+                line,
+                "DTSTART",
+                f"is outside the accepted range of instants ({INSTANT_RANGE}); {what} left out",
+            )
+        return kept
 
     def _expand(
         self, master: Version, overrides: Sequence[Version], until: datetime, as_of: datetime
@@ -768,6 +798,17 @@ def _zoned(event: icalendar.cal.Component, name: str, warn: Any) -> Any:
         f"({match.group(1)}{match.group(2)}:{match.group(3)}) is used, without daylight saving time"
     )
     return value.replace(tzinfo=timezone(sign * offset))
+
+
+def _outside_range(value: datetime | date | None) -> bool:
+    """Whether a time is outside the accepted range: an instant exactly, a wall-clock time or
+    a date by its year (one a zone takes across an end of the range is reported by the
+    canonical checks)."""
+    if value is None:
+        return False
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return not EARLIEST_INSTANT <= value < END_OF_INSTANTS
+    return not EARLIEST_INSTANT.year <= value.year < END_OF_INSTANTS.year
 
 
 def _iso(value: Any) -> str | None:

@@ -145,7 +145,14 @@ class StoreSink:
     def present(self, table: str) -> set[str]:
         """The canonical fields the files gave for ``table`` (always the ones the reader
         fills in)."""
-        always = {"reps": {"rep_id", "timezone", "country"}, "deals": set(), "meetings": {"end"}}
+        always = {
+            "reps": {"rep_id", "timezone", "country"},
+            # a deal's close goes with its outcome, which every deals file gives: a file
+            # without the column has only open deals (won and lost ones need it), and a
+            # deal reopened so loses its old close
+            "deals": {"closed_at"},
+            "meetings": {"end"},
+        }
         return self.reader.present[table] | always[table]
 
     def _keep(self, table: str, frame: pl.DataFrame, stamps: dict[str, datetime]) -> None:

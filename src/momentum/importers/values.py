@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 import polars as pl
 import pyarrow as pa
@@ -23,6 +25,16 @@ import pyarrow.compute as pc
 
 from momentum.canonical import UTC_TIME
 from momentum.localtime import localize
+
+# The instants the store accepts: every one of them can be written and read back on SQLite (whose
+# text dates Python's datetime must parse: years 1 to 9999) and PostgreSQL, in any zone, with
+# room to spare for the defaults computed from them (a meeting's end, a reminder's send time).
+EARLIEST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
+END_OF_INSTANTS = datetime(2200, 1, 1, tzinfo=UTC)  # exclusive
+INSTANT_RANGE = "from 1900-01-01T00:00Z up to, not including, 2200-01-01T00:00Z"
+# a wall-clock time further out than this cannot become an accepted instant in any zone
+_WALL_EARLIEST = datetime(1899, 12, 30)
+_WALL_LATEST = datetime(2200, 1, 2)
 
 ISO_HINT = "expected an ISO 8601 date or date-time such as 2026-03-02T10:00:00-05:00"
 _NAIVE = pl.Datetime("us")
@@ -72,6 +84,21 @@ class Times:
     @property
     def naive(self) -> pl.Series:
         return self.wall.is_not_null()
+
+    def without_far_wall_times(self) -> tuple[Times, pl.Series]:
+        """These times with wall-clock values beyond any accepted instant left out (they
+        cannot be put in a zone safely: a year-9999 time east of UTC is past Python's last
+        year), and where they were."""
+        far = (self.wall < _WALL_EARLIEST) | (self.wall > _WALL_LATEST)
+        far = far.fill_null(False)
+        if not far.any():
+            return self, far
+        return Times(self.text, self.absolute, _where(~far, self.wall)), far
+
+
+def outside_instant_range(instants: pl.Series) -> pl.Series:
+    """Where an instant is outside the accepted range (null where there is none)."""
+    return ((instants < EARLIEST_INSTANT) | (instants >= END_OF_INSTANTS)).fill_null(False)
 
 
 def read_times(values: pl.Series) -> Times:
@@ -146,10 +173,67 @@ def parse_instants(values: pl.Series, zones: pl.Series) -> pl.Series:
     return to_instants(read_times(values), zones)
 
 
-def parse_numbers(values: pl.Series) -> pl.Series:
-    """Plain decimal numbers (``1234.5``, ``-3``); anything else, or not finite, is null."""
-    parsed = values.cast(pl.Float64, strict=False)
-    return _where(parsed.is_finite().fill_null(False), parsed)
+# ------------------------------------------------------------------ amounts, exactly
+AMOUNT_SCALE = 4  # digits after the point: the scale of deal.amount, NUMERIC(20, 4)
+# All digits of an amount. PostgreSQL's NUMERIC(20, 4) holds 20; SQLite stores a NUMERIC
+# value that is not a whole number as a binary float, which keeps 15 significant digits: the
+# most that both read back exactly.
+AMOUNT_DIGITS = 15
+AMOUNT_TYPE = pl.Decimal(20, AMOUNT_SCALE)
+_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)$"
+_SCIENTIFIC = r"^[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$"
+_DIGITS = r"^[+-]?0*(\d*)(?:\.(\d*?)0*)?$"  # the integer digits, the decimals that count
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """One column of decimal text, read exactly: ``values`` (``AMOUNT_TYPE``) holds each
+    amount that fits the store; the masks say why the others do not."""
+
+    values: pl.Series
+    unreadable: pl.Series  # not a number
+    too_precise: pl.Series  # more than AMOUNT_SCALE digits after the point
+    too_large: pl.Series  # more than AMOUNT_DIGITS digits in all
+
+
+def read_amounts(text: pl.Series) -> Amounts:
+    """Exact decimal amounts from text such as ``12000.50``, ``-3`` or ``1.5E+6``: never
+    through a binary float, so ``0.00001`` is not silently ``0`` and ``12345678901234.5678``
+    not silently another number; what the store cannot hold exactly is reported instead."""
+    if text.dtype != pl.String:
+        text = text.cast(pl.String)
+    scientific = text.str.contains(_SCIENTIFIC).fill_null(False)
+    if scientific.any():
+        text = _put(text, scientific, _plain_decimals(text.filter(scientific)))
+    plain = text.str.contains(_PLAIN_NUMBER).fill_null(False)
+    digits = text.str.extract_groups(_DIGITS)
+    whole = digits.struct.field("1").str.len_chars().fill_null(0)
+    decimals = digits.struct.field("2").str.len_chars().fill_null(0)
+    too_precise = plain & (decimals > AMOUNT_SCALE)
+    too_large = plain & ~too_precise & (whole + decimals > AMOUNT_DIGITS)
+    fits = plain & ~too_precise & ~too_large
+    values = _where(fits, text).cast(AMOUNT_TYPE, strict=False)
+    return Amounts(
+        values=values.alias(text.name),
+        unreadable=text.is_not_null() & ~plain,
+        too_precise=too_precise,
+        too_large=too_large,
+    )
+
+
+def _plain_decimals(scientific: pl.Series) -> pl.Series:
+    """``1.5E+6`` as ``1500000``; exponents far beyond any amount as 99 nines (too large)."""
+
+    def plain(value: str) -> str:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return value
+        if abs(number.adjusted()) > 40:
+            return "9" * 99 if number.adjusted() > 0 else "0." + "1" * 99
+        return format(number, "f")
+
+    return pl.Series([plain(v) for v in scientific.to_list()], dtype=pl.String)
 
 
 # ------------------------------------------------------------------ values as people write them
