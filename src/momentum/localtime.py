@@ -36,6 +36,26 @@ def is_timezone(name: str) -> bool:
     return True
 
 
+# The instants the store accepts: every one of them can be written and read back on SQLite (whose
+# text dates Python's datetime must parse: years 1 to 9999) and PostgreSQL, in any zone, with
+# room to spare for the defaults computed from them (a meeting's end, a reminder's send time).
+EARLIEST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
+END_OF_INSTANTS = datetime(2200, 1, 1, tzinfo=UTC)  # exclusive
+INSTANT_RANGE = "from 1900-01-01T00:00Z up to, not including, 2200-01-01T00:00Z"
+# a wall-clock time further out than this cannot become an accepted instant in any zone
+WALL_EARLIEST = datetime(1899, 12, 30)
+WALL_LATEST = datetime(2200, 1, 2)
+
+
+def storable(value: datetime, tz: str) -> datetime | None:
+    """The UTC instant of ``value`` (naive: wall-clock time in ``tz``) when it is within the
+    accepted range, else ``None``."""
+    if not WALL_EARLIEST <= value.replace(tzinfo=None) <= WALL_LATEST:
+        return None
+    instant = localize(value, tz)
+    return instant if EARLIEST_INSTANT <= instant < END_OF_INSTANTS else None
+
+
 def localize(naive: datetime, tz: str) -> datetime:
     """The UTC instant of a wall-clock time in ``tz`` (first occurrence; gaps move forward)."""
     if naive.tzinfo is not None:

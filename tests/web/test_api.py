@@ -75,6 +75,13 @@ def test_errors_are_problem_documents(site: Site) -> None:
         "/api/v1/deals/D1/lock-in", json={"start": (NOW - timedelta(days=1)).isoformat()}
     )
     assert early.status_code == 409 and early.json()["code"] == "conflict"
+    # a time the store cannot hold (the importers' range): refused, nothing booked
+    for far in ("9999-12-31T23:59:59", "2200-01-01T00:00:00+00:00"):
+        answer = client.post("/api/v1/deals/D1/lock-in", json={"start": far})
+        assert answer.status_code == 422, answer.text
+        assert "outside the accepted range of instants" in answer.json()["detail"]
+    moved = client.post("/api/v1/meetings/M-ana/reschedule", json={"start": "9999-01-01T10:00"})
+    assert moved.status_code == 422 and moved.json()["detail"].startswith("start:")
     assert client.get("/api/v1/no-such-route").headers["content-type"] == PROBLEM
     assert client.get("/api/v1/deals?cursor=garbage").status_code == 422
 

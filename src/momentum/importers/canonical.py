@@ -38,7 +38,6 @@ from momentum.importers.tables import Table
 from momentum.importers.values import (
     AMOUNT_DIGITS,
     AMOUNT_SCALE,
-    INSTANT_RANGE,
     Times,
     outside_instant_range,
     read_amounts,
@@ -46,7 +45,7 @@ from momentum.importers.values import (
     to_instants,
 )
 from momentum.keys import KeyIndex, may_have_duplicates
-from momentum.localtime import is_timezone
+from momentum.localtime import INSTANT_RANGE, is_timezone
 from momentum.rep.models import Rep
 
 TEXT_COLUMNS = ("agenda", "homework")

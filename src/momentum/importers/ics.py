@@ -44,7 +44,7 @@ from momentum.importers.linking import deals_for_accounts
 from momentum.importers.problems import ProblemLog
 from momentum.importers.tables import FrameTable
 from momentum.importers.textfile import read_text
-from momentum.importers.values import EARLIEST_INSTANT, END_OF_INSTANTS, INSTANT_RANGE
+from momentum.localtime import EARLIEST_INSTANT, END_OF_INSTANTS, INSTANT_RANGE
 
 FORMAT = "ics"
 HORIZON = timedelta(days=90)  # series are expanded this far past the latest date known

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
@@ -24,17 +23,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from momentum.canonical import UTC_TIME
-from momentum.localtime import localize
-
-# The instants the store accepts: every one of them can be written and read back on SQLite (whose
-# text dates Python's datetime must parse: years 1 to 9999) and PostgreSQL, in any zone, with
-# room to spare for the defaults computed from them (a meeting's end, a reminder's send time).
-EARLIEST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
-END_OF_INSTANTS = datetime(2200, 1, 1, tzinfo=UTC)  # exclusive
-INSTANT_RANGE = "from 1900-01-01T00:00Z up to, not including, 2200-01-01T00:00Z"
-# a wall-clock time further out than this cannot become an accepted instant in any zone
-_WALL_EARLIEST = datetime(1899, 12, 30)
-_WALL_LATEST = datetime(2200, 1, 2)
+from momentum.localtime import (
+    EARLIEST_INSTANT,
+    END_OF_INSTANTS,
+    WALL_EARLIEST,
+    WALL_LATEST,
+    localize,
+)
 
 ISO_HINT = "expected an ISO 8601 date or date-time such as 2026-03-02T10:00:00-05:00"
 _NAIVE = pl.Datetime("us")
@@ -89,7 +84,7 @@ class Times:
         """These times with wall-clock values beyond any accepted instant left out (they
         cannot be put in a zone safely: a year-9999 time east of UTC is past Python's last
         year), and where they were."""
-        far = (self.wall < _WALL_EARLIEST) | (self.wall > _WALL_LATEST)
+        far = (self.wall < WALL_EARLIEST) | (self.wall > WALL_LATEST)
         far = far.fill_null(False)
         if not far.any():
             return self, far

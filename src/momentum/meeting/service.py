@@ -21,7 +21,7 @@ from momentum.deal.changes import mark_changed
 from momentum.deal.models import Deal
 from momentum.deal.repository import DealRepository
 from momentum.errors import Conflict, InputError, NotFound
-from momentum.localtime import localize
+from momentum.localtime import INSTANT_RANGE, storable
 from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 from momentum.meeting.repository import MeetingRepository
 from momentum.meeting.schemas import MeetingPage, MeetingState, MeetingView
@@ -52,9 +52,16 @@ class Booking:
     reminders: ReminderPlan
 
 
-def as_instant(value: datetime, tz: str) -> datetime:
-    """An aware instant; a naive ``value`` is wall-clock time in ``tz``."""
-    return localize(value, tz)
+def as_instant(value: datetime, tz: str, *, field: str = "start") -> datetime:
+    """An aware instant; a naive ``value`` is wall-clock time in ``tz``. Outside the range
+    the store accepts (the importers' too): an input error naming ``field``."""
+    instant = storable(value, tz)
+    if instant is None:
+        raise InputError(
+            f"{field}: {value.isoformat()} is outside the accepted range of instants "
+            f"({INSTANT_RANGE})"
+        )
+    return instant
 
 
 class MeetingService:

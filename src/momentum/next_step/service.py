@@ -111,7 +111,7 @@ class NextStepService:
         if deal.outcome is not Outcome.OPEN:
             raise Conflict(f"deal {deal_id!r} is {deal.outcome}")
         now = self.clock.now()
-        due = as_instant(due_at, meetings.owner(deal).timezone)
+        due = as_instant(due_at, meetings.owner(deal).timezone, field="due_at")
         if due <= now:
             raise Conflict("a next step's due date must be in the future")
         task = TaskRepository(self.session).add(
