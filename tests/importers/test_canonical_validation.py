@@ -151,6 +151,22 @@ def test_rep_problems(write_files, reps: str, expected: str) -> None:
     assert [p.removeprefix(f"{folder}/") for p in problems_of(folder)] == [expected]
 
 
+def test_an_unknown_time_zone_is_one_problem_even_with_deals_and_meetings(write_files) -> None:
+    """The deals' and meetings' times are still checked, as if the zone were left empty (the
+    zone once reached Polars and ended the run with its own traceback)."""
+    folder = write_files(
+        {
+            "reps.csv": "rep_id,timezone\nr1,Mars/Olympus\n",
+            "deals.csv": "deal_id,owner_id,created_at,outcome\nd1,r1,2026-01-05T10:00:00,open\n",
+            "meetings.csv": "meeting_id,deal_id,start,status\nm1,d1,2026-01-06T10:00:00,held\n",
+        }
+    )
+    assert [p.removeprefix(f"{folder}/") for p in problems_of(folder)] == [
+        "reps.csv:2:timezone: unknown time zone 'Mars/Olympus' (expected an IANA name such as "
+        "Europe/Berlin)"
+    ]
+
+
 def test_every_problem_is_reported_in_file_order(write_files) -> None:
     folder = write_files(
         {

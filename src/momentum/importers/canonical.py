@@ -335,6 +335,13 @@ class CanonicalReader:
                     "(expected an IANA name such as Europe/Berlin)"
                 ),
             )
+            # reported; the rest of the input is checked as if the zone were left empty
+            batch = batch.with_columns(
+                pl.when(pl.col("timezone").is_in(bad_zones.implode()))
+                .then(None)
+                .otherwise(pl.col("timezone"))
+                .alias("timezone")
+            )
             batch = batch.with_columns(pl.col("country").str.to_uppercase())
             bad_countries = _invalid_values(batch["country"], is_country)
             self.problems.add_rows(
