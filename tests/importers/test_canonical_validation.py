@@ -251,7 +251,7 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them(write_files) -> None:
         ),
         (
             b"meeting_id,deal_id,start,status,agenda\nm1,d1,2026-03-02T10:00:00Z,held,Caf\xe9\n",
-            "meetings.csv:2:agenda: is not valid UTF-8 text (save the file as UTF-8)",
+            "meetings.csv:2:agenda: 'Caf\\xe9' is not valid UTF-8 text (save the file as UTF-8)",
         ),
         ("", "meetings.csv: is empty; expected a header row"),
     ],

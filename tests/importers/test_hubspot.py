@@ -107,8 +107,8 @@ def test_meetings_may_name_their_deal_instead_of_its_id(write_files) -> None:
         (
             "Record ID,Meeting start time,Meeting outcome,Associated Deal IDs\n"
             "501,2026-03-02 10:00,Maybe,9001\n",
-            "meetings.csv:2:Meeting outcome: must be one of scheduled, held, no_show, canceled, "
-            "rescheduled, not 'maybe'",
+            "meetings.csv:2:Meeting outcome: must be one of Scheduled, Completed, Rescheduled, "
+            "No show or Canceled (HubSpot's outcomes), not 'Maybe'",
         ),
         (
             "Record ID,Meeting start time,Meeting outcome,Associated Deal IDs\n"

@@ -23,8 +23,8 @@ from momentum.importers.canonical import (
     TEXT_LENGTH,
     ReadOptions,
 )
+from momentum.importers.csvfile import MAX_ROW_BYTES, too_long_row
 from momentum.importers.service import import_files
-from momentum.importers.tables import MAX_ROW_BYTES, too_long_row
 from tests.cli_process import momentum
 from tests.importers.helpers import problems_of, read
 from tests.importers.presets import NOW

@@ -92,7 +92,8 @@ def test_a_value_the_map_does_not_know_is_reported(write_files, tmp_path: Path) 
     )
     folder = write_files({"export.csv": "id,rep,state\n1,ann,Active\n2,ann,Pending\n"})
     assert problems_in(folder, mapping=mapping) == [
-        "export.csv:3:state: must be one of open, won, lost, not 'pending'"
+        "export.csv:3:state: must be one of Active (as [deals.values.outcome] maps them) or "
+        "open, won, lost, not 'Pending'"
     ]
 
 

@@ -87,7 +87,8 @@ def test_activities_may_name_their_deal_by_title(write_files) -> None:
     [
         (
             "Deal - ID,Deal - Title,Deal - Status,Deal - Owner\n1,A,Pending,Ann\n",
-            "deals.csv:2:Deal - Status: must be one of open, won, lost, not 'pending'",
+            "deals.csv:2:Deal - Status: must be one of open, won, lost or deleted (Pipedrive's deal "
+            "statuses), not 'Pending'",
         ),
         (
             "Deal - ID,Deal - Title,Deal - Status,Deal - Owner\n1,A,Won,Ann\n",

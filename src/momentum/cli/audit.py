@@ -10,12 +10,25 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from momentum import defaults
-from momentum.cli.common import app_errors, console, load_settings, open_store, read_options
+from momentum.cli.common import (
+    DateOrderOption,
+    FormatOption,
+    MappingOption,
+    TimezoneOption,
+    app_errors,
+    console,
+    load_settings,
+    open_store,
+    print_notes,
+    read_options,
+)
 
 if TYPE_CHECKING:
     from momentum.audit.result import AuditOptions, AuditResult
+    from momentum.canonical import Dataset
     from momentum.config import Settings
     from momentum.export.files import PendingFile
+    from momentum.importers.canonical import ReadOptions
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -114,6 +127,17 @@ def show(
         render_terminal(result, console)
 
 
+def _read_noting_skipped(paths: list[Path], format: str | None, read: ReadOptions) -> Dataset:
+    """The files' data; each file of a folder that was skipped is named on standard error (the
+    other notes, about how files were read, are for ``momentum import``)."""
+    from momentum.audit.service import read_files
+    from momentum.importers.sources import SKIPPED
+
+    data = read_files(paths, format=format, read=read)
+    print_notes([note for note in data.notes if note.startswith(SKIPPED)])
+    return data
+
+
 def register(app: typer.Typer) -> None:
     @app.command("audit")
     def audit_command(
@@ -123,12 +147,13 @@ def register(app: typer.Typer) -> None:
                 help="Folders or files to audit directly (nothing is imported). Without paths, "
                 "the store is audited.",
                 show_default=False,
+                readable=False,
             ),
         ] = None,
-        format: Annotated[
-            str | None,
-            typer.Option("--format", "-f", help="Input format of the paths.", show_default=False),
-        ] = None,
+        format: FormatOption = None,
+        mapping: MappingOption = None,
+        date_order: DateOrderOption = None,
+        timezone: TimezoneOption = None,
         json_out: Annotated[
             str | None,
             typer.Option(
@@ -258,7 +283,7 @@ def register(app: typer.Typer) -> None:
         on-the-spot booking, attendance, reschedules, close rate by gap, per rep and per week,
         and ranked findings with the playbook step for each."""
         from momentum.audit.serialize import to_json
-        from momentum.audit.service import audit, read_files
+        from momentum.audit.service import audit
         from momentum.export.files import OutputFiles
 
         with app_errors(on_bad_input="no audit was made"), OutputFiles() as outputs:
@@ -282,10 +307,22 @@ def register(app: typer.Typer) -> None:
                     "audits the store's deals only; files are audited whole",
                     param_hint="--team/--rep",
                 )
+            if not paths and (mapping or date_order or timezone):
+                raise typer.BadParameter(
+                    "tells how files are read; the store is audited when no path is given",
+                    param_hint="--mapping/--date-order/--timezone",
+                )
             if paths:
+                read = read_options(
+                    settings,
+                    for_audit=True,
+                    mapping=mapping,
+                    date_order=date_order,
+                    timezone=timezone,
+                )
                 # the dataset is handed over, not kept: the audit frees it once it has the facts
                 result = audit(
-                    read_files(paths, format=format, read=read_options(settings, for_audit=True)),
+                    _read_noting_skipped(paths, format, read),
                     options,
                     sources=[str(p) for p in paths],
                 )

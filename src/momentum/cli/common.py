@@ -9,8 +9,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 
@@ -58,7 +60,49 @@ def open_store(settings: Settings) -> Database:
     return Database(settings.database_url)
 
 
-def read_options(settings: Settings, *, for_audit: bool = False) -> ReadOptions:
+# How files are read: the options ``momentum import`` and ``momentum audit PATH…`` share.
+FORMAT_HELP = (
+    "Input format: momentum (canonical CSVs), salesforce, hubspot, pipedrive or ics. "
+    "Default: found from the files' headers."
+)
+MAPPING_HELP = (
+    "A TOML file saying which column holds which field, for exports of any other CRM "
+    "(see docs/importers.md); with .ics files, it maps attendee domains to accounts."
+)
+DATE_ORDER_HELP = (
+    "How numeric dates such as 03/04/2026 are written: dmy (day first) or mdy (month first). "
+    "Default: found from each file, else the format's usual order."
+)
+TIMEZONE_HELP = (
+    "IANA time zone the export's times without an offset are in (HubSpot and Pipedrive write "
+    "the account's or user's zone). Default: each deal owner's time zone."
+)
+FormatOption = Annotated[
+    str | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)
+]
+# Paths are checked by the readers, which say what is wrong with each in the words of every
+# other input problem (exit 65), rather than by Typer as a usage error (exit 2).
+MappingOption = Annotated[
+    Path | None,
+    typer.Option("--mapping", help=MAPPING_HELP, show_default=False, readable=False),
+]
+DateOrderOption = Annotated[
+    str | None, typer.Option("--date-order", help=DATE_ORDER_HELP, show_default=False)
+]
+TimezoneOption = Annotated[
+    str | None, typer.Option("--timezone", help=TIMEZONE_HELP, show_default=False)
+]
+
+
+def read_options(
+    settings: Settings,
+    *,
+    for_audit: bool = False,
+    mapping: Path | None = None,
+    date_order: str | None = None,
+    timezone: str | None = None,
+) -> ReadOptions:
+    """How files are read: the settings' defaults, and the reading options given."""
     from momentum.importers.canonical import ReadOptions
 
     return ReadOptions(
@@ -67,7 +111,17 @@ def read_options(settings: Settings, *, for_audit: bool = False) -> ReadOptions:
         batch_rows=settings.audit_batch_rows if for_audit else settings.import_batch_rows,
         text_presence_only=for_audit,
         deal_rows=for_audit,
+        mapping=mapping,
+        date_order=date_order,
+        timezone=timezone,
     )
+
+
+def print_notes(notes: list[str]) -> None:
+    """Notes on how the files were read (detected format, encoding, files skipped), on
+    standard error: standard output is the command's result."""
+    for note in notes:
+        errors.print(f"note: {escape(note)}", soft_wrap=True)
 
 
 def report(error: MomentumError, *, consequence: str = "") -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,27 +9,21 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from momentum.cli.common import app_errors, console, load_settings, open_store, read_options
+from momentum.cli.common import (
+    DateOrderOption,
+    FormatOption,
+    MappingOption,
+    TimezoneOption,
+    app_errors,
+    console,
+    load_settings,
+    open_store,
+    print_notes,
+    read_options,
+)
 
 if TYPE_CHECKING:
     from momentum.importers.store import ImportSummary
-
-FORMAT_HELP = (
-    "Input format: momentum (canonical CSVs), salesforce, hubspot, pipedrive or ics. "
-    "Default: found from the files' headers."
-)
-MAPPING_HELP = (
-    "A TOML file saying which column holds which field, for exports of any other CRM "
-    "(see docs/importers.md); with .ics files, it maps attendee domains to accounts."
-)
-DATE_ORDER_HELP = (
-    "How numeric dates such as 03/04/2026 are written: dmy (day first) or mdy (month first). "
-    "Default: found from each file, else the format's usual order."
-)
-TIMEZONE_HELP = (
-    "IANA time zone the export's times without an offset are in (HubSpot and Pipedrive write "
-    "the account's or user's zone). Default: each deal owner's time zone."
-)
 
 
 def estimate_rows(paths: list[Path]) -> int:
@@ -55,8 +48,7 @@ def print_summary(summary: ImportSummary) -> None:
     for name, counts in summary.counts.items():
         table.add_row(name, *(f"{counts[c]:,}" for c in ("read", "inserted", "updated")))
     console.print(table)
-    for note in summary.notes:
-        console.print(f"note: {note}", soft_wrap=True)
+    print_notes(summary.notes)
 
 
 def run_import(
@@ -72,9 +64,7 @@ def run_import(
 
     settings = load_settings()
     database = open_store(settings)
-    options = replace(
-        read_options(settings), mapping=mapping, date_order=date_order, timezone=timezone
-    )
+    options = read_options(settings, mapping=mapping, date_order=date_order, timezone=timezone)
     if not console.is_terminal:
         return import_files(database, paths, format=format, options=options, clock=SystemClock())
     columns = (
@@ -103,20 +93,13 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_command(
         paths: Annotated[
-            list[Path], typer.Argument(help="Folders or files to import.", show_default=False)
+            list[Path],
+            typer.Argument(help="Folders or files to import.", show_default=False, readable=False),
         ],
-        format: Annotated[
-            str | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)
-        ] = None,
-        mapping: Annotated[
-            Path | None, typer.Option("--mapping", help=MAPPING_HELP, show_default=False)
-        ] = None,
-        date_order: Annotated[
-            str | None, typer.Option("--date-order", help=DATE_ORDER_HELP, show_default=False)
-        ] = None,
-        timezone: Annotated[
-            str | None, typer.Option("--timezone", help=TIMEZONE_HELP, show_default=False)
-        ] = None,
+        format: FormatOption = None,
+        mapping: MappingOption = None,
+        date_order: DateOrderOption = None,
+        timezone: TimezoneOption = None,
     ) -> None:
         """Import CRM history into the store: canonical CSVs, Salesforce, HubSpot or Pipedrive
         exports, calendars (.ics), or any export described by a --mapping file. Every row is

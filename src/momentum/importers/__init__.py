@@ -23,9 +23,9 @@ from momentum.importers import hubspot, ics, mapping, pipedrive, salesforce
 from momentum.importers.canonical import CanonicalReader, KnownEntities, ReadOptions, Sink
 from momentum.importers.csvfile import CsvFile
 from momentum.importers.problems import ProblemLog
-from momentum.importers.sources import Recogniser, Source, collect, recognise_momentum
+from momentum.importers.sources import Recogniser, Source, collect, recognise_momentum, skipped
 from momentum.importers.tables import CanonicalTable, MappedTable, settle_date_order
-from momentum.importers.textfile import Encoding
+from momentum.importers.textfile import Encoding, readable_copy
 from momentum.importers.values import DATE_ORDERS
 from momentum.localtime import is_timezone
 
@@ -41,7 +41,8 @@ def build_canonical(
     for role in ("reps", "deals", "meetings"):
         for file in files.get(role, []):
             if file.encoding.detected:
-                file.encoding, file.source = Encoding("utf-8", detected=False), file.path
+                file.encoding = Encoding("utf-8", detected=False, cr_only=file.encoding.cr_only)
+                file.source = readable_copy(file.path, file.encoding, file)
             getattr(reader.files, role).append(CanonicalTable(file))
 
 
@@ -111,7 +112,8 @@ def open_reader(
     _check_options(format, options)
     loaded = mapping.load(options.mapping) if options.mapping is not None else None
     recognisers = {csv_format.name: csv_format.recognise for csv_format in CSV_FORMATS}
-    sources = collect(paths, recognisers, problems)
+    skipped_files: list[str] = []
+    sources = collect(paths, recognisers, problems, skipped_files)
     problems.raise_if_any()
     calendars = [source for source in sources if source.is_calendar]
     tables = [source for source in sources if not source.is_calendar]
@@ -119,12 +121,14 @@ def open_reader(
     if format == "mapping" or (format in (None, "ics") and loaded and loaded.tables):
         base = "mapping"
     else:
-        base = _base_format(tables, None if format == "ics" else format, problems, paths)
+        base = _base_format(
+            tables, None if format == "ics" else format, problems, paths, skipped_files
+        )
     chosen = "ics" if calendars or format == "ics" else base or "momentum"
     if chosen == "ics" and not calendars:
         problems.add(Problem(", ".join(map(str, paths)), None, None, "holds no .ics calendar"))
     problems.raise_if_any()
-    notes = []
+    notes = list(skipped_files)
     if format is None and base != "mapping":
         named = [s.name for s in sources if s.is_calendar or s.roles]
         notes.append(f"detected format: {chosen} ({', '.join(named)})")
@@ -136,6 +140,8 @@ def open_reader(
         notes=notes,
     )
     used = _build_base(reader, base, tables, options, loaded)
+    for file in used:
+        file.report_repeated(problems)
     mapped = [
         table
         for table in [*reader.files.reps, *reader.files.deals, *reader.files.meetings]
@@ -174,17 +180,25 @@ def _check_options(format: str | None, options: ReadOptions) -> None:
 
 
 def _base_format(
-    tables: list[Source], format: str | None, problems: ProblemLog, paths: Sequence[Path]
+    tables: list[Source],
+    format: str | None,
+    problems: ProblemLog,
+    paths: Sequence[Path],
+    notes: list[str],
 ) -> str | None:
-    """The one format of the CSV files: the one named, or the one their headers show."""
+    """The one format of the CSV files: the one named, or the one their headers show. A
+    folder's files that are not one are skipped, each with a note in ``notes``."""
     if not tables:
         return None
     if format is not None:
         described = f"{BY_NAME[format].files} ({format})"
         for source in tables:
-            named = source.named  # a folder's other files are skipped
-            if named and format not in source.roles and source.csv and source.csv.headers:
+            if format in source.roles or source.csv is None or not source.csv.headers:
+                continue
+            if source.named:
                 problems.add(Problem(str(source.path), 1, None, f"is not a {described}"))
+            else:
+                notes.append(skipped(source.path, f"the header is not that of a {format} file"))
         if not problems and not any(format in source.roles for source in tables):
             problems.add(Problem(", ".join(map(str, paths)), None, None, f"holds no {described}"))
         return format
@@ -202,6 +216,8 @@ def _base_format(
                     "with --format, or describe the columns in a --mapping file",
                 )
             )
+        elif source.csv is not None and source.csv.headers:
+            notes.append(skipped(source.path, f"the header matches none of the formats {NAMES}"))
     found = sorted(set(formats), key=list(BY_NAME).index)
     if len(found) > 1:
         described = "; ".join(

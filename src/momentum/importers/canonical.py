@@ -44,6 +44,7 @@ from momentum.importers.values import (
     read_times_of,
     to_instants,
 )
+from momentum.importers.wallclock import as_written, clock_note
 from momentum.keys import KeyIndex, may_have_duplicates
 from momentum.localtime import INSTANT_RANGE, is_timezone
 from momentum.rep.models import Rep
@@ -397,14 +398,17 @@ class CanonicalReader:
         self._check_text(table, batch, DEAL_COLUMNS, FIELD_LENGTHS["deals"])
         self._require(table, batch, REQUIRED["deals"])
         batch = batch.with_columns(
-            pl.col("outcome").str.to_lowercase(), pl.col("currency").str.to_uppercase()
+            pl.col("outcome").alias("_written"),
+            pl.col("outcome").str.to_lowercase(),
+            pl.col("currency").str.to_uppercase(),
         )
+        allowed = _allowed(table, "outcome", OUTCOMES)
         self.problems.add_rows(
             table.label,
             batch,
             pl.col("outcome").is_not_null() & ~pl.col("outcome").is_in(OUTCOMES),
             table.column("outcome"),
-            lambda r: f"must be one of {', '.join(OUTCOMES)}, not {show(r['outcome'])}",
+            lambda r: f"must be one of {allowed}, not {show(r['_written'])}",
         )
         batch = self._with_owner_zone(table, batch)
         zones = (
@@ -568,13 +572,17 @@ class CanonicalReader:
             )
         self._require(table, batch, REQUIRED["meetings"])
         deal_rows = self._report_unknown_deals(table, batch)
-        batch = batch.with_columns(pl.col("status").str.to_lowercase().replace(_STATUS_SPELLINGS))
+        batch = batch.with_columns(
+            pl.col("status").alias("_written"),
+            pl.col("status").str.to_lowercase().replace(_STATUS_SPELLINGS),
+        )
+        allowed = _allowed(table, "status", MEETING_STATUSES)
         self.problems.add_rows(
             table.label,
             batch,
             pl.col("status").is_not_null() & ~pl.col("status").is_in(MEETING_STATUSES),
             table.column("status"),
-            lambda r: f"must be one of {', '.join(MEETING_STATUSES)}, not {show(r['status'])}",
+            lambda r: f"must be one of {allowed}, not {show(r['_written'])}",
         )
         names = ("start", "end", "booked_at")
         times = read_times_of(batch, names)
@@ -585,7 +593,7 @@ class CanonicalReader:
         elif naive.any():  # only wall-clock times need the owner's zone
             rows = naive.arg_true()
             zones = zones.scatter(rows, self._zones_of_deals(batch["deal_id"].gather(rows)))
-        batch = self._with_instants(table, batch, times, zones)
+        batch = self._with_instants(table, batch, times, zones).with_columns(zones)
         batch = batch.with_columns(
             pl.col("end").fill_null(pl.col("start") + timedelta(minutes=DEFAULT_MEETING_MINUTES))
         )
@@ -608,7 +616,10 @@ class CanonicalReader:
             batch,
             pl.col("end") < pl.col("start"),
             table.column("end"),
-            lambda r: f"{show(r['end_text'])} is before the start {show(r['start_text'])}",
+            lambda r: (
+                f"{show(as_written(r)[1])} is before the start {show(as_written(r)[0])}"
+                f"{clock_note(r)}"
+            ),
         )
         self._meeting_index.append(
             batch.select("meeting_id", pl.lit(table.label).alias("_file"), ROW).filter(
@@ -829,6 +840,12 @@ class CanonicalReader:
             column = self._table(str(label)).column(key)
             self.problems.add_rows(str(label), part, pl.lit(True), column, reason)
         return index.filter(first)
+
+
+def _allowed(table: Table, name: str, canonical: Sequence[str]) -> str:
+    """The values field ``name`` takes, in the words of the table's source (a preset's or a
+    mapping file's labels), else the canonical ones."""
+    return getattr(table, "vocabulary", {}).get(name) or ", ".join(canonical)
 
 
 def _a(noun: str) -> str:

@@ -19,6 +19,11 @@ from momentum.importers.problems import ProblemLog
 from momentum.importers.textfile import Encoding, detect_encoding, readable_copy, sniff_separator
 
 ROW = "_row"  # the spreadsheet row number of each record; the header is row 1
+# The longest row a CSV file may have, in bytes. Every field the store keeps fits in it many
+# times over (docs/data-format.md, "Limits"); a longer row is refused before a parser reads
+# the file, so one runaway line cannot take the memory of a thousand rows.
+MAX_ROW_BYTES = 1 << 20
+csv.field_size_limit(MAX_ROW_BYTES * 2)  # the slow pass reads the values the fast reader could
 
 
 class Unreadable(Exception):
@@ -50,6 +55,7 @@ class CsvFile:
     headers: list[str] = field(default_factory=list)
     encoding: Encoding = field(default_factory=lambda: Encoding("utf-8", detected=False))
     source: Path = field(init=False)
+    repeated: list[tuple[str, int, int]] = field(default_factory=list)  # name, 1st and 2nd column
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -85,17 +91,52 @@ class CsvFile:
                 if not handle.read(1):
                     problems.add(Problem(self.label, None, None, "is empty; expected a header row"))
                     return []
+            long_row = too_long_row(self.source, self.label, self.separator)
         except OSError as exc:
             problems.add(Problem(self.label, None, None, f"cannot be read: {exc.strerror}"))
             return []
+        if long_row is not None:
+            problems.add(long_row)
+            return []
         try:
             self.headers = pl.read_csv(
-                self.source, n_rows=0, infer_schema=False, separator=self.separator
+                self.source, n_rows=0, infer_schema=False, separator=self.separator, glob=False
             ).columns
         except pl.exceptions.PolarsError as exc:
             self._explain(exc, problems)
             return []
+        self.repeated = self._repeated_names()
         return self.headers
+
+    def _repeated_names(self) -> list[tuple[str, int, int]]:
+        """Header names written twice (ignoring case and surrounding spaces), which Polars
+        would quietly rename: each with the columns (from 1) it is in."""
+        with self.source.open(encoding="utf-8-sig", errors="replace", newline="") as text:
+            try:
+                names = next(csv.reader(text, delimiter=self.separator), [])
+            except csv.Error:
+                return []  # the reader will say what is wrong with the row
+        first: dict[str, int] = {}
+        repeated = []
+        for index, name in enumerate(names, start=1):
+            key = _normal(name)
+            if key and key in first:
+                repeated.append((name.strip(), first[key], index))
+            first.setdefault(key, index)
+        return repeated
+
+    def report_repeated(self, problems: ProblemLog) -> None:
+        """A header name written twice is a problem: which of the two holds the field?"""
+        for name, first, second in self.repeated:
+            problems.add(
+                Problem(
+                    self.label,
+                    1,
+                    name,
+                    f"the header names this column twice (columns {first} and {second}); "
+                    "rename or remove one",
+                )
+            )
 
     def header(self, name: str) -> str | None:
         """The header written for ``name`` (matched ignoring case and surrounding spaces)."""
@@ -173,6 +214,7 @@ class CsvFile:
             row_index_name=ROW,
             row_index_offset=2,
             truncate_ragged_lines=False,
+            glob=False,  # a path is the file it names: "deals[1].csv" is not a pattern
         )
 
     def _explain(self, exc: Exception, problems: ProblemLog) -> None:
@@ -184,7 +226,8 @@ class CsvFile:
             problems.add(Problem(self.label, None, None, f"cannot be read as CSV: {first_line}"))
 
     def _locate_problems(self, problems: ProblemLog) -> None:
-        """The slow, exact pass: invalid UTF-8, rows with too many fields, unclosed quotes."""
+        """The slow, exact pass: invalid UTF-8, rows with more or fewer fields than the header,
+        unclosed quotes."""
         width = len(self.headers) or None
         with self.source.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
             reader = csv.reader(text, delimiter=self.separator, strict=True)
@@ -193,7 +236,7 @@ class CsvFile:
                 for row, record in enumerate(reader, start=1):
                     if width is None:
                         width = len(record)
-                    if len(record) > width:
+                    if len(record) > width or 0 < len(record) < width:
                         problems.add(
                             Problem(
                                 self.label,
@@ -214,11 +257,78 @@ class CsvFile:
                                     self.label,
                                     row,
                                     column,
-                                    "is not valid UTF-8 text (save the file as UTF-8)",
+                                    f"{as_written(value)} is not valid UTF-8 text "
+                                    "(save the file as UTF-8)",
                                 )
                             )
             except csv.Error as exc:
                 problems.add(Problem(self.label, row + 1, None, _csv_reason(exc)))
+
+
+def too_long_row(
+    path: Path, label: str, separator: str = ",", limit: int = MAX_ROW_BYTES
+) -> Problem | None:
+    """A problem naming the first row of ``path`` longer than ``limit`` bytes, or ``None``.
+
+    The file is read in blocks of ``limit`` bytes, each searched for its first and last line
+    break only (no line that starts and ends in one block can be too long), so this costs
+    little next to reading the file. A long line is a long row; its row number is its line
+    number, unless a quoted field earlier in the file spans lines (then the standard library's
+    reader, holding at most ``limit`` bytes of a field, counts the rows up to it).
+    """
+    lines = 0  # line breaks before the current block
+    line_start = 0  # where the current line starts, in bytes from the top
+    quoted = False  # a quote was seen before the current line
+    offset = 0
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(limit):
+                first = block.find(b"\n")
+                end = offset + (len(block) if first < 0 else first)
+                if end - line_start > limit:
+                    return _long_row(path, label, separator, limit, lines + 1, quoted)
+                if first >= 0:
+                    last = block.rfind(b"\n")
+                    quoted = quoted or b'"' in block[: last + 1]
+                    lines += block.count(b"\n")
+                    line_start = offset + last + 1
+                offset += len(block)
+    except OSError:
+        return None  # reading the file says why
+    return None
+
+
+def _long_row(
+    path: Path, label: str, separator: str, limit: int, line: int, quoted: bool
+) -> Problem:
+    row = line
+    if quoted:  # rows and lines differ: count the rows up to the long one
+        previous = csv.field_size_limit(limit)
+        try:
+            with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
+                reader = csv.reader(text, delimiter=separator)
+                row = 0
+                try:
+                    for row, _ in enumerate(reader, start=1):  # noqa: B007
+                        if reader.line_num >= line:
+                            break
+                except csv.Error:
+                    row += 1
+        finally:
+            csv.field_size_limit(previous)
+    return Problem(
+        label,
+        row,
+        None,
+        f"is longer than {limit // (1 << 20)} MiB; a row may have at most {limit:,} bytes "
+        "(is a quote missing, or a whole document in one cell?)",
+    )
+
+
+def as_written(value: str) -> str:
+    """A value read with ``surrogateescape`` as the file has it: bytes that are not UTF-8 shown
+    as ``\\xe9``, so the user can find them."""
+    return f"'{value.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')}'"
 
 
 def _csv_reason(exc: csv.Error) -> str:

@@ -36,6 +36,8 @@ OUTCOMES = {
     "canceled": "canceled",
     "cancelled": "canceled",
 }
+# the meeting outcomes as HubSpot shows them, for problems with a value it does not know
+MEETING_OUTCOMES = "Scheduled, Completed, Rescheduled, No show or Canceled (HubSpot's outcomes)"
 _ENTERED = re.compile(r'^date entered "(.*)"$', re.IGNORECASE)
 
 
@@ -151,13 +153,13 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
                 frame, "deal_id", reader.deal_directory(), label=label, notes=reader.notes
             )
 
-        reader.files.meetings.append(
-            MappedTable(
-                file,
-                meeting_rules(file),
-                times=["Meeting start time", "Activity date", "Meeting end time", "Create date"],
-                conventions=conventions,
-                zone=options.timezone,
-                after=named_deals if by_name else None,
-            )
+        table = MappedTable(
+            file,
+            meeting_rules(file),
+            times=["Meeting start time", "Activity date", "Meeting end time", "Create date"],
+            conventions=conventions,
+            zone=options.timezone,
+            after=named_deals if by_name else None,
         )
+        table.vocabulary = {"status": MEETING_OUTCOMES}
+        reader.files.meetings.append(table)

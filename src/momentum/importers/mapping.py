@@ -15,7 +15,14 @@ from typing import Any
 
 import polars as pl
 
-from momentum.canonical import DEAL_COLUMNS, MEETING_COLUMNS, REP_COLUMNS, REQUIRED
+from momentum.canonical import (
+    DEAL_COLUMNS,
+    MEETING_COLUMNS,
+    MEETING_STATUSES,
+    OUTCOMES,
+    REP_COLUMNS,
+    REQUIRED,
+)
 from momentum.errors import InputError
 from momentum.importers.canonical import CanonicalReader, ReadOptions
 from momentum.importers.csvfile import CsvFile
@@ -169,6 +176,23 @@ def rules(spec: TableMapping) -> dict[str, Rule]:
     return result
 
 
+# the values a canonical field with a fixed set takes
+CHOICES = {"outcome": OUTCOMES, "status": MEETING_STATUSES}
+
+
+def vocabulary(table: str, spec: TableMapping) -> dict[str, str]:
+    """The values each mapped field with a fixed set takes, in the export's words: the ones
+    ``[<table>.values.<field>]`` maps, and the canonical ones, which pass as they are."""
+    described = {}
+    for name, values in spec.values.items():
+        if name in CHOICES and values and DEFAULT not in values:
+            written = ", ".join(values)
+            described[name] = (
+                f"{written} (as [{table}.values.{name}] maps them) or {', '.join(CHOICES[name])}"
+            )
+    return described
+
+
 def _constant(value: str) -> Callable[[Columns], pl.Expr]:
     return lambda c: pl.lit(value)
 
@@ -199,16 +223,16 @@ def build(
         for file in fitting:
             times = [h for name, hs in spec.columns.items() if name in TIMES for h in hs]
             amounts = spec.columns.get("amount", [])
-            getattr(reader.files, table).append(
-                MappedTable(
-                    file,
-                    rules(spec),
-                    times=times,
-                    amounts=amounts,
-                    conventions=conventions,
-                    zone=options.timezone or mapping.timezone,
-                )
+            mapped = MappedTable(
+                file,
+                rules(spec),
+                times=times,
+                amounts=amounts,
+                conventions=conventions,
+                zone=options.timezone or mapping.timezone,
             )
+            mapped.vocabulary = vocabulary(table, spec)
+            getattr(reader.files, table).append(mapped)
             used.append(file)
         read_from.append(f"{table} from {', '.join(file.path.name for file in fitting)}")
     reader.notes.append(f"mapping {mapping.path.name}: {'; '.join(read_from)}")

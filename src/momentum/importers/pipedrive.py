@@ -25,6 +25,8 @@ from momentum.importers.tables import (
 FORMAT = "pipedrive"
 DEFAULT_DATE_ORDER = "dmy"
 STATUSES = {"open": "open", "won": "won", "lost": "lost"}
+# a deal's status as Pipedrive writes it, for problems with a value it does not know
+DEAL_STATUSES = "open, won, lost or deleted (Pipedrive's deal statuses)"
 
 
 def recognise(headers: set[str]) -> str | None:
@@ -144,17 +146,17 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
                 )
             return frame.filter((pl.col("_deleted") != "deleted") | pl.col("_deleted").is_null())
 
-        reader.files.deals.append(
-            MappedTable(
-                file,
-                deal_rules(),
-                times=["Deal - Deal created", "Deal - Won time", "Deal - Lost time"],
-                amounts=["Deal - Value"],
-                conventions=conventions,
-                zone=options.timezone,
-                after=without_deleted,
-            )
+        table = MappedTable(
+            file,
+            deal_rules(),
+            times=["Deal - Deal created", "Deal - Won time", "Deal - Lost time"],
+            amounts=["Deal - Value"],
+            conventions=conventions,
+            zone=options.timezone,
+            after=without_deleted,
         )
+        table.vocabulary = {"outcome": DEAL_STATUSES}
+        reader.files.deals.append(table)
     for file in files.get("activities", []):
         reader.keep_deal_directory = True
         meetings = MeetingsOnly(reader, file)

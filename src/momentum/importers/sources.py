@@ -2,10 +2,18 @@
 
 A folder stands for the files in it (``.csv``, ``.tsv``, ``.txt``, ``.ics``); a calendar is told
 by its suffix or its first line, a CSV by its header row, which each preset recognises.
+
+A path is the file it names, never a pattern. A file named on the command line that cannot be
+read as a text export (a named pipe, a symbolic link that loops, a binary file, UTF-16 without
+a byte-order mark) is a problem; the same file in a folder is skipped with a note naming it and
+why, and the rest of the folder is read.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +21,7 @@ from pathlib import Path
 from momentum.errors import Problem
 from momentum.importers.csvfile import CsvFile
 from momentum.importers.problems import ProblemLog
+from momentum.importers.textfile import not_text
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}
 CALENDAR_SUFFIXES = {".ics", ".ical", ".ifb", ".icalendar"}
@@ -60,37 +69,87 @@ def _is_calendar(path: Path) -> bool:
     return head.upper().startswith(b"BEGIN:VCALENDAR") or head.startswith(b"B\x00E\x00G\x00I\x00N")
 
 
+SKIPPED = "skipped "  # how a note about a file in a folder that is not read starts
+
+
+def skipped(path: Path, reason: str) -> str:
+    return f"{SKIPPED}{path}: {reason}"
+
+
+def _unusable(path: Path) -> str | None:
+    """Why ``path`` (which is not a folder) cannot be read as an export, or None if it can."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link that loops back on itself"
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            return f"is a symbolic link to {os.readlink(path)}, which does not exist"
+        if exc.errno == errno.ENOENT:
+            return "does not exist"
+        return f"cannot be read: {exc.strerror}"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file; save what it gives to a file and name that"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a device or a socket)"
+    if path.suffix.lower() in OTHER_SUFFIXES:
+        return (
+            f"is a {path.suffix.lower()[1:].upper()} file; momentum reads CSV exports "
+            "and .ics calendars (export or save it as CSV)"
+        )
+    if path.suffix.lower() in CALENDAR_SUFFIXES:
+        return None
+    try:
+        return not_text(path)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+
+
+def _folder(path: Path, problems: ProblemLog, notes: list[str]) -> list[Source]:
+    """The files of a folder that can be read; a note for each other one, naming it."""
+    found = []
+    try:
+        children = sorted(child for child in path.iterdir() if not child.name.startswith("."))
+    except OSError as exc:
+        problems.add(Problem(str(path), None, None, f"cannot be read: {exc.strerror}"))
+        return []
+    passed: list[tuple[Path, str]] = []
+    for child in children:
+        if child.is_dir() and not child.is_symlink():
+            continue  # a folder's folders are not read: only what is named or directly in it
+        suffix = child.suffix.lower()
+        if suffix not in TABLE_SUFFIXES | CALENDAR_SUFFIXES:
+            continue  # a README, a workbook, an expected.json: not given to be read
+        if (reason := _unusable(child)) is not None:
+            passed.append((child, reason))
+        else:
+            found.append(_source(child, named=False))
+    if found:
+        notes.extend(skipped(child, reason) for child, reason in passed)
+        return found
+    for child, reason in passed:  # nothing is left to read: what was passed over is why
+        problems.add(Problem(str(child), None, None, reason))
+    problems.add(Problem(str(path), None, None, "holds no .csv or .ics file"))
+    return found
+
+
 def collect(
-    paths: Sequence[Path], recognisers: dict[str, Recogniser], problems: ProblemLog
+    paths: Sequence[Path],
+    recognisers: dict[str, Recogniser],
+    problems: ProblemLog,
+    notes: list[str] | None = None,
 ) -> list[Source]:
-    """Every file under ``paths``, CSVs with their headers read and recognised."""
+    """Every file under ``paths``, CSVs with their headers read and recognised. Files of a
+    folder that cannot be read are left out, each with a note in ``notes`` saying why."""
+    notes = [] if notes is None else notes
     found: list[Source] = []
     for path in paths:
         if path.is_dir():
-            children = sorted(
-                child
-                for child in path.iterdir()
-                if child.is_file()
-                and child.suffix.lower() in TABLE_SUFFIXES | CALENDAR_SUFFIXES
-                and not child.name.startswith(".")
-            )
-            if not children:
-                problems.add(Problem(str(path), None, None, "holds no .csv or .ics file"))
-            found += [_source(child, named=False) for child in children]
-        elif path.is_file() and path.suffix.lower() in OTHER_SUFFIXES:
-            problems.add(
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    f"is a {path.suffix.lower()[1:].upper()} file; momentum reads CSV exports "
-                    "and .ics calendars (export or save it as CSV)",
-                )
-            )
-        elif path.is_file():
-            found.append(_source(path, named=True))
+            found += _folder(path, problems, notes)
+        elif (reason := _unusable(path)) is not None:
+            problems.add(Problem(str(path), None, None, reason))
         else:
-            problems.add(Problem(str(path), None, None, "does not exist"))
+            found.append(_source(path, named=True))
     for source in found:
         if source.csv is not None:
             headers = source.csv.read_headers(problems)

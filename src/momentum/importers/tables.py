@@ -13,10 +13,9 @@ field is wrong, so a problem in a HubSpot export reads ``deals.csv:7:Close Date:
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from types import MappingProxyType
 from typing import Protocol
 
 import polars as pl
@@ -33,10 +32,8 @@ from momentum.importers.values import (
 )
 
 ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first"}
-# The longest row a CSV file may have, in bytes. Every field the store keeps fits in it many
-# times over (docs/data-format.md, "Limits"); a longer row is refused before the file is read,
-# so one runaway line cannot take the memory of a thousand rows.
-MAX_ROW_BYTES = 1 << 20
+# times a problem may quote after a preset converted them: each comes with ``_<name>_written``
+WRITTEN_TIMES = ("start", "end")
 
 
 class Table(Protocol):
@@ -68,25 +65,16 @@ class CsvTable:
     """What the tables read from a CSV file share."""
 
     zone: str | None = None
+    # canonical field -> the values it takes in the source's words, for problems to name
+    vocabulary: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, file: CsvFile) -> None:
         self.file = file
         self.label = file.label
         self.notes: list[str] = []
-        self._long_rows: list[Problem] | None = None  # None: not looked for yet
 
     def _has_header(self, problems: ProblemLog) -> bool:
-        if long_row := self._too_long_row():
-            problems.add(long_row)
-            return False
         return bool(self.file.headers or self.file.read_headers(problems))
-
-    def _too_long_row(self) -> Problem | None:
-        """The problem of this file's first row over :data:`MAX_ROW_BYTES`, if it has one."""
-        if self._long_rows is None:
-            found = too_long_row(self.file.source, self.label, self.file.separator)
-            self._long_rows = [] if found is None else [found]
-        return self._long_rows[0] if self._long_rows else None
 
 
 class CanonicalTable(CsvTable):
@@ -239,10 +227,9 @@ class MappedTable(CsvTable):
         return [name for name in given if not name.startswith("_") and name in fields]
 
     def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
-        needed = sorted(
-            {h for spec in self._given.values() for h in spec.headers if self.file.header(h)},
-            key=self.file.headers.index,
-        )
+        written = (self.file.header(h) for spec in self._given.values() for h in spec.headers)
+        # the headers as the file writes them ("Amount " for the rule's "Amount")
+        needed = sorted({h for h in written if h is not None}, key=self.file.headers.index)
         names = {header: f"h{i}" for i, header in enumerate(needed)}
         order = self._order or self.conventions.default_order
         decimal = self._decimal or ","
@@ -255,7 +242,8 @@ class MappedTable(CsvTable):
 
         def converted(batch: pl.DataFrame) -> pl.DataFrame:
             dates = [local_dates_to_iso(batch[name], order) for name in times]
-            return batch.with_columns(*dates, *amounts)
+            kept = [batch[name].alias(f"{name}_raw") for name in times]  # as written
+            return batch.with_columns(*dates, *amounts, *kept)
 
         def lookup(name: str) -> pl.Expr:
             header = self.file.header(name)
@@ -265,7 +253,14 @@ class MappedTable(CsvTable):
             value = spec.compute(lookup) if spec.compute else lookup(self._first(spec))
             return (value if name.startswith("_") else value.cast(pl.String)).alias(name)
 
+        def as_written(name: str) -> pl.Expr:
+            """A time as its file writes it, for problems to quote: the column they name."""
+            header = self.file.header(self.column(name))
+            raw = f"{names[header]}_raw" if header in names and names[header] in times else None
+            return (pl.col(raw) if raw else pl.lit(None, pl.String)).alias(f"_{name}_written")
+
         outputs = [output(name, spec) for name, spec in self._given.items()]
+        outputs += [as_written(name) for name in self._given if name in WRITTEN_TIMES]
         for batch in self.file.batches({names[h]: h for h in needed}, batch_rows, problems):
             mapped = converted(batch).select(ROW, *outputs)
             yield self.after(mapped) if self.after else mapped
@@ -296,8 +291,8 @@ class MappedTable(CsvTable):
         """The first value in this file that can only be day-first (``"dmy"``), only
         month-first (``"mdy"``), or either (``"either"``): row, header, value."""
         found: dict[str, tuple[int, str, str]] = {}
-        if not self._times or self._too_long_row():
-            return found
+        if not self._times or not self.file.headers:
+            return found  # no times, or a file whose header could not be read
         frame = self.file.scan().select(
             ROW, *[pl.col(self.file.position(h)).alias(h) for h in self._times]
         )
@@ -436,63 +431,3 @@ def settle_date_order(tables: Sequence[MappedTable], problems: ProblemLog) -> No
             f"way; they are read {ORDER_NAMES[order]}, the {table.conventions.preset} default "
             "(choose with --date-order dmy or mdy)"
         )
-
-
-def too_long_row(
-    path: Path, label: str, separator: str = ",", limit: int = MAX_ROW_BYTES
-) -> Problem | None:
-    """A problem naming the first row of ``path`` longer than ``limit`` bytes, or ``None``.
-
-    The file is read in blocks of ``limit`` bytes, each searched for its first and last line
-    break only (no line that starts and ends in one block can be too long), so this costs
-    little next to reading the file. A long line is a long row; its row number is its line
-    number, unless a quoted field earlier in the file spans lines (then the standard library's
-    reader, holding at most ``limit`` bytes of a field, counts the rows up to it).
-    """
-    lines = 0  # line breaks before the current block
-    line_start = 0  # where the current line starts, in bytes from the top
-    quoted = False  # a quote was seen before the current line
-    offset = 0
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(limit):
-                first = block.find(b"\n")
-                end = offset + (len(block) if first < 0 else first)
-                if end - line_start > limit:
-                    return _long_row(path, label, separator, limit, lines + 1, quoted)
-                if first >= 0:
-                    last = block.rfind(b"\n")
-                    quoted = quoted or b'"' in block[: last + 1]
-                    lines += block.count(b"\n")
-                    line_start = offset + last + 1
-                offset += len(block)
-    except OSError:
-        return None  # reading the file says why
-    return None
-
-
-def _long_row(
-    path: Path, label: str, separator: str, limit: int, line: int, quoted: bool
-) -> Problem:
-    row = line
-    if quoted:  # rows and lines differ: count the rows up to the long one
-        previous = csv.field_size_limit(limit)
-        try:
-            with path.open(encoding="utf-8-sig", errors="replace", newline="") as text:
-                reader = csv.reader(text, delimiter=separator)
-                row = 0
-                try:
-                    for row, _ in enumerate(reader, start=1):  # noqa: B007
-                        if reader.line_num >= line:
-                            break
-                except csv.Error:
-                    row += 1
-        finally:
-            csv.field_size_limit(previous)
-    return Problem(
-        label,
-        row,
-        None,
-        f"is longer than {limit // (1 << 20)} MiB; a row may have at most {limit:,} bytes "
-        "(is a quote missing, or a whole document in one cell?)",
-    )
