@@ -4,8 +4,9 @@ Users are added, disabled and enabled through :class:`~momentum.user.accounts.Ac
 (what ``momentum user`` uses); a change of role or rep ends the user's sessions, so the new
 scope applies at their next sign-in. A rep's zone and country decide their business days,
 quiet hours and local dates everywhere; their working hours, the lock-in's suggested slots.
-The rules' options set here take precedence over the rules file (``rules/settings.py``). A test message goes straight through a channel (not
-the outbox), and the answer is what the server said.
+The rules' options set here take precedence over the rules file (``rules/settings.py``). A
+test message goes straight through a channel (not the outbox), and the answer is what the
+server said.
 """
 
 from __future__ import annotations
