@@ -4,8 +4,8 @@ that does not exist. The walk covers every page and API route the app has, so a 
 with an id in its path must say here which ids it takes.
 
 Most ids belong to a rep (their deals, meetings, tasks, coaching notes, review commitments,
-their user). The playbook's entries, value assets and the rules' options belong to the team: everyone reads them,
-managers and administrators change them. Some routes are for some roles only: another role
+their user). The playbook's entries, value assets and the rules' options belong to the team:
+everyone reads them, managers and administrators (the rules: administrators) change them. Some routes are for some roles only: another role
 gets 403 whatever the id, which tells nothing about the id."""
 
 from __future__ import annotations
