@@ -1,6 +1,7 @@
 """When meeting two could be: slots 3–5 business days after meeting one, in the rep's working
 hours (their own where an administrator set them, else the policy's 9:00–17:00), clear of the
-rep's other meetings, weekends and holidays, shown in the rep's and the buyer's zones; and the warnings (never a refusal) for a time the rep picks by hand.
+rep's other meetings, weekends and holidays, shown in the rep's and the buyer's zones; and the
+warnings (never a refusal) for a time the rep picks by hand.
 
 Meeting one is the deal's M1 when it was held; when locking in from a meeting one that has
 not been marked yet (the rep is still in it, or just left), that meeting; with neither, the
