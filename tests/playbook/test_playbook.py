@@ -98,7 +98,7 @@ def test_agenda_templates_split_into_the_two_sides(database: Database) -> None:
     with database.unit_of_work() as session:
         playbook = PlaybookService(session, clock=FixedClock(NOW))
         playbook.start_with_defaults(MANAGER)
-        agendas = playbook.agendas()
+        agendas = playbook.lock_in_templates().agendas
     assert [a.title for a in agendas][:2] == [
         "Your numbers in an ROI model",
         "Meet the people who decide",
@@ -108,3 +108,60 @@ def test_agenda_templates_split_into_the_two_sides(database: Database) -> None:
         "Answers to open questions",
     ]
     assert agendas[1].buyer == ["The stakeholders who sign off, and what each needs to see"]
+
+
+def test_the_lock_in_offers_the_current_templates_or_the_starting_ones(
+    database: Database,
+) -> None:
+    fixed = FixedClock(NOW)
+    with database.unit_of_work() as session:
+        playbook = PlaybookService(session, clock=fixed)
+        # no playbook yet: the starting playbook's templates, unsaved, no revision
+        offered = playbook.lock_in_templates()
+        assert offered.revision is None
+        assert [a.key for a in offered.agendas] == ["start-5", "start-6", "start-7", "start-8"]
+        assert {a.version for a in offered.agendas} == {None}
+        assert offered.homework[0].text.startswith("Send the three figures")
+        # a playbook of talk tracks only still offers the starting templates
+        playbook.add(
+            MANAGER,
+            NewPlaybookEntry(
+                kind=PlaybookKind.TALK_TRACK, step=PlaybookStep.LOCK_IN, title="T", body="B"
+            ),
+        )
+        assert playbook.lock_in_templates().agendas[0].key == "start-5"
+        # the team's own templates, at their newest version, once there are any
+        agenda = playbook.add(
+            MANAGER,
+            NewPlaybookEntry(
+                kind=PlaybookKind.AGENDA_TEMPLATE,
+                title="Pilot plan",
+                body="Seller: A pilot plan\nBuyer: The pilot's success criteria\nA shared date",
+            ),
+        )
+        homework = playbook.add(
+            MANAGER,
+            NewPlaybookEntry(
+                kind=PlaybookKind.HOMEWORK_TEMPLATE, title="Criteria", body="Write them down."
+            ),
+        )
+        playbook.edit(
+            MANAGER,
+            agenda.entry_id,
+            PlaybookText(title="Pilot plan", body="Seller: A signed pilot plan\nBuyer: Criteria"),
+        )
+        offered = playbook.lock_in_templates()
+        assert [(a.key, a.version, a.seller, a.buyer) for a in offered.agendas] == [
+            (str(agenda.entry_id), 2, ["A signed pilot plan"], ["Criteria"])
+        ]
+        assert [(h.key, h.text) for h in offered.homework] == [
+            (str(homework.entry_id), "Write them down.")
+        ]
+        assert offered.revision == playbook.revision()
+        # a line that names no side goes with what the seller brings
+        playbook.retire(MANAGER, agenda.entry_id)
+        playbook.add(
+            MANAGER,
+            NewPlaybookEntry(kind=PlaybookKind.AGENDA_TEMPLATE, title="Free", body="Just talk"),
+        )
+        assert playbook.lock_in_templates().agendas[0].seller == ["Just talk"]

@@ -126,3 +126,25 @@ def test_a_deal_outside_the_scope_is_not_found(
             service(session, clock).check(BO, "D1", datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
         with pytest.raises(NotFound):
             service(session, clock).suggest(ANA, "nope")
+
+
+def test_a_rep_s_own_working_hours_place_the_slots_and_the_warnings(
+    database: Database, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import time
+
+    from momentum.rep.models import Rep
+
+    with database.unit_of_work() as session:
+        ana = session.get(Rep, "ana")
+        assert ana is not None
+        ana.work_start, ana.work_end = time(7, 30), time(11, 0)
+    with database.unit_of_work(write=False) as session:
+        slots = service(session, clock)
+        found = slots.suggest(ANA, "D1", minutes=30)
+        monday = found.days[0]
+        # every hour from 07:30 to the last half hour before 11:00 Berlin, clear of 10:00-10:30
+        local = [(s.start + timedelta(hours=1)).strftime("%H:%M") for s in monday.slots]
+        assert local == ["07:30", "08:30", "09:30", "10:30"]
+        late = slots.check(ANA, "D1", datetime(2026, 3, 10, 13, 0, tzinfo=UTC), minutes=30)
+        assert "outside Ana Rep's working hours (07:30–11:00 Europe/Berlin)" in late.warnings

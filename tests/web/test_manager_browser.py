@@ -5,6 +5,7 @@ version."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -123,3 +124,74 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
             expect(page.locator('#versions tr[data-version="1"] td.num')).to_have_text("0")
         finally:
             browser.close()
+
+
+def test_a_manager_edits_an_agenda_template_and_the_next_lock_in_offers_it(
+    live: tuple[str, ManagerSite],
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from momentum.meeting.models import Meeting
+    from momentum.playbook.service import PlaybookService
+
+    base, site = live
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/login")
+            page.fill("input[name=email]", "maya@seller.test")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+
+            # the manager edits the ROI agenda template: version 2
+            page.goto(f"{base}/playbook")
+            page.click("text=Start from the built-in playbook")
+            page.click("a:text-is('Your numbers in an ROI model')")
+            page.fill(
+                "textarea[name=body]",
+                "Seller: An ROI model on your figures, with a payback date\n"
+                "Buyer: Volumes, cost per unit and hours spent",
+            )
+            page.click("text=Save as version 2")
+            expect(page.locator("#current")).to_contain_text("with a payback date")
+
+            # the next lock-in on Ana's deal offers version 2; the script fills the agenda
+            page.goto(f"{base}/lock-in/D3")
+            template = page.locator("select[name=template]")
+            expect(template.locator("option").first).to_have_text(
+                "Your numbers in an ROI model (v2)"
+            )
+            template.select_option(label="Meet the people who decide (v1)")
+            expect(page.locator("textarea[name=seller]")).to_have_value(
+                re.compile("^A short recap")
+            )
+            template.select_option(label="Your numbers in an ROI model (v2)")
+            expect(page.locator("textarea[name=seller]")).to_have_value(
+                "An ROI model on your figures, with a payback date"
+            )
+            expect(page.locator("textarea[name=buyer]")).to_have_value(
+                "Volumes, cost per unit and hours spent"
+            )
+            page.locator("select[name=homework_template]").select_option(
+                label="Homework: Your numbers in an ROI model (v1)"
+            )
+            page.fill("input[name=when]", "2026-03-13T11:00")
+            page.click(".submit-bar button.primary")
+            if page.locator(".confirm-bar").count():
+                page.click(".confirm-bar button.primary")
+            page.wait_for_url("**/deals/D3?done=booked")
+        finally:
+            browser.close()
+
+    with site.engine.database.unit_of_work(write=False) as session:
+        revision = PlaybookService(session, clock=site.clock).revision()
+        booked = session.query(Meeting).filter(Meeting.deal_id == "D3").all()
+        [meeting] = [m for m in booked if m.start_at > site.clock.now()]
+        assert meeting.agenda is not None and "with a payback date" in meeting.agenda
+        assert (
+            meeting.homework
+            == "Send the three figures we agreed (volumes, cost per unit, hours spent)."
+        )
+        assert meeting.playbook_revision == revision

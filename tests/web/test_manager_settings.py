@@ -4,16 +4,28 @@ loopback Slack receiver. Nobody else opens them."""
 
 from __future__ import annotations
 
+import re
+from datetime import time
+
 import pytest
+from sqlalchemy import select
 
 from momentum.db.engine import Database
+from momentum.deal.models import Deal, Outcome
 from momentum.rep.models import Rep
+from momentum.rules.models import RuleOverride
 from momentum.user.models import Role, User
 from tests.engine.conftest import SlackReceiver, SmtpServer, slack_receiver, smtp_server
 from tests.review.team import ManagerSite, make_team
 from tests.web.conftest import csrf_of
 
 __all__ = ["slack_receiver", "smtp_server"]  # the fixtures, used by name
+
+
+def _rule_row(page: str, rule_key: str, option: str) -> str:
+    found = re.search(rf'<tr id="rule-{rule_key}-{option}".*?</tr>', page, re.S)
+    assert found, f"no row for {rule_key}.{option}"
+    return found.group(0)
 
 
 @pytest.fixture
@@ -27,7 +39,8 @@ def test_only_administrators_open_the_settings(site: ManagerSite) -> None:
     assert site.signed_in("maya@seller.test").get("/settings").status_code == 403
     page = site.signed_in("admin@seller.test").get("/settings")
     assert page.status_code == 200
-    assert "meeting_two_not_booked" in page.text and "grace minutes: 60" in page.text
+    row = _rule_row(page.text, "meeting_two_not_booked", "grace_minutes")
+    assert 'name="value" value="60"' in row and 'data-source="default"' in row
 
 
 def test_users_roles_and_a_rep_s_calendar(site: ManagerSite, database: Database) -> None:
@@ -118,3 +131,105 @@ def test_a_test_message_by_email_and_slack(
     page = admin.get(failed.headers["location"])
     assert "The test message failed: slack: Slack webhook answered 500" in page.text
     assert slack_receiver.url not in page.text  # the webhook is a secret
+
+
+def test_an_administrator_sets_a_rule_s_target_and_resets_it(
+    site: ManagerSite, database: Database
+) -> None:
+    admin = site.signed_in("admin@seller.test")
+    token = csrf_of(admin.get("/settings").text)
+    url = "/settings/rules/gap_too_long/target_business_days"
+    saved = admin.post(url, data={"csrf_token": token, "value": "3"})
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/settings#rule-gap_too_long-target_business_days"
+    row = _rule_row(admin.get("/settings").text, "gap_too_long", "target_business_days")
+    assert 'name="value" value="3"' in row and 'data-source="app"' in row
+    assert "set here by admin@seller.test, 2026-03-11 09:00 UTC" in row
+    assert "otherwise 5" in row
+    with database.unit_of_work(write=False) as session:
+        stored = session.scalars(select(RuleOverride)).one()
+        assert (stored.rule_key, stored.option, stored.value) == (
+            "gap_too_long",
+            "target_business_days",
+            3,
+        )
+        open_deals = session.scalars(select(Deal).where(Deal.outcome == Outcome.OPEN)).all()
+        assert open_deals and all(d.rules_due_at == site.clock.now() for d in open_deals)
+
+    assert admin.post(f"{url}/reset", data={"csrf_token": token}).status_code == 303
+    row = _rule_row(admin.get("/settings").text, "gap_too_long", "target_business_days")
+    assert 'name="value" value="5"' in row and 'data-source="default"' in row
+
+
+@pytest.mark.parametrize(
+    ("url", "value", "status", "message"),
+    [
+        (
+            "/settings/rules/stalled/days",
+            "0",
+            422,
+            "days: Input should be greater than or equal to 1",
+        ),
+        ("/settings/rules/stalled/days", "2.5", 422, "days: Input should be a valid integer"),
+        ("/settings/rules/stalled/days", "", 422, "days: enter a value"),
+        ("/settings/rules/no_show/alert", "perhaps", 422, "alert: Input should be a valid boolean"),
+        ("/settings/rules/nothing/days", "3", 404, "no rule"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_field(
+    site: ManagerSite, database: Database, url: str, value: str, status: int, message: str
+) -> None:
+    admin = site.signed_in("admin@seller.test")
+    token = csrf_of(admin.get("/settings").text)
+    refused = admin.post(url, data={"csrf_token": token, "value": value})
+    assert refused.status_code == status
+    assert message in refused.text
+    with database.unit_of_work(write=False) as session:
+        assert session.scalars(select(RuleOverride)).all() == []
+
+
+def test_nobody_else_changes_the_rules_and_every_form_needs_its_token(
+    site: ManagerSite, database: Database
+) -> None:
+    url = "/settings/rules/stalled/days"
+    for email in ("maya@seller.test", "ana@seller.test"):
+        client = site.signed_in(email)
+        token = csrf_of(client.get("/today").text)
+        assert client.post(url, data={"csrf_token": token, "value": "3"}).status_code == 403
+        assert client.post(f"{url}/reset", data={"csrf_token": token}).status_code == 403
+    admin = site.signed_in("admin@seller.test")
+    assert admin.post(url, data={"value": "3"}).status_code == 403
+    assert admin.post(url, data={"csrf_token": "forged", "value": "3"}).status_code == 403
+    with database.unit_of_work(write=False) as session:
+        assert session.scalars(select(RuleOverride)).all() == []
+    page = admin.get("/settings").text
+    forms = re.findall(r"<form method=\"post\".*?</form>", page, re.S)
+    assert forms and all('name="csrf_token"' in form for form in forms)
+
+
+def test_a_rep_s_working_hours(site: ManagerSite, database: Database) -> None:
+    admin = site.signed_in("admin@seller.test")
+    token = csrf_of(admin.get("/settings").text)
+    hours = {"csrf_token": token, "timezone": "Europe/Berlin", "country": "DE"}
+    saved = admin.post(
+        "/settings/reps/ana", data={**hours, "work_start": "08:00", "work_end": "12:30"}
+    )
+    assert saved.status_code == 303
+    with database.unit_of_work(write=False) as session:
+        ana = session.get(Rep, "ana")
+        assert ana is not None and (ana.work_start, ana.work_end) == (time(8, 0), time(12, 30))
+    assert 'value="08:00"' in admin.get("/settings").text
+    for start, end, message in (
+        ("12:00", "09:00", "work_end: 09:00 is not after the start, 12:00"),
+        ("8 am", "12:00", "work_start: &#39;8 am&#39; is not a time of day"),
+        ("08:00", "", "work_end: give both"),
+    ):
+        refused = admin.post(
+            "/settings/reps/ana", data={**hours, "work_start": start, "work_end": end}
+        )
+        assert refused.status_code == 422 and message in refused.text, refused.text
+    # blank: back to the policy's working day
+    admin.post("/settings/reps/ana", data=hours)
+    with database.unit_of_work(write=False) as session:
+        ana = session.get(Rep, "ana")
+        assert ana is not None and (ana.work_start, ana.work_end) == (None, None)

@@ -135,7 +135,9 @@ def test_a_rep_locks_in_meeting_two_and_moves_it_in_the_browser(
     first_time = page.locator("label.slot .slot-rep").first.inner_text()
     page.fill("input[name=location]", "https://meet.example.test/acme-two")
     page.fill("input[name=contact_tz]", "America/New_York")
-    page.select_option("select[name=template]", "demo")  # the script fills the agenda
+    page.select_option(
+        "select[name=template]", label="A demo on your own case"
+    )  # the script fills the agenda
     assert "walkthrough" in page.input_value("textarea[name=seller]")
     page.click("button.primary")
     # 09:00 in Berlin is 04:00 for a buyer in New York: step 3, a second look, then book

@@ -4,8 +4,8 @@ that does not exist. The walk covers every page and API route the app has, so a 
 with an id in its path must say here which ids it takes.
 
 Most ids belong to a rep (their deals, meetings, tasks, coaching notes, review commitments,
-their user). The playbook's entries and value assets belong to the team: everyone reads them,
-managers and administrators change them. Some routes are for some roles only: another role
+their user). The playbook's entries, value assets and the rules' options belong to the team:
+everyone reads them, managers and administrators (the rules: administrators) change them. Some routes are for some roles only: another role
 gets 403 whatever the id, which tells nothing about the id."""
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ FORMS: dict[str, dict[str, str]] = {
     "assign": {"rep_id": "{owner}"},
     "role": {"role": "rep", "rep_id": "{owner}"},
     "active": {"active": "yes"},
+    "days": {"value": "21"},  # a rule's option, set in the settings
 }
 # Things only managers and administrators see, whoever they are about: a rep is told there
 # is no such thing (404), also about themselves.
@@ -56,8 +57,8 @@ ROLES_ONLY = {
     ("POST", "/playbook/"): {"admin", "mgr"},
     ("POST", "/risk/"): {"admin", "mgr"},
 }
-# Ids of things that belong to the team, not to a rep.
-SHARED = {"entry_id", "asset_id"}
+# Ids of things that belong to the team, not to a rep: the playbook, and the rules' options.
+SHARED = {"entry_id", "asset_id", "rule_key", "option"}
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
@@ -155,7 +156,12 @@ def ids(site: Site) -> dict[str, dict[str, str]]:
             NewValueAsset(title="ROI model", kind=ValueAssetKind.ROI_MODEL, summary="The sums"),
         )
     for owner in ids:
-        ids[owner] |= {"entry_id": str(entry.entry_id), "asset_id": str(asset.id)}
+        ids[owner] |= {
+            "entry_id": str(entry.entry_id),
+            "asset_id": str(asset.id),
+            "rule_key": "stalled",
+            "option": "days",
+        }
     return ids
 
 

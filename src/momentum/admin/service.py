@@ -3,14 +3,17 @@
 Users are added, disabled and enabled through :class:`~momentum.user.accounts.AccountService`
 (what ``momentum user`` uses); a change of role or rep ends the user's sessions, so the new
 scope applies at their next sign-in. A rep's zone and country decide their business days,
-quiet hours and local dates everywhere. A test message goes straight through a channel (not
-the outbox), and the answer is what the server said.
+quiet hours and local dates everywhere; their working hours, the lock-in's suggested slots.
+The rules' options set here take precedence over the rules file (``rules/settings.py``). A
+test message goes straight through a channel (not the outbox), and the answer is what the
+server said.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -26,6 +29,8 @@ from momentum.localtime import is_timezone
 from momentum.outbox.models import Channel
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
+from momentum.rules.config import LoadedRules
+from momentum.rules.settings import RuleSettingsService
 from momentum.user.accounts import AccountService
 from momentum.user.models import Role
 from momentum.user.repository import UserRepository
@@ -94,9 +99,19 @@ class AdminService:
     def reps_list(self) -> list[Rep]:
         return self.reps.all()
 
-    def set_rep_calendar(self, rep_id: str, *, timezone: str, country: str | None) -> Rep:
-        """The rep's zone and holiday country; their open deals are re-evaluated by the rules
-        (deadlines and business days move with them)."""
+    def set_rep_calendar(
+        self,
+        rep_id: str,
+        *,
+        timezone: str,
+        country: str | None,
+        work_start: str = "",
+        work_end: str = "",
+    ) -> Rep:
+        """The rep's zone, holiday country and working hours (blank: the slot policy's).
+        When the zone or the country changes, their open deals are re-evaluated by the rules
+        (deadlines and business days move with them); working hours only place the lock-in's
+        suggested slots and its warnings."""
         rep = self.reps.get(rep_id)
         if rep is None:
             raise NotFound(f"no rep {rep_id!r}")
@@ -107,13 +122,28 @@ class AdminService:
             code = holiday_country((country or "").strip() or None)
         except ValueError as exc:
             raise InputError(f"country: {exc}") from None
-        if (rep.timezone, rep.country) != (timezone, code):
+        start = _clock_time("work_start", work_start)
+        end = _clock_time("work_end", work_end)
+        if (start is None) != (end is None):
+            raise InputError("work_end: give both the start and the end, or neither")
+        if start is not None and end is not None and end <= start:
+            raise InputError(f"work_end: {end:%H:%M} is not after the start, {start:%H:%M}")
+        calendar_changed = (rep.timezone, rep.country) != (timezone, code)
+        if calendar_changed or (rep.work_start, rep.work_end) != (start, end):
             rep.timezone, rep.country = timezone, code
+            rep.work_start, rep.work_end = start, end
             rep.updated_at = self.clock.now()
             self.session.flush()
+        if calendar_changed:
             for deal_id in open_deal_ids(self.session, rep_id):
                 mark_changed(self.session, deal_id)
         return rep
+
+    # --- the rules' targets and windows ---------------------------------------------------
+
+    def rule_settings(self, rules: LoadedRules) -> RuleSettingsService:
+        """The rules' options as set in the app, over the configuration and the defaults."""
+        return RuleSettingsService(self.session, rules=rules, clock=self.clock)
 
     # --- a test message -------------------------------------------------------------------
 
@@ -146,3 +176,16 @@ class AdminService:
             sender.close()
         where = to if channel is Channel.EMAIL else "the Slack webhook"
         return TestResult(channel, True, f"sent to {where}")
+
+
+def _clock_time(field: str, text: str) -> time | None:
+    """A wall-clock time typed as HH:MM (blank: none)."""
+    text = text.strip()
+    if not text:
+        return None
+    for parse in (lambda t: datetime.strptime(t, "%H:%M").time(), time.fromisoformat):
+        try:
+            return parse(text).replace(second=0, microsecond=0)
+        except ValueError:
+            continue
+    raise InputError(f"{field}: {text!r} is not a time of day (HH:MM)")

@@ -62,14 +62,21 @@ def show_rules_progress(done: int, total: int) -> None:
 
 @rules_app.command("list")
 def rules_list() -> None:
-    """The rules in force, in evaluation order, with their options."""
+    """The rules in force, in evaluation order, with their options (as set in the web app's
+    settings, else the rules file, else the defaults)."""
+    from momentum.rules.settings import RuleSettingsService
+
     with app_errors():
         engine = _engine()
         table = Table(title="Rules", title_justify="left")
         for column in ("key", "title", "options"):
             table.add_column(column)
+        with engine.database.unit_of_work(write=False) as session:
+            in_force = RuleSettingsService(
+                session, rules=engine.rules, clock=engine.clock
+            ).in_force()
         for rule in engine.rules.registry:
-            options = engine.rules.options[rule.key].model_dump()
+            options = in_force[rule.key].model_dump()
             table.add_row(
                 rule.key, rule.title, escape(", ".join(f"{k}={v}" for k, v in options.items()))
             )

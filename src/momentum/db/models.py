@@ -14,6 +14,7 @@ from momentum.playbook.models import PlaybookEntry, PlaybookKind, PlaybookStep, 
 from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
 from momentum.rep.models import Rep
 from momentum.review.models import CommitmentMetric, ReviewCommitment
+from momentum.rules.models import RuleOverride
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import ApiToken, Role, SignInAttempt, User, WebSession
 from momentum.value_asset.models import ValueAsset, ValueAssetKind
@@ -49,6 +50,7 @@ __all__ = [
     "Rep",
     "ReviewCommitment",
     "Role",
+    "RuleOverride",
     "Severity",
     "Side",
     "SignInAttempt",

@@ -291,6 +291,16 @@ class DealRepository:
             rows,
         )
 
+    def mark_open_due(self, now: datetime) -> None:
+        """Every open deal due for the rules at ``now``: the rules' settings changed, so the
+        worker's next sweep evaluates them all again."""
+        self.session.execute(
+            update(Deal)
+            .where(Deal.outcome == Outcome.OPEN)
+            .values(rules_due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
     def settle_closed(self, deal_ids: Sequence[str] | None) -> None:
         """The closed deals among ``deal_ids`` (or all) that closed since the rules last saw
         them: seen, and never due again while closed."""

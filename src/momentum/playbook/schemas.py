@@ -65,13 +65,28 @@ class PlaybookVersionView(BaseModel):
     created_at: datetime
 
 
-class PlaybookAgenda(BaseModel):
-    """An agenda template as the lock-in form uses it: the seller's and the buyer's points,
-    and the version they come from (so the booking can say which)."""
+class AgendaChoice(BaseModel):
+    """An agenda template the lock-in form offers: the seller's points (with any line that
+    names no side) and the buyer's. ``key`` is the entry's id, or ``start-N`` for the starting
+    playbook's when the team's playbook has no agenda template; ``version`` is ``None`` then."""
 
-    entry_id: int
-    version_id: int
+    key: str
     title: str
     seller: list[str]
     buyer: list[str]
-    other: list[str]  # lines that name no side
+    version: int | None
+
+
+class HomeworkChoice(BaseModel):
+    """A buyer homework template the lock-in form offers (keys as for :class:`AgendaChoice`)."""
+
+    key: str
+    title: str
+    text: str
+    version: int | None
+
+
+class LockInTemplates(BaseModel):
+    agendas: list[AgendaChoice]
+    homework: list[HomeworkChoice]
+    revision: int | None  # the playbook's revision a booking made now records

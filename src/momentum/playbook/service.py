@@ -13,8 +13,10 @@ from momentum.playbook.defaults import STARTING_PLAYBOOK
 from momentum.playbook.models import PlaybookEntry, PlaybookKind, PlaybookStep, PlaybookVersion
 from momentum.playbook.repository import PlaybookRepository
 from momentum.playbook.schemas import (
+    AgendaChoice,
+    HomeworkChoice,
+    LockInTemplates,
     NewPlaybookEntry,
-    PlaybookAgenda,
     PlaybookItem,
     PlaybookText,
     PlaybookVersionView,
@@ -68,22 +70,29 @@ class PlaybookService:
         found = self.entries(kind=PlaybookKind.TALK_TRACK, step=step)
         return found[0] if found else None
 
-    def agendas(self) -> list[PlaybookAgenda]:
-        """The agenda templates in use, each split into the seller's and the buyer's points."""
-        found = []
-        for item in self.entries(kind=PlaybookKind.AGENDA_TEMPLATE):
-            lines = parse_agenda(item.body)
-            found.append(
-                PlaybookAgenda(
-                    entry_id=item.entry_id,
-                    version_id=item.version_id,
-                    title=item.title,
-                    seller=[text for side, text in lines if side is Side.SELLER],
-                    buyer=[text for side, text in lines if side is Side.BUYER],
-                    other=[text for side, text in lines if side is None],
-                )
+    def lock_in_templates(self) -> LockInTemplates:
+        """What the lock-in form offers: the current version of each agenda and homework
+        template. Where the playbook has none of a kind (a team that has not written one, or
+        has not started from the built-in playbook yet), the starting playbook's, unsaved."""
+        agendas = [
+            _agenda_choice(str(item.entry_id), item.title, item.body, item.version)
+            for item in self.entries(kind=PlaybookKind.AGENDA_TEMPLATE)
+        ] or [
+            _agenda_choice(f"start-{index}", new.title, new.body, None)
+            for index, new in enumerate(STARTING_PLAYBOOK)
+            if new.kind is PlaybookKind.AGENDA_TEMPLATE
+        ]
+        homework = [
+            HomeworkChoice(
+                key=str(item.entry_id), title=item.title, text=item.body, version=item.version
             )
-        return found
+            for item in self.entries(kind=PlaybookKind.HOMEWORK_TEMPLATE)
+        ] or [
+            HomeworkChoice(key=f"start-{index}", title=new.title, text=new.body, version=None)
+            for index, new in enumerate(STARTING_PLAYBOOK)
+            if new.kind is PlaybookKind.HOMEWORK_TEMPLATE
+        ]
+        return LockInTemplates(agendas=agendas, homework=homework, revision=self.revision())
 
     def item(self, entry_id: int) -> PlaybookItem:
         entry = self.playbook.entry(entry_id)
@@ -172,6 +181,17 @@ class PlaybookService:
         if self.playbook.revision() is not None:
             return []
         return [self.add(actor, new) for new in STARTING_PLAYBOOK]
+
+
+def _agenda_choice(key: str, title: str, body: str, version: int | None) -> AgendaChoice:
+    lines = parse_agenda(body)
+    return AgendaChoice(
+        key=key,
+        title=title,
+        seller=[text for side, text in lines if side is not Side.BUYER],
+        buyer=[text for side, text in lines if side is Side.BUYER],
+        version=version,
+    )
 
 
 def _require_editor(actor: Actor) -> None:

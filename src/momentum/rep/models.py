@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +10,9 @@ from momentum.db.base import Base, key_text
 
 class Rep(Base):
     """A seller who owns deals. Naive times in their deals' files are in ``timezone``; their
-    ``country``'s public holidays are not business days."""
+    ``country``'s public holidays are not business days. ``work_start`` and ``work_end`` are
+    their working day (local wall-clock times) where an administrator set one; otherwise the
+    slot policy's."""
 
     __tablename__ = "rep"
 
@@ -23,5 +25,7 @@ class Rep(Base):
     )
     timezone: Mapped[str] = mapped_column(String(64))
     country: Mapped[str | None] = mapped_column(String(2))
+    work_start: Mapped[time | None]
+    work_end: Mapped[time | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -6,11 +6,13 @@ See docs/rules.md for the full example; a missing file or table means the defaul
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from momentum import defaults
 from momentum.config import Settings
 from momentum.errors import ConfigurationError
 from momentum.reminder.schemas import ReminderPolicy
@@ -69,12 +71,32 @@ class LoadedRules:
             except ValidationError as exc:
                 raise ConfigurationError(f"[rules.{rule.key}]: {_explain(exc)}") from exc
 
-    def enabled(self) -> list[tuple[Any, RuleOptions]]:
-        return [
-            (rule, self.options[rule.key])
-            for rule in self.registry
-            if self.options[rule.key].enabled
-        ]
+    def options_with(self, overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, RuleOptions]:
+        """Every rule's options with the app's settings (rule key -> option -> value) over the
+        configuration. A setting for a rule no longer registered, or one its options no longer
+        accept (a plugin changed), is left out: the configured options apply."""
+        if not overrides:
+            return self.options
+        found = dict(self.options)
+        for key, values in overrides.items():
+            rule = self.registry.get(key)
+            if rule is None:
+                continue
+            try:
+                found[key] = rule.Options.model_validate(
+                    {**self.config.rules.get(key, {}), **values}
+                )
+            except ValidationError:
+                continue
+        return found
+
+    def enabled(
+        self, overrides: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> list[tuple[Any, RuleOptions]]:
+        """The rules switched on, each with its options (the app's settings over the
+        configuration, when given)."""
+        options = self.options_with(overrides or {})
+        return [(rule, options[rule.key]) for rule in self.registry if options[rule.key].enabled]
 
 
 def _explain(exc: ValidationError) -> str:
@@ -86,7 +108,9 @@ def _explain(exc: ValidationError) -> str:
 
 def read_config(path: Path | None, settings: Settings | None = None) -> EngineConfig:
     """The engine's configuration: the rules file over the defaults, where ``settings`` gives
-    the defaults it shares with the audit (grace, target days, holiday country)."""
+    the defaults it shares with the audit (grace, target days, holiday country). A setting
+    left at the built-in default adds nothing to the rules' tables, so a table names only what
+    the file or the environment changed."""
     data: dict[str, Any] = {}
     if path is not None:
         try:
@@ -98,12 +122,14 @@ def read_config(path: Path | None, settings: Settings | None = None) -> EngineCo
     if settings is not None:
         data.setdefault("calendar", {}).setdefault("default_country", settings.default_country)
         rules = data.setdefault("rules", {})
-        rules.setdefault("meeting_two_not_booked", {}).setdefault(
-            "grace_minutes", settings.on_the_spot_grace_minutes
-        )
-        rules.setdefault("gap_too_long", {}).setdefault(
-            "target_business_days", settings.target_business_days
-        )
+        if settings.on_the_spot_grace_minutes != defaults.ON_THE_SPOT_GRACE_MINUTES:
+            rules.setdefault("meeting_two_not_booked", {}).setdefault(
+                "grace_minutes", settings.on_the_spot_grace_minutes
+            )
+        if settings.target_business_days != defaults.TARGET_BUSINESS_DAYS:
+            rules.setdefault("gap_too_long", {}).setdefault(
+                "target_business_days", settings.target_business_days
+            )
     try:
         return EngineConfig.model_validate(data)
     except ValidationError as exc:

@@ -33,6 +33,7 @@ from momentum.rep.repository import RepRepository
 from momentum.rules.config import LoadedRules
 from momentum.rules.facts import DealFacts, load_facts
 from momentum.rules.registry import Finding, RuleContext
+from momentum.rules.settings import RuleOverrideRepository
 from momentum.task.repository import OpenedTask, TaskRepository
 from momentum.worktime import WorkCalendar
 
@@ -86,6 +87,9 @@ class RuleEngine:
         for deal_id, rule_key in open_tasks:
             asking.setdefault(deal_id, set()).add(rule_key)
         facts = load_facts(session, ids, now=now, open_task_rules=asking)
+        # The administrators' settings, read at every evaluation: every process applies them.
+        overrides_repo = RuleOverrideRepository(session)
+        overrides = overrides_repo.values()
 
         report = EvaluationReport(deals=len(facts))
         # One calendar per owner zone and country, and one label per day, for every rule.
@@ -105,7 +109,7 @@ class RuleEngine:
                     _days=days,
                 ),
             )
-            for rule, options in self.rules.enabled()
+            for rule, options in self.rules.enabled(overrides)
         ]
         # Alerts go out for fresh conditions only: importing a year of history pages nobody.
         fresh_since = now - timedelta(hours=self.rules.config.alerts.max_age_hours)
@@ -121,6 +125,10 @@ class RuleEngine:
         deals_repo = DealRepository(session)
         deals_repo.set_rules_due(this_round.due)
         deals_repo.settle_closed(ids)
+        if overrides_repo.values() != overrides:
+            # The settings changed while this round ran on the old ones; the change marked
+            # every open deal due, which the line above may have overwritten: mark them again.
+            deals_repo.mark_open_due(now)
 
         # Whatever did not fire this round clears: the condition went away, the deal closed,
         # or the rule was switched off.

@@ -1,6 +1,7 @@
 """When meeting two could be: slots 3–5 business days after meeting one, in the rep's working
-hours, clear of the rep's other meetings, weekends and holidays, shown in the rep's and the
-buyer's zones; and the warnings (never a refusal) for a time the rep picks by hand.
+hours (their own where an administrator set them, else the policy's 9:00–17:00), clear of the
+rep's other meetings, weekends and holidays, shown in the rep's and the buyer's zones; and the
+warnings (never a refusal) for a time the rep picks by hand.
 
 Meeting one is the deal's M1 when it was held; when locking in from a meeting one that has
 not been marked yet (the rep is still in it, or just left), that meeting; with neither, the
@@ -173,11 +174,12 @@ class SlotService:
         window_start = calendar.at(chosen[0], time(0, 0))
         window_end = calendar.at(chosen[-1] + timedelta(days=1), time(0, 0))
         busy = self.repository.busy_between(rep.id, window_start, window_end)
+        day_start, day_end = self.working_hours(rep)
         found: list[SlotDay] = []
         for day in chosen:
             slots: list[Slot] = []
-            clock_time = datetime.combine(day, self.policy.day_start)
-            last = datetime.combine(day, self.policy.day_end) - timedelta(minutes=minutes)
+            clock_time = datetime.combine(day, day_start)
+            last = datetime.combine(day, day_end) - timedelta(minutes=minutes)
             while clock_time <= last:
                 start = calendar.at(day, clock_time.time())
                 end = start + timedelta(minutes=minutes)
@@ -230,6 +232,13 @@ class SlotService:
             slot.warnings.insert(0, "this time has passed: pick one in the future")
         return slot
 
+    def working_hours(self, rep: Rep) -> tuple[time, time]:
+        """The rep's working day (local times): theirs where an administrator set it, else
+        the policy's."""
+        if rep.work_start is not None and rep.work_end is not None:
+            return rep.work_start, rep.work_end
+        return self.policy.day_start, self.policy.day_end
+
     # --- internals ----------------------------------------------------------------------
 
     def _calendar(self, rep: Rep) -> WorkCalendar:
@@ -265,14 +274,10 @@ class SlotService:
                 )
         local_start = calendar.local(start).time().replace(tzinfo=None)
         local_end = calendar.local(end).time().replace(tzinfo=None)
-        if (
-            local_start < self.policy.day_start
-            or local_end > self.policy.day_end
-            or calendar.local_date(end) != day
-        ):
+        day_start, day_end = self.working_hours(rep)
+        if local_start < day_start or local_end > day_end or calendar.local_date(end) != day:
             warnings.append(
-                f"outside {who}'s working hours ({self.policy.day_start:%H:%M}–"
-                f"{self.policy.day_end:%H:%M} {rep.timezone})"
+                f"outside {who}'s working hours ({day_start:%H:%M}–{day_end:%H:%M} {rep.timezone})"
             )
         for meeting in busy:
             warnings.append(

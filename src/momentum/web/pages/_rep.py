@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from momentum.errors import InputError
 from momentum.localtime import localize
+from momentum.rules.settings import RuleSettingsService
 from momentum.runtime import Engine
 from momentum.schedule.calendar import SalesCalendarService
 from momentum.schedule.slots import SlotService
@@ -27,36 +28,38 @@ def viewer_zone(request: Request, user: SignedIn) -> str:
     return zone
 
 
-def target_business_days(engine: Engine) -> int:
-    """The gap target the rules flag against (the rules file's, else the settings')."""
-    options = engine.rules.options.get("gap_too_long")
+def target_business_days(engine: Engine, session: Session) -> int:
+    """The gap target the rules flag against (an administrator's setting in the app, else the
+    rules file's or the environment's, else the default)."""
+    in_force = RuleSettingsService(session, rules=engine.rules, clock=engine.clock).in_force()
+    options = in_force.get("gap_too_long")
     target = getattr(options, "target_business_days", None)
     return int(target) if target is not None else engine.settings.target_business_days
 
 
-def _options(request: Request) -> dict[str, object]:
+def _options(request: Request, session: Session) -> dict[str, object]:
     engine = engine_of(request)
     return {
         "clock": engine.clock,
         "calendar_policy": engine.config.calendar,
-        "target_business_days": target_business_days(engine),
+        "target_business_days": target_business_days(engine, session),
     }
 
 
 def today_service(request: Request, session: Session) -> TodayService:
-    return TodayService(session, **_options(request))  # type: ignore[arg-type]
+    return TodayService(session, **_options(request, session))  # type: ignore[arg-type]
 
 
 def calendar_service(request: Request, session: Session) -> SalesCalendarService:
-    return SalesCalendarService(session, **_options(request))  # type: ignore[arg-type]
+    return SalesCalendarService(session, **_options(request, session))  # type: ignore[arg-type]
 
 
 def timeline_service(request: Request, session: Session) -> DealTimelineService:
-    return DealTimelineService(session, **_options(request))  # type: ignore[arg-type]
+    return DealTimelineService(session, **_options(request, session))  # type: ignore[arg-type]
 
 
 def slot_service(request: Request, session: Session) -> SlotService:
-    return SlotService(session, **_options(request))  # type: ignore[arg-type]
+    return SlotService(session, **_options(request, session))  # type: ignore[arg-type]
 
 
 def back_to(target: str | None, default: str) -> str:

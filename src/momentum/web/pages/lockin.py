@@ -3,6 +3,9 @@ task or the calendar), pick a suggested slot or type a time and save; only when 
 deserves a second look (a weekend, a holiday, a gap beyond the target, a clash, a late hour
 for the buyer) a third step shows the warnings and books on "Book anyway".
 
+The agenda and homework templates are the playbook's current versions (the starting
+playbook's where it has none); the booking records the playbook's revision.
+
 Saving goes through ``NextStepService.lock_in_next_meeting``, as ``momentum meeting lock-in``
 does: the meeting, the next step, the invitation (with the place as LOCATION) and the
 reminders in the request's one unit of work, and the rules on commit."""
@@ -21,7 +24,8 @@ from momentum.errors import InputError
 from momentum.meeting.models import MeetingStatus
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import AgendaItem, LockIn
-from momentum.schedule.agendas import AGENDA_TEMPLATES, agenda_template
+from momentum.playbook.schemas import LockInTemplates
+from momentum.playbook.service import PlaybookService
 from momentum.schedule.slots import Slot
 from momentum.value_asset.service import ValueAssetService
 from momentum.web.deps import CurrentUser, DbSession, engine_of
@@ -40,7 +44,8 @@ class LockInForm:
     when: str = ""
     minutes: int = 30
     location: str = ""
-    template: str = AGENDA_TEMPLATES[0].key
+    template: str = ""  # the agenda template's key
+    homework_template: str = ""
     seller: str = ""
     buyer: str = ""
     homework: str = ""
@@ -51,12 +56,22 @@ class LockInForm:
     attendee_tz: str = ""
     mark_held: bool = True
 
-    def use_template(self, key: str | None) -> None:
-        chosen = agenda_template(key) or AGENDA_TEMPLATES[0]
-        self.template = chosen.key
-        self.seller = "\n".join(chosen.seller)
-        self.buyer = "\n".join(chosen.buyer)
-        self.homework = chosen.homework
+    def use_templates(
+        self, templates: LockInTemplates, agenda_key: str | None, homework_key: str | None
+    ) -> None:
+        """Fill the agenda and the homework from the chosen templates (the first of each
+        when the key names none)."""
+        agenda = next((a for a in templates.agendas if a.key == agenda_key), None)
+        agenda = agenda or (templates.agendas[0] if templates.agendas else None)
+        if agenda is not None:
+            self.template = agenda.key
+            self.seller = "\n".join(agenda.seller)
+            self.buyer = "\n".join(agenda.buyer)
+        homework = next((h for h in templates.homework if h.key == homework_key), None)
+        homework = homework or (templates.homework[0] if templates.homework else None)
+        if homework is not None:
+            self.homework_template = homework.key
+            self.homework = homework.text
 
     def lock_in(self, start_iso: str) -> LockIn:
         agenda = [AgendaItem(side=Side.SELLER, text=t) for t in _lines(self.seller)]
@@ -83,6 +98,11 @@ class LockInForm:
                 "attendees": attendees,
             }
         )
+
+
+def _templates(request: Request, session: DbSession) -> LockInTemplates:
+    """The playbook's agenda and homework templates, as they stand now."""
+    return PlaybookService(session, clock=engine_of(request).clock).lock_in_templates()
 
 
 def _lines(text: str) -> list[str]:
@@ -125,7 +145,7 @@ def _page(
         {
             "s": suggestions,
             "form": form,
-            "templates": AGENDA_TEMPLATES,
+            "templates": _templates(request, session),
             "library": library,
             "contacts": contacts,
             "durations": DURATIONS,
@@ -147,10 +167,11 @@ def lock_in_form(
     user: CurrentUser,
     deal_id: str,
     template: Annotated[str | None, Query(max_length=40)] = None,
+    homework_template: Annotated[str | None, Query(max_length=40)] = None,
     minutes: Annotated[int, Query(ge=5, le=480)] = 30,
 ) -> Response:
     form = LockInForm(minutes=minutes)
-    form.use_template(template)
+    form.use_templates(_templates(request, session), template, homework_template)
     return _page(request, session, user, deal_id, form)
 
 
@@ -165,6 +186,7 @@ def lock_in_save(
     minutes: Annotated[int, Form(ge=5, le=480)] = 30,
     location: Annotated[str, Form(max_length=500)] = "",
     template: Annotated[str, Form(max_length=40)] = "",
+    homework_template: Annotated[str, Form(max_length=40)] = "",
     seller: Annotated[str, Form(max_length=4000)] = "",
     buyer: Annotated[str, Form(max_length=4000)] = "",
     homework: Annotated[str, Form(max_length=2000)] = "",
@@ -184,6 +206,7 @@ def lock_in_save(
         minutes=minutes,
         location=location,
         template=template,
+        homework_template=homework_template,
         seller=seller,
         buyer=buyer,
         homework=homework,
@@ -194,8 +217,8 @@ def lock_in_save(
         attendee_tz=attendee_tz,
         mark_held=bool(mark_held),
     )
-    if apply_template:  # "Use this template" without JavaScript
-        form.use_template(template)
+    if apply_template:  # "Use these templates" without JavaScript
+        form.use_templates(_templates(request, session), template, homework_template)
         return _page(request, session, user, deal_id, form)
     engine = engine_of(request)
     slots = slot_service(request, session)

@@ -1,9 +1,10 @@
-"""Settings, for administrators: users and roles, each rep's time zone and holiday country,
-the rules' targets and windows as configured, and a test message for email and Slack."""
+"""Settings, for administrators: users and roles, each rep's time zone, holiday country and
+working hours, the rules' targets and windows (set in the app over the rules file and the
+defaults, each shown with where it comes from), and a test message for email and Slack."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from momentum.admin.service import AdminService
 from momentum.errors import InputError
 from momentum.outbox.models import Channel
+from momentum.schedule.slots import SlotPolicy
 from momentum.user.models import Role
 from momentum.web.deps import DbSession, PageActor, engine_of
 from momentum.web.nav import NavItem
@@ -25,19 +27,6 @@ def _admin(request: Request, session: DbSession, actor: PageActor) -> AdminServi
     return AdminService(session, clock=engine_of(request).clock, actor=actor)
 
 
-def _rule_settings(request: Request) -> list[tuple[str, str, dict[str, Any]]]:
-    """Each rule: its key, title and options as in force (from the rules file or defaults)."""
-    rules = engine_of(request).rules
-    return [
-        (
-            rule.key,
-            rule.title,
-            rules.options[rule.key].model_dump(mode="json"),
-        )
-        for rule in rules.registry
-    ]
-
-
 @router.get("/settings")
 def settings_page(
     request: Request,
@@ -49,6 +38,7 @@ def settings_page(
     admin = _admin(request, session, actor)
     engine = engine_of(request)
     settings = engine.settings
+    rule_settings = admin.rule_settings(engine.rules).settings()
     return render(
         request,
         "manager/settings.html",
@@ -56,8 +46,12 @@ def settings_page(
             "users": admin.users_list(),
             "reps": admin.reps_list(),
             "roles": list(Role),
-            "rules": _rule_settings(request),
+            "rules": [
+                (key, [s for s in rule_settings if s.rule_key == key])
+                for key in dict.fromkeys(s.rule_key for s in rule_settings)
+            ],
             "rules_file": settings.rules_file,
+            "slot_policy": SlotPolicy(),
             "calendar": engine.config.calendar,
             "reminders": engine.config.reminders,
             "smtp": f"{settings.smtp_host}:{settings.smtp_port}"
@@ -119,9 +113,36 @@ def set_rep_calendar(
     rep_id: str,
     timezone: Annotated[str, Form(max_length=64)],
     country: Annotated[str, Form(max_length=8)] = "",
+    work_start: Annotated[str, Form(max_length=8)] = "",
+    work_end: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    _admin(request, session, actor).set_rep_calendar(rep_id, timezone=timezone, country=country)
+    _admin(request, session, actor).set_rep_calendar(
+        rep_id, timezone=timezone, country=country, work_start=work_start, work_end=work_end
+    )
     return RedirectResponse("/settings#reps", status_code=303)
+
+
+@router.post("/settings/rules/{rule_key}/{option}")
+def set_rule_option(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    rule_key: str,
+    option: str,
+    value: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    rules = _admin(request, session, actor).rule_settings(engine_of(request).rules)
+    rules.set(actor, rule_key, option, value)
+    return RedirectResponse(f"/settings#rule-{rule_key}-{option}", status_code=303)
+
+
+@router.post("/settings/rules/{rule_key}/{option}/reset")
+def reset_rule_option(
+    request: Request, session: DbSession, actor: PageActor, rule_key: str, option: str
+) -> Response:
+    rules = _admin(request, session, actor).rule_settings(engine_of(request).rules)
+    rules.reset(actor, rule_key, option)
+    return RedirectResponse(f"/settings#rule-{rule_key}-{option}", status_code=303)
 
 
 @router.post("/settings/test-message")

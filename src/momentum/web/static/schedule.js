@@ -1,8 +1,9 @@
 // Enhancements for the rep's pages; each works without this script.
 // - The calendar: arrow keys move between days (roving focus), Home/End to the week's ends,
 //   Page Up/Down to the previous/next period; Tab reaches a day's meetings, Enter opens one.
-// - Locking in: choosing an agenda template fills the agenda and homework at once; picking a
-//   suggested slot clears a typed time and typing a time clears the picked slot.
+// - Locking in: choosing an agenda template fills the agenda, choosing a homework template the
+//   homework; picking a suggested slot clears a typed time and typing a time clears the
+//   picked slot.
 (function () {
   "use strict";
 
@@ -61,13 +62,19 @@
 
   function lockIn(form) {
     var select = form.querySelector("[data-template-select]");
+    var homework = form.querySelector("[data-homework-select]");
     var apply = form.querySelector("[data-template-apply]");
+    if (apply && (select || homework)) apply.hidden = true;
     if (select) {
-      if (apply) apply.hidden = true;
       select.addEventListener("change", function () {
         var option = select.options[select.selectedIndex];
         form.elements.seller.value = option.dataset.seller || "";
         form.elements.buyer.value = option.dataset.buyer || "";
+      });
+    }
+    if (homework) {
+      homework.addEventListener("change", function () {
+        var option = homework.options[homework.selectedIndex];
         form.elements.homework.value = option.dataset.homework || "";
       });
     }
