@@ -537,3 +537,61 @@ def compare_rows(compare: Compare) -> list[CompareRow]:
             )
         )
     return rows
+
+
+# ---- stage timeline ------------------------------------------------------------------------
+
+STAGES_EXPLAINED = (
+    "Days in stage: the median number of calendar days (weekends included) deals spent in a "
+    "stage before moving to the next one or closing, over the stays that ended (in brackets: "
+    "how many). Now: open deals in the stage as of the audit. Stuck: of those, deals that entered it "
+    "more than {days} days ago. Lost from: lost deals whose last stage before closing was "
+    "this one."
+)
+
+
+def stages_explained(timeline: r.StageTimeline) -> str:
+    return STAGES_EXPLAINED.format(days=timeline.stalled_days)
+
+
+def stage_sentences(timeline: r.StageTimeline) -> list[str]:
+    """Where deals stop moving, in plain words: the slowest stage, the stage most open deals
+    are stuck in, and the stage most lost deals were lost from."""
+    if not timeline.stages:
+        return ["The stage history holds no deal in a stage as of this audit."]
+    lines = []
+    timed = [stage for stage in timeline.stages if stage.median_days is not None]
+    if timed:
+        slowest = max(timed, key=lambda stage: stage.median_days or 0.0)
+        lines.append(
+            f"Deals spend longest in {slowest.stage}: a median of "
+            f"{days(slowest.median_days)} days ({count(slowest.stays_ended)} "
+            f"stay{'' if slowest.stays_ended == 1 else 's'} ended)."
+        )
+    stuck = timeline.most(lambda stage: stage.stuck)
+    if stuck is not None:
+        where = (
+            f"all in {stuck.stage}"
+            if stuck.stuck == timeline.stuck
+            else f"most of them ({count(stuck.stuck)}) in {stuck.stage}"
+        )
+        lines.append(
+            f"{count(timeline.stuck)} of {count(timeline.open_deals)} open deals have not moved "
+            f"to another stage for more than {timeline.stalled_days} days: {where}."
+        )
+    elif timeline.open_deals:
+        lines.append(
+            f"No open deal has been in its stage for more than {timeline.stalled_days} days."
+        )
+    lost = timeline.most(lambda stage: stage.lost_from)
+    if lost is not None:
+        lines.append(
+            f"Most lost deals were lost from {lost.stage}: {count(lost.lost_from)} of "
+            f"{count(timeline.lost_deals)}."
+        )
+    return lines
+
+
+def stays(stage: r.StageFigures) -> str:
+    """The median days in a stage with the number of ended stays: "4.0 (3)"."""
+    return f"{days(stage.median_days)} ({count(stage.stays_ended)})"

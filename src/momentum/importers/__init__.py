@@ -65,7 +65,8 @@ CSV_FORMATS = (
     ),
     Format(
         "salesforce",
-        "Opportunity, Event, Task, Account, Contact or User export with API field names",
+        "Opportunity, OpportunityHistory, Event, Task, Account, Contact or User export with "
+        "API field names",
         salesforce.recognise,
         salesforce.build,
     ),
