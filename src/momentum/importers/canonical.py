@@ -180,9 +180,9 @@ class Collected:
     def contacts(self, contacts: pl.DataFrame) -> None:
         self.contact_frame = contacts
 
-    def dataset(self, notes: Sequence[str], *, stage_history: bool = False) -> Dataset:
-        """The rows collected; ``stage_history``: the source has a stage history (else the
-        dataset's ``stages`` is None)."""
+    def dataset(self, notes: Sequence[str]) -> Dataset:
+        """The rows collected; ``stages`` is None when no stage entry was read (the source
+        has no stage history)."""
 
         def joined(frames: list[pl.DataFrame], columns: dict[str, pl.DataType]) -> pl.DataFrame:
             return pl.concat(frames) if frames else conform(pl.DataFrame(), columns)
@@ -194,7 +194,11 @@ class Collected:
             contacts=joined(
                 [] if self.contact_frame is None else [self.contact_frame], CONTACT_COLUMNS
             ),
-            stages=joined(self.stage_frames, STAGE_COLUMNS) if stage_history else None,
+            stages=(
+                pl.concat(self.stage_frames)
+                if sum(frame.height for frame in self.stage_frames)
+                else None
+            ),
             notes=list(notes),
         )
 
@@ -275,7 +279,7 @@ class CanonicalReader:
     def read_all(self) -> Dataset:
         collected = Collected()
         self.read(collected)
-        return collected.dataset(self.notes, stage_history=bool(self.files.stages))
+        return collected.dataset(self.notes)
 
     # ---------------------------------------------------------------- reps
     def _read_reps(self) -> pl.DataFrame:

@@ -202,13 +202,14 @@ class StoreSink:
         if self.reader.present["stages"] and self.stage_entries is None:  # no rows at all
             self.stage_entries = Staging.create(self.session, DealStageEntry.__table__)  # type: ignore[arg-type]
         if self.stage_entries is not None:
-            counts = _replace_stage_entries(self.session, self.stage_entries, self.staging["deals"])
-            if replaced := counts.pop("replaced"):
+            stage_counts = _replace_stage_entries(
+                self.session, self.stage_entries, self.staging["deals"]
+            )
+            if replaced := stage_counts.pop("replaced"):
                 summary.notes.append(
                     f"{replaced:,} stored stage entries of these deals were replaced by the "
                     "stage history read"
                 )
-            summary.counts["stage_entries"] = counts
         meetings = MeetingRepository(self.session)
         meetings.capture_staged_status_changes(
             self.staging["meetings"].name, now=self.now, source=f"import:{self.reader.format}"
@@ -237,6 +238,7 @@ class StoreSink:
                 )
             )
             self.stage_entries.drop(self.session)
+            summary.counts["stage_entries"] = stage_counts
         if self.contact_frame is not None and self.contact_frame.height:
             summary.counts["contacts"] = _merge_contacts(
                 self.session, self.contact_frame, now=self.now
