@@ -9,7 +9,7 @@ before/after rows. Nothing here defines a metric: every figure is a typed field 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -555,8 +555,8 @@ def stages_explained(timeline: r.StageTimeline) -> str:
 
 
 def stage_sentences(timeline: r.StageTimeline) -> list[str]:
-    """Where deals stop moving, in plain words: the slowest stage, the stage most open deals
-    are stuck in, and the stage most lost deals were lost from."""
+    """Where deals stop moving, in plain words: the slowest stage, the stages open deals are
+    stuck in, and the stages lost deals were lost from (most first)."""
     if not timeline.stages:
         return ["The stage history holds no deal in a stage as of this audit."]
     lines = []
@@ -568,28 +568,33 @@ def stage_sentences(timeline: r.StageTimeline) -> list[str]:
             f"{days(slowest.median_days)} days ({count(slowest.stays_ended)} "
             f"stay{'' if slowest.stays_ended == 1 else 's'} ended)."
         )
-    stuck = timeline.most(lambda stage: stage.stuck)
-    if stuck is not None:
-        where = (
-            f"all in {stuck.stage}"
-            if stuck.stuck == timeline.stuck
-            else f"most of them ({count(stuck.stuck)}) in {stuck.stage}"
-        )
+    if timeline.stuck:
         lines.append(
-            f"{count(timeline.stuck)} of {count(timeline.open_deals)} open deals have not moved "
-            f"to another stage for more than {timeline.stalled_days} days: {where}."
+            f"{count(timeline.stuck)} of {count(timeline.open_deals)} open deals have been in "
+            f"the same stage for more than {timeline.stalled_days} days: "
+            f"{_most_first(timeline, lambda stage: stage.stuck)}."
         )
     elif timeline.open_deals:
         lines.append(
-            f"No open deal has been in its stage for more than {timeline.stalled_days} days."
+            f"No open deal has been in the same stage for more than {timeline.stalled_days} days."
         )
-    lost = timeline.most(lambda stage: stage.lost_from)
-    if lost is not None:
+    if timeline.lost_deals:
+        lost = timeline.lost_deals
         lines.append(
-            f"Most lost deals were lost from {lost.stage}: {count(lost.lost_from)} of "
-            f"{count(timeline.lost_deals)}."
+            f"The {count(lost)} lost deal{' was' if lost == 1 else 's were'} lost from "
+            f"{_most_first(timeline, lambda stage: stage.lost_from)}."
         )
     return lines
+
+
+def _most_first(timeline: r.StageTimeline, counted: Callable[[r.StageFigures], int]) -> str:
+    """The stages with a count, most first (pipeline order on a tie): "Proposal (3) and
+    Discovery (1)"."""
+    ranked = sorted(
+        (stage for stage in timeline.stages if counted(stage)), key=lambda s: -counted(s)
+    )
+    parts = [f"{stage.stage} ({count(counted(stage))})" for stage in ranked]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def stays(stage: r.StageFigures) -> str:

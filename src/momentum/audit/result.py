@@ -295,12 +295,6 @@ class StageTimeline:
     def stuck(self) -> int:
         return sum(stage.stuck for stage in self.stages)
 
-    def most(self, count: Callable[[StageFigures], int]) -> StageFigures | None:
-        """The stage with the highest ``count`` (the first in pipeline order on a tie);
-        None when every stage counts 0."""
-        best = max(self.stages, key=count, default=None)
-        return best if best is not None and count(best) > 0 else None
-
 
 @dataclass(frozen=True)
 class AuditOptions:
