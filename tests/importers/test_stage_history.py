@@ -7,7 +7,16 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.importers.presets import problems_in, read_format
+from sqlalchemy import select
+
+from momentum.audit.result import AuditOptions
+from momentum.audit.service import audit, read_store
+from momentum.clock import FixedClock
+from momentum.db.engine import Database
+from momentum.deal.models import DealStageEntry
+from momentum.importers.canonical import ReadOptions
+from momentum.importers.service import import_files
+from tests.importers.presets import NOW, problems_in, read_format
 
 
 def utc(*parts: int) -> datetime:
@@ -165,4 +174,64 @@ def test_deal_stages_csv_problems_name_file_row_and_column(write_files) -> None:
         "deal_stages.csv:4:stage: is required",
         "deal_stages.csv:5:entered_at: 'someday' is not a date-time: expected an ISO 8601 "
         "date or date-time such as 2026-03-02T10:00:00-05:00",
+    ]
+
+
+# ----------------------------------------------------------------------------- the store
+def _stored_entries(database: Database) -> list[tuple[str, str, datetime]]:
+    with database.unit_of_work(write=False) as session:
+        entries = session.scalars(
+            select(DealStageEntry).order_by(DealStageEntry.deal_id, DealStageEntry.entered_at)
+        )
+        return [(e.deal_id, e.stage, e.entered_at.astimezone(UTC)) for e in entries]
+
+
+def test_a_hubspot_export_stores_its_stage_history(database: Database, write_files) -> None:
+    folder = write_files({"deals.csv": HUBSPOT_DEALS})
+    options = ReadOptions(timezone="Europe/Berlin", now=NOW)
+    import_files(database, [folder], format=None, options=options, clock=FixedClock(NOW))
+    assert _stored_entries(database) == [
+        ("1", "Appointment Scheduled", utc(2026, 3, 1, 8)),
+        ("1", "Qualified To Buy", utc(2026, 3, 4, 8)),
+        ("1", "Closed Lost", utc(2026, 3, 15, 9)),
+        ("2", "Appointment Scheduled", utc(2026, 3, 2, 8)),
+        ("2", "Qualified To Buy", utc(2026, 3, 6, 16, 30)),
+    ]
+    # a later export where deal 2 moved back: its entries are the new file's
+    moved = HUBSPOT_DEALS.replace("2026-03-02 09:00,2026-03-06 17:30,,", "2026-03-09 09:00,,,")
+    folder = write_files({"deals.csv": moved}, folder="later")
+    summary = import_files(database, [folder], format=None, options=options, clock=FixedClock(NOW))
+    assert summary.counts["stage_entries"] == {"read": 4, "inserted": 4, "updated": 0}
+    assert "5 stored stage entries of these deals were replaced by the stage history read" in (
+        summary.notes
+    )
+    assert [entry for entry in _stored_entries(database) if entry[0] == "2"] == [
+        ("2", "Appointment Scheduled", utc(2026, 3, 9, 8)),
+    ]
+
+
+def test_the_weekly_export_with_its_history_end_to_end(
+    database: Database, shared: Path, tmp_path: Path
+) -> None:
+    folder = weekly_export_with_history(shared, tmp_path, HISTORY)
+    import_files(
+        database, [folder], format=None, options=ReadOptions(now=NOW), clock=FixedClock(NOW)
+    )
+    assert [entry[:2] for entry in _stored_entries(database)] == [
+        ("0065e000004DDDDDD1", "Prospecting"),
+        ("0065e000004DDDDDD1", "Proposal/Price Quote"),
+        ("0065e000004DDDDDD1", "Closed Won"),
+        ("0065e000004DDDDDD3", "Qualification"),
+    ]
+    timeline = audit(read_store(database), AuditOptions(as_of=utc(2023, 3, 1))).stages
+    assert timeline is not None
+    # deal 1 won: Prospecting 9 Jan 16:00 → 20 Jan 10:00 (10.75 days), Proposal until its
+    # closing entry on 20 Feb 18:00 (31 days 8 hours); deal 3 lost with no closing entry:
+    # Qualification from 30 Jan 19:30 until its close, 10 Feb at midnight in Mexico City
+    # (06:00 UTC): 10 days 10.5 hours, and lost from there. Deal 3's history starts at
+    # Qualification, so on average deals meet it as early as Prospecting.
+    assert [(s.stage, s.median_days, s.lost_from) for s in timeline.stages] == [
+        ("Prospecting", 10.75, 0),
+        ("Qualification", 10.4375, 1),
+        ("Proposal/Price Quote", 31 + 8 / 24, 0),
     ]
