@@ -5,7 +5,7 @@ the same from the store (SQLite and PostgreSQL) as from the files."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -19,6 +19,7 @@ from momentum.db.engine import Database
 from momentum.export.service import export_store
 from momentum.importers.canonical import ReadOptions
 from momentum.importers.service import import_files
+from momentum.review.scope import restrict
 
 AS_OF = datetime(2026, 3, 31, tzinfo=UTC)
 REPS = "rep_id,name,timezone\nr1,Ann,UTC\n"
@@ -198,3 +199,18 @@ def test_the_store_gives_the_same_timeline_and_an_import_replaces_it(
 def test_an_empty_store_has_no_stage_history(database: Database, write_files) -> None:
     _import(database, worked(write_files, stages=None))
     assert audit(read_store(database), AuditOptions(as_of=AS_OF)).report["stages"] is None
+
+
+def test_a_period_and_a_scope_keep_their_deals_stages(write_files) -> None:
+    data = read_files([worked(write_files)], format=None, read=ReadOptions())
+    # d1 is the only deal with meeting one (2 March): the period keeps its stays only
+    period = audit(data, AuditOptions(as_of=AS_OF, since=date(2026, 3, 1))).stages
+    assert period is not None
+    assert [(s.stage, s.deals, s.median_days) for s in period.stages] == [
+        ("Discovery", 1, 4.0),
+        ("Proposal", 1, 15.0),
+    ]
+    # a scope of reps (the web app's) keeps its deals' entries, and none of the others
+    assert restrict(data, {"r1"}).stages is not None
+    nobody = restrict(data, {"r9"}).stages
+    assert nobody is not None and nobody.height == 0
