@@ -182,6 +182,10 @@ def test_the_store_gives_the_same_timeline_and_an_import_replaces_it(
     # the export writes deal_stages.csv; it reads back to the same timeline
     export_store(database, tmp_path / "out")
     assert audited(tmp_path / "out").stages == EXPECTED
+    again = import_files(
+        database, [tmp_path / "out"], format=None, options=ReadOptions(), clock=FixedClock(AS_OF)
+    )
+    assert again.counts["stage_entries"] == {"read": 13, "inserted": 0, "updated": 0}
     # a new history for d4 replaces d4's entries; the other deals' stay
     later = write_files(
         {"deal_stages.csv": "deal_id,stage,entered_at\nd4,Proposal,2026-03-10T00:00:00Z\n"},

@@ -128,15 +128,39 @@ def _merge_contacts(session: Session, contacts: pl.DataFrame, *, now: datetime) 
 
 def _replace_stage_entries(session: Session, entries: Staging, deals: Staging) -> dict[str, int]:
     """Delete the stored stage entries of the deals read and of the deals the staged entries
-    name (the entries are inserted once the deals are merged); returns the counts."""
+    name (the staged ones are inserted once the deals are merged). Returns the counts:
+    ``inserted`` the entries read that were not stored, ``removed`` the stored ones that are
+    not in the history read."""
+    same = "e.deal_id = s.deal_id AND e.stage = s.stage AND e.entered_at = s.entered_at"
     replaced = (
-        f"FROM deal_stage_entry WHERE deal_id IN (SELECT id FROM {deals.name}) "
-        f"OR deal_id IN (SELECT deal_id FROM {entries.name})"
+        f"FROM deal_stage_entry e WHERE (e.deal_id IN (SELECT id FROM {deals.name}) "
+        f"OR e.deal_id IN (SELECT deal_id FROM {entries.name}))"
     )
-    deleted = session.execute(text(f"SELECT count(*) {replaced}")).scalar_one()
-    session.execute(text(f"DELETE {replaced}"))
-    read = entries.count(session)
-    return {"read": read, "inserted": read, "updated": 0, "replaced": int(deleted or 0)}
+    removed = session.execute(
+        text(
+            f"SELECT count(*) {replaced} AND NOT EXISTS "
+            f"(SELECT 1 FROM {entries.name} s WHERE {same})"
+        )
+    ).scalar_one()
+    inserted = session.execute(
+        text(
+            f"SELECT count(*) FROM {entries.name} s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM deal_stage_entry e WHERE {same})"
+        )
+    ).scalar_one()
+    session.execute(
+        text(
+            "DELETE FROM deal_stage_entry WHERE "
+            f"deal_id IN (SELECT id FROM {deals.name}) "
+            f"OR deal_id IN (SELECT deal_id FROM {entries.name})"
+        )
+    )
+    return {
+        "read": entries.count(session),
+        "inserted": int(inserted),
+        "updated": 0,
+        "removed": int(removed),
+    }
 
 
 class StoreSink:
@@ -205,10 +229,10 @@ class StoreSink:
             stage_counts = _replace_stage_entries(
                 self.session, self.stage_entries, self.staging["deals"]
             )
-            if replaced := stage_counts.pop("replaced"):
+            if removed := stage_counts.pop("removed"):
                 summary.notes.append(
-                    f"{replaced:,} stored stage entries of these deals were replaced by the "
-                    "stage history read"
+                    f"{removed:,} stored stage entries of these deals are not in the stage "
+                    "history read and were removed"
                 )
         meetings = MeetingRepository(self.session)
         meetings.capture_staged_status_changes(
