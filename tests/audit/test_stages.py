@@ -218,3 +218,17 @@ def test_a_period_and_a_scope_keep_their_deals_stages(write_files) -> None:
     assert restrict(data, {"r1"}).stages is not None
     nobody = restrict(data, {"r9"}).stages
     assert nobody is not None and nobody.height == 0
+
+
+def test_a_history_of_closes_only_has_no_stage_to_show(write_files) -> None:
+    closes = "deal_id,stage,entered_at\nd1,Closed Won,2026-03-20T00:00:00Z\n"
+    result = audited(worked(write_files, stages=closes))
+    assert result.stages == StageTimeline(
+        stalled_days=14, deals=0, open_deals=0, lost_deals=0, stages=()
+    )
+    console = Console(width=100, record=True, color_system=None)
+    render_terminal(result, console)
+    assert (
+        "The stage history shows no deal in a stage it worked in (before its close) as of this "
+        "audit." in console.export_text()
+    )

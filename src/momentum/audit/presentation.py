@@ -558,7 +558,10 @@ def stage_sentences(timeline: r.StageTimeline) -> list[str]:
     """Where deals stop moving, in plain words: the slowest stage, the stages open deals are
     stuck in, and the stages lost deals were lost from (most first)."""
     if not timeline.stages:
-        return ["The stage history holds no deal in a stage as of this audit."]
+        return [
+            "The stage history shows no deal in a stage it worked in (before its close) as of "
+            "this audit."
+        ]
     lines = []
     timed = [stage for stage in timeline.stages if stage.median_days is not None]
     if timed:
