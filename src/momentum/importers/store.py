@@ -225,6 +225,7 @@ class StoreSink:
         the ones read."""
         if self.reader.present["stages"] and self.stage_entries is None:  # no rows at all
             self.stage_entries = Staging.create(self.session, DealStageEntry.__table__)  # type: ignore[arg-type]
+        stage_counts: dict[str, int] | None = None
         if self.stage_entries is not None:
             stage_counts = _replace_stage_entries(
                 self.session, self.stage_entries, self.staging["deals"]
@@ -253,7 +254,7 @@ class StoreSink:
             }
             stage.drop(self.session)
         meetings.persist_captured_status_changes()
-        if self.stage_entries is not None:
+        if self.stage_entries is not None and stage_counts is not None:
             self.session.execute(
                 text(
                     f"INSERT INTO deal_stage_entry (deal_id, stage, entered_at) "
