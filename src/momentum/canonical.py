@@ -46,6 +46,12 @@ MEETING_COLUMNS: dict[str, pl.DataType] = {
     "agenda": pl.String(),
     "homework": pl.String(),
 }
+# a deal's stage history: it entered ``stage`` at ``entered_at`` (optional in every format)
+STAGE_COLUMNS: dict[str, pl.DataType] = {
+    "deal_id": pl.String(),
+    "stage": pl.String(),
+    "entered_at": UTC_TIME,
+}
 CONTACT_COLUMNS: dict[str, pl.DataType] = {
     "deal_id": pl.String(),
     "name": pl.String(),
@@ -56,6 +62,7 @@ REQUIRED = {
     "reps": ("rep_id",),
     "deals": ("deal_id", "owner_id", "outcome"),
     "meetings": ("meeting_id", "deal_id", "start", "status"),
+    "stages": ("deal_id", "stage", "entered_at"),
 }
 OUTCOMES = tuple(o.value for o in Outcome)
 MEETING_STATUSES = tuple(s.value for s in MeetingStatus)
@@ -83,10 +90,12 @@ def conform(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFram
 
 @dataclass
 class Dataset:
-    """Reps, deals and meetings, validated and in canonical form."""
+    """Reps, deals and meetings, validated and in canonical form. ``stages`` is the deals'
+    stage history (:data:`STAGE_COLUMNS`), ``None`` when the source has none."""
 
     reps: pl.DataFrame = field(default_factory=lambda: empty(REP_COLUMNS))
     deals: pl.DataFrame = field(default_factory=lambda: empty(DEAL_COLUMNS))
     meetings: pl.DataFrame = field(default_factory=lambda: empty(MEETING_COLUMNS))
     contacts: pl.DataFrame = field(default_factory=lambda: empty(CONTACT_COLUMNS))
+    stages: pl.DataFrame | None = None
     notes: list[str] = field(default_factory=list)

@@ -7,3 +7,4 @@ TARGET_BUSINESS_DAYS = 5  # meeting two within this many business days of meetin
 ON_THE_SPOT_GRACE_MINUTES = 60  # a booking this long after meeting one ends is still on the spot
 OBSERVATION_BUSINESS_DAYS = 15  # how long a meeting-two outcome may take to become known
 MIN_DIFFERENCE_POINTS = 10  # a finding must differ by at least this many percentage points
+STALLED_DAYS = 14  # an open deal with no activity (or no stage move) for this many days is stalled

@@ -25,7 +25,7 @@ from tests.cli_process import momentum, shared_folder
 OUTPUT = 73
 DEALS = "deal_id,owner_id,outcome,closed_at\nd1,ann,open,\nd2,ann,won,2026-03-05\n"
 MEETINGS = "meeting_id,deal_id,start,status\nm1,d1,2026-03-02T10:00:00Z,held\n"
-NAMES = ("reps.csv", "deals.csv", "meetings.csv")
+NAMES = ("reps.csv", "deals.csv", "meetings.csv", "deal_stages.csv")
 
 
 def _listing(folder: Path) -> dict[str, str]:
@@ -64,7 +64,12 @@ def test_export_never_writes_through_planted_links(loaded: Database, tmp_path: P
     (out / ".deals.csv.partial").symlink_to(victim)
     (out / "meetings.csv").symlink_to(victim)
     summary = export_store(loaded, out)
-    assert summary.rows == {"reps.csv": 1, "deals.csv": 2, "meetings.csv": 1}
+    assert summary.rows == {
+        "reps.csv": 1,
+        "deals.csv": 2,
+        "meetings.csv": 1,
+        "deal_stages.csv": 0,
+    }
     assert victim.read_text() == "precious"
     listing = _listing(out)
     assert listing[".reps.csv.partial"] == f"-> {victim}"

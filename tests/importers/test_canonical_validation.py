@@ -305,9 +305,10 @@ def test_unknown_files_and_folders(write_files, tmp_path: Path) -> None:
     folder = write_files({"notes.csv": "a,b\n1,2\n"})
     assert problems_of([tmp_path / "nope", folder]) == [f"{tmp_path}/nope: does not exist"]
     assert problems_of([folder / "notes.csv"]) == [
-        f"{folder}/notes.csv:1: is not a reps, deals or meetings file (rep_id, deal_id, "
-        "meeting_id) (momentum)"
+        f"{folder}/notes.csv:1: is not a reps, deals, meetings or deal_stages file (rep_id, deal_id, "
+        "meeting_id, entered_at) (momentum)"
     ]
     assert problems_of([folder]) == [
-        f"{folder}: holds no reps, deals or meetings file (rep_id, deal_id, meeting_id) (momentum)"
+        f"{folder}: holds no reps, deals, meetings or deal_stages file (rep_id, deal_id, "
+        "meeting_id, entered_at) (momentum)"
     ]

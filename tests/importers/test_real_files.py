@@ -36,8 +36,8 @@ CRM = [
     (
         "salesforce-data-cloud-workshop/Account.csv",
         [
-            ": is a Salesforce Account export, which only helps to read Opportunity, Event and "
-            "Task exports; import it together with them"
+            ": is a Salesforce Account export, which only helps to read Opportunity, "
+            "OpportunityHistory, Event and Task exports; import it together with them"
         ],
     ),
     ("salesforce-data-cloud-workshop/Opportunity.csv", (1, 50, 0)),

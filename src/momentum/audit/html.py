@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from momentum.audit import charts as c
 from momentum.audit import presentation as p
-from momentum.audit.result import AuditResult, Figures, Finding
+from momentum.audit.result import AuditResult, Figures, Finding, StageTimeline
 
 _TEMPLATES = Environment(
     loader=PackageLoader("momentum.audit", "templates"),
@@ -191,6 +191,8 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
             empty="No deal with meeting one, so there is no curve to draw.",
         ),
     ]
+    if result.stages is not None:
+        sections.append(_stages(result.stages))
     if result.compare is not None:
         sections.append(
             Section(
@@ -201,6 +203,32 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
             )
         )
     return sections
+
+
+def _stages(timeline: StageTimeline) -> Section:
+    """Time in each stage and where deals stop moving, from the stage history."""
+    rows = [
+        (
+            stage.stage,
+            p.count(stage.deals),
+            p.stays(stage),
+            p.count(stage.open_now),
+            p.count(stage.stuck),
+            p.count(stage.lost_from),
+        )
+        for stage in timeline.stages
+    ]
+    table = c.DataTable.of(
+        ("Stage", "Deals", "Days in stage (stays ended)", "Now", "Stuck", "Lost from"),
+        rows,
+        open=True,
+    )
+    return Section(
+        "stages",
+        "Stages: where deals stop moving",
+        lead=p.stage_sentences(timeline),
+        tables=[Table(p.stages_explained(timeline), table)] if rows else [],
+    )
 
 
 def _worst_weeks(result: AuditResult) -> list[Table]:

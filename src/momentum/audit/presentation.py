@@ -9,7 +9,7 @@ before/after rows. Nothing here defines a metric: every figure is a typed field 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -537,3 +537,69 @@ def compare_rows(compare: Compare) -> list[CompareRow]:
             )
         )
     return rows
+
+
+# ---- stage timeline ------------------------------------------------------------------------
+
+STAGES_EXPLAINED = (
+    "Days in stage: the median number of calendar days (weekends included) deals spent in a "
+    "stage before moving to the next one or closing, over the stays that ended (in brackets: "
+    "how many). Now: open deals in the stage as of the audit. Stuck: of those, deals that entered it "
+    "more than {days} days ago. Lost from: lost deals whose last stage before closing was "
+    "this one."
+)
+
+
+def stages_explained(timeline: r.StageTimeline) -> str:
+    return STAGES_EXPLAINED.format(days=timeline.stalled_days)
+
+
+def stage_sentences(timeline: r.StageTimeline) -> list[str]:
+    """Where deals stop moving, in plain words: the slowest stage, the stages open deals are
+    stuck in, and the stages lost deals were lost from (most first)."""
+    if not timeline.stages:
+        return [
+            "The stage history shows no deal in a stage it worked in (before its close) as of "
+            "this audit."
+        ]
+    lines = []
+    timed = [stage for stage in timeline.stages if stage.median_days is not None]
+    if timed:
+        slowest = max(timed, key=lambda stage: stage.median_days or 0.0)
+        lines.append(
+            f"Deals spend longest in {slowest.stage}: a median of "
+            f"{days(slowest.median_days)} days ({count(slowest.stays_ended)} "
+            f"stay{'' if slowest.stays_ended == 1 else 's'} ended)."
+        )
+    if timeline.stuck:
+        lines.append(
+            f"{count(timeline.stuck)} of {count(timeline.open_deals)} open deals have been in "
+            f"the same stage for more than {timeline.stalled_days} days: "
+            f"{_most_first(timeline, lambda stage: stage.stuck)}."
+        )
+    elif timeline.open_deals:
+        lines.append(
+            f"No open deal has been in the same stage for more than {timeline.stalled_days} days."
+        )
+    if timeline.lost_deals:
+        lost = timeline.lost_deals
+        lines.append(
+            f"The {count(lost)} lost deal{' was' if lost == 1 else 's were'} lost from "
+            f"{_most_first(timeline, lambda stage: stage.lost_from)}."
+        )
+    return lines
+
+
+def _most_first(timeline: r.StageTimeline, counted: Callable[[r.StageFigures], int]) -> str:
+    """The stages with a count, most first (pipeline order on a tie): "Proposal (3) and
+    Discovery (1)"."""
+    ranked = sorted(
+        (stage for stage in timeline.stages if counted(stage)), key=lambda s: -counted(s)
+    )
+    parts = [f"{stage.stage} ({count(counted(stage))})" for stage in ranked]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def stays(stage: r.StageFigures) -> str:
+    """The median days in a stage with the number of ended stays: "4.0 (3)"."""
+    return f"{days(stage.median_days)} ({count(stage.stays_ended)})"

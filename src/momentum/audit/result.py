@@ -268,6 +268,35 @@ class Compare:
 
 
 @dataclass(frozen=True)
+class StageFigures:
+    """One stage of the deals' stage history (see :mod:`momentum.audit.stages`). A *stay* is
+    a deal's time in the stage, from entering it to entering the next one (or closing)."""
+
+    stage: str
+    deals: int  # deals that entered it
+    stays_ended: int  # stays that ended (the deal moved on or closed): what ``median_days`` reads
+    median_days: float | None  # calendar days of the ended stays (median); None without one
+    open_now: int  # open deals in it as of the audit
+    stuck: int  # of those, deals that entered it more than ``stalled_days`` before
+    lost_from: int  # lost deals whose last stage before closing was this one
+
+
+@dataclass(frozen=True)
+class StageTimeline:
+    """Where deals spend their time and where they stop moving, from the stage history."""
+
+    stalled_days: int  # an open deal in one stage for longer than this is stuck
+    deals: int  # deals in scope with a stage history
+    open_deals: int  # of those, open as of the audit
+    lost_deals: int  # of those, lost ones whose stage before closing is known
+    stages: tuple[StageFigures, ...]  # in pipeline order (where deals usually meet them)
+
+    @property
+    def stuck(self) -> int:
+        return sum(stage.stuck for stage in self.stages)
+
+
+@dataclass(frozen=True)
 class AuditOptions:
     target_days: int = defaults.TARGET_BUSINESS_DAYS
     grace: timedelta = timedelta(minutes=defaults.ON_THE_SPOT_GRACE_MINUTES)
@@ -278,6 +307,7 @@ class AuditOptions:
     as_of: datetime | None = None  # None: the latest thing that happened in the data
     observation_days: int = defaults.OBSERVATION_BUSINESS_DAYS
     min_difference: float = defaults.MIN_DIFFERENCE_POINTS / 100  # a finding's practical bar
+    stalled_days: int = defaults.STALLED_DAYS  # an open deal this long in one stage is stuck
 
 
 @dataclass(frozen=True)
@@ -311,6 +341,7 @@ class AuditResult:
     as_of: datetime | None = None  # outcomes are known as of this instant (censoring time)
     pending: int = 0  # deals with meeting one whose meeting-two outcome is not known yet
     unknown: dict[str, str] = field(default_factory=dict)  # metric key -> why it is unknown
+    stages: StageTimeline | None = None  # None: the source has no stage history
 
     @property
     def report(self) -> dict[str, Any]:

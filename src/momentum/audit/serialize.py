@@ -2,7 +2,7 @@
 
 :func:`as_json` builds the documented object (``deals``, ``deals_with_first_meeting``,
 ``second_meeting``, ``close_rate_after_first_meeting``, ``close_rate_by_gap``, ``by_rep``,
-``weekly``, ``findings``; ``compare`` when a split date was given); :func:`to_json` writes it.
+``weekly``, ``findings``, ``stages``; ``compare`` when a split date was given); :func:`to_json` writes it.
 Rates are fractions in [0, 1], ``null`` where the denominator is 0.
 """
 
@@ -21,6 +21,7 @@ from momentum.audit.result import (
     Finding,
     GapStats,
     Group,
+    StageTimeline,
 )
 from momentum.errors import NotFound
 
@@ -135,6 +136,30 @@ def compare_json(compare: Compare) -> dict[str, Any]:
     }
 
 
+def stages_json(timeline: StageTimeline | None) -> dict[str, Any] | None:
+    """The stage timeline; None when the source has no stage history."""
+    if timeline is None:
+        return None
+    return {
+        "stalled_days": timeline.stalled_days,
+        "deals": timeline.deals,
+        "open_deals": timeline.open_deals,
+        "lost_deals": timeline.lost_deals,
+        "by_stage": [
+            {
+                "stage": stage.stage,
+                "deals": stage.deals,
+                "stays_ended": stage.stays_ended,
+                "median_days": stage.median_days,
+                "open_now": stage.open_now,
+                "stuck": stage.stuck,
+                "lost_from": stage.lost_from,
+            }
+            for stage in timeline.stages
+        ],
+    }
+
+
 def as_json(result: AuditResult) -> dict[str, Any]:
     """The documented JSON object of ``result``."""
     report = figures_json(result.team)
@@ -157,6 +182,7 @@ def as_json(result: AuditResult) -> dict[str, Any]:
         for week in result.weekly
     ]
     report["unknown"] = dict(result.unknown)
+    report["stages"] = stages_json(result.stages)
     if result.compare is not None:
         report["compare"] = compare_json(result.compare)
     return report

@@ -19,6 +19,7 @@ from momentum.audit.result import (
     RepFigures,
     WeekFigures,
 )
+from momentum.audit.stages import stage_timeline
 from momentum.audit.survival import time_to_second_meeting
 from momentum.canonical import Dataset
 from momentum.db.engine import Database
@@ -41,11 +42,13 @@ def read_store(database: Database) -> Dataset:
 
 def data_end(data: Dataset) -> datetime | None:
     """The latest thing that happened in the data: a meeting that ended with an outcome, a
-    booking, a closing. Meetings still ``scheduled`` are plans, not history."""
+    booking, a closing, a deal entering a stage. Meetings still ``scheduled`` are plans, not
+    history."""
     candidates = [
         data.meetings.select(pl.col("end").filter(pl.col("status") != "scheduled").max()).item(),
         data.meetings["booked_at"].max(),
         data.deals["closed_at"].max(),
+        None if data.stages is None else data.stages["entered_at"].max(),
     ]
     known = [c for c in candidates if isinstance(c, datetime)]
     return max(known) if known else None
@@ -85,12 +88,19 @@ def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) 
     names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
     unknown = unknown_figures(data)
     all_facts = deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
+    history = data.stages
+    closes = None if history is None else data.deals.select("deal_id", "outcome", "closed_at")
     del data
     window = options.observation_days
     facts = observe(
         in_period(all_facts, since=options.since, until=options.until), as_of=as_of, window=window
     )
     del all_facts
+    timeline = None
+    if history is not None and closes is not None:
+        if options.since is not None or options.until is not None:  # deals of the period
+            closes = closes.join(facts.select("deal_id"), on="deal_id", how="semi")
+        timeline = stage_timeline(history, closes, as_of=as_of, stalled_days=options.stalled_days)
     target = options.target_days
     team = figures(facts, target_days=target, unknown=unknown)
     by_rep = [
@@ -128,6 +138,7 @@ def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) 
         as_of=as_of,
         pending=int(facts["pending"].sum()),
         unknown=unknown,
+        stages=timeline,
     )
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 
 import polars as pl
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from momentum.canonical import (
     DEAL_COLUMNS,
     MEETING_COLUMNS,
     REP_COLUMNS,
+    STAGE_COLUMNS,
     UTC_TIME,
     Dataset,
     conform,
@@ -38,6 +40,10 @@ _QUERIES = {
         MEETING_COLUMNS,
     ),
 }
+_STAGES = (
+    "SELECT deal_id, stage, entered_at FROM deal_stage_entry ORDER BY deal_id, entered_at, id",
+    STAGE_COLUMNS,
+)
 _BATCH = 200_000
 
 
@@ -93,4 +99,10 @@ def load_dataset(session: Session) -> Dataset:
         name: _typed(_text_frame(session, query, columns), columns)
         for name, (query, columns) in _QUERIES.items()
     }
-    return Dataset(reps=frames["reps"], deals=frames["deals"], meetings=frames["meetings"])
+    has_stages = session.execute(text("SELECT 1 FROM deal_stage_entry LIMIT 1")).first()
+    return Dataset(
+        reps=frames["reps"],
+        deals=frames["deals"],
+        meetings=frames["meetings"],
+        stages=_typed(_text_frame(session, *_STAGES), STAGE_COLUMNS) if has_stages else None,
+    )

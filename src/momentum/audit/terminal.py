@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from momentum.audit import presentation as p
-from momentum.audit.result import AuditResult, Compare, Figures
+from momentum.audit.result import AuditResult, Compare, Figures, StageTimeline
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 DIVIDER = "┆"
@@ -40,6 +40,8 @@ def render_terminal(result: AuditResult, console: Console) -> None:
         ("Worst weeks", _worst_weeks(result)),
         ("Findings", _findings(result)),
     ]
+    if result.stages is not None:
+        sections.append(("Stages: where deals stop moving", _stages(result.stages)))
     if result.compare is not None:
         sections.append(
             ("Before and after", _compare(result.compare, result.options.observation_days))
@@ -294,6 +296,23 @@ def _findings(result: AuditResult) -> RenderableType:
                 )
             )
     return Group(*parts)
+
+
+def _stages(timeline: StageTimeline) -> RenderableType:
+    lines: list[RenderableType] = [Text(line) for line in p.stage_sentences(timeline)]
+    if timeline.stages:
+        table = _table("Stage", "Deals", "Days in stage", "Now", "Stuck", "Lost from")
+        for stage in timeline.stages:
+            table.add_row(
+                Text(stage.stage),
+                p.count(stage.deals),
+                p.stays(stage),
+                p.count(stage.open_now),
+                Text(p.count(stage.stuck), style=BAD if stage.stuck else ""),
+                p.count(stage.lost_from),
+            )
+        lines += [table, Text(p.stages_explained(timeline), style=MUTED)]
+    return Group(*lines)
 
 
 def _compare(compare: Compare, window: int) -> RenderableType:

@@ -3,7 +3,7 @@
 from momentum.coaching.models import CoachingNote
 from momentum.contact.models import Contact
 from momentum.db.base import Base
-from momentum.deal.models import Deal, Outcome
+from momentum.deal.models import Deal, DealStageEntry, Outcome
 from momentum.digest.models import ManagerDigest
 from momentum.flag.models import Flag, Severity
 from momentum.importers.models import ImportRun
@@ -27,6 +27,7 @@ __all__ = [
     "CommitmentMetric",
     "Contact",
     "Deal",
+    "DealStageEntry",
     "Flag",
     "ImportRun",
     "ManagerDigest",

@@ -38,3 +38,16 @@ class Deal(Base):
         doc="the latest change to the deal, its meetings or its owner that the rules last "
         "evaluated (empty: never evaluated)"
     )
+
+
+class DealStageEntry(Base):
+    """A deal entered ``stage`` at ``entered_at``: its stage history, as the CRM recorded it
+    (HubSpot's "Date entered" columns, Salesforce's OpportunityHistory, ``deal_stages.csv``).
+    An import that carries a stage history replaces each of its deals' entries."""
+
+    __tablename__ = "deal_stage_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[str] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str]
+    entered_at: Mapped[datetime]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from momentum.deal.models import Deal
+from momentum.deal.models import Deal, DealStageEntry
 from momentum.meeting.models import Meeting
 from momentum.rep.models import Rep
 
@@ -36,16 +36,27 @@ MEETING_COLUMNS = (
     Meeting.homework,
 )
 
+# ordered by deal and time (the id breaks ties in the order the entries were imported)
+STAGE_COLUMNS = (DealStageEntry.deal_id, DealStageEntry.stage, DealStageEntry.entered_at)
+STAGE_ORDER = (DealStageEntry.deal_id, DealStageEntry.entered_at, DealStageEntry.id)
+
 
 class ExportRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def rows(
-        self, columns: Sequence[InstrumentedAttribute[Any]], *, batch: int = 5_000
+        self,
+        columns: Sequence[InstrumentedAttribute[Any]],
+        *,
+        order: Sequence[InstrumentedAttribute[Any]] = (),
+        batch: int = 5_000,
     ) -> Iterator[Sequence[Any]]:
         """Every row, streamed from the database ``batch`` rows at a time (a server-side
-        cursor on PostgreSQL), so memory does not grow with the table."""
-        query = select(*columns).order_by(columns[0]).execution_options(yield_per=batch)
+        cursor on PostgreSQL), so memory does not grow with the table; in ``order`` (by
+        default the first column, the id)."""
+        query = (
+            select(*columns).order_by(*(order or columns[:1])).execution_options(yield_per=batch)
+        )
         for partition in self.session.execute(query).partitions():
             yield from partition

@@ -19,6 +19,8 @@ from momentum.export.repository import (
     DEAL_COLUMNS,
     MEETING_COLUMNS,
     REP_COLUMNS,
+    STAGE_COLUMNS,
+    STAGE_ORDER,
     ExportRepository,
 )
 
@@ -46,7 +48,9 @@ FILES = {
         ("meeting_id", "deal_id", "start", "end", "booked_at", "status", "agenda", "homework"),
         MEETING_COLUMNS,
     ),
+    "deal_stages.csv": (("deal_id", "stage", "entered_at"), STAGE_COLUMNS),
 }
+ORDERS = {"deal_stages.csv": STAGE_ORDER}
 
 
 @dataclass
@@ -75,10 +79,11 @@ def cell(value: Any) -> str | None:
 def export_store(
     database: Database, folder: Path, *, on_progress: Callable[[str, int], None] | None = None
 ) -> ExportSummary:
-    """Write ``reps.csv``, ``deals.csv`` and ``meetings.csv`` into ``folder`` (created if
+    """Write ``reps.csv``, ``deals.csv``, ``meetings.csv`` and ``deal_stages.csv`` (the
+    stage history; only its header when the store has none) into ``folder`` (created if
     needed), streaming each table into a temporary file beside its target. Existing files of
-    those names are replaced together once all three are complete (``export.files``); if
-    anything fails, none is."""
+    those names are replaced together once all are complete (``export.files``); if anything
+    fails, none is."""
     _make_folder(folder)
     summary = ExportSummary(folder)
     with OutputFiles() as outputs:
@@ -86,9 +91,8 @@ def export_store(
         with database.unit_of_work(write=False) as session:
             repository = ExportRepository(session)
             for name, (headers, columns) in FILES.items():
-                summary.rows[name] = _write(
-                    pending[name], headers, repository.rows(columns), name, on_progress
-                )
+                rows = repository.rows(columns, order=ORDERS.get(name, ()))
+                summary.rows[name] = _write(pending[name], headers, rows, name, on_progress)
         outputs.commit()
     return summary
 

@@ -38,7 +38,7 @@ def build_canonical(
     """The canonical format: each file is the table its header (or its name) says. It is
     UTF-8 by definition: a file that is not is read as UTF-8, so each row with bytes that are
     not is reported, rather than the whole file read in a guessed code page."""
-    for role in ("reps", "deals", "meetings"):
+    for role in ("reps", "deals", "meetings", "stages"):
         for file in files.get(role, []):
             if file.encoding.detected:
                 file.encoding = Encoding("utf-8", detected=False, cr_only=file.encoding.cr_only)
@@ -59,13 +59,14 @@ class Format:
 CSV_FORMATS = (
     Format(
         "momentum",
-        "reps, deals or meetings file (rep_id, deal_id, meeting_id)",
+        "reps, deals, meetings or deal_stages file (rep_id, deal_id, meeting_id, entered_at)",
         recognise_momentum,
         build_canonical,
     ),
     Format(
         "salesforce",
-        "Opportunity, Event, Task, Account, Contact or User export with API field names",
+        "Opportunity, OpportunityHistory, Event, Task, Account, Contact or User export with "
+        "API field names",
         salesforce.recognise,
         salesforce.build,
     ),
@@ -144,7 +145,12 @@ def open_reader(
         file.report_repeated(problems)
     mapped = [
         table
-        for table in [*reader.files.reps, *reader.files.deals, *reader.files.meetings]
+        for table in [
+            *reader.files.reps,
+            *reader.files.deals,
+            *reader.files.meetings,
+            *reader.files.stages,
+        ]
         if isinstance(table, MappedTable)
     ]
     settle_date_order(mapped, problems)

@@ -29,6 +29,7 @@ from momentum.canonical import (
     OUTCOMES,
     REP_COLUMNS,
     REQUIRED,
+    STAGE_COLUMNS,
     Dataset,
     conform,
 )
@@ -81,6 +82,10 @@ FIELD_LENGTHS: dict[str, dict[str, tuple[int, str]]] = {
         "deal_id": (ID_LENGTH, "an id"),
         "agenda": (LONG_TEXT_LENGTH, "an agenda"),
         "homework": (LONG_TEXT_LENGTH, "homework"),
+    },
+    "stages": {
+        "deal_id": (ID_LENGTH, "an id"),
+        "stage": (TEXT_LENGTH, "a stage"),
     },
 }
 _STATUS_SPELLINGS = {
@@ -136,6 +141,7 @@ class CanonicalFiles:
     reps: list[Table] = field(default_factory=list)
     deals: list[Table] = field(default_factory=list)
     meetings: list[Table] = field(default_factory=list)
+    stages: list[Table] = field(default_factory=list)  # deals' stage history, when given
 
 
 class Sink(Protocol):
@@ -144,6 +150,7 @@ class Sink(Protocol):
     def deals(self, batch: pl.DataFrame) -> None: ...
     def reps(self, reps: pl.DataFrame) -> None: ...
     def meetings(self, batch: pl.DataFrame) -> None: ...
+    def stages(self, batch: pl.DataFrame) -> None: ...
     def contacts(self, contacts: pl.DataFrame) -> None: ...
 
 
@@ -154,6 +161,7 @@ class Collected:
     rep_frames: list[pl.DataFrame] = field(default_factory=list)
     deal_frames: list[pl.DataFrame] = field(default_factory=list)
     meeting_frames: list[pl.DataFrame] = field(default_factory=list)
+    stage_frames: list[pl.DataFrame] = field(default_factory=list)
     contact_frame: pl.DataFrame | None = None
 
     def deals(self, batch: pl.DataFrame) -> None:
@@ -166,10 +174,16 @@ class Collected:
     def meetings(self, batch: pl.DataFrame) -> None:
         self.meeting_frames.append(batch)
 
+    def stages(self, batch: pl.DataFrame) -> None:
+        self.stage_frames.append(batch)
+
     def contacts(self, contacts: pl.DataFrame) -> None:
         self.contact_frame = contacts
 
     def dataset(self, notes: Sequence[str]) -> Dataset:
+        """The rows collected; ``stages`` is None when no stage entry was read (the source
+        has no stage history)."""
+
         def joined(frames: list[pl.DataFrame], columns: dict[str, pl.DataType]) -> pl.DataFrame:
             return pl.concat(frames) if frames else conform(pl.DataFrame(), columns)
 
@@ -179,6 +193,11 @@ class Collected:
             meetings=joined(self.meeting_frames, MEETING_COLUMNS),
             contacts=joined(
                 [] if self.contact_frame is None else [self.contact_frame], CONTACT_COLUMNS
+            ),
+            stages=(
+                pl.concat(self.stage_frames)
+                if sum(frame.height for frame in self.stage_frames)
+                else None
             ),
             notes=list(notes),
         )
@@ -215,7 +234,12 @@ class CanonicalReader:
         self._deals = KeyIndex(owners, "deal_id")  # every deal read: its owner
         self._stored_owners = owners  # asked of the store; null: not there
         self._meeting_index: list[pl.DataFrame] = []
-        self.present: dict[str, set[str]] = {"reps": set(), "deals": set(), "meetings": set()}
+        self.present: dict[str, set[str]] = {
+            "reps": set(),
+            "deals": set(),
+            "meetings": set(),
+            "stages": set(),
+        }
         self.notes: list[str] = list(notes)
         # Deals as validated, for formats that link activities to deals by account or name.
         self.keep_deal_directory = False
@@ -236,8 +260,9 @@ class CanonicalReader:
         2. deals, batch by batch (an owner in no reps file becomes an implied rep);
         3. the reps, read and implied, handed over at once;
         4. meetings, batch by batch, each deal checked against the deals read or stored;
-        5. the contacts of deals that exist;
-        6. the checks that need every row: raises :class:`ValidationFailed` if anything
+        5. stage entries (when the source has a stage history), checked the same way;
+        6. the contacts of deals that exist;
+        7. the checks that need every row: raises :class:`ValidationFailed` if anything
            was wrong (the sink has then been given rows it must not keep).
         """
         reps = self._read_reps()
@@ -246,6 +271,8 @@ class CanonicalReader:
         sink.reps(pl.concat([reps, self.implied_reps]))
         for batch in self._read_meetings():
             sink.meetings(batch)
+        for batch in self._read_stages():
+            sink.stages(batch)
         sink.contacts(self._read_contacts())
         self._finish()
 
@@ -630,6 +657,37 @@ class CanonicalReader:
             return conform(batch.filter(pl.col("meeting_id").is_not_null()), MEETING_COLUMNS)
         kept = batch.with_columns(deal_rows).filter(pl.col("meeting_id").is_not_null())
         return conform(kept, MEETING_COLUMNS).with_columns(kept[DEAL_ROW])
+
+    # ---------------------------------------------------------------- stage history
+    def _read_stages(self) -> Iterator[pl.DataFrame]:
+        for table in self.files.stages:
+            if not self._open(table, STAGE_COLUMNS, "stages"):
+                continue
+            for batch in self._batches(table):
+                yield self._validated_stages(table, batch)
+
+    def _validated_stages(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
+        """Stage entries: a deal read or stored, a stage, and the instant it was entered (a
+        naive time in the deal owner's zone, as a meeting's)."""
+        batch = _with_missing(batch, STAGE_COLUMNS)
+        self._check_text(table, batch, STAGE_COLUMNS, FIELD_LENGTHS["stages"])
+        self._require(table, batch, REQUIRED["stages"])
+        self._report_unknown_deals(table, batch)
+        times = read_times_of(batch, ("entered_at",))
+        zones = pl.repeat(None, batch.height, dtype=pl.String, eager=True).alias("_zone")
+        naive = times["entered_at"].naive
+        if table.zone is not None:
+            zones = pl.repeat(table.zone, batch.height, dtype=pl.String, eager=True).alias("_zone")
+        elif naive.any():
+            rows = naive.arg_true()
+            zones = zones.scatter(rows, self._zones_of_deals(batch["deal_id"].gather(rows)))
+        batch = self._with_instants(table, batch, times, zones)
+        kept = batch.filter(
+            pl.col("deal_id").is_not_null()
+            & pl.col("stage").is_not_null()
+            & pl.col("entered_at").is_not_null()
+        )
+        return conform(kept, STAGE_COLUMNS)
 
     def _deal_owners_of(self, deal_ids: pl.Series) -> pl.Series:
         """The owner of each deal id (null where unknown), asking the store about deals the

@@ -1,7 +1,8 @@
 """HubSpot exports, with the label headers HubSpot writes ("Record ID", "Deal Stage", …).
 
 Deals come from a deals export, meetings from a meetings (activities) export; the rules that
-turn them into the canonical model are in docs/importers.md ("HubSpot").
+turn them into the canonical model are in docs/importers.md ("HubSpot"). A deals export's
+``Date entered "<stage> (<pipeline>)"`` columns are the deals' stage history.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ OUTCOMES = {
 # the meeting outcomes as HubSpot shows them, for problems with a value it does not know
 MEETING_OUTCOMES = "Scheduled, Completed, Rescheduled, No show or Canceled (HubSpot's outcomes)"
 _ENTERED = re.compile(r'^date entered "(.*)"$', re.IGNORECASE)
+_PIPELINE = re.compile(r"^(.*\S)\s*\(([^()]*)\)$")  # "Appointment Scheduled (Sales Pipeline)"
 
 
 def recognise(headers: set[str]) -> str | None:
@@ -56,6 +58,41 @@ def _entered(file: CsvFile, word: str) -> list[str]:
         for header in file.headers
         if (match := _ENTERED.match(header.strip())) and word in match.group(1).lower()
     ]
+
+
+def stage_columns(file: CsvFile) -> list[tuple[str, str]]:
+    """Each ``Date entered "…"`` column of a deals export and the stage it dates. HubSpot
+    names the stage with its pipeline in parentheses; when every column names the same
+    pipeline, the stage is named without it (as the Deal Stage column names it)."""
+    entered = [
+        (header, match.group(1).strip())
+        for header in file.headers
+        if (match := _ENTERED.match(header.strip()))
+    ]
+    split = [_PIPELINE.match(name) for _, name in entered]
+    pipelines = {match.group(2).strip() for match in split if match}
+    if len(pipelines) == 1 and all(split):
+        return [
+            (header, match.group(1))
+            for (header, _), match in zip(entered, split, strict=True)
+            if match
+        ]
+    return entered
+
+
+def stage_rules(header: str, stage: str) -> dict[str, Rule]:
+    """The stage entries one ``Date entered`` column gives: a deal entered ``stage`` then."""
+    return {
+        "deal_id": rule("Record ID", required=True),
+        "stage": computed(header, compute=lambda c: pl.lit(stage)),
+        "entered_at": rule(header),
+    }
+
+
+def _dated(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows with a date (a deal that never entered the stage has none); rows without a
+    Record ID are the deals table's problem, reported there once."""
+    return frame.filter(pl.col("entered_at").is_not_null() & pl.col("deal_id").is_not_null())
 
 
 def deal_rules(file: CsvFile) -> dict[str, Rule]:
@@ -144,6 +181,17 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
                 zone=options.timezone,
             )
         )
+        for header, stage in stage_columns(file):
+            reader.files.stages.append(
+                MappedTable(
+                    file,
+                    stage_rules(header, stage),
+                    times=[header],
+                    conventions=conventions,
+                    zone=options.timezone,
+                    after=_dated,
+                )
+            )
     for file in files.get("meetings", []):
         by_name = not file.header("Associated Deal IDs")
         reader.keep_deal_directory |= by_name

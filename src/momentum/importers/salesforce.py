@@ -1,7 +1,8 @@
 """Salesforce exports with API field names, as the weekly Data Export and Data Loader write them.
 
 ``Opportunity.csv`` gives the deals; ``Event.csv`` and the meeting rows of ``Task.csv`` give the
-meetings. ``Account.csv`` (account names), ``Contact.csv`` (the account of a contact) and
+meetings; ``OpportunityHistory.csv``, when given, the deals' stage history (each row: the
+opportunity's stage from its ``CreatedDate`` on). ``Account.csv`` (account names), ``Contact.csv`` (the account of a contact) and
 ``User.csv`` (owners' names, e-mails and time zones) are used when given. An activity belongs
 to the opportunity its ``WhatId`` names, else to a deal of its account (see
 :mod:`momentum.importers.linking`); the notes say how many were linked by each rule, and which
@@ -56,6 +57,8 @@ RULE_NAMES = {
 
 
 def recognise(headers: set[str]) -> str | None:
+    if {"opportunityid", "stagename"} <= headers:
+        return "opportunity_history"
     if "stagename" in headers:
         return "opportunity"
     if "id" not in headers:
@@ -158,6 +161,21 @@ def opportunity_rules(accounts: dict[str, str], *, utc: bool) -> dict[str, Rule]
             ),
         ),
         "_keep": computed("IsDeleted", "Id", compute=_not_deleted),
+    }
+
+
+def history_rules(*, utc: bool) -> dict[str, Rule]:
+    """OpportunityHistory: a row for every change of an opportunity's stage, amount or dates,
+    with the stage it then had (the audit counts a row of an unchanged stage as no move)."""
+    return {
+        "deal_id": computed(
+            "OpportunityId", compute=lambda c: reference(c("OpportunityId")), required=True
+        ),
+        "stage": rule("StageName", required=True),
+        "entered_at": computed(
+            "CreatedDate", compute=lambda c: instant(c("CreatedDate"), utc), required=True
+        ),
+        "_keep": computed("IsDeleted", "OpportunityId", compute=_not_deleted),
     }
 
 
@@ -498,7 +516,7 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
     conventions = Conventions(
         date_order=options.date_order, default_order=DEFAULT_DATE_ORDER, preset="Salesforce"
     )
-    if not any(files.get(role) for role in ("opportunity", "event", "task")):
+    if not any(files.get(role) for role in ("opportunity", "event", "task", "opportunity_history")):
         for role, found in files.items():
             for file in found:
                 reader.problems.add(
@@ -507,7 +525,8 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
                         None,
                         None,
                         f"is a Salesforce {role.title()} export, which only helps to read "
-                        "Opportunity, Event and Task exports; import it together with them",
+                        "Opportunity, OpportunityHistory, Event and Task exports; import it "
+                        "together with them",
                     )
                 )
         return
@@ -564,6 +583,10 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
         deals = Records(file)
         reader.files.deals.append(table(file, opportunity_rules(accounts, utc=utc), deals))
         reader.summaries.append(deals.note)
+    for file in files.get("opportunity_history", []):
+        history = Records(file)
+        reader.files.stages.append(table(file, history_rules(utc=utc), history))
+        reader.summaries.append(history.note)
     now = options.now or datetime.now(UTC)
     for role, rules in (("event", event_rules(utc=utc)), ("task", task_rules(utc=utc))):
         for file in files.get(role, []):

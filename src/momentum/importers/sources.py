@@ -32,10 +32,17 @@ Recogniser = Callable[[set[str]], str | None]
 
 
 # a canonical file named as its table is that table even when its header lacks the key column
-CANONICAL_NAMES = {"reps.csv": "reps", "deals.csv": "deals", "meetings.csv": "meetings"}
+CANONICAL_NAMES = {
+    "reps.csv": "reps",
+    "deals.csv": "deals",
+    "meetings.csv": "meetings",
+    "deal_stages.csv": "stages",
+}
 
 
 def recognise_momentum(headers: set[str]) -> str | None:
+    if {"deal_id", "entered_at"} <= headers and "meeting_id" not in headers:
+        return "stages"
     for column, role in (("meeting_id", "meetings"), ("deal_id", "deals"), ("rep_id", "reps")):
         if column in headers:
             return role

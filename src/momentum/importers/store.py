@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from momentum.contact.models import Contact
 from momentum.db.bulk import Staging
-from momentum.deal.models import Deal
+from momentum.deal.models import Deal, DealStageEntry
 from momentum.deal.repository import DealRepository
 from momentum.importers.models import ImportRun
 
@@ -126,6 +126,43 @@ def _merge_contacts(session: Session, contacts: pl.DataFrame, *, now: datetime) 
     return {"read": read, "inserted": int(after - before), "updated": int(named)}
 
 
+def _replace_stage_entries(session: Session, entries: Staging, deals: Staging) -> dict[str, int]:
+    """Delete the stored stage entries of the deals read and of the deals the staged entries
+    name (the staged ones are inserted once the deals are merged). Returns the counts:
+    ``inserted`` the entries read that were not stored, ``removed`` the stored ones that are
+    not in the history read."""
+    same = "e.deal_id = s.deal_id AND e.stage = s.stage AND e.entered_at = s.entered_at"
+    replaced = (
+        f"FROM deal_stage_entry e WHERE (e.deal_id IN (SELECT id FROM {deals.name}) "
+        f"OR e.deal_id IN (SELECT deal_id FROM {entries.name}))"
+    )
+    removed = session.execute(
+        text(
+            f"SELECT count(*) {replaced} AND NOT EXISTS "
+            f"(SELECT 1 FROM {entries.name} s WHERE {same})"
+        )
+    ).scalar_one()
+    inserted = session.execute(
+        text(
+            f"SELECT count(*) FROM {entries.name} s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM deal_stage_entry e WHERE {same})"
+        )
+    ).scalar_one()
+    session.execute(
+        text(
+            "DELETE FROM deal_stage_entry WHERE "
+            f"deal_id IN (SELECT id FROM {deals.name}) "
+            f"OR deal_id IN (SELECT deal_id FROM {entries.name})"
+        )
+    )
+    return {
+        "read": entries.count(session),
+        "inserted": int(inserted),
+        "updated": 0,
+        "removed": int(removed),
+    }
+
+
 class StoreSink:
     """Stages what the reader hands over, batch by batch, so memory stays flat; once anything
     is wrong it keeps nothing (nothing will be written) and the reader goes on checking."""
@@ -135,10 +172,11 @@ class StoreSink:
         self.reader = reader
         self.now = now
         self.stamps = {"created_at": now, "updated_at": now}
-        self.stages = {
+        self.staging = {
             name: Staging.create(session, model.__table__)  # type: ignore[arg-type]
             for name, model in (("reps", Rep), ("deals", Deal), ("meetings", Meeting))
         }
+        self.stage_entries: Staging | None = None  # created when the source has a stage history
         self.contact_frame: pl.DataFrame | None = None
         self.on_progress: Callable[[str, int], None] | None = None
 
@@ -157,7 +195,7 @@ class StoreSink:
 
     def _keep(self, table: str, frame: pl.DataFrame, stamps: dict[str, datetime]) -> None:
         if not self.reader.problems:
-            self.stages[table].add(
+            self.staging[table].add(
                 self.session, _store_columns(frame, FIELDS[table], self.present(table), stamps)
             )
         if self.on_progress and table != "reps":
@@ -172,16 +210,36 @@ class StoreSink:
     def meetings(self, batch: pl.DataFrame) -> None:
         self._keep("meetings", batch, {**self.stamps, "status_changed_at": self.now})
 
+    def stages(self, batch: pl.DataFrame) -> None:
+        if self.stage_entries is None:
+            self.stage_entries = Staging.create(self.session, DealStageEntry.__table__)  # type: ignore[arg-type]
+        if not self.reader.problems:
+            self.stage_entries.add(self.session, batch.select("deal_id", "stage", "entered_at"))
+
     def contacts(self, contacts: pl.DataFrame) -> None:
         self.contact_frame = contacts
 
     def merge(self, summary: ImportSummary) -> None:
-        """Merge every stage into its table (and log meeting status changes)."""
+        """Merge every stage into its table (and log meeting status changes). With a stage
+        history, the stage entries of every deal read (or named by an entry) are replaced by
+        the ones read."""
+        if self.reader.present["stages"] and self.stage_entries is None:  # no rows at all
+            self.stage_entries = Staging.create(self.session, DealStageEntry.__table__)  # type: ignore[arg-type]
+        stage_counts: dict[str, int] | None = None
+        if self.stage_entries is not None:
+            stage_counts = _replace_stage_entries(
+                self.session, self.stage_entries, self.staging["deals"]
+            )
+            if removed := stage_counts.pop("removed"):
+                summary.notes.append(
+                    f"{removed:,} stored stage entries of these deals are not in the stage "
+                    "history read and were removed"
+                )
         meetings = MeetingRepository(self.session)
         meetings.capture_staged_status_changes(
-            self.stages["meetings"].name, now=self.now, source=f"import:{self.reader.format}"
+            self.staging["meetings"].name, now=self.now, source=f"import:{self.reader.format}"
         )
-        for table, stage in self.stages.items():
+        for table, stage in self.staging.items():
             fields = FIELDS[table]
             columns = [fields[f] for f in fields if f in self.present(table)] + list(self.stamps)
             if table == "meetings":
@@ -196,6 +254,16 @@ class StoreSink:
             }
             stage.drop(self.session)
         meetings.persist_captured_status_changes()
+        if self.stage_entries is not None and stage_counts is not None:
+            self.session.execute(
+                text(
+                    f"INSERT INTO deal_stage_entry (deal_id, stage, entered_at) "
+                    f"SELECT deal_id, stage, entered_at FROM {self.stage_entries.name} "
+                    "ORDER BY deal_id, entered_at"
+                )
+            )
+            self.stage_entries.drop(self.session)
+            summary.counts["stage_entries"] = stage_counts
         if self.contact_frame is not None and self.contact_frame.height:
             summary.counts["contacts"] = _merge_contacts(
                 self.session, self.contact_frame, now=self.now

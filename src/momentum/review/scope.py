@@ -81,6 +81,11 @@ def restrict(data: Dataset, owner_ids: Collection[str] | None) -> Dataset:
         reps=data.reps.join(owners, left_on="rep_id", right_on="owner_id", how="semi"),
         deals=deals,
         meetings=data.meetings.join(deals.select("deal_id"), on="deal_id", how="semi"),
+        stages=(
+            None
+            if data.stages is None
+            else data.stages.join(deals.select("deal_id"), on="deal_id", how="semi")
+        ),
     )
 
 

@@ -223,7 +223,7 @@ class Stalled(Rule):
     declares_recheck = True
 
     class Options(RuleOptions):
-        days: int = Field(default=14, ge=1)
+        days: int = Field(default=defaults.STALLED_DAYS, ge=1)
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
         options: Stalled.Options = context.options
