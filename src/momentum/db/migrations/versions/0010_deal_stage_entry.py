@@ -4,8 +4,8 @@
 columns, Salesforce's OpportunityHistory, ``deal_stages.csv``); the audit's stage timeline
 reads it. Deleting a deal deletes its entries.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05 22:00:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import momentum.db.base
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
