@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from momentum.db.bulk import update_rows
@@ -67,6 +67,17 @@ class FlagRepository:
         if owners is not None:
             query = query.where(Deal.owner_id.in_(list(owners)))
         return [(flag, deal) for flag, deal in self.session.execute(query).all()]
+
+    def open_counts(self, owners: Collection[str] | None) -> tuple[int, dict[str, int]]:
+        """How many deals have an uncleared flag, and how many per rule (a deal has at most
+        one uncleared flag per rule): counted in the database, not row by row."""
+        deals = select(func.count(distinct(Flag.deal_id))).where(Flag.cleared_at.is_(None))
+        rules = select(Flag.rule, func.count()).where(Flag.cleared_at.is_(None)).group_by(Flag.rule)
+        if owners is not None:
+            mine = Flag.deal_id.in_(select(Deal.id).where(Deal.owner_id.in_(list(owners))))
+            deals, rules = deals.where(mine), rules.where(mine)
+        per_rule: dict[str, int] = dict(self.session.execute(rules).all())
+        return self.session.execute(deals).scalar_one(), per_rule
 
     def is_open(self, flag_id: int) -> bool:
         return (
