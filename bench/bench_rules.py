@@ -38,6 +38,7 @@ from momentum.clock import FixedClock
 from momentum.config import Settings
 from momentum.db.engine import Database
 from momentum.deal.models import Deal, Outcome
+from momentum.flag.models import Flag
 from momentum.next_step.schemas import LockIn
 from momentum.rules.engine import EvaluationReport
 from momentum.runtime import Engine
@@ -85,12 +86,13 @@ def _one_change(database: Database, engine: Engine, now: datetime) -> dict[str, 
         return report
 
     with database.unit_of_work(write=False) as session:
-        flagged = engine.deals(session).at_risk(Actor.system())
-    deal_id = next(
-        entry.deal.id
-        for entry in flagged
-        if any(reason.rule == "meeting_two_not_booked" for reason in entry.reasons)
-    )
+        deal_id = session.scalars(
+            select(Flag.deal_id)
+            .join(Deal, Deal.id == Flag.deal_id)
+            .where(Flag.rule == "meeting_two_not_booked", Flag.cleared_at.is_(None))
+            .order_by(Deal.owner_id, Deal.id)
+            .limit(1)
+        ).one()
     lock_in = LockIn.model_validate(
         {
             "start": (now + timedelta(days=3)).isoformat(),

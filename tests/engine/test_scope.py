@@ -50,7 +50,13 @@ def test_every_query_is_scoped_to_the_actor(
     engine.sweep()
     with database.unit_of_work(write=False) as session:
         assert {d.id for d in engine.deals(session).without_next_step(actor)} == deals
-        assert {d.deal.id for d in engine.deals(session).at_risk(actor)} == deals
+        at_risk = engine.deals(session).at_risk(actor)
+        assert {d.deal.id for d in at_risk} == deals
+        per_rule: dict[str, int] = {}
+        for entry in at_risk:
+            for reason in entry.reasons:
+                per_rule[reason.rule] = per_rule.get(reason.rule, 0) + 1
+        assert engine.deals(session).at_risk_counts(actor) == (len(deals), per_rule)
         assert {t.deal_id for t in engine.tasks(session).tasks_for(actor)} == deals
 
 

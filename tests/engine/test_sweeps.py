@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from momentum.clock import FixedClock
+from momentum.db import rows
 from momentum.db.engine import Database
 from momentum.deal.models import Deal, Outcome
 from momentum.flag.models import Flag
@@ -194,3 +195,45 @@ def test_a_large_evaluation_reports_its_progress(
             session, ["D1", "D2"], progress=lambda d, t: heard.append((d, t))
         )
     assert heard == []
+
+
+def test_a_sweep_over_many_deals_binds_no_parameter_per_deal(
+    database: Database, make_engine, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The sweep reads, clears and settles its deals by id. PostgreSQL gets the ids in one
+    array parameter: an ``IN`` list binds one per id, and at 100,000 deals psycopg and the
+    planner spend seconds on them. SQLite reads ``IN`` lists of at most ``rows.CHUNK`` ids."""
+    monkeypatch.setattr(rows, "CHUNK", 8)
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        world = make_world(session)
+        for index in range(40):
+            deal = make_deal(session, owner=world.rep, id=f"X{index:02}")
+            make_meeting(
+                session, deal=deal, start=NOW - timedelta(days=3), status=MeetingStatus.HELD
+            )
+    assert engine.sweep().deals == 42
+    closed = [f"X{index:02}" for index in range(5)]
+    assert {deal for deal, _ in _flags(database)} >= set(closed)
+    with database.unit_of_work() as session:  # every deal falls due, five of them close
+        session.execute(update(Deal).values(rules_due_at=NOW))
+        session.execute(
+            update(Deal).where(Deal.id.in_(closed)).values(outcome=Outcome.WON, updated_at=NOW)
+        )
+        deal_ids = set(session.scalars(select(Deal.id)))
+    ids_bound: list[int] = []  # per statement, how many parameters are a deal's id
+
+    def count(_conn, _cursor, _statement, parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if executemany or not parameters:
+            return
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        ids_bound.append(sum(1 for value in values if isinstance(value, str) and value in deal_ids))
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        report = engine.sweep()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    assert report.deals == 37
+    assert not {deal for deal, _ in _flags(database)} & set(closed)
+    assert max(ids_bound) == (0 if database.dialect == "postgresql" else rows.CHUNK)

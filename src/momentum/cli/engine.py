@@ -108,12 +108,8 @@ def rules_evaluate(
             f"{report.tasks_closed:,} closed; {report.alerts_queued:,} alerts queued"
         )
         with engine.database.unit_of_work(write=False) as session:
-            at_risk = engine.deals(session).at_risk(Actor.system())
-        counts: dict[str, int] = {}
-        for entry in at_risk:
-            for reason in entry.reasons:
-                counts[reason.rule] = counts.get(reason.rule, 0) + 1
-        table = Table(title=f"{len(at_risk):,} deals at risk", title_justify="left")
+            at_risk, counts = engine.deals(session).at_risk_counts(Actor.system())
+        table = Table(title=f"{at_risk:,} deals at risk", title_justify="left")
         table.add_column("rule")
         table.add_column("deals", justify="right")
         for rule_key, count in sorted(counts.items(), key=lambda item: -item[1]):

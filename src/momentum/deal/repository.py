@@ -23,6 +23,7 @@ from sqlalchemy.types import TypeEngine
 
 from momentum.db.base import UTCDateTime
 from momentum.db.bulk import update_rows
+from momentum.db.rows import among
 from momentum.deal.models import Deal, Outcome
 from momentum.deal.schemas import DealQuery, DealSort, NextStepFilter, RiskFilter
 from momentum.flag.models import Flag, Severity
@@ -313,6 +314,5 @@ class DealRepository:
         if deal_ids is None:
             self.session.execute(query)
             return
-        for start in range(0, len(deal_ids), _CHUNK):
-            chunk = list(deal_ids[start : start + _CHUNK])
-            self.session.execute(query.where(Deal.id.in_(chunk)))
+        for condition in among(self.session, Deal.id, deal_ids):
+            self.session.execute(query.where(condition))

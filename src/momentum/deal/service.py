@@ -68,6 +68,10 @@ class DealService:
             )
         return list(found.values())
 
+    def at_risk_counts(self, actor: Actor) -> tuple[int, dict[str, int]]:
+        """How many deals :meth:`at_risk` would list, and how many of them each rule flags."""
+        return FlagRepository(self.session).open_counts(self.scope.visible_owner_ids(actor))
+
     def list_deals(
         self, actor: Actor, query: DealQuery, *, cursor: str | None = None, limit: int = 50
     ) -> DealPage:

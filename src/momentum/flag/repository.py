@@ -3,16 +3,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from momentum.db.bulk import update_rows
-from momentum.db.rows import plain_rows_in
+from momentum.db.rows import among, plain_rows_in
 from momentum.db.upsert import insert_unless_open
 from momentum.deal.models import Deal
 from momentum.flag.models import OPEN_FLAG, Flag, Severity
-
-_CHUNK = 5_000
 
 # A flag to raise: (deal, rule, reason, severity), the columns of RAISED.
 RaisedFlag = tuple[str, str, str, Severity]
@@ -43,27 +41,17 @@ class FlagRepository:
 
     def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The uncleared flag's id for each (deal, rule)."""
-        found: dict[tuple[str, str], int] = {}
         deal_ids = sorted({deal_id for deal_id, _ in keys})
-        for start in range(0, len(deal_ids), _CHUNK):
-            chunk = deal_ids[start : start + _CHUNK]
-            for deal_id, rule, flag_id in self.session.execute(
-                select(Flag.deal_id, Flag.rule, Flag.id).where(
-                    Flag.cleared_at.is_(None), Flag.deal_id.in_(chunk)
-                )
-            ):
-                if (deal_id, rule) in keys:
-                    found[(deal_id, rule)] = flag_id
-        return found
+        return {
+            (deal_id, rule): flag_id
+            for deal_id, rule, flag_id, _ in self.open_flags(deal_ids)
+            if (deal_id, rule) in keys
+        }
 
     def clear_many(self, ids: Sequence[int], *, now: datetime) -> None:
-        for start in range(0, len(ids), _CHUNK):
-            self.session.execute(
-                update(Flag)
-                .where(Flag.id.in_(list(ids[start : start + _CHUNK])))
-                .values(cleared_at=now)
-                .execution_options(synchronize_session=False)
-            )
+        query = update(Flag).values(cleared_at=now).execution_options(synchronize_session=False)
+        for condition in among(self.session, Flag.id, ids):
+            self.session.execute(query.where(condition))
 
     def set_reasons(self, changes: Sequence[tuple[int, str]]) -> None:
         """New reasons by flag id: a day's sweep restates every "no activity for N days"."""
@@ -79,6 +67,17 @@ class FlagRepository:
         if owners is not None:
             query = query.where(Deal.owner_id.in_(list(owners)))
         return [(flag, deal) for flag, deal in self.session.execute(query).all()]
+
+    def open_counts(self, owners: Collection[str] | None) -> tuple[int, dict[str, int]]:
+        """How many deals have an uncleared flag, and how many per rule (a deal has at most
+        one uncleared flag per rule): counted in the database, not row by row."""
+        deals = select(func.count(distinct(Flag.deal_id))).where(Flag.cleared_at.is_(None))
+        rules = select(Flag.rule, func.count()).where(Flag.cleared_at.is_(None)).group_by(Flag.rule)
+        if owners is not None:
+            mine = Flag.deal_id.in_(select(Deal.id).where(Deal.owner_id.in_(list(owners))))
+            deals, rules = deals.where(mine), rules.where(mine)
+        per_rule: dict[str, int] = dict(self.session.execute(rules).all())
+        return self.session.execute(deals).scalar_one(), per_rule
 
     def is_open(self, flag_id: int) -> bool:
         return (

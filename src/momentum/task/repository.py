@@ -6,12 +6,10 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from momentum.db.rows import plain_rows_in
+from momentum.db.rows import among, plain_rows_in
 from momentum.db.upsert import insert_unless_open
 from momentum.deal.models import Deal
 from momentum.task.models import OPEN_RULE_TASK, Task, TaskStatus
-
-_CHUNK = 5_000
 
 # A task to open: (deal, owner, title, rule, due), the columns of OPENED.
 OpenedTask = tuple[str | None, str, str, str | None, datetime]
@@ -59,13 +57,13 @@ class TaskRepository:
         )
 
     def close_many(self, ids: Sequence[int], *, now: datetime, reason: str) -> None:
-        for start in range(0, len(ids), _CHUNK):
-            self.session.execute(
-                update(Task)
-                .where(Task.id.in_(list(ids[start : start + _CHUNK])))
-                .values(status=TaskStatus.DONE, closed_at=now, closed_reason=reason)
-                .execution_options(synchronize_session=False)
-            )
+        query = (
+            update(Task)
+            .values(status=TaskStatus.DONE, closed_at=now, closed_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        for condition in among(self.session, Task.id, ids):
+            self.session.execute(query.where(condition))
 
     def overdue_open(self, *, now: datetime, since: datetime) -> list[tuple[Task, Deal | None]]:
         """Open tasks that fell due in ``[since, now]``, with their deal."""
