@@ -471,9 +471,13 @@ def _rep_candidates(
         flagged = per_rep.with_columns(shortfall.alias("_short")).filter(
             (rest_d > 0) & (pl.col("_short") >= min_difference)
         )
+        # the flagged reps' deals in one pass, then each rep's (in the funnel's order)
+        by_rep = funnel.filter(
+            pl.col("owner_id").is_in(flagged["owner_id"].implode()) & step.population
+        ).partition_by("owner_id", as_dict=True)
         for row in flagged.iter_rows(named=True):
             rep = str(row["owner_id"])
-            deals = funnel.filter((pl.col("owner_id") == rep) & step.population)
+            deals = by_rep[(row["owner_id"],)]
             if step.higher_is_better:
                 behind = deals.filter(~step.reached.fill_null(False))
             else:
@@ -495,16 +499,12 @@ def _rep_candidates(
                     left_out="deals whose meeting one is too recent to tell (still in its "
                     "observation window)",
                     higher_is_better=step.higher_is_better,
-                    deals=deals.select("deal_id", "amount", "currency"),
+                    deals=behind,  # the deals behind it are those that missed the step
                     measured=deals.select("amount", "currency"),
                     impact_unit=_REP_UNITS.get(step.key, f"more deals with {step.metric}"),
                     min_difference=min_difference,
                     rep_id=rep,
                 )
-            )
-            # the deals behind it are those that missed the step
-            found[-1].finding = replace(
-                found[-1].finding, deal_ids=tuple(behind["deal_id"].sort().to_list())
             )
     return found, tests
 

@@ -30,27 +30,29 @@ from momentum.localtime import local_date
 def observe(facts: pl.DataFrame, *, as_of: datetime, window: int) -> pl.DataFrame:
     """``facts`` with ``days_observed`` (business days from M1's local date to as-of's, in the
     owner's calendar; null without M1), ``window_closed`` and ``pending``."""
-    observed = pl.repeat(None, facts.height, dtype=pl.Int64, eager=True).alias("days_observed")
+    days = np.zeros(facts.height, dtype=np.int64)
     with_m1 = facts["m1_date"].is_not_null()
     if with_m1.any():
         first_year = int(facts["m1_date"].dt.year().min())  # type: ignore[arg-type]
         last_year = max(as_of.year, first_year)
-        places = facts.select(
-            pl.col("timezone").cast(pl.String), pl.col("country").cast(pl.String)
-        ).with_columns(with_m1.alias("_m1"))
-        for zone, country in places.filter("_m1").drop("_m1").unique().iter_rows():
-            rows = (
-                with_m1
-                & (places["timezone"] == zone)
-                & (places["country"].is_null() if country is None else places["country"] == country)
-            ).arg_true()
+        places = (
+            facts.select(
+                pl.col("timezone").cast(pl.String), pl.col("country").cast(pl.String), "m1_date"
+            )
+            .with_row_index("_row")
+            .filter(with_m1)
+        )
+        # each place's deals counted in its calendar and put in their rows
+        for (zone, country), part in places.partition_by(
+            "timezone", "country", as_dict=True
+        ).items():
             end = np.datetime64(local_date(as_of, zone), "D")
             calendar = calendar_for(country, first_year, last_year)
-            starts = facts["m1_date"].gather(rows).to_numpy()
-            counts = calendar.count(starts, np.full(len(rows), end))
-            observed = observed.scatter(rows, pl.Series(np.maximum(counts, 0), dtype=pl.Int64))
+            counts = calendar.count(part["m1_date"].to_numpy(), np.full(part.height, end))
+            days[part["_row"].to_numpy()] = np.maximum(counts, 0)
+    observed = pl.select(pl.when(with_m1).then(pl.Series(days))).to_series()
     return (
-        facts.with_columns(observed)
+        facts.with_columns(observed.alias("days_observed"))
         .with_columns(
             (pl.col("days_observed") >= window).alias("window_closed"),
         )

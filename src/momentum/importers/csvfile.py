@@ -8,6 +8,8 @@ gets ``file:row: reason`` instead of a parser's internal message.
 from __future__ import annotations
 
 import csv
+import mmap
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,29 +272,26 @@ def too_long_row(
 ) -> Problem | None:
     """A problem naming the first row of ``path`` longer than ``limit`` bytes, or ``None``.
 
-    The file is read in blocks of ``limit`` bytes, each searched for its first and last line
-    break only (no line that starts and ends in one block can be too long), so this costs
-    little next to reading the file. A long line is a long row; its row number is its line
-    number, unless a quoted field earlier in the file spans lines (then the standard library's
-    reader, holding at most ``limit`` bytes of a field, counts the rows up to it).
+    The file is mapped, not read: from the start of a line, the next line break must come
+    within ``limit`` bytes; the search then jumps to the last line break in those bytes (no
+    line between can be too long), so a few bytes of each ``limit`` are all it looks at. A
+    long line is a long row; its row number is its line number, unless a quoted field earlier
+    in the file spans lines (then the standard library's reader, holding at most ``limit``
+    bytes of a field, counts the rows up to it).
     """
-    lines = 0  # line breaks before the current block
-    line_start = 0  # where the current line starts, in bytes from the top
-    quoted = False  # a quote was seen before the current line
-    offset = 0
     try:
         with path.open("rb") as handle:
-            while block := handle.read(limit):
-                first = block.find(b"\n")
-                end = offset + (len(block) if first < 0 else first)
-                if end - line_start > limit:
-                    return _long_row(path, label, separator, limit, lines + 1, quoted)
-                if first >= 0:
-                    last = block.rfind(b"\n")
-                    quoted = quoted or b'"' in block[: last + 1]
-                    lines += block.count(b"\n")
-                    line_start = offset + last + 1
-                offset += len(block)
+            size = os.fstat(handle.fileno()).st_size
+            if size <= limit:
+                return None
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                start = 0  # where the current line starts, in bytes from the top
+                while size - start > limit:
+                    if data.find(b"\n", start, start + limit + 1) < 0:
+                        line = data[:start].count(b"\n") + 1
+                        quoted = data.find(b'"', 0, start) >= 0
+                        return _long_row(path, label, separator, limit, line, quoted)
+                    start = data.rfind(b"\n", start, start + limit + 1) + 1
     except OSError:
         return None  # reading the file says why
     return None
