@@ -219,3 +219,47 @@ def test_the_playbook_keeps_versions_and_reps_only_read(site: ManagerSite) -> No
         ).status_code
         == 403
     )
+
+
+def test_the_value_asset_page_keeps_versions_for_managers_and_reps_read(
+    site: ManagerSite,
+) -> None:
+    maya = site.signed_in(MAYA)
+    page = maya.get("/playbook")
+    fields = {
+        "title": "What plants like yours saved",
+        "kind": "data_point",
+        "summary": "Three plants cut changeover time by 31 %.",
+        "url": "https://example.test/changeover",
+        "tags": "manufacturing",
+    }
+    added = maya.post("/playbook/assets/new", data={"csrf_token": csrf_of(page.text), **fields})
+    assert added.status_code == 303
+    found = re.search(r'data-asset="(\d+)"', maya.get("/playbook").text)
+    assert found is not None
+    url = f"/playbook/assets/{found.group(1)}"
+    asset_page = maya.get(url)
+    assert 'data-version="1"' in asset_page.text and 'data-version="2"' not in asset_page.text
+    edited = maya.post(
+        url,
+        data={
+            "csrf_token": csrf_of(asset_page.text),
+            **fields,
+            "summary": "Five plants cut <b>changeover</b> time by 27 %.",
+        },
+    )
+    assert edited.status_code == 303 and edited.headers["location"] == url
+    versions = maya.get(url).text
+    assert 'data-version="2"' in versions and 'data-version="1"' in versions
+    assert "Three plants cut changeover time by 31 %." in versions  # the previous version
+    assert "Five plants cut &lt;b&gt;changeover&lt;/b&gt; time by 27 %." in versions
+    bad = maya.post(url, data={"csrf_token": csrf_of(versions), **fields, "url": "javascript:1"})
+    assert bad.status_code == 422
+
+    ana = site.signed_in(ANA)
+    read = ana.get(url)
+    assert read.status_code == 200 and "Five plants cut" in read.text
+    assert 'id="versions"' not in read.text and "Save as a new version" not in read.text
+    refused = ana.post(url, data={"csrf_token": csrf_of(read.text), **fields})
+    assert refused.status_code == 403
+    assert maya.get("/playbook/assets/10000").status_code == 404
