@@ -147,6 +147,13 @@ def test_coaching_notes_and_the_talk_track(site: ManagerSite) -> None:
     assert page.status_code == 200
     assert 'data-step="second_meeting.booked_on_the_spot_rate"' in page.text
     assert "Meeting one was held and &lt;b&gt;meeting two&lt;/b&gt; is not booked" in page.text
+    # the twelve-week chart, inline SVG: Ana's line, the team's, her pending weeks shaded
+    chart = page.text[page.text.index('<figure class="chart" id="trend-chart">') :]
+    chart = chart[: chart.index("</figure>")]
+    assert 'id="chart-trend-booked-on-the-spot-mine"' in chart
+    assert 'id="chart-trend-booked-on-the-spot-others"' in chart
+    assert 'id="chart-trend-held-pending-2026-W10"' in chart
+    assert "<script" not in chart
     maya.post(
         "/coaching/ana/notes",
         data={"csrf_token": csrf_of(page.text), "body": "Practise <the> two-slot close"},
