@@ -269,7 +269,8 @@ def close_rate_chart(team: Figures) -> Chart:
         if r.close.value is not None
     ]
     description = (
-        "Won / (won + lost) per business-day gap, with 95 % Wilson intervals. "
+        "Won / (won + lost) per business-day gap, with 95 % Wilson intervals (each the range "
+        "the true close rate very likely lies in). "
         + ("; ".join(described) if described else "No deal with meeting one has closed")
         + "."
     )
@@ -292,7 +293,7 @@ def close_rate_chart(team: Figures) -> Chart:
                 fmt="none",
                 ecolor=BLACK,
                 capsize=5,
-                label="95 % Wilson interval",
+                label="95 % interval",
             )
             ax.legend(loc="upper right")
         for i, r in enumerate(rows):
