@@ -419,25 +419,32 @@ def _one_sided(
     return np.asarray(stats.hypergeom.sf(group_n - 1, total, reached, group_d))
 
 
-def _rate_in(frame: pl.DataFrame, counted: pl.Expr, reached: pl.Expr) -> Rate:
-    n, d = frame.select((counted & reached).sum(), counted.sum().alias("d")).row(0)
-    return Rate(int(n or 0), int(d or 0))
-
-
 def _practice_candidates(
     funnel: pl.DataFrame, target_days: int, min_difference: float
 ) -> list[_Candidate]:
     found = []
     for practice in practices(target_days):
-        compared = funnel.filter(practice.population)
-        if compared.height == 0:
-            continue
         label, counted, reached, unit, counts = METRICS[practice.metric]
-        followed = compared.select(practice.followed.fill_null(False)).to_series()
-        weak, good = compared.filter(~followed), compared.filter(followed)
-        if weak.height == 0 or good.height == 0:
+        followed = practice.followed.fill_null(False)
+        # the deals that did not follow the practice (weak) and those that did (good), counted
+        # in one pass over the funnel; only the weak deals are taken out of it
+        weak, good = practice.population & ~followed, practice.population & followed
+        weak_n, weak_d, weak_deals, good_n, good_d, good_deals = (
+            int(value or 0)
+            for value in funnel.select(
+                (weak & counted & reached).sum().alias("weak_n"),
+                (weak & counted).sum().alias("weak_d"),
+                weak.sum().alias("weak_deals"),
+                (good & counted & reached).sum().alias("good_n"),
+                (good & counted).sum().alias("good_d"),
+                good.sum().alias("good_deals"),
+            ).row(0)
+        )
+        if weak_deals == 0 or good_deals == 0:
             continue
-
+        behind = funnel.filter(weak).select(
+            "deal_id", "amount", "currency", counted.alias("_counted")
+        )
         found.append(
             _candidate(
                 id=practice.id,
@@ -446,16 +453,12 @@ def _practice_candidates(
                 metric=label,
                 practice=practice.practice,
                 playbook=practice.playbook,
-                group=Group(
-                    practice.without, _rate_in(weak, counted, reached), counts, weak.height
-                ),
-                reference=Group(
-                    practice.with_, _rate_in(good, counted, reached), counts, good.height
-                ),
+                group=Group(practice.without, Rate(weak_n, weak_d), counts, weak_deals),
+                reference=Group(practice.with_, Rate(good_n, good_d), counts, good_deals),
                 left_out=practice.left_out,
                 higher_is_better=True,
-                deals=weak.select("deal_id", "amount", "currency"),
-                measured=_totals(weak.filter(counted)).get((), []),
+                deals=behind,
+                measured=_totals(behind.filter(pl.col("_counted"))).get((), []),
                 impact_unit=unit,
                 min_difference=min_difference,
             )
