@@ -516,18 +516,18 @@ def _rep_candidates(
         chosen = funnel.filter(
             pl.col("owner_id").is_in(flagged["owner_id"].implode()) & step.population
         )
-        by_rep = chosen.partition_by("owner_id", as_dict=True)
         amounts = _totals(chosen, ("owner_id",))
+        # the deals behind each rep's shortfall: those that missed the step
+        missed = step.reached.fill_null(False)
+        behind = chosen.filter(~missed if step.higher_is_better else missed).select(
+            "owner_id", "deal_id"
+        )
+        behind_by_rep, nobody = behind.partition_by("owner_id", as_dict=True), behind.clear()
         # signed: scipy's hypergeom reads unsigned counts wrongly
         n, d = flagged["n"].cast(pl.Int64).to_numpy(), flagged["d"].cast(pl.Int64).to_numpy()
         p_values = _one_sided(n, d, team_n - n, team_d - d, step.higher_is_better)
         for row, p_value in zip(flagged.iter_rows(named=True), p_values, strict=True):
             rep = str(row["owner_id"])
-            deals = by_rep[(row["owner_id"],)]
-            if step.higher_is_better:
-                behind = deals.filter(~step.reached.fill_null(False))
-            else:
-                behind = deals.filter(step.reached.fill_null(False))
             name = rep_names.get(rep)
             who = f"{name} ({rep})" if name else f"Rep {rep}"
             group = Rate(int(row["n"]), int(row["d"]))
@@ -545,7 +545,7 @@ def _rep_candidates(
                     left_out="deals whose meeting one is too recent to tell (still in its "
                     "observation window)",
                     higher_is_better=step.higher_is_better,
-                    deals=behind,  # the deals behind it are those that missed the step
+                    deals=behind_by_rep.get((row["owner_id"],), nobody),
                     measured=amounts.get((row["owner_id"],), []),
                     impact_unit=_REP_UNITS.get(step.key, f"more deals with {step.metric}"),
                     min_difference=min_difference,
