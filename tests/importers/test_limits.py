@@ -332,6 +332,7 @@ def test_the_audit_reads_amounts_as_numbers(write_files) -> None:
         ("1e999999999", "'1e999999999' has more than 15 digits"),
         ("NaN", "'NaN' is not a number (expected e.g. 12000.50)"),
         ("inf", "'inf' is not a number (expected e.g. 12000.50)"),
+        ("\u0661\u0662\u0663", "'\u0661\u0662\u0663' is not a number (expected e.g. 12000.50)"),
     ],
 )
 def test_an_amount_the_store_cannot_keep_is_refused(

@@ -175,9 +175,11 @@ AMOUNT_SCALE = 4  # digits after the point: the scale of deal.amount, NUMERIC(20
 # most that both read back exactly.
 AMOUNT_DIGITS = 15
 AMOUNT_TYPE = pl.Decimal(20, AMOUNT_SCALE)
-_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)$"
-_SCIENTIFIC = r"^[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$"
-_DIGITS = r"^[+-]?0*(\d*)(?:\.(\d*?)0*)?$"  # the integer digits, the decimals that count
+# ASCII digits only: the regex engine's \d also takes other scripts' digits (١٢٣), which
+# the decimal type would then turn into null without a word.
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$"
+_SCIENTIFIC = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$"
+_DIGITS = r"^[+-]?0*([0-9]*)(?:\.([0-9]*?)0*)?$"  # the integer digits, the decimals that count
 
 
 @dataclass(frozen=True)
