@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from momentum.audit import presentation as p
 from momentum.audit import result as metrics
-from momentum.audit.charts import charts
 from momentum.audit.serialize import finding_json
 from momentum.review.dashboard import PARTS
 from momentum.review.scope import visible_reps
@@ -47,13 +46,23 @@ def dashboard_page(
     rep: Text = None,
     since: Text = None,
     until: Text = None,
+    refresh: Text = None,
 ) -> Response:
+    """``refresh`` (the page's "Refresh" link) reads the store again for this view, then
+    shows the view at its own address."""
     service = dashboard_service(request, session)
-    board = service.dashboard(
-        actor, team=team, rep=rep, since=day(since, "since"), until=day(until, "until")
-    )
-    result = board.result
     scope = {"team": team, "rep": rep, "since": since, "until": until}
+    board = service.dashboard(
+        actor,
+        team=team,
+        rep=rep,
+        since=day(since, "since"),
+        until=day(until, "until"),
+        refresh=bool(refresh),
+    )
+    if refresh:
+        return RedirectResponse(link("/dashboard", **scope), status_code=303)
+    result = board.result
     reps = visible_reps(session, actor)
     return render(
         request,
@@ -65,13 +74,14 @@ def dashboard_page(
             "cards": [(metric, metric.rate(result.team)) for metric in CARDS if metric.rate],
             "week_rates": WEEK_RATES,
             "weeks": {w.week: w for w in board.weeks},
-            "charts": charts(result),
+            "charts": board.charts,
             "findings": [finding_json(f) for f in result.findings],
             "rep_names": {r.id: r.name or r.id for r in reps},
             "teams": sorted({r.team for r in reps if r.team}),
             "reps": reps,
             "deals_link": lambda **more: link("/dashboard/deals", **scope, **more),
             "api_link": link("/api/v1/audit", **scope),
+            "refresh_link": link("/dashboard", **scope, refresh=1),
             "percent": p.percent,
         },
     )
