@@ -2,7 +2,7 @@
 ``momentum serve`` on loopback to ten managers at once.
 
     .venv/bin/python -m bench.bench_dashboard [--meetings 1000000] [--requests 30]
-                                              [--seconds 300]
+                                              [--seconds 300] [--think 0] [--store DIR]
 
 The store (not timed) is the canonical benchmark folder (``bench/generate.py``) imported into
 a fresh SQLite store with ``momentum import``, then its deals dealt out to 50 reps in 5 teams
@@ -14,8 +14,11 @@ administrator. Then ``momentum serve --no-worker`` starts on a free port of 127.
 2. the 10 managers, signed in, each on their own thread and connection, request
    ``--requests`` views each (at most ``--seconds`` in all): their team or one of their reps,
    over the whole history, the first half of 2026 or its third quarter, in an order drawn from
-   a fixed seed. Reported: p50/p95/p99 in milliseconds over all of them, per kind of view,
-   and split by whether the view (scope and period) was asked for the first time.
+   a fixed seed, with a pause of ``--think`` seconds on average before each (none by default:
+   ten managers asking as fast as they are answered). After each page, its charts (images of
+   their own) are fetched one after another, as a browser would. Reported: p50/p95/p99 in milliseconds over all of them, per kind of view,
+   and split by whether the view (scope and period) was asked for the first time; and, apart,
+   how long the charts took after their page.
 
 A view counts as an error unless it answers 200 with the dashboard's figures on it. One JSON
 line is printed. The server is always stopped. Targets (issue 16): first render ≤ 2 s, p95 ≤
@@ -25,6 +28,7 @@ line is printed. The server is always stopped. Targets (issue 16): first render 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import random
@@ -62,6 +66,7 @@ PERIODS = {
     "2026-Q3": {"since": "2026-07-01", "until": "2026-09-30"},
 }
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_IMAGE = re.compile(r'<img src="([^"]+)"')
 FIGURES = 'data-figure="'  # on every rendered dashboard
 
 
@@ -152,6 +157,7 @@ def serving(url: str, folder: Path) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
+        print(f"momentum serve: pid {child.pid}, {base}", file=sys.stderr, flush=True)
         try:
             deadline = time.monotonic() + 120
             while True:
@@ -218,34 +224,47 @@ def quantiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def managers_at_once(base: str, requests: int, seconds: float) -> dict[str, Any]:
+def managers_at_once(base: str, requests: int, seconds: float, think: float) -> dict[str, Any]:
     clients = [signed_in(base, f"{manager_id(n)}@bench.test") for n in range(1, MANAGERS + 1)]
     seen: set[tuple[tuple[str, str], ...]] = set()
     lock = threading.Lock()
     samples: list[tuple[str, bool, float]] = []  # (kind, first time asked, ms)
     errors: list[str] = []
+    charts_ms: list[float] = []  # after each page, until its last chart arrived
     stop_at = time.monotonic() + seconds
     start = threading.Barrier(MANAGERS)
 
     def manager(number: int, client: httpx.Client) -> None:
+        pauses = random.Random(-number)
         start.wait()
         for kind, _period, query in plan(number, requests):
             if time.monotonic() > stop_at:
                 return
+            time.sleep(pauses.uniform(0, 2 * think))  # reading the last view
             key = tuple(sorted(query.items()))
             with lock:
                 first = key not in seen
                 seen.add(key)
             began = time.perf_counter()
+            drawn_ms = None
             try:
                 answer = client.get("/dashboard", params=query)
                 ok = answer.status_code == 200 and FIGURES in answer.text
                 problem = f"{answer.status_code} for {query}"
+                elapsed = (time.perf_counter() - began) * 1000
+                if ok:  # then its charts, as a browser would
+                    for source in _IMAGE.findall(answer.text):
+                        chart = client.get(html.unescape(source))
+                        if chart.status_code != 200:
+                            ok, problem = False, f"{chart.status_code} for {source}"
+                    drawn_ms = (time.perf_counter() - began) * 1000 - elapsed
             except httpx.HTTPError as error:
                 ok, problem = False, f"{type(error).__name__} for {query}"
-            elapsed = (time.perf_counter() - began) * 1000
+                elapsed = (time.perf_counter() - began) * 1000
             with lock:
                 samples.append((kind, first, elapsed))
+                if drawn_ms is not None:
+                    charts_ms.append(drawn_ms)
                 if not ok:
                     errors.append(problem)
 
@@ -268,6 +287,7 @@ def managers_at_once(base: str, requests: int, seconds: float) -> dict[str, Any]
         },
         "first_asked": quantiles([ms for _, first, ms in samples if first]),
         "asked_again": quantiles([ms for _, first, ms in samples if not first]),
+        "charts_after_page": quantiles(charts_ms),
         "errors": len(errors),
         "error_examples": errors[:5],
         "requests": len(samples),
@@ -275,11 +295,17 @@ def managers_at_once(base: str, requests: int, seconds: float) -> dict[str, Any]
     }
 
 
-def bench(meetings: int, requests: int, seconds: float) -> dict[str, Any]:
+def bench(
+    meetings: int, requests: int, seconds: float, think: float, store: Path | None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="momentum-dashbench-") as name:
-        folder = Path(name)
+        folder = store or Path(name)
         began = time.perf_counter()
-        url = build_store(meetings, folder)
+        if store is not None and (store / "momentum.db").exists():
+            url = f"sqlite:///{store / 'momentum.db'}"
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            url = build_store(meetings, folder)
         with sqlite3.connect(folder / "momentum.db") as db:
             stored = db.execute("SELECT count(*) FROM meeting").fetchone()[0]
             deals = db.execute("SELECT count(*) FROM deal").fetchone()[0]
@@ -292,12 +318,13 @@ def bench(meetings: int, requests: int, seconds: float) -> dict[str, Any]:
             first_ok = first.status_code == 200 and FIGURES in first.text
             again = head.get("/dashboard")  # the same view, from the cache
             head.close()
-            load = managers_at_once(base, requests, seconds)
+            load = managers_at_once(base, requests, seconds, think)
     return {
         "meetings": stored,
         "deals": deals,
         "reps": REPS,
         "managers": MANAGERS,
+        "think_seconds": think,
         "build_seconds": round(built, 1),
         "first_render_seconds": round(first_seconds, 2),
         "first_render_ok": first_ok,
@@ -316,8 +343,19 @@ def main() -> None:
     parser.add_argument("--meetings", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=30, help="views per manager")
     parser.add_argument("--seconds", type=float, default=300, help="at most this long")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause of a manager between two views, drawn evenly from 0 to twice it",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="keep the store in this folder, and use the one already there (for profiling)",
+    )
     args = parser.parse_args()
-    result = bench(args.meetings, args.requests, args.seconds)
+    result = bench(args.meetings, args.requests, args.seconds, args.think, args.store)
     print(json.dumps(result), flush=True)
     verdict = (
         result["first_render_seconds"] <= TARGET_FIRST_S

@@ -35,5 +35,6 @@ def test_the_dashboard_benchmark_runs_small() -> None:
     assert load["views"]["team"]["count"] > 0 and load["views"]["rep"]["count"] > 0
     assert load["views"]["team"]["count"] + load["views"]["rep"]["count"] == 30
     assert load["first_asked"]["count"] + load["asked_again"]["count"] == 30
+    assert load["charts_after_page"]["count"] == 30
     for row in (load["all"], *load["views"].values()):
         assert 0 < row["p50"] <= row["p95"] <= row["p99"]

@@ -99,3 +99,24 @@ def test_the_page_says_how_old_its_figures_are_and_refreshes_them(
     page = client.get(answer.headers["location"])
     assert "7 with meeting one held" in page.text
     assert "Figures as of 18:05" in page.text
+
+
+def test_the_charts_come_as_images_of_the_view(site: ManagerSite) -> None:
+    maya = site.signed_in("maya@seller.test")
+    page = maya.get("/dashboard?team=north&since=2026-03-01")
+    sources = [html.unescape(s) for s in re.findall(r'<img src="([^"]+)"', page.text)]
+    assert len(sources) == 6
+    assert all(s.endswith("?team=north&since=2026-03-01") for s in sources)
+    drawn = 0
+    for source in sources:
+        chart = maya.get(source)
+        assert chart.status_code == 200
+        assert chart.headers["content-type"].startswith("image/svg+xml")
+        assert chart.text.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in chart.text
+        drawn += "nothing to draw" not in chart.text
+    assert drawn >= 4
+    assert "From meeting one to won" in maya.get("/dashboard/charts/funnel.svg?rep=ana").text
+    assert maya.get("/dashboard/charts/funnel.svg?team=south").status_code == 404
+    assert maya.get("/dashboard/charts/nonsense.svg").status_code == 404
+    ana = site.signed_in("ana@seller.test")
+    assert ana.get("/dashboard/charts/funnel.svg?rep=cy").status_code == 404

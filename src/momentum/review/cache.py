@@ -3,9 +3,10 @@
 Reading a large store into frames takes seconds, and a view's audit and charts a good part of
 one; managers open the same views again and again. Each process keeps the store's frames and
 each view (a scope and a period) for ``max_age`` seconds, so a view opened again within that
-time is served from memory, and a new view is computed from the frames already read. A view
-counts as old as its frames, so figures are at most ``max_age`` seconds old; ``max_age = 0``
-turns the cache off. The command line
+time is served from memory, and a new view is computed from the frames already read (so its
+figures are at most twice ``max_age`` old; the dashboard says when they were read). Views
+expire one by one, not all with the frames: when the frames are read again, the views kept
+meanwhile still answer. ``max_age = 0`` turns the cache off. The command line
 never uses it.
 
 Whatever is missing is computed once: while one request reads the frames or computes a view,
@@ -85,11 +86,7 @@ class AuditCache:
             flight.done.set()
             raise
         with self._lock:
-            stamp = time.monotonic()
-            frames = self._kept.get(_FRAMES)
-            if key != _FRAMES and frames is not None:
-                stamp = min(stamp, frames[0])  # a view is as old as the frames it was made of
-            self._kept[key] = (stamp, value)
+            self._kept[key] = (time.monotonic(), value)
             self._kept.move_to_end(key)
             views = [k for k in self._kept if k != _FRAMES]
             for old in views[: max(0, len(views) - self.max_views)]:
