@@ -123,3 +123,23 @@ def test_refresh_computes_the_view_again() -> None:
     assert cache.result("a", lambda: 2) == 1
     assert cache.result("a", lambda: 3, refresh=True) == 3
     assert cache.result("a", lambda: 4) == 3
+
+
+def test_while_an_expired_view_is_computed_again_the_others_get_the_old_one() -> None:
+    cache = AuditCache(max_age=0.2)
+    assert cache.result("team", lambda: "old") == "old"
+    time.sleep(0.3)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        entered.set()
+        release.wait(5)
+        return "new"
+
+    leader = threading.Thread(target=cache.result, args=("team", slow))
+    leader.start()
+    entered.wait()
+    assert cache.result("team", lambda: "not computed twice") == "old"
+    release.set()
+    leader.join()
+    assert cache.result("team", lambda: "not computed twice") == "new"

@@ -11,7 +11,8 @@ never uses it.
 
 Whatever is missing is computed once: while one request reads the frames or computes a view,
 the others that need the same wait for its value instead of computing it again (a single
-flight per key). At most ``max_views`` views are kept, the least recently used leaving first,
+flight per key). While an expired value is computed again, the others get the expired one
+meanwhile (reading a large store again takes seconds), unless they asked for a refresh. At most ``max_views`` views are kept, the least recently used leaving first,
 plus the frames.
 """
 
@@ -70,6 +71,8 @@ class AuditCache:
                 self._kept.move_to_end(key)
                 return kept[1]  # type: ignore[no-any-return]
             flight = self._flights.get(key)
+            if flight is not None and kept is not None and not refresh:
+                return kept[1]  # type: ignore[no-any-return]  # the old value meanwhile
             if flight is not None:  # being computed: its value is as fresh as a new one
                 leader = False
             else:
