@@ -3,6 +3,7 @@
 
     .venv/bin/python -m bench.bench_dashboard [--meetings 1000000] [--requests 30]
                                               [--seconds 300] [--think 0] [--store DIR]
+                                              [--cache-seconds S]
 
 The store (not timed) is the canonical benchmark folder (``bench/generate.py``) imported into
 a fresh SQLite store with ``momentum import``, then its deals dealt out to 50 reps in 5 teams
@@ -142,11 +143,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, folder: Path) -> Iterator[str]:
+def serving(url: str, folder: Path, cache_seconds: float | None = None) -> Iterator[str]:
     """``momentum serve --no-worker`` on a free loopback port; its base URL. Always stopped."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOMENTUM_")}
     env["MOMENTUM_DATABASE_URL"] = url
+    if cache_seconds is not None:
+        env["MOMENTUM_DASHBOARD_CACHE_SECONDS"] = str(cache_seconds)
     log_path = folder / "serve.log"
     with log_path.open("wb") as log:
         child = subprocess.Popen(
@@ -296,7 +299,12 @@ def managers_at_once(base: str, requests: int, seconds: float, think: float) -> 
 
 
 def bench(
-    meetings: int, requests: int, seconds: float, think: float, store: Path | None
+    meetings: int,
+    requests: int,
+    seconds: float,
+    think: float,
+    store: Path | None,
+    cache_seconds: float | None = None,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="momentum-dashbench-") as name:
         folder = store or Path(name)
@@ -310,7 +318,7 @@ def bench(
             stored = db.execute("SELECT count(*) FROM meeting").fetchone()[0]
             deals = db.execute("SELECT count(*) FROM deal").fetchone()[0]
         built = time.perf_counter() - began
-        with serving(url, folder) as base:
+        with serving(url, folder, cache_seconds) as base:
             head = signed_in(base, "head@bench.test")
             began = time.perf_counter()
             first = head.get("/dashboard")
@@ -325,6 +333,7 @@ def bench(
         "reps": REPS,
         "managers": MANAGERS,
         "think_seconds": think,
+        "cache_seconds": cache_seconds,
         "build_seconds": round(built, 1),
         "first_render_seconds": round(first_seconds, 2),
         "first_render_ok": first_ok,
@@ -354,8 +363,15 @@ def main() -> None:
         type=Path,
         help="keep the store in this folder, and use the one already there (for profiling)",
     )
+    parser.add_argument(
+        "--cache-seconds",
+        type=float,
+        help="the server's dashboard_cache_seconds (default: the setting's default)",
+    )
     args = parser.parse_args()
-    result = bench(args.meetings, args.requests, args.seconds, args.think, args.store)
+    result = bench(
+        args.meetings, args.requests, args.seconds, args.think, args.store, args.cache_seconds
+    )
     print(json.dumps(result), flush=True)
     verdict = (
         result["first_render_seconds"] <= TARGET_FIRST_S
