@@ -17,11 +17,13 @@ administrator. Then ``momentum serve --no-worker`` starts on a free port of 127.
    over the whole history, the first half of 2026 or its third quarter, in an order drawn from
    a fixed seed, with a pause of ``--think`` seconds on average before each (none by default:
    ten managers asking as fast as they are answered). After each page, its charts (images of
-   their own) are fetched one after another, as a browser would. Reported: p50/p95/p99 in milliseconds over all of them, per kind of view,
-   and split by whether the view (scope and period) was asked for the first time; and, apart,
-   how long the charts took after their page.
+   their own) are fetched one after another, as a browser would. Reported: the pages'
+   p50/p95/p99 in milliseconds over all of them, per kind of view, and split by whether the
+   view (scope and period) was asked for the first time; and, apart, how long the charts took
+   after their page.
 
-A view counts as an error unless it answers 200 with the dashboard's figures on it. One JSON
+A view counts as an error unless its page answers 200 with the dashboard's figures on it and
+each of its charts 200. One JSON
 line is printed. The server is always stopped. Targets (issue 16): first render ≤ 2 s, p95 ≤
 300 ms after it, 0 errors.
 """

@@ -6,14 +6,13 @@ each view (a scope and a period) for ``max_age`` seconds, so a view opened again
 time is served from memory, and a new view is computed from the frames already read (so its
 figures are at most twice ``max_age`` old; the dashboard says when they were read). Views
 expire one by one, not all with the frames: when the frames are read again, the views kept
-meanwhile still answer. ``max_age = 0`` turns the cache off. The command line
-never uses it.
+meanwhile still answer. ``max_age = 0`` turns the cache off. The command line never uses it.
 
 Whatever is missing is computed once: while one request reads the frames or computes a view,
 the others that need the same wait for its value instead of computing it again (a single
 flight per key). While an expired value is computed again, the others get the expired one
-meanwhile (reading a large store again takes seconds), unless they asked for a refresh. At most ``max_views`` views are kept, the least recently used leaving first,
-plus the frames.
+meanwhile (reading a large store again takes seconds), unless they asked for a refresh. At
+most ``max_views`` views are kept, the least recently used leaving first, plus the frames.
 """
 
 from __future__ import annotations
