@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "dispatch": ("bench.bench_dispatch", [], ["--reminders", "1000"]),
     "rules": ("bench.bench_rules", [], ["--deals", "10000"]),
     "web": ("bench.bench_web", [], ["--deals", "2000", "--requests", "5"]),
+    "dashboard": ("bench.bench_dashboard", [], ["--meetings", "20000", "--requests", "5"]),
 }
 
 

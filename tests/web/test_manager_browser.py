@@ -88,6 +88,14 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
             page.goto(f"{base}/dashboard?team=north")
             expect(page.locator("h1")).to_have_text("Dashboard")
             expect(page.locator("#weekly")).to_contain_text("pending: 3")
+            charts = page.locator("figure.chart img")
+            expect(charts).to_have_count(6)
+            for index in range(6):  # each chart arrived and is drawn (not a broken image)
+                charts.nth(index).scroll_into_view_if_needed()
+                page.wait_for_function(
+                    "img => img.complete && img.naturalWidth > 0",
+                    arg=charts.nth(index).element_handle(),
+                )
             card = page.locator('[data-figure="second_meeting.booked_on_the_spot_rate"]')
             card.locator(".value a").click()
             expect(page.locator("h1")).to_contain_text("Booked on the spot")

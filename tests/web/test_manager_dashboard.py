@@ -1,19 +1,25 @@
 """The dashboard and the audit API in the web app, on both databases: the API answers what
 `momentum audit --json` prints for the same scope and period, the page shows the figures and
-opens the deals behind them, pending weeks are marked, and scope is enforced (404)."""
+opens the deals behind them, pending weeks are marked, and scope is enforced (404); it says
+when its figures were read and reads them again on "Refresh"."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from momentum.db.engine import Database
-from tests.review.team import NOW, ManagerSite, make_team
+from momentum.rep.models import Rep
+from tests.factories import make_deal, make_meeting
+from tests.review.team import HELD, NOW, ManagerSite, at, make_team
 
 
 @pytest.fixture
@@ -66,3 +72,51 @@ def test_the_page_opens_the_deals_behind_each_figure(site: ManagerSite) -> None:
     assert maya.get("/dashboard?since=yesterday").status_code == 422
     ana = site.signed_in("ana@seller.test")
     assert ana.get("/dashboard?rep=cy").status_code == 404
+
+
+def test_the_page_says_how_old_its_figures_are_and_refreshes_them(
+    site: ManagerSite, database: Database
+) -> None:
+    with database.unit_of_work() as session:
+        maya = session.get(Rep, "maya")
+        assert maya is not None
+        maya.timezone = "Asia/Tokyo"
+    client = site.signed_in("maya@seller.test")
+    page = client.get("/dashboard?team=north")
+    assert "Figures as of 18:00" in page.text  # NOW is 09:00 UTC, 18:00 in Tokyo
+    refresh = re.search(r'<a href="([^"]+)" rel="nofollow">Refresh</a>', page.text)
+    assert refresh is not None
+    assert "6 with meeting one held" in page.text
+    with database.unit_of_work() as session:
+        ana = session.get(Rep, "ana")
+        assert ana is not None
+        deal = make_deal(session, owner=ana, id="NEW")
+        make_meeting(session, deal=deal, start=at(3, 9), status=HELD)
+    assert "6 with meeting one held" in client.get("/dashboard?team=north").text  # kept
+    site.clock.advance(timedelta(minutes=5))
+    answer = client.get(html.unescape(refresh.group(1)))
+    assert answer.status_code == 303 and answer.headers["location"] == "/dashboard?team=north"
+    page = client.get(answer.headers["location"])
+    assert "7 with meeting one held" in page.text
+    assert "Figures as of 18:05" in page.text
+
+
+def test_the_charts_come_as_images_of_the_view(site: ManagerSite) -> None:
+    maya = site.signed_in("maya@seller.test")
+    page = maya.get("/dashboard?team=north&since=2026-03-01")
+    sources = [html.unescape(s) for s in re.findall(r'<img src="([^"]+)"', page.text)]
+    assert len(sources) == 6
+    assert all(s.endswith("?team=north&since=2026-03-01") for s in sources)
+    drawn = 0
+    for source in sources:
+        chart = maya.get(source)
+        assert chart.status_code == 200
+        assert chart.headers["content-type"].startswith("image/svg+xml")
+        assert chart.text.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in chart.text
+        drawn += "nothing to draw" not in chart.text
+    assert drawn >= 4
+    assert "From meeting one to won" in maya.get("/dashboard/charts/funnel.svg?rep=ana").text
+    assert maya.get("/dashboard/charts/funnel.svg?team=south").status_code == 404
+    assert maya.get("/dashboard/charts/nonsense.svg").status_code == 404
+    ana = site.signed_in("ana@seller.test")
+    assert ana.get("/dashboard/charts/funnel.svg?rep=cy").status_code == 404

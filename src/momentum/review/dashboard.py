@@ -8,6 +8,7 @@ and the deals behind every figure and finding.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentum.audit import result as metrics
+from momentum.audit.charts import Chart, charts
 from momentum.audit.figures import RATE_COUNTS, with_first_meeting
 from momentum.audit.result import AuditOptions, AuditResult
 from momentum.audit.serialize import as_json
@@ -97,11 +99,24 @@ class DealLink(BaseModel):
 
 @dataclass
 class Dashboard:
+    """A view's audit; ``as_of`` is when the store was read for it."""
+
     scope: Scope
     options: AuditOptions
     as_of: datetime
     result: AuditResult
     weeks: list[WeekStatus] = field(default_factory=list)
+    _charts: list[Chart] | None = field(default=None, repr=False)
+    _drawing: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def charts(self) -> list[Chart]:
+        """The report's charts, drawn once per view (the first to ask draws them; drawing
+        takes a good part of a second, one chart at a time in the process)."""
+        with self._drawing:
+            if self._charts is None:
+                self._charts = charts(self.result)
+            return self._charts
 
     @property
     def report(self) -> dict[str, Any]:
@@ -114,8 +129,8 @@ class Dashboard:
 
 
 class DashboardService:
-    """``cache`` (the web app's) keeps the store's frames and each view's audit a few seconds;
-    without one every call reads the store."""
+    """``cache`` (the web app's) keeps the store's frames and each view a few seconds; without
+    one every call reads the store."""
 
     def __init__(
         self,
@@ -149,24 +164,31 @@ class DashboardService:
         rep: str | None = None,
         since: date | None = None,
         until: date | None = None,
+        refresh: bool = False,
     ) -> Dashboard:
+        """The view of ``actor``'s scope (narrowed to ``team`` or ``rep``) and period: from the
+        cache when it has it, else computed (and with ``refresh``, from the store read
+        again). Outcomes are as of when the store was read."""
         scope = resolve_scope(self.session, actor, team=team, rep_id=rep)
         options = self.options(since=since, until=until)
 
+        def read() -> tuple[datetime, Dataset]:
+            return self.clock.now(), load_dataset(self.session)
+
         def compute() -> Dashboard:
-            data = self.cache.dataset(self.session)
-            now = self.clock.now()
-            as_of_now = replace(options, as_of=now)
-            result = store_audit(self.session, scope, as_of_now, data=data)
+            read_at, data = self.cache.frames(read, refresh=refresh)
+            as_of_read = replace(options, as_of=read_at)
+            result = store_audit(self.session, scope, as_of_read, data=data)
             return Dashboard(
                 scope=scope,
-                options=as_of_now,
-                as_of=now,
+                options=as_of_read,
+                as_of=read_at,
                 result=result,
-                weeks=week_status(result, now),
+                weeks=week_status(result, read_at),
             )
 
-        return self.cache.result(("dashboard", scope.owner_ids, options), compute)
+        key = ("dashboard", scope.owner_ids, options)
+        return self.cache.result(key, compute, refresh=refresh)
 
     def deals_behind(
         self,
