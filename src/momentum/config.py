@@ -151,7 +151,7 @@ class Settings(BaseSettings):
         "links in the Monday digest; unset: the digest has no link.",
     )
     dashboard_cache_seconds: float = Field(
-        default=30.0,
+        default=300.0,
         ge=0,
         description="How long each web process keeps the store's frames and a dashboard view's "
         "audit before reading them again (figures at most this old); 0: always read the store.",
