@@ -6,7 +6,8 @@
 
 Builds a fresh store (set-based inserts, not timed): ``--deals`` open deals at every stage of
 the second-meeting funnel over 50 reps, and for the deals whose meeting two was held, the
-later meetings of a long cycle (seven held, one coming), about 2.5 meetings a deal in all. Then
+later meetings of a long cycle (seven held, one coming), about 2.5 meetings a deal in all;
+and the open task the rules give a deal whose meeting one was held with nothing booked. Then
 it starts ``momentum serve --no-worker`` as a child process on a free port of 127.0.0.1
 (configured through ``MOMENTUM_DATABASE_URL``, as an operator would), waits until it answers,
 and signs in ``--users`` users at once, each in its own thread with its own client, cookie
@@ -127,6 +128,40 @@ def insert_later_meetings(database: Database, *, now: datetime, seed: int = 11) 
             )
     with database.unit_of_work() as session:
         insert_rows(session, "meeting", MEETING_COLUMNS, rows)
+    return len(rows)
+
+
+def insert_tasks(database: Database, *, now: datetime) -> int:
+    """The task the rules give every open deal whose meeting one was held with nothing
+    booked since: book meeting two, due three days after meeting one. Returns how many."""
+    with database.unit_of_work() as session:
+        open_gaps = session.execute(
+            text(
+                "SELECT d.id, d.owner_id, d.account, MIN(m.start_at) FROM deal d "
+                "JOIN meeting m ON m.deal_id = d.id GROUP BY d.id, d.owner_id, d.account "
+                "HAVING COUNT(*) = 1 AND MIN(m.status) = 'held'"
+            )
+        ).all()
+        rows = []
+        for deal_id, owner_id, account, m1_start in sorted(open_gaps):
+            m1 = m1_start if isinstance(m1_start, datetime) else datetime.fromisoformat(m1_start)
+            rows.append(
+                (
+                    deal_id,
+                    owner_id,
+                    f"Book meeting two with {account}",
+                    "meeting_two_not_booked",
+                    stamp(m1.replace(tzinfo=UTC) + timedelta(days=3)),
+                    "open",
+                    stamp(now),
+                )
+            )
+        insert_rows(
+            session,
+            "task",
+            ["deal_id", "owner_id", "title", "rule", "due_at", "status", "created_at"],
+            rows,
+        )
     return len(rows)
 
 
@@ -394,6 +429,7 @@ def run(
         started = time.perf_counter()
         shape = insert_pipeline(database, deals=deals, now=now)
         shape["meetings"] += insert_later_meetings(database, now=now)
+        shape["tasks"] = insert_tasks(database, now=now)
         insert_asset(database, now=now)
         team = prepare_users(database, users)
         if kind == "postgresql":

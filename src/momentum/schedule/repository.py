@@ -245,11 +245,12 @@ class ScheduleRepository:
     def open_tasks(
         self, owners: Collection[str] | None, *, limit: int, offset: int = 0
     ) -> list[tuple[Task, Deal | None]]:
-        """A page of the open tasks, the earliest due first (the overdue ones lead)."""
-        query = _open_tasks(
-            select(Task, Deal).outerjoin(Deal, Deal.id == Task.deal_id), owners
-        ).order_by(Task.due_at, Task.id)
-        return [(t, d) for t, d in self.session.execute(query.limit(limit).offset(offset))]
+        """A page of the open tasks, the earliest due first (the overdue ones lead), with
+        their deals (read apart: joined, PostgreSQL reads every deal for a page of tasks)."""
+        query = _open_tasks(select(Task), owners).order_by(Task.due_at, Task.id)
+        tasks = list(self.session.scalars(query.limit(limit).offset(offset)))
+        deals = self.deals({t.deal_id for t in tasks if t.deal_id is not None})
+        return [(t, deals.get(t.deal_id) if t.deal_id else None) for t in tasks]
 
     def count_open_tasks(self, owners: Collection[str] | None) -> int:
         return self.session.scalar(_open_tasks(select(func.count(Task.id)), owners)) or 0
