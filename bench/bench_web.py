@@ -232,8 +232,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str) -> Iterator[str]:
-    """``momentum serve`` on a free loopback port, for as long as the block runs."""
+def served(database_url: str) -> Iterator[tuple[str, Path]]:
+    """``momentum serve`` on a free loopback port, for as long as the block runs: its address
+    and its log."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="momentum-bench-web-") as folder:
@@ -260,7 +261,7 @@ def served(database_url: str) -> Iterator[str]:
             )
             try:
                 _wait_until_up(base, child, log_path)
-                yield base
+                yield base, log_path
             finally:
                 child.terminate()
                 try:
@@ -309,6 +310,7 @@ class Recorder:
         self.think = think
         self.samples: dict[str, list[float]] = {}
         self.errors: dict[str, int] = {}
+        self.statuses: dict[str, list[int]] = {}  # of the errors (0: no answer)
         self.lock = threading.Lock()
 
     def request(
@@ -326,11 +328,17 @@ class Recorder:
             self.errors.setdefault(page, 0)
             if answer is None or answer.status_code != expect:
                 self.errors[page] += 1
+                self.statuses.setdefault(page, []).append(answer.status_code if answer else 0)
         return answer if answer is not None and answer.status_code == expect else None
 
     def report(self) -> dict[str, dict[str, Any]]:
         return {
-            page: {**_quantiles(times), "errors": self.errors[page], "requests": len(times)}
+            page: {
+                **_quantiles(times),
+                "errors": self.errors[page],
+                "requests": len(times),
+                **({"error_statuses": self.statuses[page]} if page in self.statuses else {}),
+            }
             for page, times in self.samples.items()
         }
 
@@ -436,8 +444,10 @@ def run(
             with database.unit_of_work() as session:
                 session.execute(text("ANALYZE"))
         generated = time.perf_counter() - started
-        with served(database.url) as base:
+        with served(database.url) as (base, log_path):
             record, wall = load(base, team, rounds, seconds, think)
+            if any(record.errors.values()):  # the server's side of the errors
+                print(log_path.read_text()[-20_000:], file=sys.stderr)
     pages = record.report()
     return {
         "database": kind,
