@@ -34,6 +34,7 @@ def test_the_cli_prints_the_expected_figures_exactly(shared: Path) -> None:
         "pending",
         "pending_by_week",
         "unknown",
+        "left_out",
         "stages",
     ]
     assert printed["stages"] is None  # the worked example has no stage history

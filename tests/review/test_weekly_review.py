@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
+from momentum.deal.models import DealStageEntry
 from momentum.errors import Conflict, InputError, NotFound, PermissionDenied
+from momentum.rep.models import Rep
 from momentum.review.models import CommitmentMetric
 from momentum.review.schemas import NewCommitment
 from momentum.review.service import WeeklyReviewService, review_csv
-from tests.review.team import NOW, Team, make_team
+from momentum.task.models import Task, TaskStatus
+from tests.factories import make_deal
+from tests.review.team import NOW, Team, at, make_team
 
 
 @pytest.fixture
@@ -79,6 +84,57 @@ def test_nobody_sees_a_review_outside_their_scope(database: Database, team: Team
         with pytest.raises(NotFound):
             service.review(team.maya, rep_id="cy")
         assert [r.rep_id for r in service.review(team.ana).reps] == ["ana"]
+
+
+def test_a_deal_slipped_when_its_next_step_was_overdue_and_its_stage_did_not_move(
+    database: Database, team: Team
+) -> None:
+    def task(deal_id: str, due: datetime, *, done: datetime | None = None) -> Task:
+        return Task(
+            deal_id=deal_id,
+            owner_id="bo",
+            title="Send the pilot plan",
+            rule=None,
+            due_at=due,
+            status=TaskStatus.OPEN if done is None else TaskStatus.DONE,
+            created_at=at(2, 20),
+            closed_at=done,
+        )
+
+    with database.unit_of_work() as session:
+        bo = session.get(Rep, "bo")
+        assert bo is not None
+        for deal_id in ("STILL", "MOVED", "SAME", "LATE", "ONTIME"):
+            make_deal(session, owner=bo, id=deal_id)
+            session.add(DealStageEntry(deal_id=deal_id, stage="qualified", entered_at=at(2, 2)))
+        session.add_all(
+            [
+                # overdue from Tuesday of W10, stage unchanged: slipped
+                task("STILL", at(3, 3, 12)),
+                # overdue from Tuesday, moved to "proposal" on Wednesday: did not slip
+                task("MOVED", at(3, 3, 12)),
+                DealStageEntry(deal_id="MOVED", stage="proposal", entered_at=at(3, 4, 15)),
+                # a history row of the stage it is already in is no move: slipped
+                task("SAME", at(3, 3, 12)),
+                DealStageEntry(deal_id="SAME", stage="qualified", entered_at=at(3, 5, 9)),
+                # fell due in W09 and still not done: slipped in W09 and in W10
+                task("LATE", at(2, 26, 12), done=at(3, 10)),
+                # done before it fell due: never overdue
+                task("ONTIME", at(3, 3, 12), done=at(3, 3, 11)),
+            ]
+        )
+    with database.unit_of_work(write=False) as session:
+        review = _service(session).review(team.maya, rep_id="bo")
+    figures = review.reps[0]
+    assert figures.week.slipped == 3  # STILL, SAME, LATE
+    assert [w.slipped for w in figures.previous] == [1, 0, 0, 0]  # LATE in W09
+
+    with database.unit_of_work() as session:  # LATE moves on Monday of W10: not in W10
+        session.add(DealStageEntry(deal_id="LATE", stage="proposal", entered_at=at(3, 2, 8)))
+    with database.unit_of_work(write=False) as session:
+        figures = _service(session).review(team.maya, rep_id="bo").reps[0]
+    assert figures.week.slipped == 2
+    assert figures.previous[0].slipped == 1
 
 
 def test_commitments_are_checked_at_the_next_review(database: Database, team: Team) -> None:

@@ -1,7 +1,8 @@
 """The manager's week in Debian's Chromium (Playwright, loopback): open the dashboard and the
 deals behind a figure, run the weekly review, record a commitment and see it checked in the
-next week's review, print the review, edit a talk track and see the next lock-in use the new
-version."""
+next week's review, print the review, edit a talk track and see the new version where talk
+tracks are used — the coaching page's talk track for the rep's weakest step (the lock-in form
+shows none) — and recorded by the next lock-in's booking."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from momentum.contact.models import Contact
 from momentum.db.engine import Database
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import AgendaItem, LockIn
+from momentum.rep.models import Rep
 from momentum.user.models import Role
 from momentum.user.schemas import Actor
 from tests.engine.conftest import free_port
 from tests.engine.world import make_asset
-from tests.review.team import NOW, PASSWORD, ManagerSite, make_team
+from tests.factories import make_deal, make_meeting
+from tests.review.team import HELD, NOW, PASSWORD, ManagerSite, at, make_team
 
 CHROMIUM = Path("/usr/bin/chromium")
 # CI sets MOMENTUM_REQUIRE_BROWSER: there a missing chromium fails these tests instead
@@ -40,6 +43,15 @@ def live(database: Database) -> Iterator[tuple[str, ManagerSite]]:
         make_team(session)
         session.add(Contact(deal_id="D3", email="buyer@d3.test", name="Dee", created_at=NOW))
         make_asset(session)
+        # four January deals of Bo's, booked on the spot: the team Ana's coaching compares with
+        bo = session.get(Rep, "bo")
+        assert bo is not None
+        for day in (5, 6, 7, 8):
+            deal = make_deal(session, owner=bo, id=f"B-{day}")
+            make_meeting(session, deal=deal, start=at(1, day), status=HELD)
+            make_meeting(
+                session, deal=deal, start=at(1, day + 2), status=HELD, booked_at=at(1, day, 10, 35)
+            )
     site = ManagerSite(database)
     port = free_port()
     server = uvicorn.Server(
@@ -110,6 +122,15 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
             page.click("text=Save as version 2")
             expect(page.locator("#current")).to_have_text("Offer Tuesday 10:00 or Wednesday 14:00.")
             entry_url = page.url
+
+            # the lock-in form shows no talk track: the talk track is used on the coaching
+            # page, for the rep's weakest step (Ana books on the spot less often than Bo)
+            page.goto(f"{base}/coaching/ana")
+            expect(page.locator("#weakest-h + p")).to_contain_text("Booked before meeting one")
+            talk_track = page.locator("#talk-track")
+            expect(talk_track).to_have_attribute("data-version", "2")
+            expect(talk_track).to_contain_text("Offer Tuesday 10:00 or Wednesday 14:00.")
+            expect(page.locator("#trend-chart svg")).to_be_visible()
 
             # Ana locks in meeting two on D3: the booking records the playbook it used
             with site.engine.database.unit_of_work() as session:

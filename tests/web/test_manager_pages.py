@@ -147,6 +147,13 @@ def test_coaching_notes_and_the_talk_track(site: ManagerSite) -> None:
     assert page.status_code == 200
     assert 'data-step="second_meeting.booked_on_the_spot_rate"' in page.text
     assert "Meeting one was held and &lt;b&gt;meeting two&lt;/b&gt; is not booked" in page.text
+    # the twelve-week chart, inline SVG: Ana's line, the team's, her pending weeks shaded
+    chart = page.text[page.text.index('<figure class="chart" id="trend-chart">') :]
+    chart = chart[: chart.index("</figure>")]
+    assert 'id="chart-trend-booked-on-the-spot-mine"' in chart
+    assert 'id="chart-trend-booked-on-the-spot-others"' in chart
+    assert 'id="chart-trend-held-pending-2026-W10"' in chart
+    assert "<script" not in chart
     maya.post(
         "/coaching/ana/notes",
         data={"csrf_token": csrf_of(page.text), "body": "Practise <the> two-slot close"},
@@ -219,3 +226,47 @@ def test_the_playbook_keeps_versions_and_reps_only_read(site: ManagerSite) -> No
         ).status_code
         == 403
     )
+
+
+def test_the_value_asset_page_keeps_versions_for_managers_and_reps_read(
+    site: ManagerSite,
+) -> None:
+    maya = site.signed_in(MAYA)
+    page = maya.get("/playbook")
+    fields = {
+        "title": "What plants like yours saved",
+        "kind": "data_point",
+        "summary": "Three plants cut changeover time by 31 %.",
+        "url": "https://example.test/changeover",
+        "tags": "manufacturing",
+    }
+    added = maya.post("/playbook/assets/new", data={"csrf_token": csrf_of(page.text), **fields})
+    assert added.status_code == 303
+    found = re.search(r'data-asset="(\d+)"', maya.get("/playbook").text)
+    assert found is not None
+    url = f"/playbook/assets/{found.group(1)}"
+    asset_page = maya.get(url)
+    assert 'data-version="1"' in asset_page.text and 'data-version="2"' not in asset_page.text
+    edited = maya.post(
+        url,
+        data={
+            "csrf_token": csrf_of(asset_page.text),
+            **fields,
+            "summary": "Five plants cut <b>changeover</b> time by 27 %.",
+        },
+    )
+    assert edited.status_code == 303 and edited.headers["location"] == url
+    versions = maya.get(url).text
+    assert 'data-version="2"' in versions and 'data-version="1"' in versions
+    assert "Three plants cut changeover time by 31 %." in versions  # the previous version
+    assert "Five plants cut &lt;b&gt;changeover&lt;/b&gt; time by 27 %." in versions
+    bad = maya.post(url, data={"csrf_token": csrf_of(versions), **fields, "url": "javascript:1"})
+    assert bad.status_code == 422
+
+    ana = site.signed_in(ANA)
+    read = ana.get(url)
+    assert read.status_code == 200 and "Five plants cut" in read.text
+    assert 'id="versions"' not in read.text and "Save as a new version" not in read.text
+    refused = ana.post(url, data={"csrf_token": csrf_of(read.text), **fields})
+    assert refused.status_code == 403
+    assert maya.get("/playbook/assets/10000").status_code == 404

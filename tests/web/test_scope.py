@@ -83,7 +83,9 @@ def _call(client: TestClient, kind: str, method: str, path: str, csrf: str, owne
         body = BODIES.get(last)
         return client.request(method, path, json=body, headers={"X-CSRF-Token": csrf}).status_code
     form = {name: value.format(owner=owner) for name, value in FORMS.get(last, {}).items()}
-    if path.startswith("/playbook/") and last.isdigit():
+    if path.startswith("/playbook/assets/") and last.isdigit():
+        form = {"title": "ROI model", "kind": "roi_model", "summary": "The sums, again"}
+    elif path.startswith("/playbook/") and last.isdigit():
         form = {"title": "Talk track", "body": "Ask for the second meeting before the end"}
     if path.startswith("/settings/reps/"):
         form = {"timezone": "Europe/London"}

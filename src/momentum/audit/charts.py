@@ -269,7 +269,8 @@ def close_rate_chart(team: Figures) -> Chart:
         if r.close.value is not None
     ]
     description = (
-        "Won / (won + lost) per business-day gap, with 95 % Wilson intervals. "
+        "Won / (won + lost) per business-day gap, with 95 % Wilson intervals (each the range "
+        "the true close rate very likely lies in). "
         + ("; ".join(described) if described else "No deal with meeting one has closed")
         + "."
     )
@@ -292,7 +293,7 @@ def close_rate_chart(team: Figures) -> Chart:
                 fmt="none",
                 ecolor=BLACK,
                 capsize=5,
-                label="95 % Wilson interval",
+                label="95 % interval",
             )
             ax.legend(loc="upper right")
         for i, r in enumerate(rows):
@@ -426,6 +427,108 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
         ],
     )
     return Chart("weekly", title, description, svg, table)
+
+
+@dataclass(frozen=True)
+class TrendPanel:
+    """One rate of a trend chart, week by week: one person's line and a comparison line
+    (``None``: unknown that week). ``key`` names the lines in the SVG (``{key}-mine``,
+    ``{key}-others``)."""
+
+    key: str
+    heading: str
+    mine: Sequence[float | None]
+    others: Sequence[float | None]
+
+
+def trend_chart(
+    key: str,
+    title: str,
+    weeks: Sequence[str],
+    panels: Sequence[TrendPanel],
+    pending: Sequence[int],
+    *,
+    mine: str,
+    others: str,
+) -> Chart | None:
+    """Rates week by week, ``mine`` against ``others`` (dashed), one panel per rate; weeks
+    with deals whose outcome is still pending (``pending[i] > 0``) are shaded in every panel
+    (``{panel}-pending-{week}`` in the SVG). Used by the coaching page."""
+    if not weeks or not panels:
+        return None
+    marked = [week for week, waiting in zip(weeks, pending, strict=True) if waiting]
+    description = (
+        f"{len(weeks)} weeks from {weeks[0]} to {weeks[-1]}, by the week of meeting one: "
+        + "; ".join(
+            f"{panel.heading} {_span(panel.mine, p.percent)} for {mine}, "
+            f"{_span(panel.others, p.percent)} for {others}"
+            for panel in panels
+        )
+        + ". Rates count only deals whose outcome is known"
+        + (f"; shaded weeks ({', '.join(marked)}) still have outcomes pending." if marked else ".")
+    )
+
+    def line(values: Sequence[float | None]) -> list[float]:
+        return [_pct(value) for value in values]
+
+    def draw(figure: Figure) -> None:
+        columns = 2 if len(panels) > 1 else 1
+        rows = math.ceil(len(panels) / columns)
+        axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).flatten()
+        x = list(range(len(weeks)))
+        for ax, panel in zip(axes, panels, strict=False):
+            for i, week in enumerate(weeks):
+                if pending[i]:
+                    span = ax.axvspan(i - 0.5, i + 0.5, color=GREY, alpha=0.2, linewidth=0)
+                    span.set_gid(f"{panel.key}-pending-{week}")
+            (drawn,) = ax.plot(x, line(panel.mine), marker="o", color=BLUE, label=mine)
+            drawn.set_gid(f"{panel.key}-mine")
+            (drawn,) = ax.plot(
+                x, line(panel.others), marker="s", color=BLACK, linestyle="--", label=others
+            )
+            drawn.set_gid(f"{panel.key}-others")
+            ax.set_title(panel.heading)
+            ax.set_ylim(-3, 103)
+            ax.set_xlim(-0.5, len(weeks) - 0.5)
+            _percent_axis(ax.yaxis)
+            ax.grid(axis="y")
+        for ax in axes[len(panels) :]:
+            ax.set_visible(False)
+        ticks = x[:: max(1, math.ceil(len(weeks) / 6))]
+        for ax in axes[-columns:]:
+            ax.set_xticks(ticks, [weeks[t] for t in ticks], rotation=30, ha="right")
+        figure.legend(
+            handles=[
+                Line2D([], [], color=BLUE, marker="o", label=mine),
+                Line2D([], [], color=BLACK, marker="s", linestyle="--", label=others),
+                Patch(color=GREY, alpha=0.2, label="Outcomes still pending"),
+            ],
+            loc="outside upper left",
+            ncols=3,
+        )
+
+    rows = math.ceil(len(panels) / 2) if len(panels) > 1 else 1
+    svg = _render(key, title, description, (WIDTH, 1.2 + 2.2 * rows), draw)
+    table = DataTable.of(
+        (
+            "Week",
+            "Pending",
+            *(f"{panel.heading}: {who}" for panel in panels for who in (mine, others)),
+        ),
+        [
+            (
+                week,
+                p.count(pending[i]),
+                *(
+                    p.percent(value)
+                    for panel in panels
+                    for value in (panel.mine[i], panel.others[i])
+                ),
+            )
+            for i, week in enumerate(weeks)
+        ],
+    )
+    return Chart(key, title, description, svg, table)
 
 
 # ---- reps --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ by linear interpolation, numpy's default), as PRODUCT.md says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -39,6 +39,10 @@ Counts = dict[str, Rate]
 # the figures the data cannot tell, by Figures field, and why (see audit.service)
 Unknown = Mapping[str, str]
 NOTHING: Unknown = MappingProxyType({})
+# Where a store mixes sources, the deals whose own source cannot tell a figure: a boolean
+# facts column per Figures field, present only then. audit.service sets it and takes those
+# deals' counts out of the figure; here they are counted (Rate.left_out).
+LEFT_OUT = {"attendance": "attendance_left_out"}
 
 
 def gap_stats(values: np.ndarray[Any, Any]) -> GapStats | None:
@@ -60,7 +64,9 @@ def with_first_meeting(facts: pl.DataFrame) -> pl.DataFrame:
     return facts.filter(pl.col("m1_start").is_not_null())
 
 
-def _count_columns(target_days: int) -> list[pl.Expr]:
+def _count_columns(target_days: int, columns: Sequence[str]) -> list[pl.Expr]:
+    """The sums behind every rate, and the deals left out of one (``LEFT_OUT``) where
+    ``columns`` (the facts') say which."""
     pairs = {
         **RATE_COUNTS,
         WITHIN_TARGET: (
@@ -72,17 +78,33 @@ def _count_columns(target_days: int) -> list[pl.Expr]:
         expr.cast(pl.Int64).sum().alias(f"{name}|{part}")
         for name, pair in pairs.items()
         for part, expr in zip(("n", "d"), pair, strict=True)
+    ] + [
+        pl.col(column).cast(pl.Int64).sum().alias(f"{name}|left_out")
+        for name, column in LEFT_OUT.items()
+        if column in columns
     ]
 
 
 def _counts_of(row: dict[str, Any]) -> Counts:
     names = [*RATE_COUNTS, WITHIN_TARGET]
-    return {name: Rate(int(row[f"{name}|n"] or 0), int(row[f"{name}|d"] or 0)) for name in names}
+    return {
+        name: Rate(
+            int(row[f"{name}|n"] or 0),
+            int(row[f"{name}|d"] or 0),
+            left_out=int(row.get(f"{name}|left_out") or 0),
+        )
+        for name in names
+    }
 
 
 def rate_counts(facts: pl.DataFrame, *, target_days: int) -> Counts:
     """Every rate's counts over the deals with M1 in ``facts``, by Figures field."""
-    counted = with_first_meeting(facts).lazy().select(_count_columns(target_days)).collect()
+    counted = (
+        with_first_meeting(facts)
+        .lazy()
+        .select(_count_columns(target_days, facts.columns))
+        .collect()
+    )
     return _counts_of(counted.row(0, named=True))
 
 
@@ -121,7 +143,7 @@ def _figures(
     unknown: Unknown,
 ) -> Figures:
     counts = {
-        name: Rate(rate.numerator, rate.denominator, unknown.get(name))
+        name: Rate(rate.numerator, rate.denominator, unknown.get(name), rate.left_out)
         for name, rate in counts.items()
     }
     return Figures(
@@ -173,7 +195,7 @@ def grouped(
     counts = (
         funnel.lazy()
         .group_by(key)
-        .agg(pl.len().alias("_with_m1"), *_count_columns(target_days))
+        .agg(pl.len().alias("_with_m1"), *_count_columns(target_days, facts.columns))
         .collect()
     )
     buckets: dict[Any, dict[str, dict[str, Any]]] = {}

@@ -73,9 +73,9 @@ def _header(result: AuditResult) -> dict[str, Any]:
 def _key_figures(team: Figures) -> list[tuple[str, str]]:
     return [
         ("Deals with meeting one", p.count(team.deals_with_first_meeting)),
-        ("Meeting two booked on the spot", p.percent(team.booked_on_the_spot.value)),
+        ("Meeting two booked on the spot", p.share(team.booked_on_the_spot)),
         ("Meeting two held", p.percent(team.held.value)),
-        ("Attendance at meeting two", p.percent(team.attendance.value)),
+        ("Attendance at meeting two", p.share(team.attendance)),
         ("Median gap, business days", p.days(p.MEDIAN_GAP.value(team))),
         ("Second meetings within target", p.percent(team.within_target.value)),
         ("Close rate after meeting one", p.percent(team.close.value)),

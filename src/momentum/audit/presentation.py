@@ -222,8 +222,17 @@ def close_rate_sentence(funnel: Funnel) -> str:
 
 
 def share(rate: Rate) -> str:
-    """A rate as a percentage, or "unknown" where the data cannot tell it."""
-    return UNKNOWN if rate.unknown else percent(rate.value)
+    """A rate as a percentage, or "unknown" where the data cannot tell it; the deals left
+    out of it, where there are (see :func:`unknown_notes` for why)."""
+    if rate.unknown:
+        return UNKNOWN
+    if rate.left_out:
+        return f"{percent(rate.value)} ({deals_count(rate.left_out)} left out)"
+    return percent(rate.value)
+
+
+def deals_count(n: int) -> str:
+    return f"{count(n)} deal" if n == 1 else f"{count(n)} deals"
 
 
 def meeting_two_rates(figures: Figures) -> str:
@@ -234,8 +243,16 @@ def meeting_two_rates(figures: Figures) -> str:
 
 
 def unknown_notes(result: AuditResult) -> list[str]:
-    """Why each figure the data cannot tell is unknown."""
-    return [reason[:1].upper() + reason[1:] + "." for reason in result.unknown.values()]
+    """Why each figure the data cannot tell is unknown, and why deals are left out of one
+    where only some deals' source cannot tell it."""
+    notes = [reason[:1].upper() + reason[1:] + "." for reason in result.unknown.values()]
+    for name, reason in result.left_out.items():
+        rate = getattr(result.team, name)
+        notes.append(
+            f"{humanize(name)} is measured on the deals whose source can tell it: "
+            f"{deals_count(rate.left_out)} left out, as {reason}."
+        )
+    return notes
 
 
 def scope(result: AuditResult) -> list[str]:

@@ -30,11 +30,14 @@ def rate(numerator: int, denominator: int) -> float | None:
 class Rate:
     """A share of deals (or meetings): ``numerator`` of ``denominator``. ``unknown`` says why
     the data cannot tell the figure (a source that never records a no-show would otherwise
-    show 100 % attendance); its value is then None, never 0 or 1."""
+    show 100 % attendance); its value is then None, never 0 or 1. ``left_out`` counts the
+    deals not counted because their own source cannot tell it, where a store mixes sources
+    (:attr:`AuditResult.left_out` says why); the rate is that of the other deals."""
 
     numerator: int
     denominator: int
     unknown: str | None = None
+    left_out: int = 0
 
     @property
     def value(self) -> float | None:
@@ -341,6 +344,8 @@ class AuditResult:
     as_of: datetime | None = None  # outcomes are known as of this instant (censoring time)
     pending: int = 0  # deals with meeting one whose meeting-two outcome is not known yet
     unknown: dict[str, str] = field(default_factory=dict)  # metric key -> why it is unknown
+    # Figures field -> why some deals are left out of it (each Rate's left_out counts them)
+    left_out: dict[str, str] = field(default_factory=dict)
     stages: StageTimeline | None = None  # None: the source has no stage history
 
     @property

@@ -21,6 +21,7 @@ from momentum.audit.result import (
     Finding,
     GapStats,
     Group,
+    Rate,
     StageTimeline,
 )
 from momentum.errors import NotFound
@@ -46,6 +47,8 @@ def figures_json(figures: Figures, *, deals: bool = True) -> dict[str, Any]:
             "held_rate": figures.held.value,
             "reschedule_rate": figures.rescheduled.value,
             "attendance_rate": figures.attendance.value,
+            # where a store mixes sources: the deals whose source cannot record a no-show
+            **_left_out(figures.attendance, "attendance_left_out_deals"),
             "gap_calendar_days": _gaps(figures.gap_calendar_days),
             "gap_business_days": _gaps(figures.gap_business_days),
             "within_target_rate": figures.within_target.value,
@@ -62,6 +65,10 @@ def figures_json(figures: Figures, *, deals: bool = True) -> dict[str, Any]:
             for row in figures.by_gap
         ],
     }
+
+
+def _left_out(rate: Rate, key: str) -> dict[str, int]:
+    return {key: rate.left_out} if rate.left_out else {}
 
 
 def _group(group: Group) -> dict[str, Any]:
@@ -182,6 +189,10 @@ def as_json(result: AuditResult) -> dict[str, Any]:
         for week in result.weekly
     ]
     report["unknown"] = dict(result.unknown)
+    report["left_out"] = {
+        name: {"deals": getattr(result.team, name).left_out, "reason": reason}
+        for name, reason in result.left_out.items()
+    }
     report["stages"] = stages_json(result.stages)
     if result.compare is not None:
         report["compare"] = compare_json(result.compare)

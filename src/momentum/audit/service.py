@@ -10,7 +10,7 @@ import polars as pl
 
 from momentum.audit.compare import compare
 from momentum.audit.facts import deal_facts, in_period
-from momentum.audit.figures import figures, grouped, with_first_meeting
+from momentum.audit.figures import LEFT_OUT, figures, grouped, with_first_meeting
 from momentum.audit.findings import findings
 from momentum.audit.outcomes import observe
 from momentum.audit.result import (
@@ -20,6 +20,7 @@ from momentum.audit.result import (
     WeekFigures,
 )
 from momentum.audit.stages import stage_timeline
+from momentum.audit.store import MEETING_SOURCE, NO_SHOW_BLIND
 from momentum.audit.survival import time_to_second_meeting
 from momentum.canonical import Dataset
 from momentum.db.engine import Database
@@ -79,6 +80,37 @@ def unknown_figures(data: Dataset) -> dict[str, str]:
     return unknown
 
 
+def no_show_blind_deals(data: Dataset) -> tuple[pl.Series, str] | None:
+    """Where a store mixes sources (``MEETING_SOURCE``, see ``audit.store``): the deals with a
+    meeting from a source that cannot record a no-show, and why. Attendance is measured on
+    the other deals; these are counted as left out of it."""
+    meetings = data.meetings
+    if MEETING_SOURCE not in meetings.columns:
+        return None
+    blind = meetings.filter(pl.col(MEETING_SOURCE).is_in(NO_SHOW_BLIND))
+    if blind.height == 0:
+        return None
+    named = " and ".join(sorted(set(blind[MEETING_SOURCE].to_list())))
+    reason = (
+        f"their meetings came from {named}, which cannot record a no-show "
+        "(past meetings are taken as held)"
+    )
+    return blind["deal_id"].unique(), reason
+
+
+def _leave_out_of_attendance(facts: pl.DataFrame, deal_ids: pl.Series) -> pl.DataFrame:
+    """``facts`` with the attempts of ``deal_ids`` not counted in attendance, and those of
+    them that had an attempt marked (``LEFT_OUT``)."""
+    column = LEFT_OUT["attendance"]
+    attempted = pl.col("held_attempts") + pl.col("no_show_attempts") > 0
+    return facts.with_columns(
+        (pl.col("deal_id").is_in(deal_ids.implode()) & attempted).alias(column)
+    ).with_columns(
+        pl.when(pl.col(column)).then(0).otherwise(pl.col(name)).alias(name)
+        for name in ("held_attempts", "no_show_attempts")
+    )
+
+
 def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) -> AuditResult:
     """Every figure of the audit. What it needs of ``data`` beyond the per-deal facts is taken
     first; after that the input frames are let go, so a caller that passes a dataset it does
@@ -87,7 +119,12 @@ def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) 
     as_of = options.as_of or end or datetime.now(UTC)
     names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
     unknown = unknown_figures(data)
+    blind = None if "attendance" in unknown else no_show_blind_deals(data)
     all_facts = deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
+    left_out = {}
+    if blind is not None:
+        all_facts = _leave_out_of_attendance(all_facts, blind[0])
+        left_out["attendance"] = blind[1]
     history = data.stages
     closes = None if history is None else data.deals.select("deal_id", "outcome", "closed_at")
     del data
@@ -138,6 +175,7 @@ def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) 
         as_of=as_of,
         pending=int(facts["pending"].sum()),
         unknown=unknown,
+        left_out=left_out,
         stages=timeline,
     )
 

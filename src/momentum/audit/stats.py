@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ LEVEL = 0.95
 ALPHA = 1 - LEVEL  # a difference is established when its adjusted p-value is at most this
 
 
+@lru_cache(maxsize=1 << 16)  # the findings ask about the same counts many times
 def wilson(successes: int, trials: int) -> tuple[float, float] | None:
     if trials == 0:
         return None

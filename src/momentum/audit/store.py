@@ -46,6 +46,18 @@ _STAGES = (
 )
 _BATCH = 200_000
 
+# Import formats whose meetings cannot be no-shows: Salesforce events and Pipedrive activities
+# carry no attendance, a calendar cannot tell one, so their importers take past meetings as held
+NO_SHOW_BLIND = ("salesforce", "pipedrive", "ics")
+# An optional meetings column: what last set each meeting's status ("app", "rule", or an
+# import's format), read only when the store holds a no-show and an import of one of those
+MEETING_SOURCE = "_source"
+_STATUS_SOURCES = (
+    "SELECT c.meeting_id, c.source FROM meeting_status_change c JOIN "
+    "(SELECT meeting_id, max(id) AS id FROM meeting_status_change GROUP BY meeting_id) last "
+    "ON last.id = c.id"
+)
+
 
 def _text_frame(session: Session, query: str, columns: dict[str, pl.DataType]) -> pl.DataFrame:
     names = list(columns)
@@ -103,6 +115,23 @@ def load_dataset(session: Session) -> Dataset:
     return Dataset(
         reps=frames["reps"],
         deals=frames["deals"],
-        meetings=frames["meetings"],
+        meetings=_with_sources(session, frames["meetings"]),
         stages=_typed(_text_frame(session, *_STAGES), STAGE_COLUMNS) if has_stages else None,
     )
+
+
+def _with_sources(session: Session, meetings: pl.DataFrame) -> pl.DataFrame:
+    """``meetings`` with :data:`MEETING_SOURCE` where the store mixes meetings that can be
+    no-shows with meetings that cannot (the audit then measures attendance on the former)."""
+    if not (meetings["status"] == "no_show").any():
+        return meetings  # attendance is unknown for all, or the store has no meetings
+    formats = session.execute(text("SELECT DISTINCT format FROM import_run")).scalars()
+    if not set(formats) & set(NO_SHOW_BLIND):
+        return meetings
+    sources = _text_frame(
+        session, _STATUS_SOURCES, {"meeting_id": pl.String(), "source": pl.String()}
+    )
+    sources = sources.select(
+        "meeting_id", pl.col("source").str.strip_prefix("import:").alias(MEETING_SOURCE)
+    )
+    return meetings.join(sources, on="meeting_id", how="left", maintain_order="left")

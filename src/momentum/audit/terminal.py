@@ -171,7 +171,7 @@ def _close_rate_by_gap(team: Figures) -> RenderableType:
         )
     note = Text(
         "Close rate = won / (won + lost); open deals are not counted. The interval is the "
-        "95 % Wilson score interval.",
+        "95 % Wilson score interval: the range the true close rate very likely lies in.",
         style=MUTED,
     )
     return Group(table, note)

@@ -29,6 +29,9 @@ class StepComparison(BaseModel):
 
 
 class TrendWeek(BaseModel):
+    """A week of first meetings: how many, how many still pending, and the rates over the
+    deals whose outcome is known (``None``: none known)."""
+
     week: str
     deals_with_first_meeting: int
     pending: int
@@ -62,6 +65,7 @@ class CoachingProfile(BaseModel):
     weakest: StepComparison | None
     talk_track: PlaybookItem | None
     findings: list[dict[str, Any]]  # the audit's findings that name this rep
-    trend: list[TrendWeek]
+    trend: list[TrendWeek]  # the rep's twelve weeks
+    team_trend: list[TrendWeek]  # the same weeks for the rest of the team, for comparison
     deals: list[RiskRow]  # the rep's deals at risk, most severe first
     notes: list[NoteView] | None  # None: the viewer may not read them

@@ -190,6 +190,9 @@ class CoachingService:
             talk_track=playbook.talk_track(worst.step) if worst else None,
             findings=[finding_json(f) for f in result.findings if f.rep_id == rep_id],
             trend=self._trend(mine, options.target_days, since),
+            team_trend=self._trend(
+                facts.filter(pl.col("owner_id") != rep_id), options.target_days, since
+            ),
             deals=self._deals(actor, rep_id),
             notes=self.notes_for(actor, rep_id) if _reads_notes(actor) else None,
         )
@@ -208,24 +211,28 @@ class CoachingService:
             else Scope(frozenset([rep_id]), rep_id=rep_id)
         )
 
-    def _trend(self, mine: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
-        blocks = {str(week): b for week, b in grouped(mine, "week", target_days=target_days)}
-        waiting = {
-            row["week"]: int(row["pending"])
-            for row in mine.filter(pl.col("m1_start").is_not_null())
+    def _trend(self, facts: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
+        """Twelve weeks by the week of meeting one: first meetings and pending deals counted
+        over all of ``facts``, rates over the deals whose outcome is known."""
+        known = facts.filter(~pl.col("pending"))
+        blocks = {str(week): b for week, b in grouped(known, "week", target_days=target_days)}
+        counted = {
+            row["week"]: (int(row["deals"]), int(row["pending"]))
+            for row in facts.filter(pl.col("m1_start").is_not_null())
             .group_by(pl.col("week").cast(pl.String))
-            .agg(pl.col("pending").sum())
+            .agg(pl.len().alias("deals"), pl.col("pending").sum())
             .iter_rows(named=True)
         }
         trend = []
         for offset in range(TREND_WEEKS):
             week = weeks.week_of(since + timedelta(weeks=offset))
             block = blocks.get(week)
+            deals, waiting = counted.get(week, (0, 0))
             trend.append(
                 TrendWeek(
                     week=week,
-                    deals_with_first_meeting=block.deals_with_first_meeting if block else 0,
-                    pending=waiting.get(week, 0),
+                    deals_with_first_meeting=deals,
+                    pending=waiting,
                     booked_on_the_spot_rate=block.booked_on_the_spot.value if block else None,
                     booked_rate=block.booked.value if block else None,
                     within_target_rate=block.within_target.value if block else None,

@@ -17,7 +17,7 @@ from momentum.review.models import CommitmentMetric, ReviewCommitment
 from momentum.rules.models import RuleOverride
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import ApiToken, Role, SignInAttempt, User, WebSession
-from momentum.value_asset.models import ValueAsset, ValueAssetKind
+from momentum.value_asset.models import ValueAsset, ValueAssetKind, ValueAssetVersion
 
 __all__ = [
     "ApiToken",
@@ -60,5 +60,6 @@ __all__ = [
     "User",
     "ValueAsset",
     "ValueAssetKind",
+    "ValueAssetVersion",
     "WebSession",
 ]

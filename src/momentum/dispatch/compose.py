@@ -45,7 +45,7 @@ from momentum.task.models import TaskStatus
 from momentum.task.repository import TaskRepository
 from momentum.timetext import when_long, when_short
 from momentum.user.repository import UserRepository
-from momentum.value_asset.models import ValueAsset
+from momentum.value_asset.models import ValueAsset, ValueAssetVersion
 from momentum.value_asset.repository import ValueAssetRepository
 from momentum.value_asset.schemas import is_web_link
 from momentum.worktime import CalendarPolicy
@@ -189,13 +189,20 @@ class Composer:
             asset = lookup.asset(session, reminder.value_asset_id or -1)
             if asset is None:
                 raise PermanentFailure("the value asset this reminder carries was deleted")
-            if asset.url is not None and not is_web_link(asset.url):
+            # the version recorded when the reminder was planned: what it measures is sent
+            carried = (
+                ValueAssetRepository(session).version(reminder.value_asset_version_id)
+                if reminder.value_asset_version_id is not None
+                else None
+            )
+            content: ValueAsset | ValueAssetVersion = carried or asset
+            if content.url is not None and not is_web_link(content.url):
                 # refused when the asset is added; a row written before that rule never
                 # reaches a buyer either
                 raise PermanentFailure(
                     f"value asset {asset.id} links to something other than an http(s) address"
                 )
-            context["asset"] = asset
+            context["asset"] = content
             return Prepared(decision, self._email(message, rep, "value_reminder", context))
         return Prepared(decision, self._email(message, rep, "confirmation", context))
 

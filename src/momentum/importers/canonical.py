@@ -850,10 +850,17 @@ class CanonicalReader:
         names = [n for n in fields if n in batch.columns and batch.schema[n] == pl.String]
         if not names or batch.height == 0:
             return
-        nul = batch.select(pl.col(names).str.contains("\x00", literal=True).any()).row(
-            0, named=True
-        )
-        for name in (n for n in names if nul[n]):
+        bounded = {n: limit for n, (limit, _) in lengths.items() if n in batch.columns}
+        # whether any value has a NUL, or may be too long, in one pass over the batch;
+        # bytes first: counting characters is slower, and no shorter text has more
+        found = batch.select(
+            pl.col(names).str.contains("\x00", literal=True).any().name.prefix("nul:"),
+            *(
+                (pl.col(n).str.len_bytes() > limit).any().alias(f"long:{n}")
+                for n, limit in bounded.items()
+            ),
+        ).row(0, named=True)
+        for name in (n for n in names if found[f"nul:{n}"]):
             self.problems.add_rows(
                 table.label,
                 batch,
@@ -862,16 +869,13 @@ class CanonicalReader:
                 lambda r: "contains a NUL character (code 0), which cannot be stored",
             )
         for name, (limit, what) in lengths.items():
-            if name not in batch.columns:
+            if name not in bounded or not found[f"long:{name}"]:
                 continue
-            # bytes first: counting characters is slower, and no shorter text has more
-            long = pl.col(name).str.len_bytes() > limit
-            if not batch.select(long.any()).item():
-                continue
+            long = (pl.col(name).str.len_bytes() > limit) & (pl.col(name).str.len_chars() > limit)
             self.problems.add_rows(
                 table.label,
                 batch,
-                (long & (pl.col(name).str.len_chars() > limit)).fill_null(False),
+                long.fill_null(False),
                 table.column(name),
                 lambda r, name=name, limit=limit, what=what: (  # type: ignore[misc]
                     f"is {len(r[name]):,} characters long; {what} may have at most {limit:,}"

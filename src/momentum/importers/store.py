@@ -84,7 +84,10 @@ class StoreEntities:
         return RepRepository(self.session).zones_frame()
 
     def deal_owners(self, deal_ids: Sequence[str]) -> pl.DataFrame:
-        return DealRepository(self.session).owners_frame(deal_ids)
+        # an id with a NUL is in no store (and PostgreSQL refuses to be asked about it); the
+        # reader reports it as a problem of its row
+        storable = [deal_id for deal_id in deal_ids if "\x00" not in deal_id]
+        return DealRepository(self.session).owners_frame(storable)
 
 
 def _store_columns(

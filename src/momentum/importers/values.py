@@ -201,11 +201,22 @@ def read_amounts(text: pl.Series) -> Amounts:
     if scientific.any():
         text = _put(text, scientific, _plain_decimals(text.filter(scientific)))
     plain = text.str.contains(_PLAIN_NUMBER).fill_null(False)
-    digits = text.str.extract_groups(_DIGITS)
-    whole = digits.struct.field("1").str.len_chars().fill_null(0)
-    decimals = digits.struct.field("2").str.len_chars().fill_null(0)
-    too_precise = plain & (decimals > AMOUNT_SCALE)
-    too_large = plain & ~too_precise & (whole + decimals > AMOUNT_DIGITS)
+    # The digits that count are read only where there may be too many: a number of at most
+    # AMOUNT_DIGITS characters with at most AMOUNT_SCALE bytes after its point fits.
+    point = text.str.find(".", literal=True)
+    long = (text.str.len_chars() > AMOUNT_DIGITS) | (
+        text.str.len_bytes() - point - 1 > AMOUNT_SCALE
+    ).fill_null(False)
+    too_precise = pl.repeat(False, text.len(), dtype=pl.Boolean, eager=True)
+    too_large = pl.repeat(False, text.len(), dtype=pl.Boolean, eager=True)
+    maybe = plain & long
+    if maybe.any():
+        digits = text.filter(maybe).str.extract_groups(_DIGITS)
+        whole = digits.struct.field("1").str.len_chars().fill_null(0)
+        decimals = digits.struct.field("2").str.len_chars().fill_null(0)
+        precise = decimals > AMOUNT_SCALE
+        too_precise = _put(too_precise, maybe, precise)
+        too_large = _put(too_large, maybe, ~precise & (whole + decimals > AMOUNT_DIGITS))
     fits = plain & ~too_precise & ~too_large
     values = _where(fits, text).cast(AMOUNT_TYPE, strict=False)
     return Amounts(

@@ -45,6 +45,10 @@ class NextStep(Base):
     value_asset_id: Mapped[int | None] = mapped_column(
         ForeignKey("value_asset.id", ondelete="SET NULL")
     )
+    value_asset_version_id: Mapped[int | None] = mapped_column(
+        doc="the version of the value asset chosen at the booking (a plain number, like "
+        "meeting.playbook_revision)"
+    )
     status: Mapped[NextStepStatus] = mapped_column(
         str_enum(NextStepStatus, "next_step_status"), default=NextStepStatus.OPEN
     )

@@ -76,6 +76,9 @@ class NextStepView(BaseModel):
     buyer_homework: str | None
     owner_side: Side
     value_asset_id: int | None
+    value_asset_version_id: int | None = Field(
+        default=None, description="The version of the value asset it used."
+    )
     status: NextStepStatus
 
 

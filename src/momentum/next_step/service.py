@@ -64,6 +64,7 @@ class NextStepService:
         start = as_instant(lock_in.start, rep.timezone)
         meetings.contacts.add_attendees(deal_id, lock_in.attendees)
         asset = self.assets.choose(deal_id=deal_id, asked=lock_in.value_asset_id)
+        version = self.assets.current_version(asset.id) if asset else None
         agenda = format_agenda(lock_in.agenda)
         homework = (lock_in.buyer_homework or "").strip() or None
         location = " ".join((lock_in.location or "").split()) or None
@@ -88,6 +89,7 @@ class NextStepService:
                 buyer_homework=homework,
                 owner_side=Side.SELLER,
                 value_asset_id=asset.id if asset else None,
+                value_asset_version_id=version.id if version else None,
                 status=NextStepStatus.OPEN,
                 created_at=now,
             )

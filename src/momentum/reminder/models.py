@@ -37,6 +37,11 @@ class Reminder(Base):
     value_asset_id: Mapped[int | None] = mapped_column(
         ForeignKey("value_asset.id", ondelete="SET NULL")
     )
+    value_asset_version_id: Mapped[int | None] = mapped_column(
+        index=True,
+        doc="the version of the value asset it carries, recorded when it was planned (a plain "
+        "number, like playbook_revision: versions are never deleted but with their asset)",
+    )
     status_reason: Mapped[str | None] = mapped_column(doc="why it was withdrawn or failed")
     playbook_revision: Mapped[int | None] = mapped_column(
         doc="the playbook as it stood when the reminder was planned (its newest version id)"

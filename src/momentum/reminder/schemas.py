@@ -25,3 +25,6 @@ class PlannedReminder(BaseModel):
     due_at: datetime
     status: ReminderStatus
     value_asset_id: int | None
+    value_asset_version_id: int | None = Field(
+        default=None, description="The version of the value asset it used."
+    )

@@ -19,6 +19,7 @@ from momentum.playbook.repository import PlaybookRepository
 from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
 from momentum.reminder.repository import ReminderRepository
 from momentum.reminder.schemas import ReminderPolicy
+from momentum.value_asset.repository import ValueAssetRepository
 from momentum.worktime import CalendarPolicy, WorkCalendar
 
 if TYPE_CHECKING:
@@ -80,6 +81,11 @@ class ReminderService:
         now = self.clock.now()
         plan = ReminderPlan()
         revision = PlaybookRepository(self.session).revision()
+        carried = (
+            ValueAssetRepository(self.session).latest_version(value_asset_id)
+            if value_asset_id is not None
+            else None
+        )
         for kind, due_at in self.slots(meeting, rep).items():
             if kind is ReminderKind.VALUE and value_asset_id is None:
                 plan.skipped.append("no value reminder: the value-asset library is empty")
@@ -97,6 +103,9 @@ class ReminderService:
                     due_at=due_at,
                     status=ReminderStatus.PENDING,
                     value_asset_id=value_asset_id if kind is ReminderKind.VALUE else None,
+                    value_asset_version_id=(
+                        carried.id if carried is not None and kind is ReminderKind.VALUE else None
+                    ),
                     playbook_revision=revision,
                     created_at=now,
                     updated_at=now,

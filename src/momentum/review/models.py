@@ -18,7 +18,7 @@ class CommitmentMetric(enum.StrEnum):
     NOT_BOOKED = "not_booked"  # at most: first meetings with no second meeting booked
     GAPS_BEYOND_TARGET = "gaps_beyond_target"  # at most
     NO_SHOWS = "no_shows"  # at most
-    SLIPPED = "slipped"  # at most: deals whose next step went overdue
+    SLIPPED = "slipped"  # at most: deals whose next step was overdue, stage unchanged
 
 
 class ReviewCommitment(Base):

@@ -44,22 +44,31 @@ class CommitmentRepository:
 
 def overdue_tasks(
     session: Session, owner_ids: Collection[str] | None, *, since: datetime, until: datetime
-) -> list[tuple[str, str, datetime]]:
-    """(owner, deal, due) of the deals' tasks that fell due in [since, until) and were not done
-    by then, on deals still open at that moment."""
+) -> list[tuple[str, str, datetime, datetime | None, datetime | None]]:
+    """(owner, deal, due, task closed, deal closed) of the deals' tasks that were overdue at
+    some moment of [since, until): due before ``until``, and neither done nor the deal closed
+    by the time they fell due or by ``since``."""
     query = (
-        select(Task.owner_id, Task.deal_id, Task.due_at)
+        select(Task.owner_id, Task.deal_id, Task.due_at, Task.closed_at, Deal.closed_at)
         .join(Deal, Deal.id == Task.deal_id)
         .where(
-            Task.due_at >= since,
             Task.due_at < until,
-            or_(Task.closed_at.is_(None), Task.closed_at > Task.due_at),
+            or_(
+                Task.closed_at.is_(None), and_(Task.closed_at > Task.due_at, Task.closed_at > since)
+            ),
             or_(
                 Deal.outcome == Outcome.OPEN,
-                and_(Deal.closed_at.is_not(None), Deal.closed_at > Task.due_at),
+                and_(
+                    Deal.closed_at.is_not(None),
+                    Deal.closed_at > Task.due_at,
+                    Deal.closed_at > since,
+                ),
             ),
         )
     )
     if owner_ids is not None:
         query = query.where(Task.owner_id.in_(sorted(owner_ids)))
-    return [(owner, deal or "", due) for owner, deal, due in session.execute(query)]
+    return [
+        (owner, deal or "", due, done, closed)
+        for owner, deal, due, done, closed in session.execute(query)
+    ]

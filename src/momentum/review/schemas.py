@@ -13,15 +13,15 @@ METRIC_LABELS = {
     CommitmentMetric.NOT_BOOKED: "first meetings with no second meeting booked (at most)",
     CommitmentMetric.GAPS_BEYOND_TARGET: "second meetings held beyond the target gap (at most)",
     CommitmentMetric.NO_SHOWS: "no-shows (at most)",
-    CommitmentMetric.SLIPPED: "deals whose next step went overdue (at most)",
+    CommitmentMetric.SLIPPED: "deals that slipped: next step overdue, stage unchanged (at most)",
 }
 
 
 class WeekFigures(BaseModel):
     """One rep's week. First meetings are counted in the week they were held, second meetings
     in the week they were held, other meetings in the week they were planned for, outcomes
-    in the week the deal closed, slipped deals in the week their next step fell due (all in
-    the rep's zone)."""
+    in the week the deal closed, slipped deals in each week their next step was overdue and
+    their stage did not change (all in the rep's zone)."""
 
     week: str
     first_meetings: int = 0

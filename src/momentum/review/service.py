@@ -85,7 +85,7 @@ class WeeklyFigures:
         self._add(self._first_and_second(data, grace, default_timezone))
         self._add(self._meetings(data, zones))
         self._add(self._outcomes(data, zones))
-        self._add(self._slipped(session, scope, zones))
+        self._add(self._slipped(session, scope, data, zones))
 
     def figures(self, rep_id: str, week: str) -> WeekFigures:
         return WeekFigures(week=week, **self.counts.get((rep_id, week), {}))
@@ -175,23 +175,73 @@ class WeeklyFigures:
         )
 
     def _slipped(
-        self, session: Session, scope: Scope, zones: pl.DataFrame
+        self, session: Session, scope: Scope, data: Dataset, zones: pl.DataFrame
     ) -> dict[tuple[str, str], dict[str, int]]:
+        """Deals that slipped: in a week, their next step (a task with a due date) was overdue
+        at some moment and their stage did not change. Overdue runs from the task's due time
+        until it is done, the deal closes, or as-of. A stage change is an entry in the deal's
+        stage history whose stage differs from the one before (as the audit's stage timeline
+        reads it); a store without stage history knows of no change."""
         start, end = self._utc_range()
-        rows = overdue_tasks(session, scope.owner_ids, since=start, until=end)
+        rows = overdue_tasks(session, scope.owner_ids, since=start, until=min(end, self.as_of))
         tasks = pl.DataFrame(
             rows,
-            schema={"owner_id": pl.String, "deal_id": pl.String, "due": pl.Datetime("us", "UTC")},
+            schema={
+                "owner_id": pl.String,
+                "deal_id": pl.String,
+                "due": pl.Datetime("us", "UTC"),
+                "done": pl.Datetime("us", "UTC"),
+                "closed": pl.Datetime("us", "UTC"),
+            },
             orient="row",
         ).join(zones, left_on="owner_id", right_on="rep_id", how="left")
-        tasks = self._localized(tasks, "due")
         if tasks.height == 0:
             return {}
-        per_deal = tasks.group_by("owner_id", "week").agg(pl.col("deal_id").n_unique())
+        over = pl.min_horizontal("done", "closed", pl.lit(self.as_of, pl.Datetime("us", "UTC")))
+        tasks = tasks.with_columns(over.alias("over"))
+        # overdue in the week [monday, next monday) when it starts before its end and ends
+        # after its start: the last overdue instant's local date is on or after the monday
+        tasks = tasks.with_columns(
+            local_dates(tasks["due"], tasks["timezone"]).alias("first_day"),
+            local_dates(tasks["over"] - timedelta(microseconds=1), tasks["timezone"]).alias(
+                "last_day"
+            ),
+        )
+        mondays = pl.DataFrame(
+            {"monday": pl.date_range(self.first_day, self.end_day, "1w", closed="left", eager=True)}
+        )
+        overdue = (
+            tasks.join(mondays, how="cross")
+            .filter(
+                pl.col("first_day") < pl.col("monday") + timedelta(days=7),
+                pl.col("last_day") >= pl.col("monday"),
+            )
+            .with_columns(_week_label(pl.col("monday")).alias("week"))
+            .select("owner_id", "deal_id", "week")
+        )
+        slipped = overdue.join(self._stage_moves(data, zones), on=["deal_id", "week"], how="anti")
+        if slipped.height == 0:
+            return {}
+        per_deal = slipped.group_by("owner_id", "week").agg(pl.col("deal_id").n_unique())
         return {
             (row["owner_id"], row["week"]): {"slipped": int(row["deal_id"])}
             for row in per_deal.iter_rows(named=True)
         }
+
+    def _stage_moves(self, data: Dataset, zones: pl.DataFrame) -> pl.DataFrame:
+        """(deal_id, week) of each week a deal's stage changed, in its owner's zone."""
+        empty = pl.DataFrame(schema={"deal_id": pl.String, "week": pl.String})
+        if data.stages is None:
+            return empty
+        moved = (pl.col("stage") != pl.col("stage").shift(1).over("deal_id")).fill_null(True)
+        entries = (
+            data.stages.filter(pl.col("entered_at") <= self.as_of)
+            .sort("deal_id", "entered_at", maintain_order=True)
+            .filter(moved)
+            .join(data.deals.select("deal_id", "owner_id"), on="deal_id")
+            .join(zones, left_on="owner_id", right_on="rep_id", how="left")
+        )
+        return self._localized(entries, "entered_at").select("deal_id", "week").unique()
 
     def _localized(self, frame: pl.DataFrame, instant: str) -> pl.DataFrame:
         if frame.height == 0:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
@@ -47,3 +48,18 @@ class NewValueAsset(BaseModel):
                 {"shown": repr(value[:80])},
             )
         return value
+
+
+class ValueAssetVersionView(BaseModel):
+    """One version of a value asset, with the value reminders that recorded it."""
+
+    version_id: int
+    version: int
+    title: str
+    kind: ValueAssetKind
+    summary: str
+    url: str | None
+    tags: str | None
+    author_user_id: int | None
+    created_at: datetime
+    reminders: int

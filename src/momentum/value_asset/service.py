@@ -6,13 +6,19 @@ from momentum.clock import Clock
 from momentum.errors import Conflict, NotFound, PermissionDenied
 from momentum.user.models import Role
 from momentum.user.schemas import Actor
-from momentum.value_asset.models import ValueAsset
+from momentum.value_asset.models import ValueAsset, ValueAssetVersion
 from momentum.value_asset.repository import ValueAssetRepository
-from momentum.value_asset.schemas import NewValueAsset
+from momentum.value_asset.schemas import NewValueAsset, ValueAssetVersionView
+
+
+def _tags(new: NewValueAsset) -> str | None:
+    return ",".join(tag.strip() for tag in new.tags if tag.strip()) or None
 
 
 class ValueAssetService:
-    """The library of insights, articles and data points sent ahead of meeting two."""
+    """The library of insights, articles and data points sent ahead of meeting two. Like the
+    playbook, no edit is lost: each adds a version, and reminders and bookings record the
+    version they used."""
 
     def __init__(self, session: Session, *, clock: Clock) -> None:
         self.session = session
@@ -20,28 +26,96 @@ class ValueAssetService:
         self.assets = ValueAssetRepository(session)
 
     def add(self, actor: Actor, new: NewValueAsset) -> ValueAsset:
-        """Managers and administrators keep the library."""
+        """Managers and administrators keep the library. The asset's version 1 is written
+        with it."""
         _require_library_keeper(actor)
-        return self.assets.add(
+        now = self.clock.now()
+        asset = self.assets.add(
             ValueAsset(
                 title=new.title,
                 kind=new.kind,
                 summary=new.summary,
                 url=new.url,
-                tags=",".join(tag.strip() for tag in new.tags if tag.strip()) or None,
+                tags=_tags(new),
                 active=True,
+                created_at=now,
+            )
+        )
+        self._add_version(asset, number=1, author_user_id=actor.user_id)
+        return asset
+
+    def edit(self, actor: Actor, asset_id: int, new: NewValueAsset) -> ValueAsset:
+        """A new version of the asset; the previous ones stay as they were, for the reminders
+        that carried them. An edit that changes nothing adds no version."""
+        _require_library_keeper(actor)
+        asset = self.assets.lock(asset_id)
+        latest = self.assets.latest_version(asset_id) if asset else None
+        if asset is None or latest is None:
+            raise NotFound(f"no value asset {asset_id}")
+        if not asset.active:
+            raise Conflict(f"value asset {asset_id} ({asset.title}) is retired")
+        text = (new.title, new.kind, new.summary, new.url, _tags(new))
+        if text == (latest.title, latest.kind, latest.summary, latest.url, latest.tags):
+            return asset
+        asset.title, asset.kind, asset.summary, asset.url, asset.tags = text
+        self._add_version(asset, number=latest.number + 1, author_user_id=actor.user_id)
+        return asset
+
+    def _add_version(
+        self, asset: ValueAsset, *, number: int, author_user_id: int | None
+    ) -> ValueAssetVersion:
+        return self.assets.add_version(
+            ValueAssetVersion(
+                asset_id=asset.id,
+                number=number,
+                title=asset.title,
+                kind=asset.kind,
+                summary=asset.summary,
+                url=asset.url,
+                tags=asset.tags,
+                author_user_id=author_user_id,
                 created_at=self.clock.now(),
             )
         )
+
+    def get(self, asset_id: int) -> ValueAsset:
+        asset = self.assets.get(asset_id)
+        if asset is None:
+            raise NotFound(f"no value asset {asset_id}")
+        return asset
+
+    def current_version(self, asset_id: int) -> ValueAssetVersion | None:
+        """The version a reminder or booking made now records (``None`` for an asset
+        without versions, which only a store edited by hand has)."""
+        return self.assets.latest_version(asset_id)
+
+    def history(self, asset_id: int) -> list[ValueAssetVersionView]:
+        """Every version of an asset, newest first, with the value reminders that carried
+        each: what an experiment on the library compares."""
+        self.get(asset_id)
+        reminders = self.assets.reminders_per_version(asset_id)
+        return [
+            ValueAssetVersionView(
+                version_id=v.id,
+                version=v.number,
+                title=v.title,
+                kind=v.kind,
+                summary=v.summary,
+                url=v.url,
+                tags=v.tags,
+                author_user_id=v.author_user_id,
+                created_at=v.created_at,
+                reminders=reminders.get(v.id, 0),
+            )
+            for v in self.assets.versions(asset_id)
+        ]
 
     def library(self) -> list[ValueAsset]:
         return self.assets.active()
 
     def retire(self, actor: Actor, asset_id: int) -> ValueAsset:
         _require_library_keeper(actor)
-        asset = self.assets.get(asset_id)
-        if asset is None:
-            raise NotFound(f"no value asset {asset_id}")
+        asset = self.get(asset_id)
         asset.active = False
         self.session.flush()
         return asset

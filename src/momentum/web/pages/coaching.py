@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from momentum.coaching.schemas import NewNote
+from momentum.audit.charts import Chart, TrendPanel, trend_chart
+from momentum.coaching.schemas import CoachingProfile, NewNote
 from momentum.coaching.service import CoachingService
 from momentum.errors import InputError
 from momentum.playbook.schemas import STEP_TITLES
@@ -37,6 +38,36 @@ def _service(request: Request, session: DbSession) -> CoachingService:
     )
 
 
+# (TrendWeek field, heading) of each panel of the trend chart
+TREND_PANELS = (
+    ("booked_on_the_spot_rate", "Booked on the spot"),
+    ("booked_rate", "Meeting two booked"),
+    ("within_target_rate", "Held within the target gap"),
+    ("held_rate", "Meeting two held"),
+)
+
+
+def trend_of(profile: CoachingProfile) -> Chart | None:
+    """The rep's twelve weeks against the rest of the team's, pending weeks shaded."""
+    return trend_chart(
+        "trend",
+        f"{profile.name}'s twelve weeks against the team",
+        [week.week for week in profile.trend],
+        [
+            TrendPanel(
+                key=field.removesuffix("_rate").replace("_", "-"),
+                heading=heading,
+                mine=[getattr(week, field) for week in profile.trend],
+                others=[getattr(week, field) for week in profile.team_trend],
+            )
+            for field, heading in TREND_PANELS
+        ],
+        [week.pending for week in profile.trend],
+        mine=profile.name,
+        others="Rest of the team",
+    )
+
+
 @router.get("/coaching")
 def coaching_index(request: Request, session: DbSession, actor: PageActor) -> Response:
     if actor.role is Role.REP and actor.rep_id:
@@ -48,7 +79,9 @@ def coaching_index(request: Request, session: DbSession, actor: PageActor) -> Re
 def coaching_page(request: Request, session: DbSession, actor: PageActor, rep_id: str) -> Response:
     profile = _service(request, session).profile(actor, rep_id)
     return render(
-        request, "manager/coaching.html", {"profile": profile, "step_titles": STEP_TITLES}
+        request,
+        "manager/coaching.html",
+        {"profile": profile, "step_titles": STEP_TITLES, "trend_chart": trend_of(profile)},
     )
 
 

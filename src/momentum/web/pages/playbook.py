@@ -137,7 +137,49 @@ def add_asset(
     url: Annotated[str, Form(max_length=2000)] = "",
     tags: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    new = _valid(
+    new = _asset_form(title=title, kind=kind, summary=summary, url=url, tags=tags)
+    ValueAssetService(session, clock=engine_of(request).clock).add(actor, new)
+    return RedirectResponse("/playbook#assets", status_code=303)
+
+
+@router.get("/playbook/assets/{asset_id}")
+def asset_page(request: Request, session: DbSession, actor: PageActor, asset_id: int) -> Response:
+    """The asset as it stands; for managers and administrators also its edit form and every
+    version with the value reminders that carried it."""
+    assets = ValueAssetService(session, clock=engine_of(request).clock)
+    asset = assets.get(asset_id)
+    edits = actor.role in EDITORS
+    return render(
+        request,
+        "manager/value_asset.html",
+        {
+            "asset": asset,
+            "history": assets.history(asset_id) if edits else [],
+            "asset_kinds": list(ValueAssetKind),
+            "edits": edits,
+        },
+    )
+
+
+@router.post("/playbook/assets/{asset_id}")
+def edit_asset(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    asset_id: int,
+    title: Annotated[str, Form(max_length=200)],
+    kind: Annotated[str, Form(max_length=40)],
+    summary: Annotated[str, Form(max_length=2000)],
+    url: Annotated[str, Form(max_length=2000)] = "",
+    tags: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    new = _asset_form(title=title, kind=kind, summary=summary, url=url, tags=tags)
+    ValueAssetService(session, clock=engine_of(request).clock).edit(actor, asset_id, new)
+    return RedirectResponse(f"/playbook/assets/{asset_id}", status_code=303)
+
+
+def _asset_form(*, title: str, kind: str, summary: str, url: str, tags: str) -> NewValueAsset:
+    return _valid(
         NewValueAsset,
         title=title,
         kind=kind,
@@ -145,8 +187,6 @@ def add_asset(
         url=url.strip() or None,
         tags=[tag for tag in tags.split(",") if tag.strip()],
     )
-    ValueAssetService(session, clock=engine_of(request).clock).add(actor, new)
-    return RedirectResponse("/playbook#assets", status_code=303)
 
 
 @router.post("/playbook/assets/{asset_id}/retire")

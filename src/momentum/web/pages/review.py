@@ -37,7 +37,7 @@ LABELS = {
     "no_shows": "No-shows",
     "won": "Won",
     "lost": "Lost",
-    "slipped": "Slipped (next step overdue)",
+    "slipped": "Slipped (next step overdue, stage unchanged)",
 }
 # counts where fewer is better, so a rise is marked
 FEWER_IS_BETTER = {"not_booked", "gaps_beyond_target", "reschedules", "no_shows", "lost", "slipped"}
