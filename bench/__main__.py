@@ -27,7 +27,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "audit": ("bench.bench_audit", ["--meetings", "1000000", "10000000"], ["--meetings", "100000"]),
     "dispatch": ("bench.bench_dispatch", [], ["--reminders", "1000"]),
     "rules": ("bench.bench_rules", [], ["--deals", "10000"]),
-    "web": ("bench.bench_web", [], ["--deals", "2000", "--requests", "5"]),
+    "web": ("bench.bench_web", [], ["--deals", "2000", "--rounds", "3"]),
     "dashboard": ("bench.bench_dashboard", [], ["--meetings", "20000", "--requests", "5"]),
 }
 

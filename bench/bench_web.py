@@ -1,53 +1,90 @@
-"""Benchmark: the rep's pages on a large store, rendered by the app in process.
+"""Benchmark: the web app under load, served by ``momentum serve`` on loopback.
 
-    .venv/bin/python -m bench.bench_web [--deals 100000] [--database sqlite|postgresql|both]
-                                        [--requests 30]
+    .venv/bin/python -m bench.bench_web [--deals 100000] [--database postgresql|sqlite]
+                                        [--users 20] [--rounds 10] [--think 1.0]
+                                        [--seconds 300]
 
-Builds a fresh store with ``--deals`` open deals at every stage of the second-meeting funnel
-over 50 reps (set-based inserts, not timed; about 2,000 deals and 3,000 meetings a rep), a
-manager over ten of them, and a login for each. Then, signed in through the app (FastAPI's
-TestClient: the whole app, its middleware and the database, without a network), it requests
-each page ``--requests`` times, one after another, and reports p50/p95/p99 in milliseconds
-and the error count:
+Builds a fresh store (set-based inserts, not timed): ``--deals`` open deals at every stage of
+the second-meeting funnel over 50 reps, and for the deals whose meeting two was held, the
+later meetings of a long cycle (seven held, one coming), about 2.5 meetings a deal in all;
+and the open task the rules give a deal whose meeting one was held with nothing booked. Then
+it starts ``momentum serve --no-worker`` as a child process on a free port of 127.0.0.1
+(configured through ``MOMENTUM_DATABASE_URL``, as an operator would), waits until it answers,
+and signs in ``--users`` users at once, each in its own thread with its own client, cookie
+jar and CSRF token: two managers (ten reps each, a team each) and the rest reps.
 
-- the rep's Today, their calendar week and month, a deal page, the lock-in form, and the
-  lock-in POST (a new meeting two on a different deal each time: the booking, its invitation,
-  its reminders and the rules' re-evaluation of that deal, committed);
-- the manager's calendar week over their ten reps, and their team's.
+Each user then runs ``--rounds`` rounds, stopping early after ``--seconds``, pausing before
+each request as a person reads the page (uniformly 0.5 to 1.5 times ``--think`` seconds; 0:
+no pause, which measures the server saturated rather than in use):
 
-Target (issue 15): p95 ≤ 150 ms, 0 errors. One JSON line per database is printed.
+- a rep: Today, the calendar week, a deal page (a different one of theirs each round), the
+  lock-in form of a deal whose meeting one was held with nothing booked, and the lock-in POST
+  (a new meeting two: the booking, its invitation, its reminders and the rules' re-evaluation
+  of that deal, committed);
+- a manager: Today, the calendar week over their reps, their team's week, a deal page.
+
+Reported: p50/p95/p99 in milliseconds per page (as the client saw it, network included), the
+requests made and the errors (a status other than the expected one, or no answer within 60 s).
+Target (issue 15): p95 ≤ 150 ms, 0 errors. One JSON line per database is printed. The child
+is always stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
 import re
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-from sqlalchemy import text
+import httpx
+from sqlalchemy import bindparam, text
 
-from bench._engine_data import DEFAULT_POSTGRES, insert_asset, insert_pipeline, scratch_database
-from momentum.clock import FixedClock
-from momentum.config import Settings
+from bench._engine_data import (
+    DEFAULT_POSTGRES,
+    MEETING_COLUMNS,
+    insert_asset,
+    insert_pipeline,
+    scratch_database,
+    stamp,
+)
+from momentum.clock import SystemClock
+from momentum.db.bulk import insert_rows
 from momentum.db.engine import Database
-from momentum.runtime import Engine
 from momentum.user.accounts import AccountService
 from momentum.user.models import Role
-from momentum.web.app import create_app
 
 TARGET_P95_MS = 150.0
 PASSWORD = "bench horse battery staple"
+LATER_HELD = 7  # held meetings after meeting two, on the deals whose meeting two was held
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _SLOT = re.compile(r'name="slot" value="([^"]+)"')
+# two managers, each over ten reps and a team of them
+MANAGERS = {"rep000": ("north", range(1, 11)), "rep049": ("south", range(11, 21))}
 
 
 def _quantiles(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0}
+    if len(samples) == 1:
+        return {
+            "p50": round(samples[0], 1),
+            "p95": round(samples[0], 1),
+            "p99": round(samples[0], 1),
+        }
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return {
         "p50": round(statistics.median(samples), 1),
@@ -56,137 +93,375 @@ def _quantiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _prepare(database: Database, now: datetime) -> tuple[list[str], str]:
-    """Users for rep001 and a manager (rep000) over rep001..rep010, team "north"; the deals
-    of rep001 whose meeting one was held and nothing is booked (to lock in), and one deal."""
+def insert_later_meetings(database: Database, *, now: datetime, seed: int = 11) -> int:
+    """For each deal whose meeting two was held: ``LATER_HELD`` held meetings between meeting
+    two and now, and one scheduled in the coming three weeks. Returns how many."""
+    rng = random.Random(seed)
     with database.unit_of_work() as session:
-        reports = [f"rep{i:03d}" for i in range(1, 11)]
-        session.execute(
-            text(
-                "UPDATE rep SET manager_id = 'rep000', team = 'north' WHERE id IN ("
-                + ", ".join(f"'{r}'" for r in reports)  # fixed ids, not input
-                + ")"
-            )
-        )
-        accounts = AccountService(session, clock=FixedClock(now))
-        accounts.add_user(email="rep@bench.test", password=PASSWORD, role=Role.REP, rep_id="rep001")
-        accounts.add_user(
-            email="manager@bench.test", password=PASSWORD, role=Role.MANAGER, rep_id="rep000"
-        )
-        open_gaps = [
-            row[0]
-            for row in session.execute(
-                text(
-                    "SELECT d.id FROM deal d JOIN meeting m ON m.deal_id = d.id "
-                    "WHERE d.owner_id = 'rep001' GROUP BY d.id "
-                    "HAVING COUNT(*) = 1 AND MIN(m.status) = 'held' ORDER BY d.id"
+        held_twos = session.execute(
+            text("SELECT deal_id, start_at FROM meeting WHERE id LIKE '%-m2' AND status = 'held'")
+        ).all()
+    rows = []
+    for deal_id, m2_start in sorted(held_twos):
+        m2 = m2_start if isinstance(m2_start, datetime) else datetime.fromisoformat(m2_start)
+        m2 = m2.replace(tzinfo=UTC) if m2.tzinfo is None else m2
+        span = (now - timedelta(hours=1) - m2) / (LATER_HELD + 1)
+        starts = [(m2 + span * (n + 1), "held") for n in range(LATER_HELD)]
+        starts.append((now + timedelta(days=rng.uniform(0.5, 20)), "scheduled"))
+        for number, (start, status) in enumerate(starts, start=3):
+            rows.append(
+                (
+                    f"{deal_id}-m{number}",
+                    deal_id,
+                    stamp(start),
+                    stamp(start + timedelta(minutes=45)),
+                    stamp(min(start, now) - timedelta(days=1)),
+                    status,
+                    stamp(now),
+                    "Seller: Pricing\nBuyer: Security review",
+                    None,
+                    0,
+                    None,
+                    stamp(now),
+                    stamp(now),
                 )
             )
-        ]
-        some_deal = session.execute(
+    with database.unit_of_work() as session:
+        insert_rows(session, "meeting", MEETING_COLUMNS, rows)
+    return len(rows)
+
+
+def insert_tasks(database: Database, *, now: datetime) -> int:
+    """The task the rules give every open deal whose meeting one was held with nothing
+    booked since: book meeting two, due three days after meeting one. Returns how many."""
+    with database.unit_of_work() as session:
+        open_gaps = session.execute(
             text(
-                "SELECT deal_id FROM meeting m JOIN deal d ON d.id = m.deal_id "
-                "WHERE d.owner_id = 'rep001' GROUP BY deal_id HAVING COUNT(*) = 2 "
-                "ORDER BY deal_id LIMIT 1"
+                "SELECT d.id, d.owner_id, d.account, MIN(m.start_at) FROM deal d "
+                "JOIN meeting m ON m.deal_id = d.id GROUP BY d.id, d.owner_id, d.account "
+                "HAVING COUNT(*) = 1 AND MIN(m.status) = 'held'"
             )
-        ).scalar_one()
-    return open_gaps, some_deal
+        ).all()
+        rows = []
+        for deal_id, owner_id, account, m1_start in sorted(open_gaps):
+            m1 = m1_start if isinstance(m1_start, datetime) else datetime.fromisoformat(m1_start)
+            rows.append(
+                (
+                    deal_id,
+                    owner_id,
+                    f"Book meeting two with {account}",
+                    "meeting_two_not_booked",
+                    stamp(m1.replace(tzinfo=UTC) + timedelta(days=3)),
+                    "open",
+                    stamp(now),
+                )
+            )
+        insert_rows(
+            session,
+            "task",
+            ["deal_id", "owner_id", "title", "rule", "due_at", "status", "created_at"],
+            rows,
+        )
+    return len(rows)
 
 
-def _sign_in(client: TestClient, email: str) -> None:
+@dataclass
+class User:
+    email: str
+    rep_id: str
+    manager: bool
+    team: str | None = None
+    deals: list[str] = field(default_factory=list)  # deal pages to open, in turn
+    open_gaps: list[str] = field(default_factory=list)  # deals to lock meeting two in on
+
+
+def prepare_users(database: Database, users: int) -> list[User]:
+    """Two managers over ten reps each (one manager when fewer than ten users), the rest reps
+    rep001, rep002, ...; a login for each, the deals they open and those they lock in on."""
+    managers = list(MANAGERS)[: 2 if users >= 10 else 1]
+    team = [
+        User(f"{rep_id}@bench.test", rep_id, manager=True, team=MANAGERS[rep_id][0])
+        for rep_id in managers
+    ]
+    team += [
+        User(f"rep{n:03d}@bench.test", f"rep{n:03d}", manager=False)
+        for n in range(1, users - len(managers) + 1)
+    ]
+    with database.unit_of_work() as session:
+        for manager_id, (name, reports) in MANAGERS.items():
+            session.execute(
+                text("UPDATE rep SET manager_id = :manager, team = :team WHERE id = :rep"),
+                [{"manager": manager_id, "team": name, "rep": f"rep{n:03d}"} for n in reports],
+            )
+        accounts = AccountService(session, clock=SystemClock())
+        for user in team:
+            role = Role.MANAGER if user.manager else Role.REP
+            accounts.add_user(email=user.email, password=PASSWORD, role=role, rep_id=user.rep_id)
+        for user in team:
+            owners = (
+                [f"rep{n:03d}" for n in MANAGERS[user.rep_id][1]] if user.manager else [user.rep_id]
+            )
+            user.deals = list(
+                session.execute(
+                    text(
+                        "SELECT deal_id FROM meeting m JOIN deal d ON d.id = m.deal_id "
+                        "WHERE d.owner_id IN :owners GROUP BY deal_id ORDER BY deal_id LIMIT 200"
+                    ).bindparams(bindparam("owners", expanding=True)),
+                    {"owners": owners},
+                ).scalars()
+            )
+            if not user.manager:
+                user.open_gaps = list(
+                    session.execute(
+                        text(
+                            "SELECT d.id FROM deal d JOIN meeting m ON m.deal_id = d.id "
+                            "WHERE d.owner_id = :rep GROUP BY d.id "
+                            "HAVING COUNT(*) = 1 AND MIN(m.status) = 'held' ORDER BY d.id"
+                        ),
+                        {"rep": user.rep_id},
+                    ).scalars()
+                )
+    return team
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def served(database_url: str) -> Iterator[tuple[str, Path]]:
+    """``momentum serve`` on a free loopback port, for as long as the block runs: its address
+    and its log."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="momentum-bench-web-") as folder:
+        log_path = Path(folder) / "serve.log"
+        env = {key: value for key, value in os.environ.items() if not key.startswith("MOMENTUM_")}
+        env["MOMENTUM_DATABASE_URL"] = database_url
+        with log_path.open("wb") as log:
+            child = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "momentum",
+                    "serve",
+                    "--no-worker",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=folder,  # no stray .env is read
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                _wait_until_up(base, child, log_path)
+                yield base, log_path
+            finally:
+                child.terminate()
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+
+
+def _wait_until_up(base: str, child: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise RuntimeError(
+                f"momentum serve exited with {child.returncode}:\n{log_path.read_text()[-3000:]}"
+            )
+        try:
+            if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"momentum serve did not answer within 60 s:\n{log_path.read_text()[-3000:]}"
+    )
+
+
+def sign_in(base: str, user: User) -> httpx.Client:
+    client = httpx.Client(base_url=base, follow_redirects=False, timeout=60)
     page = client.get("/login")
     token = _CSRF.search(page.text)
-    assert token, "no CSRF token on the sign-in page"
+    if token is None:
+        raise RuntimeError("no CSRF token on the sign-in page")
     answer = client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token.group(1)}
     )
     if answer.status_code != 303:
-        raise RuntimeError(f"signing in as {email} failed: {answer.status_code}")
+        raise RuntimeError(f"signing in as {user.email} failed: {answer.status_code}")
+    return client
 
 
-def _time(requests: int, call: Callable[[int], int]) -> dict[str, Any]:
-    samples, errors = [], 0
-    for index in range(requests):
+class Recorder:
+    """Timings and errors per page, from every user's thread."""
+
+    def __init__(self, think: float) -> None:
+        self.think = think
+        self.samples: dict[str, list[float]] = {}
+        self.errors: dict[str, int] = {}
+        self.statuses: dict[str, list[int]] = {}  # of the errors (0: no answer)
+        self.lock = threading.Lock()
+
+    def request(
+        self, page: str, client: httpx.Client, method: str, path: str, expect: int, **kw: Any
+    ) -> httpx.Response | None:
+        time.sleep(random.uniform(0.5, 1.5) * self.think)  # the user reads, then clicks
         started = time.perf_counter()
-        status = call(index)
-        samples.append((time.perf_counter() - started) * 1000)
-        if status >= 400:
-            errors += 1
-    return {**_quantiles(samples), "errors": errors, "requests": requests}
+        try:
+            answer: httpx.Response | None = client.request(method, path, **kw)
+        except httpx.HTTPError:
+            answer = None
+        elapsed = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.samples.setdefault(page, []).append(elapsed)
+            self.errors.setdefault(page, 0)
+            if answer is None or answer.status_code != expect:
+                self.errors[page] += 1
+                self.statuses.setdefault(page, []).append(answer.status_code if answer else 0)
+        return answer if answer is not None and answer.status_code == expect else None
+
+    def report(self) -> dict[str, dict[str, Any]]:
+        return {
+            page: {
+                **_quantiles(times),
+                "errors": self.errors[page],
+                "requests": len(times),
+                **({"error_statuses": self.statuses[page]} if page in self.statuses else {}),
+            }
+            for page, times in self.samples.items()
+        }
 
 
-def run(kind: str, deals: int, requests: int, postgres_url: str) -> dict[str, Any]:
-    now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+def rep_round(record: Recorder, client: httpx.Client, user: User, index: int) -> None:
+    record.request("today", client, "GET", "/today", 200)
+    record.request("calendar week", client, "GET", "/calendar", 200)
+    if user.deals:
+        record.request(
+            "deal page", client, "GET", f"/deals/{user.deals[index % len(user.deals)]}", 200
+        )
+    if index >= len(user.open_gaps):
+        return  # every open gap of this rep's is locked in (tiny stores)
+    deal_id = user.open_gaps[index]
+    form = record.request("lock-in form", client, "GET", f"/lock-in/{deal_id}", 200)
+    token = _CSRF.search(form.text) if form is not None else None
+    if form is None or token is None:
+        return
+    slots = _SLOT.findall(form.text)
+    # a rep with many meetings two in the coming days may have no free hour left in the
+    # suggested days: then a time of their own, booked on "Book anyway"
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(days=6, minutes=15 * index)
+    slot = slots[len(slots) // 2] if slots else later.isoformat()
+    record.request(
+        "lock-in POST",
+        client,
+        "POST",
+        f"/lock-in/{deal_id}",
+        303,
+        data={
+            "csrf_token": token.group(1),
+            "slot": slot,
+            "seller": "Your ROI model",
+            "buyer": "Your numbers",
+            "homework": "Invite the CFO",
+            "location": "https://meet.example.test/bench",
+            "confirm": slot,  # booked even where the time has warnings
+        },
+    )
+
+
+def manager_round(record: Recorder, client: httpx.Client, user: User, index: int) -> None:
+    record.request("manager today", client, "GET", "/today", 200)
+    record.request("manager calendar week", client, "GET", "/calendar", 200)
+    record.request("manager team week", client, "GET", f"/calendar?team={user.team}", 200)
+    if user.deals:
+        deal_id = user.deals[index % len(user.deals)]
+        record.request("manager deal page", client, "GET", f"/deals/{deal_id}", 200)
+
+
+def load(
+    base: str, team: list[User], rounds: int, seconds: float, think: float
+) -> tuple[Recorder, float]:
+    """Every user in its own thread, signed in first, then ``rounds`` rounds at once."""
+    record = Recorder(think)
+    clients = [sign_in(base, user) for user in team]
+    start = threading.Barrier(len(team))
+    stop_at = [0.0]
+
+    def work(user: User, client: httpx.Client) -> None:
+        start.wait()
+        run_round = manager_round if user.manager else rep_round
+        for index in range(rounds):
+            if time.monotonic() > stop_at[0]:
+                return
+            run_round(record, client, user, index)
+
+    threads = [
+        threading.Thread(target=work, args=pair, daemon=True)
+        for pair in zip(team, clients, strict=True)
+    ]
+    stop_at[0] = time.monotonic() + seconds
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    for client in clients:
+        client.close()
+    return record, wall
+
+
+def run(
+    kind: str,
+    deals: int,
+    *,
+    users: int = 20,
+    rounds: int = 10,
+    seconds: float = 300,
+    think: float = 1.0,
+    postgres_url: str = DEFAULT_POSTGRES,
+) -> dict[str, Any]:
+    now = datetime.now(UTC).replace(microsecond=0)
     with scratch_database(kind, postgres_url) as database:
         started = time.perf_counter()
         shape = insert_pipeline(database, deals=deals, now=now)
+        shape["meetings"] += insert_later_meetings(database, now=now)
+        shape["tasks"] = insert_tasks(database, now=now)
         insert_asset(database, now=now)
-        open_gaps, some_deal = _prepare(database, now)
+        team = prepare_users(database, users)
+        if kind == "postgresql":
+            with database.unit_of_work() as session:
+                session.execute(text("ANALYZE"))
         generated = time.perf_counter() - started
-        settings = Settings(_env_file=None, database_url=database.url)  # type: ignore[call-arg]
-        engine = Engine(settings, database=database, clock=FixedClock(now))
-        app = create_app(settings, engine=engine)
-        rep = TestClient(app, follow_redirects=False)
-        manager = TestClient(app, follow_redirects=False)
-        _sign_in(rep, "rep@bench.test")
-        _sign_in(manager, "manager@bench.test")
-
-        def get(client: TestClient, path: str) -> Callable[[int], int]:
-            return lambda _index: client.get(path).status_code
-
-        def lock_in(index: int) -> int:
-            deal_id = open_gaps[index % len(open_gaps)]
-            form = rep.get(f"/lock-in/{deal_id}")
-            token, slots = _CSRF.search(form.text), _SLOT.findall(form.text)
-            if form.status_code != 200 or token is None:
-                return 500
-            # a rep with ~100 meetings two in the coming days may have no free hour left in the
-            # suggested days: then a time typed by hand, booked on "Book anyway"
-            later = now + timedelta(days=6, minutes=15 * index)
-            slot = slots[len(slots) // 2] if slots else later.isoformat()
-            started = time.perf_counter()
-            answer = rep.post(
-                f"/lock-in/{deal_id}",
-                data={
-                    "csrf_token": token.group(1),
-                    "slot": slot,
-                    "seller": "Your ROI model",
-                    "buyer": "Your numbers",
-                    "homework": "Invite the CFO",
-                    "location": "https://meet.example.test/bench",
-                    "confirm": slot,  # booked even where the time has warnings
-                },
-            )
-            lock_in.post_ms.append((time.perf_counter() - started) * 1000)  # type: ignore[attr-defined]
-            return answer.status_code if answer.status_code == 303 else 500
-
-        lock_in.post_ms = []  # type: ignore[attr-defined]
-        day = now.date().isoformat()
-        pages = {
-            "rep today": get(rep, "/today"),
-            "rep calendar week": get(rep, f"/calendar?date={day}"),
-            "rep calendar month": get(rep, f"/calendar?view=month&date={day}"),
-            "deal page": get(rep, f"/deals/{some_deal}"),
-            "lock-in form": get(rep, f"/lock-in/{open_gaps[0]}"),
-            "manager calendar week": get(manager, f"/calendar?date={day}"),
-            "manager team week": get(manager, f"/calendar?date={day}&team=north"),
-            "manager today": get(manager, "/today"),
-        }
-        results = {name: _time(requests, call) for name, call in pages.items()}
-        booked = _time(min(requests, len(open_gaps)), lock_in)
-        results["lock-in POST"] = {
-            **_quantiles(lock_in.post_ms),  # type: ignore[attr-defined]
-            "errors": booked["errors"],
-            "requests": booked["requests"],
-        }
-        engine.close()
+        with served(database.url) as (base, log_path):
+            record, wall = load(base, team, rounds, seconds, think)
+            if any(record.errors.values()):  # the server's side of the errors
+                print(log_path.read_text()[-20_000:], file=sys.stderr)
+    pages = record.report()
     return {
         "database": kind,
         "deals": deals,
+        "meetings": shape["meetings"],
         "shape": shape,
-        "rep001_open_gaps": len(open_gaps),
+        "users": users,
+        "rounds": rounds,
+        "think_seconds": think,
         "generate_seconds": round(generated, 1),
-        "pages_ms": results,
+        "load_seconds": round(wall, 1),
+        "requests": sum(row["requests"] for row in pages.values()),
+        "errors": sum(row["errors"] for row in pages.values()),
+        "pages_ms": pages,
     }
 
 
@@ -195,24 +470,39 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--deals", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--users", type=int, default=20, help="concurrent signed-in users (≥ 2)")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of pages per user")
+    parser.add_argument("--seconds", type=float, default=300, help="stop starting rounds after")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean pause before each request, seconds"
+    )
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     args = parser.parse_args()
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    for kind in kinds:
-        result = run(kind, args.deals, args.requests, args.postgres)
-        print(f"\n{kind}: {args.deals:,} deals, {args.requests} requests per page (ms)")
+    if args.users < 2:
+        parser.error("--users: at least 2 (a manager and a rep)")
+    result = run(
+        args.database,
+        args.deals,
+        users=args.users,
+        rounds=args.rounds,
+        seconds=args.seconds,
+        think=args.think,
+        postgres_url=args.postgres,
+    )
+    print(
+        f"\n{args.database}: {args.deals:,} deals, {result['meetings']:,} meetings, "
+        f"{args.users} concurrent users (think {args.think} s), {result['requests']} requests in "
+        f"{result['load_seconds']} s (ms)"
+    )
+    print(f"  {'page':<24}{'p50':>8}{'p95':>8}{'p99':>8}  errors  target p95 ≤ {TARGET_P95_MS:.0f}")
+    for name, row in result["pages_ms"].items():
+        verdict = "ok" if row["p95"] <= TARGET_P95_MS and row["errors"] == 0 else "MISSED"
         print(
-            f"  {'page':<24}{'p50':>8}{'p95':>8}{'p99':>8}  errors  target p95 ≤ {TARGET_P95_MS:.0f}"
+            f"  {name:<24}{row['p50']:>8}{row['p95']:>8}{row['p99']:>8}"
+            f"  {row['errors']:>6}  {verdict}"
         )
-        for name, row in result["pages_ms"].items():
-            verdict = "ok" if row["p95"] <= TARGET_P95_MS and row["errors"] == 0 else "MISSED"
-            print(
-                f"  {name:<24}{row['p50']:>8}{row['p95']:>8}{row['p99']:>8}"
-                f"  {row['errors']:>6}  {verdict}"
-            )
-        print(json.dumps(result))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from momentum.db.engine import Database
 from momentum.errors import NotFound
 from momentum.meeting.models import MeetingStatus
 from momentum.meeting.schemas import MeetingState
-from momentum.schedule.calendar import Mode, SalesCalendarService
+from momentum.schedule.calendar import DAY_LIMIT, Mode, SalesCalendarService
 from momentum.schedule.positions import Place
 from momentum.user.models import Role
 from momentum.user.schemas import Actor
@@ -161,3 +161,27 @@ def test_a_manager_filters_by_rep_or_team_within_their_scope(
         assert "d2-m1" in meetings(everyone)
         bo = calendar.view(BO, tz="America/New_York", anchor=date(2026, 3, 11))
         assert set(meetings(bo)) == {"d2-m1"}
+
+
+def test_a_busy_day_shows_its_first_meetings_and_how_many_more_the_day_view_lists(
+    database: Database, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    busy = 15  # on Wednesday 18 March, beyond the week's DAY_LIMIT
+    with database.unit_of_work() as session:
+        for n in range(busy):
+            deal = make_deal(session, owner=world.rep, id=f"busy{n:02d}")
+            make_meeting(
+                session, deal=deal, start=datetime(2026, 3, 18, 7, n, tzinfo=UTC), id=f"b{n:02d}"
+            )
+    with database.unit_of_work(write=False) as session:
+        calendar = service(session, clock)
+        week = calendar.view(ANA, tz="Europe/Berlin", anchor=date(2026, 3, 18))
+        day = calendar.view(ANA, tz="Europe/Berlin", anchor=date(2026, 3, 18), mode=Mode.DAY)
+    [wednesday] = [d for w in week.weeks for d in w if d.day == date(2026, 3, 18)]
+    limit = DAY_LIMIT[Mode.WEEK]
+    assert [m.id for m in wednesday.meetings] == [f"b{n:02d}" for n in range(limit)]
+    assert (wednesday.total, wednesday.more) == (busy, busy - limit)
+    [[only]] = day.weeks
+    assert only.day == date(2026, 3, 18) and (day.first, day.last) == (only.day, only.day)
+    assert [m.id for m in only.meetings] == [f"b{n:02d}" for n in range(busy)]
+    assert only.more == 0

@@ -16,7 +16,7 @@ from momentum.next_step.schemas import LockIn
 from momentum.schedule.positions import Place
 from momentum.schedule.states import Delivery
 from momentum.schedule.timeline import DealTimelineService
-from momentum.schedule.today import TodayService
+from momentum.schedule.today import COMING_LIMIT, PAGE_SIZE, TodayService
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import Role
 from momentum.user.schemas import Actor
@@ -145,3 +145,59 @@ def test_a_deal_with_meeting_one_held_and_nothing_booked_shows_its_open_gap(
         _, timelines = services(session, clock)
         page = timelines.timeline(ANA, "D1", tz="Europe/Berlin")
     assert page.open_gap and page.can_lock_in and page.upcoming is None
+
+
+def test_today_pages_the_tasks_earliest_due_first_and_counts_them(
+    database: Database, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        for n in range(PAGE_SIZE + 10):  # half overdue, half due later, added out of order
+            session.add(
+                Task(
+                    deal_id="D3",
+                    owner_id="ana",
+                    title=f"Call back {n}",
+                    due_at=NOW + timedelta(hours=n - 35 if n % 2 else 35 - n),
+                    status=TaskStatus.OPEN,
+                    created_at=NOW - timedelta(days=2),
+                )
+            )
+    with database.unit_of_work(write=False) as session:
+        today, _ = services(session, clock)
+        first, second = today.today(ANA, tz="UTC"), today.today(ANA, tz="UTC", page=2)
+    total = PAGE_SIZE + 11  # and the world's own task
+    assert first.tasks_total == second.tasks_total == total
+    assert (len(first.tasks), len(second.tasks)) == (PAGE_SIZE, total - PAGE_SIZE)
+    shown = first.tasks + second.tasks
+    assert len({t.id for t in shown}) == total
+    assert [t.due for t in shown] == sorted(t.due for t in shown)
+    assert first.tasks[0].overdue and not second.tasks[-1].overdue
+    assert (first.pages, first.first_shown, second.first_shown) == (2, 1, PAGE_SIZE + 1)
+
+
+def test_today_lists_the_next_second_meetings_and_says_there_are_more(
+    database: Database, clock: FixedClock, world, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("momentum.schedule.today._COMING_BATCH", 7)  # read in many batches
+    with database.unit_of_work() as session:
+        for n in range(COMING_LIMIT + 5):
+            deal = make_deal(session, owner=world.rep, id=f"next{n:02d}")
+            make_meeting(
+                session, deal=deal, start=NOW - timedelta(days=2), status=MeetingStatus.HELD
+            )
+            make_meeting(
+                session, deal=deal, start=NOW + timedelta(days=3, minutes=n), id=f"next{n:02d}-m2"
+            )
+            # a deal past meeting two, with a later meeting among them: not listed
+            done = make_deal(session, owner=world.rep, id=f"done{n:02d}")
+            for days in (3, 2):
+                make_meeting(
+                    session, deal=done, start=NOW - timedelta(days=days), status=MeetingStatus.HELD
+                )
+            make_meeting(session, deal=done, start=NOW + timedelta(days=3, minutes=n, seconds=1))
+    with database.unit_of_work(write=False) as session:
+        today, _ = services(session, clock)
+        day = today.today(ANA, tz="UTC")
+    assert day.coming_more
+    # the earliest first: these come before the world's own meeting two (10 March)
+    assert [c.id for c in day.coming] == [f"next{n:02d}-m2" for n in range(COMING_LIMIT)]

@@ -289,3 +289,34 @@ def test_ids_outside_the_scope_answer_404(team: Site) -> None:
     assert mgr.get("/calendar?rep=bo").status_code == 404
     anonymous = team.client()
     assert anonymous.get("/deals/D1").status_code == 303  # to sign in
+
+
+def test_today_pages_a_long_list_and_a_busy_day_links_to_its_day_view(team: Site) -> None:
+    with team.engine.database.unit_of_work() as session:
+        for n in range(60):
+            session.add(
+                Task(
+                    deal_id="D3",
+                    owner_id="ana",
+                    title=f"Call back number {n}",
+                    due_at=NOW + timedelta(hours=n),
+                    status=TaskStatus.OPEN,
+                    created_at=NOW - timedelta(days=1),
+                )
+            )
+        for n in range(14):  # Thursday 5 March, two beyond the week's cell
+            busy = make_deal(session, owner=team.world.rep, account=f"Busy {n}")
+            make_meeting(session, deal=busy, start=datetime(2026, 3, 5, 7, n, tzinfo=UTC))
+    ana = team.signed_in("ana")
+    first = ana.get("/today").text
+    assert "1–50 of 62, the earliest first." in first  # and the two overdue ones before
+    assert 'href="/today?page=2"' in first and "Call back number 47" in first
+    assert "Call back number 48" not in first
+    second = ana.get("/today?page=2").text
+    assert "51–62 of 62" in second and "Call back number 59" in second
+    assert ana.get("/today?page=0").status_code == 422
+    week = ana.get("/calendar?date=2026-03-04").text
+    assert "Busy 11" in week and "Busy 12" not in week
+    assert 'href="/calendar?view=day&amp;date=2026-03-05">2 more on Thu 5 Mar</a>' in week
+    day = ana.get("/calendar?view=day&date=2026-03-05").text
+    assert "Busy 12" in day and "Busy 13" in day and "more on" not in day

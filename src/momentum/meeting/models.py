@@ -22,7 +22,11 @@ class Meeting(Base):
     ``rescheduled``; every change is kept in :class:`MeetingStatusChange`."""
 
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_deal_id_start_at", "deal_id", "start_at"),)
+    __table_args__ = (
+        Index("ix_meeting_deal_id_start_at", "deal_id", "start_at"),
+        # the scheduled meetings that have started: awaiting an outcome (Today)
+        Index("ix_meeting_status_start_at", "status", "start_at"),
+    )
 
     id: Mapped[str] = mapped_column(key_text(), primary_key=True)
     deal_id: Mapped[str] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"))

@@ -1,7 +1,10 @@
-"""The sales calendar: a week (Monday to Sunday) or a month of meetings in the viewer's zone,
-each with its place in its deal; meeting two's business-day gap from meeting one, marked
+"""The sales calendar: a week (Monday to Sunday), a month or a day of meetings in the viewer's
+zone, each with its place in its deal; meeting two's business-day gap from meeting one, marked
 beyond the target; deals with meeting one held and no meeting two booked as open gaps; the
-weekends and the reps' public holidays. A manager narrows it to a rep or a team."""
+weekends and the reps' public holidays. A manager narrows it to a rep or a team.
+
+A week or month shows each day's first meetings (``DAY_LIMIT``) and how many more there are;
+the day view shows them all."""
 
 from __future__ import annotations
 
@@ -32,6 +35,11 @@ OPEN_GAP_LIMIT = 50  # open gaps listed, the latest meetings one first
 class Mode(enum.StrEnum):
     WEEK = "week"
     MONTH = "month"
+    DAY = "day"
+
+
+# meetings shown in a day's cell, the earliest first (the day view has them all)
+DAY_LIMIT = {Mode.WEEK: 12, Mode.MONTH: 5}
 
 
 @dataclass
@@ -58,6 +66,12 @@ class CalendarDay:
     weekend: bool
     holidays: list[str]  # "Good Friday (DE: Ana, Bo)"
     meetings: list[CalendarMeeting] = field(default_factory=list)
+    total: int = 0  # the day's meetings, shown or not
+
+    @property
+    def more(self) -> int:
+        """The meetings of the day beyond those shown (the day view shows them)."""
+        return self.total - len(self.meetings)
 
     @property
     def shaded(self) -> bool:
@@ -97,6 +111,8 @@ class SalesCalendar:
     def title(self) -> str:
         if self.mode is Mode.MONTH:
             return f"{self.anchor:%B %Y}"
+        if self.mode is Mode.DAY:
+            return f"{self.anchor:%A %-d %B %Y}"
         return f"{self.first:%-d %b} – {self.last:%-d %b %Y}"
 
 
@@ -137,7 +153,17 @@ class SalesCalendarService:
         start = localize(datetime.combine(first, time(0)), tz)
         end = localize(datetime.combine(last + timedelta(days=1), time(0)), tz)
         lookback = start - timedelta(days=OPEN_GAP_LOOKBACK_DAYS)
-        deal_ids = set(self.repository.deal_ids_with_meetings_between(owners, start, end))
+        limit = DAY_LIMIT.get(mode)
+        totals: dict[date, int] = {}
+        shown_ids, deal_ids = [], set()
+        for meeting_id, deal_id, meeting_start in self.repository.meeting_starts_between(
+            owners, start, end
+        ):
+            local_day = meeting_start.astimezone(zone(tz)).date()
+            totals[local_day] = totals.get(local_day, 0) + 1
+            if limit is None or totals[local_day] <= limit:
+                shown_ids.append(meeting_id)
+                deal_ids.add(deal_id)
         deal_ids |= set(self.repository.open_gap_candidates(owners, lookback, end))
         places = places_of(self.repository.meeting_rows(sorted(deal_ids)))
         rep_by_id = {r.id: r for r in reps}
@@ -155,7 +181,10 @@ class SalesCalendarService:
 
         days = self._days(first, last, mode, anchor, today, shown_reps, calendar_of)
         by_day = {d.day: d for week in days for d in week}
-        for meeting, deal in self.repository.meetings_between(owners, start, end):
+        for local_day, total in totals.items():
+            if local_day in by_day:
+                by_day[local_day].total = total
+        for meeting, deal in self.repository.meetings_with_deals(shown_ids):
             deal_places = places.get(deal.id)
             place = deal_places.places.get(meeting.id) if deal_places else None
             owner = rep_by_id.get(deal.owner_id)
@@ -274,7 +303,7 @@ class SalesCalendarService:
         day = first
         while day <= last:
             week: list[CalendarDay] = []
-            for _ in range(7):
+            for _ in range(1 if mode is Mode.DAY else 7):
                 names = []
                 for country, who in sorted(countries.items()):
                     name = holiday_name(country, day)
@@ -284,7 +313,7 @@ class SalesCalendarService:
                 week.append(
                     CalendarDay(
                         day=day,
-                        in_range=mode is Mode.WEEK or day.month == anchor.month,
+                        in_range=mode is not Mode.MONTH or day.month == anchor.month,
                         is_today=day == today,
                         weekend=day.weekday() in weekend_days,
                         holidays=names,
@@ -297,6 +326,8 @@ class SalesCalendarService:
 
 def _range(mode: Mode, anchor: date) -> tuple[date, date, date, date]:
     """(first day shown, last day shown, an anchor for the period before, for the one after)."""
+    if mode is Mode.DAY:
+        return anchor, anchor, anchor - timedelta(days=1), anchor + timedelta(days=1)
     if mode is Mode.WEEK:
         first = anchor - timedelta(days=anchor.weekday())
         return (

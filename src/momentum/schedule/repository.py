@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from momentum.contact.models import Contact
@@ -36,18 +36,6 @@ class ScheduleRepository:
         self.session = session
 
     # --- deals and their meetings -------------------------------------------------------
-
-    def deal_ids_with_meetings_between(
-        self, owners: Collection[str] | None, start: datetime, end: datetime
-    ) -> list[str]:
-        query = _owned(
-            select(Meeting.deal_id)
-            .join(Deal, Deal.id == Meeting.deal_id)
-            .where(Meeting.start_at >= start, Meeting.start_at < end)
-            .distinct(),
-            owners,
-        )
-        return list(self.session.scalars(query))
 
     def open_gap_candidates(
         self, owners: Collection[str] | None, start: datetime, end: datetime
@@ -84,17 +72,30 @@ class ScheduleRepository:
                 rows.append((row[0], row[1], row[2], row[3], str(row[4])))
         return rows
 
-    def meetings_between(
+    def meeting_starts_between(
         self, owners: Collection[str] | None, start: datetime, end: datetime
-    ) -> list[tuple[Meeting, Deal]]:
+    ) -> list[tuple[str, str, datetime]]:
+        """(id, deal, start) of the meetings starting in ``[start, end)``, in start order."""
         query = _owned(
-            select(Meeting, Deal)
+            select(Meeting.id, Meeting.deal_id, Meeting.start_at)
             .join(Deal, Deal.id == Meeting.deal_id)
             .where(Meeting.start_at >= start, Meeting.start_at < end)
             .order_by(Meeting.start_at, Meeting.id),
             owners,
         )
-        return [(m, d) for m, d in self.session.execute(query)]
+        return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
+
+    def meetings_with_deals(self, meeting_ids: Sequence[str]) -> list[tuple[Meeting, Deal]]:
+        """The meetings ``meeting_ids`` with their deals, in start order."""
+        found: list[tuple[Meeting, Deal]] = []
+        for first in range(0, len(meeting_ids), _CHUNK):
+            query = (
+                select(Meeting, Deal)
+                .join(Deal, Deal.id == Meeting.deal_id)
+                .where(Meeting.id.in_(list(meeting_ids[first : first + _CHUNK])))
+            )
+            found.extend((m, d) for m, d in self.session.execute(query))
+        return sorted(found, key=lambda pair: (pair[0].start_at, pair[0].id))
 
     def busy_between(self, owner_id: str, start: datetime, end: datetime) -> list[Meeting]:
         """The rep's meetings that overlap ``[start, end)`` and take up their time."""
@@ -241,43 +242,64 @@ class ScheduleRepository:
 
     # --- the day ------------------------------------------------------------------------
 
-    def open_tasks(self, owners: Collection[str] | None) -> list[tuple[Task, Deal | None]]:
-        query = (
-            select(Task, Deal)
-            .outerjoin(Deal, Deal.id == Task.deal_id)
-            .where(Task.status == TaskStatus.OPEN)
-            .order_by(Task.due_at, Task.id)
-        )
-        if owners is not None:
-            query = query.where(Task.owner_id.in_(sorted(owners)))
-        return [(t, d) for t, d in self.session.execute(query)]
+    def open_tasks(
+        self, owners: Collection[str] | None, *, limit: int, offset: int = 0
+    ) -> list[tuple[Task, Deal | None]]:
+        """A page of the open tasks, the earliest due first (the overdue ones lead), with
+        their deals (read apart: joined, PostgreSQL reads every deal for a page of tasks)."""
+        query = _open_tasks(select(Task), owners).order_by(Task.due_at, Task.id)
+        tasks = list(self.session.scalars(query.limit(limit).offset(offset)))
+        deals = self.deals({t.deal_id for t in tasks if t.deal_id is not None})
+        return [(t, deals.get(t.deal_id) if t.deal_id else None) for t in tasks]
 
-    def scheduled_meetings(
+    def count_open_tasks(self, owners: Collection[str] | None) -> int:
+        return self.session.scalar(_open_tasks(select(func.count(Task.id)), owners)) or 0
+
+    def awaiting_outcome(
+        self, owners: Collection[str] | None, now: datetime, *, limit: int, offset: int = 0
+    ) -> list[tuple[Meeting, Deal]]:
+        """A page of the scheduled meetings that started by ``now`` (their outcome is
+        unknown), the earliest first."""
+        query = _awaiting(select(Meeting, Deal), owners, now).order_by(Meeting.start_at, Meeting.id)
+        return [(m, d) for m, d in self.session.execute(query.limit(limit).offset(offset))]
+
+    def count_awaiting_outcome(self, owners: Collection[str] | None, now: datetime) -> int:
+        return self.session.scalar(_awaiting(select(func.count(Meeting.id)), owners, now)) or 0
+
+    def coming_scheduled(
         self,
         owners: Collection[str] | None,
+        after: datetime,
+        until: datetime,
         *,
-        started_before: datetime | None = None,
-        starting_from: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[tuple[Meeting, Deal]]:
-        """Scheduled meetings: those that started before ``started_before`` (awaiting an
-        outcome), or those starting in ``[starting_from, until)``."""
-        conditions = [Meeting.status == MeetingStatus.SCHEDULED]
-        window = []
-        if started_before is not None:
-            window.append(Meeting.start_at <= started_before)
-        if starting_from is not None:
-            upcoming = [Meeting.start_at > starting_from]
-            if until is not None:
-                upcoming.append(Meeting.start_at < until)
-            window.append(and_(*upcoming))
-        if window:
-            conditions.append(or_(*window))
+        limit: int,
+        offset: int = 0,
+    ) -> list[tuple[str, str]]:
+        """(id, deal) of a page of the scheduled meetings starting in ``(after, until)``, the
+        earliest first."""
         query = _owned(
-            select(Meeting, Deal)
+            select(Meeting.id, Meeting.deal_id)
             .join(Deal, Deal.id == Meeting.deal_id)
-            .where(*conditions)
+            .where(
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.start_at > after,
+                Meeting.start_at < until,
+            )
             .order_by(Meeting.start_at, Meeting.id),
             owners,
         )
-        return [(m, d) for m, d in self.session.execute(query)]
+        return [(row[0], row[1]) for row in self.session.execute(query.limit(limit).offset(offset))]
+
+
+def _open_tasks(query, owners: Collection[str] | None):  # type: ignore[no-untyped-def]
+    query = query.where(Task.status == TaskStatus.OPEN)
+    return query if owners is None else query.where(Task.owner_id.in_(sorted(owners)))
+
+
+def _awaiting(query, owners: Collection[str] | None, now: datetime):  # type: ignore[no-untyped-def]
+    return _owned(
+        query.select_from(Meeting)
+        .join(Deal, Deal.id == Meeting.deal_id)
+        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.start_at <= now),
+        owners,
+    )

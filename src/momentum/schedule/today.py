@@ -1,6 +1,10 @@
 """A rep's day: the tasks to do (each with its action one click away), the meetings that
 await an outcome, and the coming second meetings with their agenda, homework, value asset,
-place and the state of the invitation and the reminders."""
+place and the state of the invitation and the reminders.
+
+Tasks and meetings awaiting an outcome come a page of ``PAGE_SIZE`` at a time, the earliest
+first, with their totals; the coming second meetings are the next ``COMING_LIMIT`` (the
+calendar has them all)."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from momentum.next_step.models import Side
 from momentum.next_step.schemas import parse_agenda
 from momentum.outbox.models import OutboxMessage
 from momentum.reminder.models import Reminder
-from momentum.schedule.positions import Place, places_of
+from momentum.schedule.positions import DealPlaces, Place, places_of
 from momentum.schedule.repository import ScheduleRepository
 from momentum.schedule.slots import deal_label
 from momentum.schedule.states import MessageState, meeting_message_states
@@ -28,7 +32,9 @@ from momentum.user.service import ScopeService
 from momentum.value_asset.models import ValueAsset
 from momentum.worktime import CalendarPolicy, WorkCalendar
 
+PAGE_SIZE = 50  # tasks, and meetings awaiting an outcome, listed a page
 COMING_LIMIT = 50  # coming second meetings listed on the day (the calendar has them all)
+_COMING_BATCH = 200  # coming scheduled meetings read at a time to find the second ones
 # The rules whose task is done by locking in a meeting.
 LOCK_IN_RULES = frozenset({"meeting_two_not_booked", "no_show", "next_step_missing"})
 
@@ -77,10 +83,25 @@ class ComingSecond:
 class Today:
     tz: str
     today: date
+    page: int = 1  # of the tasks and of the meetings awaiting an outcome
+    page_size: int = PAGE_SIZE
     tasks: list[TodayTask] = field(default_factory=list)
+    tasks_total: int = 0
     awaiting: list[AwaitingMeeting] = field(default_factory=list)
+    awaiting_total: int = 0
     coming: list[ComingSecond] = field(default_factory=list)
-    coming_total: int = 0  # more than ``coming`` when the list was cut at COMING_LIMIT
+    coming_more: bool = False  # second meetings beyond ``coming`` in the horizon
+
+    @property
+    def first_shown(self) -> int:
+        """The position of the page's first task or meeting, counting from 1."""
+        return (self.page - 1) * self.page_size + 1
+
+    @property
+    def pages(self) -> int:
+        """Pages of tasks or meetings awaiting an outcome, whichever has more."""
+        most = max(self.tasks_total, self.awaiting_total, 1)
+        return (most + self.page_size - 1) // self.page_size
 
 
 class TodayService:
@@ -101,8 +122,9 @@ class TodayService:
         self.repository = ScheduleRepository(session)
         self.scope = ScopeService(session)
 
-    def today(self, actor: Actor, *, tz: str, rep_id: str | None = None) -> Today:
-        """``actor``'s day (a manager's or admin's covers the reps they see, or ``rep_id``)."""
+    def today(self, actor: Actor, *, tz: str, rep_id: str | None = None, page: int = 1) -> Today:
+        """``actor``'s day (a manager's or admin's covers the reps they see, or ``rep_id``);
+        ``page`` of the tasks and of the meetings awaiting an outcome."""
         owners = self.scope.visible_owner_ids(actor)
         if rep_id is not None:
             if owners is not None and rep_id not in owners:
@@ -110,8 +132,11 @@ class TodayService:
             owners = frozenset([rep_id])
         now = self.clock.now()
         local = zone(tz)
-        view = Today(tz=tz, today=now.astimezone(local).date())
-        for task, deal in self.repository.open_tasks(owners):
+        page = max(page, 1)
+        offset = (page - 1) * PAGE_SIZE
+        view = Today(tz=tz, today=now.astimezone(local).date(), page=page)
+        view.tasks_total = self.repository.count_open_tasks(owners)
+        for task, deal in self.repository.open_tasks(owners, limit=PAGE_SIZE, offset=offset):
             view.tasks.append(
                 TodayTask(
                     id=task.id,
@@ -124,32 +149,53 @@ class TodayService:
                     lock_in=_locks_in(task, deal),
                 )
             )
-        scheduled = self.repository.scheduled_meetings(
-            owners, started_before=now, starting_from=now, until=now + self.horizon
-        )
-        deal_ids = sorted({deal.id for _, deal in scheduled})
-        places = places_of(self.repository.meeting_rows(deal_ids))
-        coming: list[tuple[Meeting, Deal]] = []
-        for meeting, deal in scheduled:
-            place = places[deal.id].places.get(meeting.id, Place.MEETING_ONE)
-            if meeting.start_at <= now:
-                view.awaiting.append(
-                    AwaitingMeeting(
-                        id=meeting.id,
-                        deal_id=deal.id,
-                        deal_label=deal_label(deal),
-                        place=place,
-                        start=meeting.start_at.astimezone(local),
-                        end=meeting.end_at.astimezone(local),
-                    )
+        view.awaiting_total = self.repository.count_awaiting_outcome(owners, now)
+        awaiting = self.repository.awaiting_outcome(owners, now, limit=PAGE_SIZE, offset=offset)
+        places = places_of(self.repository.meeting_rows(sorted({d.id for _, d in awaiting})))
+        for meeting, deal in awaiting:
+            view.awaiting.append(
+                AwaitingMeeting(
+                    id=meeting.id,
+                    deal_id=deal.id,
+                    deal_label=deal_label(deal),
+                    place=places[deal.id].places.get(meeting.id, Place.MEETING_ONE),
+                    start=meeting.start_at.astimezone(local),
+                    end=meeting.end_at.astimezone(local),
                 )
-            elif place is Place.MEETING_TWO:
-                coming.append((meeting, deal))
-        view.coming_total = len(coming)
+            )
+        coming, places = self._next_seconds(owners, now, COMING_LIMIT + 1)
+        view.coming_more = len(coming) > COMING_LIMIT
         view.coming = self._coming(coming[:COMING_LIMIT], places, tz)
         return view
 
-    def _coming(self, coming: list[tuple[Meeting, Deal]], places, tz: str) -> list[ComingSecond]:  # type: ignore[no-untyped-def]
+    def _next_seconds(
+        self, owners: frozenset[str] | None, now: datetime, wanted: int
+    ) -> tuple[list[tuple[Meeting, Deal]], dict[str, DealPlaces]]:
+        """The first ``wanted`` scheduled second meetings of the horizon, with their deals'
+        places: the coming scheduled meetings are read a batch at a time, earliest first, and
+        placed in their deals until enough are meetings two."""
+        seconds: list[str] = []
+        places: dict[str, DealPlaces] = {}
+        offset = 0
+        while len(seconds) < wanted:
+            batch = self.repository.coming_scheduled(
+                owners, now, now + self.horizon, limit=_COMING_BATCH, offset=offset
+            )
+            new_deals = sorted({deal_id for _, deal_id in batch} - places.keys())
+            places |= places_of(self.repository.meeting_rows(new_deals))
+            seconds += [
+                meeting_id
+                for meeting_id, deal_id in batch
+                if places[deal_id].places.get(meeting_id) is Place.MEETING_TWO
+            ]
+            if len(batch) < _COMING_BATCH:
+                break
+            offset += _COMING_BATCH
+        return self.repository.meetings_with_deals(seconds[:wanted]), places
+
+    def _coming(
+        self, coming: list[tuple[Meeting, Deal]], places: dict[str, DealPlaces], tz: str
+    ) -> list[ComingSecond]:
         ids = [m.id for m, _ in coming]
         messages = self.repository.messages_for_meetings(ids)
         reminders = self.repository.reminders_for_meetings(ids)

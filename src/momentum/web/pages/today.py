@@ -1,10 +1,13 @@
 """Today, a rep's home: tasks with their action one click away, meetings awaiting an outcome
 (marked held or no-show in place), and the coming second meetings with their agenda,
-homework, value asset and the state of the invitation and the reminders."""
+homework, value asset and the state of the invitation and the reminders. Tasks and meetings
+awaiting an outcome are paged (``?page=``), the earliest first, with their totals."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from momentum.user.models import Role
@@ -18,7 +21,12 @@ NAV = [NavItem("Today", "/today", order=10, roles=frozenset({Role.REP, Role.MANA
 
 
 @router.get("/today")
-def today_page(request: Request, session: DbSession, user: CurrentUser) -> Response:
+def today_page(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
     tz = viewer_zone(request, user)
-    day = today_service(request, session).today(user.actor, tz=tz)
+    day = today_service(request, session).today(user.actor, tz=tz, page=page)
     return render(request, "rep/today.html", {"day": day, "tz": tz})
