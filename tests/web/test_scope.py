@@ -57,8 +57,9 @@ ROLES_ONLY = {
     ("POST", "/playbook/"): {"admin", "mgr"},
     ("POST", "/risk/"): {"admin", "mgr"},
 }
-# Ids of things that belong to the team, not to a rep: the playbook, and the rules' options.
-SHARED = {"entry_id", "asset_id", "rule_key", "option"}
+# Ids of things that belong to the team, not to a rep: the playbook, the rules' options, and
+# the dashboard's charts (whose scope is in the query, checked in test_manager_dashboard).
+SHARED = {"entry_id", "asset_id", "rule_key", "option", "key"}
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
@@ -163,6 +164,7 @@ def ids(site: Site) -> dict[str, dict[str, str]]:
             "asset_id": str(asset.id),
             "rule_key": "stalled",
             "option": "days",
+            "key": "funnel",
         }
     return ids
 
