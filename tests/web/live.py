@@ -39,12 +39,14 @@ def momentum(args: list[str], *, env: dict[str, str], cwd: Path, stdin: str = ""
 
 
 @contextmanager
-def serving(*, env: dict[str, str], cwd: Path, worker: bool = False) -> Iterator[str]:
+def serving(
+    *, env: dict[str, str], cwd: Path, worker: bool = False, options: tuple[str, ...] = ()
+) -> Iterator[str]:
     """A ``momentum serve`` process; yields its base URL and stops it (SIGTERM) at the end."""
     port = free_port()
     log = (cwd / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "momentum", "serve", "--port", str(port)]
+        [sys.executable, "-m", "momentum", "serve", "--port", str(port), *options]
         + ([] if worker else ["--no-worker"]),
         env=env,
         cwd=cwd,

@@ -5,6 +5,8 @@ Logins and tokens made with the real CLI."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -82,3 +84,41 @@ def test_two_serve_processes_share_sessions_and_the_sign_in_limit(
         database.dispose()
         for base in (one, two):
             assert httpx.get(f"{base}/api/v1/me", headers=headers, timeout=20).status_code == 401
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_one_serve_command_with_several_processes(database_url: str, tmp_path: Path) -> None:
+    database = Database(database_url, migrate=False)
+    with database.unit_of_work() as session:
+        make_world(session)
+        AccountService(session, clock=SystemClock()).add_user(
+            email="ana@seller.test", password=PASSWORD, role=Role.REP, rep_id="ana"
+        )
+    database.dispose()
+    env = momentum_env(database_url)
+    with (
+        serving(env=env, cwd=tmp_path, options=("--workers", "2")) as base,
+        httpx.Client(follow_redirects=False, timeout=20) as browser,
+    ):
+        assert _sign_in(browser, base, "ana@seller.test", PASSWORD).status_code == 303
+        for _ in range(6):  # whichever process answers knows the session
+            page = browser.get(f"{base}/deals")
+            assert page.status_code == 200 and "Acme rollout" in page.text
+    started = re.findall(r"Started server process \[(\d+)\]", _logs(tmp_path))
+    assert len(set(started)) == 2
+
+
+def _logs(folder: Path) -> str:
+    return "".join(path.read_text() for path in folder.glob("serve-*.log"))
+
+
+def test_several_processes_leave_the_dispatcher_to_its_own_command(tmp_path: Path) -> None:
+    env = momentum_env(f"sqlite:///{tmp_path / 'store.db'}")
+    done = subprocess.run(
+        [sys.executable, "-m", "momentum", "serve", "--workers", "2"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "add --no-worker and run the dispatcher apart" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr

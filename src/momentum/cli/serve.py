@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from momentum.cli.common import app_errors, console, load_settings
+from momentum.errors import ConfigurationError
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +22,15 @@ def register(app: typer.Typer) -> None:
                 help="Also run the dispatcher and the rule sweep in this process.",
             ),
         ] = True,
+        workers: Annotated[
+            int,
+            typer.Option(
+                "--workers",
+                min=1,
+                max=64,
+                help="Processes serving pages and the API (more than one needs --no-worker).",
+            ),
+        ] = 1,
     ) -> None:
         """Serve the web app and the API (/api/v1, described at /api/v1/openapi.json).
         Processes keep no state of their own (sessions live in the store), so several may
@@ -30,10 +40,25 @@ def register(app: typer.Typer) -> None:
         from momentum.web.app import create_app
 
         with app_errors():
+            if workers > 1 and worker:
+                raise ConfigurationError(
+                    "--workers above 1 serves pages and the API only: add --no-worker and run "
+                    "the dispatcher apart (momentum worker)"
+                )
             settings = load_settings()
-            web_app = create_app(settings, run_worker=worker)
             console.print(
                 f"Momentum on http://{host}:{port}/ "
                 + ("with the dispatcher" if worker else "(no dispatcher)")
+                + (f", {workers} processes" if workers > 1 else "")
             )
-            uvicorn.run(web_app, host=host, port=port, log_level="info", proxy_headers=True)
+            options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": True}
+            if workers == 1:
+                uvicorn.run(create_app(settings, run_worker=worker), log_level="info", **options)
+            else:  # each process builds its own app from the environment, as checked above
+                uvicorn.run(
+                    "momentum.web.app:app_from_environment",
+                    factory=True,
+                    workers=workers,
+                    log_level="info",
+                    **options,
+                )

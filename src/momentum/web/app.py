@@ -66,6 +66,12 @@ def sign_in_policy(settings: Settings) -> SignInPolicy:
     )
 
 
+def app_from_environment() -> FastAPI:
+    """The pages and the API on the store the environment names, without the dispatcher:
+    what each process of ``momentum serve --workers N`` serves."""
+    return create_app(Settings())
+
+
 def create_app(
     settings: Settings,
     *,
