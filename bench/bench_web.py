@@ -2,13 +2,13 @@
 
     .venv/bin/python -m bench.bench_web [--deals 100000] [--database postgresql|sqlite]
                                         [--users 20] [--rounds 10] [--think 1.0]
-                                        [--seconds 300]
+                                        [--seconds 300] [--workers 1]
 
 Builds a fresh store (set-based inserts, not timed): ``--deals`` open deals at every stage of
 the second-meeting funnel over 50 reps, and for the deals whose meeting two was held, the
 later meetings of a long cycle (seven held, one coming), about 2.5 meetings a deal in all;
 and the open task the rules give a deal whose meeting one was held with nothing booked. Then
-it starts ``momentum serve --no-worker`` as a child process on a free port of 127.0.0.1
+it starts ``momentum serve --no-worker --workers N`` as a child process on a free port of 127.0.0.1
 (configured through ``MOMENTUM_DATABASE_URL``, as an operator would), waits until it answers,
 and signs in ``--users`` users at once, each in its own thread with its own client, cookie
 jar and CSRF token: two managers (ten reps each, a team each) and the rest reps.
@@ -232,9 +232,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str) -> Iterator[tuple[str, Path]]:
-    """``momentum serve`` on a free loopback port, for as long as the block runs: its address
-    and its log."""
+def served(database_url: str, workers: int = 1) -> Iterator[tuple[str, Path]]:
+    """``momentum serve`` with ``workers`` processes on a free loopback port, for as long as
+    the block runs: its address and its log."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="momentum-bench-web-") as folder:
@@ -249,6 +249,8 @@ def served(database_url: str) -> Iterator[tuple[str, Path]]:
                     "momentum",
                     "serve",
                     "--no-worker",
+                    "--workers",
+                    str(workers),
                     "--host",
                     "127.0.0.1",
                     "--port",
@@ -430,6 +432,7 @@ def run(
     rounds: int = 10,
     seconds: float = 300,
     think: float = 1.0,
+    workers: int = 1,
     postgres_url: str = DEFAULT_POSTGRES,
 ) -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
@@ -444,7 +447,7 @@ def run(
             with database.unit_of_work() as session:
                 session.execute(text("ANALYZE"))
         generated = time.perf_counter() - started
-        with served(database.url) as (base, log_path):
+        with served(database.url, workers) as (base, log_path):
             record, wall = load(base, team, rounds, seconds, think)
             if any(record.errors.values()):  # the server's side of the errors
                 print(log_path.read_text()[-20_000:], file=sys.stderr)
@@ -457,6 +460,7 @@ def run(
         "users": users,
         "rounds": rounds,
         "think_seconds": think,
+        "server_processes": workers,
         "generate_seconds": round(generated, 1),
         "load_seconds": round(wall, 1),
         "requests": sum(row["requests"] for row in pages.values()),
@@ -478,6 +482,9 @@ def main() -> None:
     )
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes of momentum serve (its --workers)"
+    )
     args = parser.parse_args()
     if args.users < 2:
         parser.error("--users: at least 2 (a manager and a rep)")
@@ -488,6 +495,7 @@ def main() -> None:
         rounds=args.rounds,
         seconds=args.seconds,
         think=args.think,
+        workers=args.workers,
         postgres_url=args.postgres,
     )
     print(
