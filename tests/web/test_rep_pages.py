@@ -320,3 +320,18 @@ def test_today_pages_a_long_list_and_a_busy_day_links_to_its_day_view(team: Site
     assert 'href="/calendar?view=day&amp;date=2026-03-05">2 more on Thu 5 Mar</a>' in week
     day = ana.get("/calendar?view=day&date=2026-03-05").text
     assert "Busy 12" in day and "Busy 13" in day and "more on" not in day
+
+
+def test_a_long_list_of_open_gaps_says_where_the_rest_are(team: Site) -> None:
+    with team.engine.database.unit_of_work() as session:
+        for n in range(52):  # meeting one held on Monday 2 March, nothing booked after
+            deal = make_deal(session, owner=team.world.rep, account=f"Gap {n}")
+            make_meeting(
+                session,
+                deal=deal,
+                start=datetime(2026, 3, 2, 9, n, tzinfo=UTC),
+                status=MeetingStatus.HELD,
+            )
+    week = team.signed_in("ana").get("/calendar?date=2026-03-04").text
+    assert "the latest 50" in week
+    assert '<a href="/today">all of them on Today</a>' in week
