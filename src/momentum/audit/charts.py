@@ -28,8 +28,10 @@ from typing import Any, cast
 import matplotlib
 from markupsafe import Markup
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from momentum.audit import presentation as p
@@ -118,7 +120,7 @@ def _render(
     draw: Callable[[Figure], None],
 ) -> Markup:
     with _RENDERING, matplotlib.rc_context(cast(Any, {**STYLE, "svg.hashsalt": key})):
-        figure = Figure(figsize=size, layout="constrained")
+        figure = Figure(figsize=size)
         draw(figure)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=NO_METADATA)
@@ -146,6 +148,59 @@ def _accessible(svg: str, key: str, title: str, description: str) -> Markup:
         f'<desc id="{prefix}-desc">{escape(description)}</desc>'
     )
     return Markup(head + accessible_name + svg[head_end:])
+
+
+# Margins, in inches. Each chart places its axes at fixed margins sized from its labels (the
+# widest measured once), not by constrained layout, which measures every text of the figure
+# several times and drew each chart twice: most of a chart's cost.
+TICKS = 0.26  # a tick and its label (10 pt) below an axis
+LABEL = 0.24  # an axis label (10 pt), beside or below the tick labels
+TITLE = 0.3  # an axes title above it (or the legend above a figure's panels)
+EDGE = 0.1  # the figure's edge, where nothing else is
+_TEXT = TextToPath()
+
+
+def _width(labels: Sequence[str], size: float = 10) -> float:
+    """The width of the widest label, in inches, as matplotlib draws it."""
+    font = FontProperties(size=size)
+    return (
+        max(
+            (_TEXT.get_text_width_height_descent(t, font, ismath=False)[0] for t in labels),
+            default=0,
+        )
+        / 72
+    )
+
+
+def _ticks_left(labels: Sequence[str]) -> float:
+    """Room for tick labels left of an axis: the widest, its tick and the pads."""
+    return _width(labels) + 0.12
+
+
+def _place(
+    figure: Figure,
+    *,
+    left: float,
+    bottom: float,
+    top: float = EDGE,
+    right: float = 0.2,
+    across: float = 0.0,
+    down: float = 0.0,
+    columns: int = 1,
+    rows: int = 1,
+) -> None:
+    """Fixed margins around the axes, and ``across``/``down`` between panels, in inches."""
+    width, height = figure.get_size_inches()
+    panel_width = (width - left - right - across * (columns - 1)) / columns
+    panel_height = (height - top - bottom - down * (rows - 1)) / rows
+    figure.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=across / panel_width,
+        hspace=down / panel_height,
+    )
 
 
 def _pct(rate: float | None) -> float:
@@ -177,8 +232,9 @@ def funnel_chart(team: Figures) -> Chart:
     )
 
     def draw(figure: Figure) -> None:
-        ax = figure.add_subplot()
         labels = [s.label for s in steps]
+        _place(figure, left=_ticks_left(labels) + EDGE, bottom=TICKS + LABEL + EDGE, top=TITLE)
+        ax = figure.add_subplot()
         counts = [s.deals for s in steps]
         bars = ax.barh(labels, counts, color=[BLUE, BLUE, BLUE, GREEN], height=0.6)
         ax.invert_yaxis()
@@ -222,6 +278,13 @@ def gap_chart(result: AuditResult) -> Chart | None:
     )
 
     def draw(figure: Figure) -> None:
+        highest = max(b.deals for b in bins)
+        _place(
+            figure,
+            left=LABEL + _ticks_left([f"{highest * 1.05:.0f}"]) + EDGE,
+            bottom=TICKS + LABEL + EDGE,
+            top=TITLE,
+        )
         ax = figure.add_subplot()
         positions = range(len(bins))
         for flag, colour, label in ((True, BLUE, "Within target"), (False, ORANGE, "Over target")):
@@ -276,6 +339,7 @@ def close_rate_chart(team: Figures) -> Chart:
     )
 
     def draw(figure: Figure) -> None:
+        _place(figure, left=LABEL + _ticks_left(["100%"]) + EDGE, bottom=TICKS + LABEL + EDGE)
         ax = figure.add_subplot()
         x = list(range(len(rows)))
         rates = [_pct(r.close.value) for r in rows]
@@ -377,6 +441,14 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
         return line
 
     def draw(figure: Figure) -> None:
+        # the week labels, turned 45°, hang about 0.75 inches below the axis
+        _place(
+            figure,
+            left=LABEL + _ticks_left(["100%"]) + EDGE,
+            bottom=0.75 + LABEL + EDGE,
+            down=0.15,
+            rows=2,
+        )
         rates, days = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         x = list(span)
         rates.plot(
@@ -474,6 +546,18 @@ def trend_chart(
     def draw(figure: Figure) -> None:
         columns = 2 if len(panels) > 1 else 1
         rows = math.ceil(len(panels) / columns)
+        # the legend and the panels' titles above, the week labels (turned 30°) below
+        _place(
+            figure,
+            # the first week's label, turned, reaches further left than the rates
+            left=max(_ticks_left(["100%"]), _width(weeks[:1]) * 0.9) + EDGE,
+            bottom=0.6 + EDGE,
+            top=2 * TITLE,
+            across=0.25,
+            down=TITLE + 0.1,
+            columns=columns,
+            rows=rows,
+        )
         axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).flatten()
         x = list(range(len(weeks)))
         for ax, panel in zip(axes, panels, strict=False):
@@ -559,9 +643,22 @@ def reps_chart(result: AuditResult) -> Chart | None:
     )
 
     def draw(figure: Figure) -> None:
-        axes = figure.subplots(1, len(REP_PANELS), sharey=True)
+        names = [_short(r.label) for r in rows]
+        _place(
+            figure,
+            left=_ticks_left(names) + EDGE,
+            bottom=TICKS + LABEL + EDGE,
+            top=TITLE + 0.25,
+            right=0.25,
+            across=0.35,
+            columns=len(REP_PANELS),
+        )
+        # not sharing the y axis: only the first panel has the names, the others no y ticks
+        axes = figure.subplots(1, len(REP_PANELS))
         y = list(range(len(rows)))
         for ax, metric in zip(axes, REP_PANELS, strict=True):
+            ax.set_ylim(len(rows) - 0.5, -0.5)  # the first rep on top
+            ax.set_yticks([])
             values = [_pct(metric.value(r.figures)) for r in rows]
             colours = [ORANGE if metric.key in r.below_team else BLUE for r in rows]
             ax.barh(y, [0 if math.isnan(v) else v for v in values], color=colours, height=0.7)
@@ -578,8 +675,7 @@ def reps_chart(result: AuditResult) -> Chart | None:
             _percent_axis(ax.xaxis)
             ax.set_title(metric.heading, fontsize=9)
             ax.grid(axis="x")
-        axes[0].set_yticks(y, [_short(r.label) for r in rows])
-        axes[0].invert_yaxis()
+        axes[0].set_yticks(y, names)
         figure.legend(
             handles=[
                 Patch(color=BLUE, label="As good as the team or better"),
@@ -677,6 +773,7 @@ def survival_chart(survival: Survival | None, target_days: int) -> Chart | None:
         return [v * 100 for v in values[:shown]]
 
     def draw(figure: Figure) -> None:
+        _place(figure, left=LABEL + _ticks_left(["100%"]) + EDGE, bottom=TICKS + LABEL + EDGE)
         ax = figure.add_subplot()
         ax.fill_between(
             days,
@@ -757,6 +854,14 @@ def compare_chart(compare: Compare) -> Chart | None:
     kinds = [k for k in ("rate", "days") if any(r.kind == k for r in rows)]
 
     def draw(figure: Figure) -> None:
+        _place(
+            figure,
+            left=_ticks_left([f"{r.label} *" for r in rows]) + EDGE,
+            bottom=TICKS + LABEL + EDGE,
+            top=TITLE,
+            down=TICKS + LABEL + 0.15,
+            rows=len(kinds),
+        )
         axes = figure.subplots(
             len(kinds),
             1,
