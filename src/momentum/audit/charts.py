@@ -243,7 +243,7 @@ def funnel_chart(team: Figures) -> Chart:
         )
         ax.set_xlim(0, max(max(counts), 1) * 1.25)
         ax.set_xlabel("Deals")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
         ax.grid(axis="x")
         ax.set_title("Share of the deals with meeting one held, in brackets")
 
@@ -305,7 +305,7 @@ def gap_chart(result: AuditResult) -> Chart | None:
         ax.set_xticks(list(positions), [b.label for b in bins])
         ax.set_xlabel("Business days from meeting one to meeting two held")
         ax.set_ylabel("Deals")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
         ax.grid(axis="y")
         ax.legend(loc="upper right")
         ax.set_title(
