@@ -203,6 +203,15 @@ def _place(
     )
 
 
+def _two_lines(text: str) -> str:
+    """``text`` broken at the space nearest its middle."""
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return text
+    middle = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:middle] + "\n" + text[middle + 1 :]
+
+
 def _pct(rate: float | None) -> float:
     return math.nan if rate is None else rate * 100
 
@@ -644,19 +653,26 @@ def reps_chart(result: AuditResult) -> Chart | None:
 
     def draw(figure: Figure) -> None:
         names = [_short(r.label) for r in rows]
+        left, right, across, columns = _ticks_left(names) + EDGE, 0.25, 0.35, len(REP_PANELS)
+        panel = (WIDTH - left - right - across * (columns - 1)) / columns
+        # a heading wider than its panel (long names leave narrow panels) takes two lines
+        headings = [
+            _two_lines(m.heading) if _width([m.heading], 9) > panel + across - 0.1 else m.heading
+            for m in REP_PANELS
+        ]
         _place(
             figure,
-            left=_ticks_left(names) + EDGE,
+            left=left,
             bottom=TICKS + LABEL + EDGE,
-            top=TITLE + 0.25,
-            right=0.25,
-            across=0.35,
-            columns=len(REP_PANELS),
+            top=TITLE + (0.4 if any("\n" in h for h in headings) else 0.25),
+            right=right,
+            across=across,
+            columns=columns,
         )
         # not sharing the y axis: only the first panel has the names, the others no y ticks
         axes = figure.subplots(1, len(REP_PANELS))
         y = list(range(len(rows)))
-        for ax, metric in zip(axes, REP_PANELS, strict=True):
+        for ax, metric, heading in zip(axes, REP_PANELS, headings, strict=True):
             ax.set_ylim(len(rows) - 0.5, -0.5)  # the first rep on top
             ax.set_yticks([])
             values = [_pct(metric.value(r.figures)) for r in rows]
@@ -673,7 +689,7 @@ def reps_chart(result: AuditResult) -> Chart | None:
             ax.set_xlim(0, 100)
             ax.set_xticks([0, 50, 100])
             _percent_axis(ax.xaxis)
-            ax.set_title(metric.heading, fontsize=9)
+            ax.set_title(heading, fontsize=9)
             ax.grid(axis="x")
         axes[0].set_yticks(y, names)
         figure.legend(
