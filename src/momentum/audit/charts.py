@@ -8,6 +8,9 @@ Rendering touches no global state that outlives it: figures are plain
 :class:`matplotlib.figure.Figure` objects (no pyplot, no backend switch), and the settings a
 chart needs (a fixed ``svg.hashsalt`` so the same input gives the same bytes, text as text, no
 mathtext so a ``$`` in a rep's name stays a ``$``) apply inside ``rc_context`` under a lock.
+Matplotlib reads them while it draws (tick labels are made then) and draws in Python holding
+the GIL, so the lock costs a process no throughput; more server processes draw side by side.
+Each chart places its axes at margins sized from its own labels (see ``_place``).
 Every ``id`` in a chart's SVG is prefixed with the chart's key, so charts inlined into one page
 never share an id.
 """
