@@ -164,8 +164,9 @@ class SalesCalendarService:
             if limit is None or totals[local_day] <= limit:
                 shown_ids.append(meeting_id)
                 deal_ids.add(deal_id)
-        deal_ids |= set(self.repository.open_gap_candidates(owners, lookback, end))
-        places = places_of(self.repository.meeting_rows(sorted(deal_ids)))
+        rows = self.repository.open_gap_candidate_rows(owners, lookback, end)
+        rows += self.repository.meeting_rows(sorted(deal_ids - {row[1] for row in rows}))
+        places = places_of(rows)
         rep_by_id = {r.id: r for r in reps}
         calendars: dict[str, WorkCalendar] = {}
 
