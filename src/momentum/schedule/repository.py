@@ -298,7 +298,7 @@ class ScheduleRepository:
             .order_by(Meeting.start_at, Meeting.id),
             owners,
         )
-        return [(row[0], row[1]) for row in self.session.execute(query.limit(limit).offset(offset))]
+        return [(row[0], row[1]) for row in self._plain(query.limit(limit).offset(offset))]
 
 
 def _open_tasks(query, owners: Collection[str] | None):  # type: ignore[no-untyped-def]
