@@ -156,16 +156,18 @@ class SalesCalendarService:
         limit = DAY_LIMIT.get(mode)
         totals: dict[date, int] = {}
         shown_ids, deal_ids = [], set()
+        local = zone(tz)
         for meeting_id, deal_id, meeting_start in self.repository.meeting_starts_between(
             owners, start, end
         ):
-            local_day = meeting_start.astimezone(zone(tz)).date()
+            local_day = meeting_start.astimezone(local).date()
             totals[local_day] = totals.get(local_day, 0) + 1
             if limit is None or totals[local_day] <= limit:
                 shown_ids.append(meeting_id)
                 deal_ids.add(deal_id)
-        deal_ids |= set(self.repository.open_gap_candidates(owners, lookback, end))
-        places = places_of(self.repository.meeting_rows(sorted(deal_ids)))
+        rows = self.repository.open_gap_candidate_rows(owners, lookback, end)
+        rows += self.repository.meeting_rows(sorted(deal_ids - {row[1] for row in rows}))
+        places = places_of(rows)
         rep_by_id = {r.id: r for r in reps}
         calendars: dict[str, WorkCalendar] = {}
 
@@ -194,8 +196,8 @@ class SalesCalendarService:
                 deal_label=deal_label(deal),
                 owner_id=deal.owner_id,
                 owner_name=(owner.name or owner.id) if owner else deal.owner_id,
-                start=meeting.start_at.astimezone(zone(tz)),
-                end=meeting.end_at.astimezone(zone(tz)),
+                start=meeting.start_at.astimezone(local),
+                end=meeting.end_at.astimezone(local),
                 state=meeting_state(meeting, now),
                 place=place or Place.MEETING_ONE,
             )
@@ -235,7 +237,7 @@ class SalesCalendarService:
                     deal_label=deal_label(deal),
                     owner_name=(owner.name or owner.id) if owner else deal.owner_id,
                     meeting_one_id=deal_places.m1_id,
-                    meeting_one_start=m1_start.astimezone(zone(tz)),
+                    meeting_one_start=m1_start.astimezone(local),
                     business_days=max(since, 0),
                     over_target=since > self.target,
                 )

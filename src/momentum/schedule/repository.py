@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, Result, Select, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from momentum.contact.models import Contact
@@ -23,6 +24,7 @@ from momentum.task.models import Task, TaskStatus
 from momentum.value_asset.models import ValueAsset
 
 _CHUNK = 5_000
+_Row = TypeVarTuple("_Row")
 # Meetings that take up a rep's time: booked or done (not called off, not moved away).
 BUSY = (MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW)
 
@@ -37,40 +39,48 @@ class ScheduleRepository:
 
     # --- deals and their meetings -------------------------------------------------------
 
-    def open_gap_candidates(
+    def open_gap_candidate_rows(
         self, owners: Collection[str] | None, start: datetime, end: datetime
-    ) -> list[str]:
-        """Open deals with a held meeting starting in ``[start, end)`` and no meeting starting
-        after it ended: every deal whose meeting one in that window has no meeting two booked
-        is among them (which are, the definitions decide on all their meetings)."""
+    ) -> list[MeetingRow]:
+        """(id, deal, start, end, status) of every meeting of the open deals with a held
+        meeting starting in ``[start, end)`` and no meeting starting after it ended: every
+        deal whose meeting one in that window has no meeting two booked is among them (which
+        are, the definitions decide on all their meetings). One query: the deals' ids are
+        not sent back to the store."""
         later = aliased(Meeting)
-        query = _owned(
-            select(Meeting.deal_id)
-            .join(Deal, Deal.id == Meeting.deal_id)
+        held = aliased(Meeting)
+        candidates = _owned(
+            select(held.deal_id)
+            .join(Deal, Deal.id == held.deal_id)
             .where(
                 Deal.outcome == Outcome.OPEN,
-                Meeting.status == MeetingStatus.HELD,
-                Meeting.start_at >= start,
-                Meeting.start_at < end,
-                ~exists().where(later.deal_id == Meeting.deal_id, later.start_at > Meeting.end_at),
-            )
-            .distinct(),
+                held.status == MeetingStatus.HELD,
+                held.start_at >= start,
+                held.start_at < end,
+                ~exists().where(later.deal_id == held.deal_id, later.start_at > held.end_at),
+            ),
             owners,
         )
-        return list(self.session.scalars(query))
+        return self._rows(Meeting.deal_id.in_(candidates))
 
     def meeting_rows(self, deal_ids: Sequence[str]) -> list[MeetingRow]:
         """(id, deal, start, end, status) of every meeting of ``deal_ids``."""
         rows: list[MeetingRow] = []
         for first in range(0, len(deal_ids), _CHUNK):
-            chunk = list(deal_ids[first : first + _CHUNK])
-            for row in self.session.execute(
-                select(
-                    Meeting.id, Meeting.deal_id, Meeting.start_at, Meeting.end_at, Meeting.status
-                ).where(Meeting.deal_id.in_(chunk))
-            ):
-                rows.append((row[0], row[1], row[2], row[3], str(row[4])))
+            rows += self._rows(Meeting.deal_id.in_(list(deal_ids[first : first + _CHUNK])))
         return rows
+
+    def _rows(self, where: ColumnElement[bool]) -> list[MeetingRow]:
+        query = select(
+            Meeting.id, Meeting.deal_id, Meeting.start_at, Meeting.end_at, Meeting.status
+        ).where(where)
+        return [(r[0], r[1], r[2], r[3], str(r[4])) for r in self._plain(query)]
+
+    def _plain(self, query: Select[*_Row]) -> Result[*_Row]:
+        """The rows of a query of columns, without the ORM's per-row work (pending changes
+        are flushed first, as the session would)."""
+        self.session.flush()
+        return self.session.connection().execute(query)
 
     def meeting_starts_between(
         self, owners: Collection[str] | None, start: datetime, end: datetime
@@ -83,7 +93,7 @@ class ScheduleRepository:
             .order_by(Meeting.start_at, Meeting.id),
             owners,
         )
-        return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
+        return [(row[0], row[1], row[2]) for row in self._plain(query)]
 
     def meetings_with_deals(self, meeting_ids: Sequence[str]) -> list[tuple[Meeting, Deal]]:
         """The meetings ``meeting_ids`` with their deals, in start order."""
@@ -288,7 +298,7 @@ class ScheduleRepository:
             .order_by(Meeting.start_at, Meeting.id),
             owners,
         )
-        return [(row[0], row[1]) for row in self.session.execute(query.limit(limit).offset(offset))]
+        return [(row[0], row[1]) for row in self._plain(query.limit(limit).offset(offset))]
 
 
 def _open_tasks(query, owners: Collection[str] | None):  # type: ignore[no-untyped-def]

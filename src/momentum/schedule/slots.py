@@ -220,12 +220,34 @@ class SlotService:
         """A time picked by hand, with everything worth a second look about it; the buyer's
         zones are those on file unless ``buyer_zones`` names them (a form being filled in)."""
         _, rep = self.deal_and_rep(actor, deal_id)
+        return self.check_for(
+            rep,
+            self.meeting_one(deal_id),
+            deal_id,
+            start,
+            minutes=minutes,
+            ignore_meeting_id=ignore_meeting_id,
+            buyer_zones=buyer_zones,
+        )
+
+    def check_for(
+        self,
+        rep: Rep,
+        one: Meeting | None,
+        deal_id: str,
+        start: datetime,
+        *,
+        minutes: int = 30,
+        ignore_meeting_id: str | None = None,
+        buyer_zones: Sequence[str] | None = None,
+    ) -> Slot:
+        """:meth:`check` on a deal the caller has read already, with :meth:`deal_and_rep`
+        (its owner, ``rep``) and :meth:`meeting_one` (``one``)."""
         calendar = self._calendar(rep)
         end = start + timedelta(minutes=minutes)
         busy = [
             m for m in self.repository.busy_between(rep.id, start, end) if m.id != ignore_meeting_id
         ]
-        one = self.meeting_one(deal_id)
         zones = list(buyer_zones) if buyer_zones else self.buyer_zones(deal_id)
         slot = self._slot(rep, calendar, one, zones, start, end, busy=busy)
         if start <= self.clock.now():

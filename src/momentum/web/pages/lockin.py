@@ -126,6 +126,7 @@ def _page(
     picked: Slot | None = None,
     errors: list[str] | None = None,
     status_code: int = 200,
+    templates: LockInTemplates | None = None,  # read here when the caller has not
 ) -> Response:
     engine = engine_of(request)
     slots = slot_service(request, session)
@@ -145,7 +146,7 @@ def _page(
         {
             "s": suggestions,
             "form": form,
-            "templates": _templates(request, session),
+            "templates": templates if templates is not None else _templates(request, session),
             "library": library,
             "contacts": contacts,
             "durations": DURATIONS,
@@ -171,8 +172,9 @@ def lock_in_form(
     minutes: Annotated[int, Query(ge=5, le=480)] = 30,
 ) -> Response:
     form = LockInForm(minutes=minutes)
-    form.use_templates(_templates(request, session), template, homework_template)
-    return _page(request, session, user, deal_id, form)
+    templates = _templates(request, session)
+    form.use_templates(templates, template, homework_template)
+    return _page(request, session, user, deal_id, form, templates=templates)
 
 
 @router.post("/lock-in/{deal_id:path}")
@@ -218,8 +220,9 @@ def lock_in_save(
         mark_held=bool(mark_held),
     )
     if apply_template:  # "Use these templates" without JavaScript
-        form.use_templates(_templates(request, session), template, homework_template)
-        return _page(request, session, user, deal_id, form)
+        templates = _templates(request, session)
+        form.use_templates(templates, template, homework_template)
+        return _page(request, session, user, deal_id, form, templates=templates)
     engine = engine_of(request)
     slots = slot_service(request, session)
     deal, rep = slots.deal_and_rep(user.actor, deal_id)
@@ -241,13 +244,13 @@ def lock_in_save(
             status_code=422,
         )
     zones = [a.timezone for a in lock_in.attendees if a.timezone]
-    checked = slots.check(
-        user.actor, deal_id, start, minutes=form.minutes, buyer_zones=list(dict.fromkeys(zones))
+    one = slots.meeting_one(deal_id)
+    checked = slots.check_for(
+        rep, one, deal_id, start, minutes=form.minutes, buyer_zones=list(dict.fromkeys(zones))
     )
     if checked.warnings and confirm != start.isoformat():  # warned about this very time
         form.slot, form.when = start.isoformat(), ""
         return _page(request, session, user, deal_id, form, picked=checked)
-    one = slots.meeting_one(deal_id)
     engine.next_steps(session).lock_in_next_meeting(user.actor, deal_id, lock_in)
     if form.mark_held and one is not None and one.status is MeetingStatus.SCHEDULED:
         engine.meetings(session).mark_held(user.actor, one.id)
