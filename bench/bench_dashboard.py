@@ -36,22 +36,19 @@ import json
 import os
 import random
 import re
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench._serve import PASSWORD, serving, signed_in
 from bench.generate import ZONES, generate
 from bench.measure import MOMENTUM, check, run
 from momentum.clock import FixedClock
@@ -61,14 +58,12 @@ from momentum.user.models import Role
 
 TARGET_FIRST_S = 2.0
 TARGET_P95_MS = 300.0
-PASSWORD = "bench horse battery staple"
 REPS, TEAM_SIZE, MANAGERS, REPORTS = 50, 10, 10, 5
 PERIODS = {
     "all": {},
     "2026-H1": {"since": "2026-01-01", "until": "2026-06-30"},
     "2026-Q3": {"since": "2026-07-01", "until": "2026-09-30"},
 }
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _IMAGE = re.compile(r'<img src="([^"]+)"')
 FIGURES = 'data-figure="'  # on every rendered dashboard
 
@@ -138,68 +133,6 @@ def build_store(meetings: int, folder: Path) -> str:
     return url
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(url: str, folder: Path, cache_seconds: float | None = None) -> Iterator[str]:
-    """``momentum serve --no-worker`` on a free loopback port; its base URL. Always stopped."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOMENTUM_")}
-    env["MOMENTUM_DATABASE_URL"] = url
-    if cache_seconds is not None:
-        env["MOMENTUM_DASHBOARD_CACHE_SECONDS"] = str(cache_seconds)
-    log_path = folder / "serve.log"
-    with log_path.open("wb") as log:
-        child = subprocess.Popen(
-            [*MOMENTUM, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=folder,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        print(f"momentum serve: pid {child.pid}, {base}", file=sys.stderr, flush=True)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if child.poll() is not None:
-                    raise SystemExit("momentum serve stopped:\n" + log_path.read_text())
-                try:
-                    if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("momentum serve did not answer within 120 s")
-                time.sleep(0.2)
-            yield base
-        finally:
-            child.terminate()
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-
-
-def signed_in(base: str, email: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=120, follow_redirects=False)
-    page = client.get("/login")
-    token = _CSRF.search(page.text)
-    if token is None:
-        raise SystemExit("no CSRF token on the sign-in page")
-    answer = client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
-    )
-    if answer.status_code != 303:
-        raise SystemExit(f"signing in as {email} failed: {answer.status_code}")
-    return client
-
-
 def plan(number: int, requests: int) -> list[tuple[str, str, dict[str, str]]]:
     """Manager ``number``'s views in order: (kind, period, query)."""
     rng = random.Random(number)
@@ -230,7 +163,9 @@ def quantiles(samples: list[float]) -> dict[str, float]:
 
 
 def managers_at_once(base: str, requests: int, seconds: float, think: float) -> dict[str, Any]:
-    clients = [signed_in(base, f"{manager_id(n)}@bench.test") for n in range(1, MANAGERS + 1)]
+    clients = [
+        signed_in(base, f"{manager_id(n)}@bench.test", timeout=120) for n in range(1, MANAGERS + 1)
+    ]
     seen: set[tuple[tuple[str, str], ...]] = set()
     lock = threading.Lock()
     samples: list[tuple[str, bool, float]] = []  # (kind, first time asked, ms)
@@ -320,8 +255,13 @@ def bench(
             stored = db.execute("SELECT count(*) FROM meeting").fetchone()[0]
             deals = db.execute("SELECT count(*) FROM deal").fetchone()[0]
         built = time.perf_counter() - began
-        with serving(url, folder, cache_seconds) as base:
-            head = signed_in(base, "head@bench.test")
+        cache = (
+            {}
+            if cache_seconds is None
+            else {"MOMENTUM_DASHBOARD_CACHE_SECONDS": f"{cache_seconds}"}
+        )
+        with serving(url, folder, env=cache) as (base, _log):
+            head = signed_in(base, "head@bench.test", timeout=120)
             began = time.perf_counter()
             first = head.get("/dashboard")
             first_seconds = time.perf_counter() - began

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._engine_data import ALWAYS_OPEN, DEFAULT_POSTGRES, insert_due_reminders, scratch_database
+from bench._serve import free_port
 
 TARGET_PER_SECOND = 200.0
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
@@ -78,14 +79,6 @@ def _worker(
     engine.close()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def run(kind: str, reminders: int, workers: int, postgres_url: str) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     with scratch_database(kind, postgres_url) as database, tempfile.TemporaryDirectory() as folder:
@@ -94,7 +87,7 @@ def run(kind: str, reminders: int, workers: int, postgres_url: str) -> dict[str,
         rules.write_text(ALWAYS_OPEN)
         log = Path(folder) / "received.log"
         log.touch()
-        port = _free_port()
+        port = free_port()
         sink_ready, sink_stop = context.Event(), context.Event()
         sink = context.Process(target=_sink, args=(port, str(log), sink_ready, sink_stop))
         sink.start()

@@ -33,18 +33,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,6 +56,7 @@ from bench._engine_data import (
     scratch_database,
     stamp,
 )
+from bench._serve import CSRF, PASSWORD, serving, signed_in
 from momentum.clock import SystemClock
 from momentum.db.bulk import insert_rows
 from momentum.db.engine import Database
@@ -68,9 +64,7 @@ from momentum.user.accounts import AccountService
 from momentum.user.models import Role
 
 TARGET_P95_MS = 150.0
-PASSWORD = "bench horse battery staple"
 LATER_HELD = 7  # held meetings after meeting two, on the deals whose meeting two was held
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _SLOT = re.compile(r'name="slot" value="([^"]+)"')
 # two managers, each over ten reps and a team of them
 MANAGERS = {"rep000": ("north", range(1, 11)), "rep049": ("south", range(11, 21))}
@@ -224,87 +218,6 @@ def prepare_users(database: Database, users: int) -> list[User]:
     return team
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def served(database_url: str, workers: int = 1) -> Iterator[tuple[str, Path]]:
-    """``momentum serve`` with ``workers`` processes on a free loopback port, for as long as
-    the block runs: its address and its log."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="momentum-bench-web-") as folder:
-        log_path = Path(folder) / "serve.log"
-        env = {key: value for key, value in os.environ.items() if not key.startswith("MOMENTUM_")}
-        env["MOMENTUM_DATABASE_URL"] = database_url
-        with log_path.open("wb") as log:
-            child = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "momentum",
-                    "serve",
-                    "--no-worker",
-                    "--workers",
-                    str(workers),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                cwd=folder,  # no stray .env is read
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                _wait_until_up(base, child, log_path)
-                yield base, log_path
-            finally:
-                child.terminate()
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-
-
-def _wait_until_up(base: str, child: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise RuntimeError(
-                f"momentum serve exited with {child.returncode}:\n{log_path.read_text()[-3000:]}"
-            )
-        try:
-            if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(
-        f"momentum serve did not answer within 60 s:\n{log_path.read_text()[-3000:]}"
-    )
-
-
-def sign_in(base: str, user: User) -> httpx.Client:
-    client = httpx.Client(base_url=base, follow_redirects=False, timeout=60)
-    page = client.get("/login")
-    token = _CSRF.search(page.text)
-    if token is None:
-        raise RuntimeError("no CSRF token on the sign-in page")
-    answer = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token.group(1)}
-    )
-    if answer.status_code != 303:
-        raise RuntimeError(f"signing in as {user.email} failed: {answer.status_code}")
-    return client
-
-
 class Recorder:
     """Timings and errors per page, from every user's thread."""
 
@@ -356,7 +269,7 @@ def rep_round(record: Recorder, client: httpx.Client, user: User, index: int) ->
         return  # every open gap of this rep's is locked in (tiny stores)
     deal_id = user.open_gaps[index]
     form = record.request("lock-in form", client, "GET", f"/lock-in/{deal_id}", 200)
-    token = _CSRF.search(form.text) if form is not None else None
+    token = CSRF.search(form.text) if form is not None else None
     if form is None or token is None:
         return
     slots = _SLOT.findall(form.text)
@@ -396,7 +309,7 @@ def load(
 ) -> tuple[Recorder, float]:
     """Every user in its own thread, signed in first, then ``rounds`` rounds at once."""
     record = Recorder(think)
-    clients = [sign_in(base, user) for user in team]
+    clients = [signed_in(base, user.email) for user in team]
     start = threading.Barrier(len(team))
     stop_at = [0.0]
 
@@ -447,7 +360,10 @@ def run(
             with database.unit_of_work() as session:
                 session.execute(text("ANALYZE"))
         generated = time.perf_counter() - started
-        with served(database.url, workers) as (base, log_path):
+        with (
+            tempfile.TemporaryDirectory(prefix="momentum-bench-web-") as folder,
+            serving(database.url, Path(folder), workers=workers) as (base, log_path),
+        ):
             record, wall = load(base, team, rounds, seconds, think)
             if any(record.errors.values()):  # the server's side of the errors
                 print(log_path.read_text()[-20_000:], file=sys.stderr)
