@@ -138,7 +138,11 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
             talk_track = page.locator("#talk-track")
             expect(talk_track).to_have_attribute("data-version", "2")
             expect(talk_track).to_contain_text("Offer Tuesday 10:00 or Wednesday 14:00.")
-            expect(page.locator("#trend-chart svg")).to_be_visible()
+            trend = page.locator("#trend-chart img")
+            trend.scroll_into_view_if_needed()
+            page.wait_for_function(  # the chart arrived and is drawn (not a broken image)
+                "img => img.complete && img.naturalWidth > 0", arg=trend.element_handle()
+            )
 
             # Ana locks in meeting two on D3: the booking records the playbook it used
             with site.engine.database.unit_of_work() as session:

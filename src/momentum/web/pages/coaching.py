@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from momentum.audit.charts import Chart, TrendPanel, trend_chart
 from momentum.coaching.schemas import CoachingProfile, NewNote
 from momentum.coaching.service import CoachingService
-from momentum.errors import InputError
+from momentum.errors import InputError, NotFound
 from momentum.playbook.schemas import STEP_TITLES
 from momentum.review.scope import visible_reps
 from momentum.user.models import Role
@@ -47,11 +47,15 @@ TREND_PANELS = (
 )
 
 
+def trend_title(profile: CoachingProfile) -> str:
+    return f"{profile.name}'s twelve weeks against the team"
+
+
 def trend_of(profile: CoachingProfile) -> Chart | None:
     """The rep's twelve weeks against the rest of the team's, pending weeks shaded."""
     return trend_chart(
         "trend",
-        f"{profile.name}'s twelve weeks against the team",
+        trend_title(profile),
         [week.week for week in profile.trend],
         [
             TrendPanel(
@@ -81,8 +85,18 @@ def coaching_page(request: Request, session: DbSession, actor: PageActor, rep_id
     return render(
         request,
         "manager/coaching.html",
-        {"profile": profile, "step_titles": STEP_TITLES, "trend_chart": trend_of(profile)},
+        {"profile": profile, "step_titles": STEP_TITLES, "trend_title": trend_title(profile)},
     )
+
+
+@router.get("/coaching/{rep_id}/trend.svg")
+def coaching_trend(request: Request, session: DbSession, actor: PageActor, rep_id: str) -> Response:
+    """The trend chart, as an image of its own: the page's Content-Security-Policy (no inline
+    styles) would strip the styles matplotlib writes into an SVG inlined in the page."""
+    chart = trend_of(_service(request, session).profile(actor, rep_id))
+    if chart is None:
+        raise NotFound(f"no trend to draw for {rep_id!r}")
+    return Response(str(chart.svg), media_type="image/svg+xml")
 
 
 @router.post("/coaching/{rep_id}/notes")
