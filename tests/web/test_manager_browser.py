@@ -102,6 +102,15 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
             expect(page.locator("#deals-behind")).to_contain_text("D1 Ltd")
             expect(page.locator("#deals-behind")).to_contain_text("D5 Ltd")
 
+            # on a phone, wide tables scroll by themselves: the page does not scroll sideways
+            page.set_viewport_size({"width": 390, "height": 844})
+            for path in ("/dashboard?team=north", "/review?week=2026-W09", "/coaching/ana"):
+                page.goto(f"{base}{path}")
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+                    path
+                )
+            page.set_viewport_size({"width": 1280, "height": 900})
+
             # the weekly review of 2026-W09: a commitment for 2026-W10
             page.goto(f"{base}/review?week=2026-W09")
             form = page.locator("#rep-ana form.commit-form")
