@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import statistics
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +19,18 @@ from bench.measure import MOMENTUM
 
 PASSWORD = "bench horse battery staple"  # every benchmark login's
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50, p95 and p99 of one sample or more, rounded to 0.1."""
+    if len(samples) == 1:
+        return dict.fromkeys(("p50", "p95", "p99"), round(samples[0], 1))
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {
+        "p50": round(statistics.median(samples), 1),
+        "p95": round(cuts[94], 1),
+        "p99": round(cuts[98], 1),
+    }
 
 
 def free_port() -> int:

@@ -37,7 +37,6 @@ import os
 import random
 import re
 import sqlite3
-import statistics
 import sys
 import tempfile
 import threading
@@ -48,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from bench._serve import PASSWORD, serving, signed_in
+from bench._serve import PASSWORD, percentiles, serving, signed_in
 from bench.generate import ZONES, generate
 from bench.measure import MOMENTUM, check, run
 from momentum.clock import FixedClock
@@ -150,16 +149,9 @@ def plan(number: int, requests: int) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def quantiles(samples: list[float]) -> dict[str, float]:
-    if len(samples) < 2:
-        value = round(samples[0], 1) if samples else float("nan")
-        return {"p50": value, "p95": value, "p99": value, "count": len(samples)}
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return {
-        "p50": round(statistics.median(samples), 1),
-        "p95": round(cuts[94], 1),
-        "p99": round(cuts[98], 1),
-        "count": len(samples),
-    }
+    if not samples:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan"), "count": 0}
+    return {**percentiles(samples), "count": len(samples)}
 
 
 def managers_at_once(base: str, requests: int, seconds: float, think: float) -> dict[str, Any]:

@@ -35,7 +35,6 @@ import argparse
 import json
 import random
 import re
-import statistics
 import sys
 import tempfile
 import threading
@@ -56,7 +55,7 @@ from bench._engine_data import (
     scratch_database,
     stamp,
 )
-from bench._serve import CSRF, PASSWORD, serving, signed_in
+from bench._serve import CSRF, PASSWORD, percentiles, serving, signed_in
 from momentum.clock import SystemClock
 from momentum.db.bulk import insert_rows
 from momentum.db.engine import Database
@@ -73,18 +72,7 @@ MANAGERS = {"rep000": ("north", range(1, 11)), "rep049": ("south", range(11, 21)
 def _quantiles(samples: list[float]) -> dict[str, float]:
     if not samples:
         return {"p50": 0.0, "p95": 0.0, "p99": 0.0}
-    if len(samples) == 1:
-        return {
-            "p50": round(samples[0], 1),
-            "p95": round(samples[0], 1),
-            "p99": round(samples[0], 1),
-        }
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return {
-        "p50": round(statistics.median(samples), 1),
-        "p95": round(cuts[94], 1),
-        "p99": round(cuts[98], 1),
-    }
+    return percentiles(samples)
 
 
 def insert_later_meetings(database: Database, *, now: datetime, seed: int = 11) -> int:
