@@ -297,12 +297,12 @@ def insert_due_reminders(database: Database, *, reminders: int, now: datetime) -
 
 
 def insert_pipeline(
-    database: Database, *, deals: int, now: datetime, seed: int = 7
+    database: Database, *, deals: int, now: datetime, reps: int = 50, seed: int = 7
 ) -> dict[str, int]:
     """``deals`` open deals at every stage of the second-meeting funnel (see the shares
-    below), with the meetings that put them there."""
+    below), with the meetings that put them there, dealt at random to ``reps`` reps."""
     rng = random.Random(seed)
-    team = insert_team(database, reps=50, now=now)
+    team = insert_team(database, reps=reps, now=now)
     deal_rows, meeting_rows = [], []
     shape = {"no meeting": 0, "m1 only": 0, "m2 booked": 0, "m2 no-show": 0, "m2 held": 0}
     for index in range(deals):

@@ -2,16 +2,18 @@
 
     .venv/bin/python -m bench.bench_web [--deals 100000] [--database postgresql|sqlite]
                                         [--users 20] [--rounds 10] [--think 1.0]
-                                        [--seconds 300] [--workers 1]
+                                        [--seconds 300] [--workers 1] [--reps 500]
 
 Builds a fresh store (set-based inserts, not timed): ``--deals`` open deals at every stage of
-the second-meeting funnel over 50 reps, and for the deals whose meeting two was held, the
+the second-meeting funnel dealt to ``--reps`` reps (500: 200 open deals and about four
+meetings a day each, a busy rep's book), and for the deals whose meeting two was held, the
 later meetings of a long cycle (seven held, one coming), about 2.5 meetings a deal in all;
 and the open task the rules give a deal whose meeting one was held with nothing booked. Then
 it starts ``momentum serve --no-worker --workers N`` as a child process on a free port of 127.0.0.1
 (configured through ``MOMENTUM_DATABASE_URL``, as an operator would), waits until it answers,
 and signs in ``--users`` users at once, each in its own thread with its own client, cookie
-jar and CSRF token: two managers (ten reps each, a team each) and the rest reps.
+jar and CSRF token: two managers (ten reps each, a team each) and the rest reps. Each opens
+Today, the calendar and a deal once, not measured (a server in use has served them before).
 
 Each user then runs ``--rounds`` rounds, stopping early after ``--seconds``, pausing before
 each request as a person reads the page (uniformly 0.5 to 1.5 times ``--think`` seconds; 0:
@@ -63,6 +65,9 @@ from momentum.user.accounts import AccountService
 from momentum.user.models import Role
 
 TARGET_P95_MS = 150.0
+# 100,000 open deals over 500 reps: 200 open deals and about four meetings a day each, a busy
+# rep's book. (Over 50, each rep would hold 2,000 open deals and forty meetings a day.)
+REPS = 500
 LATER_HELD = 7  # held meetings after meeting two, on the deals whose meeting two was held
 _SLOT = re.compile(r'name="slot" value="([^"]+)"')
 # two managers, each over ten reps and a team of them
@@ -292,12 +297,25 @@ def manager_round(record: Recorder, client: httpx.Client, user: User, index: int
         record.request("manager deal page", client, "GET", f"/deals/{deal_id}", 200)
 
 
+def warm_up(client: httpx.Client, user: User) -> None:
+    """The user's pages once, not measured, as a server in use has served them before: what
+    is measured is the server at work, not its first requests (templates compiled, the
+    connection pool filled)."""
+    pages = ["/today", "/calendar"] + [f"/deals/{deal_id}" for deal_id in user.deals[:1]]
+    for path in pages:
+        answer = client.get(path)
+        if answer.status_code != 200:
+            raise RuntimeError(f"warming up: {path} answered {answer.status_code}")
+
+
 def load(
     base: str, team: list[User], rounds: int, seconds: float, think: float
 ) -> tuple[Recorder, float]:
     """Every user in its own thread, signed in first, then ``rounds`` rounds at once."""
     record = Recorder(think)
     clients = [signed_in(base, user.email) for user in team]
+    for user, client in zip(team, clients, strict=True):
+        warm_up(client, user)
     start = threading.Barrier(len(team))
     stop_at = [0.0]
 
@@ -334,12 +352,13 @@ def run(
     seconds: float = 300,
     think: float = 1.0,
     workers: int = 1,
+    reps: int = REPS,
     postgres_url: str = DEFAULT_POSTGRES,
 ) -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
     with scratch_database(kind, postgres_url) as database:
         started = time.perf_counter()
-        shape = insert_pipeline(database, deals=deals, now=now)
+        shape = insert_pipeline(database, deals=deals, now=now, reps=reps)
         shape["meetings"] += insert_later_meetings(database, now=now)
         shape["tasks"] = insert_tasks(database, now=now)
         insert_asset(database, now=now)
@@ -359,6 +378,7 @@ def run(
     return {
         "database": kind,
         "deals": deals,
+        "reps": reps,
         "meetings": shape["meetings"],
         "shape": shape,
         "users": users,
@@ -384,6 +404,9 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=1.0, help="mean pause before each request, seconds"
     )
+    parser.add_argument(
+        "--reps", type=int, default=REPS, help=f"reps the deals are dealt to (≥ 50; {REPS})"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument(
@@ -392,6 +415,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.users < 2:
         parser.error("--users: at least 2 (a manager and a rep)")
+    if args.reps < max(50, args.users):
+        parser.error("--reps: at least 50 (rep049 manages a team) and at least --users")
     result = run(
         args.database,
         args.deals,
@@ -400,6 +425,7 @@ def main() -> None:
         seconds=args.seconds,
         think=args.think,
         workers=args.workers,
+        reps=args.reps,
         postgres_url=args.postgres,
     )
     print(

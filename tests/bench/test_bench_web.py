@@ -22,7 +22,7 @@ PAGES = {
 
 
 def test_every_page_is_served_without_an_error_on_a_tiny_store() -> None:
-    result = run("sqlite", 300, users=4, rounds=2, seconds=120, think=0)
+    result = run("sqlite", 300, users=4, rounds=2, seconds=120, think=0, reps=50)
 
     assert set(result["pages_ms"]) == PAGES
     for page, row in result["pages_ms"].items():

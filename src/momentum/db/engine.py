@@ -64,8 +64,14 @@ def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
     """Sessions in UTC, whatever the server's default: the store holds naive UTC, and a
     ``timestamptz`` read back (the rule engine's facts) is then an aware UTC datetime. (A
     pooler that resets sessions would drop it: instants then come back right, in the
-    server's zone, only a little slower to work with.)"""
+    server's zone, only a little slower to work with.)
+
+    Every statement is planned for its own values: psycopg prepares a statement run five
+    times, and PostgreSQL would then plan it once for any values. Such a generic plan cannot
+    tell a rep's few deals from every rep's, or a day from a year, and picked a scan of every
+    rep's coming meetings for one rep's day: 60 ms instead of 3.5."""
     dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
     dbapi_connection.commit()
 
 

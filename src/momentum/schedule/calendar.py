@@ -150,21 +150,15 @@ class SalesCalendarService:
         owners = self._narrow(visible, reps, rep_id, team)
         shown_reps = [r for r in reps if owners is None or r.id in owners]
         first, last, previous, following = _range(mode, anchor)
-        start = localize(datetime.combine(first, time(0)), tz)
-        end = localize(datetime.combine(last + timedelta(days=1), time(0)), tz)
+        dates = [first + timedelta(days=n) for n in range((last - first).days + 2)]
+        midnights = [localize(datetime.combine(d, time(0)), tz) for d in dates]
+        start, end = midnights[0], midnights[-1]
         lookback = start - timedelta(days=OPEN_GAP_LOOKBACK_DAYS)
-        limit = DAY_LIMIT.get(mode)
-        totals: dict[date, int] = {}
-        shown_ids, deal_ids = [], set()
+        firsts, counts = self.repository.first_of_each_day(owners, midnights, DAY_LIMIT.get(mode))
+        totals = dict(zip(dates[:-1], counts, strict=True))
+        shown_ids = [meeting_id for meeting_id, _ in firsts]
+        deal_ids = {deal_id for _, deal_id in firsts}
         local = zone(tz)
-        for meeting_id, deal_id, meeting_start in self.repository.meeting_starts_between(
-            owners, start, end
-        ):
-            local_day = meeting_start.astimezone(local).date()
-            totals[local_day] = totals.get(local_day, 0) + 1
-            if limit is None or totals[local_day] <= limit:
-                shown_ids.append(meeting_id)
-                deal_ids.add(deal_id)
         rows = self.repository.open_gap_candidate_rows(owners, lookback, end)
         rows += self.repository.meeting_rows(sorted(deal_ids - {row[1] for row in rows}))
         places = places_of(rows)

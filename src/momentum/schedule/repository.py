@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Result, Select, exists, func, select
+from sqlalchemy import ColumnElement, Result, Select, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from momentum.contact.models import Contact
@@ -49,18 +49,16 @@ class ScheduleRepository:
         not sent back to the store."""
         later = aliased(Meeting)
         held = aliased(Meeting)
-        candidates = _owned(
-            select(held.deal_id)
-            .join(Deal, Deal.id == held.deal_id)
-            .where(
-                Deal.outcome == Outcome.OPEN,
-                held.status == MeetingStatus.HELD,
-                held.start_at >= start,
-                held.start_at < end,
-                ~exists().where(later.deal_id == held.deal_id, later.start_at > held.end_at),
-            ),
-            owners,
+        unanswered = exists().where(
+            held.deal_id == Deal.id,
+            held.status == MeetingStatus.HELD,
+            held.start_at >= start,
+            held.start_at < end,
+            ~exists().where(later.deal_id == held.deal_id, later.start_at > held.end_at),
         )
+        # From the deals in scope to their meetings, not the other way: PostgreSQL otherwise
+        # scans every held meeting of the window to join them to a rep's few deals.
+        candidates = _owned(select(Deal.id).where(Deal.outcome == Outcome.OPEN, unanswered), owners)
         return self._rows(Meeting.deal_id.in_(candidates))
 
     def meeting_rows(self, deal_ids: Sequence[str]) -> list[MeetingRow]:
@@ -82,18 +80,40 @@ class ScheduleRepository:
         self.session.flush()
         return self.session.connection().execute(query)
 
-    def meeting_starts_between(
-        self, owners: Collection[str] | None, start: datetime, end: datetime
-    ) -> list[tuple[str, str, datetime]]:
-        """(id, deal, start) of the meetings starting in ``[start, end)``, in start order."""
-        query = _owned(
-            select(Meeting.id, Meeting.deal_id, Meeting.start_at)
+    def first_of_each_day(
+        self, owners: Collection[str] | None, midnights: Sequence[datetime], limit: int | None
+    ) -> tuple[list[tuple[str, str]], list[int]]:
+        """The days between consecutive ``midnights``: (id, deal) of each day's first
+        ``limit`` meetings (all without a limit), in start order, and each day's count. The
+        store numbers and counts each day's meetings, so a crowded week sends back only what
+        is shown."""
+        day = case(
+            *((Meeting.start_at < m, n) for n, m in enumerate(midnights[1:])), else_=None
+        ).label("day")
+        in_day = func.row_number().over(partition_by=day, order_by=(Meeting.start_at, Meeting.id))
+        numbered = _owned(
+            select(
+                Meeting.id,
+                Meeting.deal_id,
+                day,
+                in_day.label("n"),
+                func.count().over(partition_by=day).label("total"),
+            )
             .join(Deal, Deal.id == Meeting.deal_id)
-            .where(Meeting.start_at >= start, Meeting.start_at < end)
-            .order_by(Meeting.start_at, Meeting.id),
+            .where(Meeting.start_at >= midnights[0], Meeting.start_at < midnights[-1]),
             owners,
-        )
-        return [(row[0], row[1], row[2]) for row in self._plain(query)]
+        ).subquery()
+        query = select(numbered.c.id, numbered.c.deal_id, numbered.c.day, numbered.c.total)
+        if limit is not None:
+            query = query.where(numbered.c.n <= limit)
+        totals = [0] * (len(midnights) - 1)
+        shown = []
+        for meeting_id, deal_id, index, total in self._plain(
+            query.order_by(numbered.c.day, numbered.c.n)
+        ):
+            shown.append((meeting_id, deal_id))
+            totals[index] = total
+        return shown, totals
 
     def meetings_with_deals(self, meeting_ids: Sequence[str]) -> list[tuple[Meeting, Deal]]:
         """The meetings ``meeting_ids`` with their deals, in start order."""
