@@ -1,9 +1,10 @@
 """M1 and the meeting-two attempts, against a plain reading of PRODUCT.md's definitions.
 
 ``momentum.meeting.definitions`` computes them in one vectorized pass over sorted rows (running
-counts made per deal); here the same definitions are written the slow, obvious way, one deal at
-a time, and both must agree on any meetings: ties, overlaps, deals with no held meeting,
-several held meetings overlapping M1.
+counts made per deal), and one deal at a time for the pages (``one_deal``); here the same
+definitions are written the slow, obvious way, one deal at a time, and all three must agree on
+any meetings: ties, overlaps, deals with no held meeting, several held meetings overlapping
+M1.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from momentum.meeting.definitions import first_meetings, in_order, second_meeting_attempts
+from momentum.meeting.definitions import (
+    first_meetings,
+    in_order,
+    one_deal,
+    second_meeting_attempts,
+)
 
 STATUSES = ("held", "no_show", "canceled", "rescheduled", "scheduled")
 
@@ -72,6 +78,23 @@ def _reference(frame: pl.DataFrame) -> tuple[dict[str, str], dict[str, list[str]
     return firsts, attempts
 
 
+def _one_deal_at_a_time(frame: pl.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(M1 id per deal, attempt ids per deal) from :func:`one_deal`, the pages' form."""
+    by_deal: dict[str, list[Any]] = {}
+    for row in frame.iter_rows(named=True):
+        meeting = (row["meeting_id"], row["start"], row["end"], row["status"])
+        by_deal.setdefault(row["deal_id"], []).append(meeting)
+    firsts: dict[str, str] = {}
+    attempts: dict[str, list[str]] = {}
+    for deal_id, meetings in by_deal.items():
+        m1, found = one_deal(meetings)
+        if m1 is not None:
+            firsts[deal_id] = m1[0]
+        if found:
+            attempts[deal_id] = [meeting[0] for meeting in found]
+    return firsts, attempts
+
+
 # Deals are grouped by a hash of their id; this one makes "d1", "d2", "d3" collide, so the
 # check that falls back to sorting on the ids is exercised too.
 COLLIDING = pl.col("deal_id").str.len_bytes().cast(pl.UInt64)
@@ -98,6 +121,7 @@ def test_the_vectorized_definitions_match_the_plain_ones(
     attempts = second_meeting_attempts(ordered).collect()
 
     expected_firsts, expected_attempts = _reference(frame)
+    assert _one_deal_at_a_time(frame) == (expected_firsts, expected_attempts)
     assert dict(zip(firsts["deal_id"], firsts["m1_id"], strict=True)) == expected_firsts
     found: dict[str, list[str]] = {}
     for deal_id, meeting_id in zip(attempts["deal_id"], attempts["meeting_id"], strict=True):

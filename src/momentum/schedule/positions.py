@@ -10,11 +10,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-import polars as pl
-
-from momentum.meeting.definitions import first_meetings, in_order, second_meeting_attempts
+from momentum.meeting.definitions import one_deal
 
 
 class Place(enum.StrEnum):
@@ -31,15 +29,6 @@ class Place(enum.StrEnum):
 
 # (meeting id, deal id, start, end, status) as read from the store
 MeetingRow = tuple[str, str, datetime, datetime, str]
-_SCHEMA = pl.Schema(
-    {
-        "meeting_id": pl.String(),
-        "deal_id": pl.String(),
-        "start": pl.Datetime("us"),
-        "end": pl.Datetime("us"),
-        "status": pl.String(),
-    }
-)
 
 
 @dataclass
@@ -61,45 +50,21 @@ class DealPlaces:
 def places_of(rows: Iterable[MeetingRow]) -> dict[str, DealPlaces]:
     """Every deal's places, for all of each deal's meetings (pass them all: M1 may lie far
     before the meetings one wants to label)."""
-    rows = list(rows)
+    by_deal: dict[str, list[tuple[str, datetime, datetime, str]]] = {}
+    for meeting_id, deal_id, start, end, status in rows:
+        by_deal.setdefault(deal_id, []).append((meeting_id, start, end, status))
     found: dict[str, DealPlaces] = {}
-    if not rows:
-        return found
-    # Built a column at a time, the instants as naive UTC: from rows, or from aware
-    # datetimes, Polars takes several times as long.
-    ids, deal_ids, starts, ends, statuses = zip(*rows, strict=True)
-    frame = pl.DataFrame(
-        {
-            "meeting_id": ids,
-            "deal_id": deal_ids,
-            "start": [_naive_utc(t) for t in starts],
-            "end": [_naive_utc(t) for t in ends],
-            "status": statuses,
-        },
-        schema=_SCHEMA,
-    ).with_columns(pl.col("start", "end").dt.replace_time_zone("UTC"))
-    ordered = in_order(frame).lazy()
-    firsts, attempts = pl.collect_all(
-        [
-            first_meetings(ordered).select("deal_id", "m1_id", "m1_start", "m1_end"),
-            second_meeting_attempts(ordered).select("deal_id", "meeting_id"),
-        ],
-        engine="in-memory",  # a page's meetings: the streaming engine's start-up dominates
-    )
-    for deal_id, m1_id, m1_start, m1_end in firsts.iter_rows():
-        found[deal_id] = DealPlaces(m1_id=m1_id, m1_start=m1_start, m1_end=m1_end)
-    for deal_id, meeting_id in attempts.iter_rows():
-        found[deal_id].attempts.append(meeting_id)
-    for meeting_id, deal_id, start, _end, _status in rows:
-        deal = found.get(deal_id) or found.setdefault(deal_id, DealPlaces())
-        if deal.m1_end is None or start <= deal.m1_end:
-            deal.places[meeting_id] = Place.MEETING_ONE
-        elif meeting_id in deal.attempts:
-            deal.places[meeting_id] = Place.MEETING_TWO
-        else:
-            deal.places[meeting_id] = Place.LATER
+    for deal_id, meetings in by_deal.items():
+        m1, attempts = one_deal(meetings)
+        deal = found[deal_id] = DealPlaces()
+        if m1 is not None:
+            deal.m1_id, deal.m1_start, deal.m1_end = m1[0], m1[1], m1[2]
+        deal.attempts = [attempt[0] for attempt in attempts]
+        for meeting_id, start, _end, _status in meetings:
+            if deal.m1_end is None or start <= deal.m1_end:
+                deal.places[meeting_id] = Place.MEETING_ONE
+            elif meeting_id in deal.attempts:
+                deal.places[meeting_id] = Place.MEETING_TWO
+            else:
+                deal.places[meeting_id] = Place.LATER
     return found
-
-
-def _naive_utc(instant: datetime) -> datetime:
-    return instant.astimezone(UTC).replace(tzinfo=None)
