@@ -1,21 +1,21 @@
 """What the rules know about a deal, loaded for many deals at once with a few set queries.
 
 M1 and the meeting-two attempts are not worked out here: they come from
-``momentum.meeting.definitions``, the frames the audit reads too, so a rule and the audit can
-never disagree on which meeting is meeting two.
+``momentum.meeting.definitions``, the definitions the audit reads too (held equal to its
+frames by a test), so a rule and the audit can never disagree on which meeting is meeting
+two.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy.orm import Session
 
-from momentum.meeting.definitions import first_meetings, in_order, second_meeting_attempts
+from momentum.meeting.definitions import one_deal
 from momentum.meeting.models import MeetingStatus
 from momentum.rules.repository import FactsRepository
 
@@ -136,16 +136,6 @@ def _load_meetings(
 ) -> None:
     """Every deal's meetings (``rows`` by deal and start), its M1 and meeting-two attempts."""
     statuses = {status.value: status for status in MeetingStatus}
-    # The columns of the frame the shared definitions read, gathered in the same pass; row i
-    # of the frame is ``kept[i]``, a meeting of the deal ``row_deals[i]``.
-    kept: list[MeetingFact] = []
-    row_deals: list[DealFacts] = []
-    deal_ids: list[str] = []
-    meeting_ids: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    kinds: list[str] = []
-    micro = timedelta(microseconds=1)  # instants as integers: far cheaper into Polars
     facts: DealFacts | None = None
     for deal_id, mid, raw_start, raw_end, status, raw_booked, agenda, homework, changed in rows:
         if facts is None or facts.deal_id != deal_id:
@@ -155,58 +145,16 @@ def _load_meetings(
         start = aware(raw_start)
         end = start if raw_end is None else aware(raw_end)
         booked = None if raw_booked is None else aware(raw_booked)
-        meeting = MeetingFact(mid, start, end, statuses[status], booked, agenda, homework)
-        facts.meetings.append(meeting)
+        facts.meetings.append(
+            MeetingFact(mid, start, end, statuses[status], booked, agenda, homework)
+        )
         facts.changed_at = max(facts.changed_at, aware(changed))
         facts.note_activity(start, now)
         facts.note_activity(booked, now)
-        kept.append(meeting)
-        row_deals.append(facts)
-        deal_ids.append(deal_id)
-        meeting_ids.append(mid)
-        starts.append((start - EPOCH) // micro)
-        ends.append((end - EPOCH) // micro)
-        kinds.append(status)
-    if not kept:
-        return
-    frame = pl.DataFrame(
-        {
-            "deal_id": deal_ids,
-            "meeting_id": meeting_ids,
-            "start": starts,
-            "end": ends,
-            "status": kinds,
-            "row": range(len(kept)),
-        },
-        schema={
-            "deal_id": pl.String,
-            "meeting_id": pl.String,
-            "start": pl.Int64,
-            "end": pl.Int64,
-            "status": pl.String,
-            "row": pl.Int64,
-        },
-    )
-    _mark_first_and_second_meetings(row_deals, kept, frame)
-
-
-def _mark_first_and_second_meetings(
-    row_deals: list[DealFacts], meetings: list[MeetingFact], frame: pl.DataFrame
-) -> None:
-    """Each deal's M1 and meeting-two attempts, by the shared definitions; ``frame`` has the
-    definitions' columns and ``row``, the index of the meeting in ``meetings`` and of its
-    deal in ``row_deals``. The definitions' answers come back as row numbers, so each is put in
-    place with two list lookups (no deal or meeting id is looked up in Python)."""
-    ordered = in_order(frame).lazy()
-    m1_rows = (
-        first_meetings(ordered)
-        .join(ordered.select("meeting_id", "row"), left_on="m1_id", right_on="meeting_id")
-        .select("row")
-        .collect()
-    )
-    for row in m1_rows["row"].to_list():
-        row_deals[row].m1 = meetings[row]
-    # The attempts in the definitions' order: each deal's together, by start, end and id.
-    attempt_rows = second_meeting_attempts(ordered).select("row").collect()
-    for row in attempt_rows["row"].to_list():
-        row_deals[row].attempts.append(meetings[row])
+    for facts in deals.values():
+        by_id = {meeting.id: meeting for meeting in facts.meetings}
+        m1, attempts = one_deal(
+            (m.id, m.start_at, m.end_at, m.status.value) for m in facts.meetings
+        )
+        facts.m1 = by_id[m1[0]] if m1 is not None else None
+        facts.attempts = [by_id[attempt[0]] for attempt in attempts]
