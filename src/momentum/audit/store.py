@@ -2,15 +2,25 @@
 
 Rows are fetched as text in large batches (SQLite) or streamed with ``COPY … TO STDOUT``
 (PostgreSQL) and parsed by Polars, so auditing millions of stored meetings does not build
-millions of Python objects.
+millions of Python objects. All of them are read on a connection of their own, in one
+read-only transaction that sees one snapshot of the store as committed (PostgreSQL:
+repeatable read; SQLite: one transaction in WAL mode), so a write committed meanwhile is in
+every frame or in none.
+
+SQLite is read through Python's own ``sqlite3``, not an Arrow-native driver: those (ADBC's
+SQLite driver, connectorx) carry a SQLite library of their own, and two SQLite libraries in
+one process release each other's file locks (a connection closed in one drops the locks of
+the other's), which corrupts a store another connection of the process is writing to.
 """
 
 from __future__ import annotations
 
 import io
+import sqlite3
+from typing import Any
 
 import polars as pl
-from sqlalchemy import text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from momentum.canonical import (
@@ -22,7 +32,6 @@ from momentum.canonical import (
     Dataset,
     conform,
 )
-from momentum.db.bulk import dbapi_connection, dialect
 
 _QUERIES = {
     "reps": (
@@ -59,10 +68,10 @@ _STATUS_SOURCES = (
 )
 
 
-def _text_frame(session: Session, query: str, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+def _text_frame(raw: Any, query: str, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``query``'s rows as text, on the driver connection ``raw``."""
     names = list(columns)
-    raw = dbapi_connection(session)
-    if dialect(session) == "postgresql":
+    if not isinstance(raw, sqlite3.Connection):
         buffer = io.BytesIO()
         with (
             raw.cursor() as cursor,
@@ -107,30 +116,43 @@ def _typed(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame
 
 
 def load_dataset(session: Session) -> Dataset:
+    """The frames of the store ``session`` is on, as committed (see above)."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    with (
+        engine.connect().execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        if engine.dialect.name == "postgresql"
+        else engine.connect()
+    ) as connection:
+        connection.begin()  # SQLite: BEGIN, so every read below sees one snapshot
+        return _read_all(connection.connection.driver_connection)
+
+
+def _read_all(raw: Any) -> Dataset:
     frames = {
-        name: _typed(_text_frame(session, query, columns), columns)
+        name: _typed(_text_frame(raw, query, columns), columns)
         for name, (query, columns) in _QUERIES.items()
     }
-    has_stages = session.execute(text("SELECT 1 FROM deal_stage_entry LIMIT 1")).first()
+    has_stages = _text_frame(raw, "SELECT 1 FROM deal_stage_entry LIMIT 1", {"one": pl.String()})
     return Dataset(
         reps=frames["reps"],
         deals=frames["deals"],
-        meetings=_with_sources(session, frames["meetings"]),
-        stages=_typed(_text_frame(session, *_STAGES), STAGE_COLUMNS) if has_stages else None,
+        meetings=_with_sources(raw, frames["meetings"]),
+        stages=_typed(_text_frame(raw, *_STAGES), STAGE_COLUMNS) if has_stages.height else None,
     )
 
 
-def _with_sources(session: Session, meetings: pl.DataFrame) -> pl.DataFrame:
+def _with_sources(raw: Any, meetings: pl.DataFrame) -> pl.DataFrame:
     """``meetings`` with :data:`MEETING_SOURCE` where the store mixes meetings that can be
     no-shows with meetings that cannot (the audit then measures attendance on the former)."""
     if not (meetings["status"] == "no_show").any():
         return meetings  # attendance is unknown for all, or the store has no meetings
-    formats = session.execute(text("SELECT DISTINCT format FROM import_run")).scalars()
-    if not set(formats) & set(NO_SHOW_BLIND):
+    formats = _text_frame(raw, "SELECT DISTINCT format FROM import_run", {"format": pl.String()})
+    if not set(formats["format"]) & set(NO_SHOW_BLIND):
         return meetings
-    sources = _text_frame(
-        session, _STATUS_SOURCES, {"meeting_id": pl.String(), "source": pl.String()}
-    )
+    sources = _text_frame(raw, _STATUS_SOURCES, {"meeting_id": pl.String(), "source": pl.String()})
     sources = sources.select(
         "meeting_id", pl.col("source").str.strip_prefix("import:").alias(MEETING_SOURCE)
     )
