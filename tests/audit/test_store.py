@@ -19,8 +19,15 @@ from momentum.deal.models import Deal, DealStageEntry, Outcome
 from momentum.importers.models import ImportRun
 from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 from momentum.rep.models import Rep
+from momentum.review.scope import restrict
 
 T0 = datetime(2026, 3, 29, 0, 30, 15, 123456, tzinfo=ZoneInfo("Europe/Berlin"))  # DST day
+KEYS = {
+    "reps": "rep_id",
+    "deals": "deal_id",
+    "meetings": "meeting_id",
+    "stages": ["deal_id", "entered_at"],
+}
 NO_NAMES = 1_100  # more deals without a name than a reader would look at to guess its type
 
 
@@ -181,3 +188,19 @@ def test_a_write_committed_while_reading_is_in_no_frame(
     monkeypatch.undo()
     with database.unit_of_work(write=False) as session:
         assert "d-new" in load_dataset(session).deals["deal_id"].to_list()
+
+
+def test_reading_some_owners_gives_what_restricting_the_whole_store_gives(
+    database: Database,
+) -> None:
+    _store(database)
+
+    with database.unit_of_work(write=False) as session:
+        whole = load_dataset(session)
+        for owners in ({"r2"}, {"r1"}, {"r1", "r2"}, {"nobody"}, set()):
+            read = load_dataset(session, owners)
+            restricted = restrict(whole, owners)
+            for name, key in KEYS.items():  # the same rows, maybe in another order
+                assert_frame_equal(
+                    getattr(read, name).sort(key), getattr(restricted, name).sort(key)
+                )
