@@ -32,7 +32,7 @@ from momentum.deal.models import Deal
 from momentum.errors import InputError, NotFound
 from momentum.review.cache import AuditCache
 from momentum.review.pending import pending
-from momentum.review.scope import Scope, resolve_scope, restrict
+from momentum.review.scope import Scope, resolve_scope, restrict, scoped_dataset
 from momentum.user.schemas import Actor
 
 # The figures a manager can open, each as (numerator, denominator) over the audit's facts.
@@ -76,12 +76,12 @@ def store_audit(
     data: Dataset | None = None,
 ) -> AuditResult:
     """The audit of the store's deals in ``scope``: ``momentum audit``'s own code path.
-    ``data`` is the whole store's frames when already read (else they are read now).
-    Outcomes are as of now unless ``options`` say otherwise."""
-    whole = data if data is not None else load_dataset(session)
+    ``data`` is the whole store's frames when already read (else the scope's rows are read
+    now). Outcomes are as of now unless ``options`` say otherwise."""
+    scoped = scoped_dataset(session, scope) if data is None else restrict(data, scope.owner_ids)
     if options.as_of is None:
         options = replace(options, as_of=datetime.now(UTC))
-    return audit(restrict(whole, scope.owner_ids), options, sources=sources)
+    return audit(scoped, options, sources=sources)
 
 
 class WeekStatus(BaseModel):
