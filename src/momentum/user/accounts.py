@@ -177,25 +177,36 @@ class AccountService:
             expires_at=now + self.policy.session_lifetime,
         )
         self.users.add_session(web_session)
-        return SignInResult(session_token=token, signed_in=self._signed_in(web_session, user))
+        return SignInResult(
+            session_token=token,
+            signed_in=self._signed_in(web_session, user, self._rep_zone(user)),
+        )
 
     def session_for(self, token: str) -> SignedIn | None:
         """The live session the cookie ``token`` names: not expired, its user active."""
         found = self.users.live_session(digest(token), now=self.clock.now())
-        return self._signed_in(*found) if found else None
+        if found is None:
+            return None
+        web_session, user, timezone = found
+        return self._signed_in(web_session, user, timezone)
 
     def sign_out(self, token: str) -> None:
         self.users.delete_session(digest(token))
 
-    def _signed_in(self, web_session: WebSession, user: User) -> SignedIn:
+    def _rep_zone(self, user: User) -> str | None:
         rep = RepRepository(self.session).get(user.rep_id) if user.rep_id else None
+        return rep.timezone if rep else None
+
+    @staticmethod
+    def _signed_in(web_session: WebSession, user: User, timezone: str | None) -> SignedIn:
+        """``user`` signed in, in their rep's zone ``timezone``."""
         return SignedIn(
             user=UserView.model_validate(user),
             actor=Actor.of(user),
             session_hash=web_session.id,
             csrf_token=web_session.csrf_token,
             expires_at=web_session.expires_at,
-            timezone=rep.timezone if rep else None,
+            timezone=timezone,
         )
 
     # --- API tokens ---------------------------------------------------------------------

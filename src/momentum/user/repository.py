@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from momentum.rep.models import Rep
 from momentum.user.models import ApiToken, SignInAttempt, User, WebSession
 
 
@@ -32,14 +33,18 @@ class UserRepository:
         self.session.add(web_session)
         self.session.flush()
 
-    def live_session(self, session_hash: str, *, now: datetime) -> tuple[WebSession, User] | None:
-        """The session and its user, if the session has not expired and the user is active."""
+    def live_session(
+        self, session_hash: str, *, now: datetime
+    ) -> tuple[WebSession, User, str | None] | None:
+        """The session, its user and the user's rep's zone (read on every request, in one
+        query), if the session has not expired and the user is active."""
         row = self.session.execute(
-            select(WebSession, User)
+            select(WebSession, User, Rep.timezone)
             .join(User, User.id == WebSession.user_id)
+            .outerjoin(Rep, Rep.id == User.rep_id)
             .where(WebSession.id == session_hash, WebSession.expires_at > now, User.active)
         ).first()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2]) if row else None
 
     def delete_session(self, session_hash: str) -> None:
         self.session.execute(delete(WebSession).where(WebSession.id == session_hash))
