@@ -45,8 +45,11 @@ class ScheduleRepository:
         """(id, deal, start, end, status) of every meeting of the open deals with a held
         meeting starting in ``[start, end)`` and no meeting starting after it ended: every
         deal whose meeting one in that window has no meeting two booked is among them (which
-        are, the definitions decide on all their meetings). One query: the deals' ids are
-        not sent back to the store."""
+        are, the definitions decide on all their meetings).
+
+        The deals are found first, from the deals in scope to their meetings, then their
+        meetings by deal: in one query, PostgreSQL scans every meeting of the store (or every
+        held one of the window) for a few hundred deals."""
         later = aliased(Meeting)
         held = aliased(Meeting)
         unanswered = exists().where(
@@ -56,10 +59,8 @@ class ScheduleRepository:
             held.start_at < end,
             ~exists().where(later.deal_id == held.deal_id, later.start_at > held.end_at),
         )
-        # From the deals in scope to their meetings, not the other way: PostgreSQL otherwise
-        # scans every held meeting of the window to join them to a rep's few deals.
         candidates = _owned(select(Deal.id).where(Deal.outcome == Outcome.OPEN, unanswered), owners)
-        return self._rows(Meeting.deal_id.in_(candidates))
+        return self.meeting_rows(list(self._plain(candidates).scalars()))
 
     def meeting_rows(self, deal_ids: Sequence[str]) -> list[MeetingRow]:
         """(id, deal, start, end, status) of every meeting of ``deal_ids``."""
