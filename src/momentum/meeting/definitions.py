@@ -5,13 +5,14 @@
   and including the first ``held`` one; later meetings are meeting three and beyond.
 
 Meetings that start at the same instant are ordered by end, then id, so nothing depends on
-the order rows arrive in. The audit (``momentum.audit.facts``) and the rules
-(``momentum.rules.facts``) both take M1 and the attempts from these frames. Input columns:
-``meeting_id``, ``deal_id``, ``start``, ``end``, ``status`` (others are carried along).
+the order rows arrive in. The audit (``momentum.audit.facts``) takes M1 and the attempts
+from these frames. Input columns: ``meeting_id``, ``deal_id``, ``start``, ``end``,
+``status`` (others are carried along).
 
-A page places the meetings of a few hundred deals: for them, :func:`one_deal` reads the same
-definitions one deal at a time in plain Python, with none of a frame's fixed cost. A test
-holds the two forms equal on any meetings.
+The rules (``momentum.rules.facts``) and the pages (``momentum.schedule.positions``) work on
+a deal or a few hundred at a time: for them, :func:`one_deal` reads the same definitions one
+deal at a time in plain Python, with none of a frame's fixed cost. A test holds the two forms
+equal on any meetings.
 """
 
 from __future__ import annotations
