@@ -227,7 +227,7 @@ def _grouped_gap_stats(held: pl.DataFrame, key: str) -> dict[str, dict[Any, GapS
         return found
     held = held.sort(key).with_columns(pl.len().over(key).alias("_size"))
     for (size,), group in held.partition_by("_size", as_dict=True).items():
-        keys = group[key].to_list()[:: int(size)]
+        keys = group[key].gather_every(int(size)).to_list()  # each group's first row
         for column in GAP_COLUMNS:
             matrix = group[column].to_numpy().reshape(-1, int(size))
             means = np.mean(matrix, axis=1)
