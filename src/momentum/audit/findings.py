@@ -383,9 +383,11 @@ def _candidate(
 
 
 def _in_order(ids: pl.Series) -> tuple[str, ...]:
-    """``ids`` sorted, as a tuple (sorting where they go is about twice as fast as sorting
-    the text itself)."""
-    return tuple(ids.gather(ids.arg_sort()).to_list())
+    """``ids`` sorted, as a tuple. On one thread: most lists are a rep's few dozen deals, which
+    handing to a thread pool takes ten times longer than sorting; and for the practices'
+    hundreds of thousands, one thread sorting the text in place is no slower than sorting
+    where they go and gathering them (and is three times faster on random ids, e.g. UUIDs)."""
+    return tuple(ids.sort(multithreaded=False).to_list())
 
 
 def _headline(kind: str, metric: str, group: Group, reference: Group) -> str:
