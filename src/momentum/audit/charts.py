@@ -272,7 +272,7 @@ def funnel_chart(team: Figures) -> Chart:
 
 def gap_chart(result: AuditResult) -> Chart | None:
     gaps = p.held_gaps(result.facts)
-    if not gaps:
+    if len(gaps) == 0:
         return None
     target = result.options.target_days
     bins = p.gap_histogram(gaps, target)

@@ -81,7 +81,10 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
             (pl.col("status") == HELD).sum().alias("held_attempts"),
             (pl.col("status") == NO_SHOW).sum().alias("no_show_attempts"),
             # the latest attempt still on the calendar (its outcome may not be known yet)
-            pl.col("start").filter(pl.col("status") == SCHEDULED).max().alias("scheduled_until"),
+            pl.when(pl.col("status") == SCHEDULED)
+            .then(pl.col("start"))
+            .max()
+            .alias("scheduled_until"),
             # the agreed agenda and homework: those of the last attempt (M2 when one was held)
             pl.col("has_agenda").last().alias("m2_agenda"),
             pl.col("has_homework").last().alias("m2_homework"),

@@ -85,19 +85,23 @@ def _count_columns(target_days: int, columns: Sequence[str]) -> list[pl.Expr]:
     ]
 
 
-def _counts_of(row: dict[str, Any]) -> Counts:
-    names = [*RATE_COUNTS, WITHIN_TARGET]
+# each rate's name and its columns in a row of _count_columns' sums (named once: the per-rep
+# figures read them for thousands of reps)
+_COUNT_NAMES = tuple(
+    (name, f"{name}|n", f"{name}|d", f"{name}|left_out") for name in (*RATE_COUNTS, WITHIN_TARGET)
+)
+
+
+def _counts_of(row: dict[str, Any], unknown: Unknown) -> Counts:
     return {
         name: Rate(
-            int(row[f"{name}|n"] or 0),
-            int(row[f"{name}|d"] or 0),
-            left_out=int(row.get(f"{name}|left_out") or 0),
+            int(row[n] or 0), int(row[d] or 0), unknown.get(name), int(row.get(left_out) or 0)
         )
-        for name in names
+        for name, n, d, left_out in _COUNT_NAMES
     }
 
 
-def rate_counts(facts: pl.DataFrame, *, target_days: int) -> Counts:
+def rate_counts(facts: pl.DataFrame, *, target_days: int, unknown: Unknown = NOTHING) -> Counts:
     """Every rate's counts over the deals with M1 in ``facts``, by Figures field."""
     counted = (
         with_first_meeting(facts)
@@ -105,7 +109,7 @@ def rate_counts(facts: pl.DataFrame, *, target_days: int) -> Counts:
         .select(_count_columns(target_days, facts.columns))
         .collect()
     )
-    return _counts_of(counted.row(0, named=True))
+    return _counts_of(counted.row(0, named=True), unknown)
 
 
 def gap_values(facts: pl.DataFrame) -> dict[str, np.ndarray[Any, Any]]:
@@ -140,12 +144,7 @@ def _figures(
     counts: Counts,
     gaps: dict[str, GapStats | None],
     buckets: tuple[BucketFigures, ...],
-    unknown: Unknown,
 ) -> Figures:
-    counts = {
-        name: Rate(rate.numerator, rate.denominator, unknown.get(name), rate.left_out)
-        for name, rate in counts.items()
-    }
     return Figures(
         deals=deals,
         deals_with_first_meeting=with_m1,
@@ -176,10 +175,9 @@ def figures(facts: pl.DataFrame, *, target_days: int, unknown: Unknown = NOTHING
     return _figures(
         facts.height,
         funnel.height,
-        rate_counts(funnel, target_days=target_days),
+        rate_counts(funnel, target_days=target_days, unknown=unknown),
         {column: gap_stats(values) for column, values in gap_values(funnel).items()},
         _buckets(counted),
-        unknown,
     )
 
 
@@ -210,10 +208,9 @@ def grouped(
         block = _figures(
             with_m1,
             with_m1,
-            _counts_of(row),
+            _counts_of(row, unknown),
             {column: stats[column].get(value) for column in GAP_COLUMNS},
             _buckets(buckets.get(value, {})),
-            unknown,
         )
         entries.append((value, block))
     return entries
@@ -227,15 +224,11 @@ def _grouped_gap_stats(held: pl.DataFrame, key: str) -> dict[str, dict[Any, GapS
         return found
     held = held.sort(key).with_columns(pl.len().over(key).alias("_size"))
     for (size,), group in held.partition_by("_size", as_dict=True).items():
-        keys = group[key].to_list()[:: int(size)]
+        keys = group[key].gather_every(int(size)).to_list()  # each group's first row
         for column in GAP_COLUMNS:
             matrix = group[column].to_numpy().reshape(-1, int(size))
-            means = np.mean(matrix, axis=1)
-            medians, p90s = np.quantile(matrix, [0.5, 0.9], axis=1)
-            for index, value in enumerate(keys):
-                found[column][value] = GapStats(
-                    mean=float(means[index]),
-                    median=float(medians[index]),
-                    p90=float(p90s[index]),
-                )
+            means = np.mean(matrix, axis=1).tolist()
+            medians, p90s = np.quantile(matrix, [0.5, 0.9], axis=1).tolist()
+            for value, mean, median, p90 in zip(keys, means, medians, p90s, strict=True):
+                found[column][value] = GapStats(mean=mean, median=median, p90=p90)
     return found

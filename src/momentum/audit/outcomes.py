@@ -35,12 +35,10 @@ def observe(facts: pl.DataFrame, *, as_of: datetime, window: int) -> pl.DataFram
     if with_m1.any():
         first_year = int(facts["m1_date"].dt.year().min())  # type: ignore[arg-type]
         last_year = max(as_of.year, first_year)
+        # split on the categoricals themselves: their keys come out as text, and no column of
+        # millions of rows is turned into text first
         places = (
-            facts.select(
-                pl.col("timezone").cast(pl.String), pl.col("country").cast(pl.String), "m1_date"
-            )
-            .with_row_index("_row")
-            .filter(with_m1)
+            facts.select("timezone", "country", "m1_date").with_row_index("_row").filter(with_m1)
         )
         # each place's deals counted in its calendar and put in their rows
         for (zone, country), part in places.partition_by(

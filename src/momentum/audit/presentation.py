@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from momentum.audit import result as r
@@ -298,16 +299,17 @@ class GapBin:
     within_target: bool
 
 
-def held_gaps(facts: pl.DataFrame) -> list[int]:
-    """Business-day gaps of the deals whose meeting two was held."""
+def held_gaps(facts: pl.DataFrame) -> npt.NDArray[np.int64]:
+    """Business-day gaps of the deals whose meeting two was held (an array: a large team has
+    millions)."""
     held = facts.filter(pl.col("m2_held") & pl.col("gap_business_days").is_not_null())
-    return [int(v) for v in held["gap_business_days"].to_list()]
+    return held["gap_business_days"].cast(pl.Int64).to_numpy()
 
 
-def gap_histogram(gaps: Sequence[int], target_days: int) -> list[GapBin]:
+def gap_histogram(gaps: Sequence[int] | npt.NDArray[np.int64], target_days: int) -> list[GapBin]:
     """One bin per business day from 0 to past the target (or the longest gap), the gaps of
     the open-ended last bucket ("21+") together; empty when no meeting two was held."""
-    if not gaps:
+    if len(gaps) == 0:
         return []
     values = np.asarray(gaps, dtype=np.int64)
     last = min(max(int(values.max()), target_days + 1), OPEN_ENDED_FROM - 1)

@@ -22,8 +22,9 @@ def time_to_second_meeting(facts: pl.DataFrame) -> Survival | None:
     funnel = with_first_meeting(facts)
     if funnel.height == 0:
         return None
-    waiting = funnel.filter(~pl.col("m2_held"))["days_observed"].to_numpy()
-    events = funnel.filter(pl.col("m2_held"))["gap_business_days"].to_numpy().astype(float)
+    held = funnel["m2_held"]  # the two columns filtered, not the whole frame
+    waiting = funnel["days_observed"].filter(~held).to_numpy()
+    events = funnel["gap_business_days"].filter(held).to_numpy().astype(float)
     right = np.maximum(waiting.astype(float), 0.0)
     times = np.sort(np.concatenate([events, right]))
     horizon = int(times[-1]) if times.size else 0

@@ -99,7 +99,7 @@ def _gaps(result: AuditResult) -> RenderableType:
     gaps = p.held_gaps(result.facts)
     team = result.team
     business, calendar = team.gap_business_days, team.gap_calendar_days
-    if not gaps or business is None or calendar is None:
+    if len(gaps) == 0 or business is None or calendar is None:
         return Text("No meeting two was held, so there is no gap to show.")
     summary = Text.assemble(
         "Business days: mean ",
