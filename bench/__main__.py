@@ -27,7 +27,11 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "audit": ("bench.bench_audit", ["--meetings", "1000000", "10000000"], ["--meetings", "100000"]),
     "dispatch": ("bench.bench_dispatch", [], ["--reminders", "1000"]),
     "rules": ("bench.bench_rules", [], ["--deals", "10000"]),
-    "web": ("bench.bench_web", [], ["--deals", "2000", "--rounds", "3"]),
+    "web": (
+        "bench.bench_web",
+        ["--workers", "2"],
+        ["--deals", "2000", "--reps", "50", "--rounds", "3"],
+    ),
     "dashboard": ("bench.bench_dashboard", [], ["--meetings", "20000", "--requests", "5"]),
 }
 
