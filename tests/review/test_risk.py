@@ -113,3 +113,22 @@ def test_a_task_is_reassigned_within_the_scope(database: Database, team: Team) -
         session.get(Task, task_id).status = TaskStatus.DONE
     with database.unit_of_work() as session, pytest.raises(Conflict):
         RiskBoardService(session, clock=FixedClock(NOW)).assign(team.maya, task_id, to_rep_id="ana")
+
+
+def test_a_long_group_comes_a_page_at_a_time_with_its_totals_whole(
+    database: Database, team: Team
+) -> None:
+    with database.unit_of_work(write=False) as session:
+        service = RiskBoardService(session, clock=FixedClock(NOW), limit=1)
+        pages = [
+            service.board(team.maya, RiskQuery(rule="gap_too_long", page=page)).groups[0]
+            for page in (1, 2, 3)
+        ]
+    assert [[row.deal_id for row in group.rows] for group in pages] == [["D2"], ["D1"], []]
+    assert [(group.count, group.pages, group.first) for group in pages] == [
+        (2, 2, 1),
+        (2, 2, 2),
+        (2, 2, 3),
+    ]
+    assert all(group.amounts == {"EUR": Decimal("95000")} for group in pages)
+    assert all(group.severity is Severity.WARNING for group in pages)

@@ -13,7 +13,9 @@ import pytest
 
 from momentum.db.engine import Database
 from momentum.flag.models import Flag, Severity
+from momentum.rep.models import Rep
 from momentum.task.models import Task, TaskStatus
+from tests.factories import make_deal
 from tests.review.team import NOW, ManagerSite, make_team
 from tests.web.conftest import csrf_of
 
@@ -275,3 +277,29 @@ def test_the_value_asset_page_keeps_versions_for_managers_and_reps_read(
     refused = ana.post(url, data={"csrf_token": csrf_of(read.text), **fields})
     assert refused.status_code == 403
     assert maya.get("/playbook/assets/10000").status_code == 404
+
+
+def test_a_rule_with_more_flags_than_a_page_is_paged(database: Database) -> None:
+    with database.unit_of_work() as session:
+        make_team(session)
+        ana = session.get(Rep, "ana")
+        assert ana is not None
+        for n in range(201):
+            deal = make_deal(session, owner=ana, id=f"R{n:03d}", account=f"Risky {n:03d}")
+            session.add(
+                Flag(
+                    deal_id=deal.id,
+                    rule="gap_too_long",
+                    reason="Meeting two is too far from meeting one",
+                    severity=Severity.WARNING,
+                    raised_at=NOW - timedelta(days=1, minutes=n),  # R200 the oldest
+                )
+            )
+    maya = ManagerSite(database).signed_in(MAYA)
+    first = maya.get("/risk?sort=age").text
+    assert "201 deals" in first and "1–200 shown" in first and "Page 1 of 2" in first
+    assert "Risky 200" in first and "Risky 000" not in first
+    assert 'href="/risk?sort=age&amp;rule=gap_too_long&amp;page=2" rel="next"' in first
+    second = maya.get("/risk?sort=age&rule=gap_too_long&page=2").text
+    assert "201–201 shown" in second and "Risky 000" in second and "Risky 200" not in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second

@@ -8,9 +8,10 @@ import enum
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from momentum.clock import Clock
@@ -38,6 +39,7 @@ class RiskQuery(BaseModel):
     rep: str | None = Field(default=None, max_length=200)
     rule: str | None = Field(default=None, max_length=80)
     sort: RiskSort = RiskSort.RISK
+    page: int = Field(default=1, ge=1, le=1_000_000)  # of each rule's rows
 
 
 class RiskRow(BaseModel):
@@ -64,9 +66,15 @@ class RiskGroup(BaseModel):
     rule: str
     title: str
     count: int
-    shown: int
+    first: int  # the position of the first row shown, from 1
     amounts: dict[str, Decimal]  # per currency ("" where none is given)
     rows: list[RiskRow]
+    severity: Severity  # the most severe of all its flags
+    pages: int  # of ``limit`` rows
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
 
 
 class RiskBoard(BaseModel):
@@ -76,7 +84,8 @@ class RiskBoard(BaseModel):
 
 
 class RiskBoardService:
-    """``limit`` bounds the rows shown per rule (the counts and amounts cover all of them)."""
+    """``limit`` bounds the rows shown per rule, a page at a time (the counts and amounts
+    cover all of them)."""
 
     def __init__(
         self,
@@ -93,29 +102,11 @@ class RiskBoardService:
 
     def board(self, actor: Actor, query: RiskQuery) -> RiskBoard:
         scope = resolve_scope(self.session, actor, team=query.team, rep_id=query.rep)
-        rows = self._rows(scope.owner_ids, query)
-        groups: dict[str, RiskGroup] = {}
-        for row in rows:
-            group = groups.get(row.rule)
-            if group is None:
-                group = groups[row.rule] = RiskGroup(
-                    rule=row.rule,
-                    title=self.titles.get(row.rule) or row.rule.replace("_", " ").capitalize(),
-                    count=0,
-                    shown=0,
-                    amounts={},
-                    rows=[],
-                )
-            group.count += 1
-            if row.amount is not None:
-                currency = row.currency or ""
-                group.amounts[currency] = group.amounts.get(currency, Decimal(0)) + row.amount
-            if group.shown < self.limit:
-                group.rows.append(row)
-                group.shown += 1
+        groups = self._groups(scope.owner_ids, query)
+        for row in self._rows(scope.owner_ids, query):
+            groups[row.rule].rows.append(row)
         ordered = sorted(
-            groups.values(),
-            key=lambda g: (min(SEVERITY_ORDER[r.severity] for r in g.rows), -g.count, g.rule),
+            groups.values(), key=lambda g: (SEVERITY_ORDER[g.severity], -g.count, g.rule)
         )
         return RiskBoard(
             query=query,
@@ -123,10 +114,65 @@ class RiskBoardService:
             assignees=[(rep.id, rep.name or rep.id) for rep in visible_reps(self.session, actor)],
         )
 
+    def _groups(self, owners: Collection[str] | None, query: RiskQuery) -> dict[str, RiskGroup]:
+        """Each rule's count, amounts per currency and most severe flag, counted by the
+        store (a large scope has hundreds of thousands of flags)."""
+        rank = case(SEVERITY_ORDER, value=Flag.severity, else_=9)
+        totals = _open_flags(
+            select(
+                Flag.rule, Deal.currency, func.count(Flag.id), func.sum(Deal.amount), func.min(rank)
+            ),
+            owners,
+            query,
+        ).group_by(Flag.rule, Deal.currency)
+        counts: dict[str, int] = {}
+        ranks: dict[str, int] = {}
+        amounts: dict[str, dict[str, Decimal]] = {}
+        for rule, currency, count, amount, most_severe in self.session.execute(totals):
+            counts[rule] = counts.get(rule, 0) + count
+            ranks[rule] = min(ranks.get(rule, most_severe), most_severe)
+            if amount is not None:
+                amounts.setdefault(rule, {})[currency or ""] = Decimal(amount)
+        severities = {order: severity for severity, order in SEVERITY_ORDER.items()}
+        return {
+            rule: RiskGroup(
+                rule=rule,
+                title=self.titles.get(rule) or rule.replace("_", " ").capitalize(),
+                count=count,
+                first=(query.page - 1) * self.limit + 1,
+                amounts=amounts.get(rule, {}),
+                rows=[],
+                severity=severities[ranks[rule]],
+                pages=-(-count // self.limit),
+            )
+            for rule, count in counts.items()
+        }
+
     def _rows(self, owners: Collection[str] | None, query: RiskQuery) -> list[RiskRow]:
+        """The page's rows of each rule, in the chosen order: the store numbers each rule's
+        flags in that order, and only the page's are read."""
+        severity = case(SEVERITY_ORDER, value=Flag.severity, else_=9)
+        order: tuple[Any, ...]
+        if query.sort is RiskSort.AMOUNT:
+            order = (Deal.amount.is_(None), Deal.amount.desc(), Flag.raised_at, Flag.id)
+        elif query.sort is RiskSort.AGE:
+            order = (Flag.raised_at, Flag.id)
+        else:
+            order = (severity, Flag.raised_at, Flag.id)
+        numbered = _open_flags(
+            select(
+                Flag.id,
+                func.row_number().over(partition_by=Flag.rule, order_by=order).label("n"),
+            ),
+            owners,
+            query,
+        ).subquery()
+        offset = (query.page - 1) * self.limit
+        page = select(numbered.c.id).where(
+            numbered.c.n > offset, numbered.c.n <= offset + self.limit
+        )
         owner = aliased(Rep)
         assignee = aliased(Rep)
-        severity = case(SEVERITY_ORDER, value=Flag.severity, else_=9)
         statement = (
             select(Flag, Deal, owner.name, Task, assignee.name)
             .join(Deal, Deal.id == Flag.deal_id)
@@ -140,20 +186,9 @@ class RiskBoardService:
                 ),
             )
             .outerjoin(assignee, assignee.id == Task.owner_id)
-            .where(Flag.cleared_at.is_(None))
+            .where(Flag.id.in_(page))
+            .order_by(*order)
         )
-        if owners is not None:
-            statement = statement.where(Deal.owner_id.in_(sorted(owners)))
-        if query.rule:
-            statement = statement.where(Flag.rule == query.rule)
-        if query.sort is RiskSort.AMOUNT:
-            statement = statement.order_by(
-                Deal.amount.is_(None), Deal.amount.desc(), Flag.raised_at, Flag.id
-            )
-        elif query.sort is RiskSort.AGE:
-            statement = statement.order_by(Flag.raised_at, Flag.id)
-        else:
-            statement = statement.order_by(severity, Flag.raised_at, Flag.id)
         now = self.clock.now()
         found = []
         for flag, deal, owner_name, task, task_owner_name in self.session.execute(statement):
@@ -203,3 +238,13 @@ class RiskBoardService:
         if task.deal_id is not None:
             mark_changed(self.session, task.deal_id)
         return task
+
+
+def _open_flags(statement, owners: Collection[str] | None, query: RiskQuery):  # type: ignore[no-untyped-def]
+    """``statement`` over the open flags in scope (and of ``query``'s rule), with their deals."""
+    statement = statement.join(Deal, Deal.id == Flag.deal_id).where(Flag.cleared_at.is_(None))
+    if owners is not None:
+        statement = statement.where(Deal.owner_id.in_(sorted(owners)))
+    if query.rule:
+        statement = statement.where(Flag.rule == query.rule)
+    return statement

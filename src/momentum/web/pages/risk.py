@@ -35,7 +35,13 @@ def risk_page(
 ) -> Response:
     board = _service(request, session).board(actor, query)
     reps = visible_reps(session, actor)
-    here = link("/risk", **query.model_dump(mode="json", exclude_defaults=True))
+    chosen = query.model_dump(mode="json", exclude_defaults=True)
+    here = link("/risk", **chosen)
+
+    def page_link(rule: str, page: int) -> str:
+        """Another page of one rule's flags, in the same scope and order."""
+        return link("/risk", **(chosen | {"rule": rule, "page": page}))
+
     return render(
         request,
         "manager/risk.html",
@@ -46,6 +52,7 @@ def risk_page(
             "teams": sorted({r.team for r in reps if r.team}),
             "reps": reps,
             "here": here,
+            "page_link": page_link,
             "assigns": actor.role in (Role.MANAGER, Role.ADMIN),
         },
     )
