@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
 
 from momentum.audit.result import Rate
 
@@ -26,22 +27,12 @@ LEVEL = 0.95
 ALPHA = 1 - LEVEL  # a difference is established when its adjusted p-value is at most this
 
 
-Z = float(special.ndtri(0.5 + 0.5 * LEVEL))  # the normal quantile of a two-sided 95 %
-
-
+@lru_cache(maxsize=1 << 16)  # the findings ask about the same counts many times
 def wilson(successes: int, trials: int) -> tuple[float, float] | None:
-    """The Wilson score interval (Newcombe 1998, method 3), in closed form: the findings ask
-    for hundreds of them, and ``scipy.stats.binomtest(...).proportion_ci(method="wilson")``
-    runs the whole test to give the same figures (a test checks they are equal)."""
     if trials == 0:
         return None
-    p = successes / trials
-    denominator = 2 * (trials + Z**2)
-    center = (2 * trials * p + Z**2) / denominator
-    delta = Z / denominator * math.sqrt(4 * trials * p * (1 - p) + Z**2)
-    low = 0.0 if successes == 0 else center - delta
-    high = 1.0 if successes == trials else center + delta
-    return low, high
+    interval = stats.binomtest(successes, trials).proportion_ci(LEVEL, method="wilson")
+    return float(interval.low), float(interval.high)
 
 
 def newcombe(before: tuple[int, int], after: tuple[int, int]) -> tuple[float, float] | None:
