@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -157,3 +158,29 @@ def test_the_background_dispatcher_for_serve(
     assert not background.running
     assert background.report.sent == 1
     assert threading.active_count() >= 1
+
+
+def test_a_value_asset_is_edited_a_version_at_a_time_and_retired(env: dict[str, str]) -> None:
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, ["assets", *args], env=env)
+
+    url = "https://example.test/roi"
+    added = run("add", "--title", "ROI model", "--summary", "Peers save 12 %", "--url", url)
+    assert added.exit_code == 0, added.output
+    number = re.search(r"added value asset (\d+)", added.output)
+    assert number is not None
+    n = number.group(1)
+    edited = run("edit", n, "--summary", "Peers save 15 %")
+    assert edited.exit_code == 0 and f"value asset {n}, version 2: ROI model" in edited.output
+    same = run("edit", n, "--summary", "Peers save 15 %")  # nothing changes: no version
+    assert "version 2" in same.output
+    renamed = run("edit", n, "--title", "ROI calculator", "--url", "")
+    assert f"value asset {n}, version 3: ROI calculator" in renamed.output
+    assert "[insight] ROI calculator" in run("list").output
+    bad = run("edit", n, "--kind", "poem")
+    assert bad.exit_code == 65 and "kind: Input should be" in bad.output
+    assert run("edit", "999999", "--title", "x").exit_code == 66
+    assert run("retire", n).exit_code == 0
+    assert "ROI calculator" not in run("list").output
+    retired = run("edit", n, "--title", "Again")
+    assert retired.exit_code == 1 and "is retired" in retired.output

@@ -69,8 +69,8 @@ def test_the_assets_command_refuses_a_javascript_link_in_one_line(tmp_path: Path
     )
     assert run.code == 65, run.stderr
     assert run.error_lines == [
-        "error: the value asset's link must be an http:// or https:// address with a host, "
-        "not 'javascript:alert(1)'"
+        "error: url: the value asset's link must be an http:// or https:// address with a "
+        "host, not 'javascript:alert(1)'"
     ]
     listed = momentum("assets", "list", cwd=tmp_path, env=env)
     assert listed.code == 0 and listed.stdout == ""

@@ -36,13 +36,19 @@ M = TypeVar("M", bound="BaseModel")
 
 
 def _validated(model: type[M], data: dict[str, Any]) -> M:
-    """``data`` as ``model``, or an input error with pydantic's messages on one line."""
+    """``data`` as ``model``, or an input error with pydantic's messages on one line, each
+    after the field it is about."""
     from pydantic import ValidationError
 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError("; ".join(e["msg"] for e in exc.errors())) from exc
+        raise InputError(
+            "; ".join(
+                f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]
+                for e in exc.errors()
+            )
+        ) from exc
 
 
 def _when(value: str) -> datetime:
@@ -344,6 +350,66 @@ def assets_add(
         with engine.database.unit_of_work() as session:
             asset = ValueAssetService(session, clock=engine.clock).add(Actor.system(), new)
             console.print(f"added value asset {asset.id}: {escape(asset.title)}")
+        engine.close()
+
+
+@assets_app.command("edit")
+def assets_edit(
+    asset_id: Annotated[int, typer.Argument(help="The asset's number, as assets list shows it.")],
+    title: Annotated[str | None, typer.Option("--title", show_default=False)] = None,
+    summary: Annotated[
+        str | None,
+        typer.Option("--summary", help="The teaser the reminder quotes.", show_default=False),
+    ] = None,
+    kind: Annotated[str | None, typer.Option("--kind", show_default=False)] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help='"" removes the link.', show_default=False)
+    ] = None,
+) -> None:
+    """Change a value asset: what is not given stays as it is. The edit is a new version;
+    reminders already planned keep the version they carry."""
+    from momentum.user.schemas import Actor
+    from momentum.value_asset.schemas import NewValueAsset
+    from momentum.value_asset.service import ValueAssetService
+
+    with app_errors():
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            assets = ValueAssetService(session, clock=engine.clock)
+            asset = assets.get(asset_id)
+            changed = {"title": title, "summary": summary, "kind": kind, "url": url}
+            new = _validated(
+                NewValueAsset,
+                {
+                    "title": asset.title,
+                    "summary": asset.summary,
+                    "kind": asset.kind,
+                    "url": asset.url,
+                    "tags": asset.tags.split(",") if asset.tags else [],
+                }
+                | {key: value for key, value in changed.items() if value is not None},
+            )
+            asset = assets.edit(Actor.system(), asset_id, new)
+            version = assets.current_version(asset_id)
+            number = version.number if version else 1
+            console.print(f"value asset {asset.id}, version {number}: {escape(asset.title)}")
+        engine.close()
+
+
+@assets_app.command("retire")
+def assets_retire(
+    asset_id: Annotated[int, typer.Argument(help="The asset's number, as assets list shows it.")],
+) -> None:
+    """Take a value asset out of the library: it is no longer offered or picked for a new
+    booking."""
+    from momentum.user.schemas import Actor
+    from momentum.value_asset.service import ValueAssetService
+
+    with app_errors():
+        engine = _engine()
+        with engine.database.unit_of_work() as session:
+            asset = ValueAssetService(session, clock=engine.clock).retire(Actor.system(), asset_id)
+            console.print(f"retired value asset {asset.id}: {escape(asset.title)}")
         engine.close()
 
 
