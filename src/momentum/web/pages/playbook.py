@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from momentum.errors import InputError
 from momentum.playbook.models import PlaybookKind
@@ -126,19 +126,34 @@ def retire_entry(request: Request, session: DbSession, actor: PageActor, entry_i
     return RedirectResponse("/playbook", status_code=303)
 
 
+class AssetForm(BaseModel):
+    """The value-asset form, as the add and edit pages post it (tags comma-separated)."""
+
+    title: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    summary: str = Field(max_length=2000)
+    url: str = Field(default="", max_length=2000)
+    tags: str = Field(default="", max_length=500)
+
+    def asset(self) -> NewValueAsset:
+        return _valid(
+            NewValueAsset,
+            title=self.title,
+            kind=self.kind,
+            summary=self.summary,
+            url=self.url.strip() or None,
+            tags=[tag for tag in self.tags.split(",") if tag.strip()],
+        )
+
+
 @router.post("/playbook/assets/new")
 def add_asset(
     request: Request,
     session: DbSession,
     actor: PageActor,
-    title: Annotated[str, Form(max_length=200)],
-    kind: Annotated[str, Form(max_length=40)],
-    summary: Annotated[str, Form(max_length=2000)],
-    url: Annotated[str, Form(max_length=2000)] = "",
-    tags: Annotated[str, Form(max_length=500)] = "",
+    form: Annotated[AssetForm, Form()],
 ) -> Response:
-    new = _asset_form(title=title, kind=kind, summary=summary, url=url, tags=tags)
-    ValueAssetService(session, clock=engine_of(request).clock).add(actor, new)
+    ValueAssetService(session, clock=engine_of(request).clock).add(actor, form.asset())
     return RedirectResponse("/playbook#assets", status_code=303)
 
 
@@ -167,26 +182,10 @@ def edit_asset(
     session: DbSession,
     actor: PageActor,
     asset_id: int,
-    title: Annotated[str, Form(max_length=200)],
-    kind: Annotated[str, Form(max_length=40)],
-    summary: Annotated[str, Form(max_length=2000)],
-    url: Annotated[str, Form(max_length=2000)] = "",
-    tags: Annotated[str, Form(max_length=500)] = "",
+    form: Annotated[AssetForm, Form()],
 ) -> Response:
-    new = _asset_form(title=title, kind=kind, summary=summary, url=url, tags=tags)
-    ValueAssetService(session, clock=engine_of(request).clock).edit(actor, asset_id, new)
+    ValueAssetService(session, clock=engine_of(request).clock).edit(actor, asset_id, form.asset())
     return RedirectResponse(f"/playbook/assets/{asset_id}", status_code=303)
-
-
-def _asset_form(*, title: str, kind: str, summary: str, url: str, tags: str) -> NewValueAsset:
-    return _valid(
-        NewValueAsset,
-        title=title,
-        kind=kind,
-        summary=summary,
-        url=url.strip() or None,
-        tags=[tag for tag in tags.split(",") if tag.strip()],
-    )
 
 
 @router.post("/playbook/assets/{asset_id}/retire")
