@@ -26,6 +26,7 @@ from momentum.user.models import Role
 from momentum.user.schemas import Actor
 
 SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+SEVERITY_RANK = case(SEVERITY_ORDER, value=Flag.severity)  # a flag's SEVERITY_ORDER in SQL
 
 
 class RiskSort(enum.StrEnum):
@@ -117,10 +118,13 @@ class RiskBoardService:
     def _groups(self, owners: Collection[str] | None, query: RiskQuery) -> dict[str, RiskGroup]:
         """Each rule's count, amounts per currency and most severe flag, counted by the
         store (a large scope has hundreds of thousands of flags)."""
-        rank = case(SEVERITY_ORDER, value=Flag.severity, else_=9)
         totals = _open_flags(
             select(
-                Flag.rule, Deal.currency, func.count(Flag.id), func.sum(Deal.amount), func.min(rank)
+                Flag.rule,
+                Deal.currency,
+                func.count(Flag.id),
+                func.sum(Deal.amount),
+                func.min(SEVERITY_RANK),
             ),
             owners,
             query,
@@ -151,14 +155,13 @@ class RiskBoardService:
     def _rows(self, owners: Collection[str] | None, query: RiskQuery) -> list[RiskRow]:
         """The page's rows of each rule, in the chosen order: the store numbers each rule's
         flags in that order, and only the page's are read."""
-        severity = case(SEVERITY_ORDER, value=Flag.severity, else_=9)
         order: tuple[Any, ...]
         if query.sort is RiskSort.AMOUNT:
             order = (Deal.amount.is_(None), Deal.amount.desc(), Flag.raised_at, Flag.id)
         elif query.sort is RiskSort.AGE:
             order = (Flag.raised_at, Flag.id)
         else:
-            order = (severity, Flag.raised_at, Flag.id)
+            order = (SEVERITY_RANK, Flag.raised_at, Flag.id)
         numbered = _open_flags(
             select(
                 Flag.id,
