@@ -3,15 +3,17 @@
 
     .venv/bin/python -m bench.bench_dashboard [--meetings 1000000] [--requests 30]
                                               [--seconds 300] [--think 0] [--store DIR]
-                                              [--cache-seconds S]
+                                              [--cache-seconds S] [--workers N]
 
 The store (not timed) is the canonical benchmark folder (``bench/generate.py``) imported into
 a fresh SQLite store with ``momentum import``, then its deals dealt out to 50 reps in 5 teams
 of 10, with 10 managers over 5 reps each (two per team), a sign-in for each manager and for an
-administrator. Then ``momentum serve --no-worker`` starts on a free port of 127.0.0.1 and:
+administrator. Then ``momentum serve --no-worker --workers N`` starts on a free port of
+127.0.0.1; each of its processes reads the store's frames once it starts (their times, from
+its log, are reported), and once they have:
 
 1. the administrator signs in and opens the whole team's dashboard (every rep, every deal):
-   the **first render**, timed from a cold process (nothing read from the store yet);
+   the **first render** (the whole team's audit, computed for the first time);
 2. the 10 managers, signed in, each on their own thread and connection, request
    ``--requests`` views each (at most ``--seconds`` in all): their team or one of their reps,
    over the whole history, the first half of 2026 or its third quarter, in an order drawn from
@@ -65,6 +67,7 @@ PERIODS = {
 }
 _IMAGE = re.compile(r'<img src="([^"]+)"')
 FIGURES = 'data-figure="'  # on every rendered dashboard
+_FRAMES_READ = re.compile(r"read the store's frames \(.*\) in ([0-9.]+) s")
 
 
 def rep_id(index: int) -> str:
@@ -227,6 +230,22 @@ def managers_at_once(base: str, requests: int, seconds: float, think: float) -> 
     }
 
 
+def frames_read(log: Path, workers: int) -> list[float]:
+    """Wait until each of the server's ``workers`` processes has read the store's frames (as
+    ``momentum serve`` does once it starts), and return how long each read took (seconds),
+    as the server logs them."""
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if "reading the store's frames failed" in text:
+            raise RuntimeError(f"the server could not read the store:\n{text[-3000:]}")
+        seconds = [float(s) for s in _FRAMES_READ.findall(text)]
+        if len(seconds) >= workers:
+            return seconds
+        time.sleep(0.2)
+    raise RuntimeError("the server did not read the store's frames within 600 s")
+
+
 def bench(
     meetings: int,
     requests: int,
@@ -234,6 +253,7 @@ def bench(
     think: float,
     store: Path | None,
     cache_seconds: float | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="momentum-dashbench-") as name:
         folder = store or Path(name)
@@ -252,7 +272,8 @@ def bench(
             if cache_seconds is None
             else {"MOMENTUM_DASHBOARD_CACHE_SECONDS": f"{cache_seconds}"}
         )
-        with serving(url, folder, env=cache) as (base, _log):
+        with serving(url, folder, workers=workers, env=cache) as (base, log):
+            read_seconds = frames_read(log, workers)
             head = signed_in(base, "head@bench.test", timeout=120)
             began = time.perf_counter()
             first = head.get("/dashboard")
@@ -269,6 +290,8 @@ def bench(
         "think_seconds": think,
         "cache_seconds": cache_seconds,
         "build_seconds": round(built, 1),
+        "workers": workers,
+        "frames_read_at_start_seconds": read_seconds,
         "first_render_seconds": round(first_seconds, 2),
         "first_render_ok": first_ok,
         "first_render_again_ms": round(again.elapsed.total_seconds() * 1000, 1),
@@ -302,9 +325,18 @@ def main() -> None:
         type=float,
         help="the server's dashboard_cache_seconds (default: the setting's default)",
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (momentum serve --workers)"
+    )
     args = parser.parse_args()
     result = bench(
-        args.meetings, args.requests, args.seconds, args.think, args.store, args.cache_seconds
+        args.meetings,
+        args.requests,
+        args.seconds,
+        args.think,
+        args.store,
+        args.cache_seconds,
+        args.workers,
     )
     print(json.dumps(result), flush=True)
     verdict = (

@@ -4,6 +4,7 @@ longest names, and for the coaching page's trend chart."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,12 @@ def test_trend_charts_fit(outside: list[str], panels: int) -> None:
     )
     assert chart is not None
     assert outside == []
+
+
+def test_one_rep_has_no_chart_of_reps_against_the_team() -> None:
+    """One rep's bars would all sit on the team's line: the chart is left out, and comes back
+    for two reps."""
+    result = demo_result()
+    keys = [chart.key for chart in charts(replace(result, by_rep=result.by_rep[:1]))]
+    assert "reps" not in keys and "funnel" in keys
+    assert "reps" in [chart.key for chart in charts(replace(result, by_rep=result.by_rep[:2]))]

@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from momentum.audit.store import load_dataset
 from momentum.db.engine import Database
 from momentum.rep.models import Rep
+from momentum.review import dashboard
+from momentum.web.app import create_app
 from tests.factories import make_deal, make_meeting
 from tests.review.team import HELD, NOW, ManagerSite, at, make_team
 
@@ -116,7 +123,35 @@ def test_the_charts_come_as_images_of_the_view(site: ManagerSite) -> None:
         drawn += "nothing to draw" not in chart.text
     assert drawn >= 4
     assert "From meeting one to won" in maya.get("/dashboard/charts/funnel.svg?rep=ana").text
+    one_rep = maya.get("/dashboard?rep=ana").text
+    assert len(re.findall(r'<img src="', one_rep)) == 5 and "charts/reps.svg" not in one_rep
     assert maya.get("/dashboard/charts/funnel.svg?team=south").status_code == 404
     assert maya.get("/dashboard/charts/nonsense.svg").status_code == 404
     ana = site.signed_in("ana@seller.test")
     assert ana.get("/dashboard/charts/funnel.svg?rep=cy").status_code == 404
+
+
+def test_the_store_is_read_once_the_server_starts(
+    site: ManagerSite, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``momentum serve`` reads the store's frames as it starts, so the first dashboard finds
+    them read; an app made without it (as in the other tests) reads nothing until asked."""
+    reads: list[object] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return load_dataset(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "load_dataset", counted)
+    caplog.set_level(logging.INFO, logger="momentum.dashboard")
+    with TestClient(site.app):
+        assert reads == []
+    site.app = create_app(site.engine.settings, engine=site.engine, read_frames_at_start=True)
+    with TestClient(site.app):  # starts the app
+        deadline = time.monotonic() + 30
+        while "read the store's frames" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "read the store's frames (8 deals, " in caplog.text
+        page = site.signed_in("maya@seller.test").get("/dashboard?team=north")
+        assert page.status_code == 200 and "6 with meeting one held" in page.text
+        assert len(reads) == 1

@@ -633,8 +633,9 @@ REP_PANELS = tuple(m for m in p.KEY_METRICS if m.kind == "rate")
 
 
 def reps_chart(result: AuditResult) -> Chart | None:
+    """``None`` for fewer than two reps: one rep's bars would all sit on the team's line."""
     every = p.rep_rows(result)
-    if not every:
+    if len(every) < 2:
         return None
     rows = every[: p.MAX_REPS_SHOWN]  # drawn; the table below has every rep
     team = result.team

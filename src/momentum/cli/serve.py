@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any
 
 import typer
@@ -51,9 +52,15 @@ def register(app: typer.Typer) -> None:
                 + ("with the dispatcher" if worker else "(no dispatcher)")
                 + (f", {workers} processes" if workers > 1 else "")
             )
-            options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": True}
+            options: dict[str, Any] = {
+                "host": host,
+                "port": port,
+                "proxy_headers": True,
+                "log_config": _log_config(),
+            }
             if workers == 1:
-                uvicorn.run(create_app(settings, run_worker=worker), log_level="info", **options)
+                app = create_app(settings, run_worker=worker, read_frames_at_start=True)
+                uvicorn.run(app, log_level="info", **options)
             else:  # each process builds its own app from the environment, as checked above
                 uvicorn.run(
                     "momentum.web.app:app_from_environment",
@@ -62,3 +69,13 @@ def register(app: typer.Typer) -> None:
                     log_level="info",
                     **options,
                 )
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with Momentum's own messages (``momentum.*``: the dispatcher, the
+    digest, the dashboard's read of the store) on its console too, from every process."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["momentum"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config

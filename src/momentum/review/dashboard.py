@@ -172,11 +172,8 @@ class DashboardService:
         scope = resolve_scope(self.session, actor, team=team, rep_id=rep)
         options = self.options(since=since, until=until)
 
-        def read() -> tuple[datetime, Dataset]:
-            return self.clock.now(), load_dataset(self.session)
-
         def compute() -> Dashboard:
-            read_at, data = self.cache.frames(read, refresh=refresh)
+            read_at, data = self.frames(refresh=refresh)
             as_of_read = replace(options, as_of=read_at)
             result = store_audit(self.session, scope, as_of_read, data=data)
             return Dashboard(
@@ -189,6 +186,15 @@ class DashboardService:
 
         key = ("dashboard", scope.owner_ids, options)
         return self.cache.result(key, compute, refresh=refresh)
+
+    def frames(self, *, refresh: bool = False) -> tuple[datetime, Dataset]:
+        """The whole store's frames and when they were read: from the cache when it has
+        them, else read now."""
+
+        def read() -> tuple[datetime, Dataset]:
+            return self.clock.now(), load_dataset(self.session)
+
+        return self.cache.frames(read, refresh=refresh)
 
     def deals_behind(
         self,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -27,12 +28,14 @@ from fastapi.staticfiles import StaticFiles
 
 from momentum import __version__
 from momentum.config import Settings
+from momentum.review.cache import AuditCache
 from momentum.runtime import Engine
 from momentum.user.accounts import SignInPolicy
 from momentum.web import api, pages
 from momentum.web.deps import verify_csrf
 from momentum.web.errors import install_error_handlers
 from momentum.web.nav import NavItem
+from momentum.web.pages._manager import read_frames
 from momentum.web.security import SecurityHeaders
 from momentum.web.templating import make_templates
 
@@ -69,7 +72,7 @@ def sign_in_policy(settings: Settings) -> SignInPolicy:
 def app_from_environment() -> FastAPI:
     """The pages and the API on the store the environment names, without the dispatcher:
     what each process of ``momentum serve --workers N`` serves."""
-    return create_app(Settings())
+    return create_app(Settings(), read_frames_at_start=True)
 
 
 def create_app(
@@ -77,16 +80,24 @@ def create_app(
     *,
     engine: Engine | None = None,
     run_worker: bool = False,
+    read_frames_at_start: bool = False,
     policy: SignInPolicy | None = None,
 ) -> FastAPI:
     """The web app on ``engine`` (built from ``settings`` when not given). With
-    ``run_worker`` it also runs the dispatcher and the rule sweep while it serves.
-    ``policy`` replaces the sign-in policy the settings give."""
+    ``run_worker`` it also runs the dispatcher and the rule sweep while it serves. With
+    ``read_frames_at_start`` (and the dashboard's cache on) it reads the store's frames for
+    the dashboard once it starts, on a thread of its own, while it serves. ``policy``
+    replaces the sign-in policy the settings give."""
     owned = engine is None
     live = engine or Engine(settings)
+    cache = AuditCache(max_age=settings.dashboard_cache_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if read_frames_at_start and cache.max_age > 0:
+            threading.Thread(
+                target=read_frames, args=(live, cache), name="dashboard-frames", daemon=True
+            ).start()
         background = live.start_background_dispatcher() if run_worker else None
         try:
             yield
@@ -110,6 +121,7 @@ def create_app(
     app.state.engine = live
     app.state.sign_in_policy = policy or sign_in_policy(settings)
     app.state.templates = make_templates()
+    app.state.audit_cache = cache
     nav: list[NavItem] = []
     for module in area_modules(pages):
         app.include_router(

@@ -3,7 +3,8 @@ of a scope and period, and the services bound to the request's unit of work."""
 
 from __future__ import annotations
 
-import threading
+import logging
+import time
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,8 @@ from momentum.review.service import WeeklyReviewService
 from momentum.runtime import Engine
 from momentum.web.deps import engine_of
 
+log = logging.getLogger("momentum.dashboard")
+
 
 def audit_defaults(engine: Engine) -> AuditOptions:
     settings = engine.settings
@@ -29,18 +32,30 @@ def audit_defaults(engine: Engine) -> AuditOptions:
     )
 
 
-_CACHE_LOCK = threading.Lock()
-
-
 def audit_cache(request: Request) -> AuditCache:
-    """The app's dashboard cache (one per app, made on first use)."""
-    state = request.app.state
-    with _CACHE_LOCK:
-        cache: AuditCache | None = getattr(state, "audit_cache", None)
-        if cache is None:
-            cache = AuditCache(max_age=engine_of(request).settings.dashboard_cache_seconds)
-            state.audit_cache = cache
+    """The app's dashboard cache (made with the app)."""
+    cache: AuditCache = request.app.state.audit_cache
     return cache
+
+
+def read_frames(engine: Engine, cache: AuditCache) -> None:
+    """Read the whole store's frames into ``cache`` now (``momentum serve`` does it once it
+    starts, so the first dashboard does not wait for the read), and log how long it took."""
+    began = time.perf_counter()
+    try:
+        with engine.database.unit_of_work(write=False) as session:
+            _read_at, data = DashboardService(
+                session, clock=engine.clock, defaults=audit_defaults(engine), cache=cache
+            ).frames()
+    except Exception:  # a page asking for the frames reads them again, and says what failed
+        log.exception("dashboard: reading the store's frames failed")
+        return
+    log.info(
+        "dashboard: read the store's frames (%d deals, %d meetings) in %.1f s",
+        data.deals.height,
+        data.meetings.height,
+        time.perf_counter() - began,
+    )
 
 
 def dashboard_service(request: Request, session: Session) -> DashboardService:

@@ -98,6 +98,7 @@ def dashboard_page(
             "charts": [
                 (key, title, link(f"/dashboard/charts/{key}.svg", **scope))
                 for key, title in CHARTS.items()
+                if key != "reps" or len(result.by_rep) > 1  # one rep: nothing to set against
             ],
             "findings": [finding_json(f) for f in result.findings],
             "rep_names": {r.id: r.name or r.id for r in reps},
