@@ -13,7 +13,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from momentum.audit.result import AuditOptions
-from momentum.errors import InputError
+from momentum.errors import InputError, MomentumError
 from momentum.review.cache import AuditCache
 from momentum.review.dashboard import DashboardService
 from momentum.review.service import WeeklyReviewService
@@ -47,7 +47,10 @@ def read_frames(engine: Engine, cache: AuditCache) -> None:
             _read_at, data = DashboardService(
                 session, clock=engine.clock, defaults=audit_defaults(engine), cache=cache
             ).frames()
-    except Exception:  # a page asking for the frames reads them again, and says what failed
+    except MomentumError as error:  # a page asking for the frames reads them again
+        log.warning("dashboard: reading the store's frames failed: %s", error.message)
+        return
+    except Exception:
         log.exception("dashboard: reading the store's frames failed")
         return
     log.info(
