@@ -3,21 +3,29 @@ and week however often the sweep runs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from momentum.cli import app
 from momentum.clock import FixedClock
+from momentum.config import Settings
 from momentum.db.engine import Database
+from momentum.demo.generator import generate
+from momentum.demo.logins import create_demo_logins
 from momentum.digest.models import ManagerDigest
 from momentum.digest.service import DigestPolicy, DigestService
 from momentum.meeting.models import Meeting
 from momentum.outbox.models import Channel, MessageKind, OutboxMessage
 from momentum.rep.models import Rep
+from momentum.runtime import Engine
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import User
 from tests.review.team import NOW, Team, at, make_team
+from tests.web.conftest import POLICY as SIGN_IN
 
 POLICY = DigestPolicy(public_url="https://momentum.example.test/", slack=True)
 
@@ -111,3 +119,25 @@ def test_queued_once_per_manager_and_week(database: Database, team: Team) -> Non
         assert DigestService(session, clock=clock, policy=POLICY).queue_due() == 2
     with database.unit_of_work(write=False) as session:
         assert session.execute(select(func.count()).select_from(ManagerDigest)).scalar() == 4
+
+
+def test_the_demo_team_s_digests_are_queued(
+    tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo as `momentum demo` made it on Sunday 6 December 2026: its weekly review's
+    slipped deals are labelled by week from a frame in many pieces, which Polars' `zfill`
+    panicked over, killing the dispatcher's thread in `momentum serve`."""
+    folder = tmp_path / "demo"
+    generate(folder, deals=800, seed=7, as_of=date(2026, 12, 6))
+    monkeypatch.setenv("MOMENTUM_DATABASE_URL", sqlite_database.url)
+    result = CliRunner().invoke(app, ["import", str(folder)])
+    assert result.exit_code == 0, result.output
+    clock = FixedClock(datetime(2026, 12, 6, 16, 15, tzinfo=UTC))
+    with sqlite_database.unit_of_work() as session:
+        create_demo_logins(session, clock=clock, policy=SIGN_IN)
+    engine = Engine(
+        Settings(database_url=sqlite_database.url), database=sqlite_database, clock=clock
+    )
+    engine.sweep()  # the rules raise the tasks the review's slipped deals come from
+    with sqlite_database.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(ManagerDigest)) == 2

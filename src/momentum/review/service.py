@@ -44,7 +44,8 @@ PREVIOUS_WEEKS = 4
 
 
 def _week_label(dates: pl.Expr) -> pl.Expr:
-    return pl.format("{}-W{}", dates.dt.iso_year(), dates.dt.week().cast(pl.String).str.zfill(2))
+    """ISO week labels such as ``2026-W05``."""
+    return dates.dt.strftime("%G-W%V")
 
 
 def _count_by(frame: pl.DataFrame, **counts: pl.Expr) -> dict[tuple[str, str], dict[str, int]]:
