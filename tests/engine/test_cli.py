@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from polars.exceptions import PanicException
 from typer.testing import CliRunner
 
 from momentum.cli import app
 from momentum.db.engine import Database
+from momentum.dispatch.dispatcher import BackgroundDispatcher
 from momentum.meeting.models import MeetingStatus
 from momentum.runtime import Engine
 from tests.engine.conftest import SmtpServer, engine_settings
@@ -129,6 +131,24 @@ def test_rules_list_and_assets(env: dict[str, str]) -> None:
     assert "[data_point] Benchmark" in result.output
 
 
+def _lock_in_and_wait_for_the_invitation(
+    engine: Engine, database: Database, smtp_server: SmtpServer
+) -> None:
+    from momentum.next_step.schemas import LockIn
+    from momentum.user.schemas import Actor
+
+    with database.unit_of_work() as session:
+        engine.next_steps(session).lock_in_next_meeting(
+            Actor.system(),
+            "D1",
+            LockIn(start=datetime.now(UTC) + timedelta(days=5), buyer_homework="Read"),
+        )
+    deadline = time.monotonic() + 20
+    while smtp_server.count() < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert smtp_server.count() == 1
+
+
 def test_the_background_dispatcher_for_serve(
     sqlite_database: Database, smtp_server: SmtpServer
 ) -> None:
@@ -140,24 +160,39 @@ def test_the_background_dispatcher_for_serve(
     )
     background = engine.start_background_dispatcher(worker_id="serve")
     try:
-        from momentum.next_step.schemas import LockIn
-        from momentum.user.schemas import Actor
-
-        with sqlite_database.unit_of_work() as session:
-            engine.next_steps(session).lock_in_next_meeting(
-                Actor.system(),
-                "D1",
-                LockIn(start=datetime.now(UTC) + timedelta(days=5), buyer_homework="Read"),
-            )
-        deadline = time.monotonic() + 20
-        while smtp_server.count() < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert smtp_server.count() == 1
+        _lock_in_and_wait_for_the_invitation(engine, sqlite_database, smtp_server)
     finally:
         background.stop()
     assert not background.running
     assert background.report.sent == 1
     assert threading.active_count() >= 1
+
+
+def test_a_sweep_that_panics_does_not_stop_the_dispatcher(
+    sqlite_database: Database, smtp_server: SmtpServer
+) -> None:
+    """A Rust panic in Polars is a BaseException; it once killed the thread for good."""
+    with sqlite_database.unit_of_work() as session:
+        make_world(session, timezone="UTC", country=None)
+    engine = Engine(
+        engine_settings(sqlite_database, smtp_server, worker_poll_seconds=0.05),
+        database=sqlite_database,
+    )
+    sweeps: list[int] = []
+
+    def panics() -> None:
+        sweeps.append(1)
+        raise PanicException("assertion failed: i < self.len()")
+
+    background = BackgroundDispatcher(
+        engine.dispatcher(worker_id="serve"), poll_seconds=0.05, sweep=panics, sweep_seconds=0.05
+    ).start()
+    try:
+        _lock_in_and_wait_for_the_invitation(engine, sqlite_database, smtp_server)
+        assert background.running and len(sweeps) >= 2
+    finally:
+        background.stop()
+    assert background.report.sent == 1
 
 
 def test_a_value_asset_is_edited_a_version_at_a_time_and_retired(env: dict[str, str]) -> None:

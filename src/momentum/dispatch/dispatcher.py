@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jinja2 import TemplateError
+from polars.exceptions import PanicException
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,10 @@ from momentum.outbox.repository import OutboxRepository
 from momentum.outbox.schemas import Defer, Send, Withdraw
 from momentum.reminder.models import Reminder, ReminderStatus
 from momentum.reminder.repository import ReminderRepository
+
+# A bug must not stop the worker. A panic inside Polars (the weekly review behind the
+# digests reads frames) reaches Python as a BaseException, so it is named beside Exception.
+BUGS = (Exception, PanicException)
 
 log = logging.getLogger("momentum.dispatch")
 
@@ -221,7 +226,7 @@ class Dispatcher:
             return self._failed(message, attempts, failure.reason, reminder)
         except TemplateError as error:
             return self._failed(message, attempts, f"template error: {error}", reminder)
-        except Exception as error:  # a bug must not stop the worker; the row shows it
+        except BUGS as error:  # the row shows it
             log.exception("message %s could not be prepared or sent", message.key)
             unexpected = TemporaryFailure(f"{type(error).__name__}: {error}")
             return self._temporary(message, attempts, unexpected, reminder)
@@ -294,7 +299,7 @@ class Dispatcher:
             if sweep is not None and timer.monotonic() >= next_sweep:
                 try:
                     sweep()
-                except Exception:
+                except BUGS:
                     log.exception("the scheduled rule sweep failed; trying again next time")
                 next_sweep = timer.monotonic() + sweep_seconds
             try:
@@ -303,7 +308,7 @@ class Dispatcher:
                 log.warning("%s; trying again after the poll interval", error.message)
                 stop.wait(poll_seconds)
                 continue
-            except Exception:
+            except BUGS:
                 log.exception("a dispatch round failed; trying again after the poll interval")
                 stop.wait(poll_seconds)
                 continue
