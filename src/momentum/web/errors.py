@@ -11,10 +11,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from polars.exceptions import PanicException
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from momentum.errors import MomentumError, ValidationFailed
 from momentum.web.deps import CsrfRefused, SignInRequired
+from momentum.web.security import HEADERS
 from momentum.web.templating import render
 
 API_PREFIX = "/api/"
@@ -129,5 +132,25 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, exc: Exception) -> Response:
-        # Logged by the server with its traceback; the caller gets no internals.
-        return _answer(request, 500, "something went wrong on our side; it has been logged")
+        # Logged by the server with its traceback; the caller gets no internals. This answer
+        # is made outside the other middleware, so it carries the security headers itself.
+        response = _answer(request, 500, "something went wrong on our side; it has been logged")
+        for name, value in HEADERS.items():
+            response.headers[name.decode()] = value.decode()
+        response.headers["cache-control"] = "no-store"
+        return response
+
+
+class PanicsAreBugs:
+    """ASGI middleware: a panic inside Polars (``PanicException``, a ``BaseException``)
+    becomes an ordinary error, so the caller gets the error page and the server logs it like
+    any bug, rather than a bare 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except PanicException as panic:
+            raise RuntimeError(f"a library panicked: {panic}") from panic
