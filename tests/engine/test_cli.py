@@ -149,15 +149,22 @@ def _lock_in_and_wait_for_the_invitation(
     assert smtp_server.count() == 1
 
 
-def test_the_background_dispatcher_for_serve(
-    sqlite_database: Database, smtp_server: SmtpServer
-) -> None:
+@pytest.fixture
+def world_engine(sqlite_database: Database, smtp_server: SmtpServer) -> Engine:
+    """An engine on the test world (deal D1 among it), its dispatcher polling every 50 ms."""
     with sqlite_database.unit_of_work() as session:
         make_world(session, timezone="UTC", country=None)
     engine = Engine(
         engine_settings(sqlite_database, smtp_server, worker_poll_seconds=0.05),
         database=sqlite_database,
     )
+    return engine
+
+
+def test_the_background_dispatcher_for_serve(
+    world_engine: Engine, sqlite_database: Database, smtp_server: SmtpServer
+) -> None:
+    engine = world_engine
     background = engine.start_background_dispatcher(worker_id="serve")
     try:
         _lock_in_and_wait_for_the_invitation(engine, sqlite_database, smtp_server)
@@ -169,15 +176,10 @@ def test_the_background_dispatcher_for_serve(
 
 
 def test_a_sweep_that_panics_does_not_stop_the_dispatcher(
-    sqlite_database: Database, smtp_server: SmtpServer
+    world_engine: Engine, sqlite_database: Database, smtp_server: SmtpServer
 ) -> None:
     """A Rust panic in Polars is a BaseException; it once killed the thread for good."""
-    with sqlite_database.unit_of_work() as session:
-        make_world(session, timezone="UTC", country=None)
-    engine = Engine(
-        engine_settings(sqlite_database, smtp_server, worker_poll_seconds=0.05),
-        database=sqlite_database,
-    )
+    engine = world_engine
     sweeps: list[int] = []
 
     def panics() -> None:
