@@ -236,3 +236,29 @@ def test_output_files_are_created_exclusively_with_the_usual_permissions(
         outputs.reserve(target).write_text("never")
     assert target.read_text() == "hello"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_audit_json_into_a_pipe_writes_into_it_and_leaves_it_a_pipe(tmp_path: Path) -> None:
+    """Renaming the report over a pipe or a device replaced it (``/dev/full``, as root)."""
+    import stat
+    import threading
+
+    pipe = tmp_path / "figures.pipe"
+    os.mkfifo(pipe)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    result = _audit(tmp_path, "--json", str(pipe))
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert read and read[0].startswith(b"{") and read[0].rstrip().endswith(b"}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures.pipe", "in"]
+
+
+def test_the_null_device_is_written_into_and_other_devices_are_refused() -> None:
+    # Reserved and left without commit: nothing is written to the machine's devices here.
+    with OutputFiles() as outputs:
+        assert outputs.reserve(Path(os.devnull)).stream
+        with pytest.raises(OutputError, match="it is a device or a socket, not a file"):
+            outputs.reserve(Path("/dev/zero"))

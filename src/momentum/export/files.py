@@ -5,9 +5,11 @@ random name with ``O_CREAT | O_EXCL | O_NOFOLLOW`` (so a file or symbolic link p
 is never opened, let alone written through), flushed to disk, and renamed over the target
 with ``os.replace`` once every file of the set is complete. An existing target is replaced: a
 regular file by the new one, a symbolic link by the file itself (what it pointed to is left
-alone). A target that is a folder, or whose folder does not exist or cannot be written, is
-refused when the file is reserved, before any work is done; leaving the set without
-committing it (an error, Ctrl-C) removes every temporary file and changes no target.
+alone). A pipe or the null device (``--json /dev/null``, ``--json >(jq .)``) is not replaced
+but written into on commit, from a temporary file in the system's temporary folder; any other
+device is refused. A target that is a folder, or whose folder does not exist or cannot be
+written, is refused when the file is reserved, before any work is done; leaving the set
+without committing it (an error, Ctrl-C) removes every temporary file and changes no target.
 
     with OutputFiles() as outputs:
         report = outputs.reserve(Path("report.html"))   # refusals come here
@@ -22,6 +24,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
+import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +50,7 @@ class PendingFile:
     target: Path
     temporary: Path
     _descriptor: int | None = field(default=None, repr=False)
+    stream: bool = False  # a pipe or the null device: written into, not replaced
 
     @contextlib.contextmanager
     def writing(self, *, newline: str | None = None) -> Iterator[TextIO]:
@@ -103,8 +109,14 @@ class OutputFiles:
                 raise _refused(target, f"folder {folder} {problem}")
             if target.is_dir():
                 raise _refused(target, "it is a folder")
+            stream = _is_stream(target)
         except OSError as exc:  # a folder on the way that may not be entered
             raise _refused(target, exc.strerror or str(exc)) from None
+        if stream:
+            descriptor, name = tempfile.mkstemp(prefix=".momentum-", suffix=".partial")
+            pending = PendingFile(target, Path(name), descriptor, stream=True)
+            self._pending.append(pending)
+            return pending
         for _ in range(16):
             temporary = folder / f".{target.name}.{secrets.token_hex(6)}.partial"
             try:
@@ -126,6 +138,9 @@ class OutputFiles:
         folders: set[Path] = set()
         for pending in self._pending:
             try:
+                if pending.stream:
+                    _write_into(pending.target, pending.temporary)
+                    continue
                 os.replace(pending.temporary, pending.target)
             except OSError as exc:
                 raise _refused(pending.target, exc.strerror or str(exc)) from None
@@ -133,6 +148,36 @@ class OutputFiles:
         self._pending.clear()
         for folder in folders:
             _sync_folder(folder)
+
+
+def _is_stream(target: Path) -> bool:
+    """Whether ``target`` (its links followed) is a pipe or the null device, written into
+    rather than replaced; a missing target, a file or a link to nothing is not. Any other
+    device, and a socket, is refused: renaming a file over it would replace it (``/dev/full``
+    was, by root), and writing into a disk or a terminal is not what an output file means."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return False
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return False
+    if stat.S_ISFIFO(mode) or os.path.samefile(target, os.devnull):
+        return True
+    raise _refused(target, "it is a device or a socket, not a file")
+
+
+def _write_into(target: Path, written: Path) -> None:
+    """Copy the complete temporary file ``written`` into the pipe or null device ``target``,
+    then remove it."""
+    try:
+        descriptor = os.open(target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+        with open(written, "rb") as source, os.fdopen(descriptor, "wb") as into:
+            if stat.S_ISREG(os.fstat(into.fileno()).st_mode):  # replaced since it was reserved
+                raise _refused(target, "it became a file while the output was made")
+            shutil.copyfileobj(source, into)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            written.unlink()
 
 
 def _sync_folder(folder: Path) -> None:
