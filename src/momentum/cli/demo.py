@@ -11,9 +11,11 @@ import typer
 from momentum.cli.audit import audit_options, audit_store, show
 from momentum.cli.common import app_errors, console, load_settings
 from momentum.cli.importing import print_summary, run_import
+from momentum.errors import OutputError
 
 if TYPE_CHECKING:
     from momentum.config import Settings
+    from momentum.demo.generator import DemoFiles
     from momentum.demo.logins import DemoLogin
 
 
@@ -24,6 +26,19 @@ def _as_of(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _generate(out: Path, *, deals: int, seed: int, as_of: date) -> DemoFiles:
+    """The demo's CSVs in ``out``; a folder that cannot be made or written is an output
+    error naming it, not a traceback."""
+    from momentum.demo.generator import generate
+
+    try:
+        return generate(out, deals=deals, seed=seed, as_of=as_of)
+    except FileExistsError:
+        raise OutputError(f"cannot write to {out}: it is a file, not a folder") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -49,11 +64,10 @@ def register(app: typer.Typer) -> None:
         and an HTML report in the --out folder). The same --seed and --as-of give the same
         files."""
         from momentum.clock import SystemClock
-        from momentum.demo.generator import generate
 
         with app_errors(on_bad_input="nothing was imported; the store is unchanged"):
             today = _as_of(as_of) or SystemClock().now().date()
-            files = generate(out, deals=deals, seed=seed, as_of=today)
+            files = _generate(out, deals=deals, seed=seed, as_of=today)
             console.print(
                 f"wrote {files.reps} reps, {files.deals:,} deals and "
                 f"{files.meetings:,} meetings to {files.folder}/"
