@@ -64,9 +64,12 @@ class ValidationFailed(InputError):
 
     code = "invalid_rows"
 
-    def __init__(self, problems: Sequence[Problem], total: int | None = None) -> None:
+    def __init__(
+        self, problems: Sequence[Problem], total: int | None = None, notes: Sequence[str] = ()
+    ) -> None:
         self.problems = list(problems)
         self.total = len(self.problems) if total is None else total
+        self.notes = list(notes)  # files of a folder that were skipped, and why
         noun = "problem" if self.total == 1 else "problems"
         super().__init__(f"{self.total:,} {noun} found in the input")
 

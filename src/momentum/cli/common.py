@@ -128,6 +128,7 @@ def report(error: MomentumError, *, consequence: str = "") -> int:
     """Print ``error`` for a person (each input problem on its own line); its exit code."""
     message = error.message
     if isinstance(error, ValidationFailed):
+        print_notes(error.notes)
         for problem in error.problems:
             errors.print(escape(str(problem)), soft_wrap=True)
         hidden = error.total - len(error.problems)

@@ -113,7 +113,7 @@ def open_reader(
     _check_options(format, options)
     loaded = mapping.load(options.mapping) if options.mapping is not None else None
     recognisers = {csv_format.name: csv_format.recognise for csv_format in CSV_FORMATS}
-    skipped_files: list[str] = []
+    skipped_files = problems.skipped
     sources = collect(paths, recognisers, problems, skipped_files)
     problems.raise_if_any()
     calendars = [source for source in sources if source.is_calendar]

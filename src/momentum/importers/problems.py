@@ -18,6 +18,9 @@ class ProblemLog:
         self.total = 0
         self._files: dict[str, int] = {}
         self._kept: list[tuple[int, int, str, Problem]] = []
+        # Files of a folder that were skipped: told with the problems, which they may explain
+        # (a deals.csv skipped as UTF-16 makes every meeting's deal unknown).
+        self.skipped: list[str] = []
 
     def __bool__(self) -> bool:
         return self.total > 0
@@ -79,4 +82,4 @@ class ProblemLog:
 
     def raise_if_any(self) -> None:
         if self.total:
-            raise ValidationFailed(self.shown, self.total)
+            raise ValidationFailed(self.shown, self.total, notes=self.skipped)
