@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from polars.exceptions import PanicException
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -129,6 +130,15 @@ def install_error_handlers(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+    async def on_out_of_range(request: Request, exc: Exception) -> Response:
+        # A date or a number in the address or the form beyond what a date or the store
+        # holds (`?date=9999-12-31`, an id of 23 digits, a crafted cursor): the caller's
+        # mistake, not ours. Python says so with OverflowError, PostgreSQL with a data error.
+        return _answer(request, 422, "a date or a number in the request is out of range")
+
+    app.add_exception_handler(OverflowError, on_out_of_range)
+    app.add_exception_handler(DataError, on_out_of_range)
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, exc: Exception) -> Response:
