@@ -163,16 +163,7 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
             empty="No meeting two was held, so there is no gap to show.",
         ),
         Section("close-rate", "Close rate by gap", chart=drawn["close-rate"]),
-        Section(
-            "reps",
-            "Reps",
-            lead=[
-                "Reps with the most figures worse than the team's come first: "
-                "start the coaching at the top."
-            ],
-            chart=drawn.get("reps"),
-            empty="No deal with meeting one, so no rep to compare.",
-        ),
+        _reps(result, drawn.get("reps")),
         Section(
             "weekly",
             "Week by week",
@@ -203,6 +194,48 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
             )
         )
     return sections
+
+
+def _reps(result: AuditResult, chart: c.Chart | None) -> Section:
+    """The reps against the team; one rep's figures alone (there is no one to compare them
+    with, so no chart); the empty message only when no deal has meeting one."""
+    rows = p.rep_rows(result)
+    if len(rows) != 1:
+        return Section(
+            "reps",
+            "Reps",
+            lead=[
+                "Reps with the most figures worse than the team's come first: "
+                "start the coaching at the top."
+            ]
+            if rows
+            else [],
+            chart=chart,
+            empty="No deal with meeting one, so no rep to compare.",
+        )
+    (rep,) = rows
+    table = c.DataTable.of(
+        ("Rep", "Id", "Deals with meeting one", *(m.heading for m in p.KEY_METRICS)),
+        [
+            (
+                rep.label,
+                rep.rep_id,
+                p.count(rep.figures.deals_with_first_meeting),
+                *c.metric_cells(rep.figures, None),
+            )
+        ],
+        text_columns=2,
+        open=True,
+    )
+    return Section(
+        "reps",
+        "Reps",
+        lead=[
+            f"One rep has deals with meeting one here: {rep.label}. There is no other rep to "
+            "compare with, so there is no chart, and the rep's figures are the team's."
+        ],
+        tables=[Table("The rep's figures", table)],
+    )
 
 
 def _stages(timeline: StageTimeline) -> Section:
