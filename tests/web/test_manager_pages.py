@@ -5,6 +5,7 @@ playbook (managers edit, reps read) — and nobody opens another team's page (40
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from datetime import timedelta
@@ -112,6 +113,41 @@ def test_the_weekly_review_records_and_checks_commitments(site: ManagerSite) -> 
         "1",
         "1",
     )
+
+
+@pytest.mark.parametrize(
+    ("metric", "target", "problem"),
+    [
+        ("slipped", "-3", "is not a number of 0 or more"),
+        ("on_the_spot_rate", "-5%", "is not a number of 0 or more"),
+        ("no_shows", "nan", "is not a number of 0 or more"),
+        ("no_shows", "inf", "is not a number of 0 or more"),
+        ("no_shows", "50%", "is not a count"),
+        ("no_shows", "1.5", "is not a count"),
+        ("on_the_spot_rate", "60", "is not a share"),
+        ("nope", "2", "is not a figure the review checks"),
+        ("", "2", "choose the figure the target is for"),
+        ("slipped", "abc", "is not a number"),
+    ],
+)
+def test_a_commitment_s_wrong_target_comes_back_as_a_422(
+    site: ManagerSite, metric: str, target: str, problem: str
+) -> None:
+    maya = site.signed_in(MAYA)
+    page = maya.get("/review?week=2026-W09")
+    answer = maya.post(
+        "/review/commitments",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "rep_id": "ana",
+            "week": "2026-W10",
+            "text": "Fewer slipped deals",
+            "metric": metric,
+            "target": target,
+        },
+    )
+    assert answer.status_code == 422, answer.text[:300]
+    assert problem in html.unescape(answer.text)
 
 
 def test_nobody_opens_another_team_s_pages(site: ManagerSite) -> None:

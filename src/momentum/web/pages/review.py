@@ -3,6 +3,7 @@ for the coming week and checked at the next review; printable, and as CSV."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -109,19 +110,48 @@ def record_commitment(
     target: Annotated[str, Form(max_length=20)] = "",
     back: Annotated[str, Form(max_length=500)] = "/review",
 ) -> Response:
-    chosen = CommitmentMetric(metric) if metric else None
-    goal: float | None = None
-    if target.strip():
-        try:
-            goal = float(target.strip().rstrip("%")) / (100 if target.strip().endswith("%") else 1)
-        except ValueError:
-            raise InputError(f"target: {target!r} is not a number") from None
+    chosen = _metric(metric)
+    goal = _target(target, chosen)
     if not text.strip():
         raise InputError("text: say what the rep commits to")
     weekly_review(request, session).commit(
         actor, rep_id, week=week, new=NewCommitment(text=text, metric=chosen, target=goal)
     )
     return RedirectResponse(_back(back), status_code=303)
+
+
+def _metric(metric: str) -> CommitmentMetric | None:
+    if not metric:
+        return None
+    try:
+        return CommitmentMetric(metric)
+    except ValueError:
+        raise InputError(f"metric: {metric!r} is not a figure the review checks") from None
+
+
+def _target(target: str, metric: CommitmentMetric | None) -> float | None:
+    """The target as stored: a share for the on-the-spot rate (``60 %`` or ``0.6``), a
+    whole number of meetings or deals for the others."""
+    written = target.strip()
+    if not written:
+        return None
+    if metric is None:
+        raise InputError("target: choose the figure the target is for, or leave it empty")
+    percent = written.endswith("%")
+    try:
+        value = float(written.removesuffix("%").strip())
+    except ValueError:
+        raise InputError(f"target: {written!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"target: {written!r} is not a number of 0 or more")
+    if metric is CommitmentMetric.ON_THE_SPOT_RATE:
+        share = value / 100 if percent else value
+        if share > 1:
+            raise InputError(f"target: {written!r} is not a share (give 60 % or 0.6)")
+        return share
+    if percent or not value.is_integer():
+        raise InputError(f"target: {written!r} is not a count (give a whole number such as 2)")
+    return value
 
 
 @router.post("/review/commitments/{commitment_id}/mark")
