@@ -174,6 +174,13 @@ def test_an_administrator_sets_a_rule_s_target_and_resets_it(
         ("/settings/rules/stalled/days", "", 422, "days: enter a value"),
         ("/settings/rules/no_show/alert", "perhaps", 422, "alert: Input should be a valid boolean"),
         ("/settings/rules/nothing/days", "3", 404, "no rule"),
+        (  # it was stored as 1e+23, then dropped unread: the default came back silently
+            "/settings/rules/gap_too_long/target_business_days",
+            "99999999999999999999999",
+            422,
+            "target_business_days: Input should be less than or equal to 260",
+        ),
+        ("/settings/rules/stalled/days", "100000", 422, "days: Input should be less than or"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_field(

@@ -26,6 +26,13 @@ from momentum.rules.registry import (
 )
 
 
+# Upper bounds for the options (in the rules file and in Settings alike): beyond them a value
+# is a typing slip, and dates computed from it leave the calendar.
+MINUTES_A_DAY = 24 * 60
+BUSINESS_DAYS_A_YEAR = 260
+DAYS_IN_TEN_YEARS = 3650
+
+
 class MeetingTwoNotBooked(Rule):
     """M1 held and no M2 booked within the grace after M1's end."""
 
@@ -34,8 +41,10 @@ class MeetingTwoNotBooked(Rule):
     declares_recheck = True
 
     class Options(RuleOptions):
-        grace_minutes: int = Field(default=defaults.ON_THE_SPOT_GRACE_MINUTES, ge=0)
-        task_business_days: int = Field(default=1, ge=0)
+        grace_minutes: int = Field(
+            default=defaults.ON_THE_SPOT_GRACE_MINUTES, ge=0, le=MINUTES_A_DAY
+        )
+        task_business_days: int = Field(default=1, ge=0, le=BUSINESS_DAYS_A_YEAR)
         alert: bool = True
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
@@ -70,7 +79,7 @@ class NoShow(Rule):
     declares_recheck = True
 
     class Options(RuleOptions):
-        rebook_business_days: int = Field(default=1, ge=0)
+        rebook_business_days: int = Field(default=1, ge=0, le=BUSINESS_DAYS_A_YEAR)
         alert: bool = True
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
@@ -106,7 +115,9 @@ class GapTooLong(Rule):
     declares_recheck = True
 
     class Options(RuleOptions):
-        target_business_days: int = Field(default=defaults.TARGET_BUSINESS_DAYS, ge=0)
+        target_business_days: int = Field(
+            default=defaults.TARGET_BUSINESS_DAYS, ge=0, le=BUSINESS_DAYS_A_YEAR
+        )
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
         options: GapTooLong.Options = context.options
@@ -179,7 +190,7 @@ class NextStepMissing(Rule):
     declares_recheck = True
 
     class Options(RuleOptions):
-        business_days: int = Field(default=1, ge=0)
+        business_days: int = Field(default=1, ge=0, le=BUSINESS_DAYS_A_YEAR)
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
         options: NextStepMissing.Options = context.options
@@ -223,7 +234,7 @@ class Stalled(Rule):
     declares_recheck = True
 
     class Options(RuleOptions):
-        days: int = Field(default=defaults.STALLED_DAYS, ge=1)
+        days: int = Field(default=defaults.STALLED_DAYS, ge=1, le=DAYS_IN_TEN_YEARS)
 
     def evaluate(self, deal: DealFacts, context: RuleContext) -> Finding | None:
         options: Stalled.Options = context.options
