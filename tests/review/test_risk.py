@@ -79,6 +79,8 @@ def test_grouped_by_rule_most_severe_first(database: Database, team: Team) -> No
     assert (first.task_title, first.task_owner_id) == ("Book meeting two with D3 Ltd", "ana")
     assert [r.deal_id for r in board.groups[1].rows] == ["D2", "D1"]  # the oldest first
     assert ("bo", "Bo Rep") in board.assignees and ("cy", "Cy Rep") not in board.assignees
+    # a task goes to someone who can open its deal: the owner, or a manager above them
+    assert first.assignable == [("ana", "Ana Rep"), ("maya", "Maya Manager")]
 
 
 def test_sorted_and_filtered(database: Database, team: Team) -> None:
@@ -106,10 +108,16 @@ def test_a_task_is_reassigned_within_the_scope(database: Database, team: Team) -
             service.assign(team.sam, task_id, to_rep_id="cy")  # another team's task
         with pytest.raises(PermissionDenied):
             service.assign(team.ana, task_id, to_rep_id="bo")
-        assert service.assign(team.maya, task_id, to_rep_id="bo").owner_id == "bo"
+        with pytest.raises(Conflict, match="bo cannot open deal D3"):
+            service.assign(team.maya, task_id, to_rep_id="bo")  # ana's deal is not his
+        assert service.assign(team.maya, task_id, to_rep_id="maya").owner_id == "maya"
     with database.unit_of_work() as session:
         row = _board(session, team.maya).groups[0].rows[0]
-        assert (row.task_owner_id, row.task_owner_name, row.owner_id) == ("bo", "Bo Rep", "ana")
+        assert (row.task_owner_id, row.task_owner_name, row.owner_id) == (
+            "maya",
+            "Maya Manager",
+            "ana",
+        )
         session.get(Task, task_id).status = TaskStatus.DONE
     with database.unit_of_work() as session, pytest.raises(Conflict):
         RiskBoardService(session, clock=FixedClock(NOW)).assign(team.maya, task_id, to_rep_id="ana")

@@ -225,12 +225,19 @@ def test_deals_at_risk_and_a_task_reassigned(site: ManagerSite) -> None:
         ).status_code
         == 404
     )
+    # bo could not open ana's deal, so the task is not his to take, nor offered to him
+    refused = maya.post(
+        f"/risk/tasks/{task.group(1)}/assign", data={"csrf_token": token, "rep_id": "bo"}
+    )
+    assert refused.status_code == 409 and "bo cannot open deal" in refused.text
+    form = page.text[page.text.index(task.group(0)) :].split("</form>")[0]
+    assert 'value="maya"' in form and 'value="bo"' not in form
     moved = maya.post(
         f"/risk/tasks/{task.group(1)}/assign",
-        data={"csrf_token": token, "rep_id": "bo", "back": "/risk?sort=amount"},
+        data={"csrf_token": token, "rep_id": "maya", "back": "/risk?sort=amount"},
     )
     assert moved.headers["location"] == "/risk?sort=amount"
-    assert "Bo Rep, due" in maya.get("/risk").text
+    assert "Maya Manager, due" in maya.get("/risk").text
     assert site.signed_in(ANA).get("/risk").status_code == 200  # her own deals only
 
 

@@ -20,6 +20,7 @@ from momentum.deal.models import Deal
 from momentum.errors import Conflict, NotFound, PermissionDenied
 from momentum.flag.models import Flag, Severity
 from momentum.rep.models import Rep
+from momentum.rep.repository import RepRepository
 from momentum.review.scope import resolve_scope, visible_reps
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import Role
@@ -61,6 +62,9 @@ class RiskRow(BaseModel):
     task_owner_id: str | None
     task_owner_name: str | None
     task_due_at: datetime | None
+    # (rep id, name) the task may be given to: the deal's owner and the managers above them,
+    # who can open the deal (anyone else would be sent to a deal they may not see)
+    assignable: list[tuple[str, str]] = []
 
 
 class RiskGroup(BaseModel):
@@ -104,16 +108,17 @@ class RiskBoardService:
     def board(self, actor: Actor, query: RiskQuery) -> RiskBoard:
         scope = resolve_scope(self.session, actor, team=query.team, rep_id=query.rep)
         groups = self._groups(scope.owner_ids, query)
+        reps = visible_reps(self.session, actor)
+        manager_of = {rep.id: rep.manager_id for rep in reps}
+        assignees = [(rep.id, rep.name or rep.id) for rep in reps]
         for row in self._rows(scope.owner_ids, query):
+            openers = _openers(row.owner_id, manager_of)
+            row.assignable = [pair for pair in assignees if pair[0] in openers]
             groups[row.rule].rows.append(row)
         ordered = sorted(
             groups.values(), key=lambda g: (SEVERITY_ORDER[g.severity], -g.count, g.rule)
         )
-        return RiskBoard(
-            query=query,
-            groups=ordered,
-            assignees=[(rep.id, rep.name or rep.id) for rep in visible_reps(self.session, actor)],
-        )
+        return RiskBoard(query=query, groups=ordered, assignees=assignees)
 
     def _groups(self, owners: Collection[str] | None, query: RiskQuery) -> dict[str, RiskGroup]:
         """Each rule's count, amounts per currency and most severe flag, counted by the
@@ -234,6 +239,13 @@ class RiskBoardService:
         except NotFound:
             raise NotFound(f"no task {task_id}") from None
         resolve_scope(self.session, actor, rep_id=to_rep_id)  # NotFound names the rep
+        if deal is not None:
+            manager_of = {rep.id: rep.manager_id for rep in RepRepository(self.session).all()}
+            if to_rep_id not in _openers(deal.owner_id, manager_of):
+                raise Conflict(
+                    f"{to_rep_id} cannot open deal {deal.id}: give its task to its owner "
+                    "or to a manager above them"
+                )
         if task.status is not TaskStatus.OPEN:
             raise Conflict(f"task {task_id} is already {task.status}")
         task.owner_id = to_rep_id
@@ -241,6 +253,17 @@ class RiskBoardService:
         if task.deal_id is not None:
             mark_changed(self.session, task.deal_id)
         return task
+
+
+def _openers(owner_id: str, manager_of: Mapping[str, str | None]) -> set[str]:
+    """``owner_id`` and the managers above them among ``manager_of``'s reps: who can open
+    the owner's deals."""
+    openers: set[str] = set()
+    rep: str | None = owner_id
+    while rep is not None and rep in manager_of and rep not in openers:
+        openers.add(rep)
+        rep = manager_of[rep]
+    return openers
 
 
 def _open_flags(statement, owners: Collection[str] | None, query: RiskQuery):  # type: ignore[no-untyped-def]

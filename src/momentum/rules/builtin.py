@@ -25,7 +25,6 @@ from momentum.rules.registry import (
     TaskRequest,
 )
 
-
 # Upper bounds for the options (in the rules file and in Settings alike): beyond them a value
 # is a typing slip, and dates computed from it leave the calendar.
 MINUTES_A_DAY = 24 * 60
