@@ -12,21 +12,25 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from momentum.audit.result import AuditOptions, AuditResult
 from momentum.audit.serialize import to_json
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
+from momentum.deal.models import Deal
 from momentum.demo.generator import generate
 from momentum.errors import InputError, NotFound
 from momentum.importers.canonical import ReadOptions
 from momentum.importers.service import import_files
+from momentum.meeting.models import MeetingStatus
 from momentum.rep.repository import RepRepository
 from momentum.review.dashboard import DashboardService
 from momentum.user.models import Role
 from momentum.user.schemas import Actor
-from tests.review.team import NOW, Team, make_team
+from tests.factories import make_meeting
+from tests.review.team import NOW, Team, at, make_team
 
 AS_OF = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -87,12 +91,17 @@ def team(database: Database) -> Team:
 
 
 def test_pending_weeks_and_the_deals_behind_a_figure(database: Database, team: Team) -> None:
+    with database.unit_of_work() as session:  # D5's buyer missed meeting two, then came
+        deal = session.get(Deal, "D5")
+        make_meeting(
+            session, deal=deal, start=at(3, 10), status=MeetingStatus.HELD, booked_at=at(3, 6)
+        )
     with database.unit_of_work(write=False) as session:
         service = DashboardService(session, clock=FixedClock(NOW), defaults=AuditOptions())
         dashboard = service.dashboard(team.maya, team="north")
         weeks = {w.week: (w.deals_with_first_meeting, w.pending) for w in dashboard.weeks}
-        assert weeks == {"2026-W06": (1, 0), "2026-W09": (1, 1), "2026-W10": (4, 3)}
-        assert dashboard.pending_weeks == {"2026-W09", "2026-W10"}
+        assert weeks == {"2026-W06": (1, 0), "2026-W09": (1, 0), "2026-W10": (4, 3)}
+        assert dashboard.pending_weeks == {"2026-W10"}
         spot = "second_meeting.booked_on_the_spot_rate"
         links, total = service.deals_behind(dashboard, figure=spot, part="numerator")
         assert sorted(link.deal_id for link in links) == ["D1", "D5"] and total == 2
@@ -102,6 +111,16 @@ def test_pending_weeks_and_the_deals_behind_a_figure(database: Database, team: T
             dashboard, figure="second_meeting.booked_rate", part="rest", rep="bo"
         )
         assert [(link.deal_id, link.label) for link in booked] == [("B1", "Bo's deal")]
+        # attendance counts meetings: "missed" opens the deals with a no-show at meeting two
+        attendance = dashboard.result.team.attendance
+        facts = dashboard.result.facts.filter(pl.col("no_show_attempts") > 0)
+        assert attendance.denominator - attendance.numerator == facts["no_show_attempts"].sum()
+        missed, count = service.deals_behind(
+            dashboard, figure="second_meeting.attendance_rate", part="rest"
+        )
+        assert count >= 1 and sorted(link.deal_id for link in missed) == sorted(
+            facts["deal_id"].to_list()
+        )
         with pytest.raises(NotFound):
             service.deals_behind(dashboard, figure="nonsense")
         with pytest.raises(NotFound):

@@ -35,7 +35,7 @@ from momentum.review.pending import pending
 from momentum.review.scope import Scope, resolve_scope, restrict, scoped_dataset
 from momentum.user.schemas import Actor
 
-# The figures a manager can open, each as (numerator, denominator) over the audit's facts.
+# The parts of a figure a manager can open, as deals of the audit's facts.
 PARTS = ("numerator", "denominator", "rest")
 
 
@@ -51,9 +51,10 @@ FIGURE_FIELDS = {
 }
 
 
-def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
-    """Per rate key, which deals count in its numerator and its denominator (a deal counts
-    for attendance when one of its attempts does)."""
+def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr, pl.Expr]]:
+    """Per rate key, which deals count in its numerator, its denominator, and the rest (the
+    denominator's deals that missed). Attendance counts meetings: its deals are those with a
+    meeting two attended, held or missed, and the rest those with a no-show."""
     counts = {
         **RATE_COUNTS,
         "within_target": (
@@ -61,10 +62,14 @@ def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr]]:
             pl.col("m2_held"),
         ),
     }
-    return {
-        key: (counts[field][0].cast(pl.Boolean), counts[field][1].cast(pl.Boolean))
-        for key, field in FIGURE_FIELDS.items()
-    }
+    filters = {}
+    for key, counted in FIGURE_FIELDS.items():
+        numerator, denominator = (expr.cast(pl.Boolean) for expr in counts[counted])
+        rest = denominator & ~numerator
+        if counted == "attendance":
+            rest = pl.col("no_show_attempts") > 0
+        filters[key] = (numerator, denominator, rest)
+    return filters
 
 
 def store_audit(
@@ -217,11 +222,11 @@ class DashboardService:
             filters = figure_filters(dashboard.options.target_days)
             if figure not in filters or part not in PARTS:
                 raise NotFound(f"no figure {figure!r} ({part})")
-            numerator, denominator = filters[figure]
+            numerator, denominator, rest = filters[figure]
             chosen = {
                 "numerator": denominator & numerator,
                 "denominator": denominator,
-                "rest": denominator & ~numerator,
+                "rest": rest,
             }[part]
             if week is not None:
                 chosen &= pl.col("week").cast(pl.String) == week

@@ -29,6 +29,8 @@ from momentum.web.templating import render
 
 router = APIRouter()
 NAV = [NavItem("Dashboard", "/dashboard", order=10, roles=frozenset({Role.MANAGER, Role.ADMIN}))]
+# what a figure counts, where it is not deals (the card says so; its links open deals)
+UNITS = {metrics.ATTENDANCE.key: "meetings"}
 # the figures shown as cards, each opening its deals
 CARDS = (
     metrics.BOOKED,
@@ -93,6 +95,7 @@ def dashboard_page(
             "result": result,
             "scope": scope,
             "cards": [(metric, metric.rate(result.team)) for metric in CARDS if metric.rate],
+            "units": UNITS,
             "week_rates": WEEK_RATES,
             "weeks": {w.week: w for w in board.weeks},
             "charts": [
@@ -167,6 +170,12 @@ def dashboard_deals(
             "denominator": f"{label}: every deal it is out of",
             "rest": f"{label}: the deals that missed",
         }[part]
+        if figure == metrics.ATTENDANCE.key:  # it counts meetings; a deal may have several
+            title = {
+                "numerator": f"{label}: the deals with a meeting two attended",
+                "denominator": f"{label}: the deals with a meeting two held or missed",
+                "rest": f"{label}: the deals with a no-show at meeting two",
+            }[part]
         if week:
             title += f", week {week}"
         if of_rep:
