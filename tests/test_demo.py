@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import filecmp
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from momentum.audit.result import AuditOptions
-from momentum.audit.service import audit, read_files
-from momentum.demo.generator import generate
+from momentum.audit.service import audit, data_end, read_files
+from momentum.demo.generator import REPS, generate
 from momentum.importers.canonical import ReadOptions
 
 AS_OF = date(2026, 11, 26)
@@ -84,3 +84,36 @@ def test_coaching_findings_name_the_rep(demo: Path) -> None:
     assert coaching, "the demo has reps who are off on some step"
     liam = [f for f in coaching if f["rep_id"] == "r11"]
     assert liam and all(f["text"].startswith("Liam O'Connor (r11): ") for f in liam)
+
+
+@pytest.mark.parametrize(
+    ("seed", "as_of"),
+    [
+        (7, date(2026, 6, 30)),
+        (7, AS_OF),
+        (3, date(2026, 6, 30)),
+        (11, AS_OF),
+        (5, date(2026, 12, 6)),
+        (42, date(2027, 4, 30)),
+    ],
+)
+def test_nothing_is_booked_after_it_starts_or_happens_after_the_demo_s_today(
+    seed: int, as_of: date, tmp_path: Path
+) -> None:
+    """Every rep profile's deals: a meeting is booked before it starts, and the history (a
+    booking, a meeting's outcome, a deal's creation or closing) ends at the demo's now, noon
+    UTC on --as-of; only meetings still to come (``scheduled``) run past it."""
+    generate(tmp_path, deals=800, seed=seed, as_of=as_of)
+    data = read_files([tmp_path], format=None, read=ReadOptions())
+    now = datetime.combine(as_of, time(12), UTC)
+    assert data.deals["owner_id"].n_unique() == len(REPS)
+    meetings = data.meetings
+    assert meetings.filter(pl.col("booked_at") > pl.col("start")).height == 0, "booked late"
+    assert meetings.filter(pl.col("booked_at") > now).height == 0, "booked after today"
+    past = meetings.filter(pl.col("status") != "scheduled")
+    assert past.filter(pl.col("end") > now).height == 0, "an outcome known before it ended"
+    assert meetings.filter(pl.col("status") == "scheduled")["end"].min() > now  # type: ignore[operator]
+    for column in ("created_at", "closed_at"):
+        assert data.deals.filter(pl.col(column) > now).height == 0, column
+    end = data_end(data)
+    assert end is not None and end <= now, "the audit would infer a later as-of"

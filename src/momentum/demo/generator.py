@@ -167,6 +167,7 @@ class DemoFiles:
     reps: int
     deals: int
     meetings: int
+    now: datetime  # the demo's today (noon UTC on its as-of date): later meetings are to come
 
 
 class _Writer:
@@ -191,6 +192,11 @@ class _Writer:
         minute = int(self.rng.choice([0, 0, 15, 30, 30, 45]))
         return localize(datetime.combine(day, time(hour, minute)), rep.timezone)
 
+    def booking(self, earliest: datetime, start: datetime) -> datetime:
+        """When a meeting starting at ``start`` was booked: some time from ``earliest`` on,
+        before it starts."""
+        return earliest + (start - earliest) * float(self.rng.uniform(0.0, 0.9))
+
     def day(self, moment: datetime, rep: RepProfile) -> date:
         return moment.astimezone(zone(rep.timezone)).date()
 
@@ -213,8 +219,8 @@ class _Writer:
         homework: str = "",
     ) -> datetime:
         end = start + timedelta(minutes=minutes)
-        if start > self.now:
-            status = "scheduled"
+        if end > self.now:
+            status = "scheduled"  # not over yet: its outcome is not known today
         self.meetings.append(
             {
                 "meeting_id": f"m{len(self.meetings) + 1:06d}",
@@ -259,7 +265,7 @@ class _Writer:
                 status = "rescheduled"
             end = self.meeting(deal_id, rep, m1_start, 45, created_at, status, "Discovery")
             last = end
-            if status == "held" or m1_start > self.now:
+            if status == "held" or end > self.now:
                 held_m1 = (m1_start, end) if status == "held" else None
                 break
             m1_start = self.slot(
@@ -269,18 +275,20 @@ class _Writer:
         if held_m1 is not None and held_m1[1] <= self.now and self.chance(0.88):
             m1_end = held_m1[1]
             spot = self.chance(rep.on_the_spot)
-            booked = (
-                m1_end + timedelta(minutes=int(self.rng.integers(-20, 50)))
-                if spot
-                else m1_end + timedelta(hours=float(self.rng.uniform(3, 24 * 9)))
-            )
             known_booking = self.chance(0.93)
             days = max(1, round(self.rng.gamma(2.0, rep.gap_days / 2.0)))
             if not spot:
                 days += int(self.rng.integers(1, 5))
             start = self.slot(rep, self.business_day(rep, self.day(m1_end, rep), days))
+            booked = (
+                m1_end + timedelta(minutes=int(self.rng.integers(-20, 50)))
+                if spot
+                else self.booking(m1_end + timedelta(hours=3), start)
+            )
             has_agenda = self.chance(rep.agenda)
             for _attempt in range(4):
+                if booked > self.now:
+                    break  # not booked yet today
                 status = self.attempt_status(rep)
                 end = self.meeting(
                     deal_id,
@@ -293,17 +301,17 @@ class _Writer:
                     self.pick(HOMEWORK) if has_agenda and self.chance(0.7) else "",
                 )
                 last = end
-                if status == "held" and start <= self.now:
+                if status == "held" and end <= self.now:
                     gap = int(
                         calendar.count([self.day(held_m1[0], rep)], [self.day(start, rep)])[0]
                     )
                     break
-                if status == "canceled" or start > self.now:
+                if status == "canceled" or end > self.now:
                     break
-                booked = end + timedelta(hours=float(self.rng.uniform(1, 72)))
                 start = self.slot(
                     rep, self.business_day(rep, self.day(start, rep), int(self.rng.integers(2, 9)))
                 )
+                booked = self.booking(end + timedelta(hours=1), start)
         if gap is not None and self.chance(0.6):
             start = self.slot(
                 rep, self.business_day(rep, self.day(last, rep), int(self.rng.integers(3, 12)))
@@ -363,7 +371,7 @@ def generate(folder: Path, *, deals: int = 800, seed: int = 7, as_of: date) -> D
     )
     _write(folder / "deals.csv", writer.deals)
     _write(folder / "meetings.csv", writer.meetings)
-    return DemoFiles(folder, len(REPS), len(writer.deals), len(writer.meetings))
+    return DemoFiles(folder, len(REPS), len(writer.deals), len(writer.meetings), writer.now)
 
 
 def _ascii(text: str) -> str:
