@@ -139,6 +139,11 @@ def test_finding_prints_its_deals_as_csv(tmp_path: Path) -> None:
 
     folder = tmp_path / "demo"
     generate(folder, deals=800, seed=7, as_of=date(2026, 11, 26))
+    reps = list(csv.DictReader(io.StringIO((folder / "reps.csv").read_text())))
+    with (folder / "reps.csv").open("w", newline="") as handle:  # names a spreadsheet would run
+        writer = csv.DictWriter(handle, fieldnames=list(reps[0]))
+        writer.writeheader()
+        writer.writerows({**rep, "name": f"@SUM(1+1) {rep['name']}"} for rep in reps)
     run = [sys.executable, "-m", "momentum", "audit", str(folder)]
     printed = subprocess.run([*run, "--finding", "gap_too_long"], capture_output=True, text=True)
     assert printed.returncode == 0, printed.stderr
@@ -153,6 +158,9 @@ def test_finding_prints_its_deals_as_csv(tmp_path: Path) -> None:
         "meeting_one",
     }
     assert all(row["meeting_one"].endswith("Z") for row in rows)
+    assert all(row["rep_name"].startswith("'@SUM(1+1) ") for row in rows)
+    amounts = [row["amount"] for row in rows if row["amount"]]
+    assert amounts and not any(amount.endswith(".0") for amount in amounts)  # as export writes
     unknown = subprocess.run([*run, "--finding", "nope"], capture_output=True, text=True)
     assert unknown.returncode == 66 and "no finding 'nope'" in unknown.stderr
     assert "Traceback" not in unknown.stderr

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from momentum.cells import neutralise
 from momentum.cli import app
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
 from momentum.db.models import Deal
 from momentum.deal.models import Outcome
 from momentum.errors import InputError
-from momentum.export.cells import neutralise
 from momentum.export.service import cell, export_store
 from momentum.importers.canonical import ReadOptions
 from momentum.importers.service import import_files

@@ -24,6 +24,7 @@ from momentum.audit.result import (
     Rate,
     StageTimeline,
 )
+from momentum.cells import FORMULA
 from momentum.errors import NotFound
 
 
@@ -239,4 +240,23 @@ def finding_deals_csv(result: AuditResult, finding_id: str) -> str:
     ).with_columns(
         pl.col("rep_id").replace_strict(result.rep_names, default=None).alias("rep_name")
     )
-    return rows.select(DEAL_CSV_COLUMNS).write_csv()
+    amount = pl.col("amount")
+    whole = amount == amount.floor()
+    return (
+        rows.with_columns(
+            # as `momentum export` writes them: 70900, not 70900.0; text a spreadsheet would
+            # run as a formula with a leading apostrophe (momentum.cells)
+            pl.when(whole)
+            .then(amount.cast(pl.Int64).cast(pl.String))
+            .otherwise(amount.cast(pl.String)),
+            *(
+                pl.when(pl.col(name).str.contains(FORMULA.pattern))
+                .then(pl.lit("'") + pl.col(name))
+                .otherwise(pl.col(name))
+                .alias(name)
+                for name in ("deal_id", "rep_id", "rep_name", "currency")
+            ),
+        )
+        .select(DEAL_CSV_COLUMNS)
+        .write_csv()
+    )

@@ -11,9 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from momentum.cells import neutralise
 from momentum.db.engine import Database
 from momentum.errors import InputError, OutputError
-from momentum.export.cells import neutralise
 from momentum.export.files import OutputFiles, PendingFile
 from momentum.export.repository import (
     DEAL_COLUMNS,
