@@ -78,6 +78,16 @@ def test_a_bad_option_is_a_usage_error(tmp_path: Path, shared: Path) -> None:
     assert "Traceback" not in completed.stderr
 
 
+def test_a_period_that_ends_before_it_starts_is_a_usage_error(tmp_path: Path, shared: Path) -> None:
+    worked = str(shared / "examples" / "worked")
+    completed = _cli(
+        "audit", worked, "--since", "2026-05-01", "--until", "2026-04-01", cwd=tmp_path
+    )
+    assert completed.returncode == 2  # it printed a report of 0 deals and exited 0
+    assert "2026-05-01 is after --until 2026-04-01" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
 def test_the_audit_reads_the_store_when_no_path_is_given(tmp_path: Path, shared: Path) -> None:
     assert _cli("import", str(shared / "examples" / "worked"), cwd=tmp_path).returncode == 0
     completed = _cli("audit", "--json", "-", cwd=tmp_path)

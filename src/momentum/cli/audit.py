@@ -302,6 +302,11 @@ def register(app: typer.Typer) -> None:
                 observation_days=observation_days,
                 min_difference=min_difference,
             )
+            if options.since and options.until and options.since > options.until:
+                raise typer.BadParameter(
+                    f"{since} is after --until {until}: no meeting one could be in the period",
+                    param_hint="--since",
+                )
             if paths and (team or rep):
                 raise typer.BadParameter(
                     "audits the store's deals only; files are audited whole",
