@@ -137,7 +137,7 @@ def test_findings_ranked_with_evidence_and_playbook() -> None:
     gap = gap[: gap.index("2. ")]
     assert "Measured on: close rate" in gap
     assert re.search(
-        r"Deals whose meeting two came within 5 business days: \d+ % "
+        r"Deals whose meeting two came within 5 business days of meeting one: \d+ % "
         r"\(\d+ of \d+ closed deals; \d+ deals in all\)",
         gap,
     )
@@ -146,7 +146,7 @@ def test_findings_ranked_with_evidence_and_playbook() -> None:
     assert "Playbook: Shorten the gap. Hold meeting two within 3–5 business days" in gap
     assert re.search(
         r"Impact: [\d.]+ more deals won at the rate of deals whose meeting two came "
-        r"within 5 business days \(worth [A-Z]{3} [\d,]+",
+        r"within 5 business days of meeting one \(worth [A-Z]{3} [\d,]+",
         gap,
     )
     assert "Impacts overlap" in section
