@@ -31,6 +31,8 @@ router = APIRouter()
 NAV = [NavItem("Dashboard", "/dashboard", order=10, roles=frozenset({Role.MANAGER, Role.ADMIN}))]
 # what a figure counts, where it is not deals (the card says so; its links open deals)
 UNITS = {metrics.ATTENDANCE.key: "meetings"}
+# what the rest of a figure's deals are called, where "missed" would mislead
+REST = {metrics.RESCHEDULED.key: "not rescheduled", metrics.CLOSE.key: "lost"}
 # the figures shown as cards, each opening its deals
 CARDS = (
     metrics.BOOKED,
@@ -96,6 +98,7 @@ def dashboard_page(
             "scope": scope,
             "cards": [(metric, metric.rate(result.team)) for metric in CARDS if metric.rate],
             "units": UNITS,
+            "rest": REST,
             "week_rates": WEEK_RATES,
             "weeks": {w.week: w for w in board.weeks},
             "charts": [
@@ -168,7 +171,7 @@ def dashboard_deals(
         title = {
             "numerator": f"{label}: the deals counted",
             "denominator": f"{label}: every deal it is out of",
-            "rest": f"{label}: the deals that missed",
+            "rest": f"{label}: the deals " + REST.get(figure or "", "that missed"),
         }[part]
         if figure == metrics.ATTENDANCE.key:  # it counts meetings; a deal may have several
             title = {
