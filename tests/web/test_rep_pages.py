@@ -174,6 +174,17 @@ def test_bad_input_is_shown_on_the_form_not_saved(team: Site) -> None:
     data.pop("slot")
     answer = ana.post("/lock-in/D1", data=data)
     assert answer.status_code == 422 and "pick one of the suggested times" in answer.text
+    # a time that has passed is refused on the form, not offered with a "Book anyway" that
+    # the booking then refused on a bare page, the form lost
+    past = {
+        **data,
+        "when": "2026-03-02T10:00",
+        "location": "Room 4",
+        "csrf_token": data["csrf_token"],
+    }
+    answer = ana.post("/lock-in/D1", data=past)
+    assert answer.status_code == 422 and "this time has passed" in answer.text
+    assert "Book anyway" not in answer.text and 'value="Room 4"' in answer.text
     with team.engine.database.unit_of_work(write=False) as session:
         assert sorted(session.scalars(select(Meeting.id).where(Meeting.deal_id == "D1"))) == [
             "M-ana",

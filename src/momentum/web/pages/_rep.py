@@ -69,20 +69,24 @@ def back_to(target: str | None, default: str) -> str:
     return target
 
 
-def chosen_start(slot: str, when: str, tz: str) -> datetime:
+def chosen_start(slot: str, when: str, tz: str, *, now: datetime) -> datetime:
     """The start a form chose: a time typed by hand (``when``, wall-clock time in ``tz``)
-    wins over a suggested ``slot`` (an ISO instant)."""
+    wins over a suggested ``slot`` (an ISO instant). A time that has passed cannot be booked:
+    it is refused here, with the form kept, rather than offered with "Book anyway"."""
     try:
         if when.strip():
-            return localize(datetime.fromisoformat(when.strip()).replace(tzinfo=None), tz)
-        if slot.strip():
-            value = datetime.fromisoformat(slot.strip())
-            if value.tzinfo is None:
+            start = localize(datetime.fromisoformat(when.strip()).replace(tzinfo=None), tz)
+        elif slot.strip():
+            start = datetime.fromisoformat(slot.strip())
+            if start.tzinfo is None:
                 raise ValueError(slot)
-            return value
+        else:
+            raise InputError("pick one of the suggested times, or type a date and time")
     except ValueError as exc:
         raise InputError("the time is not a date and time (YYYY-MM-DD HH:MM)") from exc
-    raise InputError("pick one of the suggested times, or type a date and time")
+    if start <= now:
+        raise InputError("this time has passed: pick one in the future")
+    return start
 
 
 def deal_url(deal_id: str, done: str | None = None) -> str:

@@ -227,7 +227,7 @@ def lock_in_save(
     slots = slot_service(request, session)
     deal, rep = slots.deal_and_rep(user.actor, deal_id)
     try:
-        start = chosen_start(slot, when, rep.timezone)
+        start = chosen_start(slot, when, rep.timezone, now=engine.clock.now())
         lock_in = form.lock_in(start.isoformat())
     except InputError as exc:
         return _page(request, session, user, deal_id, form, errors=[exc.message], status_code=422)

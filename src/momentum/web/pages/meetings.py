@@ -119,7 +119,7 @@ def reschedule_meeting(
     meeting = meetings.visible(user.actor, meeting_id)
     rep = meetings.owner(meetings.visible_deal(user.actor, meeting.deal_id))
     try:
-        start = chosen_start(slot, when, rep.timezone)
+        start = chosen_start(slot, when, rep.timezone, now=engine.clock.now())
     except InputError as exc:
         return _reschedule_page(
             request, session, user, meeting_id, values=values, error=exc.message, status_code=422
