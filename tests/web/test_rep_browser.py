@@ -170,9 +170,27 @@ def test_a_rep_locks_in_meeting_two_and_moves_it_in_the_browser(
     assert str(moved["UID"]) == uid and int(moved["SEQUENCE"]) == sequence + 1
     assert update["Subject"].startswith("Moved: ") and "(was " in update["Subject"]
 
-    # the calendar, with the keyboard only: arrows between days, Tab to a meeting, Enter
+    # the calendar, with the keyboard only: Tab into the grid lands on a day (not on every
+    # meeting of the week before it), arrows between days, Tab to a meeting, Enter
     page.goto("/calendar?date=2026-03-09")
     shoot(page, "calendar-week-1280")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.day || ''"):
+            break
+    landed = page.evaluate("document.activeElement.dataset.day || ''")
+    assert landed == page.evaluate(
+        "(document.querySelector('.day.today') || document.querySelector('[data-day]')).dataset.day"
+    )
+    # every tab stop of the grid is one day or its meetings: today's, in this month
+    page.goto("/calendar?view=month&date=2026-03-01")
+    landed = page.evaluate("document.querySelector('.day.today').dataset.day")
+    stops = page.evaluate(
+        "Array.from(document.querySelectorAll('[data-day], [data-day] a[href]'))"
+        ".filter(e => e.tabIndex >= 0).map(e => e.closest('[data-day]').dataset.day)"
+    )
+    assert set(stops) == {landed}, stops
+    page.goto("/calendar?date=2026-03-09")
     page.locator("[data-day='2026-03-09']").focus()
     target = page.locator(".day a.chip.m2.state-upcoming").first
     day = target.evaluate("chip => chip.closest('[data-day]').dataset.day")

@@ -1,6 +1,7 @@
 // Enhancements for the rep's pages; each works without this script.
-// - The calendar: arrow keys move between days (roving focus), Home/End to the week's ends,
-//   Page Up/Down to the previous/next period; Tab reaches a day's meetings, Enter opens one.
+// - The calendar: Tab reaches one day (today's, else the first), arrow keys move between days
+//   (roving focus), Home/End to the week's ends, Page Up/Down to the previous/next period;
+//   Tab reaches that day's meetings, Enter opens one.
 // - Locking in: choosing an agenda template fills the agenda, choosing a homework template the
 //   homework; picking a suggested slot clears a typed time and typing a time clears the
 //   picked slot.
@@ -10,14 +11,30 @@
   function calendar(grid) {
     var days = Array.prototype.slice.call(grid.querySelectorAll("[data-day]"));
     if (!days.length) return;
-    var current = grid.querySelector(".day.today") || days[0];
-    current.tabIndex = 0;
+    var current = null;
+
+    // One day is the grid's tab stop, and only its meetings follow it in the tab order:
+    // otherwise Tab walks every meeting of the week before it reaches today.
+    function tabStops(cell, on) {
+      cell.tabIndex = on ? 0 : -1;
+      cell.querySelectorAll("a[href], button").forEach(function (chip) {
+        if (on) chip.removeAttribute("tabindex");
+        else chip.tabIndex = -1;
+      });
+    }
+
+    function makeCurrent(cell) {
+      if (current) tabStops(current, false);
+      current = cell;
+      tabStops(current, true);
+    }
+
+    days.forEach(function (cell) { tabStops(cell, false); });
+    makeCurrent(grid.querySelector(".day.today") || days[0]);
 
     function focusAt(index) {
       if (index < 0 || index >= days.length) return;
-      current.tabIndex = -1;
-      current = days[index];
-      current.tabIndex = 0;
+      makeCurrent(days[index]);
       current.focus();
     }
 
@@ -42,11 +59,7 @@
     });
     grid.addEventListener("focusin", function (event) {
       var cell = event.target.closest("[data-day]");
-      if (cell && cell !== current) {
-        current.tabIndex = -1;
-        current = cell;
-        current.tabIndex = 0;
-      }
+      if (cell && cell !== current) makeCurrent(cell);
     });
     document.addEventListener("keydown", function (event) {
       if (event.altKey || event.ctrlKey || event.metaKey) return;
