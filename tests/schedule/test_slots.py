@@ -148,3 +148,32 @@ def test_a_rep_s_own_working_hours_place_the_slots_and_the_warnings(
         assert local == ["07:30", "08:30", "09:30", "10:30"]
         late = slots.check(ANA, "D1", datetime(2026, 3, 10, 13, 0, tzinfo=UTC), minutes=30)
         assert "outside Ana Rep's working hours (07:30–11:00 Europe/Berlin)" in late.warnings
+
+
+def test_once_meeting_two_was_held_the_next_booking_is_a_later_meeting(
+    database: Database, clock: FixedClock
+) -> None:
+    """It was titled and warned as meeting two: "15 business days after meeting one: beyond
+    the target of 5" on every slot of a deal whose meeting two had taken place."""
+    with database.unit_of_work() as session:
+        world = make_world(session)
+        make_meeting(
+            session,
+            deal=world.deal,
+            start=datetime(2026, 2, 9, 9, 0, tzinfo=UTC),
+            status=MeetingStatus.HELD,
+        )
+        make_meeting(
+            session,
+            deal=world.deal,
+            start=datetime(2026, 2, 11, 9, 0, tzinfo=UTC),
+            status=MeetingStatus.HELD,
+        )
+    with database.unit_of_work(write=False) as session:
+        slots = service(session, clock)
+        found = slots.suggest(ANA, "D1")
+        assert found.later and found.meeting_one is None
+        assert all(d.business_days is None for d in found.days)
+        picked = slots.check(ANA, "D1", datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
+        assert not any("after meeting one" in w for w in picked.warnings)
+        assert slots.meeting_two_held("D1") and not slots.meeting_two_held("D2")

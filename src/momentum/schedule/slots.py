@@ -26,7 +26,7 @@ from momentum.localtime import zone
 from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
-from momentum.schedule.positions import places_of
+from momentum.schedule.positions import DealPlaces, places_of
 from momentum.schedule.repository import ScheduleRepository
 from momentum.timetext import time_of_day, when_short
 from momentum.user.schemas import Actor
@@ -95,6 +95,7 @@ class Suggestions:
     meeting_one: Meeting | None
     target_business_days: int
     days: list[SlotDay]
+    later: bool = False  # meeting two took place: this books a later meeting
 
 
 class SlotService:
@@ -126,18 +127,28 @@ class SlotService:
             raise NotFound(f"no rep {deal.owner_id!r}")
         return deal, rep
 
+    def meeting_two_held(self, deal_id: str) -> bool:
+        """Whether the deal's meeting two took place: what is booked next is a later meeting."""
+        return _two_held(*self._places(deal_id))
+
     def meeting_one(self, deal_id: str) -> Meeting | None:
-        """The deal's M1 if held; else its latest scheduled meeting that has already started
-        (meeting one, not marked yet); else ``None``."""
-        meetings = self.repository.meetings_of(deal_id)
-        places = places_of(
-            (m.id, m.deal_id, m.start_at, m.end_at, str(m.status)) for m in meetings
-        ).get(deal_id)
+        """The meeting the next booking's gap is measured from: the deal's M1 if held (and
+        meeting two not held yet: after it, no gap to meeting one is measured); else its
+        latest scheduled meeting that has already started (meeting one, not marked yet);
+        else ``None``."""
+        meetings, places = self._places(deal_id)
         if places is not None and places.m1_id is not None:
+            if _two_held(meetings, places):
+                return None
             return next(m for m in meetings if m.id == places.m1_id)
         now = self.clock.now()
         started = [m for m in meetings if m.status is MeetingStatus.SCHEDULED and m.start_at <= now]
         return started[-1] if started else None
+
+    def _places(self, deal_id: str) -> tuple[list[Meeting], DealPlaces | None]:
+        meetings = self.repository.meetings_of(deal_id)
+        rows = ((m.id, m.deal_id, m.start_at, m.end_at, str(m.status)) for m in meetings)
+        return meetings, places_of(rows).get(deal_id)
 
     def buyer_zones(self, deal_id: str) -> list[str]:
         zones: list[str] = []
@@ -205,6 +216,7 @@ class SlotService:
             meeting_one=one,
             target_business_days=self.target,
             days=found,
+            later=self.meeting_two_held(deal_id),
         )
 
     def check(
@@ -325,3 +337,8 @@ class SlotService:
             business_days=business_days,
             warnings=warnings,
         )
+
+
+def _two_held(meetings: list[Meeting], places: DealPlaces | None) -> bool:
+    held = {m.id for m in meetings if m.status is MeetingStatus.HELD}
+    return places is not None and any(attempt in held for attempt in places.attempts)

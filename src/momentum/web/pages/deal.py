@@ -17,6 +17,7 @@ router = APIRouter()
 
 NOTICES = {
     "booked": "Meeting two is booked: the invitation and the reminders are queued.",
+    "booked_later": "The next meeting is booked: the invitation and the reminders are queued.",
     "moved": "The meeting moved: the buyer gets the update, the reminders moved with it.",
     "canceled": "The meeting is canceled: the reminders are withdrawn, the buyer is told.",
     "held": "Marked held.",

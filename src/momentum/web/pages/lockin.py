@@ -245,6 +245,7 @@ def lock_in_save(
         )
     zones = [a.timezone for a in lock_in.attendees if a.timezone]
     one = slots.meeting_one(deal_id)
+    later = slots.meeting_two_held(deal_id)
     checked = slots.check_for(
         rep, one, deal_id, start, minutes=form.minutes, buyer_zones=list(dict.fromkeys(zones))
     )
@@ -254,4 +255,4 @@ def lock_in_save(
     engine.next_steps(session).lock_in_next_meeting(user.actor, deal_id, lock_in)
     if form.mark_held and one is not None and one.status is MeetingStatus.SCHEDULED:
         engine.meetings(session).mark_held(user.actor, one.id)
-    return RedirectResponse(deal_url(deal_id, "booked"), status_code=303)
+    return RedirectResponse(deal_url(deal_id, "booked_later" if later else "booked"), 303)
