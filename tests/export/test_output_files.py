@@ -156,11 +156,28 @@ def test_export_into_a_read_only_folder_is_one_line_and_73(cli_folder: Path) -> 
 
 def test_export_cli_refuses_a_folder_in_place_of_a_file(cli_folder: Path) -> None:
     env = {"MOMENTUM_DATABASE_URL": f"sqlite:///{cli_folder / 'momentum.db'}"}
+    assert momentum("import", "in", cwd=cli_folder, env=env).code == 0
     (cli_folder / "out" / "deals.csv").mkdir(parents=True)
     run = momentum("export", "out", cwd=cli_folder, env=env)
     assert run.code == OUTPUT, run.stderr
     assert run.error_lines == ["error: cannot write out/deals.csv: it is a folder"]
     assert _listing(cli_folder / "out") == {"deals.csv": "folder"}
+
+
+def test_reading_a_store_that_is_not_there_makes_none(cli_folder: Path) -> None:
+    """A mistyped store path gave an empty report, exit 0, and left an empty store (and its
+    folder) behind; a refused import left a new empty store."""
+    env = {"MOMENTUM_DATABASE_URL": f"sqlite:///{cli_folder / 'typo' / 'momentum.db'}"}
+    for command in (("audit",), ("export", "out")):
+        run = momentum(*command, cwd=cli_folder, env=env)
+        assert run.code == 69, run.stderr
+        assert "there is no store at" in run.stderr and "momentum import" in run.stderr
+    (cli_folder / "in" / "meetings.csv").write_text(
+        "meeting_id,deal_id,start,status\nm1,d9,x,held\n"
+    )
+    assert momentum("import", "in", cwd=cli_folder, env=env).code == 65
+    # the store's folder may remain, empty; no store in it
+    assert not (cli_folder / "typo").exists() or not any((cli_folder / "typo").iterdir())
 
 
 def _audit(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]

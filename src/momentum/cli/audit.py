@@ -96,7 +96,7 @@ def audit_store(
     from momentum.review.scope import resolve_scope
     from momentum.user.schemas import Actor
 
-    database = open_store(settings)
+    database = open_store(settings, existing=True)
     url = database.engine.url.render_as_string(hide_password=True)
     with database.unit_of_work(write=False) as session:
         scope = resolve_scope(session, Actor.system(), team=team, rep_id=rep)

@@ -54,10 +54,49 @@ def load_settings() -> Settings:
         raise ConfigurationError(f"invalid configuration: {details}") from exc
 
 
-def open_store(settings: Settings) -> Database:
-    from momentum.db.engine import Database
+def store_file(settings: Settings) -> Path | None:
+    """The store's file, when it is a SQLite file (not one in memory)."""
+    from momentum.db.engine import parse_url
 
+    url = parse_url(settings.database_url)  # a URL that is none: a configuration error
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return None if url.query.get("uri") else Path(url.database)
+
+
+def open_store(settings: Settings, *, existing: bool = False) -> Database:
+    """The store; with ``existing``, a SQLite file that is not there yet is refused rather
+    than made (a command that reads the store would report on an empty one, and leave it)."""
+    from momentum.db.engine import Database
+    from momentum.errors import StoreUnavailable
+
+    path = store_file(settings)
+    if existing and path is not None and not path.exists():
+        raise StoreUnavailable(
+            f"there is no store at {path}: `momentum import` makes one from your exports "
+            "(or set MOMENTUM_DATABASE_URL to your store)"
+        )
     return Database(settings.database_url)
+
+
+@contextmanager
+def removed_if_failed(settings: Settings) -> Iterator[None]:
+    """Run a command that may make the store's SQLite file: if it fails, a file it made is
+    removed, so a refused import leaves no empty store behind."""
+    path = store_file(settings)
+    made = path is not None and not path.exists()
+    try:
+        yield
+    except BaseException:
+        if made and path is not None:
+            for leftover in (
+                path,
+                Path(f"{path}-wal"),
+                Path(f"{path}-shm"),
+                Path(f"{path}-journal"),
+            ):
+                leftover.unlink(missing_ok=True)
+        raise
 
 
 # How files are read: the options ``momentum import`` and ``momentum audit PATH…`` share.

@@ -25,6 +25,6 @@ def register(app: typer.Typer) -> None:
         from momentum.export.service import export_store
 
         with app_errors():
-            summary = export_store(open_store(load_settings()), folder)
+            summary = export_store(open_store(load_settings(), existing=True), folder)
             for name, rows in summary.rows.items():
                 console.print(f"wrote {rows:,} rows to {summary.folder / name}", soft_wrap=True)

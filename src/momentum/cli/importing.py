@@ -20,6 +20,7 @@ from momentum.cli.common import (
     open_store,
     print_notes,
     read_options,
+    removed_if_failed,
 )
 
 if TYPE_CHECKING:
@@ -105,7 +106,10 @@ def register(app: typer.Typer) -> None:
         exports, calendars (.ics), or any export described by a --mapping file. Every row is
         checked first; nothing is written unless all of them are valid. Re-importing updates
         rows by id."""
-        with app_errors(on_bad_input="nothing was imported; the store is unchanged"):
+        with (
+            app_errors(on_bad_input="nothing was imported; the store is unchanged"),
+            removed_if_failed(load_settings()),
+        ):
             summary = run_import(
                 paths, format, mapping=mapping, date_order=date_order, timezone=timezone
             )
