@@ -325,3 +325,17 @@ def test_google_s_calendar_zone_places_floating_times(write_files) -> None:
     folder = write_files({"ann.ics": calendar(event("m1", ":20260302T100000"), extra=zone)})
     found = meetings_of(read_format(folder, default_timezone="Europe/Berlin"))
     assert found["m1"]["start"] == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 in New York
+
+
+def test_a_start_given_twice_or_not_a_time_is_said_in_plain_words(write_files) -> None:
+    """The warnings quoted Python: "('list' object has no attribute 'dt')"."""
+    twice = event("twice", ":20260302T150000Z", "DTSTART:20260303T150000Z")
+    garbled = event("garbled", ":next tuesday")
+    data = read_format(
+        write_files({"ann.ics": calendar(twice, garbled, event("ok", ":20260304T150000Z"))})
+    )
+    warnings = [note for note in data.notes if "DTSTART" in note]
+    assert any("DTSTART: is given more than once; the event was left out" in w for w in warnings)
+    assert any("DTSTART: is not a date or time ('next tuesday')" in w for w in warnings), warnings
+    assert not any("attribute" in w or "vDDDTypes" in w for w in warnings)
+    assert sorted(meetings_of(data)) == ["ok"]

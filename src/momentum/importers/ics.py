@@ -233,14 +233,19 @@ class Calendars:
     def _version(
         self, event: icalendar.cal.Component, method: str, label: str, line: int
     ) -> Version | None:
+        start = event.get("DTSTART")
+        if start is None:
+            self._warn(label, line, "DTSTART", "is missing; the event was left out")
+            return None
+        if isinstance(start, list):
+            self._warn(label, line, "DTSTART", "is given more than once; the event was left out")
+            return None
         try:
-            start = event.get("DTSTART")
-            if start is None:
-                self._warn(label, line, "DTSTART", "is missing; the event was left out")
-                return None
             _ = start.dt
-        except Exception as exc:
-            self._warn(label, line, "DTSTART", f"cannot be read ({exc}); the event was left out")
+        except Exception:
+            raw = _raw(start)
+            what = f"is not a date or time ({raw!r})" if raw else "holds no date or time"
+            self._warn(label, line, "DTSTART", f"{what}; the event was left out")
             return None
         for name, error in getattr(event, "errors", []):
             if name != "DTSTART":
@@ -519,6 +524,16 @@ class Calendars:
 
 
 # ------------------------------------------------------------------ text
+def _raw(value: Any) -> str:
+    """A property's value as the file wrote it, cut short."""
+    try:
+        text = value.to_ical()
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    except Exception:
+        text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _reason(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
