@@ -148,6 +148,9 @@ def test_lock_in_reschedule_cancel_and_outcome_go_through_the_services(site: Sit
     )
     assert locked.status_code == 201, locked.text
     meeting = locked.json()["meeting"]
+    # a field it does not know is refused, not dropped: "homework" is "buyer_homework"
+    misspelt = client.post("/api/v1/deals/D1/lock-in", json={"start": start, "homework": "x"})
+    assert misspelt.status_code == 422 and "homework" in misspelt.text
     moved = client.post(
         f"/api/v1/meetings/{meeting['id']}/reschedule",
         json={"start": (NOW + timedelta(days=6)).isoformat()},
@@ -155,7 +158,7 @@ def test_lock_in_reschedule_cancel_and_outcome_go_through_the_services(site: Sit
     assert moved.status_code == 201
     assert moved.json()["ical_uid"] == meeting["ical_uid"]
     assert moved.json()["sequence"] == meeting["sequence"] + 1
-    canceled = client.post(f"/api/v1/meetings/{moved.json()['id']}/cancel", json={})
+    canceled = client.post(f"/api/v1/meetings/{moved.json()['id']}/cancel")  # no reason, no body
     assert canceled.status_code == 200 and canceled.json()["state"] == "canceled"
     with site.engine.database.unit_of_work(write=False) as session:
         kinds = [m.kind for m in session.query(OutboxMessage).order_by(OutboxMessage.id)]

@@ -44,7 +44,10 @@ def is_two_sided(text: str | None) -> bool:
 
 
 class LockIn(BaseModel):
-    """Everything meeting two needs, agreed before meeting one ends."""
+    """Everything meeting two needs, agreed before meeting one ends. A field it does not
+    know is refused: a misspelt ``homework`` would otherwise be dropped without a word."""
+
+    model_config = ConfigDict(extra="forbid")
 
     start: datetime = Field(description="Aware, or naive in the owner rep's time zone.")
     minutes: int = Field(default=30, ge=5, le=480)

@@ -89,10 +89,16 @@ def reschedule(
     summary="Cancel a booked meeting",
 )
 def cancel(
-    request: Request, session: DbSession, actor: ApiActor, meeting_id: MeetingId, body: Cancel
+    request: Request,
+    session: DbSession,
+    actor: ApiActor,
+    meeting_id: MeetingId,
+    body: Cancel | None = None,
 ) -> MeetingView:
-    """The reminders are withdrawn and the buyer gets the cancellation."""
-    return engine_of(request).meetings(session).cancel(actor, meeting_id, reason=body.reason)
+    """The reminders are withdrawn and the buyer gets the cancellation. The body (a reason)
+    may be left out."""
+    reason = body.reason if body is not None else None
+    return engine_of(request).meetings(session).cancel(actor, meeting_id, reason=reason)
 
 
 @router.post(
