@@ -312,3 +312,26 @@ def test_unknown_files_and_folders(write_files, tmp_path: Path) -> None:
         f"{folder}: holds no reps, deals, meetings or deal_stages file (rep_id, deal_id, "
         "meeting_id, entered_at) (momentum)"
     ]
+
+
+def test_a_deals_file_with_problems_does_not_make_every_meeting_s_deal_unknown(
+    write_files,
+) -> None:  # type: ignore[no-untyped-def]
+    """A missing owner_id column gave one line for it and one per meeting: "'d1' is not a
+    deal_id in deals.csv", though d1 is there."""
+    meetings = "meeting_id,deal_id,start,status\nm1,d1,2026-03-02,held\nm2,d2,2026-03-03,held\n"
+    folder = write_files(
+        {
+            "reps.csv": REPS,
+            "deals.csv": "deal_id,outcome,closed_at\nd1,won,2026-03-20\nd2,open,\n",
+            "meetings.csv": meetings,
+        }
+    )
+    assert problems_of(folder) == [f"{folder}/deals.csv:1:owner_id: required column is missing"]
+    # with the deals file whole, an unknown deal is still named
+    folder = write_files(
+        {"reps.csv": REPS, "deals.csv": DEALS, "meetings.csv": meetings + "m3,d9,2026-03-04,held\n"}
+    )
+    assert problems_of(folder) == [
+        f"{folder}/meetings.csv:4:deal_id: 'd9' is not a deal_id in {folder}/deals.csv"
+    ]

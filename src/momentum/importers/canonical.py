@@ -725,6 +725,10 @@ class CanonicalReader:
         unknown = referenced.is_not_null() & rows.is_null()
         if not unknown.any():
             return rows
+        if any(self.problems.has_problems_in(f.label) for f in self.files.deals):
+            # a deals file with problems was not read whole: its deals would all look
+            # unknown here, one line per meeting on top of the problem that explains them
+            return rows
         if self.known is not None:  # the store may hold them: ask about these rows only
             asked = unknown.arg_true()
             stored = self._deal_owners_of(referenced.gather(asked)).is_not_null()

@@ -28,6 +28,10 @@ class ProblemLog:
     def __len__(self) -> int:
         return self.total
 
+    def has_problems_in(self, file: str) -> bool:
+        """Whether a problem was found in ``file`` (a label as problems name it)."""
+        return file in self._files
+
     def _order(self, file: str) -> int:
         return self._files.setdefault(file, len(self._files))
 
