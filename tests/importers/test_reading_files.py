@@ -188,7 +188,7 @@ def test_the_audit_of_a_folder_names_the_files_it_skips_on_stderr(tmp_path: Path
     run = momentum("audit", "export", "--json", "-", cwd=tmp_path, timeout=60)
     assert run.code == 0, run.stderr
     assert '"deals": 1' in run.stdout
-    assert len(run.error_lines) == len(reasons), run.stderr
+    assert all(line.startswith("note: ") for line in run.error_lines), run.stderr
     for name, reason in reasons.items():
         assert f"note: skipped export/{name}: {reason}" in run.error_lines, run.stderr
 

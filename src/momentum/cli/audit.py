@@ -127,14 +127,14 @@ def show(
         render_terminal(result, console)
 
 
-def _read_noting_skipped(paths: list[Path], format: str | None, read: ReadOptions) -> Dataset:
-    """The files' data; each file of a folder that was skipped is named on standard error (the
-    other notes, about how files were read, are for ``momentum import``)."""
+def _read_noting(paths: list[Path], format: str | None, read: ReadOptions) -> Dataset:
+    """The files' data; the notes on how they were read (the format found, files skipped,
+    rows that are not meetings) on standard error, as ``momentum import`` prints them: they
+    are what explains a report with fewer deals than the files seem to hold."""
     from momentum.audit.service import read_files
-    from momentum.importers.sources import SKIPPED
 
     data = read_files(paths, format=format, read=read)
-    print_notes([note for note in data.notes if note.startswith(SKIPPED)])
+    print_notes(data.notes)
     return data
 
 
@@ -327,7 +327,7 @@ def register(app: typer.Typer) -> None:
                 )
                 # the dataset is handed over, not kept: the audit frees it once it has the facts
                 result = audit(
-                    _read_noting_skipped(paths, format, read),
+                    _read_noting(paths, format, read),
                     options,
                     sources=[str(p) for p in paths],
                 )
