@@ -263,3 +263,17 @@ def test_imported_meeting_in_the_past_is_never_counted_as_held(
         [waiting] = engine.meetings(session).awaiting_outcome(Actor.system())
         assert waiting.status is MeetingStatus.SCHEDULED
         assert waiting.state is MeetingState.AWAITING_OUTCOME
+
+
+def test_an_agenda_line_names_its_side_in_any_case() -> None:
+    """'SELLER: caps' stayed a line of no side, shown under the seller with its prefix."""
+    from momentum.next_step.models import Side
+    from momentum.next_step.schemas import is_two_sided, parse_agenda
+
+    text = "SELLER: Their ROI model\nbuyer : Last quarter's volumes\nA walk through the plant"
+    assert parse_agenda(text) == [
+        (Side.SELLER, "Their ROI model"),
+        (Side.BUYER, "Last quarter's volumes"),
+        (None, "A walk through the plant"),
+    ]
+    assert is_two_sided(text)

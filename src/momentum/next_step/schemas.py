@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +11,7 @@ from momentum.next_step.models import NextStepKind, NextStepStatus, Side
 from momentum.reminder.schemas import PlannedReminder
 
 _PREFIX = {Side.SELLER: "Seller: ", Side.BUYER: "Buyer: "}
+_NAMED_SIDE = re.compile(r"(seller|buyer)\s*:\s*", re.IGNORECASE)
 
 
 class AgendaItem(BaseModel):
@@ -33,8 +35,11 @@ def parse_agenda(text: str | None) -> list[tuple[Side | None, str]]:
         line = line.strip()
         if not line:
             continue
-        side = next((s for s, prefix in _PREFIX.items() if line.startswith(prefix)), None)
-        lines.append((side, line[len(_PREFIX[side]) :] if side else line))
+        named = _NAMED_SIDE.match(line)  # as written here, or typed: "SELLER:", "buyer :"
+        if named:
+            lines.append((Side(named.group(1).lower()), line[named.end() :]))
+        else:
+            lines.append((None, line))
     return lines
 
 
