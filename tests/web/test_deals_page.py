@@ -71,11 +71,15 @@ def test_filters_and_sorts_on_the_server(site: Site) -> None:
     assert set(ids("risk=critical")) == {"QUIET"}
     assert set(ids("risk=none")) == {"BIG", "SOON"}
     assert ids("stage=Proposal") == ["BIG"]
+    assert ids("stage=proposal") == ["BIG"]  # as a person types it
     assert ids("q=initech") == ["BIG"]
     assert ids("q=100%25") == []  # a LIKE wildcard is a plain character
     assert ids("outcome=won") == []
     assert set(ids("rep=&team=&q=")) == {"QUIET", "D1", "BIG", "SOON"}  # empty fields: no filter
     assert client.get("/deals?sort=sideways").status_code == 422
+    # a team outside the scope is not found, as on the calendar, risk and review pages
+    assert client.get("/deals?team=nowhere").status_code == 404
+    assert client.get("/api/v1/deals?team=nowhere").status_code == 404
 
 
 def test_a_manager_filters_by_rep_and_pages_through(site: Site) -> None:

@@ -178,8 +178,8 @@ class DealRepository:
             statement = statement.where(Deal.owner_id == query.rep)
         if query.outcome is not None:
             statement = statement.where(Deal.outcome == query.outcome)
-        if query.stage:
-            statement = statement.where(Deal.stage == query.stage)
+        if query.stage:  # as a person types it: "negotiation" finds "Negotiation"
+            statement = statement.where(func.lower(Deal.stage) == query.stage.strip().lower())
         if query.q:
             text = query.q.strip().lower()
             statement = statement.where(

@@ -29,6 +29,7 @@ from momentum.meeting.schemas import MeetingView
 from momentum.next_step.repository import NextStepRepository
 from momentum.next_step.schemas import NextStepView
 from momentum.paging import decode_cursor, encode_cursor
+from momentum.rep.repository import RepRepository
 from momentum.task.repository import TaskRepository
 from momentum.task.schemas import TaskView
 from momentum.user.schemas import Actor
@@ -76,11 +77,17 @@ class DealService:
         self, actor: Actor, query: DealQuery, *, cursor: str | None = None, limit: int = 50
     ) -> DealPage:
         """One page of the deals ``actor`` may see, filtered and sorted by ``query``, each with
-        its next step, its open flags and its risk (the most severe flag). A rep outside
-        the scope is not found, like one that does not exist; a team only narrows it."""
+        its next step, its open flags and its risk (the most severe flag). A rep or a team
+        outside the scope is not found, like one that does not exist (as on every page)."""
         owners = self.scope.visible_owner_ids(actor)
         if query.rep is not None and owners is not None and query.rep not in owners:
             raise NotFound(f"no rep {query.rep!r}")
+        if query.team is not None:
+            members = {
+                rep.id for rep in RepRepository(self.session).all() if rep.team == query.team
+            }
+            if not (members if owners is None else members & owners):
+                raise NotFound(f"no team {query.team!r}")
         after = _deal_cursor(cursor, query) if cursor else None
         now = self.clock.now()
         found = self.deals.page(owners, query, now=now, after=after, limit=limit + 1)
