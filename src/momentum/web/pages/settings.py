@@ -5,9 +5,8 @@ defaults, each shown with where it comes from), and a test message for email and
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from momentum.admin.service import AdminService
@@ -28,13 +27,20 @@ def _admin(request: Request, session: DbSession, actor: PageActor) -> AdminServi
 
 
 @router.get("/settings")
-def settings_page(
+def settings_page(request: Request, session: DbSession, actor: PageActor) -> Response:
+    return _settings(request, session, actor)
+
+
+def _settings(
     request: Request,
     session: DbSession,
     actor: PageActor,
-    sent: Annotated[str | None, Query(max_length=500)] = None,
-    failed: Annotated[str | None, Query(max_length=500)] = None,
+    *,
+    sent: str | None = None,
+    failed: str | None = None,
 ) -> Response:
+    """The page; with the result of a test message just sent (shown from here, not from the
+    address: a link could otherwise make the page say anything)."""
     admin = _admin(request, session, actor)
     engine = engine_of(request)
     settings = engine.settings
@@ -160,5 +166,6 @@ def send_test_message(
     result = admin.send_test(
         engine.channels(), channel, to=to.strip(), mail_from=engine.settings.mail_from
     )
-    outcome = {"sent": result.detail} if result.ok else {"failed": f"{channel}: {result.detail}"}
-    return RedirectResponse(f"/settings?{urlencode(outcome)}#test", status_code=303)
+    if result.ok:
+        return _settings(request, session, actor, sent=result.detail)
+    return _settings(request, session, actor, failed=f"{channel}: {result.detail}")
