@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,15 @@ def test_the_demo_finding_quoted_in_the_docs_is_what_the_report_prints() -> None
     for line in block.splitlines():
         if "…" not in line:
             assert " ".join(line.split()) in printed, line
+
+
+def test_an_as_of_before_the_data_ends_is_said(worked: AuditResult) -> None:
+    """With --as-of in the past the report counted later meetings and called deals whose
+    meeting one came after that date "less than 15 business days before" it, silently."""
+    from dataclasses import replace
+
+    assert worked.data_end is not None
+    early = replace(worked, as_of=worked.data_end - timedelta(days=60))
+    text = " ".join(rendered(early).split())
+    assert "the data goes on after that date: later events are counted as they are" in text
+    assert "the data goes on after" not in " ".join(rendered(worked).split())

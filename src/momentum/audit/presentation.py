@@ -271,7 +271,15 @@ def scope(result: AuditResult) -> list[str]:
         facts.append(f"data to {result.data_end.date().isoformat()}")
     if result.as_of is not None:
         facts.append(f"outcomes as of {result.as_of.date().isoformat()}")
+        if _data_after_as_of(result):
+            facts.append("the data goes on after that date: later events are counted as they are")
     return facts
+
+
+def _data_after_as_of(result: AuditResult) -> bool:
+    """Whether the as-of date asked for comes before the data's end (``--as-of`` in the past)."""
+    end, as_of = result.data_end, result.as_of
+    return end is not None and as_of is not None and end.date() > as_of.date()
 
 
 def pending_sentence(result: AuditResult) -> str:
@@ -279,7 +287,8 @@ def pending_sentence(result: AuditResult) -> str:
     window = result.options.observation_days
     return (
         f"{deals(result.pending)} with meeting one {'is' if result.pending == 1 else 'are'} "
-        f"pending: meeting one was less than {window} business days before the as-of date "
+        f"pending: meeting one was less than {window} business days before the as-of date"
+        f"{' (or after it)' if _data_after_as_of(result) else ''} "
         "and meeting two has not been held yet, or one is still scheduled. The figures above "
         "count them as they stand; worst weeks, comparisons and findings compare only deals "
         "whose meeting one is past that window."
