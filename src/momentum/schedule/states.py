@@ -49,7 +49,7 @@ def delivery_of(message: OutboxMessage) -> Delivery:
 class MessageState:
     label: str
     delivery: Delivery
-    at: datetime | None  # when it went, or is due, or was withdrawn
+    at: datetime | None  # when it is due (queued), or went, failed or was withdrawn
     detail: str | None = None  # why it failed or was withdrawn
 
 
@@ -67,7 +67,11 @@ def meeting_message_states(
             MessageState(
                 label="Invitation",
                 delivery=delivery,
-                at=latest.sent_at if delivery is Delivery.SENT else latest.due_at,
+                at=(
+                    latest.due_at
+                    if delivery is Delivery.QUEUED
+                    else latest.sent_at or latest.updated_at
+                ),
                 detail=latest.last_error,
             )
         )
@@ -87,7 +91,8 @@ def meeting_message_states(
             MessageState(
                 label=label,
                 delivery=delivery,
-                at=reminder.updated_at if delivery is Delivery.SENT else reminder.due_at,
+                # when it is due while queued; else when it went, failed or was withdrawn
+                at=reminder.due_at if delivery is Delivery.QUEUED else reminder.updated_at,
                 detail=reminder.status_reason,
             )
         )
