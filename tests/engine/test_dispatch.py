@@ -145,6 +145,9 @@ def test_reschedule_sends_the_update_with_the_same_uid_and_a_higher_sequence(
         update, "plain"
     )
     assert update["Message-ID"] != first["Message-ID"]
+    with database.unit_of_work(write=False) as session:  # why, in the rep's zone (was UTC)
+        reasons = {r.status_reason for r in session.scalars(select(Reminder)) if r.status_reason}
+    assert reasons == {"the meeting moved to Thu 12 Mar, 10:00 CET (Europe/Berlin)"}
     # the old value reminder (Friday) never goes; the new one goes on Tuesday 10th
     clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=UTC))
     assert dispatcher.drain().sent == 0

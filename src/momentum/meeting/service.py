@@ -39,6 +39,7 @@ from momentum.reminder.schemas import ReminderPolicy
 from momentum.reminder.service import ReminderPlan, ReminderService
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
+from momentum.timetext import when_short
 from momentum.user.schemas import Actor
 from momentum.user.service import ScopeService
 from momentum.worktime import CalendarPolicy
@@ -230,7 +231,7 @@ class MeetingService:
         value_asset_id = self._value_asset_of(old.id)
         self._set_status(old, MeetingStatus.RESCHEDULED)
         self.reminders.withdraw_for_meeting(
-            old.id, reason=f"the meeting moved to {start:%Y-%m-%d %H:%M} UTC"
+            old.id, reason=f"the meeting moved to {when_short(start, rep.timezone)}"
         )
         self.outbox.withdraw(
             reason="superseded by the rescheduled meeting's invitation",
