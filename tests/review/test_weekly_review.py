@@ -202,3 +202,17 @@ def test_the_review_as_csv(database: Database, team: Team) -> None:
     assert rows[0]["on_the_spot_rate"] == "0.5"
     assert rows[0]["first_meetings_previous_4_weeks_avg"] == "0.5"
     assert rows[1]["not_booked"] == "1"
+
+
+def test_a_week_under_way_judges_no_commitment_yet(database: Database, team: Team) -> None:
+    """On Wednesday the review of the current week called figure commitments kept or not."""
+    with database.unit_of_work() as session:
+        service = _service(session)  # NOW: Wednesday 11 March, in 2026-W11
+        service.commit(
+            team.maya,
+            "ana",
+            week="2026-W11",
+            new=NewCommitment(text="No no-shows", metric=CommitmentMetric.NO_SHOWS, target=0),
+        )
+        under_way = service.review(team.maya, week="2026-W11", rep_id="ana").reps[0]
+    assert [(c.kept, c.how) for c in under_way.commitments_checked] == [(None, "open")]

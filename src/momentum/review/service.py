@@ -342,6 +342,8 @@ class WeeklyReviewService:
             default_timezone=self.default_timezone,
         )
         next_week = weeks.shift(week, 1)
+        # a week still under way has no figures to judge a commitment by yet: it stays open
+        complete = week <= weeks.last_complete(now)
         reps = self._reps(scope)
         made = self.commitments.for_weeks([r.id for r in reps], [week, next_week])
         entries = []
@@ -360,7 +362,9 @@ class WeeklyReviewService:
                     previous=previous,
                     baseline=baseline(previous),
                     commitments_checked=[
-                        check(c, this) for c in made if c.rep_id == rep.id and c.week == week
+                        check(c, this if complete else None)
+                        for c in made
+                        if c.rep_id == rep.id and c.week == week
                     ],
                     commitments_next=[
                         check(c, None) for c in made if c.rep_id == rep.id and c.week == next_week
