@@ -233,3 +233,28 @@ def test_an_as_of_before_the_data_ends_is_said(worked: AuditResult) -> None:
     text = " ".join(rendered(early).split())
     assert "the data goes on after that date: later events are counted as they are" in text
     assert "the data goes on after" not in " ".join(rendered(worked).split())
+
+
+def test_a_comparison_counts_every_deal_it_leaves_out(tmp_path: Path) -> None:
+    """It said "67 deals pending before, 21 after, left out" while 72 and 22 were left out:
+    the deals left out are the recent ones, pending or not."""
+    from datetime import UTC, date, datetime
+
+    from momentum.demo.generator import generate
+    from tests.audit.report_results import audited
+
+    generate(tmp_path / "demo", deals=400, seed=7, as_of=date(2026, 6, 30))
+    result = audited(
+        tmp_path / "demo",
+        compare_at=date(2026, 6, 1),
+        as_of=datetime(2026, 6, 30, 12, tzinfo=UTC),
+    )
+    compare = result.compare
+    assert compare is not None
+    left = [
+        compare.before.deals_with_first_meeting - compare.known_before.deals_with_first_meeting,
+        compare.after.deals_with_first_meeting - compare.known_after.deals_with_first_meeting,
+    ]
+    assert left[1] > 0
+    text = " ".join(rendered(result).split())
+    assert f"left out: {left[0]} deals before the cut and {left[1]} after" in text

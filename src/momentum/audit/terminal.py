@@ -333,11 +333,17 @@ def _compare(compare: Compare, window: int) -> RenderableType:
             row.interval.removesuffix(f" {row.unit}"),
             p.yes_no(row.significant),
         )
+    left_before = compare.before.deals_with_first_meeting - (
+        compare.known_before.deals_with_first_meeting
+    )
+    left_after = compare.after.deals_with_first_meeting - (
+        compare.known_after.deals_with_first_meeting
+    )
     note = Text(
         "Compared on the deals whose outcome is known: meeting one at least "
-        f"{window} business days before the as-of date "
-        f"({p.count(compare.pending_before)} deals pending before, "
-        f"{p.count(compare.pending_after)} after, left out), meeting two counted as held when "
+        f"{window} business days before the as-of date (left out: {p.count(left_before)} "
+        f"deals before the cut and {p.count(left_after)} after, more recent than that), "
+        "meeting two counted as held when "
         f"held within those {window} business days. "
         "Change: after minus before, in percentage points for rates and days for gaps; the "
         "95 % interval is the range the true change very likely lies in. Sig.: the interval "
