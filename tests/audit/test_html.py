@@ -376,3 +376,14 @@ def test_the_demo_team_report_stays_small() -> None:
     assert size < 400_000, size
     page = Page(html)
     assert len(page.table("Reps against the team")) == 1 + 12 + 1
+
+
+def test_one_week_of_a_calendar_is_said_plainly(shared: Path) -> None:
+    """A calendar cannot tell a no-show: its one week read "1 weeks from 2012-W45 to
+    2012-W45. Attendance at meeting two ranged from unknown, booking on the spot from
+    unknown"."""
+    from tests.audit.report_results import audited
+
+    page = render_html(audited(shared / "data" / "real" / "ics" / "ical-js"))
+    assert "1 week from 2012-W45 to 2012-W45." in page
+    assert "1 weeks" not in page and "from unknown" not in page

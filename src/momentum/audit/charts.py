@@ -433,11 +433,19 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
     attendance = [p.ATTENDANCE.value(w.figures) for w in weeks]
     gap = [p.MEDIAN_GAP.value(w.figures) for w in weeks]
     title = "Week by week (by the week of meeting one)"
-    description = (
-        f"{len(weeks)} weeks from {labels[0]} to {labels[-1]}. Attendance at meeting two "
-        f"ranged from {_span(attendance, p.percent)}, booking on the spot from "
-        f"{_span(spot, p.percent)}, and the median gap from {_span(gap, p.days)} business days "
-        f"(target {target_days})."
+    ranges = [
+        f"{name} ranged from {_span(values, show)}{unit}"
+        for name, values, show, unit in (
+            ("attendance at meeting two", attendance, p.percent, ""),
+            ("booking on the spot", spot, p.percent, ""),
+            ("the median gap", gap, p.days, f" business days (target {target_days})"),
+        )
+        if any(value is not None for value in values)  # "ranged from unknown" says nothing
+    ]
+    weeks_said = f"{len(weeks)} week{'' if len(weeks) == 1 else 's'}"
+    said = "; ".join(ranges)
+    description = f"{weeks_said} from {labels[0]} to {labels[-1]}." + (
+        f" {said[:1].upper()}{said[1:]}." if said else ""
     )
 
     mondays = [_monday(label) for label in labels]
@@ -542,7 +550,8 @@ def trend_chart(
         return None
     marked = [week for week, waiting in zip(weeks, pending, strict=True) if waiting]
     description = (
-        f"{len(weeks)} weeks from {weeks[0]} to {weeks[-1]}, by the week of meeting one: "
+        f"{len(weeks)} week{'' if len(weeks) == 1 else 's'} from {weeks[0]} to {weeks[-1]}, "
+        "by the week of meeting one: "
         + "; ".join(
             f"{panel.heading} {_span(panel.mine, p.percent)} for {mine}, "
             f"{_span(panel.others, p.percent)} for {others}"

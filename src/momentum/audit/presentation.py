@@ -260,7 +260,7 @@ def scope(result: AuditResult) -> list[str]:
     """What the report covers: deals, the target, the period and the data's end."""
     team, options = result.team, result.options
     facts = [
-        f"{count(team.deals)} deals, {count(team.deals_with_first_meeting)} with meeting one",
+        f"{deals(team.deals)}, {count(team.deals_with_first_meeting)} with meeting one",
         f"target gap {options.target_days} business days",
     ]
     if options.since or options.until:
