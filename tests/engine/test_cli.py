@@ -112,6 +112,7 @@ def test_rules_list_and_assets(env: dict[str, str]) -> None:
     assert result.exit_code == 0
     for key in ("meeting_two_not_booked", "no_show", "gap_too_long", "stalled"):
         assert key in result.output
+    assert "enabled = true" in result.output and "True" not in result.output  # as in the file
     result = runner.invoke(
         app,
         [

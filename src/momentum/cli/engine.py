@@ -66,6 +66,11 @@ def show_rules_progress(done: int, total: int) -> None:
     errors.print(f"rules: {done:,} of {total:,} deals evaluated")
 
 
+def _toml(value: object) -> str:
+    """An option's value as the rules file writes it (``true``, not ``True``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 @rules_app.command("list")
 def rules_list() -> None:
     """The rules in force, in evaluation order, with their options (as set in the web app's
@@ -84,7 +89,9 @@ def rules_list() -> None:
         for rule in engine.rules.registry:
             options = in_force[rule.key].model_dump()
             table.add_row(
-                rule.key, rule.title, escape(", ".join(f"{k}={v}" for k, v in options.items()))
+                rule.key,
+                rule.title,
+                escape(", ".join(f"{k} = {_toml(v)}" for k, v in options.items())),
             )
         console.print(table)
         engine.close()
