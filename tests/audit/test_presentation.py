@@ -162,7 +162,7 @@ def test_evidence_is_on_one_metric_with_its_counts() -> None:
         ("Deals behind it", "12 (momentum audit --finding rep_booked:r2)"),
     ]
     assert p.impact_text(finding()) == (
-        "8.0 more deals with meeting two booked at the rate of the rest of the team "
+        "about 8.0 more deals with meeting two booked at the rate of the rest of the team "
         "(worth EUR 12,000, USD 3,000)"
     )
 

@@ -146,7 +146,7 @@ def test_findings_ranked_with_evidence_and_playbook() -> None:
     assert "Established: yes" in gap
     assert "Playbook: Shorten the gap. Hold meeting two within 3–5 business days" in gap
     assert re.search(
-        r"Impact: [\d.]+ more deals won at the rate of deals whose meeting two came "
+        r"Impact: about [\d.,]+ more deals won at the rate of deals whose meeting two came "
         r"within 5 business days of meeting one \(worth [A-Z]{3} [\d,]+",
         gap,
     )

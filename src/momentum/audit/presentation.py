@@ -490,7 +490,9 @@ def impact_text(finding: Finding) -> str | None:
     money, per currency, where deals have amounts)."""
     if not finding.established:
         return None
-    text = f"{finding.impact:,.1f} {finding.impact_unit} at the rate of {finding.reference.label}"
+    # an estimate: "about 105 more deals won", not "104.6" (one decimal below ten)
+    amount = f"{finding.impact:,.0f}" if finding.impact >= 10 else f"{finding.impact:,.1f}"
+    text = f"about {amount} {finding.impact_unit} at the rate of {finding.reference.label}"
     worth = money(finding)
     return text if worth is None else f"{text} (worth {worth})"
 
