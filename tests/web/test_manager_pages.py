@@ -201,6 +201,8 @@ def test_coaching_notes_and_the_talk_track(site: ManagerSite) -> None:
         "/coaching/ana/notes",
         data={"csrf_token": csrf_of(page.text), "body": "Practise <the> two-slot close"},
     )
+    empty = maya.post("/coaching/ana/notes", data={"csrf_token": csrf_of(page.text)})
+    assert empty.status_code == 422 and "body: Field required" in empty.text  # was ": Field…"
     again = maya.get("/coaching/ana")
     assert "Practise &lt;the&gt; two-slot close" in again.text
     note = re.search(r'data-note="(\d+)"', again.text)

@@ -4,6 +4,7 @@ page. A domain error's ``code`` picks the status; an id outside the caller's sco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -71,6 +72,13 @@ def _answer(request: Request, status: int, detail: str, **extra: Any) -> Respons
     return _page(request, status, detail)
 
 
+def _field(location: Sequence[Any]) -> str:
+    """A field as the caller named it: ``limit`` of the body, ``query.sort``; a form field
+    called ``body`` (a coaching note's) keeps its name."""
+    parts = list(location[1:]) if location[:1] == ("body",) and len(location) > 1 else location
+    return ".".join(str(part) for part in parts)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MomentumError)
     async def on_domain_error(request: Request, exc: MomentumError) -> Response:
@@ -109,7 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
-                "field": ".".join(str(part) for part in error["loc"] if part != "body"),
+                "field": _field(error["loc"]),
                 "reason": error["msg"],
             }
             for error in exc.errors()
