@@ -42,6 +42,10 @@ def test_passwords_are_argon2id_and_wrong_ones_are_refused(site: Site) -> None:
     assert response.status_code == 401
     assert "do not match" in response.text
     assert SESSION_COOKIE not in response.cookies
+    # nothing typed: the form again, saying what is missing (it was a bare error page)
+    empty = sign_in(site.client(), "", "")
+    assert empty.status_code == 422 and "Enter your email and your password." in empty.text
+    assert 'name="password"' in empty.text
 
 
 def test_the_next_page_is_kept_but_never_leaves_the_site(site: Site) -> None:

@@ -67,10 +67,18 @@ def login_page(request: Request, signed_in: MaybeSignedIn, next: str | None = No
 def login(
     request: Request,
     session: DbSession,
-    email: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=1024)],
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    if not email.strip() or not password:  # the form again, saying what is missing
+        return _login_form(
+            request,
+            next_path=safe_next(next),
+            email=email,
+            error="Enter your email and your password.",
+            status=422,
+        )
     result = accounts(request, session).sign_in(
         email=email, password=password, client=client_address(request)
     )
