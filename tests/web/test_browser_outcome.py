@@ -60,7 +60,8 @@ def test_a_rep_marks_outcomes_from_today_and_from_the_deal_page(
     first = awaiting.filter(has_text="10:20–10:50")
     assert first.count() == 1
     first.locator("button[value=held]").click()
-    page.wait_for_url("**/today")
+    page.wait_for_url("**/today?done=held**")
+    assert "Marked held." in page.inner_text("[role=status]")
     assert page.inner_text("#awaiting-h .count") == "1"
     assert awaiting.filter(has_text="10:20–10:50").count() == 0
     assert "Meeting two" in awaiting.filter(has_text="10:52–11:22").inner_text()

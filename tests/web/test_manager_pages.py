@@ -238,7 +238,8 @@ def test_deals_at_risk_and_a_task_reassigned(site: ManagerSite) -> None:
         f"/risk/tasks/{task.group(1)}/assign",
         data={"csrf_token": token, "rep_id": "maya", "back": "/risk?sort=amount"},
     )
-    assert moved.headers["location"] == "/risk?sort=amount"
+    assert moved.headers["location"] == "/risk?sort=amount&done=assigned"
+    assert "The task has its new owner." in maya.get(moved.headers["location"]).text
     assert "Maya Manager, due" in maya.get("/risk").text
     assert site.signed_in(ANA).get("/risk").status_code == 200  # her own deals only
 

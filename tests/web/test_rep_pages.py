@@ -102,7 +102,9 @@ def test_marking_an_outcome_from_today(team: Site) -> None:
         "/meetings/outcome",
         data={"csrf_token": token, "meeting_id": "d1-m1", "outcome": "held", "next": "/today"},
     )
-    assert answer.status_code == 303 and answer.headers["location"] == "/today"
+    assert answer.status_code == 303 and answer.headers["location"] == "/today?done=held"
+    assert "Marked held." in ana.get(answer.headers["location"]).text  # it said nothing
+    assert "Marked" not in ana.get("/today?done=<b>anything</b>").text  # fixed texts only
     with team.engine.database.unit_of_work(write=False) as session:
         assert session.get(Meeting, "d1-m1").status is MeetingStatus.HELD  # type: ignore[union-attr]
     # without the token: refused, nothing changes

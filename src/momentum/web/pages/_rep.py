@@ -5,7 +5,7 @@ safe return addresses."""
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -62,11 +62,16 @@ def slot_service(request: Request, session: Session) -> SlotService:
     return SlotService(session, **_options(request, session))  # type: ignore[arg-type]
 
 
-def back_to(target: str | None, default: str) -> str:
-    """Only a path on this site (never ``//host`` or a scheme): no open redirect."""
+def back_to(target: str | None, default: str, *, done: str | None = None) -> str:
+    """Only a path on this site (never ``//host`` or a scheme): no open redirect. With
+    ``done``, a target (not the default) says what was done, for its notice."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
-    return target
+    if done is None:
+        return target
+    path, _, fragment = target.partition("#")
+    path += ("&" if "?" in path else "?") + urlencode({"done": done})
+    return f"{path}#{fragment}" if fragment else path
 
 
 def chosen_start(slot: str, when: str, tz: str, *, now: datetime) -> datetime:

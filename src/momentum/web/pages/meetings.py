@@ -38,7 +38,8 @@ def mark_outcome(
     meetings = engine_of(request).meetings(session)
     mark = meetings.mark_held if outcome == "held" else meetings.mark_no_show
     view = mark(user.actor, meeting_id)
-    return RedirectResponse(back_to(next, deal_url(view.deal_id, outcome)), status_code=303)
+    back = back_to(next, deal_url(view.deal_id, outcome), done=outcome)
+    return RedirectResponse(back, status_code=303)
 
 
 @router.post("/meetings/cancel")

@@ -14,6 +14,7 @@ from momentum.user.models import Role
 from momentum.web.deps import DbSession, PageActor, engine_of
 from momentum.web.nav import NavItem
 from momentum.web.pages._manager import link, rule_titles
+from momentum.web.pages._rep import back_to
 from momentum.web.templating import render
 
 router = APIRouter()
@@ -32,6 +33,7 @@ def risk_page(
     session: DbSession,
     actor: PageActor,
     query: Annotated[RiskQuery, Query()],
+    done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     board = _service(request, session).board(actor, query)
     reps = visible_reps(session, actor)
@@ -54,6 +56,7 @@ def risk_page(
             "here": here,
             "page_link": page_link,
             "assigns": actor.role in (Role.MANAGER, Role.ADMIN),
+            "notice": "The task has its new owner." if done == "assigned" else None,
         },
     )
 
@@ -69,4 +72,4 @@ def assign_task(
 ) -> Response:
     _service(request, session).assign(actor, task_id, to_rep_id=rep_id)
     target = back if back.startswith("/risk") and not back.startswith("//") else "/risk"
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(back_to(target, "/risk", done="assigned"), status_code=303)

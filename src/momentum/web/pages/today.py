@@ -14,6 +14,7 @@ from momentum.user.models import Role
 from momentum.web.deps import CurrentUser, DbSession
 from momentum.web.nav import NavItem
 from momentum.web.pages._rep import today_service, viewer_zone
+from momentum.web.pages.deal import NOTICES
 from momentum.web.templating import render
 
 router = APIRouter()
@@ -26,7 +27,9 @@ def today_page(
     session: DbSession,
     user: CurrentUser,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     tz = viewer_zone(request, user)
     day = today_service(request, session).today(user.actor, tz=tz, page=page)
-    return render(request, "rep/today.html", {"day": day, "tz": tz})
+    notice = NOTICES.get(done or "")  # a fixed text: never what the address says
+    return render(request, "rep/today.html", {"day": day, "tz": tz, "notice": notice})
