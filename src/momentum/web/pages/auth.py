@@ -71,37 +71,25 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    if not email.strip() or not password:  # the form again, saying what is missing
+    def again(error: str, status: int) -> Response:
+        """The form again, with what was typed (not the password) and why."""
         return _login_form(
-            request,
-            next_path=safe_next(next),
-            email=email,
-            error="Enter your email and your password.",
-            status=422,
+            request, next_path=safe_next(next), email=email, error=error, status=status
         )
+
+    if not email.strip() or not password:
+        return again("Enter your email and your password.", 422)
     result = accounts(request, session).sign_in(
         email=email, password=password, client=client_address(request)
     )
     if result.throttled:
-        response = _login_form(
-            request,
-            next_path=safe_next(next),
-            email=email,
-            error="Too many failed sign-ins: wait a few minutes and try again.",
-            status=429,
-        )
+        response = again("Too many failed sign-ins: wait a few minutes and try again.", 429)
         response.headers["Retry-After"] = str(
             int(request.app.state.sign_in_policy.window.total_seconds())
         )
         return response
     if result.session_token is None:
-        return _login_form(
-            request,
-            next_path=safe_next(next),
-            email=email,
-            error="That email and password do not match an active user.",
-            status=401,
-        )
+        return again("That email and password do not match an active user.", 401)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
