@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -82,9 +82,10 @@ def open_store(settings: Settings, *, existing: bool = False) -> Database:
 @contextmanager
 def removed_if_failed(settings: Settings) -> Iterator[None]:
     """Run a command that may make the store's SQLite file: if it fails, a file it made is
-    removed, so a refused import leaves no empty store behind."""
+    removed, and the folders made for it, so a refused import leaves no empty store behind."""
     path = store_file(settings)
     made = path is not None and not path.exists()
+    folders = [] if path is None else [f for f in path.absolute().parents if not f.exists()]
     try:
         yield
     except BaseException:
@@ -96,6 +97,9 @@ def removed_if_failed(settings: Settings) -> Iterator[None]:
                 Path(f"{path}-journal"),
             ):
                 leftover.unlink(missing_ok=True)
+            for folder in folders:  # the deepest first; one something else wrote to stays
+                with suppress(OSError):
+                    folder.rmdir()
         raise
 
 
