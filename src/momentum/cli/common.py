@@ -54,23 +54,13 @@ def load_settings() -> Settings:
         raise ConfigurationError(f"invalid configuration: {details}") from exc
 
 
-def store_file(settings: Settings) -> Path | None:
-    """The store's file, when it is a SQLite file (not one in memory)."""
-    from momentum.db.engine import parse_url
-
-    url = parse_url(settings.database_url)  # a URL that is none: a configuration error
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return None if url.query.get("uri") else Path(url.database)
-
-
 def open_store(settings: Settings, *, existing: bool = False) -> Database:
     """The store; with ``existing``, a SQLite file that is not there yet is refused rather
     than made (a command that reads the store would report on an empty one, and leave it)."""
-    from momentum.db.engine import Database
+    from momentum.db.engine import Database, sqlite_file
     from momentum.errors import StoreUnavailable
 
-    path = store_file(settings)
+    path = sqlite_file(settings.database_url)
     if existing and path is not None and not path.exists():
         raise StoreUnavailable(
             f"there is no store at {path}: `momentum import` makes one from your exports "
@@ -83,7 +73,9 @@ def open_store(settings: Settings, *, existing: bool = False) -> Database:
 def removed_if_failed(settings: Settings) -> Iterator[None]:
     """Run a command that may make the store's SQLite file: if it fails, a file it made is
     removed, and the folders made for it, so a refused import leaves no empty store behind."""
-    path = store_file(settings)
+    from momentum.db.engine import sqlite_file
+
+    path = sqlite_file(settings.database_url)
     made = path is not None and not path.exists()
     folders = [] if path is None else [f for f in path.absolute().parents if not f.exists()]
     try:

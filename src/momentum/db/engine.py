@@ -118,12 +118,21 @@ def _busy_timeout(parsed: URL) -> float:
     return seconds
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The store's file when ``url`` names a SQLite file (not a store in memory, nor a
+    ``uri=true`` address); a URL that is none is a configuration error."""
+    parsed = url if isinstance(url, URL) else parse_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if parsed.query.get("uri") else Path(parsed.database)
+
+
 def make_engine(url: str) -> Engine:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         busy_timeout = _busy_timeout(parsed)
-        if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
-            folder = Path(parsed.database).parent
+        if (path := sqlite_file(parsed)) is not None:
+            folder = path.parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
