@@ -29,7 +29,6 @@ from momentum.meeting.schemas import MeetingView
 from momentum.next_step.repository import NextStepRepository
 from momentum.next_step.schemas import NextStepView
 from momentum.paging import decode_cursor, encode_cursor
-from momentum.rep.repository import RepRepository
 from momentum.task.repository import TaskRepository
 from momentum.task.schemas import TaskView
 from momentum.user.schemas import Actor
@@ -83,11 +82,7 @@ class DealService:
         if query.rep is not None and owners is not None and query.rep not in owners:
             raise NotFound(f"no rep {query.rep!r}")
         if query.team is not None:
-            members = {
-                rep.id for rep in RepRepository(self.session).all() if rep.team == query.team
-            }
-            if not (members if owners is None else members & owners):
-                raise NotFound(f"no team {query.team!r}")
+            self.scope.team_members(actor, query.team)
         after = _deal_cursor(cursor, query) if cursor else None
         now = self.clock.now()
         found = self.deals.page(owners, query, now=now, after=after, limit=limit + 1)

@@ -41,7 +41,8 @@ class Scope:
 def resolve_scope(
     session: Session, actor: Actor, *, team: str | None = None, rep_id: str | None = None
 ) -> Scope:
-    visible = ScopeService(session).visible_owner_ids(actor)
+    scopes = ScopeService(session)
+    visible = scopes.visible_owner_ids(actor)
     reps = RepRepository(session)
     team = (team or "").strip() or None
     rep_id = (rep_id or "").strip() or None
@@ -53,12 +54,7 @@ def resolve_scope(
             raise NotFound(f"no rep {rep_id!r} in team {team!r}")
         return Scope(frozenset([rep_id]), team=team, rep_id=rep_id)
     if team is not None:
-        members = {rep.id for rep in reps.all() if rep.team == team}
-        if visible is not None:
-            members &= visible
-        if not members:
-            raise NotFound(f"no team {team!r}")
-        return Scope(frozenset(members), team=team)
+        return Scope(scopes.team_members(actor, team), team=team)
     return Scope(visible)
 
 

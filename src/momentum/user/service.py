@@ -33,6 +33,17 @@ class ScopeService:
             return frozenset([actor.rep_id, *self.reps.reports_of(actor.rep_id)])
         return frozenset([actor.rep_id])
 
+    def team_members(self, actor: Actor, team: str) -> frozenset[str]:
+        """The reps of ``team`` whose deals ``actor`` may see; a team with none of them is
+        not found, like one that does not exist."""
+        visible = self.visible_owner_ids(actor)
+        members = {rep.id for rep in self.reps.all() if rep.team == team}
+        if visible is not None:
+            members &= visible
+        if not members:
+            raise NotFound(f"no team {team!r}")
+        return frozenset(members)
+
     def may_see_owner(self, actor: Actor, owner_id: str) -> bool:
         owners = self.visible_owner_ids(actor)
         return owners is None or owner_id in owners
