@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
+
 FORMULA = re.compile(r"^'*\s*[=+\-@\t\r]")
 
 
@@ -23,3 +25,10 @@ def neutralise(text: str | None) -> str | None:
     if text is None or not FORMULA.match(text):
         return text
     return "'" + text
+
+
+def neutralised(name: str) -> pl.Expr:
+    """:func:`neutralise` on a text column of a frame, named ``name`` still."""
+    column = pl.col(name)
+    quoted = pl.lit("'") + column
+    return pl.when(column.str.contains(FORMULA.pattern)).then(quoted).otherwise(column).alias(name)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from momentum.cells import neutralise
+from momentum.cells import neutralise, neutralised
 from momentum.cli import app
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
@@ -64,6 +64,8 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(
     value: str | None, expected: str | None
 ) -> None:
     assert neutralise(value) == expected
+    column = pl.DataFrame({"cell": [value]}, schema={"cell": pl.String})
+    assert column.select(neutralised("cell"))["cell"].to_list() == [expected]  # for frames
 
 
 def test_numbers_and_times_are_written_as_values_not_text() -> None:

@@ -24,7 +24,7 @@ from momentum.audit.result import (
     Rate,
     StageTimeline,
 )
-from momentum.cells import FORMULA
+from momentum.cells import neutralised
 from momentum.errors import NotFound
 
 
@@ -249,13 +249,7 @@ def finding_deals_csv(result: AuditResult, finding_id: str) -> str:
             pl.when(whole)
             .then(amount.cast(pl.Int64).cast(pl.String))
             .otherwise(amount.cast(pl.String)),
-            *(
-                pl.when(pl.col(name).str.contains(FORMULA.pattern))
-                .then(pl.lit("'") + pl.col(name))
-                .otherwise(pl.col(name))
-                .alias(name)
-                for name in ("deal_id", "rep_id", "rep_name", "currency")
-            ),
+            *(neutralised(name) for name in ("deal_id", "rep_id", "rep_name", "currency")),
         )
         .select(DEAL_CSV_COLUMNS)
         .write_csv()
