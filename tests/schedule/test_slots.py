@@ -176,4 +176,4 @@ def test_once_meeting_two_was_held_the_next_booking_is_a_later_meeting(
         assert all(d.business_days is None for d in found.days)
         picked = slots.check(ANA, "D1", datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
         assert not any("after meeting one" in w for w in picked.warnings)
-        assert slots.meeting_two_held("D1") and not slots.meeting_two_held("D2")
+        assert slots.gap_from("D1") == (None, True) and not slots.gap_from("D2")[1]

@@ -26,7 +26,7 @@ from momentum.localtime import zone
 from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
-from momentum.schedule.positions import DealPlaces, places_of
+from momentum.schedule.positions import places_of
 from momentum.schedule.repository import ScheduleRepository
 from momentum.timetext import time_of_day, when_short
 from momentum.user.schemas import Actor
@@ -127,28 +127,26 @@ class SlotService:
             raise NotFound(f"no rep {deal.owner_id!r}")
         return deal, rep
 
-    def meeting_two_held(self, deal_id: str) -> bool:
-        """Whether the deal's meeting two took place: what is booked next is a later meeting."""
-        return _two_held(*self._places(deal_id))
-
     def meeting_one(self, deal_id: str) -> Meeting | None:
-        """The meeting the next booking's gap is measured from: the deal's M1 if held (and
-        meeting two not held yet: after it, no gap to meeting one is measured); else its
-        latest scheduled meeting that has already started (meeting one, not marked yet);
-        else ``None``."""
-        meetings, places = self._places(deal_id)
-        if places is not None and places.m1_id is not None:
-            if _two_held(meetings, places):
-                return None
-            return next(m for m in meetings if m.id == places.m1_id)
-        now = self.clock.now()
-        started = [m for m in meetings if m.status is MeetingStatus.SCHEDULED and m.start_at <= now]
-        return started[-1] if started else None
+        """The meeting the next booking's gap is measured from (see :meth:`gap_from`)."""
+        return self.gap_from(deal_id)[0]
 
-    def _places(self, deal_id: str) -> tuple[list[Meeting], DealPlaces | None]:
+    def gap_from(self, deal_id: str) -> tuple[Meeting | None, bool]:
+        """The meeting the next booking's gap is measured from, and whether meeting two took
+        place (then what is booked next is a later meeting, and no gap to meeting one is
+        measured: ``None``). Else the deal's M1 if held; else its latest scheduled meeting
+        that has already started (meeting one, not marked yet); else ``None``."""
         meetings = self.repository.meetings_of(deal_id)
         rows = ((m.id, m.deal_id, m.start_at, m.end_at, str(m.status)) for m in meetings)
-        return meetings, places_of(rows).get(deal_id)
+        places = places_of(rows).get(deal_id)
+        if places is not None and places.m1_id is not None:
+            held = {m.id for m in meetings if m.status is MeetingStatus.HELD}
+            if any(attempt in held for attempt in places.attempts):
+                return None, True
+            return next(m for m in meetings if m.id == places.m1_id), False
+        now = self.clock.now()
+        started = [m for m in meetings if m.status is MeetingStatus.SCHEDULED and m.start_at <= now]
+        return (started[-1] if started else None), False
 
     def buyer_zones(self, deal_id: str) -> list[str]:
         zones: list[str] = []
@@ -165,7 +163,7 @@ class SlotService:
         deal, rep = self.deal_and_rep(actor, deal_id)
         calendar = self._calendar(rep)
         now = self.clock.now()
-        one = self.meeting_one(deal_id)
+        one, later = self.gap_from(deal_id)
         zones = self.buyer_zones(deal_id)
         today = calendar.local_date(now)
         wanted = days or max(1, self.target - self.policy.earliest_business_days + 1)
@@ -216,7 +214,7 @@ class SlotService:
             meeting_one=one,
             target_business_days=self.target,
             days=found,
-            later=self.meeting_two_held(deal_id),
+            later=later,
         )
 
     def check(
@@ -337,8 +335,3 @@ class SlotService:
             business_days=business_days,
             warnings=warnings,
         )
-
-
-def _two_held(meetings: list[Meeting], places: DealPlaces | None) -> bool:
-    held = {m.id for m in meetings if m.status is MeetingStatus.HELD}
-    return places is not None and any(attempt in held for attempt in places.attempts)

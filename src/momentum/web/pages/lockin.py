@@ -244,8 +244,7 @@ def lock_in_save(
             status_code=422,
         )
     zones = [a.timezone for a in lock_in.attendees if a.timezone]
-    one = slots.meeting_one(deal_id)
-    later = slots.meeting_two_held(deal_id)
+    one, later = slots.gap_from(deal_id)
     checked = slots.check_for(
         rep, one, deal_id, start, minutes=form.minutes, buyer_zones=list(dict.fromkeys(zones))
     )
