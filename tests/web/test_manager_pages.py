@@ -9,6 +9,7 @@ import html
 import io
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -56,34 +57,28 @@ def site(database: Database) -> ManagerSite:
     return ManagerSite(database)
 
 
+def _commit(client: Any, page: str, **fields: str) -> Any:
+    """Record a commitment of Ana's for 2026-W10 from the review ``page``."""
+    data = {"csrf_token": csrf_of(page), "rep_id": "ana", "week": "2026-W10", **fields}
+    return client.post("/review/commitments", data=data)
+
+
 def test_the_weekly_review_records_and_checks_commitments(site: ManagerSite) -> None:
     maya = site.signed_in(MAYA)
     page = maya.get("/review?week=2026-W09")
     assert page.status_code == 200
     assert 'id="rep-ana"' in page.text and 'id="rep-cy"' not in page.text
     assert "/static/manager.css" in page.text
-    answer = maya.post(
-        "/review/commitments",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "rep_id": "ana",
-            "week": "2026-W10",
-            "text": "Half of second meetings on the spot",
-            "metric": "on_the_spot_rate",
-            "target": "50%",
-            "back": "/review?week=2026-W09",
-        },
+    answer = _commit(
+        maya,
+        page.text,
+        text="Half of second meetings on the spot",
+        metric="on_the_spot_rate",
+        target="50%",
+        back="/review?week=2026-W09",
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/review?week=2026-W09"
-    maya.post(
-        "/review/commitments",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "rep_id": "ana",
-            "week": "2026-W10",
-            "text": "Call the CFO",
-        },
-    )
+    _commit(maya, page.text, text="Call the CFO")
     assert "Half of second meetings on the spot" in maya.get("/review?week=2026-W09").text
     after = maya.get("/review")  # the last complete week: 2026-W10
     assert "Weekly review · 2026-W10" in after.text
@@ -135,17 +130,7 @@ def test_a_commitment_s_wrong_target_comes_back_as_a_422(
 ) -> None:
     maya = site.signed_in(MAYA)
     page = maya.get("/review?week=2026-W09")
-    answer = maya.post(
-        "/review/commitments",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "rep_id": "ana",
-            "week": "2026-W10",
-            "text": "Fewer slipped deals",
-            "metric": metric,
-            "target": target,
-        },
-    )
+    answer = _commit(maya, page.text, text="Fewer slipped deals", metric=metric, target=target)
     assert answer.status_code == 422, answer.text[:300]
     assert problem in html.unescape(answer.text)
 
