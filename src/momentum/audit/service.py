@@ -111,16 +111,31 @@ def _leave_out_of_attendance(facts: pl.DataFrame, deal_ids: pl.Series) -> pl.Dat
     )
 
 
-def audit(data: Dataset, options: AuditOptions, *, sources: Sequence[str] = ()) -> AuditResult:
+def audit(
+    data: Dataset,
+    options: AuditOptions,
+    *,
+    sources: Sequence[str] = (),
+    facts: pl.DataFrame | None = None,
+) -> AuditResult:
     """Every figure of the audit. What it needs of ``data`` beyond the per-deal facts is taken
     first; after that the input frames are let go, so a caller that passes a dataset it does
-    not keep (``audit(read_files(...), ...)``) frees the meetings before the aggregates."""
+    not keep (``audit(read_files(...), ...)``) frees the meetings before the aggregates.
+
+    ``facts`` are ``data``'s per-deal facts when they are known already (:func:`deal_facts`
+    with the options' grace and zone, one row per deal of ``data``): a deal's facts depend
+    on its own meetings only, so the dashboard computes them once for the whole store and
+    hands each view its deals' rows."""
     end = data_end(data)
     as_of = options.as_of or end or datetime.now(UTC)
     names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
     unknown = unknown_figures(data)
     blind = None if "attendance" in unknown else no_show_blind_deals(data)
-    all_facts = deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
+    all_facts = (
+        deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
+        if facts is None
+        else facts
+    )
     left_out = {}
     if blind is not None:
         all_facts = _leave_out_of_attendance(all_facts, blind[0])

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from momentum.audit import result as metrics
 from momentum.audit.charts import Chart, charts
+from momentum.audit.facts import deal_facts
 from momentum.audit.figures import RATE_COUNTS, with_first_meeting
 from momentum.audit.result import AuditOptions, AuditResult
 from momentum.audit.serialize import as_json
@@ -72,21 +73,43 @@ def figure_filters(target_days: int) -> dict[str, tuple[pl.Expr, pl.Expr, pl.Exp
     return filters
 
 
+@dataclass(frozen=True)
+class StoreFrames:
+    """The whole store, read once for many views: its frames, each deal's facts (the audit's
+    first and costliest step, the same in every view that has the deal) and when it was
+    read."""
+
+    read_at: datetime
+    data: Dataset
+    facts: pl.DataFrame
+
+    @classmethod
+    def read(cls, session: Session, options: AuditOptions, now: datetime) -> StoreFrames:
+        data = load_dataset(session)
+        facts = deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
+        return cls(now, data, facts)
+
+
 def store_audit(
     session: Session,
     scope: Scope,
     options: AuditOptions,
     *,
     sources: Sequence[str] = ("store",),
-    data: Dataset | None = None,
+    frames: StoreFrames | None = None,
 ) -> AuditResult:
     """The audit of the store's deals in ``scope``: ``momentum audit``'s own code path.
-    ``data`` is the whole store's frames when already read (else the scope's rows are read
-    now). Outcomes are as of now unless ``options`` say otherwise."""
-    scoped = scoped_dataset(session, scope) if data is None else restrict(data, scope.owner_ids)
+    ``frames`` is the whole store when already read (else the scope's rows are read now).
+    Outcomes are as of now unless ``options`` say otherwise."""
     if options.as_of is None:
         options = replace(options, as_of=datetime.now(UTC))
-    return audit(scoped, options, sources=sources)
+    if frames is None:
+        return audit(scoped_dataset(session, scope), options, sources=sources)
+    owners = scope.owner_ids
+    facts = frames.facts
+    if owners is not None:  # the scope's deals, as restrict() keeps them
+        facts = facts.filter(pl.col("owner_id").cast(pl.String).is_in(sorted(owners)))
+    return audit(restrict(frames.data, owners), options, sources=sources, facts=facts)
 
 
 class WeekStatus(BaseModel):
@@ -178,28 +201,27 @@ class DashboardService:
         options = self.options(since=since, until=until)
 
         def compute() -> Dashboard:
-            read_at, data = self.frames(refresh=refresh)
-            as_of_read = replace(options, as_of=read_at)
-            result = store_audit(self.session, scope, as_of_read, data=data)
+            frames = self.frames(refresh=refresh)
+            as_of_read = replace(options, as_of=frames.read_at)
+            result = store_audit(self.session, scope, as_of_read, frames=frames)
             return Dashboard(
                 scope=scope,
                 options=as_of_read,
-                as_of=read_at,
+                as_of=frames.read_at,
                 result=result,
-                weeks=week_status(result, read_at),
+                weeks=week_status(result, frames.read_at),
             )
 
         key = ("dashboard", scope.owner_ids, options)
         return self.cache.result(key, compute, refresh=refresh)
 
-    def frames(self, *, refresh: bool = False) -> tuple[datetime, Dataset]:
-        """The whole store's frames and when they were read: from the cache when it has
-        them, else read now."""
-
-        def read() -> tuple[datetime, Dataset]:
-            return self.clock.now(), load_dataset(self.session)
-
-        return self.cache.frames(read, refresh=refresh)
+    def frames(self, *, refresh: bool = False) -> StoreFrames:
+        """The whole store's frames and facts: from the cache when it has them, else read
+        now."""
+        return self.cache.frames(
+            lambda: StoreFrames.read(self.session, self.defaults, self.clock.now()),
+            refresh=refresh,
+        )
 
     def deals_behind(
         self,

@@ -44,9 +44,13 @@ def read_frames(engine: Engine, cache: AuditCache) -> None:
     began = time.perf_counter()
     try:
         with engine.database.unit_of_work(write=False) as session:
-            _read_at, data = DashboardService(
-                session, clock=engine.clock, defaults=audit_defaults(engine), cache=cache
-            ).frames()
+            data = (
+                DashboardService(
+                    session, clock=engine.clock, defaults=audit_defaults(engine), cache=cache
+                )
+                .frames()
+                .data
+            )
     except MomentumError as error:  # a page asking for the frames reads them again
         log.warning("dashboard: reading the store's frames failed: %s", error.message)
         return
