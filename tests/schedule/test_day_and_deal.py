@@ -10,6 +10,7 @@ import pytest
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
 from momentum.errors import NotFound
+from momentum.localtime import zone
 from momentum.meeting.models import MeetingStatus
 from momentum.meeting.schemas import MeetingState
 from momentum.next_step.schemas import LockIn
@@ -128,6 +129,43 @@ def test_the_deal_page_tells_the_deals_story_in_one_timeline(
         _, timelines = services(session, clock)
         with pytest.raises(NotFound):
             timelines.timeline(BO, "D1", tz="UTC")
+
+
+def test_a_moved_next_step_keeps_the_date_it_was_set_for_and_shows_each_move(
+    database: Database, clock: FixedClock, world, make_engine
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine()
+    with database.unit_of_work(write=False) as session:
+        [step] = engine.next_steps(session).open_steps(ANA, "D1")
+    moves = [datetime(2026, 3, 12, 10, 0), datetime(2026, 3, 13, 9, 0)]
+    for day, start in enumerate(moves, start=1):
+        clock.set(NOW + timedelta(days=day))
+        with database.unit_of_work() as session:
+            engine.meetings(session).reschedule(ANA, step.meeting_id or "", start=start)
+            [step] = engine.next_steps(session).open_steps(ANA, "D1")
+    with database.unit_of_work(write=False) as session:
+        _, timelines = services(session, clock)
+        page = timelines.timeline(ANA, "D1", tz="Europe/Berlin")
+    told = [(e.at, e.title, e.detail) for e in reversed(page.events) if e.kind == "next_step"]
+    berlin = zone("Europe/Berlin")
+    assert told == [
+        (
+            NOW.astimezone(berlin),
+            "Next step set: Meeting two on Tue 10 Mar, 14:00 CET (Europe/Berlin)",
+            "Buyer homework: Invite the plant manager",
+        ),
+        (
+            (NOW + timedelta(days=1)).astimezone(berlin),
+            "Next step moved to Thu 12 Mar, 10:00 CET (Europe/Berlin)",
+            "from Tue 10 Mar, 14:00 CET (Europe/Berlin) · by app",
+        ),
+        (
+            (NOW + timedelta(days=2)).astimezone(berlin),
+            "Next step moved to Fri 13 Mar, 09:00 CET (Europe/Berlin)",
+            "from Thu 12 Mar, 10:00 CET (Europe/Berlin) · by app",
+        ),
+    ]
+    assert [s.due_at for s in page.open_steps] == [datetime(2026, 3, 13, 8, 0, tzinfo=UTC)]
 
 
 def test_a_deal_with_meeting_one_held_and_nothing_booked_shows_its_open_gap(

@@ -230,6 +230,8 @@ def test_move_keeps_the_uid_and_cancel_withdraws_the_reminders(team: Site) -> No
         assert new.location == "https://meet.example.test/acme"
         new_id = new.id
     deal = ana.get("/deals/D1")
+    assert "Next step set: Meeting two on Mon 9 Mar, 15:00 CET" in deal.text  # as it was set
+    assert "Next step moved to Tue 10 Mar, 15:00 CET" in deal.text
     cancel = ana.post(
         "/meetings/cancel", data={"csrf_token": csrf_of(deal.text), "meeting_id": new_id}
     )

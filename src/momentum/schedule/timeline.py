@@ -1,7 +1,7 @@
 """One deal on one page: its meetings (each with its place, status history, agenda, place and
 messages), and one timeline of everything that happened to it — bookings, status changes,
-next steps, flags with their reasons, tasks and the messages to the buyer with their
-delivery state — with what can be done next."""
+next steps (the date each was set for, and each move), flags with their reasons, tasks and
+the messages to the buyer with their delivery state — with what can be done next."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from momentum.flag.models import Flag
 from momentum.localtime import zone
 from momentum.meeting.models import MeetingStatus
 from momentum.meeting.schemas import MeetingState, meeting_state
+from momentum.next_step.history import history_of
 from momentum.next_step.models import NextStep, NextStepKind, Side
 from momentum.next_step.schemas import parse_agenda
 from momentum.outbox.models import OutboxMessage
@@ -225,27 +226,36 @@ class DealTimelineService:
                 )
             )
         for step in steps:
-            what = (
-                f"{names.get(step.meeting_id or '', 'meeting')} on {when_short(step.due_at, tz)}"
-                if step.kind is NextStepKind.MEETING
-                else f"task due {when_short(step.due_at, tz)}"
-            )
+            history = history_of(step, meetings, changes)
+            set_as = _step_what(step.kind, history.set_due, history.set_meeting_id, names, tz)
             events.append(
                 Event(
                     at=step.created_at.astimezone(local),
                     kind="next_step",
-                    title=f"Next step set: {what}",
+                    title=f"Next step set: {set_as}",
                     detail=step.buyer_homework and f"Buyer homework: {step.buyer_homework}",
                     tone="good",
-                    meeting_id=step.meeting_id,
+                    meeting_id=history.set_meeting_id,
                 )
             )
+            for move in history.moves:
+                events.append(
+                    Event(
+                        at=move.at.astimezone(local),
+                        kind="next_step",
+                        title=f"Next step moved to {when_short(move.to_due, tz)}",
+                        detail=f"from {when_short(move.from_due, tz)}"
+                        + (f" · by {move.source}" if move.source else ""),
+                        tone="info",
+                    )
+                )
             if step.closed_at is not None:
                 events.append(
                     Event(
                         at=step.closed_at.astimezone(local),
                         kind="next_step",
-                        title=f"Next step {step.status}: {what}",
+                        title=f"Next step {step.status}: "
+                        + _step_what(step.kind, step.due_at, step.meeting_id, names, tz),
                         tone="muted",
                     )
                 )
@@ -309,6 +319,14 @@ class DealTimelineService:
             awaiting=[c for c in cards if c.state is MeetingState.AWAITING_OUTCOME],
             open_gap=bool(places and places.open_gap and deal.outcome is Outcome.OPEN),
         )
+
+
+def _step_what(
+    kind: NextStepKind, due: datetime, meeting_id: str | None, names: dict[str, str], tz: str
+) -> str:
+    if kind is NextStepKind.MEETING:
+        return f"{names.get(meeting_id or '', 'meeting')} on {when_short(due, tz)}"
+    return f"task due {when_short(due, tz)}"
 
 
 def _meeting_tone(state: MeetingState, over_target: bool) -> str:
