@@ -335,3 +335,17 @@ def test_a_deals_file_with_problems_does_not_make_every_meeting_s_deal_unknown(
     assert problems_of(folder) == [
         f"{folder}/meetings.csv:4:deal_id: 'd9' is not a deal_id in {folder}/deals.csv"
     ]
+
+
+def test_an_amount_with_three_decimals_is_read_as_written_and_noted(write_files) -> None:
+    # the canonical format writes plain numbers: 8.500 is 8.5, which a file written where a
+    # point groups thousands did not mean; the user is told
+    deals = "deal_id,owner_id,outcome,amount\nd1,r1,open,12000\nd2,r1,open,8.500\n"
+    folder = write_files({"reps.csv": REPS, "deals.csv": deals})
+    data = read(folder)
+    assert data.deals["amount"].to_list() == [12000.0, 8.5]
+    assert data.notes == [
+        f"amounts in {folder}/deals.csv such as '8.500' (row 3, amount) can be read either way; "
+        "the decimal mark is taken to be a point (as the canonical format writes it), so it is "
+        "read as 8.5"
+    ]

@@ -203,3 +203,14 @@ def test_owners_without_a_reps_file_become_reps_with_the_defaults(
             ("ann", "UTC"),
             ("bo", "UTC"),
         ]
+
+
+def test_what_the_rows_showed_is_noted_in_the_summary(database: Database, write_files) -> None:
+    deals = "deal_id,owner_id,outcome,amount\nd1,r1,open,1\nd2,r1,open,2\nd3,r1,open,8.500\n"
+    folder = write_files({"reps.csv": REPS, "deals.csv": deals})
+    summary = load(database, [folder])  # two rows a batch: the note comes from the second
+    assert summary.notes == [
+        f"amounts in {folder}/deals.csv such as '8.500' (row 4, amount) can be read either way; "
+        "the decimal mark is taken to be a point (as the canonical format writes it), so it is "
+        "read as 8.5"
+    ]

@@ -176,3 +176,34 @@ def test_the_documented_example_is_a_valid_mapping_file(tmp_path: Path) -> None:
     assert sorted(mapping.tables) == ["deals", "meetings", "reps"]
     assert mapping.domains == {"cancity.example": "Cancity"}
     assert mapping.tables["meetings"].columns["start"] == ["date", "time"]
+
+
+DEALS_WITH_AMOUNTS = '[deals.columns]\ndeal_id = "id"\nowner_id = "rep"\noutcome = "state"\n'
+DEALS_WITH_AMOUNTS += 'amount = "value"\n'
+
+
+def test_a_decimal_mark_the_mapping_gives_is_said_where_an_amount_could_be_read_otherwise(
+    write_files, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('decimal = ","\n' + DEALS_WITH_AMOUNTS, encoding="utf-8")
+    folder = write_files({"export.csv": 'id,rep,state,value\n1,ann,open,"8,500"\n'})
+    data = read_format(folder, mapping=mapping)
+    assert data.deals["amount"].to_list() == [8.5]
+    assert data.notes[-1] == (
+        f"amounts in {folder}/export.csv such as '8,500' (row 2, value) can be read either way; "
+        "the decimal mark is taken to be a comma (the mapping file's decimal setting), so it is "
+        "read as 8.5"
+    )
+
+
+def test_an_amount_that_does_not_fit_the_mapping_s_decimal_mark_is_a_problem(
+    write_files, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('decimal = ","\n' + DEALS_WITH_AMOUNTS, encoding="utf-8")
+    folder = write_files({"export.csv": 'id,rep,state,value\n1,ann,open,"1,234,567"\n'})
+    assert problems_in(folder, mapping=mapping) == [
+        "export.csv:2:value: '1,234,567' is not a number (expected e.g. 12000,50 or 12.000,50; "
+        "the decimal mark is taken to be a comma: the mapping file's decimal setting)"
+    ]

@@ -80,10 +80,23 @@ def test_amounts_with_thousands_separators_and_decimal_commas(
     assert amounts([text], decimal) == [expected]
 
 
+def evidence(values: list[str | None]) -> tuple[list[bool], list[bool]]:
+    comma, point = amount_evidence(pl.Series(values, dtype=pl.String))
+    return comma.to_list(), point.to_list()
+
+
 def test_the_decimal_mark_is_what_the_amounts_show_beyond_doubt() -> None:
     # "1,234" could be either; "12,5" and "1.234,50" can only have a decimal comma
-    assert amount_evidence(pl.Series(["1,234", "12,5", "1.234,50", None])) == (2, 0)
-    assert amount_evidence(pl.Series(["1,234.50", "9.99", "1.234"])) == (0, 2)
+    assert evidence(["1,234", "12,5", "1.234,50", None]) == (
+        [False, True, True, False],
+        [False, False, False, False],
+    )
+    assert evidence(["1,234.50", "9.99", "1.234"]) == ([False] * 3, [True, True, False])
+    # a mark that groups thousands twice can only be a thousands separator
+    assert evidence(["1,234,567", "1.234.567", "$12,000,000"]) == (
+        [False, True, False],
+        [True, False, True],
+    )
 
 
 @pytest.mark.parametrize(
@@ -199,6 +212,78 @@ def test_amounts_that_could_be_read_either_way_follow_the_separator(write_files)
     data = read_format(folder)
     assert data.deals["amount"].to_list() == [1234.0]  # the point groups thousands
     assert data.notes[-1] == (
-        f"amounts in {folder}/deals.csv such as '1.234' can be read either way; the decimal "
-        "mark is taken to be a comma (the file is semicolon-separated)"
+        f"amounts in {folder}/deals.csv such as '1.234' (row 2, Amount) can be read either way; "
+        "the decimal mark is taken to be a comma (the file is semicolon-separated), so it is "
+        "read as 1234"
     )
+
+
+# A deals file of each preset whose amounts are written in column {amount}
+PRESET_DEALS = {
+    "hubspot": (
+        "deals.csv",
+        "Record ID,Deal Name,Deal Stage,Amount,Deal owner",
+        "{i},D{i},Qualified,{amount},Ann",
+    ),
+    "salesforce": (
+        "Opportunity.csv",
+        "Id,Name,StageName,Amount,CloseDate,IsClosed,IsWon,OwnerId",
+        "006A{i},D{i},Qualification,{amount},2026-06-30,false,false,005U1",
+    ),
+    "pipedrive": (
+        "deals.csv",
+        "Deal - ID,Deal - Title,Deal - Value,Deal - Status,Deal - Owner",
+        "{i},D{i},{amount},Open,Ann",
+    ),
+}
+PRESET_AMOUNT_COLUMNS = {"hubspot": "Amount", "salesforce": "Amount", "pipedrive": "Deal - Value"}
+
+
+def preset_deals(format: str, amounts: list[str], separator: str = ",") -> tuple[str, str]:
+    name, header, row = PRESET_DEALS[format]
+    rows = [row.replace(",", separator).format(i=i, amount=a) for i, a in enumerate(amounts, 1)]
+    return name, "\n".join([header.replace(",", separator), *rows]) + "\n"
+
+
+@pytest.mark.parametrize("format", list(PRESET_DEALS))
+def test_an_amount_read_either_way_is_noted_when_another_decides_the_mark(
+    write_files, format: str
+) -> None:
+    # "8,5" can only have a decimal comma, so "8,500" is 8.5 in this file: the user is told
+    name, deals = preset_deals(format, ["8,500", "8,5"], separator=";")
+    folder = write_files({name: deals})
+    data = read_format(folder, format=format)
+    assert data.deals["amount"].to_list() == [8.5, 8.5]
+    column = PRESET_AMOUNT_COLUMNS[format]
+    assert (
+        f"amounts in {folder}/{name} such as '8,500' (row 2, {column}) can be read either way; "
+        f"the decimal mark is taken to be a comma (row 3, {column} '8,5' can only be read that "
+        "way), so it is read as 8.5"
+    ) in data.notes
+
+
+@pytest.mark.parametrize("format", list(PRESET_DEALS))
+def test_thousands_grouped_twice_are_read_right_whatever_the_separator(
+    write_files, format: str
+) -> None:
+    # "1,234,567" can only group thousands with its commas: the decimal mark is a point, even
+    # in a semicolon-separated file (whose default would be a comma)
+    name, deals = preset_deals(format, ["8,500", "1,234,567", "12,000"], separator=";")
+    folder = write_files({name: deals})
+    data = read_format(folder, format=format)
+    assert data.deals["amount"].to_list() == [8500.0, 1234567.0, 12000.0]
+    column = PRESET_AMOUNT_COLUMNS[format]
+    assert (
+        f"amounts in {folder}/{name} such as '8,500' (row 2, {column}) can be read either way; "
+        f"the decimal mark is taken to be a point (row 3, {column} '1,234,567' can only be read "
+        "that way), so it is read as 8500"
+    ) in data.notes
+
+
+def test_an_amount_that_does_not_fit_a_decimal_comma_says_what_was_expected(write_files) -> None:
+    _, deals = preset_deals("hubspot", ["2,5", "1,234,567", "3,5"], separator=";")
+    folder = write_files({"deals.csv": deals})
+    assert problems_in(folder) == [
+        "deals.csv:3:Amount: '1,234,567' is not a number (expected e.g. 12000,50 or 12.000,50; "
+        "the decimal mark is taken to be a comma: row 2, Amount '2,5' can only be read that way)"
+    ]

@@ -22,9 +22,10 @@ from momentum.errors import InputError, Problem
 from momentum.importers import hubspot, ics, mapping, pipedrive, salesforce
 from momentum.importers.canonical import CanonicalReader, KnownEntities, ReadOptions, Sink
 from momentum.importers.csvfile import CsvFile
+from momentum.importers.dateorder import settle_date_order
 from momentum.importers.problems import ProblemLog
 from momentum.importers.sources import Recogniser, Source, collect, recognise_momentum, skipped
-from momentum.importers.tables import CanonicalTable, MappedTable, settle_date_order
+from momentum.importers.tables import CanonicalTable, MappedTable
 from momentum.importers.textfile import Encoding, readable_copy
 from momentum.importers.values import DATE_ORDERS
 from momentum.localtime import is_timezone
@@ -153,7 +154,9 @@ def open_reader(
         ]
         if isinstance(table, MappedTable)
     ]
-    settle_date_order(mapped, problems)
+    # dates in both orders are reported, and the rows read in the order most of them show,
+    # so that what else is wrong with them is reported in the same run
+    other_order = settle_date_order(mapped, problems)
     reader.notes.extend(note for file in used if (note := file.encoding_note))
     if chosen == "ics":
         ics.build(
@@ -163,7 +166,8 @@ def open_reader(
             domains=loaded.domains if loaded else {},
             internal_domains=loaded.internal_domains if loaded else [],
         )
-    problems.raise_if_any()
+    if problems.total > other_order:
+        problems.raise_if_any()
     return reader
 
 

@@ -460,12 +460,13 @@ class CanonicalReader:
         )
         amounts = read_amounts(batch["amount"])
         amount = amounts.values
+        hint = table.amount_hint()
         self.problems.add_rows(
             table.label,
             batch,
             amounts.unreadable,
             table.column("amount"),
-            lambda r: f"{show(r['amount'])} is not a number (expected e.g. 12000.50)",
+            lambda r: f"{show(r['amount'])} is not a number ({hint})",
         )
         self.problems.add_rows(
             table.label,
@@ -787,7 +788,7 @@ class CanonicalReader:
     def _open(self, table: Table, fields: dict[str, pl.DataType], role: str) -> bool:
         given = table.open(list(fields), REQUIRED[role], self.problems)
         self._tables[table.label] = table
-        self.notes.extend(note for note in table.notes if note not in self.notes)
+        self._take_notes(table)
         if given is None:
             return False
         self.present[role] |= {name for name in given if name in fields}
@@ -797,11 +798,15 @@ class CanonicalReader:
     def _table(self, label: str) -> Table:
         return self._tables[label]
 
+    def _take_notes(self, table: Table) -> None:
+        self.notes.extend(note for note in table.notes if note not in self.notes)
+
     def _batches(self, table: Table) -> Iterator[pl.DataFrame]:
         try:
             yield from table.batches(self.options.batch_rows, self.problems)
         except Unreadable:
             return
+        self._take_notes(table)  # what its rows showed (a canonical amount such as 8.500)
 
     def _require(self, table: Table, batch: pl.DataFrame, names: Sequence[str]) -> None:
         for name in names:
@@ -817,12 +822,18 @@ class CanonicalReader:
         self, table: Table, batch: pl.DataFrame, times: dict[str, Times], zones: pl.Series
     ) -> pl.DataFrame:
         """Each time column as UTC instants (the text kept as ``<name>_text``); text that is
-        not a date-time is a problem, whatever the row's zone."""
+        not a date-time is a problem, whatever the row's zone (unless a problem already named
+        it: a date in the other order than the export's)."""
         hint = table.time_hint()
         columns = []
         for name, read in times.items():
             self.problems.add_rows(
-                table.label, batch, read.unreadable, table.column(name), _not_a_time(name, hint)
+                table.label,
+                batch,
+                read.unreadable,
+                table.column(name),
+                _not_a_time(name, hint),
+                unless_explained=name,
             )
             within, far = read.without_far_wall_times()
             instants = to_instants(within, zones)

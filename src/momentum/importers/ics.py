@@ -858,10 +858,11 @@ def build(
     """Add the calendars' meetings (and, when no deals are given, one deal per external
     domain) to ``reader``."""
     calendars = Calendars(reader.problems)
+    before = reader.problems.total  # other files' problems do not stop the calendars' checks
     for path in paths:
         calendars.read(path)
     now = options.now or datetime.now(UTC)
-    if reader.problems:
+    if reader.problems.total > before:
         return
     meetings = calendars.meetings(now)
     reader.notes.extend(calendars.notes)

@@ -21,6 +21,9 @@ class ProblemLog:
         # Files of a folder that were skipped: told with the problems, which they may explain
         # (a deals.csv skipped as UTF-16 makes every meeting's deal unknown).
         self.skipped: list[str] = []
+        # Values a problem already named, by file (``_row``, ``value``): a later check that
+        # cannot read the same value in the same row has nothing to add (see :meth:`explain`).
+        self._explained: dict[str, pl.DataFrame] = {}
 
     def __bool__(self) -> bool:
         return self.total > 0
@@ -52,12 +55,23 @@ class ProblemLog:
         reason: Callable[[dict[str, Any]], str],
         *,
         row_column: str = "_row",
+        unless_explained: str | None = None,
     ) -> int:
         """Report every row of ``frame`` where ``mask`` holds; build messages for the first few.
 
-        ``reason`` gets the row as a dict. Returns how many rows were reported.
+        ``reason`` gets the row as a dict. With ``unless_explained`` (a column of ``frame``),
+        a row whose value there was :meth:`explain`-ed for its row is not reported. Returns
+        how many rows were reported.
         """
         bad = frame.filter(mask)
+        if unless_explained is not None and file in self._explained and bad.height:
+            bad = bad.join(
+                self._explained[file],
+                left_on=[pl.col(row_column).cast(pl.Int64), pl.col(unless_explained)],
+                right_on=["_row", "value"],
+                how="anti",
+                maintain_order="left",
+            )
         count = bad.height
         if count == 0:
             return 0
@@ -74,6 +88,14 @@ class ProblemLog:
         self.total += count
         self._trim()
         return count
+
+    def explain(self, file: str, cells: pl.DataFrame) -> None:
+        """Values of ``file`` (``_row``, ``value``) that a problem reported has named, such as
+        a date written in the other order than the export's: a check that cannot read one of
+        them in its row (``add_rows(…, unless_explained=…)``) does not report it again."""
+        known = [self._explained[file]] if file in self._explained else []
+        cells = cells.select(pl.col("_row").cast(pl.Int64), pl.col("value").cast(pl.String))
+        self._explained[file] = pl.concat([*known, cells]).unique()
 
     def _trim(self) -> None:
         self._kept.sort(key=lambda item: item[:3])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Protocol
 
@@ -24,14 +25,16 @@ from momentum.errors import Problem
 from momentum.importers.csvfile import ROW, CsvFile
 from momentum.importers.problems import ProblemLog
 from momentum.importers.values import (
+    EITHER_WAY,
     ISO_HINT,
     amount_evidence,
     local_amounts_to_decimal,
     local_dates_to_iso,
-    slashed_date_parts,
 )
 
 ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first"}
+MARK_NAMES = {",": "comma", ".": "point"}
+AMOUNT_HINT = "expected e.g. 12000.50"
 # times a problem may quote after a preset converted them: each comes with ``_<name>_written``
 WRITTEN_TIMES = ("start", "end")
 
@@ -60,6 +63,10 @@ class Table(Protocol):
         """What a date-time in this table should look like."""
         ...
 
+    def amount_hint(self) -> str:
+        """What an amount in this table should look like."""
+        ...
+
 
 class CsvTable:
     """What the tables read from a CSV file share."""
@@ -75,6 +82,29 @@ class CsvTable:
 
     def _has_header(self, problems: ProblemLog) -> bool:
         return bool(self.file.headers or self.file.read_headers(problems))
+
+    def amount_hint(self) -> str:
+        return AMOUNT_HINT
+
+    def _note_amount_read_either_way(self, amounts: pl.DataFrame, decimal: str, why: str) -> bool:
+        """Note the first of ``amounts`` (``_row``, ``header``, ``value``) that the other
+        decimal mark would read otherwise (``8,500``: 8500 or 8.5): what it is read as, and
+        why. Whether there was one."""
+        read = local_amounts_to_decimal(pl.col("value"), decimal)
+        either = amounts.filter(
+            pl.col("value").str.contains(EITHER_WAY) & read.str.contains(r"^[+-]?\d+(\.\d+)?$")
+        ).head(1)
+        if not either.height:
+            return False
+        row, header, value, number = either.select(
+            ROW, "header", pl.col("value").str.strip_chars(), read
+        ).row(0)
+        self.notes.append(
+            f"amounts in {self.label} such as {value!r} (row {row}, {header}) can be read "
+            f"either way; the decimal mark is taken to be a {MARK_NAMES[decimal]} ({why}), so "
+            f"it is read as {Decimal(number).normalize():f}"
+        )
+        return True
 
 
 class CanonicalTable(CsvTable):
@@ -96,7 +126,15 @@ class CanonicalTable(CsvTable):
         return list(self._columns)
 
     def batches(self, batch_rows: int, problems: ProblemLog) -> Iterator[pl.DataFrame]:
-        yield from self.file.batches(self._columns, batch_rows, problems)
+        noted = "amount" not in self._columns
+        for batch in self.file.batches(self._columns, batch_rows, problems):
+            if not noted:  # a plain number such as 8.500 is 8.5, which may not be what was meant
+                amounts = batch.select(ROW, pl.lit("amount").alias("header"), value="amount")
+                plain = amounts.filter(pl.col("value").str.contains(r"^[+-]?[0-9]+\.[0-9]+$"))
+                noted = self._note_amount_read_either_way(
+                    plain, ".", "as the canonical format writes it"
+                )
+            yield batch
 
     def column(self, name: str) -> str:
         return name
@@ -132,6 +170,9 @@ class FrameTable:
 
     def time_hint(self) -> str:
         return self.hint
+
+    def amount_hint(self) -> str:
+        return AMOUNT_HINT
 
 
 Columns = Callable[[str], pl.Expr]
@@ -198,11 +239,13 @@ class MappedTable(CsvTable):
         self.after = after
         self.adds = adds or {}  # fields ``after`` computes -> the header problems name
         self.conventions = conventions or Conventions()
-        self._times = [h for h in (file.header(name) for name in times) if h is not None]
+        self.times = [h for h in (file.header(name) for name in times) if h is not None]
         self._amounts = [h for h in (file.header(name) for name in amounts) if h is not None]
         self._given: dict[str, Rule] = {}
-        self._order = self.conventions.date_order  # set by :func:`settle_date_order`
+        # when not given, set by momentum.importers.dateorder.settle_date_order
+        self.date_order = self.conventions.date_order
         self._decimal = self.conventions.decimal
+        self._decimal_why = ""  # set by :meth:`_decide_decimal_mark`
 
     # -------------------------------------------------------------- reading
     def open(
@@ -219,7 +262,7 @@ class MappedTable(CsvTable):
                 problems.add(Problem(self.label, 1, spec.headers[0], "required column is missing"))
         if problems.total > before:
             return None
-        if self._amounts and self._decimal is None:
+        if self._amounts:
             self._decide_decimal_mark()
         if problems.total > before:
             return None
@@ -231,14 +274,14 @@ class MappedTable(CsvTable):
         # the headers as the file writes them ("Amount " for the rule's "Amount")
         needed = sorted({h for h in written if h is not None}, key=self.file.headers.index)
         names = {header: f"h{i}" for i, header in enumerate(needed)}
-        order = self._order or self.conventions.default_order
+        order = self.date_order or self.conventions.default_order
         decimal = self._decimal or ","
         amounts = [
             local_amounts_to_decimal(pl.col(names[h]), decimal).alias(names[h])
             for h in self._amounts
             if h in names
         ]
-        times = [names[h] for h in self._times if h in names]
+        times = [names[h] for h in self.times if h in names]
 
         def converted(batch: pl.DataFrame) -> pl.DataFrame:
             dates = [local_dates_to_iso(batch[name], order) for name in times]
@@ -276,69 +319,55 @@ class MappedTable(CsvTable):
         return self.file.header(self._first(spec)) or spec.headers[0]
 
     def time_hint(self) -> str:
-        order = ORDER_NAMES[self._order or self.conventions.default_order]
+        order = ORDER_NAMES[self.date_order or self.conventions.default_order]
         example = "31/12/2026 14:30" if order == "day-first" else "12/31/2026 2:30 PM"
         return (
             f"expected an ISO 8601 date-time such as 2026-03-02T10:00:00-05:00, a {order} date "
             f"such as {example}, or an Excel date number"
         )
 
+    def amount_hint(self) -> str:
+        if self._decimal != ",":
+            return AMOUNT_HINT
+        return (
+            "expected e.g. 12000,50 or 12.000,50; the decimal mark is taken to be a comma: "
+            f"{self._decimal_why}"
+        )
+
     def _first(self, spec: Rule) -> str:
         return next((h for h in spec.headers if self.file.header(h)), spec.headers[0])
 
     # -------------------------------------------------------------- conventions
-    def date_evidence(self) -> dict[str, tuple[int, str, str]]:
-        """The first value in this file that can only be day-first (``"dmy"``), only
-        month-first (``"mdy"``), or either (``"either"``): row, header, value."""
-        found: dict[str, tuple[int, str, str]] = {}
-        if not self._times or not self.file.headers:
-            return found  # no times, or a file whose header could not be read
-        frame = self.file.scan().select(
-            ROW, *[pl.col(self.file.position(h)).alias(h) for h in self._times]
-        )
-        try:
-            data = frame.collect()
-        except pl.exceptions.PolarsError:
-            return found  # the batches will say why the file cannot be read
-        for header in self._times:
-            values = data[header].str.strip_chars()
-            parts = slashed_date_parts(values).with_columns(data[ROW], values.alias("value"))
-            for kind, test in (
-                ("dmy", pl.col("first") > 12),
-                ("mdy", pl.col("second") > 12),
-                ("either", pl.col("first").is_not_null()),
-            ):
-                hit = parts.filter(test).head(1)
-                if hit.height and (kind not in found or hit[ROW][0] < found[kind][0]):
-                    found[kind] = (hit[ROW][0], header, hit["value"][0])
-        return found
-
     def _decide_decimal_mark(self) -> None:
-        """The decimal mark for the whole file: what its amounts show beyond doubt (the
-        majority, if they disagree), else a comma in semicolon-separated files, else a point."""
-        frame = self.file.scan().select(
-            pl.concat_list([pl.col(self.file.position(h)) for h in self._amounts])
-            .explode()
-            .alias("amount")
+        """The decimal mark for the whole file: the one given, else what its amounts show
+        beyond doubt (the majority, if they disagree), else a comma in semicolon-separated
+        files, else a point; a note names an amount the other mark would read otherwise."""
+        frame = pl.concat(
+            self.file.scan().select(
+                ROW,
+                pl.lit(header).alias("header"),
+                pl.col(self.file.position(header)).alias("value"),
+            )
+            for header in self._amounts
         )
         try:
-            values = frame.collect()["amount"]
+            amounts = frame.collect()
         except pl.exceptions.PolarsError:
-            return
-        comma, point = amount_evidence(values)
-        if comma or point:
-            self._decimal = "," if comma > point else "."
-            return
-        self._decimal = "," if self.file.separator == ";" else "."
-        grouped = values.drop_nulls().str.contains(r"^\D*\d{1,3}[.,]\d{3}\D*$")
-        if grouped.any():
-            example = values.drop_nulls().filter(grouped)[0]
-            mark = "comma" if self._decimal == "," else "point"
-            self.notes.append(
-                f"amounts in {self.label} such as {example!r} can be read either way; the "
-                f"decimal mark is taken to be a {mark} (the file is "
-                f"{'semicolon' if self.file.separator == ';' else 'comma'}-separated)"
-            )
+            return  # the batches will say why the file cannot be read
+        if self._decimal is not None:
+            why = f"the {self.conventions.preset} decimal setting"
+        else:
+            comma, point = amount_evidence(amounts["value"])
+            if comma.sum() != point.sum():
+                self._decimal = "," if comma.sum() > point.sum() else "."
+                row, header, value = amounts.filter(comma if self._decimal == "," else point).row(0)
+                why = f"row {row}, {header} {value.strip()!r} can only be read that way"
+            else:
+                self._decimal = "," if self.file.separator == ";" else "."
+                separated = "semicolon" if self.file.separator == ";" else "comma"
+                why = f"the file is {separated}-separated"
+        self._decimal_why = why
+        self._note_amount_read_either_way(amounts, self._decimal, why)
 
 
 def value_map(
@@ -387,47 +416,3 @@ def resolve_by_name(
             "export the deal IDs with the activities"
         )
     return joined.with_columns(pl.coalesce("_id", column).alias(column)).drop("_key", "_id")
-
-
-def settle_date_order(tables: Sequence[MappedTable], problems: ProblemLog) -> None:
-    """One order of numeric dates for all files of one export (they come from one locale):
-    the one given, else the one values that can be read only one way show, else the
-    format's default; never decided row by row. Values that show both orders are a problem."""
-    pending = [table for table in tables if table._order is None and table._times]
-    if not pending:
-        return
-    evidence = [(table, table.date_evidence()) for table in pending]
-    day = [(table, found["dmy"]) for table, found in evidence if "dmy" in found]
-    month = [(table, found["mdy"]) for table, found in evidence if "mdy" in found]
-    either = [(table, found["either"]) for table, found in evidence if "either" in found]
-    if day and month:
-        (first_table, first), (other_table, other) = day[0], month[0]
-        where = "" if first_table is other_table else f" of {first_table.label}"
-        problems.add(
-            Problem(
-                other_table.label,
-                other[0],
-                other[1],
-                f"{other[2]!r} can only be month-first, but row {first[0]}{where} ({first[1]} "
-                f"{first[2]!r}) can only be day-first; an export uses one order (choose it "
-                "with --date-order dmy or mdy)",
-            )
-        )
-        return
-    defaults = {table.conventions.default_order for table in pending}
-    order = "dmy" if day else "mdy" if month else sorted(defaults)[0]
-    for table in pending:
-        table._order = order
-    if day or month:
-        table, (row, header, value) = (day or month)[0]
-        pending[0].notes.append(
-            f"dates are read {ORDER_NAMES[order]}: {table.label} row {row}, {header} "
-            f"{value!r} can only be read that way"
-        )
-    elif either:
-        table, (row, header, value) = either[0]
-        pending[0].notes.append(
-            f"dates such as {value!r} ({table.label} row {row}, {header}) can be read either "
-            f"way; they are read {ORDER_NAMES[order]}, the {table.conventions.preset} default "
-            "(choose with --date-order dmy or mdy)"
-        )

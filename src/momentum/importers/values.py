@@ -344,14 +344,27 @@ def _numeric_to_iso(text: pl.Series, order: str) -> pl.Series:
     return pl.select(pl.when(valid).then(iso).otherwise(text)).to_series()
 
 
-def amount_evidence(values: pl.Series) -> tuple[int, int]:
-    """How many amounts show a decimal comma, and how many a decimal point, beyond doubt:
-    both marks in one value (the last is the decimal), or one mark not followed by exactly
-    three digits (``12,5``, ``1234.50``)."""
-    text = values.drop_nulls().str.replace_all(r"[^\d.,]", "")
-    comma = text.str.contains(r"\.\d*,\d*$") | text.str.contains(r"^\d*,(\d{1,2}|\d{4,})$")
-    point = text.str.contains(r",\d*\.\d*$") | text.str.contains(r"^\d*\.(\d{1,2}|\d{4,})$")
-    return int(comma.sum()), int(point.sum())
+# one mark followed by three digits: 8,500 is 8500 with a decimal point, 8.5 with a decimal comma
+EITHER_WAY = r"^\D*\d{1,3}[.,]\d{3}\D*$"
+
+
+def amount_evidence(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Where an amount shows a decimal comma, and where a decimal point, beyond doubt: both
+    marks in one value (the last is the decimal), one mark not followed by exactly three
+    digits (``12,5``, ``1234.50``), or one mark grouping thousands twice (``1,234,567``: the
+    decimal is the other)."""
+    text = values.str.replace_all(r"[^\d.,]", "")
+    comma = (
+        text.str.contains(r"\.\d*,\d*$")
+        | text.str.contains(r"^\d*,(\d{1,2}|\d{4,})$")
+        | text.str.contains(r"^\d{1,3}(\.\d{3}){2,}$")
+    )
+    point = (
+        text.str.contains(r",\d*\.\d*$")
+        | text.str.contains(r"^\d*\.(\d{1,2}|\d{4,})$")
+        | text.str.contains(r"^\d{1,3}(,\d{3}){2,}$")
+    )
+    return comma.fill_null(False), point.fill_null(False)
 
 
 def local_amounts_to_decimal(values: pl.Expr, decimal: str) -> pl.Expr:
