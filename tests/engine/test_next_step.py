@@ -252,6 +252,27 @@ def test_set_task_is_a_next_step_with_a_due_date(database: Database, make_engine
         assert [t.title for t in engine.tasks(session).tasks_for(ANA)] == ["Send the proposal"]
 
 
+def test_a_task_step_done_leaves_the_deal_without_a_next_step(
+    database: Database, make_engine
+) -> None:  # type: ignore[no-untyped-def]
+    """Completing the task that is the deal's next step completes the step: the deal needs a
+    new one, and the rules see that (before, the step stayed open and the deal looked fine)."""
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        make_world(session)
+    with database.unit_of_work() as session:
+        step = engine.next_steps(session).set_task(
+            ANA, "D1", title="Send the proposal", due_at=NOW + timedelta(days=2)
+        )
+        assert step.task_id is not None
+        engine.tasks(session).complete(ANA, step.task_id)
+    with database.unit_of_work(write=False) as session:
+        done = session.get(NextStep, step.id)
+        assert done is not None and done.status is NextStepStatus.DONE
+        assert done.closed_at is not None
+        assert [d.id for d in engine.deals(session).without_next_step(ANA)] == ["D1"]
+
+
 def test_imported_meeting_in_the_past_is_never_counted_as_held(
     database: Database, make_engine
 ) -> None:  # type: ignore[no-untyped-def]

@@ -45,3 +45,12 @@ class NextStepRepository:
             .values(status=status, closed_at=now)
             .execution_options(synchronize_session="fetch")
         )
+
+    def close_for_task(self, task_id: int, *, status: NextStepStatus, now: datetime) -> None:
+        """Close the open next step that is the task ``task_id`` (done with it, or not)."""
+        self.session.execute(
+            update(NextStep)
+            .where(NextStep.task_id == task_id, NextStep.status == NextStepStatus.OPEN)
+            .values(status=status, closed_at=now)
+            .execution_options(synchronize_session="fetch")
+        )

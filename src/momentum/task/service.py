@@ -8,6 +8,8 @@ from momentum.clock import Clock
 from momentum.deal.changes import mark_changed
 from momentum.deal.repository import DealRepository
 from momentum.errors import Conflict, InputError, NotFound
+from momentum.next_step.models import NextStepStatus
+from momentum.next_step.repository import NextStepRepository
 from momentum.paging import decode_cursor, encode_cursor
 from momentum.task.models import Task, TaskStatus
 from momentum.task.repository import TaskRepository
@@ -89,6 +91,11 @@ class TaskService:
         task.closed_at = self.clock.now()
         task.closed_reason = "done"
         self.session.flush()
+        # a task set as the deal's next step: that step is done too, so the deal needs a new
+        # one (the rules then ask for it)
+        NextStepRepository(self.session).close_for_task(
+            task.id, status=NextStepStatus.DONE, now=task.closed_at
+        )
         if task.deal_id is not None:
             mark_changed(self.session, task.deal_id)
         return TaskView.model_validate(task)
