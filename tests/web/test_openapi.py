@@ -56,3 +56,22 @@ def test_the_api_keeps_to_its_openapi_description(sqlite_database: Database) -> 
             )
 
         check()
+
+
+def test_the_description_says_how_to_sign_in(sqlite_database: Database) -> None:
+    """Every operation names both ways in: a personal token and the browser's session."""
+    engine = Engine(engine_settings(sqlite_database), database=sqlite_database)
+    description = create_app(engine.settings, engine=engine).openapi()
+    schemes = description["components"]["securitySchemes"]
+    assert schemes["token"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["token"]["description"],
+    }
+    assert "momentum token create" in schemes["token"]["description"]
+    assert schemes["session"]["type"] == "apiKey" and schemes["session"]["in"] == "cookie"
+    operations = [op for path in description["paths"].values() for op in path.values()]
+    assert len(operations) == 13
+    for operation in operations:
+        assert {"token": []} in operation["security"]
+        assert {"session": []} in operation["security"]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from momentum.runtime import Engine
@@ -104,22 +105,36 @@ async def verify_csrf(request: Request, signed_in: MaybeSignedIn) -> None:
         raise CsrfRefused()
 
 
-def _bearer(request: Request) -> str | None:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+# How the API is called, as its OpenAPI description says (neither refuses by itself).
+_TOKEN = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A personal token (`momentum token create --email EMAIL`), sent as "
+    "`Authorization: Bearer <token>`.",
+)
+_SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="session",
+    description="The browser's session after signing in; a call that changes anything also "
+    "sends the session's CSRF token in `X-CSRF-Token`.",
+)
 
 
-def _api_actor(request: Request, session: DbSession) -> Actor:
+def _api_actor(
+    request: Request,
+    session: DbSession,
+    token: Annotated[HTTPAuthorizationCredentials | None, Depends(_TOKEN)],
+    cookie: Annotated[str | None, Depends(_SESSION)],
+) -> Actor:
     """A personal token (``Authorization: Bearer …``), else the browser session; a browser
     session's state-changing calls must send ``X-CSRF-Token``."""
     service = accounts(request, session)
-    token = _bearer(request)
     if token is not None:
-        actor = service.actor_for_token(token)
+        actor = service.actor_for_token(token.credentials.strip())
         if actor is None:
             raise SignInRequired()
         return actor
-    cookie = request.cookies.get(SESSION_COOKIE)
     signed_in = service.session_for(cookie) if cookie else None
     if signed_in is None:
         raise SignInRequired()
