@@ -112,10 +112,19 @@ def test_cursor_pages_cover_every_deal_once_in_every_order(site: Site) -> None:
     # a cursor from one order is refused by another
     first = client.get("/api/v1/deals?sort=name&limit=5").json()["next_cursor"]
     assert client.get(f"/api/v1/deals?sort=amount&cursor={first}").status_code == 422
+    # and one from some filters by others: it would skip their rows without a word
+    for other in ("q=Deal", "outcome=won", "rep=ana", "risk=critical"):
+        answer = client.get(f"/api/v1/deals?sort=name&{other}&cursor={first}")
+        assert answer.status_code == 422 and "filters" in answer.json()["detail"], other
+    assert client.get(f"/api/v1/deals?sort=name&limit=9&cursor={first}").status_code == 200
 
 
 def test_meeting_and_task_lists_page_by_cursor(site: Site) -> None:
     client = _api(site, "admin")
+    # a rep that does not exist is not found, even by whoever sees every rep
+    for path in ("/api/v1/deals?rep=nope", "/api/v1/tasks?rep=nope"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and answer.json()["detail"] == "no rep 'nope'", path
     first = client.get("/api/v1/meetings?limit=1").json()
     assert len(first["items"]) == 1 and first["next_cursor"]
     second = client.get(f"/api/v1/meetings?limit=1&cursor={first['next_cursor']}").json()
@@ -126,6 +135,11 @@ def test_meeting_and_task_lists_page_by_cursor(site: Site) -> None:
     tasks = client.get("/api/v1/tasks?limit=1").json()
     rest = client.get(f"/api/v1/tasks?limit=1&cursor={tasks['next_cursor']}").json()
     assert len({tasks["items"][0]["id"], rest["items"][0]["id"]}) == 2
+    for other in ("/api/v1/meetings?state=held", "/api/v1/meetings?deal=D1"):
+        refused = client.get(f"{other}&cursor={first['next_cursor']}")
+        assert refused.status_code == 422, other
+    refused = client.get(f"/api/v1/tasks?include_closed=true&cursor={tasks['next_cursor']}")
+    assert refused.status_code == 422
 
 
 def test_lock_in_reschedule_cancel_and_outcome_go_through_the_services(site: Site) -> None:
@@ -151,10 +165,28 @@ def test_lock_in_reschedule_cancel_and_outcome_go_through_the_services(site: Sit
     # a field it does not know is refused, not dropped: "homework" is "buyer_homework"
     misspelt = client.post("/api/v1/deals/D1/lock-in", json={"start": start, "homework": "x"})
     assert misspelt.status_code == 422 and "homework" in misspelt.text
-    moved = client.post(
-        f"/api/v1/meetings/{meeting['id']}/reschedule",
-        json={"start": (NOW + timedelta(days=6)).isoformat()},
+    # so is one the move does not know ("minute"), and a crowd of attendees
+    later = (NOW + timedelta(days=6)).isoformat()
+    for path, body in (
+        (f"/api/v1/meetings/{meeting['id']}/reschedule", {"start": later, "minute": 90}),
+        (f"/api/v1/meetings/{meeting['id']}/cancel", {"reason": "x", "notify": False}),
+        (f"/api/v1/meetings/{meeting['id']}/outcome", {"outcome": "held", "at": "now"}),
+        (
+            "/api/v1/deals/D1/lock-in",
+            {"start": start, "attendees": [{"email": f"p{n}@buyer.test"} for n in range(51)]},
+        ),
+    ):
+        refused = client.post(path, json=body)
+        assert refused.status_code == 422, (path, refused.text)
+    huge = client.post(
+        "/api/v1/deals/D1/lock-in",
+        content=b'{"start": "' + b"x" * 1_000_001 + b'"}',
+        headers={"content-type": "application/json"},
     )
+    assert huge.status_code == 413 and huge.json()["code"] == "too_large"
+    same = client.post(f"/api/v1/meetings/{meeting['id']}/reschedule", json={"start": start})
+    assert same.status_code == 409 and "already at that time" in same.json()["detail"]
+    moved = client.post(f"/api/v1/meetings/{meeting['id']}/reschedule", json={"start": later})
     assert moved.status_code == 201
     assert moved.json()["ical_uid"] == meeting["ical_uid"]
     assert moved.json()["sequence"] == meeting["sequence"] + 1

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from momentum.web.app import area_routes
 from tests.engine.conftest import NOW
@@ -76,13 +77,13 @@ def _concrete(path: str, ids: dict[str, str]) -> str:
     return _PARAM.sub(sub, path)
 
 
-def _call(client: TestClient, kind: str, method: str, path: str, csrf: str, owner: str) -> int:
+def _call(client: TestClient, kind: str, method: str, path: str, csrf: str, owner: str) -> Response:
     if method == "GET":
-        return client.get(path).status_code
+        return client.get(path)
     last = path.rsplit("/", 1)[-1]
     if kind == "api":
         body = BODIES.get(last)
-        return client.request(method, path, json=body, headers={"X-CSRF-Token": csrf}).status_code
+        return client.request(method, path, json=body, headers={"X-CSRF-Token": csrf})
     form = {name: value.format(owner=owner) for name, value in FORMS.get(last, {}).items()}
     if path.startswith("/playbook/assets/") and last.isdigit():
         form = {"title": "ROI model", "kind": "roi_model", "summary": "The sums, again"}
@@ -90,7 +91,7 @@ def _call(client: TestClient, kind: str, method: str, path: str, csrf: str, owne
         form = {"title": "Talk track", "body": "Ask for the second meeting before the end"}
     if path.startswith("/settings/reps/"):
         form = {"timezone": "Europe/London"}
-    return client.request(method, path, data={"csrf_token": csrf, **form}).status_code
+    return client.request(method, path, data={"csrf_token": csrf, **form})
 
 
 def _sees(who: str, path: str) -> set[str]:
@@ -191,15 +192,19 @@ def test_ids_outside_the_scope_answer_404_like_unknown_ones(
         shared = set(_PARAM.findall(path)) <= SHARED
         for owner in ("ana", "bo"):
             url = _concrete(path, ids[owner])
-            status = _call(client, kind, method, url, csrf, owner)
+            answer = _call(client, kind, method, url, csrf, owner)
+            status = answer.status_code
             if not allowed:
                 assert status == 403, (who, method, url, status)
             elif shared or owner in _sees(who, path):
                 assert status not in (404, 500), (who, method, url, status)
             else:
                 assert status == 404, (who, method, url, status)
+                # nothing behind the id shows through, such as the deal a meeting belongs to
+                deal_id = ids[owner]["deal_id"]
+                assert deal_id in url or deal_id not in answer.text, (who, method, url)
         unknown = _concrete(path, unknown_ids)
-        status = _call(client, kind, method, unknown, csrf, "ana")
+        status = _call(client, kind, method, unknown, csrf, "ana").status_code
         assert status == (404 if allowed else 403), (who, method, unknown, status)
 
 

@@ -62,7 +62,9 @@ class NextStepFilter(enum.StrEnum):
 class DealQuery(BaseModel):
     """Which deals, in what order. Everything is checked against the caller's scope."""
 
-    outcome: Outcome | None = Field(default=Outcome.OPEN, description="Unset: every outcome.")
+    outcome: Outcome | None = Field(
+        default=Outcome.OPEN, description="The deals of this outcome (open unless asked)."
+    )
     rep: str | None = Field(default=None, description="Only this rep's deals.")
     team: str | None = Field(default=None, description="Only the deals of this team's reps.")
     stage: str | None = None

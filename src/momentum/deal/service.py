@@ -28,7 +28,7 @@ from momentum.meeting.repository import MeetingRepository
 from momentum.meeting.schemas import MeetingView
 from momentum.next_step.repository import NextStepRepository
 from momentum.next_step.schemas import NextStepView
-from momentum.paging import decode_cursor, encode_cursor
+from momentum.paging import decode_cursor, encode_cursor, listing
 from momentum.task.repository import TaskRepository
 from momentum.task.schemas import TaskView
 from momentum.user.schemas import Actor
@@ -79,8 +79,8 @@ class DealService:
         its next step, its open flags and its risk (the most severe flag). A rep or a team
         outside the scope is not found, like one that does not exist (as on every page)."""
         owners = self.scope.visible_owner_ids(actor)
-        if query.rep is not None and owners is not None and query.rep not in owners:
-            raise NotFound(f"no rep {query.rep!r}")
+        if query.rep is not None:
+            self.scope.visible_rep(actor, query.rep)
         if query.team is not None:
             self.scope.team_members(actor, query.team)
         after = _deal_cursor(cursor, query) if cursor else None
@@ -92,7 +92,7 @@ class DealService:
         last = found[-1] if more else None
         return DealPage(
             items=items,
-            next_cursor=encode_cursor(f"deals.{query.sort}", last[1], last[0].id) if last else None,
+            next_cursor=encode_cursor(_listing(query), last[1], last[0].id) if last else None,
         )
 
     def _rows(self, deals: list[Deal], *, now: datetime) -> list[DealRow]:
@@ -161,8 +161,12 @@ class DealService:
         )
 
 
+def _listing(query: DealQuery) -> str:
+    return listing(f"deals.{query.sort}", **query.model_dump(exclude={"sort"}))
+
+
 def _deal_cursor(cursor: str, query: DealQuery) -> tuple[Any, str]:
-    key, deal_id = decode_cursor(cursor, f"deals.{query.sort}")
+    key, deal_id = decode_cursor(cursor, _listing(query))
     expected = _CURSOR_KEY_TYPES[query.sort]
     if not isinstance(deal_id, str) or isinstance(key, bool) or not isinstance(key, expected):
         raise InputError("the cursor is not one this list gave out")

@@ -10,7 +10,7 @@ from momentum.deal.repository import DealRepository
 from momentum.errors import InputError, NotFound
 from momentum.flag.repository import FlagRepository
 from momentum.flag.schemas import FlagPage, FlagView
-from momentum.paging import decode_cursor, encode_cursor
+from momentum.paging import decode_cursor, encode_cursor, listing
 from momentum.user.schemas import Actor
 from momentum.user.service import ScopeService
 
@@ -35,9 +35,10 @@ class FlagService:
             deal = DealRepository(self.session).get(deal_id)
             if deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
                 raise NotFound(f"no deal {deal_id!r}")
+        name = listing("flags", rule=rule, deal=deal_id)
         after = None
         if cursor:
-            raised, last_id = decode_cursor(cursor, "flags")
+            raised, last_id = decode_cursor(cursor, name)
             if not isinstance(raised, datetime) or not isinstance(last_id, int):
                 raise InputError("the cursor is not one this list gave out")
             after = (raised, last_id)
@@ -58,5 +59,5 @@ class FlagService:
         last = found[limit - 1][0] if len(found) > limit else None
         return FlagPage(
             items=items,
-            next_cursor=encode_cursor("flags", last.raised_at, last.id) if last else None,
+            next_cursor=encode_cursor(name, last.raised_at, last.id) if last else None,
         )

@@ -31,7 +31,7 @@ from momentum.outbox.models import Channel, MessageKind, OutboxMessage
 from momentum.outbox.repository import OutboxRepository
 from momentum.outbox.schemas import Send, SendDecision, Withdraw
 from momentum.outbox.service import OutboxService
-from momentum.paging import decode_cursor, encode_cursor
+from momentum.paging import decode_cursor, encode_cursor, listing
 from momentum.playbook.repository import PlaybookRepository
 from momentum.reminder.models import ReminderKind
 from momentum.reminder.repository import ReminderRepository
@@ -100,9 +100,10 @@ class MeetingService:
 
     def visible(self, actor: Actor, meeting_id: str, *, lock: bool = False) -> Meeting:
         meeting = self.meetings.lock(meeting_id) if lock else self.meetings.get(meeting_id)
-        if meeting is None:
+        deal = self.deals.get(meeting.deal_id) if meeting is not None else None
+        # out of scope answers exactly as unknown: the answer must not tell its deal
+        if meeting is None or deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
             raise NotFound(f"no meeting {meeting_id!r}")
-        self.visible_deal(actor, meeting.deal_id)
         return meeting
 
     def view(self, meeting: Meeting) -> MeetingView:
@@ -130,9 +131,10 @@ class MeetingService:
         owners = self.scope.visible_owner_ids(actor)
         if deal_id is not None:
             self.visible_deal(actor, deal_id)
+        name = listing("meetings", deal=deal_id, state=state)
         after = None
         if cursor:
-            start, last_id = decode_cursor(cursor, "meetings")
+            start, last_id = decode_cursor(cursor, name)
             if not isinstance(start, datetime) or not isinstance(last_id, str):
                 raise InputError("the cursor is not one this list gave out")
             after = (start, last_id)
@@ -148,7 +150,7 @@ class MeetingService:
         last = found[limit - 1] if len(found) > limit else None
         return MeetingPage(
             items=[MeetingView.of(m, now) for m in found[:limit]],
-            next_cursor=encode_cursor("meetings", last.start_at, last.id) if last else None,
+            next_cursor=encode_cursor(name, last.start_at, last.id) if last else None,
         )
 
     def owner(self, deal: Deal) -> Rep:
@@ -228,6 +230,10 @@ class MeetingService:
         rep = self.owner(deal)
         start = as_instant(start, rep.timezone)
         duration = timedelta(minutes=minutes) if minutes else old.end_at - old.start_at
+        place = " ".join((location or "").split()) or old.location
+        if (start, start + duration, place) == (old.start_at, old.end_at, old.location):
+            # not a move: the buyer would get an update, and the deal count as rescheduled
+            raise Conflict(f"meeting {meeting_id!r} is already at that time and place")
         value_asset_id = self._value_asset_of(old.id)
         self._set_status(old, MeetingStatus.RESCHEDULED)
         self.reminders.withdraw_for_meeting(
@@ -246,7 +252,7 @@ class MeetingService:
             agenda=old.agenda,
             homework=old.homework,
             value_asset_id=value_asset_id,
-            location=" ".join((location or "").split()) or old.location,
+            location=place,
             ical_uid=old.ical_uid,
             sequence=old.sequence + 1,
             previous_start=old.start_at,

@@ -48,6 +48,10 @@ def is_two_sided(text: str | None) -> bool:
     return {Side.SELLER, Side.BUYER} <= sides
 
 
+# a meeting two is with a few people; more is a mistake, or mail sent to a list
+MAX_ATTENDEES = 50
+
+
 class LockIn(BaseModel):
     """Everything meeting two needs, agreed before meeting one ends. A field it does not
     know is refused: a misspelt ``homework`` would otherwise be dropped without a word."""
@@ -67,7 +71,9 @@ class LockIn(BaseModel):
         default=None, description="The asset the value reminder carries; unset: the library's."
     )
     attendees: list[Attendee] = Field(
-        default_factory=list, description="Buyer-side people to invite (added as contacts)."
+        default_factory=list,
+        max_length=MAX_ATTENDEES,
+        description="Buyer-side people to invite (added as contacts).",
     )
 
 

@@ -10,7 +10,7 @@ from momentum.deal.repository import DealRepository
 from momentum.errors import Conflict, InputError, NotFound
 from momentum.next_step.models import NextStepStatus
 from momentum.next_step.repository import NextStepRepository
-from momentum.paging import decode_cursor, encode_cursor
+from momentum.paging import decode_cursor, encode_cursor, listing
 from momentum.task.models import Task, TaskStatus
 from momentum.task.repository import TaskRepository
 from momentum.task.schemas import TaskPage, TaskView
@@ -31,8 +31,7 @@ class TaskService:
         """Open tasks (by due date) that ``actor`` may see; only ``owner_id``'s when given."""
         owners = self.scope.visible_owner_ids(actor)
         if owner_id is not None:
-            if owners is not None and owner_id not in owners:
-                raise NotFound(f"no rep {owner_id!r} among the reps you can see")
+            self.scope.visible_rep(actor, owner_id)
             owners = frozenset([owner_id])
         return [
             TaskView.model_validate(task)
@@ -53,16 +52,16 @@ class TaskService:
         ``deal_id``'s when given (outside the scope: not found)."""
         owners = self.scope.visible_owner_ids(actor)
         if owner_id is not None:
-            if owners is not None and owner_id not in owners:
-                raise NotFound(f"no rep {owner_id!r} among the reps you can see")
+            self.scope.visible_rep(actor, owner_id)
             owners = frozenset([owner_id])
         if deal_id is not None:
             deal = DealRepository(self.session).get(deal_id)
             if deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
                 raise NotFound(f"no deal {deal_id!r}")
+        name = listing("tasks", rep=owner_id, deal=deal_id, include_closed=include_closed)
         after = None
         if cursor:
-            due, last_id = decode_cursor(cursor, "tasks")
+            due, last_id = decode_cursor(cursor, name)
             if not isinstance(due, datetime) or not isinstance(last_id, int):
                 raise InputError("the cursor is not one this list gave out")
             after = (due, last_id)
@@ -72,7 +71,7 @@ class TaskService:
         last = found[limit - 1] if len(found) > limit else None
         return TaskPage(
             items=[TaskView.model_validate(t) for t in found[:limit]],
-            next_cursor=encode_cursor("tasks", last.due_at, last.id) if last else None,
+            next_cursor=encode_cursor(name, last.due_at, last.id) if last else None,
         )
 
     def visible(self, actor: Actor, task_id: int) -> Task:

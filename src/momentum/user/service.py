@@ -44,6 +44,12 @@ class ScopeService:
             raise NotFound(f"no team {team!r}")
         return frozenset(members)
 
+    def visible_rep(self, actor: Actor, rep_id: str) -> None:
+        """Check that ``actor`` may see the rep ``rep_id``: one outside the scope is not
+        found, in the same words as one that does not exist."""
+        if not self.may_see_owner(actor, rep_id) or self.reps.get(rep_id) is None:
+            raise NotFound(f"no rep {rep_id!r}")
+
     def may_see_owner(self, actor: Actor, owner_id: str) -> bool:
         owners = self.visible_owner_ids(actor)
         return owners is None or owner_id in owners

@@ -33,7 +33,7 @@ from momentum.runtime import Engine
 from momentum.user.accounts import SignInPolicy
 from momentum.web import api, pages
 from momentum.web.deps import verify_csrf
-from momentum.web.errors import PanicsAreBugs, install_error_handlers
+from momentum.web.errors import BodiesAreSmall, PanicsAreBugs, install_error_handlers
 from momentum.web.nav import NavItem
 from momentum.web.pages._manager import read_frames
 from momentum.web.security import SecurityHeaders
@@ -133,6 +133,7 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)
+    app.add_middleware(BodiesAreSmall)
     app.add_middleware(PanicsAreBugs)
     app.add_middleware(SecurityHeaders)
     return app

@@ -159,6 +159,27 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
 
+# Forms and API bodies are small (a lock-in with fifty attendees is a few kilobytes).
+MAX_BODY_BYTES = 1_000_000
+
+
+class BodiesAreSmall:
+    """ASGI middleware: a request that declares a body larger than ``MAX_BODY_BYTES``
+    answers 413 without it being read (a problem for the API and pages alike)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"")
+            if length.isdigit() and int(length) > MAX_BODY_BYTES:
+                detail = f"the request's body is larger than {MAX_BODY_BYTES:,} bytes"
+                await problem(413, detail, code="too_large")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class PanicsAreBugs:
     """ASGI middleware: a panic inside Polars (``PanicException``, a ``BaseException``)
     becomes an ordinary error, so the caller gets the error page and the server logs it like

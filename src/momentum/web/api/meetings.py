@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from momentum.meeting.schemas import MeetingPage, MeetingState, MeetingView
 from momentum.web.api._common import COMMON, CONFLICT, NOT_FOUND, Cursor, Limit
@@ -18,6 +18,10 @@ MeetingId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 class Reschedule(BaseModel):
+    """A field it does not know is refused (a misspelt ``minutes`` would be dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     start: datetime = Field(description="Aware, or naive in the deal owner's time zone.")
     minutes: int | None = Field(
         default=None, ge=5, le=480, description="Unset: the meeting's length."
@@ -25,6 +29,8 @@ class Reschedule(BaseModel):
 
 
 class Cancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -34,6 +40,8 @@ class OutcomeKind(StrEnum):
 
 
 class Outcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     outcome: OutcomeKind
 
 
