@@ -67,13 +67,12 @@ class BusinessCalendar:
         return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=self._cal))
 
     def add(self, day: date, days: int) -> date:
-        """The business day ``days`` business days from ``day`` (rolling forward off a holiday
-        for positive offsets, backward for negative ones)."""
+        """The business day ``days`` business days from ``day``. A ``day`` that is not a
+        business day counts from the next one: ``0`` is that next one, ``+1`` the one after it
+        (Tuesday from a Saturday), ``-1`` the latest business day strictly before ``day``
+        (Friday from a Saturday; ``roll="backward"`` would give Thursday)."""
         result = np.busday_offset(
-            np.datetime64(day, "D"),
-            days,
-            roll="backward" if days < 0 else "forward",
-            busdaycal=self._cal,
+            np.datetime64(day, "D"), days, roll="forward", busdaycal=self._cal
         )
         return result.astype(date)  # type: ignore[no-any-return]
 

@@ -93,3 +93,57 @@ def test_business_days_between_agrees_with_numpy_in_both_directions(country: str
         for second in days[::5]:
             expected = int(calendar._days(first).count(first, second))
             assert calendar.business_days_between(first, second) == expected, (first, second)
+
+
+TOKYO = WorkCalendar(tz="Asia/Tokyo", country="JP", policy=CalendarPolicy())
+CHICAGO = WorkCalendar(tz="America/Chicago", country="US", policy=CalendarPolicy())
+
+
+@pytest.mark.parametrize(
+    ("calendar", "meeting_day", "confirmation_day", "value_day"),
+    [
+        # weekdays: unchanged
+        (TOKYO, date(2026, 12, 16), date(2026, 12, 15), date(2026, 12, 14)),  # Wednesday
+        (TOKYO, date(2026, 12, 14), date(2026, 12, 11), date(2026, 12, 10)),  # Monday
+        (CHICAGO, date(2026, 12, 28), date(2026, 12, 24), date(2026, 12, 23)),  # after Christmas
+        (BERLIN, date(2026, 4, 7), date(2026, 4, 2), date(2026, 4, 1)),  # after Easter Monday
+        # a meeting on a weekend: the business days strictly before its date
+        (TOKYO, date(2026, 12, 19), date(2026, 12, 18), date(2026, 12, 17)),  # Saturday
+        (TOKYO, date(2026, 12, 20), date(2026, 12, 18), date(2026, 12, 17)),  # Sunday
+        (CHICAGO, date(2026, 12, 12), date(2026, 12, 11), date(2026, 12, 10)),  # Saturday
+        # a meeting on a holiday
+        (CHICAGO, date(2026, 5, 25), date(2026, 5, 22), date(2026, 5, 21)),  # Memorial Day
+        (BERLIN, date(2026, 4, 6), date(2026, 4, 2), date(2026, 4, 1)),  # Easter Monday
+        (CHICAGO, date(2026, 12, 25), date(2026, 12, 24), date(2026, 12, 23)),  # Christmas
+    ],
+)
+def test_reminders_go_out_the_business_days_strictly_before_the_meetings_date(
+    calendar: WorkCalendar, meeting_day: date, confirmation_day: date, value_day: date
+) -> None:
+    meeting_start = calendar.at(meeting_day, time(10, 0))
+    assert calendar.slot_before(meeting_start, 1, time(9, 0)) == calendar.at(
+        confirmation_day, time(9, 0)
+    )
+    assert calendar.slot_before(meeting_start, 2, time(9, 0)) == calendar.at(value_day, time(9, 0))
+    assert calendar.business_days_between(confirmation_day, meeting_day) == 1
+    assert calendar.business_days_between(value_day, meeting_day) == 2
+
+
+def test_a_meeting_on_a_saturday_in_tokyo_gets_thursday_and_friday_at_nine_local() -> None:
+    saturday_10 = datetime(2026, 12, 19, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    assert TOKYO.slot_before(saturday_10, 2, time(9, 0)) == datetime(2026, 12, 17, 0, 0, tzinfo=UTC)
+    assert TOKYO.slot_before(saturday_10, 1, time(9, 0)) == datetime(2026, 12, 18, 0, 0, tzinfo=UTC)
+    # late on Friday in UTC, already Saturday morning in Tokyo: the local date counts
+    friday_utc = datetime(2026, 12, 18, 23, 30, tzinfo=UTC)
+    assert TOKYO.slot_before(friday_utc, 1, time(9, 0)) == datetime(2026, 12, 18, 0, 0, tzinfo=UTC)
+
+
+def test_due_dates_after_a_weekend_or_holiday_count_from_the_next_business_day() -> None:
+    # rules' "within N business days" roll forward, unlike the reminders' "before"
+    saturday, easter_monday = date(2026, 3, 7), date(2026, 4, 6)
+    assert BERLIN.add_business_days(saturday, 0) == date(2026, 3, 9)
+    assert BERLIN.add_business_days(saturday, 1) == date(2026, 3, 10)
+    assert BERLIN.add_business_days(easter_monday, 1) == date(2026, 4, 8)
+    holiday_noon = datetime(2026, 4, 6, 10, 0, tzinfo=UTC)  # 12:00 on Easter Monday in Berlin
+    # counted from Tuesday's start: the end of Tuesday, midnight Berlin
+    assert BERLIN.business_deadline(holiday_noon, 1) == datetime(2026, 4, 7, 22, 0, tzinfo=UTC)
