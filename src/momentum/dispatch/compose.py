@@ -18,6 +18,7 @@ from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
+import idna
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
@@ -69,6 +70,19 @@ class Prepared:
 def message_id(key: str, mail_from: str) -> str:
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "momentum.invalid"
     return f"<{key}@{domain}>"
+
+
+def _ascii_domain(address: str) -> str:
+    """``address`` with a non-ASCII domain written in ASCII (IDNA 2008, ``exämple.com`` ->
+    ``xn--exmple-cua.com``), which every mail server takes. Non-ASCII before the ``@`` has no
+    such form: the SMTP channel sends it only to a server that offers SMTPUTF8."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except UnicodeError:  # not a valid domain name: left as it is, for the server to judge
+        return address
 
 
 def _boundary(key: str, part: str) -> str:
@@ -270,7 +284,7 @@ class Composer:
         email["From"] = formataddr((display, address), charset="utf-8")
         if rep is not None and rep.email:
             email["Reply-To"] = rep.email
-        email["To"] = ", ".join(message.recipients)
+        email["To"] = ", ".join(_ascii_domain(address) for address in message.recipients)
         email["Subject"] = (
             subject
             if subject.isascii()

@@ -7,11 +7,17 @@ Security: the connection is upgraded with STARTTLS whenever the server offers it
 The login, and so the password, is never sent over a connection that is not encrypted unless
 ``allow_plaintext_login`` says so: a server that stops offering STARTTLS (or a machine in the
 middle that strips it) gets no password, and the message waits and is retried.
+
+An address with non-ASCII characters (the composer has already written a non-ASCII domain in
+ASCII, as IDNA) goes out with SMTPUTF8 when the server offers it; otherwise that message fails
+for good, saying why. Whatever goes wrong while a message is sent, the connection is dropped,
+so the next message starts on a new one and never inherits a half-done transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import smtplib
 import ssl
 from email.message import Message
@@ -49,6 +55,8 @@ class _Wire(Compat32):
 
 
 _WIRE = _Wire(linesep="\r\n")
+# A message to or from an address with non-ASCII characters, sent with SMTPUTF8: headers in UTF-8.
+_WIRE_UTF8 = email.policy.SMTPUTF8.clone(linesep="\r\n")
 
 
 class SmtpSender:
@@ -136,10 +144,16 @@ class SmtpSender:
     def send(self, message: Message) -> None:
         sender = parseaddr(str(message["From"]))[1]
         recipients = [address for _, address in getaddresses([str(message["To"])]) if address]
-        data = message.as_bytes(policy=_WIRE)
         connection = self._open()
+        wide = [address for address in (sender, *recipients) if not address.isascii()]
+        if wide and not connection.has_extn("smtputf8"):
+            raise PermanentFailure(
+                f"not sent: the SMTP server {self.host}:{self.port} does not accept addresses "
+                f"with non-ASCII characters (it does not offer SMTPUTF8): {', '.join(wide)}"
+            )
+        data = message.as_bytes(policy=_WIRE_UTF8 if wide else _WIRE)
         try:
-            refused = connection.sendmail(sender, recipients, data)
+            refused = connection.sendmail(sender, recipients, data, ["SMTPUTF8"] if wide else [])
         except smtplib.SMTPRecipientsRefused as exc:
             self._drop()
             codes = [code for code, _ in exc.recipients.values()]
@@ -158,6 +172,11 @@ class SmtpSender:
         except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise TemporaryFailure(f"SMTP connection failed: {exc}") from exc
+        except BaseException:
+            # a bug, perhaps, halfway through the transaction: the next message must not
+            # inherit the session, so it gets a new connection
+            self._drop()
+            raise
         if refused:
             # some recipients took it: the message went out; the refusals are the server's
             # business now (a bounce), not a reason to send it again to the others.
