@@ -4,6 +4,7 @@ intervals, the weakest step and its talk track, the trend, the deals, and privat
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,10 @@ from momentum.flag.models import Flag, Severity
 from momentum.playbook.models import PlaybookStep
 from momentum.playbook.service import PlaybookService
 from momentum.rep.models import Rep
+from momentum.rep.repository import RepRepository
+from momentum.user.schemas import Actor
 from tests.factories import make_deal, make_meeting
+from tests.review.outcomes import import_demo
 from tests.review.team import HELD, NOW, Team, at, make_team
 
 
@@ -65,8 +69,8 @@ def test_the_rep_against_the_rest_of_the_team(database: Database, team: Team) ->
     assert spot.behind == 0.5 and not spot.established  # two deals cannot establish it
     assert spot.rep_interval is not None and spot.rep_interval[0] < 0.5 < spot.rep_interval[1]
     assert profile.pending == 3
-    assert profile.weakest is not None and profile.weakest.step is PlaybookStep.LOCK_IN
-    assert profile.talk_track is not None and profile.talk_track.step is PlaybookStep.LOCK_IN
+    # a gap that could be chance is no place to start: no weakest step, no talk track
+    assert profile.weakest is None and profile.talk_track is None
     assert len(profile.trend) == 12 and profile.trend[-1].week == "2026-W11"
     w10 = next(week for week in profile.trend if week.week == "2026-W10")
     assert (w10.deals_with_first_meeting, w10.pending) == (3, 2)
@@ -93,3 +97,71 @@ def test_notes_are_private_to_the_managers_over_the_rep(database: Database, team
             service.profile(team.sam, "ana")
         service.delete_note(team.maya, note.id)
         assert service.notes_for(team.maya, "ana") == []
+
+
+def test_an_established_gap_is_where_to_start(database: Database, team: Team) -> None:
+    with database.unit_of_work() as session:
+        ana = session.get(Rep, "ana")
+        bo = session.get(Rep, "bo")
+        assert ana is not None and bo is not None
+        # January (before the weeks the review compares 2026-W10 with): Ana books meeting two
+        # a day later, Bo before meeting one ends
+        for day in (12, 13, 14, 15, 16, 19, 20, 21, 22, 23, 26, 27, 28):
+            for rep, booked in ((ana, at(1, day + 1)), (bo, at(1, day, 10, 35))):
+                deal = make_deal(session, owner=rep, id=f"{rep.id}-1-{day}")
+                make_meeting(session, deal=deal, start=at(1, day), status=HELD)
+                make_meeting(
+                    session, deal=deal, start=at(1, day + 3), status=HELD, booked_at=booked
+                )
+    with database.unit_of_work(write=False) as session:
+        profile = _service(session).profile(team.maya, "ana")
+    spot = next(s for s in profile.steps if s.key == "second_meeting.booked_on_the_spot_rate")
+    assert spot.established and spot.behind is not None and spot.behind > 0.5
+    assert profile.weakest is not None and profile.weakest.step is PlaybookStep.LOCK_IN
+    assert profile.talk_track is not None and profile.talk_track.step is PlaybookStep.LOCK_IN
+    [finding] = [f for f in profile.findings if f["step"] == "on_the_spot"]
+    assert finding["established"] and finding["rank"] is not None
+
+
+def test_a_finding_not_established_is_never_where_to_start(
+    database: Database, team: Team, tmp_path: Path
+) -> None:
+    """The audit's findings about a rep come as its report lists them (established ones by
+    rank, then the others); where the audit has a finding on a step, its verdict (allowing
+    for every comparison made) says whether the rep's gap is established, and a gap that is
+    not is never where to start."""
+    import_demo(database, tmp_path / "demo")
+    seen = 0
+    with database.unit_of_work(write=False) as session:
+        service = _service(session)
+        for rep in RepRepository(session).all():
+            if not rep.id.startswith("r"):
+                continue
+            profile = service.profile(Actor.system(), rep.id)
+            verdicts = [f["established"] for f in profile.findings]
+            assert verdicts == sorted(verdicts, reverse=True)  # established ones first
+            ranks = [f["rank"] for f in profile.findings if f["established"]]
+            assert ranks == sorted(ranks) and None not in ranks
+            not_established = {f["step"] for f in profile.findings if not f["established"]}
+            seen += len(not_established)
+            for step in profile.steps:
+                verdict = next(
+                    (
+                        f["established"]
+                        for f in profile.findings
+                        if f["step"] == _finding_step(step.key)
+                    ),
+                    None,
+                )
+                if verdict is not None:
+                    assert step.established is verdict, (rep.id, step.key)
+            if profile.weakest is not None:
+                assert profile.weakest.established
+                assert _finding_step(profile.weakest.key) not in not_established
+    assert seen  # the demo has findings about reps that are not established
+
+
+def _finding_step(key: str) -> str:
+    """The audit's rep-finding step (``momentum.audit.findings.steps``) of a coaching step."""
+    field = key.removeprefix("second_meeting.").removesuffix("_rate")
+    return {"booked_on_the_spot": "on_the_spot", "reschedule": "rescheduled"}.get(field, field)

@@ -30,6 +30,7 @@ from momentum.review.dashboard import DashboardService
 from momentum.user.models import Role
 from momentum.user.schemas import Actor
 from tests.factories import make_meeting
+from tests.review.outcomes import PENDING_BY_WEEK, add_pending_in_other_weeks
 from tests.review.team import NOW, Team, at, make_team
 
 AS_OF = datetime(2026, 11, 26, tzinfo=UTC)
@@ -99,7 +100,9 @@ def test_pending_weeks_and_the_deals_behind_a_figure(database: Database, team: T
     with database.unit_of_work(write=False) as session:
         service = DashboardService(session, clock=FixedClock(NOW), defaults=AuditOptions())
         dashboard = service.dashboard(team.maya, team="north")
-        weeks = {w.week: (w.deals_with_first_meeting, w.pending) for w in dashboard.weeks}
+        weeks = {
+            w.week: (w.figures.deals_with_first_meeting, w.pending) for w in dashboard.result.weekly
+        }
         assert weeks == {"2026-W06": (1, 0), "2026-W09": (1, 0), "2026-W10": (4, 3)}
         assert dashboard.pending_weeks == {"2026-W10"}
         spot = "second_meeting.booked_on_the_spot_rate"
@@ -129,3 +132,21 @@ def test_pending_weeks_and_the_deals_behind_a_figure(database: Database, team: T
             service.dashboard(Actor(role=Role.REP, rep_id="cy"), rep="ana")
         with pytest.raises(InputError):
             service.dashboard(team.maya, since=date(2026, 3, 9), until=date(2026, 3, 1))
+
+
+def test_the_pending_weeks_are_the_audit_s_own(
+    database: Database, team: Team, tmp_path: Path
+) -> None:
+    """The weeks marked pending are those of ``momentum audit --json``'s ``pending_by_week``:
+    a deal whose meeting two is still scheduled months on, a window lengthened by the rep's
+    holiday, and one not yet over in the rep's own time zone are pending there, so here."""
+    with database.unit_of_work() as session:
+        add_pending_in_other_weeks(session)
+    with database.unit_of_work(write=False) as session:
+        service = DashboardService(session, clock=FixedClock(NOW), defaults=AuditOptions())
+        dashboard = service.dashboard(Actor.system())
+    printed = _cli_json(database, tmp_path, "--as-of", NOW.isoformat())
+    by_week = {w["week"]: w["pending"] for w in printed["pending_by_week"] if w["pending"]}
+    assert by_week == PENDING_BY_WEEK
+    assert dashboard.pending_weeks == set(by_week)
+    assert {w.week: w.pending for w in dashboard.result.weekly if w.pending} == by_week

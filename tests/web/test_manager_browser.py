@@ -43,15 +43,18 @@ def live(database: Database) -> Iterator[tuple[str, ManagerSite]]:
         make_team(session)
         session.add(Contact(deal_id="D3", email="buyer@d3.test", name="Dee", created_at=NOW))
         make_asset(session)
-        # four January deals of Bo's, booked on the spot: the team Ana's coaching compares with
-        bo = session.get(Rep, "bo")
-        assert bo is not None
-        for day in (5, 6, 7, 8):
-            deal = make_deal(session, owner=bo, id=f"B-{day}")
-            make_meeting(session, deal=deal, start=at(1, day), status=HELD)
-            make_meeting(
-                session, deal=deal, start=at(1, day + 2), status=HELD, booked_at=at(1, day, 10, 35)
-            )
+        # January (before the weeks the review compares 2026-W10 with): Ana books meeting two
+        # a day later, Bo before meeting one ends, often enough for the gap to be established,
+        # so it is where Ana's coaching starts
+        ana, bo = session.get(Rep, "ana"), session.get(Rep, "bo")
+        assert ana is not None and bo is not None
+        for day in (12, 13, 14, 15, 16, 19, 20, 21, 22, 23, 26, 27, 28):
+            for rep, booked in ((ana, at(1, day + 1)), (bo, at(1, day, 10, 35))):
+                deal = make_deal(session, owner=rep, id=f"{rep.id}-1-{day}")
+                make_meeting(session, deal=deal, start=at(1, day), status=HELD)
+                make_meeting(
+                    session, deal=deal, start=at(1, day + 3), status=HELD, booked_at=booked
+                )
     site = ManagerSite(database)
     port = free_port()
     server = uvicorn.Server(
@@ -124,6 +127,8 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
             # the print stylesheet leaves the forms out
             page.emulate_media(media="print")
             expect(page.locator("#rep-ana form.commit-form")).to_be_hidden()
+            # better and worse are in black on paper: the word is printed beside the arrow
+            expect(page.locator("#rep-ana .mark-word").first).to_have_css("position", "static")
             page.emulate_media(media="screen")
 
             # the next week's review shows it kept, from the figures

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from momentum.audit.store import load_dataset
 from momentum.db.engine import Database
@@ -26,6 +27,7 @@ from momentum.rep.models import Rep
 from momentum.review import dashboard
 from momentum.web.app import create_app
 from tests.factories import make_deal, make_meeting
+from tests.review.outcomes import PENDING_BY_WEEK, add_pending_in_other_weeks, import_demo
 from tests.review.team import HELD, NOW, ManagerSite, at, make_team
 
 
@@ -159,3 +161,64 @@ def test_the_store_is_read_once_the_server_starts(
         page = site.signed_in("maya@seller.test").get("/dashboard?team=north")
         assert page.status_code == 200 and "6 with meeting one held" in page.text
         assert len(reads) == 1
+
+
+def _pending_marks(page: str) -> dict[str, int]:
+    """The weeks the page marks pending, with their counts."""
+    return {
+        week: int(count)
+        for week, count in re.findall(
+            r'<th scope="row">(\d{4}-W\d\d) <span class="pending"[^>]*>pending: (\d+)</span>', page
+        )
+    }
+
+
+def test_the_pending_weeks_are_those_of_the_audit_json(
+    site: ManagerSite, database: Database
+) -> None:
+    """The page marks exactly the weeks, and the counts, of the JSON's ``pending_by_week``
+    (a deal whose meeting two is scheduled months on, a window lengthened by a holiday or
+    not over yet in the rep's time zone: pending for the audit, so on the page)."""
+    with database.unit_of_work() as session:
+        add_pending_in_other_weeks(session)
+    admin = site.signed_in("admin@seller.test")
+    answer = admin.get("/api/v1/audit").json()
+    by_week = {w["week"]: w["pending"] for w in answer["pending_by_week"] if w["pending"]}
+    assert by_week == PENDING_BY_WEEK
+    assert _pending_marks(admin.get("/dashboard").text) == by_week
+    maya = site.signed_in("maya@seller.test")
+    north = maya.get("/api/v1/audit?team=north").json()["pending_by_week"]
+    marks = _pending_marks(maya.get("/dashboard?team=north").text)
+    assert marks == {w["week"]: w["pending"] for w in north if w["pending"]}
+
+
+def _ids(page: str, list_id: str) -> list[str]:
+    found = re.search(rf'<(?:ol|ul)[^>]* id="{list_id}">(.*?)</(?:ol|ul)>', page, re.S)
+    return re.findall(r'data-finding="([^"]+)"', found.group(1)) if found else []
+
+
+def test_findings_not_established_are_listed_apart_and_not_ranked(
+    site: ManagerSite, database: Database, tmp_path: Path
+) -> None:
+    import_demo(database, tmp_path / "demo")
+    admin = site.signed_in("admin@seller.test")
+    findings = admin.get("/api/v1/audit").json()["findings"]
+    established = [
+        f["id"] for f in sorted(findings, key=lambda f: f["rank"] or 0) if f["established"]
+    ]
+    # as in the report: only those past the practical bar (with a test) are listed apart
+    others = [
+        f["id"] for f in findings if not f["established"] and f["evidence"]["p_value"] is not None
+    ]
+    assert established and others and len(established) + len(others) < len(findings)
+    page = admin.get("/dashboard").text
+    assert _ids(page, "findings-established") == established  # ranked, by impact
+    assert _ids(page, "findings-not-established") == others
+    assert '<h3 id="findings-not-established-h">Not established</h3>' in page
+    assert "once every comparison made is allowed for" in page
+    listed = set(re.findall(r'data-finding="([^"]+)"', page))
+    assert listed == {*established, *others}  # the rest stand out nowhere
+    ranked = page[page.index('id="findings-established"') : page.index("Not established")]
+    for finding in findings:
+        if not finding["established"]:
+            assert str(escape(finding["text"])) not in ranked

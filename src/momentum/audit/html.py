@@ -137,6 +137,8 @@ def _findings(result: AuditResult) -> dict[str, Any]:
         "established": found,
         "others": others,
         "overlap": p.overlap_sentence(result) if found else "",
+        "none": p.NO_ESTABLISHED,
+        "others_explained": p.NOT_ESTABLISHED,
         "deals": deals,
     }
 

@@ -507,6 +507,16 @@ def not_established(result: AuditResult) -> list[Finding]:
     return [f for f in result.findings if not f.established and f.p_value is not None]
 
 
+# What the report and the dashboard say around their findings, in the same words
+NO_ESTABLISHED = (
+    "No established findings: nothing in the data stands out for sure against the playbook."
+)
+NOT_ESTABLISHED = (
+    "Differences past the practical bar that the data does not show for sure once every "
+    "comparison made is allowed for (some intervals exclude zero by chance when many are "
+    "made); not ranked."
+)
+
 OVERLAP_NOTE = (
     "Impacts overlap: a deal can be behind several findings, so they do not add up. "
     "The 95 % interval is the range the true difference very likely lies in; a finding is "

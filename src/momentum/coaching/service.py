@@ -3,20 +3,25 @@ findings that name them; twelve weeks of trend; their deals at risk; the playboo
 track for their weakest step; and the manager's private notes.
 
 The figures are the audit's (the dashboard's code path) over the rep's team within the
-viewer's scope. Comparisons use the deals whose meeting-two outcome is known.
+viewer's scope. Comparisons use the deals whose meeting-two outcome is known (the audit's own
+``pending``). The findings are the audit's, as its report lists them: the established ones
+ranked, then the others, never ranked; where the audit has a finding on a step for the rep, its
+verdict (which allows for every comparison made) says whether the rep's gap there is
+established, and only an established gap is ever the place to start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 import polars as pl
 from sqlalchemy.orm import Session
 
+from momentum.audit import presentation
 from momentum.audit import result as metrics
 from momentum.audit.figures import grouped, rate_counts
-from momentum.audit.result import AuditOptions, Rate
+from momentum.audit.result import AuditOptions, AuditResult, Finding, Rate
 from momentum.audit.serialize import finding_json
 from momentum.audit.stats import newcombe, wilson
 from momentum.clock import Clock
@@ -35,7 +40,6 @@ from momentum.playbook.service import PlaybookService
 from momentum.rep.repository import RepRepository
 from momentum.review import weeks
 from momentum.review.dashboard import store_audit
-from momentum.review.pending import pending
 from momentum.review.risk import RiskBoardService, RiskQuery, RiskRow
 from momentum.review.scope import Scope, resolve_scope
 from momentum.user.models import Role
@@ -74,6 +78,9 @@ STEPS = (
     (metrics.HELD.key, "held", "Meeting two held", PlaybookStep.SELL_THE_MEETING, True),
     (HOMEWORK_KEY, "homework", "Meeting two with buyer homework", PlaybookStep.HOMEWORK, True),
 )
+# the audit's rep findings by step (momentum.audit.findings.steps), where the key differs from
+# the Figures field a coaching step compares
+FINDING_STEPS = {"booked_on_the_spot": "on_the_spot"}
 HOMEWORK = (
     pl.col("m2_homework").fill_null(False),
     pl.col("m2_booked") & pl.col("m2_homework").is_not_null(),
@@ -91,9 +98,18 @@ def _counts(facts: pl.DataFrame, target_days: int) -> dict[str, Rate]:
 
 
 def compare_steps(
-    rep: pl.DataFrame, team: pl.DataFrame, *, target_days: int
+    rep: pl.DataFrame,
+    team: pl.DataFrame,
+    *,
+    target_days: int,
+    findings: Sequence[Finding] = (),
 ) -> list[StepComparison]:
+    """Each step, the rep's rate against the team's. A gap is established when the 95 %
+    interval of the difference (Newcombe) lies wholly on the worse side; but where the audit
+    has a finding about the rep on that step (``findings``: the audit's findings that name
+    the rep), the finding's verdict decides, as it allows for every comparison made."""
     rep_counts, team_counts = _counts(rep, target_days), _counts(team, target_days)
+    verdicts = {finding.step: finding.established for finding in findings}
     steps = []
     for key, field, label, step, higher in STEPS:
         mine = (rep_counts[field].numerator, rep_counts[field].denominator)
@@ -107,6 +123,7 @@ def compare_steps(
             difference = newcombe(theirs, mine)  # the rep's rate minus the team's
             if difference is not None:
                 established = difference[1] < 0 if higher else difference[0] > 0
+            established = verdicts.get(FINDING_STEPS.get(field, field), established)
         steps.append(
             StepComparison(
                 key=key,
@@ -127,11 +144,22 @@ def compare_steps(
 
 
 def weakest(steps: list[StepComparison]) -> StepComparison | None:
-    """The step the rep is furthest behind on, established differences first."""
-    behind = [s for s in steps if s.behind is not None and s.behind > 0]
+    """The step the rep is established to be furthest behind on; none when no gap is
+    established (a gap that could be chance is no place to start)."""
+    behind = [s for s in steps if s.established and s.behind is not None and s.behind > 0]
     if not behind:
         return None
-    return max(behind, key=lambda s: (s.established, s.behind))
+    return max(behind, key=lambda s: s.behind or 0.0)
+
+
+def rep_findings(result: AuditResult, rep_id: str) -> list[Finding]:
+    """The audit's findings that name the rep, as its report lists them: the established ones
+    by rank, then the others (not established, never ranked), in their order."""
+    return [
+        finding
+        for finding in (*presentation.established(result), *presentation.not_established(result))
+        if finding.rep_id == rep_id
+    ]
 
 
 class CoachingService:
@@ -166,15 +194,16 @@ class CoachingService:
             as_of=now,
         )
         result = store_audit(self.session, self._team_scope(actor, rep_id, rep.team), options)
-        facts = result.facts.with_columns(
-            pl.col("owner_id").cast(pl.String), pending(result.facts, as_of=now)
-        )
+        # the audit's own pending deals (momentum.audit.outcomes.observe), as its JSON counts them
+        facts = result.facts.with_columns(pl.col("owner_id").cast(pl.String))
         mine = facts.filter(pl.col("owner_id") == rep_id)
         known = facts.filter(~pl.col("pending"))
+        findings = rep_findings(result, rep_id)
         steps = compare_steps(
             known.filter(pl.col("owner_id") == rep_id),
             known.filter(pl.col("owner_id") != rep_id),
             target_days=options.target_days,
+            findings=findings,
         )
         worst = weakest(steps)
         playbook = PlaybookService(self.session, clock=self.clock)
@@ -188,7 +217,7 @@ class CoachingService:
             steps=steps,
             weakest=worst,
             talk_track=playbook.talk_track(worst.step) if worst else None,
-            findings=[finding_json(f) for f in result.findings if f.rep_id == rep_id],
+            findings=[finding_json(f) for f in findings],
             trend=self._trend(mine, options.target_days, since),
             team_trend=self._trend(
                 facts.filter(pl.col("owner_id") != rep_id), options.target_days, since

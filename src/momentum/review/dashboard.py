@@ -2,8 +2,9 @@
 through the very same functions (:func:`momentum.audit.service.audit` over the store's
 frames), so its figures equal ``momentum audit --json`` for the same scope and period.
 
-Around the audit it adds what a live view needs: which weeks still have outcomes pending,
-and the deals behind every figure and finding.
+Around the audit it adds what a live view needs: the deals behind every figure and finding.
+Which weeks still have outcomes pending is the audit's own count (``AuditResult.weekly``, the
+JSON's ``pending_by_week``), never a second one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from momentum.clock import Clock
 from momentum.deal.models import Deal
 from momentum.errors import InputError, NotFound
 from momentum.review.cache import AuditCache
-from momentum.review.pending import pending
 from momentum.review.scope import Scope, resolve_scope, restrict, scoped_dataset
 from momentum.user.schemas import Actor
 
@@ -112,12 +112,6 @@ def store_audit(
     return audit(restrict(frames.data, owners), options, sources=sources, facts=facts)
 
 
-class WeekStatus(BaseModel):
-    week: str
-    deals_with_first_meeting: int
-    pending: int  # deals whose meeting-two outcome is not known yet
-
-
 class DealLink(BaseModel):
     deal_id: str
     label: str
@@ -133,7 +127,6 @@ class Dashboard:
     options: AuditOptions
     as_of: datetime
     result: AuditResult
-    weeks: list[WeekStatus] = field(default_factory=list)
     _charts: list[Chart] | None = field(default=None, repr=False)
     _drawing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -153,7 +146,9 @@ class Dashboard:
 
     @property
     def pending_weeks(self) -> set[str]:
-        return {w.week for w in self.weeks if w.pending}
+        """The weeks of meeting one with deals whose outcome is pending, as the audit counts
+        them (the JSON's ``pending_by_week``)."""
+        return {week.week for week in self.result.weekly if week.pending}
 
 
 class DashboardService:
@@ -209,7 +204,6 @@ class DashboardService:
                 options=as_of_read,
                 as_of=frames.read_at,
                 result=result,
-                weeks=week_status(result, frames.read_at),
             )
 
         key = ("dashboard", scope.owner_ids, options)
@@ -278,24 +272,3 @@ def finding_deal_ids(result: AuditResult, finding_id: str) -> list[str]:
         if item.id == finding_id:
             return [str(i) for i in getattr(item, "deal_ids", None) or ()]
     raise NotFound(f"no finding {finding_id!r}")
-
-
-def week_status(result: AuditResult, as_of: datetime) -> list[WeekStatus]:
-    """Per week of meeting one: its deals, and how many of their outcomes are pending."""
-    facts = with_first_meeting(result.facts)
-    if facts.height == 0:
-        return []
-    counted = (
-        facts.select(pl.col("week").cast(pl.String), pending(facts, as_of=as_of))
-        .group_by("week")
-        .agg(pl.len().alias("deals"), pl.col("pending").sum().alias("pending"))
-        .sort("week")
-    )
-    return [
-        WeekStatus(
-            week=row["week"],
-            deals_with_first_meeting=int(row["deals"]),
-            pending=int(row["pending"]),
-        )
-        for row in counted.iter_rows(named=True)
-    ]

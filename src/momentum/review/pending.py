@@ -1,17 +1,21 @@
-"""Outcomes not known yet: a deal's meeting-two outcome is *pending* while meeting one ended
-fewer than the observation window's business days before the as-of instant and no meeting
-two was held yet. Comparisons of weeks show such deals apart instead of counting them as
-lost momentum."""
+"""Outcomes not known yet, for the pages that count them over the audit's facts themselves
+(the weekly review): the audit's own definition (:func:`momentum.audit.outcomes.observe`),
+never a second one. A deal's meeting-two outcome is *pending* while meeting one was fewer than
+the observation window's business days before the as-of instant (in its owner's calendar:
+their time zone and holidays) and no meeting two was held yet, or one is still scheduled after
+as-of.
+
+The dashboard and coaching read the audit's result instead (its facts' ``pending`` column and
+``AuditResult.weekly``), which this equals."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import numpy as np
 import polars as pl
 
 from momentum import defaults
-from momentum.businessdays import WEEKMASK
+from momentum.audit.outcomes import observe
 
 
 def pending(
@@ -23,17 +27,4 @@ def pending(
     """True for each deal (row of the audit's facts) whose outcome is still pending."""
     if facts.height == 0:
         return pl.Series("pending", [], dtype=pl.Boolean)
-    dates = facts["m1_date"]
-    known = dates.is_not_null()
-    ends = np.full(facts.height, np.datetime64("NaT"), dtype="datetime64[D]")
-    if known.any():
-        rows = known.arg_true().to_numpy()
-        ends[rows] = np.busday_offset(
-            dates.gather(rows).to_numpy().astype("datetime64[D]"),
-            window,
-            roll="forward",
-            weekmask=WEEKMASK,
-        )
-    window_open = pl.Series(ends).cast(pl.Date) > as_of.date()
-    held = facts["m2_held"].fill_null(False)
-    return (known & window_open.fill_null(False) & ~held).alias("pending")
+    return observe(facts, as_of=as_of, window=window)["pending"].fill_null(False)

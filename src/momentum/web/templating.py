@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from momentum.audit.presentation import NO_ESTABLISHED, NOT_ESTABLISHED
 from momentum.user.accounts import SignedIn
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,6 +47,10 @@ def make_templates(extra_dirs: list[Path] | None = None) -> Jinja2Templates:
     templates.env.filters["local_time"] = local_time
     templates.env.filters["money"] = money
     templates.env.filters["percent"] = percent
+    templates.env.globals["findings_words"] = {
+        "none": NO_ESTABLISHED,
+        "others_explained": NOT_ESTABLISHED,
+    }
     return templates
 
 

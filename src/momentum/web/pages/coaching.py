@@ -1,6 +1,7 @@
-"""Coaching per rep: their funnel against the team with intervals, their outlier findings,
+"""Coaching per rep: their funnel against the team with intervals, their outlier findings
+(established ones ranked, the others apart, as the dashboard and the report list them),
 twelve weeks of trend, the deals to talk about, the playbook's talk track for their weakest
-step, and the manager's private notes."""
+established step, and the manager's private notes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from momentum.user.models import Role
 from momentum.web.deps import DbSession, PageActor, engine_of
 from momentum.web.nav import NavItem
 from momentum.web.pages._manager import audit_defaults, rule_titles
+from momentum.web.pages.dashboard import finding_cards
 from momentum.web.templating import render
 
 router = APIRouter()
@@ -85,7 +87,14 @@ def coaching_page(request: Request, session: DbSession, actor: PageActor, rep_id
     return render(
         request,
         "manager/coaching.html",
-        {"profile": profile, "step_titles": STEP_TITLES, "trend_title": trend_title(profile)},
+        {
+            "profile": profile,
+            "step_titles": STEP_TITLES,
+            "trend_title": trend_title(profile),
+            "established": finding_cards(f for f in profile.findings if f["established"]),
+            "others": finding_cards(f for f in profile.findings if not f["established"]),
+            "behind": any(s.behind is not None and s.behind > 0 for s in profile.steps),
+        },
     )
 
 

@@ -2,6 +2,11 @@
 report's charts and findings; pending weeks marked; every figure and finding opens its
 deals.
 
+Findings are listed as the HTML report lists them: the established ones ranked, the others
+apart and never ranked (:func:`finding_cards`, the ``manager/_findings.html`` partial, which
+coaching uses too). The pending weeks are the audit's own (``AuditResult.weekly``), so they
+equal the JSON's ``pending_by_week``.
+
 The page carries the figures; its charts come as images of their own
 (``/dashboard/charts/KEY.svg``), so the page does not wait for them: drawing a view's charts
 takes about a second, one chart at a time in the process, where its figures take a tenth. The
@@ -9,8 +14,9 @@ numbers each chart draws are in the page's cards and tables."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -62,6 +68,27 @@ NOTHING_TO_DRAW = (
 Text = Annotated[str | None, Query(max_length=200)]
 
 
+def finding_cards(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings (their JSON, :func:`momentum.audit.serialize.finding_json`) with what the
+    report shows beside them, in its words (:mod:`momentum.audit.presentation`): the playbook
+    step's title, and the difference with its 95 % interval."""
+    cards = []
+    for finding in findings:
+        evidence = finding["evidence"]
+        shortfall = (
+            f"{p.difference(evidence['difference'], 'rate')}, 95 % interval "
+            f"{p.interval(evidence['ci95'], 'rate')}"
+        )
+        cards.append(
+            {
+                **finding,
+                "playbook_title": p.playbook_step(finding["playbook"]),
+                "shortfall": shortfall,
+            }
+        )
+    return cards
+
+
 @router.get("/dashboard")
 def dashboard_page(
     request: Request,
@@ -100,13 +127,15 @@ def dashboard_page(
             "units": UNITS,
             "rest": REST,
             "week_rates": WEEK_RATES,
-            "weeks": {w.week: w for w in board.weeks},
+            "pending_sentence": p.pending_sentence(result) if result.pending else "",
             "charts": [
                 (key, title, link(f"/dashboard/charts/{key}.svg", **scope))
                 for key, title in CHARTS.items()
                 if key != "reps" or len(result.by_rep) > 1  # one rep: nothing to set against
             ],
-            "findings": [finding_json(f) for f in result.findings],
+            "established": finding_cards(finding_json(f) for f in p.established(result)),
+            "others": finding_cards(finding_json(f) for f in p.not_established(result)),
+            "overlap": p.overlap_sentence(result) if p.established(result) else "",
             "rep_names": {r.id: r.name or r.id for r in reps},
             "teams": sorted({r.team for r in reps if r.team}),
             "reps": reps,
