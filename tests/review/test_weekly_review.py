@@ -215,4 +215,41 @@ def test_a_week_under_way_judges_no_commitment_yet(database: Database, team: Tea
             new=NewCommitment(text="No no-shows", metric=CommitmentMetric.NO_SHOWS, target=0),
         )
         under_way = service.review(team.maya, week="2026-W11", rep_id="ana").reps[0]
-    assert [(c.kept, c.how) for c in under_way.commitments_checked] == [(None, "open")]
+    # it waits for the week's figures; the manager cannot mark it
+    assert [(c.kept, c.how) for c in under_way.commitments_checked] == [(None, "awaiting_figures")]
+
+
+def test_a_task_slips_only_in_the_weeks_it_existed(database: Database, team: Team) -> None:
+    """One sweep of the rules late in the year opened tasks due months before: they did not
+    exist in those weeks, so a past week's review (and its commitments) must not change."""
+
+    def task(deal_id: str, due: datetime, created: datetime) -> Task:
+        return Task(
+            deal_id=deal_id,
+            owner_id="bo",
+            title="Book meeting two",
+            rule="meeting_two_not_booked",
+            due_at=due,
+            status=TaskStatus.OPEN,
+            created_at=created,
+        )
+
+    with database.unit_of_work() as session:
+        bo = session.get(Rep, "bo")
+        assert bo is not None
+        for deal_id in ("BEFORE", "DURING", "AFTER"):
+            make_deal(session, owner=bo, id=deal_id)
+        session.add_all(
+            [
+                # created in W08, fell due in W09, still open: slipped in W09 and W10
+                task("BEFORE", at(2, 26, 12), at(2, 20)),
+                # created on Thursday of W10, due back in W08: slipped in W10 only
+                task("DURING", at(2, 17, 12), at(3, 5, 15)),
+                # created after W10 (this morning), due in W09: slipped in neither
+                task("AFTER", at(2, 25, 12), NOW.replace(hour=8)),
+            ]
+        )
+    with database.unit_of_work(write=False) as session:
+        figures = _service(session).review(team.maya, rep_id="bo").reps[0]
+    assert figures.week.slipped == 2  # BEFORE, DURING
+    assert [w.slipped for w in figures.previous] == [1, 0, 0, 0]  # BEFORE in W09

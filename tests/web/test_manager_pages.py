@@ -9,15 +9,21 @@ import html
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
+from momentum.audit.result import AuditOptions
+from momentum.coaching.service import CoachingService
 from momentum.db.engine import Database
 from momentum.flag.models import Flag, Severity
 from momentum.rep.models import Rep
 from momentum.task.models import Task, TaskStatus
+from momentum.user.schemas import Actor
 from tests.factories import make_deal
+from tests.review.outcomes import import_demo
 from tests.review.team import NOW, ManagerSite, make_team
 from tests.web.conftest import csrf_of
 
@@ -334,3 +340,81 @@ def test_a_rule_with_more_flags_than_a_page_is_paged(database: Database) -> None
     second = maya.get("/risk?sort=age&rule=gap_too_long&page=2").text
     assert "201–201 shown" in second and "Risky 000" in second and "Risky 200" not in second
     assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_a_figure_commitment_waits_for_its_week_to_end(site: ManagerSite) -> None:
+    """In the week under way (NOW is in 2026-W11) a commitment on a figure shows its figure
+    and target and says when it is checked; only one without a figure can be marked."""
+    maya = site.signed_in(MAYA)
+    page = maya.get("/review?week=2026-W10").text
+    for fields in (
+        {"text": "Book 60% on the spot", "metric": "on_the_spot_rate", "target": "60%"},
+        {"text": "Call the CFO"},
+    ):
+        _commit(maya, page, week="2026-W11", **fields)
+    under_way = maya.get("/review?week=2026-W11").text
+    spot = re.search(r'data-commitment="(\d+)">Book 60% on the spot(.*?)</li>', under_way, re.S)
+    call = re.search(r'data-commitment="(\d+)">Call the CFO(.*?)</li>', under_way, re.S)
+    assert spot is not None and call is not None
+    assert "checked from the figures when the week is over" in spot.group(2)
+    assert "booked on the spot (share, at least): target 60%" in spot.group(2)
+    assert "/mark" not in spot.group(2) and "not marked" not in spot.group(2)
+    assert f"/review/commitments/{call.group(1)}/mark" in call.group(2)
+    assert "not marked" in call.group(2)
+
+
+def test_the_review_marks_better_and_worse_in_words_too(site: ManagerSite) -> None:
+    page = site.signed_in(MAYA).get("/review?week=2026-W10&rep=ana").text
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th>(.*?)</tr>', page, re.S))
+    # no-shows rose (1 against 0 before): worse; first meetings rose: better
+    assert '<span class="worse">↑ more<span class="mark-word"> (worse)</span>' in rows["No-shows"]
+    assert (
+        '<span class="better">↑<span class="mark-word"> (better)</span>' in rows["First meetings"]
+    )
+    # outcomes not known yet rose, but neither way is better: no mark
+    assert "Outcome not known yet" in rows
+    assert "better" not in rows["Outcome not known yet"]
+    assert "worse" not in rows["Outcome not known yet"]
+
+
+def test_coaching_lists_findings_not_established_apart_and_never_starts_there(
+    site: ManagerSite, database: Database, tmp_path: Path
+) -> None:
+    import_demo(database, tmp_path / "demo")
+    admin = site.signed_in(ADMIN)
+    seen = 0
+    for rep in [f"r{n:02d}" for n in range(1, 13)]:
+        with database.unit_of_work(write=False) as session:
+            findings = (
+                CoachingService(session, clock=site.clock, defaults=AuditOptions())
+                .profile(Actor.system(), rep)
+                .findings
+            )
+        others = [f for f in findings if not f["established"]]
+        if not others:
+            continue
+        seen += len(others)
+        page = admin.get(f"/coaching/{rep}").text
+        start = page.index('id="weakest-h"')
+        where_to_start = page[start : page.index("</section>", start)]
+        heading = page.find('<h3 id="findings-not-established-h">Not established</h3>')
+        assert heading > start, rep
+        for finding in others:  # listed under "Not established", nowhere before it
+            text = str(escape(finding["text"]))
+            assert page.index(text) > heading and page.count(text) == 1, (rep, text)
+        # where to start never names a step the audit does not establish
+        named = re.search(r"The weakest step: <strong>([^<]+)</strong>", where_to_start)
+        if named is not None:
+            assert named.group(1) not in {LABELS.get(f["step"]) for f in others}, rep
+    assert seen
+
+
+# the coaching step's label of each step of the audit's rep findings
+LABELS = {
+    "booked": "Meeting two booked",
+    "on_the_spot": "Booked before meeting one ended",
+    "within_target": "Held within the target gap",
+    "attendance": "Buyer attended meeting two",
+    "rescheduled": "Rescheduled",
+    "held": "Meeting two held",
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from momentum.deal.models import Deal, Outcome
@@ -45,22 +45,26 @@ class CommitmentRepository:
 def overdue_tasks(
     session: Session, owner_ids: Collection[str] | None, *, since: datetime, until: datetime
 ) -> list[tuple[str, str, datetime, datetime | None, datetime | None]]:
-    """(owner, deal, due, task closed, deal closed) of the deals' tasks that were overdue at
-    some moment of [since, until): due before ``until``, and neither done nor the deal closed
-    by the time they fell due or by ``since``."""
+    """(owner, deal, overdue from, task closed, deal closed) of the deals' tasks that were
+    overdue at some moment of [since, until). A task is overdue from its due time, or from
+    its creation when it was created past due (before then it did not exist, so it slipped
+    nothing: a rule's first sweep must not rewrite past weeks); until it is done or the deal
+    closes. Next steps that are tasks are these tasks."""
+    overdue_from = case((Task.created_at > Task.due_at, Task.created_at), else_=Task.due_at)
     query = (
-        select(Task.owner_id, Task.deal_id, Task.due_at, Task.closed_at, Deal.closed_at)
+        select(Task.owner_id, Task.deal_id, overdue_from, Task.closed_at, Deal.closed_at)
         .join(Deal, Deal.id == Task.deal_id)
         .where(
-            Task.due_at < until,
+            overdue_from < until,
             or_(
-                Task.closed_at.is_(None), and_(Task.closed_at > Task.due_at, Task.closed_at > since)
+                Task.closed_at.is_(None),
+                and_(Task.closed_at > overdue_from, Task.closed_at > since),
             ),
             or_(
                 Deal.outcome == Outcome.OPEN,
                 and_(
                     Deal.closed_at.is_not(None),
-                    Deal.closed_at > Task.due_at,
+                    Deal.closed_at > overdue_from,
                     Deal.closed_at > since,
                 ),
             ),

@@ -76,7 +76,10 @@ class CommitmentView(BaseModel):
     metric: CommitmentMetric | None
     target: float | None
     kept: bool | None  # None: not decided yet
-    how: str  # "figures" (checked from the week's figures), "manager", or "open"
+    # "figures" (checked from the week's figures), "awaiting_figures" (on a figure, checked
+    # once its week is over), "manager" (marked), or "open" (not marked, or no figure to
+    # check it by: no second meeting booked for a share)
+    how: str
     actual: float | None = None
     created_at: datetime
 

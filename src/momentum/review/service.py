@@ -179,10 +179,11 @@ class WeeklyFigures:
         self, session: Session, scope: Scope, data: Dataset, zones: pl.DataFrame
     ) -> dict[tuple[str, str], dict[str, int]]:
         """Deals that slipped: in a week, their next step (a task with a due date) was overdue
-        at some moment and their stage did not change. Overdue runs from the task's due time
-        until it is done, the deal closes, or as-of. A stage change is an entry in the deal's
-        stage history whose stage differs from the one before (as the audit's stage timeline
-        reads it); a store without stage history knows of no change."""
+        at some moment and their stage did not change. Overdue runs from the task's due time (or
+        its creation, if it was created past due) until it is done, the deal closes, or as-of.
+        A stage change is an entry in the deal's stage history whose stage differs from the one
+        before (as the audit's stage timeline reads it); a store without stage history knows
+        of no change."""
         start, end = self._utc_range()
         rows = overdue_tasks(session, scope.owner_ids, since=start, until=min(end, self.as_of))
         tasks = pl.DataFrame(
@@ -275,7 +276,8 @@ def baseline(previous: list[WeekFigures]) -> Baseline:
 
 def check(commitment: ReviewCommitment, figures: WeekFigures | None) -> CommitmentView:
     """Whether a commitment was kept: from the week's figures when it names a metric and a
-    target, else as the manager marked it."""
+    target (``figures`` is None while the week is not over: it waits for them), else as the
+    manager marked it."""
     view = CommitmentView(
         id=commitment.id,
         rep_id=commitment.rep_id,
@@ -287,8 +289,10 @@ def check(commitment: ReviewCommitment, figures: WeekFigures | None) -> Commitme
         how="manager" if commitment.kept is not None else "open",
         created_at=commitment.created_at,
     )
-    if commitment.metric is None or commitment.target is None or figures is None:
+    if commitment.metric is None or commitment.target is None:
         return view
+    if figures is None:
+        return view.model_copy(update={"how": "awaiting_figures"})
     actual = figures.value(commitment.metric)
     if actual is None:
         return view

@@ -40,8 +40,12 @@ LABELS = {
     "lost": "Lost",
     "slipped": "Slipped (next step overdue, stage unchanged)",
 }
-# counts where fewer is better, so a rise is marked
+# counts where fewer is better, so a rise is marked worse
 FEWER_IS_BETTER = {"not_booked", "gaps_beyond_target", "reschedules", "no_shows", "lost", "slipped"}
+# counts where neither way is better, so no change is marked: a booking whose time is not
+# known, a later booking (more of them may be fewer on the spot or fewer not booked),
+# outcomes not known yet
+NEITHER_BETTER = {"booked_timing_unknown", "booked_later", "pending"}
 
 
 @router.get("/review")
@@ -64,6 +68,7 @@ def review_page(
             "scope": scope,
             "labels": LABELS,
             "fewer_is_better": FEWER_IS_BETTER,
+            "neither_better": NEITHER_BETTER,
             "metrics": METRIC_LABELS,
             "teams": sorted({r.team for r in reps if r.team}),
             "reps": reps,
