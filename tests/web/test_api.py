@@ -83,6 +83,14 @@ def test_errors_are_problem_documents(site: Site) -> None:
     moved = client.post("/api/v1/meetings/M-ana/reschedule", json={"start": "9999-01-01T10:00"})
     assert moved.status_code == 422 and moved.json()["detail"].startswith("start:")
     assert client.get("/api/v1/no-such-route").headers["content-type"] == PROBLEM
+    # every problem has its code, not only the domain's
+    for answer, code in (
+        (client.get("/api/v1/no-such-route"), "not_found"),
+        (client.delete("/api/v1/deals/D1"), "method_not_allowed"),
+        (client.get("/api/v1/deals", headers={"Authorization": "Bearer wrong"}), "sign_in"),
+        (client.get("/api/v1/deals/" + "9" * 30 + "/nope"), "not_found"),
+    ):
+        assert answer.json()["code"] == code, (answer.status_code, answer.text)
     assert client.get("/api/v1/deals?cursor=garbage").status_code == 422
 
 

@@ -100,7 +100,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def on_sign_in_required(request: Request, exc: SignInRequired) -> Response:
         if _is_api(request):
-            return problem(401, "sign in, or send a personal token as Authorization: Bearer")
+            return problem(
+                401,
+                "sign in, or send a personal token as Authorization: Bearer",
+                code="sign_in",
+            )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
@@ -134,7 +138,9 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404:
             detail = "nothing here" if detail == "Not Found" else detail
-        response = _answer(request, exc.status_code, detail)
+        # the status's own name: not_found, method_not_allowed, bad_request, ...
+        code = HTTPStatus(exc.status_code).name.lower()
+        response = _answer(request, exc.status_code, detail, code=code)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -143,7 +149,9 @@ def install_error_handlers(app: FastAPI) -> None:
         # A date or a number in the address or the form beyond what a date or the store
         # holds (`?date=9999-12-31`, an id of 23 digits, a crafted cursor): the caller's
         # mistake, not ours. Python says so with OverflowError, PostgreSQL with a data error.
-        return _answer(request, 422, "a date or a number in the request is out of range")
+        return _answer(
+            request, 422, "a date or a number in the request is out of range", code="input"
+        )
 
     app.add_exception_handler(OverflowError, on_out_of_range)
     app.add_exception_handler(DataError, on_out_of_range)
@@ -152,7 +160,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_bug(request: Request, exc: Exception) -> Response:
         # Logged by the server with its traceback; the caller gets no internals. This answer
         # is made outside the other middleware, so it carries the security headers itself.
-        response = _answer(request, 500, "something went wrong on our side; it has been logged")
+        response = _answer(
+            request, 500, "something went wrong on our side; it has been logged", code="bug"
+        )
         for name, value in HEADERS.items():
             response.headers[name.decode()] = value.decode()
         response.headers["cache-control"] = "no-store"
