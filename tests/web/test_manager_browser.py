@@ -26,7 +26,7 @@ from momentum.user.models import Role
 from momentum.user.schemas import Actor
 from tests.engine.conftest import free_port
 from tests.engine.world import make_asset
-from tests.factories import make_deal, make_meeting
+from tests.factories import make_deal, make_meeting, make_rep
 from tests.review.team import HELD, NOW, PASSWORD, ManagerSite, at, make_team
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,6 +43,8 @@ def live(database: Database) -> Iterator[tuple[str, ManagerSite]]:
         make_team(session)
         session.add(Contact(deal_id="D3", email="buyer@d3.test", name="Dee", created_at=NOW))
         make_asset(session)
+        # a rep whose name is longer than a phone is wide (the rep pickers list it)
+        make_rep(session, id="lee", name="Lee " + "Longname-" * 15, manager_id="maya")
         # January (before the weeks the review compares 2026-W10 with): Ana books meeting two
         # a day later, Bo before meeting one ends, often enough for the gap to be established,
         # so it is where Ana's coaching starts
@@ -107,7 +109,13 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
 
             # on a phone, wide tables scroll by themselves: the page does not scroll sideways
             page.set_viewport_size({"width": 390, "height": 844})
-            for path in ("/dashboard?team=north", "/review?week=2026-W09", "/coaching/ana"):
+            for path in (
+                "/dashboard?team=north",
+                "/review?week=2026-W09",
+                "/coaching/ana",
+                "/risk",
+                "/calendar",
+            ):
                 page.goto(f"{base}{path}")
                 assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
                     path
