@@ -10,6 +10,7 @@ import pytest
 
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
+from momentum.deal.models import Deal
 from momentum.errors import Conflict, NotFound, PermissionDenied
 from momentum.flag.models import Flag, Severity
 from momentum.review.risk import RiskBoardService, RiskQuery, RiskSort
@@ -87,6 +88,16 @@ def test_sorted_and_filtered(database: Database, team: Team) -> None:
     with database.unit_of_work(write=False) as session:
         by_amount = _board(session, team.maya, sort=RiskSort.AMOUNT, rule="gap_too_long")
         assert [r.deal_id for r in by_amount.groups[0].rows] == ["D2", "D1"]
+    with database.unit_of_work() as session:  # D1 in another currency: never compared with D2
+        deal = session.get(Deal, "D1")
+        assert deal is not None
+        deal.amount, deal.currency = Decimal("1"), "AUD"
+    with database.unit_of_work(write=False) as session:
+        by_amount = _board(session, team.maya, sort=RiskSort.AMOUNT, rule="gap_too_long")
+        assert [(r.deal_id, r.currency) for r in by_amount.groups[0].rows] == [
+            ("D1", "AUD"),
+            ("D2", "EUR"),
+        ]
         assert [g.rule for g in _board(session, team.maya, rep="bo").groups] == [
             "meeting_two_not_booked"
         ]

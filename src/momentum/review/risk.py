@@ -32,7 +32,7 @@ SEVERITY_RANK = case(SEVERITY_ORDER, value=Flag.severity)  # a flag's SEVERITY_O
 
 class RiskSort(enum.StrEnum):
     RISK = "risk"  # most severe first, then the oldest
-    AMOUNT = "amount"  # largest first (deals without an amount last)
+    AMOUNT = "amount"  # largest first within each currency (deals without an amount last)
     AGE = "age"  # oldest flag first
 
 
@@ -162,7 +162,14 @@ class RiskBoardService:
         flags in that order, and only the page's are read."""
         order: tuple[Any, ...]
         if query.sort is RiskSort.AMOUNT:
-            order = (Deal.amount.is_(None), Deal.amount.desc(), Flag.raised_at, Flag.id)
+            # amounts in different currencies are not comparable: each currency's together
+            order = (
+                Deal.amount.is_(None),
+                Deal.currency,
+                Deal.amount.desc(),
+                Flag.raised_at,
+                Flag.id,
+            )
         elif query.sort is RiskSort.AGE:
             order = (Flag.raised_at, Flag.id)
         else:
