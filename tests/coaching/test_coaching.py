@@ -22,7 +22,7 @@ from momentum.rep.repository import RepRepository
 from momentum.user.schemas import Actor
 from tests.factories import make_deal, make_meeting
 from tests.review.outcomes import import_demo
-from tests.review.team import HELD, NOW, Team, at, make_team
+from tests.review.team import HELD, NOW, Team, ana_books_later_in_january, at, make_team
 
 
 @pytest.fixture
@@ -101,18 +101,7 @@ def test_notes_are_private_to_the_managers_over_the_rep(database: Database, team
 
 def test_an_established_gap_is_where_to_start(database: Database, team: Team) -> None:
     with database.unit_of_work() as session:
-        ana = session.get(Rep, "ana")
-        bo = session.get(Rep, "bo")
-        assert ana is not None and bo is not None
-        # January (before the weeks the review compares 2026-W10 with): Ana books meeting two
-        # a day later, Bo before meeting one ends
-        for day in (12, 13, 14, 15, 16, 19, 20, 21, 22, 23, 26, 27, 28):
-            for rep, booked in ((ana, at(1, day + 1)), (bo, at(1, day, 10, 35))):
-                deal = make_deal(session, owner=rep, id=f"{rep.id}-1-{day}")
-                make_meeting(session, deal=deal, start=at(1, day), status=HELD)
-                make_meeting(
-                    session, deal=deal, start=at(1, day + 3), status=HELD, booked_at=booked
-                )
+        ana_books_later_in_january(session)
     with database.unit_of_work(write=False) as session:
         profile = _service(session).profile(team.maya, "ana")
     spot = next(s for s in profile.steps if s.key == "second_meeting.booked_on_the_spot_rate")

@@ -20,6 +20,7 @@ from momentum.clock import FixedClock
 from momentum.db.engine import Database
 from momentum.deal.models import Deal, Outcome
 from momentum.meeting.models import MeetingStatus
+from momentum.rep.models import Rep
 from momentum.runtime import Engine
 from momentum.task.models import Task, TaskStatus
 from momentum.user.models import Role, User
@@ -147,6 +148,19 @@ def make_team(session: Session) -> Team:
         admin=_user(session, "admin@seller.test", Role.ADMIN, None),
         deals=deals,
     )
+
+
+def ana_books_later_in_january(session: Session) -> None:
+    """January (before the weeks the review compares 2026-W10 with): on each working day Ana
+    books meeting two a day after meeting one, Bo before it ends; often enough for Ana's gap
+    on booking on the spot to be established, so it is where her coaching starts."""
+    ana, bo = session.get(Rep, "ana"), session.get(Rep, "bo")
+    assert ana is not None and bo is not None
+    for day in (12, 13, 14, 15, 16, 19, 20, 21, 22, 23, 26, 27, 28):
+        for rep, booked in ((ana, at(1, day + 1)), (bo, at(1, day, 10, 35))):
+            deal = make_deal(session, owner=rep, id=f"{rep.id}-1-{day}")
+            make_meeting(session, deal=deal, start=at(1, day), status=HELD)
+            make_meeting(session, deal=deal, start=at(1, day + 3), status=HELD, booked_at=booked)
 
 
 class ManagerSite:

@@ -21,13 +21,18 @@ from momentum.contact.models import Contact
 from momentum.db.engine import Database
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import AgendaItem, LockIn
-from momentum.rep.models import Rep
 from momentum.user.models import Role
 from momentum.user.schemas import Actor
 from tests.engine.conftest import free_port
 from tests.engine.world import make_asset
-from tests.factories import make_deal, make_meeting, make_rep
-from tests.review.team import HELD, NOW, PASSWORD, ManagerSite, at, make_team
+from tests.factories import make_rep
+from tests.review.team import (
+    NOW,
+    PASSWORD,
+    ManagerSite,
+    ana_books_later_in_january,
+    make_team,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # CI sets MOMENTUM_REQUIRE_BROWSER: there a missing chromium fails these tests instead
@@ -45,18 +50,7 @@ def live(database: Database) -> Iterator[tuple[str, ManagerSite]]:
         make_asset(session)
         # a rep whose name is longer than a phone is wide (the rep pickers list it)
         make_rep(session, id="lee", name="Lee " + "Longname-" * 15, manager_id="maya")
-        # January (before the weeks the review compares 2026-W10 with): Ana books meeting two
-        # a day later, Bo before meeting one ends, often enough for the gap to be established,
-        # so it is where Ana's coaching starts
-        ana, bo = session.get(Rep, "ana"), session.get(Rep, "bo")
-        assert ana is not None and bo is not None
-        for day in (12, 13, 14, 15, 16, 19, 20, 21, 22, 23, 26, 27, 28):
-            for rep, booked in ((ana, at(1, day + 1)), (bo, at(1, day, 10, 35))):
-                deal = make_deal(session, owner=rep, id=f"{rep.id}-1-{day}")
-                make_meeting(session, deal=deal, start=at(1, day), status=HELD)
-                make_meeting(
-                    session, deal=deal, start=at(1, day + 3), status=HELD, booked_at=booked
-                )
+        ana_books_later_in_january(session)
     site = ManagerSite(database)
     port = free_port()
     server = uvicorn.Server(
