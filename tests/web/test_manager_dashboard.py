@@ -71,6 +71,9 @@ def test_the_page_opens_the_deals_behind_each_figure(site: ManagerSite) -> None:
     assert page.status_code == 200, page.text
     assert 'data-figure="second_meeting.booked_on_the_spot_rate"' in page.text
     assert "pending: 3" in page.text  # 2026-W10
+    assert '<p class="sub">Team north · ' in page.text  # names as written
+    one = maya.get("/dashboard?rep=ana")
+    assert '<p class="sub">Rep Ana Rep (ana) · ' in one.text
     cards = dict(re.findall(r'data-figure="([^"]+)">(.*?)</div>\s*</div>', page.text, re.S))
     assert re.search(r"</a> meetings ·", cards["second_meeting.attendance_rate"])
     assert " not rescheduled</a>" in cards["second_meeting.reschedule_rate"]  # not "missed"

@@ -28,14 +28,17 @@ class Scope:
     owner_ids: frozenset[str] | None
     team: str | None = None
     rep_id: str | None = None
+    rep_name: str | None = None
 
     @property
     def label(self) -> str:
+        """The scope as a heading says it (names as they are written)."""
         if self.rep_id is not None:
-            return f"rep {self.rep_id}"
+            named = f"{self.rep_name} ({self.rep_id})" if self.rep_name else self.rep_id
+            return f"Rep {named}"
         if self.team is not None:
-            return f"team {self.team}"
-        return "everyone you can see"
+            return f"Team {self.team}"
+        return "Everyone you can see"
 
 
 def resolve_scope(
@@ -52,7 +55,7 @@ def resolve_scope(
             raise NotFound(f"no rep {rep_id!r}")
         if team is not None and rep.team != team:
             raise NotFound(f"no rep {rep_id!r} in team {team!r}")
-        return Scope(frozenset([rep_id]), team=team, rep_id=rep_id)
+        return Scope(frozenset([rep_id]), team=team, rep_id=rep_id, rep_name=rep.name)
     if team is not None:
         return Scope(scopes.team_members(actor, team), team=team)
     return Scope(visible)
