@@ -100,10 +100,13 @@ class MeetingService:
 
     def visible(self, actor: Actor, meeting_id: str, *, lock: bool = False) -> Meeting:
         meeting = self.meetings.lock(meeting_id) if lock else self.meetings.get(meeting_id)
-        deal = self.deals.get(meeting.deal_id) if meeting is not None else None
-        # out of scope answers exactly as unknown: the answer must not tell its deal
-        if meeting is None or deal is None or not self.scope.may_see_owner(actor, deal.owner_id):
-            raise NotFound(f"no meeting {meeting_id!r}")
+        unknown = NotFound(f"no meeting {meeting_id!r}")
+        if meeting is None:
+            raise unknown
+        try:
+            self.visible_deal(actor, meeting.deal_id)
+        except NotFound:
+            raise unknown from None  # out of scope answers as unknown, without naming its deal
         return meeting
 
     def view(self, meeting: Meeting) -> MeetingView:

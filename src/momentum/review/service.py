@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from momentum import defaults
 from momentum.audit.facts import deal_facts
+from momentum.audit.outcomes import observe
 from momentum.canonical import Dataset
 from momentum.clock import Clock
 from momentum.errors import Conflict, NotFound, PermissionDenied
@@ -24,7 +25,6 @@ from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
 from momentum.review import weeks
 from momentum.review.models import CommitmentMetric, ReviewCommitment
-from momentum.review.pending import pending
 from momentum.review.repository import CommitmentRepository, overdue_tasks
 from momentum.review.schemas import (
     AT_LEAST,
@@ -108,10 +108,10 @@ class WeeklyFigures:
         self, data: Dataset, grace: timedelta, default_timezone: str
     ) -> dict[tuple[str, str], dict[str, int]]:
         facts = deal_facts(data, grace=grace, default_timezone=default_timezone)
-        facts = facts.with_columns(
-            pl.col("owner_id").cast(pl.String),
-            pending(facts, as_of=self.as_of),
-        )
+        # outcomes not known yet, as the audit says them (its ``pending`` column)
+        facts = observe(
+            facts, as_of=self.as_of, window=defaults.OBSERVATION_BUSINESS_DAYS
+        ).with_columns(pl.col("owner_id").cast(pl.String), pl.col("pending").fill_null(False))
         first = facts.filter(self._in_range("m1_date")).with_columns(
             _week_label(pl.col("m1_date")).alias("week")
         )
