@@ -3,15 +3,19 @@ actions going through the same services as the command line."""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
+from momentum.contact.models import Contact
 from momentum.outbox.models import MessageKind, OutboxMessage
 from momentum.user.models import ApiToken
 from momentum.web.security import SESSION_COOKIE
 from tests.engine.conftest import NOW
-from tests.factories import make_deal
+from tests.factories import make_deal, make_meeting
 from tests.web.conftest import USERS, Site, csrf_of
 
 PROBLEM = "application/problem+json"
@@ -240,3 +244,148 @@ def test_the_openapi_description_lists_the_routes_and_their_problems(site: Site)
     lock_in = paths["/api/v1/deals/{deal_id}/lock-in"]["post"]["responses"]
     assert {"201", "401", "404", "409", "422"} <= set(lock_in)
     assert PROBLEM in lock_in["404"]["content"]
+
+
+def test_a_body_that_is_not_json_answers_400_and_one_sent_as_another_type_415(
+    site: Site,
+) -> None:
+    client = _api(site, "ana")
+    schema = client.get("/api/v1/openapi.json").json()
+    with_body = [
+        path.format(**site.ids["ana"])
+        for path, operations in schema["paths"].items()
+        for operation in operations.values()
+        if "requestBody" in operation
+        and {"400", "415"} <= set(operation["responses"])  # and the description says so
+    ]
+    assert len(with_body) == sum(
+        "requestBody" in operation
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+    )
+    assert len(with_body) == 4  # lock-in, reschedule, cancel, outcome
+    for path in with_body:
+        for body in (b'{"outcome": "held",}', b"outcome=held", b'{"start": "2026-'):
+            broken = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert broken.status_code == 400, (path, body, broken.text)
+            assert broken.headers["content-type"] == PROBLEM
+            problem = broken.json()
+            assert problem["code"] == "invalid_json", (path, problem)
+            assert problem["detail"].startswith("the body is not valid JSON: "), problem
+            assert "line 1, column" in problem["detail"], problem
+        not_text = client.post(
+            path, content=b'{"x": "\xff"}', headers={"content-type": "application/json"}
+        )
+        assert not_text.status_code == 400 and not_text.json()["code"] == "invalid_json"
+        assert "UTF-8" in not_text.json()["detail"]
+        for headers in ({"content-type": "text/plain"}, {}):
+            as_text = client.post(path, content=b'{"outcome": "held"}', headers=headers)
+            assert as_text.status_code == 415, (path, headers, as_text.text)
+            assert as_text.headers["content-type"] == PROBLEM
+            assert as_text.json()["code"] == "unsupported_media_type"
+            assert "application/json" in as_text.json()["detail"]
+        as_form = client.post(path, data={"outcome": "held"})
+        assert as_form.status_code == 415, (path, as_form.text)
+        assert "application/x-www-form-urlencoded" in as_form.json()["detail"]
+    # nothing was changed by any of them; JSON with a charset, or as a +json type, is JSON
+    assert client.get("/api/v1/meetings/M-ana").json()["state"] == "awaiting_outcome"
+    held = client.post(
+        "/api/v1/meetings/M-ana/outcome",
+        content=b'{"outcome": "held"}',
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert held.status_code == 200, held.text
+    # a route whose body may be left out still takes none, whatever the Content-Type says
+    booked = client.post(
+        "/api/v1/deals/D1/lock-in", json={"start": (NOW + timedelta(days=6)).isoformat()}
+    )
+    canceled = client.post(
+        f"/api/v1/meetings/{booked.json()['meeting']['id']}/cancel",
+        headers={"content-type": "text/plain"},
+    )
+    assert canceled.status_code == 200, canceled.text
+
+
+def test_amount_sorts_within_each_currency_never_across_them(site: Site) -> None:
+    amounts = {
+        "J100": ("100", "JPY"),
+        "E50": ("50", "EUR"),
+        "J5000": ("5000", "JPY"),
+        "E100b": ("100", "EUR"),
+        "E100": ("100", "EUR"),
+        "NOCUR": ("70", None),
+        "ANOAMT": (None, "EUR"),
+    }
+    with site.engine.database.unit_of_work() as session:
+        for deal_id, (amount, currency) in amounts.items():
+            deal = make_deal(session, owner=site.world.rep, id=deal_id)
+            deal.amount = Decimal(amount) if amount else None
+            deal.currency = currency
+    client = _api(site, "ana")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        url = "/api/v1/deals?sort=amount&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url)
+        assert page.status_code == 200, page.text
+        seen.extend(d["id"] for d in page.json()["items"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    # the currencies A to Z, largest first in each (ties by id); an amount without its
+    # currency after them; no amount last, by id whatever their currency (D1 has neither)
+    assert seen == ["E100", "E100b", "E50", "J5000", "J100", "NOCUR", "ANOAMT", "D1"]
+    # the cursor carries the currency with the amount; one without it was not given out
+    first = client.get("/api/v1/deals?sort=amount&limit=1").json()["next_cursor"]
+    order, key, deal_id = json.loads(base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)))
+    assert key == [0, "EUR", 100.0] and deal_id == "E100"
+    for forged in ([order, 100.0, "E100"], [order, [0, "EUR"], "E100"], [order, [0, 1, 2], "E1"]):
+        raw = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+        refused = client.get(f"/api/v1/deals?sort=amount&cursor={raw}")
+        assert refused.status_code == 422 and refused.json()["code"] == "input", forged
+    described = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/deals"]["get"]
+    sort = next(p for p in described["parameters"] if p["name"] == "sort")
+    assert "currency" in sort["description"]
+
+
+def test_a_meeting_without_a_buyer_contact_moves_with_the_attendees_given(site: Site) -> None:
+    """An imported meeting has no buyer contact: the move names who gets the update, as
+    the lock-in does, and they become the deal's contacts."""
+    with site.engine.database.unit_of_work() as session:
+        deal = make_deal(session, owner=site.world.rep, id="IMP")
+        make_meeting(session, deal=deal, id="M-imp", start=NOW + timedelta(days=3))
+    client = _api(site, "ana")
+    path = "/api/v1/meetings/M-imp/reschedule"
+    later = (NOW + timedelta(days=4)).replace(hour=14, minute=0).isoformat()
+    nobody = client.post(path, json={"start": later})
+    assert nobody.status_code == 409 and "no buyer contact" in nobody.json()["detail"]
+    for attendees, field in (
+        ([{"email": "not an address"}], "attendees.0.email"),
+        ([{"email": "x@imp.test", "timezone": "Mars/Olympus"}], "attendees.0.timezone"),
+        ([{"email": f"p{n}@imp.test"} for n in range(51)], "attendees"),
+    ):
+        refused = client.post(path, json={"start": later, "attendees": attendees})
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+    moved = client.post(
+        path,
+        json={
+            "start": later,
+            "location": "https://call.example.test/imp",
+            "attendees": [{"email": "Ida@Imp.test", "name": "Ida", "timezone": "Europe/Paris"}],
+        },
+    )
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["location"] == "https://call.example.test/imp"
+    with site.engine.database.unit_of_work(write=False) as session:
+        contacts = [
+            (c.email, c.name, c.timezone) for c in session.query(Contact).filter_by(deal_id="IMP")
+        ]
+        invitation = (
+            session.query(OutboxMessage)
+            .filter_by(meeting_id=moved.json()["id"], kind=MessageKind.INVITATION)
+            .one()
+        )
+    assert contacts == [("ida@imp.test", "Ida", "Europe/Paris")]
+    assert invitation.recipients == ["ida@imp.test"]
+    assert client.get("/api/v1/meetings/M-imp").json()["state"] == "rescheduled"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,6 +9,8 @@ import polars as pl
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
+    String,
     and_,
     case,
     exists,
@@ -38,6 +41,8 @@ SEVERITY_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.CRITICAL: 3}
 # What a missing sort value sorts as: no next step first, no amount last.
 _NO_NEXT_STEP = datetime(1900, 1, 1, tzinfo=UTC)
 _NO_AMOUNT = -1.0
+# The amount sort's groups, in order: an amount in a currency, one without, none.
+_PRICED_GROUP, _NO_CURRENCY_GROUP, _NO_AMOUNT_GROUP = 0, 1, 2
 
 
 def _risk_rank() -> ColumnElement[int]:
@@ -72,6 +77,64 @@ def _next_due(now: datetime) -> ColumnElement[datetime]:
         .correlate(Deal),
     ).subquery()
     return select(func.min(candidates.c.due)).scalar_subquery()
+
+
+@dataclass(frozen=True)
+class _SortKey:
+    """One column of a deal list's order: its expression, the type its cursor value is
+    bound as, and its direction."""
+
+    expression: ColumnElement[Any]
+    type: TypeEngine[Any]
+    descending: bool = False
+
+
+def _order(
+    sort: DealSort, *, risk: ColumnElement[int], next_due: ColumnElement[datetime]
+) -> list[_SortKey]:
+    """The columns a deal list is ordered by, before the deal's id (each sort in its natural
+    direction, see :class:`DealSort`)."""
+    if sort is DealSort.RISK:
+        return [_SortKey(risk, risk.type, descending=True)]
+    if sort is DealSort.NEXT_STEP:
+        due = func.coalesce(next_due, literal(_NO_NEXT_STEP, UTCDateTime()))
+        return [_SortKey(due, UTCDateTime())]
+    if sort is DealSort.AMOUNT:
+        # Amounts in different currencies are not comparable: each currency's together (A to
+        # Z), largest first within it; an amount without its currency after them, then the
+        # deals without an amount (by id alone: their currency says nothing).
+        group = case(
+            (Deal.amount.is_(None), _NO_AMOUNT_GROUP),
+            (Deal.currency.is_(None), _NO_CURRENCY_GROUP),
+            else_=_PRICED_GROUP,
+        )
+        currency = case((Deal.amount.is_(None), ""), else_=func.coalesce(Deal.currency, ""))
+        return [
+            _SortKey(group, Integer()),
+            _SortKey(currency, String()),
+            _SortKey(func.coalesce(Deal.amount, _NO_AMOUNT).cast(Float), Float(), descending=True),
+        ]
+    if sort is DealSort.NAME:
+        return [_SortKey(func.coalesce(Deal.name, ""), Deal.name.type)]
+    created = func.coalesce(Deal.opened_at, Deal.created_at)
+    return [_SortKey(created, UTCDateTime(), descending=True)]
+
+
+def _beyond(
+    order: Sequence[_SortKey], values: tuple[Any, ...], last_id: str
+) -> ColumnElement[bool]:
+    """The deals after (``values``, ``last_id``) in ``order``, then by id: beyond it in the
+    first column, or equal there and beyond it in the next, and so on."""
+    equal: list[ColumnElement[bool]] = []
+    either: list[ColumnElement[bool]] = []
+    for key, value in zip(order, values, strict=True):
+        bound = literal(value, key.type)
+        either.append(
+            and_(*equal, key.expression < bound if key.descending else key.expression > bound)
+        )
+        equal.append(key.expression == bound)
+    either.append(and_(*equal, Deal.id > last_id))
+    return or_(*either)
 
 
 class DealRepository:
@@ -143,31 +206,18 @@ class DealRepository:
         query: DealQuery,
         *,
         now: datetime,
-        after: tuple[Any, str] | None,
+        after: tuple[tuple[Any, ...], str] | None,
         limit: int,
-    ) -> list[tuple[Deal, Any]]:
-        """One page of deals as ``query`` filters and sorts them: (deal, sort key) pairs.
-        ``after`` is the (sort key, id) of the previous page's last deal (keyset paging, so
-        a page is as fast deep in the list as at its start)."""
+    ) -> list[tuple[Deal, tuple[Any, ...]]]:
+        """One page of deals as ``query`` filters and sorts them: (deal, sort key) pairs, the
+        key one value per column of the order (:func:`_order`). ``after`` is the (sort key,
+        id) of the previous page's last deal (keyset paging, so a page is as fast deep in the
+        list as at its start)."""
         risk = _risk_rank()
         next_due = _next_due(now)
-        key: ColumnElement[Any]
-        key_type: TypeEngine[Any]
-        descending = query.sort in (DealSort.RISK, DealSort.AMOUNT, DealSort.CREATED)
-        if query.sort is DealSort.RISK:
-            key, key_type = risk, risk.type
-        elif query.sort is DealSort.NEXT_STEP:
-            key = func.coalesce(next_due, literal(_NO_NEXT_STEP, UTCDateTime()))
-            key_type = UTCDateTime()
-        elif query.sort is DealSort.AMOUNT:
-            key = func.coalesce(Deal.amount, _NO_AMOUNT).cast(Float)
-            key_type = Float()
-        elif query.sort is DealSort.NAME:
-            key, key_type = func.coalesce(Deal.name, ""), Deal.name.type
-        else:
-            key = func.coalesce(Deal.opened_at, Deal.created_at)
-            key_type = UTCDateTime()
-        statement = select(Deal, key.label("sort_key"))
+        order = _order(query.sort, risk=risk, next_due=next_due)
+        keys = [key.expression.label(f"sort_key_{n}") for n, key in enumerate(order)]
+        statement = select(Deal, *keys)
         if owners is not None:
             statement = statement.where(Deal.owner_id.in_(sorted(owners)))
         if query.team is not None:
@@ -202,13 +252,13 @@ class DealRepository:
         elif query.next_step is NextStepFilter.SET:
             statement = statement.where(next_due.is_not(None))
         if after is not None:
-            value, last_id = after
-            bound = literal(value, key_type)
-            beyond = key < bound if descending else key > bound
-            statement = statement.where(or_(beyond, and_(key == bound, Deal.id > last_id)))
-        statement = statement.order_by(key.desc() if descending else key.asc(), Deal.id)
+            statement = statement.where(_beyond(order, *after))
+        statement = statement.order_by(
+            *(key.expression.desc() if key.descending else key.expression for key in order),
+            Deal.id,
+        )
         rows = self.session.execute(statement.limit(limit)).all()
-        return [(deal, sort_key) for deal, sort_key in rows]
+        return [(row[0], tuple(row[1:])) for row in rows]
 
     def owner_names(self, owner_ids: Collection[str]) -> dict[str, str | None]:
         rows = self.session.execute(select(Rep.id, Rep.name).where(Rep.id.in_(list(owner_ids))))

@@ -40,7 +40,7 @@ class DealSort(enum.StrEnum):
 
     RISK = "risk"  # most severe open flag first, then the most flags
     NEXT_STEP = "next_step"  # deals without a next step first, then the soonest
-    AMOUNT = "amount"  # largest first
+    AMOUNT = "amount"  # by currency (A to Z), largest first within each; none last
     NAME = "name"  # A to Z
     CREATED = "created"  # newest first
 
@@ -73,7 +73,15 @@ class DealQuery(BaseModel):
     q: str | None = Field(
         default=None, max_length=200, description="Text in the deal's name, account or id."
     )
-    sort: DealSort = DealSort.RISK
+    sort: DealSort = Field(
+        default=DealSort.RISK,
+        description="`risk`: the most severe open flag first. `next_step`: deals without a "
+        "next step first, then the soonest. `amount`: by currency (A to Z), the largest "
+        "amount first within each currency, since amounts in different currencies are never "
+        "compared; then amounts without a currency, largest first; deals without an amount "
+        "last. `name`: A to Z. `created`: newest first. Ties go by deal id; a cursor carries "
+        "every value of the order it came from (for `amount`: the currency and the amount).",
+    )
 
     @field_validator("rep", "team", "stage", "q", mode="before")
     @classmethod

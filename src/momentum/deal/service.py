@@ -92,7 +92,7 @@ class DealService:
         last = found[-1] if more else None
         return DealPage(
             items=items,
-            next_cursor=encode_cursor(_listing(query), last[1], last[0].id) if last else None,
+            next_cursor=_next_cursor(query, *last) if last else None,
         )
 
     def _rows(self, deals: list[Deal], *, now: datetime) -> list[DealRow]:
@@ -165,18 +165,33 @@ def _listing(query: DealQuery) -> str:
     return listing(f"deals.{query.sort}", **query.model_dump(exclude={"sort"}))
 
 
-def _deal_cursor(cursor: str, query: DealQuery) -> tuple[Any, str]:
+def _next_cursor(query: DealQuery, deal: Deal, key: tuple[Any, ...]) -> str:
+    # an order on one column carries its value alone, as every other list's cursor does
+    return encode_cursor(_listing(query), key[0] if len(key) == 1 else key, deal.id)
+
+
+def _deal_cursor(cursor: str, query: DealQuery) -> tuple[tuple[Any, ...], str]:
     key, deal_id = decode_cursor(cursor, _listing(query))
+    values = key if isinstance(key, tuple) else (key,)
     expected = _CURSOR_KEY_TYPES[query.sort]
-    if not isinstance(deal_id, str) or isinstance(key, bool) or not isinstance(key, expected):
+    if (
+        not isinstance(deal_id, str)
+        or len(values) != len(expected)
+        or any(
+            isinstance(value, bool) or not isinstance(value, kind)
+            for value, kind in zip(values, expected, strict=True)
+        )
+    ):
         raise InputError("the cursor is not one this list gave out")
-    return key, deal_id
+    return values, deal_id
 
 
-_CURSOR_KEY_TYPES: dict[DealSort, type | tuple[type, ...]] = {
-    DealSort.RISK: int,
-    DealSort.NEXT_STEP: datetime,
-    DealSort.AMOUNT: (int, float),
-    DealSort.NAME: str,
-    DealSort.CREATED: datetime,
+# The type of each value of a cursor's sort key, by the columns of the order
+# (``DealRepository.page``): the amount sort's are its group, currency and amount.
+_CURSOR_KEY_TYPES: dict[DealSort, tuple[type | tuple[type, ...], ...]] = {
+    DealSort.RISK: (int,),
+    DealSort.NEXT_STEP: (datetime,),
+    DealSort.AMOUNT: (int, str, (int, float)),
+    DealSort.NAME: (str,),
+    DealSort.CREATED: (datetime,),
 }

@@ -9,6 +9,7 @@ moment it sends, so nothing goes out for a canceled, moved or past meeting.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
+from momentum.contact.schemas import Attendee
 from momentum.contact.service import ContactService
 from momentum.deal.changes import mark_changed
 from momentum.deal.models import Deal
@@ -224,10 +226,13 @@ class MeetingService:
         start: datetime,
         minutes: int | None = None,
         location: str | None = None,
+        attendees: Sequence[Attendee] = (),
     ) -> Booking:
         """Move a booked meeting: the old one becomes ``rescheduled`` and points to a new one
         with the same iCalendar UID and the next SEQUENCE; its reminders move with it, and the
-        update names the old time. ``location`` replaces the old place when given."""
+        update names the old time. ``location`` replaces the old place when given;
+        ``attendees`` are added to the deal's buyer contacts, as a lock-in adds them (a
+        meeting imported without any needs someone to send the update to)."""
         old = self._changeable(actor, meeting_id)
         deal = self.visible_deal(actor, old.deal_id)
         rep = self.owner(deal)
@@ -237,6 +242,7 @@ class MeetingService:
         if (start, start + duration, place) == (old.start_at, old.end_at, old.location):
             # not a move: the buyer would get an update, and the deal count as rescheduled
             raise Conflict(f"meeting {meeting_id!r} is already at that time and place")
+        self.contacts.add_attendees(deal.id, attendees)
         value_asset_id = self._value_asset_of(old.id)
         self._set_status(old, MeetingStatus.RESCHEDULED)
         self.reminders.withdraw_for_meeting(

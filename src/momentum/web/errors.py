@@ -4,7 +4,7 @@ page. A domain error's ``code`` picks the status; an id outside the caller's sco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -79,6 +79,19 @@ def _field(location: Sequence[Any]) -> str:
     return ".".join(str(part) for part in parts)
 
 
+def _not_json(error: Mapping[str, Any], body: Any) -> str:
+    """Why a body that says it is JSON is not, and where: FastAPI's ``json_invalid`` error
+    carries the parser's reason and the character it stopped at (``loc`` is ``body``, then
+    that offset)."""
+    reason = str(error.get("ctx", {}).get("error") or "it cannot be read")
+    position = error["loc"][-1] if error.get("loc") else None
+    if not isinstance(position, int) or not isinstance(body, str):
+        return f"the body is not valid JSON: {reason}"
+    line = body.count("\n", 0, position) + 1
+    column = position - body.rfind("\n", 0, position)
+    return f"the body is not valid JSON: {reason} (line {line}, column {column})"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MomentumError)
     async def on_domain_error(request: Request, exc: MomentumError) -> Response:
@@ -119,6 +132,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        not_json = next((e for e in exc.errors() if e["type"] == "json_invalid"), None)
+        if not_json is not None:  # said it was JSON, and is not: not a wrong field (422)
+            detail = _not_json(not_json, exc.body)
+            return _answer(request, 400, detail, code="invalid_json")
         errors = [
             {
                 "field": _field(error["loc"]),
@@ -135,6 +152,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # a body said to be JSON, in bytes that are no text: FastAPI's 400 says only
+            # "There was an error parsing the body"
+            detail = "the body is not valid JSON: its bytes are not UTF-8 text"
+            return _answer(request, 400, detail, code="invalid_json")
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404:
             detail = "nothing here" if detail == "Not Found" else detail

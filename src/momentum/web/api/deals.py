@@ -9,10 +9,18 @@ from fastapi import APIRouter, Path, Query, Request
 
 from momentum.deal.schemas import DealDetail, DealPage, DealQuery
 from momentum.next_step.schemas import LockedIn, LockIn
-from momentum.web.api._common import COMMON, CONFLICT, NOT_FOUND, Cursor, Limit
+from momentum.web.api._common import (
+    COMMON,
+    CONFLICT,
+    JSON_BODY,
+    NOT_FOUND,
+    Cursor,
+    JsonBodies,
+    Limit,
+)
 from momentum.web.deps import ApiActor, DbSession, engine_of
 
-router = APIRouter(tags=["deals"], responses=COMMON)
+router = APIRouter(tags=["deals"], responses=COMMON, dependencies=[JsonBodies])
 DealId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
@@ -39,7 +47,7 @@ def get_deal(request: Request, session: DbSession, actor: ApiActor, deal_id: Dea
     "/deals/{deal_id}/lock-in",
     response_model=LockedIn,
     status_code=201,
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **CONFLICT, **JSON_BODY},
     summary="Lock in the next meeting",
 )
 def lock_in(

@@ -9,11 +9,21 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from momentum.contact.schemas import Attendee
 from momentum.meeting.schemas import MeetingPage, MeetingState, MeetingView
-from momentum.web.api._common import COMMON, CONFLICT, NOT_FOUND, Cursor, Limit
+from momentum.next_step.schemas import MAX_ATTENDEES
+from momentum.web.api._common import (
+    COMMON,
+    CONFLICT,
+    JSON_BODY,
+    NOT_FOUND,
+    Cursor,
+    JsonBodies,
+    Limit,
+)
 from momentum.web.deps import ApiActor, DbSession, engine_of
 
-router = APIRouter(tags=["meetings"], responses=COMMON)
+router = APIRouter(tags=["meetings"], responses=COMMON, dependencies=[JsonBodies])
 MeetingId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
@@ -25,6 +35,17 @@ class Reschedule(BaseModel):
     start: datetime = Field(description="Aware, or naive in the deal owner's time zone.")
     minutes: int | None = Field(
         default=None, ge=5, le=480, description="Unset: the meeting's length."
+    )
+    location: str | None = Field(
+        default=None,
+        max_length=500,
+        description="A new place or call link (the invitation's LOCATION); unset: the same.",
+    )
+    attendees: list[Attendee] = Field(
+        default_factory=list,
+        max_length=MAX_ATTENDEES,
+        description="Buyer-side people to send the update to, added as the deal's contacts "
+        "(as a lock-in's are): a meeting imported without a buyer contact needs one.",
     )
 
 
@@ -77,23 +98,32 @@ def get_meeting(
     "/meetings/{meeting_id}/reschedule",
     response_model=MeetingView,
     status_code=201,
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **CONFLICT, **JSON_BODY},
     summary="Move a booked meeting",
 )
 def reschedule(
     request: Request, session: DbSession, actor: ApiActor, meeting_id: MeetingId, body: Reschedule
 ) -> MeetingView:
     """The meeting becomes `rescheduled` and points to the new one it answers (same
-    invitation UID, next SEQUENCE); the buyer gets the update, the reminders move."""
+    invitation UID, next SEQUENCE); the buyer gets the update, the reminders move. A deal
+    without a buyer contact (a meeting imported without attendees) answers 409 unless the
+    body names `attendees`."""
     meetings = engine_of(request).meetings(session)
-    booking = meetings.reschedule(actor, meeting_id, start=body.start, minutes=body.minutes)
+    booking = meetings.reschedule(
+        actor,
+        meeting_id,
+        start=body.start,
+        minutes=body.minutes,
+        location=body.location,
+        attendees=body.attendees,
+    )
     return meetings.view(booking.meeting)
 
 
 @router.post(
     "/meetings/{meeting_id}/cancel",
     response_model=MeetingView,
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **CONFLICT, **JSON_BODY},
     summary="Cancel a booked meeting",
 )
 def cancel(
@@ -112,7 +142,7 @@ def cancel(
 @router.post(
     "/meetings/{meeting_id}/outcome",
     response_model=MeetingView,
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **CONFLICT, **JSON_BODY},
     summary="Say how a meeting went",
 )
 def outcome(
