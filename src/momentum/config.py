@@ -186,6 +186,13 @@ class Settings(BaseSettings):
     def _known_country(cls, value: str | None) -> str | None:
         return holiday_country(value)
 
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether an SMTP server was named (``MOMENTUM_SMTP_HOST`` or ``MOMENTUM_SMTP_PORT``,
+        in the environment, a ``.env`` file or by the caller). If not, email still goes to the
+        defaults, localhost:25, but nobody said a mail server is there."""
+        return not {"smtp_host", "smtp_port"}.isdisjoint(self.model_fields_set)
+
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:

@@ -193,6 +193,35 @@ def test_commitments_are_checked_at_the_next_review(database: Database, team: Te
     ]
 
 
+def test_commitments_are_for_the_week_under_way_or_the_next(database: Database, team: Team) -> None:
+    """NOW is in 2026-W11: the review of 2026-W10 records for 2026-W11 and that of 2026-W11
+    for 2026-W12; a week that is over, or further ahead, is refused (it was recorded)."""
+    with database.unit_of_work() as session:
+        service = _service(session)
+        for week in ("2026-W11", "2026-W12"):
+            service.commit(team.maya, "ana", week=week, new=NewCommitment(text="Call the CFO"))
+        for week, why in (
+            ("2026-W10", "week 2026-W10 is over"),
+            ("2025-W11", "week 2025-W11 is over"),
+            ("2026-W13", "week 2026-W13 has not come up for review yet"),
+        ):
+            with pytest.raises(Conflict, match=why) as refused:
+                service.commit(team.maya, "ana", week=week, new=NewCommitment(text="x"))
+            assert "the week under way (2026-W11" in refused.value.message
+            assert "or the next one (2026-W12, at the review of 2026-W11)" in refused.value.message
+        opened = {
+            week: service.review(team.maya, week=week, rep_id="ana").commitments_open
+            for week in ("2025-W30", "2026-W09", "2026-W10", "2026-W11", "2026-W12")
+        }
+    assert opened == {
+        "2025-W30": False,
+        "2026-W09": False,
+        "2026-W10": True,
+        "2026-W11": True,
+        "2026-W12": False,
+    }
+
+
 def test_the_review_as_csv(database: Database, team: Team) -> None:
     with database.unit_of_work(write=False) as session:
         text = review_csv(_service(session).review(team.maya))

@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -116,7 +116,8 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
                 )
             page.set_viewport_size({"width": 1280, "height": 900})
 
-            # the weekly review of 2026-W09: a commitment for 2026-W10
+            # the weekly review of 2026-W09, held in 2026-W10: a commitment for 2026-W10
+            site.clock.set(NOW - timedelta(days=7))
             page.goto(f"{base}/review?week=2026-W09")
             form = page.locator("#rep-ana form.commit-form")
             form.locator("input[name=text]").fill("Book half of second meetings on the spot")
@@ -134,6 +135,7 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
             page.emulate_media(media="screen")
 
             # the next week's review shows it kept, from the figures
+            site.clock.set(NOW)
             page.click("text=Next week →")
             expect(page.locator("h1")).to_contain_text("2026-W10")
             expect(page.locator("#rep-ana .commitments-checked")).to_contain_text("kept")

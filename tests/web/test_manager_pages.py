@@ -71,6 +71,7 @@ def _commit(client: Any, page: str, **fields: str) -> Any:
 
 def test_the_weekly_review_records_and_checks_commitments(site: ManagerSite) -> None:
     maya = site.signed_in(MAYA)
+    site.clock.set(NOW - timedelta(days=7))  # at the review of 2026-W09, in 2026-W10
     page = maya.get("/review?week=2026-W09")
     assert page.status_code == 200
     assert 'id="rep-ana"' in page.text and 'id="rep-cy"' not in page.text
@@ -86,6 +87,7 @@ def test_the_weekly_review_records_and_checks_commitments(site: ManagerSite) -> 
     assert answer.status_code == 303 and answer.headers["location"] == "/review?week=2026-W09"
     _commit(maya, page.text, text="Call the CFO")
     assert "Half of second meetings on the spot" in maya.get("/review?week=2026-W09").text
+    site.clock.set(NOW)
     after = maya.get("/review")  # the last complete week: 2026-W10
     assert "Weekly review · 2026-W10" in after.text
     assert re.search(
@@ -340,6 +342,35 @@ def test_a_rule_with_more_flags_than_a_page_is_paged(database: Database) -> None
     second = maya.get("/risk?sort=age&rule=gap_too_long&page=2").text
     assert "201–201 shown" in second and "Risky 000" in second and "Risky 200" not in second
     assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_commitments_are_for_the_week_under_way_or_the_next_only(site: ManagerSite) -> None:
+    """NOW is in 2026-W11: the review of 2026-W10 records for 2026-W11, that of 2026-W11 for
+    2026-W12. Any other review once offered the form too and recorded a commitment for a week
+    long over (or one no review has come to yet): it offers none, and a post is refused."""
+    maya = site.signed_in(MAYA)
+    for week, open_for in (("2026-W10", "2026-W11"), ("2026-W11", "2026-W12")):
+        page = maya.get(f"/review?week={week}").text
+        assert f'name="week" value="{open_for}"' in page and "commitments-closed" not in page
+        answer = _commit(maya, page, week=open_for, text=f"Call the CFO in {open_for}")
+        assert answer.status_code == 303, answer.text[:300]
+    for week in ("2025-W30", "2026-W09", "2026-W12", "2026-W20"):
+        page = maya.get(f"/review?week={week}").text
+        assert 'action="/review/commitments"' not in page
+        assert "Commitments are recorded at the review of the last complete week" in page
+    for week, why in (
+        ("2025-W31", "week 2025-W31 is over"),
+        ("2026-W10", "week 2026-W10 is over"),
+        ("2026-W13", "week 2026-W13 has not come up for review yet"),
+    ):
+        page = maya.get("/review").text
+        answer = _commit(maya, page, week=week, text="Book on the spot")
+        assert answer.status_code == 409, (week, answer.text[:300])
+        assert why in html.unescape(answer.text)
+        assert "the week under way (2026-W11" in html.unescape(answer.text)
+    assert "Book on the spot" not in maya.get("/review?week=2026-W09").text
+    # a rep's own review offers no form either (managers and administrators record)
+    assert 'action="/review/commitments"' not in site.signed_in(ANA).get("/review").text
 
 
 def test_a_figure_commitment_waits_for_its_week_to_end(site: ManagerSite) -> None:

@@ -4,19 +4,25 @@ loopback Slack receiver. Nobody else opens them."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import time
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from momentum.clock import FixedClock
+from momentum.config import Settings
 from momentum.db.engine import Database
 from momentum.deal.models import Deal, Outcome
 from momentum.rep.models import Rep
 from momentum.rules.models import RuleOverride
+from momentum.runtime import Engine
 from momentum.user.models import Role, User
+from momentum.web.app import create_app
 from tests.engine.conftest import SlackReceiver, SmtpServer, slack_receiver, smtp_server
-from tests.review.team import ManagerSite, make_team
+from tests.review.team import NOW, PASSWORD, ManagerSite, make_team
 from tests.web.conftest import csrf_of
 
 __all__ = ["slack_receiver", "smtp_server"]  # the fixtures, used by name
@@ -133,6 +139,61 @@ def test_a_test_message_by_email_and_slack(
     # the result is the answer to the form, never read from an address someone could send
     forged = admin.get("/settings?failed=Call+support+at+evil.example&sent=x").text
     assert "evil.example" not in forged and "The test message" not in forged
+
+
+def test_without_an_smtp_server_the_page_says_email_is_not_configured(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No MOMENTUM_SMTP_HOST: the page said "Email through localhost:25", and the test
+    message tried it. It says email is not configured and what happens to email meanwhile,
+    and the test message says so without connecting anywhere."""
+    for name in [n for n in os.environ if n.startswith("MOMENTUM_SMTP_")]:
+        monkeypatch.delenv(name)
+    with database.unit_of_work() as session:
+        make_team(session)
+    settings = Settings(_env_file=None, database_url=database.url)  # type: ignore[call-arg]
+    assert not settings.smtp_configured
+    engine = Engine(settings, database=database, clock=FixedClock(NOW))
+    admin = TestClient(
+        create_app(settings, engine=engine), base_url="http://testserver", follow_redirects=False
+    )
+    login = admin.get("/login")
+    admin.post(
+        "/login",
+        data={
+            "email": "admin@seller.test",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(login.text),
+        },
+    )
+    page = admin.get("/settings").text
+    assert "Email through" not in page
+    note = re.search(r'<p class="notice" id="email-not-configured">(.*?)</p>', page, re.S)
+    assert note is not None, page
+    said = " ".join(note.group(1).split())
+    assert "Email is not configured</strong>: MOMENTUM_SMTP_HOST is not set" in said
+    # the defaults: 8 tries, 30 s doubling (30 + 60 + ... + 1920 s = 3810 s) before failing
+    assert "each email is tried 8 times over about 64 minutes, then marked failed" in said
+    assert '<button type="submit" disabled>Send a test email</button>' in page
+    answer = admin.post(
+        "/settings/test-message",
+        data={"csrf_token": csrf_of(page), "channel": "email", "to": "ops@seller.test"},
+    )
+    assert answer.status_code == 200
+    assert "The test message failed: email is not configured (MOMENTUM_SMTP_HOST" in answer.text
+    # nothing tried: neither sent (through whatever listens there) nor a connection error
+    assert "cannot reach SMTP server" not in answer.text and "sent to" not in answer.text
+
+
+def test_an_smtp_server_named_in_the_settings_is_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [n for n in os.environ if n.startswith("MOMENTUM_SMTP_")]:
+        monkeypatch.delenv(name)
+    assert not Settings(_env_file=None).smtp_configured  # type: ignore[call-arg]
+    assert Settings(_env_file=None, smtp_host="localhost").smtp_configured  # type: ignore[call-arg]
+    monkeypatch.setenv("MOMENTUM_SMTP_PORT", "1025")
+    assert Settings(_env_file=None).smtp_configured  # type: ignore[call-arg]
 
 
 def test_an_administrator_sets_a_rule_s_target_and_resets_it(

@@ -141,7 +141,7 @@ def ids(site: Site) -> dict[str, dict[str, str]]:
             user = users[USERS[owner][0]]
             note = coaching.add_note(admin, owner, NewNote(body="Books later too often"))
             commitment = review.commit(
-                admin, owner, week="2026-W12", new=NewCommitment(text="Book on the spot")
+                admin, owner, week="2026-W11", new=NewCommitment(text="Book on the spot")
             )
             ids[owner] |= {
                 "rep_id": owner,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from momentum.cli.audit import audit_options, audit_store, show
 from momentum.cli.common import app_errors, console, load_settings
@@ -81,7 +84,7 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"\nThe demo team's audit is above; the HTML report is {report}", soft_wrap=True
             )
-            _print_sign_in(_demo_logins(settings))
+            _print_sign_in(_demo_logins(settings), serve=_serve_command(settings))
 
 
 def _demo_logins(settings: Settings) -> list[DemoLogin]:
@@ -96,16 +99,43 @@ def _demo_logins(settings: Settings) -> list[DemoLogin]:
     return logins
 
 
-def _print_sign_in(logins: list[DemoLogin]) -> None:
+def _momentum_command() -> list[str]:
+    """This very ``momentum``, by an absolute path: the script that is running, else (``python
+    -m momentum``, or a test's runner) this Python with ``-m momentum``."""
+    script = Path(sys.argv[0])
+    if script.name == "momentum" and script.is_file():
+        return [str(script.absolute())]
+    return [str(Path(sys.executable).absolute()), "-m", "momentum"]
+
+
+def _serve_command(settings: Settings) -> str:
+    """The command that serves the store the demo just filled, from any folder: this
+    ``momentum`` by its absolute path, and the store's URL with a SQLite file's path made
+    absolute. A URL with a password is not printed: the command then says to set
+    ``MOMENTUM_DATABASE_URL`` as it is now."""
+    from momentum.db.engine import parse_url, sqlite_file
+
+    url = parse_url(settings.database_url)
+    if (path := sqlite_file(url)) is not None:
+        url = url.set(database=str(path.resolve()))
+    serve = shlex.join([*_momentum_command(), "serve"])
+    if url.password is not None:
+        shown = url.render_as_string(hide_password=True)
+        return f"{serve} (with MOMENTUM_DATABASE_URL set as now, for {shown})"
+    store = shlex.quote(url.render_as_string(hide_password=False))
+    return f"MOMENTUM_DATABASE_URL={store} {serve}"
+
+
+def _print_sign_in(logins: list[DemoLogin], *, serve: str) -> None:
     from momentum.demo.logins import DEMO_PASSWORD
 
     admin = next(login for login in logins if login.role == "admin")
     managers = [login for login in logins if login.role == "manager"]
     reps = [login for login in logins if login.role == "rep"]
     console.print(
-        "\n[bold]The web app[/]: start it with [bold]momentum serve[/] "
-        "(in this checkout: .venv/bin/momentum serve), open http://127.0.0.1:8000/ "
-        f"and sign in with the password [bold]{DEMO_PASSWORD}[/] as",
+        "\n[bold]The web app[/]: start it with\n"
+        f"  {escape(serve)}\n"
+        f"open http://127.0.0.1:8000/ and sign in with the password [bold]{DEMO_PASSWORD}[/] as",
         soft_wrap=True,
     )
     console.print(f"  {admin.email}  (admin: everything)", soft_wrap=True)

@@ -100,6 +100,9 @@ class WeeklyReview(BaseModel):
     starts: date
     ends: date  # the Sunday
     next_week: str
+    # whether commitments for ``next_week`` may be recorded now: only at the review of the
+    # last complete week or of the week under way
+    commitments_open: bool
     target_days: int
     as_of: datetime
     reps: list[RepReview]

@@ -381,6 +381,7 @@ class WeeklyReviewService:
             starts=monday,
             ends=end - timedelta(days=1),
             next_week=next_week,
+            commitments_open=next_week in weeks.open_for_commitments(now),
             target_days=self.target_days,
             as_of=now,
             reps=entries,
@@ -394,9 +395,18 @@ class WeeklyReviewService:
     # --- commitments ----------------------------------------------------------------------
 
     def commit(self, actor: Actor, rep_id: str, *, week: str, new: NewCommitment) -> CommitmentView:
-        """Record a rep's commitment for ``week`` (the week after the one reviewed)."""
+        """Record a rep's commitment for ``week`` (the week after the one reviewed): the
+        week under way or the next one, nothing over and nothing further ahead."""
         _require_reviewer(self.session, actor, rep_id)
         week = weeks.week_of(weeks.monday_of(week))
+        under_way, following = weeks.open_for_commitments(self.clock.now())
+        if week not in (under_way, following):
+            when = "is over" if week < under_way else "has not come up for review yet"
+            raise Conflict(
+                f"week {week} {when}: a commitment is for the week under way ({under_way}, "
+                f"recorded at the review of {weeks.shift(under_way, -1)}) or the next one "
+                f"({following}, at the review of {under_way})"
+            )
         if new.metric is not None and new.target is None:
             raise Conflict("a commitment on a figure needs a target")
         if new.metric is CommitmentMetric.ON_THE_SPOT_RATE and (new.target or 0) > 1:

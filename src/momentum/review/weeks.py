@@ -34,6 +34,15 @@ def last_complete(now: datetime) -> str:
     return week_of(now.date() - timedelta(days=7))
 
 
+def open_for_commitments(now: datetime) -> tuple[str, str]:
+    """The weeks a commitment may be recorded for (in UTC, as ``last_complete``): the week
+    under way, at the review of the last complete week, and the next one, at the review of
+    the week under way. A week that is over has figures, not plans; one further ahead has no
+    review yet to be recorded at."""
+    under_way = week_of(now.date())
+    return under_way, shift(under_way, 1)
+
+
 def days(week: str) -> tuple[date, date]:
     """Monday and the following Monday (the end, excluded)."""
     monday = monday_of(week)

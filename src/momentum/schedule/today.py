@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
 from momentum.deal.models import Deal
-from momentum.errors import NotFound
 from momentum.localtime import zone
 from momentum.meeting.models import Meeting
 from momentum.next_step.models import Side
@@ -91,6 +90,8 @@ class Today:
     awaiting_total: int = 0
     coming: list[ComingSecond] = field(default_factory=list)
     coming_more: bool = False  # second meetings beyond ``coming`` in the horizon
+    rep_id: str | None = None  # the one rep the day covers, when narrowed to one
+    rep_name: str | None = None
 
     @property
     def first_shown(self) -> int:
@@ -124,17 +125,25 @@ class TodayService:
 
     def today(self, actor: Actor, *, tz: str, rep_id: str | None = None, page: int = 1) -> Today:
         """``actor``'s day (a manager's or admin's covers the reps they see, or ``rep_id``);
-        ``page`` of the tasks and of the meetings awaiting an outcome."""
+        ``page`` of the tasks and of the meetings awaiting an outcome. A rep that does not
+        exist or is outside the scope is not found, whoever asks."""
         owners = self.scope.visible_owner_ids(actor)
+        rep_name = None
         if rep_id is not None:
-            if owners is not None and rep_id not in owners:
-                raise NotFound(f"no rep {rep_id!r} among the reps you can see")
+            self.scope.visible_rep(actor, rep_id)
             owners = frozenset([rep_id])
+            rep_name = next((r.name for r in self.repository.reps(owners)), None)
         now = self.clock.now()
         local = zone(tz)
         page = max(page, 1)
         offset = (page - 1) * PAGE_SIZE
-        view = Today(tz=tz, today=now.astimezone(local).date(), page=page)
+        view = Today(
+            tz=tz,
+            today=now.astimezone(local).date(),
+            page=page,
+            rep_id=rep_id,
+            rep_name=rep_name,
+        )
         view.tasks_total = self.repository.count_open_tasks(owners)
         for task, deal in self.repository.open_tasks(owners, limit=PAGE_SIZE, offset=offset):
             view.tasks.append(

@@ -4,12 +4,16 @@ defaults, each shown with where it comes from), and a test message for email and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from momentum.admin.service import AdminService
+from momentum.config import Settings
+from momentum.dispatch.dispatcher import RetryPolicy
 from momentum.errors import InputError
 from momentum.outbox.models import Channel
 from momentum.schedule.slots import SlotPolicy
@@ -20,6 +24,52 @@ from momentum.web.templating import render
 
 router = APIRouter()
 NAV = [NavItem("Settings", "/settings", order=90, roles=frozenset({Role.ADMIN}))]
+
+
+NO_EMAIL = (
+    "email is not configured (MOMENTUM_SMTP_HOST is not set), so nothing was sent: set it "
+    "(and MOMENTUM_SMTP_PORT, unless 25) and restart Momentum"
+)
+
+
+@dataclass(frozen=True)
+class EmailSetup:
+    """How email goes out, as the page says it: the SMTP server named in the settings, or
+    none, and then what the outbox does with email meanwhile."""
+
+    configured: bool
+    server: str  # host:port, and whether STARTTLS is required, used or never
+    attempts: int  # tries of a message whose server cannot be reached, before it fails
+    retry_span: str  # from the first try to the last: "about 64 minutes"
+
+    @classmethod
+    def of(cls, settings: Settings) -> EmailSetup:
+        starttls = {
+            "auto": " (STARTTLS whenever the server offers it)",
+            "required": " (STARTTLS required)",
+            "off": " (never STARTTLS)",
+        }
+        retry = RetryPolicy(
+            max_attempts=settings.worker_max_attempts,
+            first_delay=timedelta(seconds=settings.worker_retry_seconds),
+        )
+        span = sum((retry.delay(n) for n in range(1, retry.max_attempts)), timedelta())
+        return cls(
+            configured=settings.smtp_configured,
+            server=f"{settings.smtp_host}:{settings.smtp_port}"
+            + starttls.get(settings.smtp_starttls, ""),
+            attempts=retry.max_attempts,
+            retry_span=_about(span),
+        )
+
+
+def _about(span: timedelta) -> str:
+    minutes = round(span.total_seconds() / 60)
+    if minutes < 2:
+        return f"about {max(round(span.total_seconds()), 0)} seconds"
+    if minutes < 120:
+        return f"about {minutes} minutes"
+    return f"about {round(minutes / 60)} hours"
 
 
 def _admin(request: Request, session: DbSession, actor: PageActor) -> AdminService:
@@ -60,8 +110,7 @@ def _settings(
             "slot_policy": SlotPolicy(),
             "calendar": engine.config.calendar,
             "reminders": engine.config.reminders,
-            "smtp": f"{settings.smtp_host}:{settings.smtp_port}"
-            + (" (STARTTLS)" if settings.smtp_starttls else ""),
+            "email": EmailSetup.of(settings),
             "slack": settings.slack_webhook_url is not None,
             "sent": sent,
             "failed": failed,
@@ -161,6 +210,8 @@ def send_test_message(
 ) -> Response:
     admin = _admin(request, session, actor)
     engine = engine_of(request)
+    if channel is Channel.EMAIL and not engine.settings.smtp_configured:
+        return _settings(request, session, actor, failed=NO_EMAIL)
     if channel is Channel.EMAIL and not to.strip():
         raise InputError("to: the address to send the test message to")
     result = admin.send_test(
