@@ -861,15 +861,17 @@ class CanonicalReader:
         lengths: dict[str, tuple[int, str]],
     ) -> None:
         """What no store can keep: a NUL character anywhere (PostgreSQL text cannot hold
-        one), a value longer than its field's limit (:data:`FIELD_LENGTHS`)."""
+        one; searched only in a table that may hold one), a value longer than its field's
+        limit (:data:`FIELD_LENGTHS`)."""
         names = [n for n in fields if n in batch.columns and batch.schema[n] == pl.String]
-        if not names or batch.height == 0:
-            return
+        names = names if table.may_hold_nul() else []
         bounded = {n: limit for n, (limit, _) in lengths.items() if n in batch.columns}
+        if not (names or bounded) or batch.height == 0:
+            return
         # whether any value has a NUL, or may be too long, in one pass over the batch;
         # bytes first: counting characters is slower, and no shorter text has more
         found = batch.select(
-            pl.col(names).str.contains("\x00", literal=True).any().name.prefix("nul:"),
+            *(pl.col(n).str.contains("\x00", literal=True).any().alias(f"nul:{n}") for n in names),
             *(
                 (pl.col(n).str.len_bytes() > limit).any().alias(f"long:{n}")
                 for n, limit in bounded.items()

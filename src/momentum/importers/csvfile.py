@@ -8,6 +8,7 @@ gets ``file:row: reason`` instead of a parser's internal message.
 from __future__ import annotations
 
 import csv
+import functools
 import mmap
 import os
 from collections.abc import Iterator, Sequence
@@ -63,6 +64,20 @@ class CsvFile:
         if not self.label:
             self.label = str(self.path)
         self.source = self.path
+
+    @functools.cached_property
+    def holds_nul(self) -> bool:
+        """Whether any byte of the text read is 0, as the character NUL alone is in UTF-8:
+        one search of the file's bytes, so the values of a file without one (every real
+        export) need no search each."""
+        try:
+            with self.source.open("rb") as handle:
+                if os.fstat(handle.fileno()).st_size == 0:
+                    return False
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                    return data.find(b"\x00") >= 0
+        except OSError:
+            return True  # not known: every value is searched
 
     @classmethod
     def sniffed(cls, path: Path) -> CsvFile:

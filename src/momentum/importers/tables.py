@@ -67,6 +67,10 @@ class Table(Protocol):
         """What an amount in this table should look like."""
         ...
 
+    def may_hold_nul(self) -> bool:
+        """Whether a value may hold the character NUL (``False``: none needs searching)."""
+        ...
+
 
 class CsvTable:
     """What the tables read from a CSV file share."""
@@ -86,14 +90,19 @@ class CsvTable:
     def amount_hint(self) -> str:
         return AMOUNT_HINT
 
+    def may_hold_nul(self) -> bool:
+        return self.file.holds_nul
+
     def _note_amount_read_either_way(self, amounts: pl.DataFrame, decimal: str, why: str) -> bool:
         """Note the first of ``amounts`` (``_row``, ``header``, ``value``) that the other
         decimal mark would read otherwise (``8,500``: 8500 or 8.5): what it is read as, and
         why. Whether there was one."""
         read = local_amounts_to_decimal(pl.col("value"), decimal)
-        either = amounts.filter(
-            pl.col("value").str.contains(EITHER_WAY) & read.str.contains(r"^[+-]?\d+(\.\d+)?$")
-        ).head(1)
+        either = (  # the few that look either way first: reading every amount is slow
+            amounts.filter(pl.col("value").str.contains(EITHER_WAY))
+            .filter(read.str.contains(r"^[+-]?\d+(\.\d+)?$"))
+            .head(1)
+        )
         if not either.height:
             return False
         row, header, value, number = either.select(
@@ -173,6 +182,9 @@ class FrameTable:
 
     def amount_hint(self) -> str:
         return AMOUNT_HINT
+
+    def may_hold_nul(self) -> bool:
+        return True
 
 
 Columns = Callable[[str], pl.Expr]
