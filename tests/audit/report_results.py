@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from momentum.audit.result import AuditOptions, AuditResult, Finding, Group, Rate
 from momentum.audit.service import audit, read_files
 from momentum.demo.generator import generate
@@ -90,6 +92,6 @@ HOSTILE_FINDING = Finding(
     impact=1.0,
     impact_unit="fewer second meetings rescheduled",
     money=(),
-    deal_ids=(HOSTILE,),
+    deal_ids=pl.Series([HOSTILE]),
     rep_id="r1",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from momentum.audit import presentation as p
@@ -141,7 +142,7 @@ def finding(**changes: object) -> Finding:
         impact=8.0,
         impact_unit="more deals with meeting two booked",
         money=(Money("EUR", 12000.0), Money("USD", 3000.0)),
-        deal_ids=tuple(f"d{i}" for i in range(12)),
+        deal_ids=pl.Series([f"d{i}" for i in range(12)]),
         rep_id="r2",
     )
     return replace(base, **changes)  # type: ignore[arg-type]

@@ -382,12 +382,14 @@ def _candidate(
     return _Candidate(finding, p)
 
 
-def _in_order(ids: pl.Series) -> tuple[str, ...]:
-    """``ids`` sorted, as a tuple. On one thread: most lists are a rep's few dozen deals, which
-    handing to a thread pool takes ten times longer than sorting; and for the practices'
-    hundreds of thousands, one thread sorting the text in place is no slower than sorting
-    where they go and gathering them (and is three times faster on random ids, e.g. UUIDs)."""
-    return tuple(ids.sort(multithreaded=False).to_list())
+def _in_order(ids: pl.Series) -> pl.Series:
+    """``ids`` sorted, kept a Polars column: a practice's list holds hundreds of thousands of
+    deals, which the JSON and the CSV are written from without a Python string each. On one
+    thread: most lists are a rep's few dozen deals, which handing to a thread pool takes ten
+    times longer than sorting; and for the practices' hundreds of thousands, one thread
+    sorting the text in place is no slower than sorting where they go and gathering them
+    (and is three times faster on random ids, e.g. UUIDs)."""
+    return ids.sort(multithreaded=False)
 
 
 def _headline(kind: str, metric: str, group: Group, reference: Group) -> str:
@@ -658,5 +660,5 @@ def _practice_candidates_count(candidates: list[_Candidate]) -> list[_Candidate]
 
 def distinct_deals(found: list[Finding]) -> int:
     """How many distinct deals are behind the established findings (impacts overlap)."""
-    ids = [pl.Series(f.deal_ids, dtype=pl.String) for f in found if f.established]
+    ids = [f.deal_ids for f in found if f.established]
     return int(pl.concat(ids).n_unique()) if ids else 0

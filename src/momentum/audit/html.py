@@ -91,7 +91,7 @@ def _findings(result: AuditResult) -> dict[str, Any]:
     anchors: dict[str, str] = {}
 
     def linked(finding: Finding) -> dict[str, Any]:
-        shown = finding.deal_ids[:DEALS_LISTED]
+        shown = finding.deal_ids.head(DEALS_LISTED).to_list()
         for deal in shown:
             anchors.setdefault(deal, f"deal-{len(anchors) + 1}")
         return {

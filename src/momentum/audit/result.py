@@ -217,7 +217,7 @@ class Finding:
     impact: float  # shortfall × group size: deals (or meetings) in impact_unit
     impact_unit: str
     money: tuple[Money, ...]
-    deal_ids: tuple[str, ...]  # the deals behind the finding
+    deal_ids: pl.Series  # the deals behind the finding, sorted (String)
     rep_id: str | None = None
 
     @property

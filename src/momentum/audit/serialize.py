@@ -8,6 +8,7 @@ Rates are fractions in [0, 1], ``null`` where the denominator is 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -83,7 +84,10 @@ def _group(group: Group) -> dict[str, Any]:
     }
 
 
-def finding_json(finding: Finding) -> dict[str, Any]:
+def finding_json(
+    finding: Finding, deal_ids: Callable[[pl.Series], Any] = pl.Series.to_list
+) -> dict[str, Any]:
+    """One finding; its deals as a list, or as ``deal_ids`` makes them."""
     step = PLAYBOOK.get(finding.playbook)
     return {
         "id": finding.id,
@@ -109,7 +113,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "impact": finding.impact,
         "impact_unit": finding.impact_unit,
         "money": [{"currency": m.currency, "amount": m.amount} for m in finding.money],
-        "deal_ids": list(finding.deal_ids),
+        "deal_ids": deal_ids(finding.deal_ids),
     }
 
 
@@ -168,8 +172,11 @@ def stages_json(timeline: StageTimeline | None) -> dict[str, Any] | None:
     }
 
 
-def as_json(result: AuditResult) -> dict[str, Any]:
-    """The documented JSON object of ``result``."""
+def as_json(
+    result: AuditResult, deal_ids: Callable[[pl.Series], Any] = pl.Series.to_list
+) -> dict[str, Any]:
+    """The documented JSON object of ``result``; the findings' deals as lists, or as
+    ``deal_ids`` makes them."""
     report = figures_json(result.team)
     report["by_rep"] = [
         {"rep_id": rep.rep_id, **figures_json(rep.figures, deals=False)} for rep in result.by_rep
@@ -177,7 +184,7 @@ def as_json(result: AuditResult) -> dict[str, Any]:
     report["weekly"] = [
         {"week": week.week, **figures_json(week.figures, deals=False)} for week in result.weekly
     ]
-    report["findings"] = [finding_json(finding) for finding in result.findings]
+    report["findings"] = [finding_json(finding, deal_ids) for finding in result.findings]
     report["findings_overlap"] = {
         "distinct_deals": distinct_deals(result.findings),
         "note": OVERLAP,
@@ -206,12 +213,24 @@ OVERLAP = (
 )
 
 
-def to_json(result: AuditResult) -> str:
-    """The report as indented JSON. orjson writes it in native code: a 20,000-rep report is
-    25 MB, which the standard library's indenting encoder (pure Python) takes seconds over."""
+def to_json(result: AuditResult) -> bytes:
+    """The report as indented JSON (UTF-8). orjson writes it in native code: a 20,000-rep
+    report is 25 MB, which the standard library's indenting encoder (pure Python) takes
+    seconds over. Each finding's deals are one line, written by Polars: the practices' lists
+    hold hundreds of thousands of deals (millions in all on ten million meetings), which
+    never become Python strings."""
     import orjson
 
-    return orjson.dumps(as_json(result), option=orjson.OPT_INDENT_2).decode()
+    report = as_json(result, deal_ids=_json_array)
+    return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def _json_array(ids: pl.Series) -> Any:
+    """``ids`` as a JSON array, for orjson to write as is."""
+    import orjson
+
+    row = ids.implode().to_frame("ids").write_ndjson()  # {"ids":[...]}\n
+    return orjson.Fragment(row[len('{"ids":') : -len("}\n")])
 
 
 DEAL_CSV_COLUMNS = ("deal_id", "rep_id", "rep_name", "outcome", "amount", "currency", "meeting_one")
@@ -224,7 +243,7 @@ def finding_deals_csv(result: AuditResult, finding_id: str) -> str:
     if finding is None:
         known = ", ".join(f.id for f in result.findings) or "none"
         raise NotFound(f"no finding {finding_id!r} in this audit (its findings: {known})")
-    order = pl.DataFrame({"deal_id": list(finding.deal_ids)}, schema={"deal_id": pl.String})
+    order = finding.deal_ids.alias("deal_id").to_frame()
     rows = order.join(
         result.facts.select(
             "deal_id",

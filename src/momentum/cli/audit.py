@@ -339,8 +339,8 @@ def register(app: typer.Typer) -> None:
                 sys.stdout.write(finding_deals_csv(result, finding))
                 return
             if json_out == "-":
-                typer.echo(to_json(result))
+                sys.stdout.buffer.write(to_json(result))
             elif json_file is not None:
-                json_file.write_text(to_json(result) + "\n")
+                json_file.write_bytes(to_json(result))
             show(result, html_out=html_file, terminal=json_out != "-")
             outputs.commit()

@@ -71,6 +71,10 @@ class PendingFile:
         with self.writing() as handle:
             handle.write(text)
 
+    def write_bytes(self, data: bytes) -> None:
+        with self.writing() as handle:
+            handle.buffer.write(data)
+
     def discard(self) -> None:
         if self._descriptor is not None:
             os.close(self._descriptor)

@@ -270,5 +270,5 @@ def finding_deal_ids(result: AuditResult, finding_id: str) -> list[str]:
     """The deals a finding is about, as the audit lists them (``deal_ids``)."""
     for item in result.findings:
         if item.id == finding_id:
-            return [str(i) for i in getattr(item, "deal_ids", None) or ()]
+            return item.deal_ids.to_list()
     raise NotFound(f"no finding {finding_id!r}")
