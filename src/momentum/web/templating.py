@@ -41,9 +41,12 @@ def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.0%}"
 
 
-def make_templates(extra_dirs: list[Path] | None = None) -> Jinja2Templates:
-    loader = FileSystemLoader([TEMPLATES, *(extra_dirs or [])])
-    templates = Jinja2Templates(env=Environment(loader=loader, autoescape=True))
+def make_templates() -> Jinja2Templates:
+    """The templates, each read and compiled once per process (they are part of the
+    installed package: no file is checked for changes on every page)."""
+    loader = FileSystemLoader(TEMPLATES)
+    environment = Environment(loader=loader, autoescape=True, auto_reload=False)
+    templates = Jinja2Templates(env=environment)
     templates.env.filters["local_time"] = local_time
     templates.env.filters["money"] = money
     templates.env.filters["percent"] = percent
