@@ -13,13 +13,15 @@ from polars.exceptions import PanicException
 from typer.testing import CliRunner
 
 from momentum.cli import app
+from momentum.contact.models import Contact
 from momentum.db.engine import Database
 from momentum.dispatch.dispatcher import BackgroundDispatcher
-from momentum.meeting.models import MeetingStatus
+from momentum.meeting.models import Meeting, MeetingStatus
+from momentum.outbox.models import MessageKind, OutboxMessage
 from momentum.runtime import Engine
 from tests.engine.conftest import SmtpServer, engine_settings
 from tests.engine.world import make_world
-from tests.factories import make_meeting
+from tests.factories import make_deal, make_meeting
 
 runner = CliRunner()
 OPEN = "[calendar]\nweekend = []\nquiet_hours_start = 00:00:00\nquiet_hours_end = 00:00:00\n"
@@ -105,6 +107,68 @@ def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: P
     assert "[rules.stalled]: days" in result.output
     result = runner.invoke(app, ["outbox", "retry", "12345"], env=env)
     assert result.exit_code == 66
+
+
+def test_an_imported_meeting_moves_with_the_attendees_given(
+    database: Database, tmp_path: Path
+) -> None:
+    """A meeting imported without a buyer contact: ``meeting reschedule`` takes the people to
+    send the update to with ``--attendee``, read as ``meeting lock-in`` reads them."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(OPEN)
+    with database.unit_of_work() as session:
+        world = make_world(session, timezone="UTC", country=None)
+        deal = make_deal(session, owner=world.rep, id="IMP", account="Imported Ltd")
+        make_meeting(session, deal=deal, id="M-imp", start=datetime.now(UTC) + timedelta(days=3))
+    env = {"MOMENTUM_DATABASE_URL": database.url, "MOMENTUM_RULES_FILE": str(rules)}
+    later = (datetime.now(UTC) + timedelta(days=4)).strftime("%Y-%m-%d 14:00")
+
+    def move(*attendees: str):  # type: ignore[no-untyped-def]
+        extra = [part for a in attendees for part in ("--attendee", a)]
+        return runner.invoke(
+            app, ["meeting", "reschedule", "M-imp", "--start", later, *extra], env=env
+        )
+
+    nobody = move()
+    assert nobody.exit_code == 1 and "has no buyer contact" in nobody.output
+    for bad, reason in (
+        ("not an address", "not an e-mail address, nor 'Name <email>'"),
+        ("ida@imp.test, jo@imp.test", "one person each"),
+        ("Ida <ida@imp.test> and Jo", "one person each"),
+        ("Ida <ida@nowhere>", "'ida@nowhere' is not an email address"),
+        ("x" * 201 + " <ida@imp.test>", "name: String should have at most 200 characters"),
+    ):
+        refused = move(bad)
+        assert refused.exit_code == 65, (bad, refused.output)
+        said = " ".join(refused.output.split())  # a long value is shortened, not the reason
+        assert said.startswith(f"error: --attendee {bad[:20]!r}"[:-1]) and reason in said, said
+        assert "Traceback" not in refused.output
+    many = move(*(f"p{n}@imp.test" for n in range(51)))
+    assert many.exit_code == 65 and "--attendee: at most 50 people, not 51" in many.output
+    with database.unit_of_work(write=False) as session:  # nothing was saved
+        assert session.get(Meeting, "M-imp").status is MeetingStatus.SCHEDULED  # type: ignore[union-attr]
+        assert session.query(Contact).filter_by(deal_id="IMP").count() == 0
+    moved = move("Ida Buyer <Ida@Imp.test>", "jo@imp.test")
+    assert moved.exit_code == 0, moved.output
+    assert "update queued" in moved.output
+    with database.unit_of_work(write=False) as session:
+        old = session.get(Meeting, "M-imp")
+        assert old is not None and old.status is MeetingStatus.RESCHEDULED
+        contacts = sorted(
+            (c.email, c.name) for c in session.query(Contact).filter_by(deal_id="IMP")
+        )
+        invitation = (
+            session.query(OutboxMessage)
+            .filter_by(meeting_id=old.rescheduled_to_id, kind=MessageKind.INVITATION)
+            .one()
+        )
+    assert contacts == [("ida@imp.test", "Ida Buyer"), ("jo@imp.test", None)]
+    assert sorted(invitation.recipients) == ["ida@imp.test", "jo@imp.test"]
+    for command in ("reschedule", "lock-in"):  # the help shows the form whole
+        helped = runner.invoke(
+            app, ["meeting", command, "--help"], env={"COLUMNS": "100"}, terminal_width=100
+        )
+        assert "or 'Name <email>' (repeatable)" in helped.output, helped.output
 
 
 def test_rules_list_and_assets(env: dict[str, str]) -> None:

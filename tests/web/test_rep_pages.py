@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
+from momentum.contact.models import Contact
 from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.outbox.models import MessageKind, OutboxMessage
 from momentum.reminder.models import Reminder, ReminderStatus
@@ -241,6 +242,67 @@ def test_move_keeps_the_uid_and_cancel_withdraws_the_reminders(team: Site) -> No
             r.status for r in session.scalars(select(Reminder).where(Reminder.meeting_id == new_id))
         }
         assert statuses <= {ReminderStatus.WITHDRAWN}
+
+
+def test_an_imported_meeting_is_moved_once_the_form_names_the_buyer(team: Site) -> None:
+    """A meeting imported without a buyer contact: the Move page asks who gets the update,
+    with the lock-in's attendee fields and checks, instead of a refusal after "Move anyway"."""
+    with team.engine.database.unit_of_work() as session:
+        deal = make_deal(session, owner=team.world.rep, id="IMP", account="Imported Ltd")
+        make_meeting(session, deal=deal, start=NOW + timedelta(days=2), id="M-imp")
+    ana = team.signed_in("ana")
+    form = ana.get("/meetings/reschedule?meeting=M-imp")
+    assert form.status_code == 200
+    assert "Who gets the update" in form.text
+    assert re.search(
+        r'<input type="email" name="attendee_email" value="" [^>]*required>', form.text
+    )
+    base = {"csrf_token": csrf_of(form.text), "meeting_id": "M-imp", "when": "2026-03-10T15:00"}
+    nobody = ana.post("/meetings/reschedule", data=base)
+    assert nobody.status_code == 422
+    assert "add the buyer&#39;s e-mail address" in nobody.text and "Move anyway" not in nobody.text
+    for typed, said in (
+        ({"attendee_email": "<b>ida</b>"}, "is not an email address"),
+        ({"attendee_email": "ida@imp.test", "attendee_tz": "Mars/Olympus"}, "timezone: "),
+    ):
+        refused = ana.post("/meetings/reschedule", data={**base, **typed})
+        assert refused.status_code == 422 and said in refused.text, refused.text
+        assert "<b>ida</b>" not in refused.text  # what was typed comes back, escaped
+        assert 'value="2026-03-10T15:00"' in refused.text  # and the time is kept
+    assert (
+        "&lt;b&gt;ida&lt;/b&gt;"
+        in ana.post("/meetings/reschedule", data={**base, "attendee_email": "<b>ida</b>"}).text
+    )
+    ida = {"attendee_email": "Ida@Imp.test", "attendee_name": "Ida", "attendee_tz": "Asia/Tokyo"}
+    no_token = {**base, **ida, "csrf_token": ""}
+    assert ana.post("/meetings/reschedule", data=no_token).status_code == 403
+    # 15:00 in Berlin is 23:00 in Tokyo: a second look, the attendee kept on the form
+    warned = ana.post("/meetings/reschedule", data={**base, **ida})
+    assert warned.status_code == 200 and "Move anyway" in warned.text, warned.text
+    assert "Asia/Tokyo" in warned.text and 'value="Ida@Imp.test"' in warned.text
+    confirm = re.search(r'name="confirm" value="([^"]+)"', warned.text)
+    assert confirm is not None
+    picked = {"slot": confirm.group(1), "when": "", "confirm": confirm.group(1)}
+    moved = ana.post("/meetings/reschedule", data={**base, **ida, **picked})
+    assert moved.status_code == 303 and moved.headers["location"] == "/deals/IMP?done=moved"
+    with team.engine.database.unit_of_work(write=False) as session:
+        old = session.get(Meeting, "M-imp")
+        assert old is not None and old.status is MeetingStatus.RESCHEDULED
+        contacts = [
+            (c.email, c.name, c.timezone)
+            for c in session.scalars(select(Contact).where(Contact.deal_id == "IMP"))
+        ]
+        invitation = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.meeting_id == old.rescheduled_to_id,
+                OutboxMessage.kind == MessageKind.INVITATION,
+            )
+        ).one()
+    assert contacts == [("ida@imp.test", "Ida", "Asia/Tokyo")]
+    assert invitation.recipients == ["ida@imp.test"]
+    # the deal has its contact now: moving again asks for nobody
+    again = ana.get(f"/meetings/reschedule?meeting={quote(old.rescheduled_to_id or '')}")
+    assert again.status_code == 200 and "Who gets the update" not in again.text
 
 
 def test_a_task_as_the_next_step(team: Site) -> None:

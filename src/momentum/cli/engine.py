@@ -5,6 +5,7 @@ They act with an admin's scope: whoever runs the CLI holds the store itself.
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -18,6 +19,7 @@ from momentum.errors import InputError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from momentum.contact.schemas import Attendee
     from momentum.runtime import Engine
 
 rules_app = typer.Typer(help="See and run the next-step rules.", no_args_is_help=True)
@@ -56,6 +58,46 @@ def _when(value: str) -> datetime:
         return datetime.fromisoformat(value)
     except ValueError:
         raise InputError(f"{value!r} is not a date and time (YYYY-MM-DD HH:MM)") from None
+
+
+# what one --attendee is; the backslashes keep the help's Markdown from reading <email> as a tag
+_ATTENDEE = "A buyer's email, or 'Name \\<email\\>'"
+
+
+def _attendees(values: list[str] | None) -> list[Attendee]:
+    """``--attendee`` values, each an e-mail address or ``Name <email>``, as the buyer-side
+    people to invite (``meeting lock-in`` and ``meeting reschedule`` read them alike). A value
+    that is not one address, or more than ``MAX_ATTENDEES`` of them, is an input error naming
+    the option and the value: nothing is dropped without a word."""
+    from email.utils import getaddresses
+
+    from pydantic import ValidationError
+
+    from momentum.contact.schemas import Attendee
+    from momentum.next_step.schemas import MAX_ATTENDEES
+
+    values = values or []
+    if len(values) > MAX_ATTENDEES:
+        raise InputError(f"--attendee: at most {MAX_ATTENDEES} people, not {len(values)}")
+    attendees = []
+    for value in values:
+        found = getaddresses([value])
+        if len(found) != 1:  # "a@x.test, b@x.test", or words after the address
+            raise InputError(f"--attendee {value!r}: one person each (repeat --attendee for more)")
+        name, email = found[0]
+        if "<" not in value and email != value.strip():  # words the parser would drop
+            raise InputError(f"--attendee {value!r}: not an e-mail address, nor 'Name <email>'")
+        try:
+            attendees.append(Attendee(name=name.strip() or None, email=email))
+        except ValidationError as exc:
+            reasons = "; ".join(
+                # the e-mail's own message names the address; the name's needs its field
+                ("" if e["loc"] == ("email",) else f"{'.'.join(map(str, e['loc']))}: ")
+                + str(e["msg"]).removeprefix("Value error, ")
+                for e in exc.errors()
+            )
+            raise InputError(f"--attendee {value!r}: {reasons}") from None
+    return attendees
 
 
 # --- rules -------------------------------------------------------------------------------
@@ -215,7 +257,7 @@ def meeting_lock_in(
     ] = None,
     attendee: Annotated[
         list[str] | None,
-        typer.Option("--attendee", help="A buyer's email, or 'Name <email>' (repeatable)."),
+        typer.Option("--attendee", help=f"{_ATTENDEE} (repeatable)."),
     ] = None,
     asset: Annotated[
         int | None,
@@ -234,8 +276,6 @@ def meeting_lock_in(
 ) -> None:
     """Lock in the next meeting: book it with a two-sided agenda and the buyer's homework; the
     invitation and the reminders are queued for the worker."""
-    from email.utils import parseaddr
-
     from momentum.next_step.schemas import LockIn
     from momentum.user.schemas import Actor
 
@@ -250,10 +290,7 @@ def meeting_lock_in(
                 "buyer_homework": homework,
                 "value_asset_id": asset,
                 "location": location,
-                "attendees": [
-                    {"name": parseaddr(a)[0] or None, "email": parseaddr(a)[1] or a}
-                    for a in attendee or []
-                ],
+                "attendees": _attendees(attendee),
             },
         )
         engine = _engine()
@@ -282,21 +319,34 @@ def meeting_reschedule(
         str | None,
         typer.Option("--location", help="A new place or call link.", show_default=False),
     ] = None,
+    attendee: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attendee",
+            help=f"{_ATTENDEE} (repeatable): added to the deal's contacts; a meeting "
+            "imported without any needs one.",
+        ),
+    ] = None,
 ) -> None:
     """Move a booked meeting: the buyer gets the update and the reminders move with it."""
     from momentum.user.schemas import Actor
 
     with app_errors():
-        engine = _engine()
-        with engine.database.unit_of_work() as session:
+        when, attendees = _when(start), _attendees(attendee)
+        # closed when the move is refused too (a deal without a buyer contact, say)
+        with closing(_engine()) as engine, engine.database.unit_of_work() as session:
             booking = engine.meetings(session).reschedule(
-                Actor.system(), meeting_id, start=_when(start), minutes=minutes, location=location
+                Actor.system(),
+                meeting_id,
+                start=when,
+                minutes=minutes,
+                location=location,
+                attendees=attendees,
             )
         console.print(
             f"moved to {booking.meeting.id} on {booking.meeting.start_at:%Y-%m-%d %H:%M} UTC "
             f"(SEQUENCE {booking.meeting.sequence}); update queued"
         )
-        engine.close()
 
 
 @meeting_app.command("cancel")

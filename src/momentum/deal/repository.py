@@ -88,6 +88,10 @@ class _SortKey:
     type: TypeEngine[Any]
     descending: bool = False
 
+    def ordered(self) -> ColumnElement[Any]:
+        """The column as an ``ORDER BY`` term, in its direction."""
+        return self.expression.desc() if self.descending else self.expression
+
 
 def _order(
     sort: DealSort, *, risk: ColumnElement[int], next_due: ColumnElement[datetime]
@@ -100,24 +104,36 @@ def _order(
         due = func.coalesce(next_due, literal(_NO_NEXT_STEP, UTCDateTime()))
         return [_SortKey(due, UTCDateTime())]
     if sort is DealSort.AMOUNT:
-        # Amounts in different currencies are not comparable: each currency's together (A to
-        # Z), largest first within it; an amount without its currency after them, then the
-        # deals without an amount (by id alone: their currency says nothing).
-        group = case(
-            (Deal.amount.is_(None), _NO_AMOUNT_GROUP),
-            (Deal.currency.is_(None), _NO_CURRENCY_GROUP),
-            else_=_PRICED_GROUP,
-        )
-        currency = case((Deal.amount.is_(None), ""), else_=func.coalesce(Deal.currency, ""))
-        return [
-            _SortKey(group, Integer()),
-            _SortKey(currency, String()),
-            _SortKey(func.coalesce(Deal.amount, _NO_AMOUNT).cast(Float), Float(), descending=True),
-        ]
+        return _amount_keys()
     if sort is DealSort.NAME:
         return [_SortKey(func.coalesce(Deal.name, ""), Deal.name.type)]
     created = func.coalesce(Deal.opened_at, Deal.created_at)
     return [_SortKey(created, UTCDateTime(), descending=True)]
+
+
+def _amount_keys() -> list[_SortKey]:
+    """Amounts in different currencies are not comparable: each currency's together (A to
+    Z), largest first within it; an amount without its currency after them, then the deals
+    without an amount (tied, whatever their currency: it says nothing). No column is left
+    null, so SQLite (nulls first) and PostgreSQL (nulls last) agree."""
+    group = case(
+        (Deal.amount.is_(None), _NO_AMOUNT_GROUP),
+        (Deal.currency.is_(None), _NO_CURRENCY_GROUP),
+        else_=_PRICED_GROUP,
+    )
+    currency = case((Deal.amount.is_(None), ""), else_=func.coalesce(Deal.currency, ""))
+    return [
+        _SortKey(group, Integer()),
+        _SortKey(currency, String()),
+        _SortKey(func.coalesce(Deal.amount, _NO_AMOUNT).cast(Float), Float(), descending=True),
+    ]
+
+
+def amount_order() -> list[ColumnElement[Any]]:
+    """``ORDER BY`` terms for deals by amount, as the deals list orders them (see
+    :func:`_amount_keys`); a list of something else by its deals' amounts (the deals at risk)
+    adds its own tie-breakers after them."""
+    return [key.ordered() for key in _amount_keys()]
 
 
 def _beyond(
@@ -254,7 +270,7 @@ class DealRepository:
         if after is not None:
             statement = statement.where(_beyond(order, *after))
         statement = statement.order_by(
-            *(key.expression.desc() if key.descending else key.expression for key in order),
+            *(key.ordered() for key in order),
             Deal.id,
         )
         rows = self.session.execute(statement.limit(limit)).all()

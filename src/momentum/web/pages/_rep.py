@@ -8,8 +8,10 @@ from datetime import datetime
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from momentum.contact.schemas import Attendee
 from momentum.errors import InputError
 from momentum.localtime import localize
 from momentum.rules.settings import RuleSettingsService
@@ -96,3 +98,20 @@ def chosen_start(slot: str, when: str, tz: str, *, now: datetime) -> datetime:
 
 def deal_url(deal_id: str, done: str | None = None) -> str:
     return f"/deals/{quote(deal_id, safe='')}" + (f"?done={done}" if done else "")
+
+
+def typed_attendee(email: str, name: str, timezone: str) -> Attendee | None:
+    """The one more person a form invites, from its ``attendee_email``, ``attendee_name`` and
+    ``attendee_tz`` fields (the lock-in's and the move's alike); none when no e-mail address is
+    typed. A bad address or zone raises pydantic's ``ValidationError`` (see :func:`explain`)."""
+    if not email.strip():
+        return None
+    return Attendee(email=email, name=name.strip() or None, timezone=timezone or None)
+
+
+def explain(exc: ValidationError) -> list[str]:
+    """A form's validation errors, one line each after the field it is about."""
+    return [
+        f"{'.'.join(str(p) for p in error['loc']) or 'form'}: {error['msg']}"
+        for error in exc.errors()
+    ]

@@ -29,7 +29,14 @@ from momentum.playbook.service import PlaybookService
 from momentum.schedule.slots import Slot
 from momentum.value_asset.service import ValueAssetService
 from momentum.web.deps import CurrentUser, DbSession, engine_of
-from momentum.web.pages._rep import chosen_start, deal_url, slot_service, viewer_zone
+from momentum.web.pages._rep import (
+    chosen_start,
+    deal_url,
+    explain,
+    slot_service,
+    typed_attendee,
+    viewer_zone,
+)
 from momentum.web.templating import render
 
 router = APIRouter()
@@ -79,14 +86,9 @@ class LockInForm:
         attendees = [
             Attendee(email=email, timezone=tz or None) for email, tz in self.contact_tz.items()
         ]
-        if self.attendee_email.strip():
-            attendees.append(
-                Attendee(
-                    email=self.attendee_email,
-                    name=self.attendee_name.strip() or None,
-                    timezone=self.attendee_tz or None,
-                )
-            )
+        another = typed_attendee(self.attendee_email, self.attendee_name, self.attendee_tz)
+        if another is not None:
+            attendees.append(another)
         return LockIn.model_validate(
             {
                 "start": start_iso,
@@ -107,13 +109,6 @@ def _templates(request: Request, session: DbSession) -> LockInTemplates:
 
 def _lines(text: str) -> list[str]:
     return [line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t")]
-
-
-def _explain(exc: ValidationError) -> list[str]:
-    return [
-        f"{'.'.join(str(p) for p in error['loc']) or 'form'}: {error['msg']}"
-        for error in exc.errors()
-    ]
 
 
 def _page(
@@ -232,7 +227,7 @@ def lock_in_save(
     except InputError as exc:
         return _page(request, session, user, deal_id, form, errors=[exc.message], status_code=422)
     except ValidationError as exc:
-        return _page(request, session, user, deal_id, form, errors=_explain(exc), status_code=422)
+        return _page(request, session, user, deal_id, form, errors=explain(exc), status_code=422)
     if not lock_in.attendees and not slots.repository.contacts_of(deal.id):
         return _page(
             request,

@@ -1,7 +1,8 @@
 """Changing a booked meeting from a page: mark its outcome, move it, cancel it. Each goes
 through ``MeetingService``, as ``momentum meeting outcome|reschedule|cancel`` does: a move
 keeps the invitation's UID with the next SEQUENCE and names the old time, a cancellation
-withdraws the reminders."""
+withdraws the reminders. A meeting imported without a buyer contact is moved once the form
+names who gets the update (the lock-in's attendee fields); they become the deal's contacts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from momentum.errors import InputError
 from momentum.meeting.models import MeetingStatus
@@ -18,7 +20,9 @@ from momentum.web.pages._rep import (
     back_to,
     chosen_start,
     deal_url,
+    explain,
     slot_service,
+    typed_attendee,
     viewer_zone,
 )
 from momentum.web.templating import render
@@ -66,16 +70,15 @@ def _reschedule_page(
     *,
     values: dict[str, str],
     picked: Slot | None = None,
-    error: str | None = None,
+    errors: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
     meeting = engine_of(request).meetings(session).visible(user.actor, meeting_id)
     if meeting.status is not MeetingStatus.SCHEDULED:
         raise InputError(f"meeting {meeting_id!r} is {meeting.status.replace('_', ' ')}")
     minutes = int((meeting.end_at - meeting.start_at).total_seconds() // 60)
-    suggestions = slot_service(request, session).suggest(
-        user.actor, meeting.deal_id, minutes=minutes
-    )
+    slots = slot_service(request, session)
+    suggestions = slots.suggest(user.actor, meeting.deal_id, minutes=minutes)
     return render(
         request,
         "rep/reschedule.html",
@@ -86,7 +89,9 @@ def _reschedule_page(
             "values": values,
             "picked": picked,
             "warnings": picked.warnings if picked else None,
-            "error": error,
+            "errors": errors,
+            # a meeting imported without a buyer contact: the form asks who gets the update
+            "needs_attendee": not slots.repository.contacts_of(meeting.deal_id),
             "tz": viewer_zone(request, user),
         },
         status_code=status_code,
@@ -112,27 +117,60 @@ def reschedule_meeting(
     slot: Annotated[str, Form(max_length=50)] = "",
     when: Annotated[str, Form(max_length=30)] = "",
     location: Annotated[str, Form(max_length=500)] = "",
+    attendee_email: Annotated[str, Form(max_length=320)] = "",
+    attendee_name: Annotated[str, Form(max_length=200)] = "",
+    attendee_tz: Annotated[str, Form(max_length=64)] = "",
     confirm: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
-    values = {"slot": slot, "when": when, "location": location}
+    values = {
+        "slot": slot,
+        "when": when,
+        "location": location,
+        "attendee_email": attendee_email,
+        "attendee_name": attendee_name,
+        "attendee_tz": attendee_tz,
+    }
     engine = engine_of(request)
     meetings = engine.meetings(session)
     meeting = meetings.visible(user.actor, meeting_id)
     rep = meetings.owner(meetings.visible_deal(user.actor, meeting.deal_id))
+    slots = slot_service(request, session)
+
+    def again(errors: list[str]) -> Response:
+        return _reschedule_page(
+            request, session, user, meeting_id, values=values, errors=errors, status_code=422
+        )
+
     try:
         start = chosen_start(slot, when, rep.timezone, now=engine.clock.now())
+        attendee = typed_attendee(attendee_email, attendee_name, attendee_tz)
     except InputError as exc:
-        return _reschedule_page(
-            request, session, user, meeting_id, values=values, error=exc.message, status_code=422
-        )
+        return again([exc.message])
+    except ValidationError as exc:
+        return again(explain(exc))
+    if attendee is None and not slots.repository.contacts_of(meeting.deal_id):
+        # checked before the time, so no "Move anyway" leads to a refusal
+        return again(["add the buyer's e-mail address: the update needs someone to go to"])
     minutes = int((meeting.end_at - meeting.start_at).total_seconds() // 60)
-    checked = slot_service(request, session).check(
-        user.actor, meeting.deal_id, start, minutes=minutes, ignore_meeting_id=meeting.id
+    zones = slots.buyer_zones(meeting.deal_id)  # and the new attendee's: their hours count too
+    if attendee is not None and attendee.timezone and attendee.timezone not in zones:
+        zones.append(attendee.timezone)
+    checked = slots.check(
+        user.actor,
+        meeting.deal_id,
+        start,
+        minutes=minutes,
+        ignore_meeting_id=meeting.id,
+        buyer_zones=zones,
     )
     if checked.warnings and confirm != start.isoformat():  # warned about this very time
         values["slot"], values["when"] = start.isoformat(), ""
         return _reschedule_page(request, session, user, meeting_id, values=values, picked=checked)
     booking = meetings.reschedule(
-        user.actor, meeting_id, start=start, location=location.strip() or None
+        user.actor,
+        meeting_id,
+        start=start,
+        location=location.strip() or None,
+        attendees=[attendee] if attendee else [],
     )
     return RedirectResponse(deal_url(booking.meeting.deal_id, "moved"), status_code=303)
