@@ -9,14 +9,16 @@ from sqlalchemy import func, select
 
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
+from momentum.deal.schemas import DealQuery
 from momentum.errors import Conflict, NotFound
-from momentum.meeting.models import Meeting, MeetingStatus
+from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 from momentum.meeting.schemas import MeetingState
 from momentum.next_step.models import NextStep, NextStepStatus, Side
 from momentum.next_step.schemas import AgendaItem, LockIn
 from momentum.outbox.models import MessageKind, MessageStatus, OutboxMessage
 from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
-from momentum.user.models import Role
+from momentum.task.models import Task, TaskStatus
+from momentum.user.models import Role, User
 from momentum.user.schemas import Actor
 from tests.engine.conftest import NOW
 from tests.engine.world import make_world
@@ -298,3 +300,93 @@ def test_an_agenda_line_names_its_side_in_any_case() -> None:
         (None, "A walk through the plant"),
     ]
     assert is_two_sided(text)
+
+
+def _signed_in(session, *, email: str, name: str | None, rep_id: str) -> Actor:  # type: ignore[no-untyped-def]
+    """A rep's user, acting as the web app and the API make them act."""
+    user = User(
+        email=email,
+        name=name,
+        password_hash="never used to sign in",
+        role=Role.REP,
+        rep_id=rep_id,
+        active=True,
+        created_at=NOW,
+    )
+    session.add(user)
+    session.flush()
+    return Actor.of(user)
+
+
+def test_each_status_change_records_the_user_who_made_it(
+    database: Database, make_engine, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    """The history said what made a change ("app") but not who: the deal's timeline could not
+    tell who marked the meeting a no-show. The command line and the system act as nobody."""
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        make_world(session)
+        ana = _signed_in(session, email="ana@seller.test", name="Ana Rep", rep_id="ana")
+    with database.unit_of_work() as session:
+        booked = engine.next_steps(session).lock_in_next_meeting(ana, "D1", LOCK_IN)
+    with database.unit_of_work() as session:
+        moved = engine.meetings(session).reschedule(
+            Actor.system(), booked.meeting.id, start=datetime(2026, 3, 11, 14, 0)
+        )
+    clock.set(datetime(2026, 3, 11, 13, 30, tzinfo=UTC))  # it started at 13:00 UTC
+    with database.unit_of_work() as session:
+        engine.meetings(session).mark_no_show(ana, moved.meeting.id)
+    with database.unit_of_work(write=False) as session:
+        changes = session.scalars(
+            select(MeetingStatusChange).order_by(MeetingStatusChange.id)
+        ).all()
+        assert [(c.to_status, c.source, c.changed_by_user_id) for c in changes] == [
+            (MeetingStatus.SCHEDULED, "app", ana.user_id),
+            (MeetingStatus.RESCHEDULED, "app", None),
+            (MeetingStatus.SCHEDULED, "app", None),
+            (MeetingStatus.NO_SHOW, "app", ana.user_id),
+        ]
+
+
+def test_a_new_next_step_supersedes_the_open_one(
+    database: Database, make_engine, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    """A deal has one next step. Setting a second left the first open: the deal showed two,
+    and its soonest (the old one) was taken for the deal's next step, overdue or not."""
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        make_world(session)
+    with database.unit_of_work() as session:
+        first = engine.next_steps(session).set_task(
+            ANA, "D1", title="Send the proposal", due_at=NOW + timedelta(days=1)
+        )
+    clock.advance(timedelta(hours=1))
+    with database.unit_of_work() as session:
+        second = engine.next_steps(session).set_task(
+            ANA, "D1", title="Call the CFO", due_at=NOW + timedelta(days=5)
+        )
+    with database.unit_of_work(write=False) as session:
+        assert [s.id for s in engine.next_steps(session).open_steps(ANA, "D1")] == [second.id]
+        old = session.get(NextStep, first.id)
+        assert old is not None and old.status is NextStepStatus.SUPERSEDED
+        assert old.closed_at == NOW + timedelta(hours=1)  # kept, with when it was replaced
+        old_task = session.get(Task, first.task_id)
+        assert old_task is not None and old_task.status is TaskStatus.CANCELED
+        assert old_task.closed_reason == "superseded by a new next step"
+        assert [t.title for t in engine.tasks(session).tasks_for(ANA)] == ["Call the CFO"]
+        [row] = [
+            r for r in engine.deals(session).list_deals(ANA, DealQuery()).items if r.id == "D1"
+        ]
+        assert row.next_step is not None and row.next_step.title == "Call the CFO"
+    with database.unit_of_work() as session:
+        locked = engine.next_steps(session).lock_in_next_meeting(ANA, "D1", LOCK_IN)
+    with database.unit_of_work(write=False) as session:
+        steps = {s.id: s for s in session.scalars(select(NextStep))}
+        assert steps[second.id].status is NextStepStatus.SUPERSEDED
+        assert steps[locked.next_step.id].status is NextStepStatus.OPEN
+        assert session.get(Task, second.task_id).status is TaskStatus.CANCELED  # type: ignore[union-attr]
+    # the booked meeting is the next step until it is moved, canceled or held
+    with pytest.raises(Conflict, match="move or cancel it"), database.unit_of_work() as session:
+        engine.next_steps(session).set_task(
+            ANA, "D1", title="Send the deck", due_at=NOW + timedelta(days=2)
+        )

@@ -14,6 +14,7 @@ from momentum.db.engine import Database
 from momentum.deal.models import Deal, Outcome
 from momentum.errors import ConfigurationError
 from momentum.flag.models import Flag, Severity
+from momentum.flag.repository import FlagRepository
 from momentum.meeting.models import MeetingStatus
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import AgendaItem, LockIn
@@ -547,3 +548,50 @@ def test_a_rule_that_fails_midway_keeps_nothing_and_the_store_works_on(
     with database.unit_of_work() as session:
         assert session.scalars(select(Flag)).all() == []
         assert engine.rule_engine.evaluate(session).flags_raised > 0
+
+
+def test_a_flag_on_imported_history_is_as_old_as_its_condition(
+    database: Database, make_engine
+) -> None:  # type: ignore[no-untyped-def]
+    """Meeting one held twelve business days before the first evaluation, meeting two never
+    booked: the flag is raised now, but its condition has held since meeting one's end plus
+    the grace, and its age counts from then (it showed 0 days after every import)."""
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        world = make_world(session)
+        # Monday 16 February, 08:00-08:30 UTC; the grace runs to 09:30
+        make_meeting(
+            session,
+            deal=world.deal,
+            start=datetime(2026, 2, 16, 8, 0, tzinfo=UTC),
+            status=MeetingStatus.HELD,
+        )
+        make_meeting(
+            session,
+            deal=world.other_deal,
+            start=datetime(2026, 2, 16, 8, 0, tzinfo=UTC),
+            status=MeetingStatus.HELD,
+        )
+        # raised before the condition's start was recorded
+        FlagRepository(session).insert_many(
+            [("D2", "meeting_two_not_booked", "old reason", Severity.WARNING)],
+            raised_at=NOW - timedelta(days=1),
+        )
+    engine.sweep()
+    with database.unit_of_work(write=False) as session:
+        flags = open_flags(session)
+        flag = flags[("D1", "meeting_two_not_booked")]
+        assert flag.raised_at == NOW
+        assert flag.condition_since == datetime(2026, 2, 16, 9, 30, tzinfo=UTC)
+        assert flag.since == flag.condition_since
+        assert flag.age_days(NOW) == 16
+        # the same in a query (what an order by age needs)
+        by_query = session.scalar(select(Flag.since).where(Flag.id == flag.id))
+        assert by_query == datetime(2026, 2, 16, 9, 30, tzinfo=UTC)
+        # an older flag gets its condition's start the next time its rule fires
+        older = flags[("D2", "meeting_two_not_booked")]
+        assert older.raised_at == NOW - timedelta(days=1)
+        assert older.condition_since == datetime(2026, 2, 16, 9, 30, tzinfo=UTC)
+        [at_risk] = [d for d in engine.deals(session).at_risk(ADMIN) if d.deal.id == "D1"]
+        since = {r.rule: r.since for r in at_risk.reasons}
+        assert since["meeting_two_not_booked"] == datetime(2026, 2, 16, 9, 30, tzinfo=UTC)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from momentum.db.engine import Database
 from momentum.db.migrate import alembic_config
@@ -131,3 +131,68 @@ def test_ids_and_rule_keys_compare_byte_by_byte_on_postgresql(postgres_url: str 
         }
     database.dispose()
     assert found == expected
+
+
+def test_migration_0013_goes_down_and_up_again_with_its_rows(database: Database) -> None:
+    """Who changed a meeting, superseded next steps and since when a flag's condition holds:
+    down to 0012 (a superseded step becomes done, as a replaced step was closed then) and up
+    again, on both databases."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from momentum.flag.models import Severity
+    from momentum.flag.repository import FlagRepository
+    from momentum.meeting.models import MeetingStatus, MeetingStatusChange
+    from momentum.next_step.models import NextStep, NextStepKind, NextStepStatus
+    from tests.engine.world import make_world
+    from tests.factories import T0, make_meeting
+
+    with database.unit_of_work() as session:
+        world = make_world(session)
+        meeting = make_meeting(session, deal=world.deal, start=T0 + timedelta(days=1))
+        session.add(
+            MeetingStatusChange(
+                meeting_id=meeting.id,
+                from_status=None,
+                to_status=MeetingStatus.SCHEDULED,
+                changed_at=T0,
+                source="app",
+                changed_by_user_id=7,
+            )
+        )
+        session.add(
+            NextStep(
+                deal_id="D1",
+                kind=NextStepKind.MEETING,
+                meeting_id=meeting.id,
+                due_at=meeting.start_at,
+                status=NextStepStatus.SUPERSEDED,
+                created_at=T0,
+                closed_at=T0,
+            )
+        )
+        FlagRepository(session).raise_many(
+            [("D1", "stalled", "Stalled", Severity.WARNING, T0 - timedelta(days=3))],
+            raised_at=T0,
+        )
+    config = alembic_config(database.engine)
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0012")
+    inspector = inspect(database.engine)
+    assert "condition_since" not in {c["name"] for c in inspector.get_columns("flag")}
+    assert "changed_by_user_id" not in {
+        c["name"] for c in inspector.get_columns("meeting_status_change")
+    }
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT status FROM next_step")).scalar_one() == "done"
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with database.unit_of_work() as session:
+        step = session.scalars(select(NextStep)).one()
+        step.status = NextStepStatus.SUPERSEDED  # allowed again
+        session.flush()
+        change = session.scalars(select(MeetingStatusChange)).one()
+        assert change.changed_by_user_id is None  # a change recorded before: readable

@@ -7,14 +7,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
 from momentum.deal.models import Deal
+from momentum.deal.repository import DealRepository
+from momentum.deal.schemas import DealQuery, DealSort
 from momentum.errors import Conflict, NotFound, PermissionDenied
 from momentum.flag.models import Flag, Severity
+from momentum.rep.models import Rep
 from momentum.review.risk import RiskBoardService, RiskQuery, RiskSort
 from momentum.task.models import Task, TaskStatus
+from tests.factories import make_deal
 from tests.review.team import NOW, Team, make_team
 
 
@@ -84,6 +89,19 @@ def test_grouped_by_rule_most_severe_first(database: Database, team: Team) -> No
     assert first.assignable == [("ana", "Ana Rep"), ("maya", "Maya Manager")]
 
 
+def test_a_flags_age_counts_from_when_its_condition_began(database: Database, team: Team) -> None:
+    """A flag raised today (by the first sweep after an import, say) on a condition that has
+    held for three weeks is three weeks old, and the oldest on the board."""
+    with database.unit_of_work() as session:
+        flag = session.scalars(select(Flag).where(Flag.deal_id == "D1")).one()
+        flag.raised_at, flag.condition_since = NOW, NOW - timedelta(days=21)
+    with database.unit_of_work(write=False) as session:
+        by_risk = _board(session, team.maya, rule="gap_too_long")
+        by_age = _board(session, team.maya, sort=RiskSort.AGE)
+    assert [(r.deal_id, r.age_days) for r in by_risk.groups[0].rows] == [("D1", 21), ("D2", 9)]
+    assert [r.deal_id for r in by_age.groups[-1].rows] == ["D1", "D2"]
+
+
 def test_sorted_and_filtered(database: Database, team: Team) -> None:
     with database.unit_of_work(write=False) as session:
         by_amount = _board(session, team.maya, sort=RiskSort.AMOUNT, rule="gap_too_long")
@@ -106,6 +124,52 @@ def test_sorted_and_filtered(database: Database, team: Team) -> None:
             _board(session, team.maya, rep="cy")
         with pytest.raises(NotFound):
             _board(session, team.ana, team="south")
+
+
+def test_amounts_sort_as_the_deals_list_does_on_both_databases(
+    database: Database, team: Team
+) -> None:
+    """By currency A to Z, largest first within each; an amount without a currency after
+    them; deals without an amount last, the oldest flag first whatever their currency. Once
+    SQLite put a missing currency first and PostgreSQL last."""
+    with database.unit_of_work() as session:
+        ana = session.get(Rep, "ana")
+        assert ana is not None
+        for deal_id, amount, currency, days in (
+            ("X-usd", None, "USD", 1),  # a currency without an amount says nothing
+            ("X-none", None, None, 3),
+            ("X-nocur", Decimal("70000"), None, 4),
+            ("X-aud", Decimal("10"), "AUD", 2),
+            ("X-eur", Decimal("200"), "EUR", 6),
+        ):
+            deal = make_deal(session, owner=ana, id=deal_id)
+            deal.amount, deal.currency = amount, currency
+            session.add(
+                Flag(
+                    deal_id=deal_id,
+                    rule="gap_too_long",
+                    reason="gap",
+                    severity=Severity.WARNING,
+                    raised_at=NOW - timedelta(days=days),
+                )
+            )
+    expected = ["X-aud", "D2", "D1", "X-eur", "X-nocur", "X-none", "X-usd"]
+    with database.unit_of_work(write=False) as session:
+        board = _board(session, team.maya, sort=RiskSort.AMOUNT, rule="gap_too_long")
+        assert [r.deal_id for r in board.groups[0].rows] == expected
+        # the deals list's order (there, deals without an amount are by id)
+        deals = DealRepository(session).page(
+            None, DealQuery(sort=DealSort.AMOUNT), now=NOW, after=None, limit=100
+        )
+        listed = [deal.id for deal, _ in deals if deal.id in expected]
+        assert listed == expected
+        # a page at a time, in the same order
+        service = RiskBoardService(session, clock=FixedClock(NOW), limit=3)
+        pages = [
+            service.board(team.maya, RiskQuery(sort=RiskSort.AMOUNT, rule="gap_too_long", page=n))
+            for n in (1, 2, 3)
+        ]
+        assert [r.deal_id for p in pages for r in p.groups[0].rows] == expected
 
 
 def test_a_task_is_reassigned_within_the_scope(database: Database, team: Team) -> None:

@@ -71,7 +71,7 @@ def test_a_rep_marks_outcomes_from_today_and_from_the_deal_page(
     card = page.locator("article.card", has=page.locator("h3", has_text="Meeting one"))
     assert card.locator(".badge").inner_text() == "held"
     card.locator("summary").click()
-    assert "→ held (app)" in card.locator(".history").inner_text()
+    assert "→ held (ana@seller.test, app)" in card.locator(".history").inner_text()  # who, what
     waiting = page.locator("article.card.state-awaiting_outcome")
     assert waiting.count() == 1
     assert waiting.locator("h3").inner_text() == "Meeting two"

@@ -275,7 +275,7 @@ class CoachingService:
             self.session, clock=self.clock, titles=self.rule_titles, limit=DEALS_TO_TALK_ABOUT
         ).board(actor, RiskQuery(rep=rep_id))
         rows = [row for group in board.groups for row in group.rows]
-        rows.sort(key=lambda r: (r.severity != "critical", r.severity != "warning", r.raised_at))
+        rows.sort(key=lambda r: (r.severity != "critical", r.severity != "warning", r.since))
         return rows[:DEALS_TO_TALK_ABOUT]
 
     # --- notes: managers over the rep and administrators only ------------------------------

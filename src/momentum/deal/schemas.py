@@ -28,6 +28,10 @@ class RiskReason(BaseModel):
     reason: str
     severity: Severity
     raised_at: datetime
+    since: datetime = Field(
+        description="Since when the rule's condition holds, as the rule said (the flag's age "
+        "counts from here); when it was raised where the rule did not say."
+    )
 
 
 class DealAtRisk(BaseModel):
@@ -101,6 +105,10 @@ class FlagBrief(BaseModel):
     reason: str
     severity: Severity
     raised_at: datetime
+    since: datetime = Field(
+        description="Since when the rule's condition holds, as the rule said (the flag's age "
+        "counts from here); when it was raised where the rule did not say."
+    )
 
 
 class DealRow(BaseModel):

@@ -64,6 +64,7 @@ class DealService:
                     reason=flag.reason,
                     severity=flag.severity,
                     raised_at=flag.raised_at,
+                    since=flag.since,
                 )
             )
         return list(found.values())
@@ -106,6 +107,7 @@ class DealService:
                     reason=flag.reason,
                     severity=flag.severity,
                     raised_at=flag.raised_at,
+                    since=flag.since,
                 )
             )
         steps = self.deals.next_steps(ids, now=now)

@@ -15,36 +15,57 @@ from momentum.flag.models import OPEN_FLAG, Flag, Severity
 # A flag to raise: (deal, rule, reason, severity), the columns of RAISED.
 RaisedFlag = tuple[str, str, str, Severity]
 RAISED = ("deal_id", "rule", "reason", "severity")
+# The same with since when its condition holds (None: the rule did not say).
+DatedFlag = tuple[str, str, str, Severity, datetime | None]
 
 
 class FlagRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def open_flags(self, deal_ids: Sequence[str] | None) -> list[tuple[str, str, int, str]]:
-        """(deal, rule, flag id, reason) of every uncleared flag, on ``deal_ids`` or all."""
-        query = select(Flag.deal_id, Flag.rule, Flag.id, Flag.reason).where(
-            Flag.cleared_at.is_(None)
-        )
-        return plain_rows_in(self.session, query, Flag.deal_id, deal_ids)
+    def open_flags(self, deal_ids: Sequence[str] | None) -> list[tuple[str, str, int, str, bool]]:
+        """(deal, rule, flag id, reason, whether it lacks ``condition_since``) of every
+        uncleared flag, on ``deal_ids`` or all."""
+        query = select(
+            Flag.deal_id, Flag.rule, Flag.id, Flag.reason, Flag.condition_since.is_(None)
+        ).where(Flag.cleared_at.is_(None))
+        return [
+            (deal_id, rule, flag_id, reason, bool(undated))
+            for deal_id, rule, flag_id, reason, undated in plain_rows_in(
+                self.session, query, Flag.deal_id, deal_ids
+            )
+        ]
 
     def insert_many(self, rows: Sequence[RaisedFlag], *, raised_at: datetime) -> None:
-        """Raise flags (no ORM bookkeeping), all at ``raised_at``. One already open for the
-        same deal and rule, raised meanwhile by a concurrent evaluation, is left as it is."""
+        """Raise flags whose condition's start is not known (see :meth:`raise_many`)."""
+        self.raise_many([(*row, None) for row in rows], raised_at=raised_at)
+
+    def raise_many(self, rows: Sequence[DatedFlag], *, raised_at: datetime) -> None:
+        """Raise flags (no ORM bookkeeping), all at ``raised_at``, each with since when its
+        condition holds (never after ``raised_at``). One already open for the same deal and
+        rule, raised meanwhile by a concurrent evaluation, is left as it is."""
         insert_unless_open(
             self.session,
             Flag.__table__,  # type: ignore[arg-type]
-            (*RAISED, "raised_at"),
-            [(*row, raised_at) for row in rows],
+            (*RAISED, "condition_since", "raised_at"),
+            [
+                (*row[:4], None if row[4] is None else min(row[4], raised_at), raised_at)
+                for row in rows
+            ],
             open_when=OPEN_FLAG,
         )
+
+    def set_condition_since(self, dates: Sequence[tuple[int, datetime]]) -> None:
+        """Since when the condition of open flags raised without it holds, by flag id (the
+        flags raised before it was recorded, once their rule fires again)."""
+        update_rows(self.session, Flag.__table__, "id", ["condition_since"], dates)  # type: ignore[arg-type]
 
     def open_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """The uncleared flag's id for each (deal, rule)."""
         deal_ids = sorted({deal_id for deal_id, _ in keys})
         return {
             (deal_id, rule): flag_id
-            for deal_id, rule, flag_id, _ in self.open_flags(deal_ids)
+            for deal_id, rule, flag_id, _, _ in self.open_flags(deal_ids)
             if (deal_id, rule) in keys
         }
 

@@ -16,6 +16,10 @@ class FlagView(BaseModel):
     reason: str
     severity: Severity
     raised_at: datetime
+    since: datetime = Field(
+        description="Since when the rule's condition holds, as the rule said (the flag's age "
+        "counts from here); when it was raised where the rule did not say."
+    )
 
 
 class FlagPage(BaseModel):

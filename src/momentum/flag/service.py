@@ -53,6 +53,7 @@ class FlagService:
                 reason=flag.reason,
                 severity=flag.severity,
                 raised_at=flag.raised_at,
+                since=flag.since,
             )
             for flag, deal in found[:limit]
         ]

@@ -69,3 +69,8 @@ class MeetingStatusChange(Base):
     to_status: Mapped[MeetingStatus] = mapped_column(str_enum(MeetingStatus, "to_status"))
     changed_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(40), doc="'import:<format>', 'app', 'rule', ...")
+    changed_by_user_id: Mapped[int | None] = mapped_column(
+        doc="the signed-in user who made the change (a plain number, like "
+        "meeting.playbook_revision: users are disabled, never deleted); empty for imports, the "
+        "command line, and the changes recorded before who made them was"
+    )

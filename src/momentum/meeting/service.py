@@ -168,6 +168,7 @@ class MeetingService:
 
     def book(
         self,
+        actor: Actor,
         *,
         deal: Deal,
         rep: Rep,
@@ -182,7 +183,7 @@ class MeetingService:
         previous_start: datetime | None = None,
     ) -> Booking:
         """A new scheduled meeting with its invitation (or, with ``previous_start``, the
-        update that moves it from there) and its reminders."""
+        update that moves it from there) and its reminders, booked by ``actor``."""
         now = self.clock.now()
         if start <= now:
             raise Conflict("a meeting can only be booked in the future")
@@ -210,7 +211,7 @@ class MeetingService:
                 updated_at=now,
             )
         )
-        self._record(meeting, None, MeetingStatus.SCHEDULED)
+        self._record(meeting, None, MeetingStatus.SCHEDULED, actor=actor)
         self._queue_ical(meeting, MessageKind.INVITATION, recipients, previous_start=previous_start)
         plan = self.reminders.plan(
             meeting=meeting, rep=rep, value_asset_id=value_asset_id, recipients=recipients
@@ -244,7 +245,7 @@ class MeetingService:
             raise Conflict(f"meeting {meeting_id!r} is already at that time and place")
         self.contacts.add_attendees(deal.id, attendees)
         value_asset_id = self._value_asset_of(old.id)
-        self._set_status(old, MeetingStatus.RESCHEDULED)
+        self._set_status(old, MeetingStatus.RESCHEDULED, actor=actor)
         self.reminders.withdraw_for_meeting(
             old.id, reason=f"the meeting moved to {when_short(start, rep.timezone)}"
         )
@@ -254,6 +255,7 @@ class MeetingService:
             kinds=[MessageKind.INVITATION],
         )
         booking = self.book(
+            actor,
             deal=deal,
             rep=rep,
             start=start,
@@ -278,7 +280,7 @@ class MeetingService:
         """Call it off: the reminders are withdrawn and the buyer gets METHOD:CANCEL."""
         meeting = self._changeable(actor, meeting_id)
         meeting.sequence += 1
-        self._set_status(meeting, MeetingStatus.CANCELED)
+        self._set_status(meeting, MeetingStatus.CANCELED, actor=actor)
         why = reason or "the meeting was canceled"
         self.reminders.withdraw_for_meeting(meeting.id, reason=why)
         self.outbox.withdraw(reason=why, meeting_id=meeting.id, kinds=[MessageKind.INVITATION])
@@ -324,7 +326,7 @@ class MeetingService:
         meeting = self._changeable(actor, meeting_id)
         if meeting.start_at > self.clock.now():
             raise Conflict(f"meeting {meeting_id!r} has not started yet")
-        self._set_status(meeting, status)
+        self._set_status(meeting, status, actor=actor)
         self.reminders.withdraw_for_meeting(meeting.id, reason=f"the meeting was marked {status}")
         self.outbox.withdraw(
             reason="the meeting has taken place",
@@ -337,17 +339,26 @@ class MeetingService:
         )
         return self.view(meeting)
 
-    def _set_status(self, meeting: Meeting, status: MeetingStatus) -> None:
+    def _set_status(self, meeting: Meeting, status: MeetingStatus, *, actor: Actor) -> None:
         now = self.clock.now()
         previous = meeting.status
         meeting.status = status
         meeting.status_changed_at = now
         meeting.updated_at = now
-        self._record(meeting, previous, status)
+        self._record(meeting, previous, status, actor=actor)
         mark_changed(self.session, meeting.deal_id)
         self.session.flush()
 
-    def _record(self, meeting: Meeting, before: MeetingStatus | None, after: MeetingStatus) -> None:
+    def _record(
+        self,
+        meeting: Meeting,
+        before: MeetingStatus | None,
+        after: MeetingStatus,
+        *,
+        actor: Actor,
+    ) -> None:
+        """Keep the change in the meeting's status history, with who made it: the signed-in
+        user acting (none for the command line and the system)."""
         self.meetings.add_status_change(
             MeetingStatusChange(
                 meeting_id=meeting.id,
@@ -355,6 +366,7 @@ class MeetingService:
                 to_status=after,
                 changed_at=self.clock.now(),
                 source=SOURCE,
+                changed_by_user_id=actor.user_id,
             )
         )
 

@@ -23,7 +23,8 @@ class NextStepMove:
     at: datetime
     from_due: datetime
     to_due: datetime
-    source: str | None  # who or what moved it, as recorded ("app", ...)
+    source: str | None  # what moved it, as recorded ("app", ...)
+    changed_by_user_id: int | None = None  # the signed-in user who moved it, where recorded
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def history_of(
                 from_due=old.start_at,
                 to_due=due,
                 source=change.source if change is not None else None,
+                changed_by_user_id=change.changed_by_user_id if change is not None else None,
             )
         )
         meeting_id, due = old.id, old.start_at

@@ -23,11 +23,15 @@ class NextStepStatus(enum.StrEnum):
     OPEN = "open"
     DONE = "done"
     CANCELED = "canceled"
+    SUPERSEDED = "superseded"  # a newer next step was set on the deal while it was open
 
 
 class NextStep(Base):
     """What happens next on a deal and when: a booked meeting or a task with a due date,
-    with the agreed agenda, the buyer's homework and the side that owns it."""
+    with the agreed agenda, the buyer's homework and the side that owns it.
+
+    A deal has at most one open next step: setting a new one closes the open one as
+    ``superseded`` (the row stays, with when it was closed, for the deal's timeline)."""
 
     __tablename__ = "next_step"
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -31,20 +30,6 @@ class NextStepRepository:
         return self.session.scalars(
             select(NextStep).where(NextStep.meeting_id == meeting_id).order_by(NextStep.id.desc())
         ).first()
-
-    def close_open(
-        self, deal_id: str, *, status: NextStepStatus, now: datetime, keep: Sequence[int] = ()
-    ) -> None:
-        self.session.execute(
-            update(NextStep)
-            .where(
-                NextStep.deal_id == deal_id,
-                NextStep.status == NextStepStatus.OPEN,
-                NextStep.id.not_in(list(keep)),
-            )
-            .values(status=status, closed_at=now)
-            .execution_options(synchronize_session="fetch")
-        )
 
     def close_for_task(self, task_id: int, *, status: NextStepStatus, now: datetime) -> None:
         """Close the open next step that is the task ``task_id`` (done with it, or not)."""

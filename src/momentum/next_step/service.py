@@ -1,4 +1,10 @@
-"""The next step on a deal: lock in the next meeting in one call, or set a task with a date."""
+"""The next step on a deal: lock in the next meeting in one call, or set a task with a date.
+
+A deal has one next step (docs/rules.md: "a future meeting, or a task with a due date"):
+setting a new one closes the open one as ``superseded``, kept with when it was closed for the
+deal's timeline; a task that was the next step is canceled with it. A booked meeting still
+to come is the deal's next step until it is moved, canceled or held: a task cannot replace
+it, and neither can another lock-in."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from momentum.clock import Clock
 from momentum.deal.changes import mark_changed
 from momentum.deal.models import Outcome
 from momentum.errors import Conflict
-from momentum.meeting.models import MeetingStatus
+from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.meeting.repository import MeetingRepository
 from momentum.meeting.service import MeetingService, as_instant
 from momentum.next_step.models import NextStep, NextStepKind, NextStepStatus, Side
@@ -50,11 +56,7 @@ class NextStepService:
         if deal.outcome is not Outcome.OPEN:
             raise Conflict(f"deal {deal_id!r} is {deal.outcome}")
         now = self.clock.now()
-        upcoming = [
-            m
-            for m in MeetingRepository(self.session).for_deal(deal_id)
-            if m.status is MeetingStatus.SCHEDULED and m.start_at > now
-        ]
+        upcoming = self._upcoming_meetings(deal_id, now=now)
         if upcoming:
             raise Conflict(
                 f"deal {deal_id!r} already has meeting {upcoming[0].id!r} booked: "
@@ -69,6 +71,7 @@ class NextStepService:
         homework = (lock_in.buyer_homework or "").strip() or None
         location = " ".join((lock_in.location or "").split()) or None
         booking = meetings.book(
+            actor,
             deal=deal,
             rep=rep,
             start=start,
@@ -78,7 +81,7 @@ class NextStepService:
             location=location,
             value_asset_id=asset.id if asset else None,
         )
-        self.steps.close_open(deal_id, status=NextStepStatus.DONE, now=now)
+        self._supersede_open(deal_id, now=now)
         step = self.steps.add(
             NextStep(
                 deal_id=deal_id,
@@ -116,6 +119,13 @@ class NextStepService:
         due = as_instant(due_at, meetings.owner(deal).timezone, field="due_at")
         if due <= now:
             raise Conflict("a next step's due date must be in the future")
+        upcoming = self._upcoming_meetings(deal_id, now=now)
+        if upcoming:
+            raise Conflict(
+                f"deal {deal_id!r} has meeting {upcoming[0].id!r} booked as its next step: "
+                "move or cancel it instead"
+            )
+        self._supersede_open(deal_id, now=now)
         task = TaskRepository(self.session).add(
             Task(
                 deal_id=deal_id,
@@ -144,3 +154,27 @@ class NextStepService:
     def open_steps(self, actor: Actor, deal_id: str) -> list[NextStepView]:
         self.meeting_service.visible_deal(actor, deal_id)
         return [NextStepView.model_validate(s) for s in self.steps.open_for_deal(deal_id)]
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _upcoming_meetings(self, deal_id: str, *, now: datetime) -> list[Meeting]:
+        """The deal's booked meetings still to come: each is its next step already."""
+        return [
+            m
+            for m in MeetingRepository(self.session).for_deal(deal_id)
+            if m.status is MeetingStatus.SCHEDULED and m.start_at > now
+        ]
+
+    def _supersede_open(self, deal_id: str, *, now: datetime) -> None:
+        """Close the deal's open next steps as superseded, before a new one is set; a task
+        that was one is canceled (it was the next step, not a to-do of its own)."""
+        tasks = TaskRepository(self.session)
+        for step in self.steps.open_for_deal(deal_id):
+            step.status = NextStepStatus.SUPERSEDED
+            step.closed_at = now
+            task = tasks.get(step.task_id) if step.task_id is not None else None
+            if task is not None and task.status is TaskStatus.OPEN:
+                task.status = TaskStatus.CANCELED
+                task.closed_at = now
+                task.closed_reason = "superseded by a new next step"
+        self.session.flush()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from momentum.clock import Clock
 from momentum.deal.changes import mark_changed
 from momentum.deal.models import Deal
+from momentum.deal.repository import amount_order
 from momentum.errors import Conflict, NotFound, PermissionDenied
 from momentum.flag.models import Flag, Severity
 from momentum.rep.models import Rep
@@ -32,7 +33,7 @@ SEVERITY_RANK = case(SEVERITY_ORDER, value=Flag.severity)  # a flag's SEVERITY_O
 
 class RiskSort(enum.StrEnum):
     RISK = "risk"  # most severe first, then the oldest
-    AMOUNT = "amount"  # largest first within each currency (deals without an amount last)
+    AMOUNT = "amount"  # as the deals list: by currency A to Z, largest first; none last
     AGE = "age"  # oldest flag first
 
 
@@ -50,7 +51,8 @@ class RiskRow(BaseModel):
     reason: str
     severity: Severity
     raised_at: datetime
-    age_days: int
+    since: datetime  # when the flag's condition began (Flag.since)
+    age_days: int  # whole days since then
     deal_id: str
     deal_label: str
     owner_id: str
@@ -162,18 +164,13 @@ class RiskBoardService:
         flags in that order, and only the page's are read."""
         order: tuple[Any, ...]
         if query.sort is RiskSort.AMOUNT:
-            # amounts in different currencies are not comparable: each currency's together
-            order = (
-                Deal.amount.is_(None),
-                Deal.currency,
-                Deal.amount.desc(),
-                Flag.raised_at,
-                Flag.id,
-            )
+            # the deals list's amount order (each currency's together, A to Z, largest first;
+            # no currency, then no amount, last), the same on every database; then the oldest
+            order = (*amount_order(), Flag.since, Flag.id)
         elif query.sort is RiskSort.AGE:
-            order = (Flag.raised_at, Flag.id)
+            order = (Flag.since, Flag.id)
         else:
-            order = (SEVERITY_RANK, Flag.raised_at, Flag.id)
+            order = (SEVERITY_RANK, Flag.since, Flag.id)
         numbered = _open_flags(
             select(
                 Flag.id,
@@ -214,7 +211,8 @@ class RiskBoardService:
                     reason=flag.reason,
                     severity=flag.severity,
                     raised_at=flag.raised_at,
-                    age_days=max((now - flag.raised_at).days, 0),
+                    since=flag.since,
+                    age_days=flag.age_days(now),
                     deal_id=deal.id,
                     deal_label=deal.account or deal.name or deal.id,
                     owner_id=deal.owner_id,

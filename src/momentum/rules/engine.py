@@ -1,7 +1,8 @@
 """Evaluating the rules: on the deals a unit of work changed, and on the worker's schedule.
 
 For each (deal, rule) the engine compares the rule's finding with what is stored: a new
-finding raises a flag (and the rule's one task), a changed reason updates the flag, a finding
+finding raises a flag (and the rule's one task) with since when its condition holds (the
+finding's ``since``: a flag's age counts from it), a changed reason updates the flag, a finding
 that went away clears the flag and closes the task. Open flags and tasks are unique per
 (deal, rule) in the schema too, so re-evaluating never duplicates anything.
 
@@ -25,7 +26,7 @@ from momentum.clock import Clock
 from momentum.db.engine import Database
 from momentum.deal.changes import take_changed
 from momentum.deal.repository import DealRepository
-from momentum.flag.repository import FlagRepository, RaisedFlag
+from momentum.flag.repository import DatedFlag, FlagRepository
 from momentum.outbox.models import Channel, MessageKind
 from momentum.outbox.service import OutboxService
 from momentum.rep.models import Rep
@@ -81,7 +82,9 @@ class RuleEngine:
         session.flush()
         flags_repo = FlagRepository(session)
         tasks_repo = TaskRepository(session)
-        open_flags = {(d, r): (i, reason) for d, r, i, reason in flags_repo.open_flags(ids)}
+        stored_flags = flags_repo.open_flags(ids)
+        open_flags = {(d, r): (i, reason) for d, r, i, reason, _ in stored_flags}
+        undated = {i for _, _, i, _, lacks_since in stored_flags if lacks_since}
         open_tasks = {(d, r): i for d, r, i in tasks_repo.open_rule_tasks(ids)}
         asking: dict[str, set[str]] = {}
         for deal_id, rule_key in open_tasks:
@@ -114,13 +117,17 @@ class RuleEngine:
         # Alerts go out for fresh conditions only: importing a year of history pages nobody.
         fresh_since = now - timedelta(hours=self.rules.config.alerts.max_age_hours)
         this_round = _Round(
-            plan=plan, unfired=open_flags, unasked=open_tasks, fresh_since=fresh_since
+            plan=plan,
+            unfired=open_flags,
+            unasked=open_tasks,
+            fresh_since=fresh_since,
+            undated=undated,
         )
         large = len(facts) >= PROGRESS_EVERY
         raised, new_tasks = this_round.evaluate(
             facts.values(), now=now, progress=progress if large else None
         )
-        flags_repo.insert_many(raised, raised_at=now)
+        flags_repo.raise_many(raised, raised_at=now)
         tasks_repo.insert_many(new_tasks, created_at=now)
         deals_repo = DealRepository(session)
         deals_repo.set_rules_due(this_round.due)
@@ -136,6 +143,7 @@ class RuleEngine:
         close_tasks = list(this_round.unasked.values())
         flags_repo.clear_many(clear_flags, now=now)
         flags_repo.set_reasons(this_round.reasons)
+        flags_repo.set_condition_since(this_round.dated)
         tasks_repo.close_many(close_tasks, now=now, reason="its condition cleared")
         report.flags_raised = len(raised)
         report.flags_updated = len(this_round.reasons)
@@ -283,7 +291,11 @@ class _Round:
     unfired: dict[tuple[str, str], tuple[int, str]]  # (deal, rule) -> open flag's id, reason
     unasked: dict[tuple[str, str], int]  # (deal, rule) -> open rule task's id
     fresh_since: datetime  # a raised flag alerts if its condition became true since then
+    undated: set[int] = field(default_factory=set)  # open flags stored without their since
     reasons: list[tuple[int, str]] = field(default_factory=list)  # flags whose reason changed
+    dated: list[tuple[int, datetime]] = field(
+        default_factory=list
+    )  # (flag id, since when its condition holds) for open flags stored without it
     raised_findings: dict[tuple[str, str], tuple[DealFacts, Finding]] = field(
         default_factory=dict
     )  # the raised flags whose rule alerts, of a fresh condition
@@ -293,10 +305,10 @@ class _Round:
 
     def evaluate(
         self, deals: Collection[DealFacts], *, now: datetime, progress: Progress | None
-    ) -> tuple[list[RaisedFlag], list[OpenedTask]]:
+    ) -> tuple[list[DatedFlag], list[OpenedTask]]:
         """Every rule on ``deals``: the flags to raise and the tasks to open."""
         unfired, unasked = self.unfired, self.unasked
-        raised: list[RaisedFlag] = []
+        raised: list[DatedFlag] = []
         new_tasks: list[OpenedTask] = []
         for count, deal in enumerate(deals, 1):
             deal_id = deal.deal_id
@@ -313,11 +325,16 @@ class _Round:
                 key = (deal_id, rule_key)
                 stored = unfired.pop(key, None)
                 if stored is None:
-                    raised.append((deal_id, rule_key, finding.reason, finding.severity))
+                    raised.append(
+                        (deal_id, rule_key, finding.reason, finding.severity, finding.since)
+                    )
                     if alert and (finding.since is None or finding.since >= self.fresh_since):
                         self.raised_findings[key] = (deal, finding)
-                elif stored[1] != finding.reason:
-                    self.reasons.append((stored[0], finding.reason))
+                else:
+                    if stored[1] != finding.reason:
+                        self.reasons.append((stored[0], finding.reason))
+                    if finding.since is not None and stored[0] in self.undated:
+                        self.dated.append((stored[0], min(finding.since, now)))
                 task = finding.task
                 if task is None:
                     deal.open_task_rules.discard(rule_key)

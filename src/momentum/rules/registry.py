@@ -47,7 +47,8 @@ class Finding:
     """A rule fired on a deal: the flag's plain reason, and a task where action is needed.
 
     ``since`` is when the condition became true; alerts go out only for fresh ones, so
-    importing a year of history does not page anybody."""
+    importing a year of history does not page anybody, and the flag keeps it
+    (``flag.condition_since``): its age counts from it, not from when it was raised."""
 
     reason: str
     severity: Severity = Severity.WARNING

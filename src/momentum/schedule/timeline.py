@@ -36,6 +36,7 @@ from momentum.schedule.states import (
 )
 from momentum.task.models import Task, TaskStatus
 from momentum.timetext import when_short
+from momentum.user.repository import UserRepository
 from momentum.user.schemas import Actor
 from momentum.user.service import ScopeService
 from momentum.worktime import CalendarPolicy, WorkCalendar
@@ -47,6 +48,7 @@ class StatusStep:
     before: MeetingStatus | None
     after: MeetingStatus
     source: str
+    by: str | None = None  # the user who made the change (name or email), where recorded
 
 
 @dataclass
@@ -90,6 +92,7 @@ class DealTimeline:
     meetings: list[MeetingCard]
     events: list[Event]
     open_flags: list[Flag]
+    flag_ages: dict[int, int]  # open flag id -> whole days its condition has held
     open_tasks: list[Task]
     open_steps: list[NextStep]
     target_business_days: int
@@ -138,6 +141,9 @@ class DealTimelineService:
         flags = self.repository.flags_of(deal_id)
         tasks = self.repository.tasks_of(deal_id)
         steps = self.repository.next_steps_of(deal_id)
+        users = UserRepository(self.session).names(
+            {c.changed_by_user_id for c in changes if c.changed_by_user_id is not None}
+        )
         label = deal_label(deal)
         names = {m.id: "Meeting" for m in meetings}
         cards: list[MeetingCard] = []
@@ -163,7 +169,13 @@ class DealTimelineService:
                 sequence=meeting.sequence,
                 rescheduled_to_id=meeting.rescheduled_to_id,
                 history=[
-                    StatusStep(c.changed_at.astimezone(local), c.from_status, c.to_status, c.source)
+                    StatusStep(
+                        c.changed_at.astimezone(local),
+                        c.from_status,
+                        c.to_status,
+                        c.source,
+                        users.get(c.changed_by_user_id) if c.changed_by_user_id else None,
+                    )
                     for c in changes
                     if c.meeting_id == meeting.id
                 ],
@@ -220,7 +232,7 @@ class DealTimelineService:
                         f"{change.from_status.replace('_', ' ')} → "
                         f"{change.to_status.replace('_', ' ')}"
                     ),
-                    detail=f"by {change.source}",
+                    detail=f"by {_who(change.source, change.changed_by_user_id, users)}",
                     tone="bad" if change.to_status is MeetingStatus.NO_SHOW else "info",
                     meeting_id=change.meeting_id,
                 )
@@ -245,7 +257,11 @@ class DealTimelineService:
                         kind="next_step",
                         title=f"Next step moved to {when_short(move.to_due, tz)}",
                         detail=f"from {when_short(move.from_due, tz)}"
-                        + (f" · by {move.source}" if move.source else ""),
+                        + (
+                            f" · by {_who(move.source, move.changed_by_user_id, users)}"
+                            if move.source
+                            else ""
+                        ),
                         tone="info",
                     )
                 )
@@ -265,7 +281,13 @@ class DealTimelineService:
                     at=flag.raised_at.astimezone(local),
                     kind="flag",
                     title=f"Flagged: {flag.rule.replace('_', ' ')}",
-                    detail=flag.reason,
+                    detail=flag.reason
+                    + (
+                        f" · the condition holds since {when_short(flag.condition_since, tz)}"
+                        if flag.condition_since is not None
+                        and flag.condition_since < flag.raised_at
+                        else ""
+                    ),
                     tone="bad" if flag.severity == "critical" else "warning",
                 )
             )
@@ -312,6 +334,7 @@ class DealTimelineService:
             meetings=cards,
             events=events,
             open_flags=[f for f in flags if f.cleared_at is None],
+            flag_ages={f.id: f.age_days(now) for f in flags if f.cleared_at is None},
             open_tasks=[t for t in tasks if t.status is TaskStatus.OPEN],
             open_steps=[s for s in steps if s.status == "open"],
             target_business_days=self.target,
@@ -319,6 +342,13 @@ class DealTimelineService:
             awaiting=[c for c in cards if c.state is MeetingState.AWAITING_OUTCOME],
             open_gap=bool(places and places.open_gap and deal.outcome is Outcome.OPEN),
         )
+
+
+def _who(source: str, user_id: int | None, users: dict[int, str]) -> str:
+    """Who made a recorded change: the user's name and the source ("Ana Rep (app)"), or the
+    source alone where no user was recorded (imports, the command line, older changes)."""
+    name = users.get(user_id) if user_id is not None else None
+    return f"{name} ({source})" if name else source
 
 
 def _step_what(
