@@ -195,8 +195,9 @@ def test_owners_without_a_reps_file_become_reps_with_the_defaults(
     summary = load(database, [folder])
     assert summary.counts["reps"]["inserted"] == 2
     assert summary.notes == [
-        "2 reps were not in a reps file and were created from the deals' "
-        "owner_id with the default time zone"
+        "2 reps were not in a reps file and were created from the deals' owner_id with the "
+        "default time zone, UTC, and no public holidays (a reps file, or "
+        "MOMENTUM_DEFAULT_TIMEZONE and MOMENTUM_DEFAULT_COUNTRY, can set them)"
     ]
     with database.unit_of_work(write=False) as session:
         assert [(r.id, r.timezone) for r in session.scalars(select(Rep).order_by(Rep.id))] == [

@@ -234,6 +234,8 @@ class CanonicalReader:
         self._deals = KeyIndex(owners, "deal_id")  # every deal read: its owner
         self._stored_owners = owners  # asked of the store; null: not there
         self._meeting_index: list[pl.DataFrame] = []
+        # per meetings table: how many rows had booked_at after start, and the first such row
+        self._booked_late: dict[str, tuple[int, int]] = {}
         self.present: dict[str, set[str]] = {
             "reps": set(),
             "deals": set(),
@@ -251,6 +253,7 @@ class CanonicalReader:
         self._tables: dict[str, Table] = {}
         self._given: dict[str, set[str]] = {}  # the fields each table gives, by its label
         self.rep_emails: dict[str, str] = {}  # e-mail (lowercase) -> rep_id, from reps files
+        self._unread: set[str] = set()  # tables not read whole (problems say why)
 
     # ---------------------------------------------------------------- the lifecycle
     def read(self, sink: Sink) -> None:
@@ -269,6 +272,7 @@ class CanonicalReader:
         for batch in self._read_deals():
             sink.deals(batch)
         sink.reps(pl.concat([reps, self.implied_reps]))
+        self._note_implied_reps()
         for batch in self._read_meetings():
             sink.meetings(batch)
         for batch in self._read_stages():
@@ -552,6 +556,15 @@ class CanonicalReader:
         if unknown.height == 0:
             return batch
         if self.files.reps:
+            unread = [reps.label for reps in self.files.reps if reps.label in self._unread]
+            if unread:  # its reps would all look unknown: one line, not one per deal
+                note = (
+                    f"the owners in {table.label} were not checked against "
+                    f"{', '.join(unread)}, which could not be read whole"
+                )
+                if note not in self.problems.skipped:
+                    self.problems.skipped.append(note)
+                return batch
             names = ", ".join(reps.label for reps in self.files.reps)
             rep_id = self.files.reps[0].column("rep_id")
             self.problems.add_rows(
@@ -575,13 +588,30 @@ class CanonicalReader:
         self._rep_zones = pl.concat([self._rep_zones, implied.select("rep_id", "timezone")])
         return batch.with_columns(pl.col("_zone").fill_null(self.options.default_timezone))
 
+    def _note_implied_reps(self) -> None:
+        """Says that owners in no reps file became reps with the defaults, and which: their
+        zone and holidays decide every business-day gap of their deals."""
+        implied = self.implied_reps.height
+        if not implied:
+            return
+        country = self.options.default_country
+        holidays = f"the public holidays of {country}" if country else "no public holidays"
+        self.notes.append(
+            f"{implied:,} {'rep was' if implied == 1 else 'reps were'} not in a reps file and "
+            f"{'was' if implied == 1 else 'were'} created from the deals' owner_id with the "
+            f"default time zone, {self.options.default_timezone}, and {holidays} (a reps file, "
+            "or MOMENTUM_DEFAULT_TIMEZONE and MOMENTUM_DEFAULT_COUNTRY, can set them)"
+        )
+
     # ---------------------------------------------------------------- meetings
     def _read_meetings(self) -> Iterator[pl.DataFrame]:
         for table in self.files.meetings:
             if not self._open(table, MEETING_COLUMNS, "meetings"):
                 continue
+            self._booked_late[table.label] = (0, 0)
             for batch in self._batches(table):
                 yield self._validated_meetings(table, batch)
+            self._note_booked_late(table)
         index = (
             pl.concat(self._meeting_index)
             if self._meeting_index
@@ -622,7 +652,7 @@ class CanonicalReader:
             rows = naive.arg_true()
             zones = zones.scatter(rows, self._zones_of_deals(batch["deal_id"].gather(rows)))
         batch = self._with_instants(table, batch, times, zones).with_columns(zones)
-        batch = batch.with_columns(
+        batch = self._without_late_bookings(table, batch).with_columns(
             pl.col("end").fill_null(pl.col("start") + timedelta(minutes=DEFAULT_MEETING_MINUTES))
         )
         late_end = outside_instant_range(batch["end"]) & batch["end_text"].is_null()
@@ -658,6 +688,33 @@ class CanonicalReader:
             return conform(batch.filter(pl.col("meeting_id").is_not_null()), MEETING_COLUMNS)
         kept = batch.with_columns(deal_rows).filter(pl.col("meeting_id").is_not_null())
         return conform(kept, MEETING_COLUMNS).with_columns(kept[DEAL_ROW])
+
+    def _without_late_bookings(self, table: Table, batch: pl.DataFrame) -> pl.DataFrame:
+        """``booked_at`` made unknown (null) where it is after the meeting's start: nobody
+        books a meeting that has begun, so such a time is not when it was booked (a bulk load
+        stamping its own time, a meeting logged afterwards). Counted for a note, not a
+        problem: the meeting itself is fine, and its booking is unknown, not late."""
+        late = (pl.col("booked_at") > pl.col("start")).fill_null(False)
+        found = batch.select(late.sum().alias("n"), pl.col(ROW).filter(late).min().alias("row"))
+        count, row = found.row(0)
+        if not count:
+            return batch
+        seen, first = self._booked_late[table.label]
+        self._booked_late[table.label] = (seen + count, first or row)
+        return batch.with_columns(pl.when(~late).then(pl.col("booked_at")).alias("booked_at"))
+
+    def _note_booked_late(self, table: Table) -> None:
+        count, row = self._booked_late.pop(table.label, (0, 0))
+        if not count:
+            return
+        column = table.column("booked_at")
+        start = table.column("start")
+        self.notes.append(
+            f"{table.label}: {count:,} meeting{'s' if count != 1 else ''} "
+            f"{'were' if count != 1 else 'was'} booked after {'they' if count != 1 else 'it'} "
+            f"started ({column} later than {start}; first on row {row}), which cannot be: "
+            f"{'their' if count != 1 else 'its'} booking time is taken as unknown"
+        )
 
     # ---------------------------------------------------------------- stage history
     def _read_stages(self) -> Iterator[pl.DataFrame]:
@@ -790,6 +847,7 @@ class CanonicalReader:
         self._tables[table.label] = table
         self._take_notes(table)
         if given is None:
+            self._unread.add(table.label)
             return False
         self.present[role] |= {name for name in given if name in fields}
         self._given[table.label] = set(given)
@@ -805,6 +863,7 @@ class CanonicalReader:
         try:
             yield from table.batches(self.options.batch_rows, self.problems)
         except Unreadable:
+            self._unread.add(table.label)
             return
         self._take_notes(table)  # what its rows showed (a canonical amount such as 8.500)
 

@@ -187,8 +187,35 @@ class CsvFile:
 
         Raises :class:`Unreadable` after logging why, when the file is not valid CSV.
         """
-        frame = self.scan()
         selected = {field: self.position(header) for field, header in columns.items()}
+        last = 1  # the last row handed over
+        try:
+            for batch in self._cleaned_batches(self.scan(), selected, batch_rows):
+                last = batch[ROW].max() or last  # type: ignore[assignment]
+                yield batch
+        except pl.exceptions.NoDataError:
+            return  # a header and nothing else: no rows
+        except pl.exceptions.PolarsError as exc:
+            broken = self._explain(exc, problems)
+            # The rows Polars did not hand over, up to the first whose structure is wrong, are
+            # read all the same (bytes that are not UTF-8, each already a problem naming its
+            # row and column, as U+FFFD): an id on such a row still exists for the rows that
+            # refer to it, and their other problems are reported in the same run.
+            if broken is None or broken > last + 1:
+                rest = self.scan(lossy=True, rows=None if broken is None else broken - 2)
+                try:
+                    yield from self._cleaned_batches(
+                        rest.filter(pl.col(ROW) > last), selected, batch_rows
+                    )
+                except pl.exceptions.PolarsError as again:
+                    raise Unreadable(str(again)) from again
+            if broken is not None:  # what follows a broken row cannot be told apart
+                raise Unreadable(str(exc)) from exc
+
+    @staticmethod
+    def _cleaned_batches(
+        frame: pl.LazyFrame, selected: dict[str, str], batch_rows: int
+    ) -> Iterator[pl.DataFrame]:
         raw = frame.select(
             pl.col(ROW), *(pl.col(source) for source in dict.fromkeys(selected.values()))
         )
@@ -198,29 +225,25 @@ class CsvFile:
         ]
         # Cleaning happens per batch, eagerly: in the lazy query it would stop Polars from
         # streaming, and the whole file would be read into memory at once.
-        try:
-            for batch in raw.collect_batches(chunk_size=batch_rows):
-                # one chunk: the streaming reader hands a batch over in dozens of pieces,
-                # and every check and gather on it would pay for them
-                batch = batch.rechunk().select(pl.col(ROW), *cleaned)
-                if cleaned:
-                    batch = batch.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
-                quoted = _quoted(batch, list(selected))  # rare: skip the regex
-                if quoted:
-                    batch = batch.with_columns(unescape_formula(pl.col(n)).alias(n) for n in quoted)
-                yield batch
-        except pl.exceptions.NoDataError:
-            return  # a header and nothing else: no rows
-        except pl.exceptions.PolarsError as exc:
-            self._explain(exc, problems)
-            raise Unreadable(str(exc)) from exc
+        for batch in raw.collect_batches(chunk_size=batch_rows):
+            # one chunk: the streaming reader hands a batch over in dozens of pieces,
+            # and every check and gather on it would pay for them
+            batch = batch.rechunk().select(pl.col(ROW), *cleaned)
+            if cleaned:
+                batch = batch.filter(pl.any_horizontal(pl.col(list(selected)).is_not_null()))
+            quoted = _quoted(batch, list(selected))  # rare: skip the regex
+            if quoted:
+                batch = batch.with_columns(unescape_formula(pl.col(n)).alias(n) for n in quoted)
+            yield batch
 
     def position(self, header: str) -> str:
         """The name :meth:`scan` gives the column under ``header``."""
         return f"column_{self.headers.index(header) + 1}"
 
-    def scan(self) -> pl.LazyFrame:
-        """Every column as text, named ``column_1``…, plus ``_row``; the header row skipped."""
+    def scan(self, *, lossy: bool = False, rows: int | None = None) -> pl.LazyFrame:
+        """Every column as text, named ``column_1``…, plus ``_row``; the header row skipped.
+        With ``lossy``, bytes that are not UTF-8 are read as U+FFFD instead of refused; with
+        ``rows``, only that many records are read."""
         return pl.scan_csv(
             self.source,
             has_header=False,
@@ -232,19 +255,26 @@ class CsvFile:
             row_index_offset=2,
             truncate_ragged_lines=False,
             glob=False,  # a path is the file it names: "deals[1].csv" is not a pattern
+            encoding="utf8-lossy" if lossy else "utf8",
+            n_rows=rows,
         )
 
-    def _explain(self, exc: Exception, problems: ProblemLog) -> None:
-        """Log why Polars refused the file: found exactly by the slow pass, or else its words."""
+    def _explain(self, exc: Exception, problems: ProblemLog) -> int | None:
+        """Log why Polars refused the file: found exactly by the slow pass, or else its words.
+        Returns the first row that cannot be read (the rows before it can), or None when the
+        file is valid CSV but for bytes that are not UTF-8."""
         before = problems.total
-        self._locate_problems(problems)
+        broken = self._locate_problems(problems)
         if problems.total == before:
             first_line = (str(exc).strip().splitlines() or [""])[0]
             problems.add(Problem(self.label, None, None, f"cannot be read as CSV: {first_line}"))
+            return 2
+        return broken
 
-    def _locate_problems(self, problems: ProblemLog) -> None:
+    def _locate_problems(self, problems: ProblemLog) -> int | None:
         """The slow, exact pass: invalid UTF-8, rows with more or fewer fields than the header,
-        unclosed quotes."""
+        unclosed quotes. Returns the first row whose structure (not only its bytes) is wrong."""
+        broken: int | None = None
         width = len(self.headers) or None
         with self.source.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
             reader = csv.reader(text, delimiter=self.separator, strict=True)
@@ -254,6 +284,7 @@ class CsvFile:
                     if width is None:
                         width = len(record)
                     if len(record) > width or 0 < len(record) < width:
+                        broken = broken or row
                         problems.add(
                             Problem(
                                 self.label,
@@ -279,7 +310,9 @@ class CsvFile:
                                 )
                             )
             except csv.Error as exc:
+                broken = broken or row + 1
                 problems.add(Problem(self.label, row + 1, None, _csv_reason(exc)))
+        return broken
 
 
 def too_long_row(

@@ -288,12 +288,6 @@ def import_into_store(
     reader.read(sink)
     summary = ImportSummary(format=reader.format, sources=sources)
     sink.merge(summary)
-    if implied := reader.implied_reps.height:
-        were = "rep was" if implied == 1 else "reps were"
-        summary.notes.append(
-            f"{implied} {were} not in a reps file and {'was' if implied == 1 else 'were'} "
-            "created from the deals' owner_id with the default time zone"
-        )
     summary.notes.extend(reader.notes)
     run = ImportRun(
         format=reader.format,
