@@ -75,3 +75,21 @@ def test_one_rep_has_no_chart_of_reps_against_the_team() -> None:
     keys = [chart.key for chart in charts(replace(result, by_rep=result.by_rep[:1]))]
     assert "reps" not in keys and "funnel" in keys
     assert "reps" in [chart.key for chart in charts(replace(result, by_rep=result.by_rep[:2]))]
+
+
+def test_a_rep_at_zero_shows_a_value_where_there_is_no_bar(shared: Path) -> None:
+    """Kei Ito closed none of his two closed deals: a bar of 0 % has no length, so the value is
+    written where the bar would start."""
+    from momentum.audit.charts import reps_chart
+    from momentum.audit.result import CLOSE
+
+    result = worked_result(shared / "examples" / "worked")
+    chart = reps_chart(result)
+    assert chart is not None
+    rows = [row for row in chart.table.rows if row[1].text]
+    index = [row[0].text for row in rows].index("Kei Ito")
+    assert rows[index][-2].text == "0 %"  # the close rate, before the findings column
+    value = f'id="chart-reps-{CLOSE.key}-value-{index}"'
+    assert value in chart.svg
+    drawn = chart.svg[chart.svg.index(value) :]
+    assert "0 %" in drawn[: drawn.index("</g>")]

@@ -76,3 +76,13 @@ def test_no_deal_with_meeting_one_still_says_so(folder: Path) -> None:
     page = Page(render_html(empty))
     assert NO_REP in page.root.content()
     assert CAPTION not in page.root.content()
+
+
+def test_unknown_attendance_is_said_in_plain_words(one_rep: AuditResult) -> None:
+    """No meeting of r1's is a no-show: the note says so in words, not with the status's
+    token."""
+    (note,) = [n for n in p.unknown_notes(one_rep) if "attendance" in n]
+    assert "no_show" not in note
+    assert note.startswith("No meeting in the data is marked as a no-show")
+    text = Page(render_html(one_rep)).root.content()
+    assert "no_show" not in text

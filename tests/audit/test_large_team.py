@@ -40,7 +40,7 @@ def test_the_terminal_lists_the_reps_to_coach_and_says_how_many_more(result: Aud
 
     render_terminal(result, Console(file=out, width=100, color_system=None))
     text = out.getvalue()
-    assert f"The {MAX_REPS_SHOWN} of {REPS} reps who most need coaching" in text
+    assert f"The first {MAX_REPS_SHOWN} of {REPS} reps" in text
     reps_section = text[text.index("Reps ─") : text.index("Worst weeks ─")]
     assert len(re.findall(r"^r\d{5}", reps_section, re.M)) == MAX_REPS_SHOWN
 
@@ -48,6 +48,6 @@ def test_the_terminal_lists_the_reps_to_coach_and_says_how_many_more(result: Aud
 def test_the_html_draws_the_reps_to_coach_and_tabulates_them_all(result: AuditResult) -> None:
     page = render_html(result)
     section = page[page.index("Reps against the team") :]
-    assert f"The {MAX_REPS_SHOWN} of {REPS} reps who most need coaching" in section
+    assert f"The first {MAX_REPS_SHOWN} of {REPS} reps" in section
     rows = re.findall(r"<td[^>]*>r\d{5}</td>", section)
     assert len(set(rows)) == REPS

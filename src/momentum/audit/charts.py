@@ -68,10 +68,14 @@ NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 _RENDERING = threading.Lock()  # rc_context changes matplotlib's process-wide settings
 
 
+ESTABLISHED_SHORT = "established to fall short of the rest of the team"
+
+
 @dataclass(frozen=True)
 class Cell:
     text: str
-    worse: bool = False  # worse than the team's figure: marked in the table
+    worse: bool = False  # marked in the table: worse than the team's figure
+    said: str = "worse than the team"  # what the mark means, for screen readers
 
 
 @dataclass(frozen=True)
@@ -415,6 +419,21 @@ def _span(values: Sequence[float | None], show: Callable[[float | None], str]) -
     return f"{show(min(known))} to {show(max(known))}" if known else "unknown"
 
 
+PENDING_LABEL = "Outcomes still pending"  # the shaded weeks, in every weekly chart
+
+
+def _shade_pending(ax: Any, positions: Sequence[int], weeks: Sequence[str], key: str) -> None:
+    """Shade the weeks at ``positions`` (their outcomes are still pending) the same way in
+    every weekly chart; each shade is ``{key}-pending-{week}`` in the SVG."""
+    for position, week in zip(positions, weeks, strict=True):
+        span = ax.axvspan(position - 0.5, position + 0.5, color=GREY, alpha=0.2, linewidth=0)
+        span.set_gid(f"{key}-pending-{week}")
+
+
+def _pending_patch() -> Patch:
+    return Patch(color=GREY, alpha=0.2, label=PENDING_LABEL)
+
+
 def _monday(week: str) -> date:
     year, number = week.split("-W")
     return date.fromisocalendar(int(year), int(number), 1)
@@ -444,8 +463,10 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
     ]
     weeks_said = f"{len(weeks)} week{'' if len(weeks) == 1 else 's'}"
     said = "; ".join(ranges)
-    description = f"{weeks_said} from {labels[0]} to {labels[-1]}." + (
-        f" {said[:1].upper()}{said[1:]}." if said else ""
+    description = (
+        f"{weeks_said} from {labels[0]} to {labels[-1]}."
+        + (f" {said[:1].upper()}{said[1:]}." if said else "")
+        + pending_weeks_sentence(weeks)
     )
 
     mondays = [_monday(label) for label in labels]
@@ -471,6 +492,9 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
         )
         rates, days = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         x = list(span)
+        waiting = [(offset, w.week) for offset, w in zip(offsets, weeks, strict=True) if w.pending]
+        for ax, part in ((rates, "rates"), (days, "days")):
+            _shade_pending(ax, [o for o, _ in waiting], [w for _, w in waiting], f"weekly-{part}")
         rates.plot(
             x, spread(attendance, 100), marker="o", color=BLUE, label="Attendance at meeting two"
         )
@@ -490,7 +514,12 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
         days.set_ylim(0, highest * 1.3 + 1)
         days.set_ylabel("Business days")
         days.grid(axis="y")
-        days.legend(loc="upper left", ncols=2)
+        handles, _ = days.get_legend_handles_labels()
+        days.legend(
+            handles=handles + ([_pending_patch()] if waiting else []),
+            loc="upper left",
+            ncols=len(handles) + bool(waiting),
+        )
         step = max(1, math.ceil(len(span) / 12))
         ticks = x[::step]
         days.set_xticks(
@@ -503,6 +532,7 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
         (
             "Week",
             "Deals with meeting one",
+            "Pending",
             "Booked on the spot",
             "Attendance",
             "Median gap (business days)",
@@ -511,6 +541,7 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
             (
                 label,
                 p.count(w.figures.deals_with_first_meeting),
+                p.count(w.pending),
                 p.percent(s),
                 p.percent(a),
                 p.days(g),
@@ -519,6 +550,20 @@ def weekly_chart(weeks: Sequence[WeekFigures], target_days: int) -> Chart | None
         ],
     )
     return Chart("weekly", title, description, svg, table)
+
+
+def pending_weeks_sentence(weeks: Sequence[WeekFigures]) -> str:
+    """Which weeks of the weekly chart are shaded, and why; "" when no outcome is pending."""
+    waiting = [w for w in weeks if w.pending]
+    if not waiting:
+        return ""
+    names = ", ".join(w.week for w in waiting)
+    total = sum(w.pending for w in waiting)
+    return (
+        f" Shaded weeks ({names}) still have outcomes pending ({p.deals(total)} whose meeting "
+        "two cannot be known yet): their figures count those deals as they stand and will "
+        "move, so they are not a trend."
+    )
 
 
 @dataclass(frozen=True)
@@ -581,11 +626,9 @@ def trend_chart(
         )
         axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).flatten()
         x = list(range(len(weeks)))
+        waiting = [i for i in x if pending[i]]
         for ax, panel in zip(axes, panels, strict=False):
-            for i, week in enumerate(weeks):
-                if pending[i]:
-                    span = ax.axvspan(i - 0.5, i + 0.5, color=GREY, alpha=0.2, linewidth=0)
-                    span.set_gid(f"{panel.key}-pending-{week}")
+            _shade_pending(ax, waiting, [weeks[i] for i in waiting], panel.key)
             (drawn,) = ax.plot(x, line(panel.mine), marker="o", color=BLUE, label=mine)
             drawn.set_gid(f"{panel.key}-mine")
             (drawn,) = ax.plot(
@@ -606,7 +649,7 @@ def trend_chart(
             handles=[
                 Line2D([], [], color=BLUE, marker="o", label=mine),
                 Line2D([], [], color=BLACK, marker="s", linestyle="--", label=others),
-                Patch(color=GREY, alpha=0.2, label="Outcomes still pending"),
+                _pending_patch(),
             ],
             loc="outside upper left",
             ncols=3,
@@ -653,15 +696,20 @@ def reps_chart(result: AuditResult) -> Chart | None:
     which = (
         f"{len(rows)} reps"
         if len(rows) == len(every)
-        else (
-            f"The {len(rows)} of {len(every)} reps who most need coaching (the table has them all)"
-        )
+        else (f"The first {len(rows)} of {len(every)} reps (the table has them all)")
+    )
+    marked = [r for r in every if r.findings]
+    first = (
+        f"First: {worst.label}, with {len(worst.findings)} established "
+        f"finding{'' if len(worst.findings) == 1 else 's'}."
+        if worst.findings
+        else "No rep is established to fall short of the rest of the team on any step."
     )
     description = (
-        f"{which}, those with the most figures worse than the team's first; a bar is "
-        "orange where the rep does worse than the team (dashed line). "
-        f"First: {worst.label}, worse than the team on {len(worst.below_team)} of "
-        f"{len(p.KEY_METRICS)} figures."
+        f"{which}; a bar is orange where the audit established that the rep falls short of "
+        f"the rest of the team on that step, and the team's figure is the dashed line. "
+        f"{p.count(len(marked))} of {p.count(len(every))} reps have established findings. "
+        f"{first}"
     )
 
     def draw(figure: Figure) -> None:
@@ -689,13 +737,22 @@ def reps_chart(result: AuditResult) -> Chart | None:
             ax.set_ylim(len(rows) - 0.5, -0.5)  # the first rep on top
             ax.set_yticks([])
             values = [_pct(metric.value(r.figures)) for r in rows]
-            colours = [ORANGE if metric.key in r.below_team else BLUE for r in rows]
+            colours = [ORANGE if metric.key in r.marked else BLUE for r in rows]
             ax.barh(y, [0 if math.isnan(v) else v for v in values], color=colours, height=0.7)
             for i, v in enumerate(values):
-                if math.isnan(v):
-                    ax.annotate(
-                        p.DASH, (0, i), xytext=(3, 0), textcoords="offset points", va="center"
+                # a rate of 0 draws no bar: its value is written where the bar would start
+                if math.isnan(v) or v == 0:
+                    text = p.DASH if math.isnan(v) else metric.text(rows[i].figures)
+                    label = ax.annotate(
+                        text,
+                        (0, i),
+                        xytext=(3, 0),
+                        textcoords="offset points",
+                        va="center",
+                        fontsize=8,
+                        color=colours[i] if v == 0 else BLACK,
                     )
+                    label.set_gid(f"{metric.key}-value-{i}")
             team_value = metric.value(team)
             if team_value is not None:
                 ax.axvline(team_value * 100, color=BLACK, linestyle="--", linewidth=1)
@@ -707,8 +764,8 @@ def reps_chart(result: AuditResult) -> Chart | None:
         axes[0].set_yticks(y, names)
         figure.legend(
             handles=[
-                Patch(color=BLUE, label="As good as the team or better"),
-                Patch(color=ORANGE, label="Worse than the team"),
+                Patch(color=BLUE, label="No established shortfall"),
+                Patch(color=ORANGE, label="Established to fall short"),
                 Line2D([], [], color=BLACK, linestyle="--", linewidth=1, label="The team"),
             ],
             loc="outside upper left",
@@ -725,15 +782,15 @@ def reps_chart(result: AuditResult) -> Chart | None:
             "Id",
             "Deals with meeting one",
             *(m.heading for m in p.KEY_METRICS),
-            "Worse than the team on",
+            "Established findings",
         ),
         [
             (
                 r.label,
                 r.rep_id,
                 p.count(r.figures.deals_with_first_meeting),
-                *metric_cells(r.figures, team),
-                f"{len(r.below_team)} of {len(p.KEY_METRICS)}",
+                *(Cell(text, marked, ESTABLISHED_SHORT) for text, marked in r.cells()),
+                r.ranks or p.DASH,
             )
             for r in every
         ]

@@ -139,6 +139,7 @@ def _findings(result: AuditResult) -> dict[str, Any]:
         "overlap": p.overlap_sentence(result) if found else "",
         "none": p.NO_ESTABLISHED,
         "others_explained": p.NOT_ESTABLISHED,
+        "unnamed_reps": p.unnamed_reps_sentence(result),
         "deals": deals,
     }
 
@@ -169,6 +170,7 @@ def _sections(result: AuditResult, drawn: dict[str, c.Chart]) -> list[Section]:
         Section(
             "weekly",
             "Week by week",
+            lead=[p.PENDING_WEEKS] if any(week.pending for week in result.weekly) else [],
             chart=drawn.get("weekly"),
             empty="No deal with meeting one, so no week to show.",
             tables=_worst_weeks(result),
@@ -206,12 +208,7 @@ def _reps(result: AuditResult, chart: c.Chart | None) -> Section:
         return Section(
             "reps",
             "Reps",
-            lead=[
-                "Reps with the most figures worse than the team's come first: "
-                "start the coaching at the top."
-            ]
-            if rows
-            else [],
+            lead=[p.REPS_ORDER] if rows else [],
             chart=chart,
             empty="No deal with meeting one, so no rep to compare.",
         )

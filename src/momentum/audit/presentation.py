@@ -9,6 +9,7 @@ before/after rows. Nothing here defines a metric: every figure is a typed field 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -295,6 +296,14 @@ def pending_sentence(result: AuditResult) -> str:
     )
 
 
+PENDING_WEEKS = (
+    "Weeks are those of meeting one. Shaded weeks (and the Pending column) still have deals "
+    "whose meeting-two outcome cannot be known yet: their figures count those deals as they "
+    "stand and will move (a recent week's gap looks short only because its long gaps have "
+    "not happened yet). Read the trend on the other weeks."
+)
+
+
 # ---- gaps and close rates ----------------------------------------------------------------
 
 OPEN_ENDED_FROM = int(GAP_BUCKETS[-1][1])  # the last gap bucket, "21+", has no upper bound
@@ -334,40 +343,73 @@ def gap_histogram(gaps: Sequence[int] | npt.NDArray[np.int64], target_days: int)
 # ---- reps and weeks ----------------------------------------------------------------------
 
 
+# The rep outlier findings' steps (``findings.steps``) that are a column of the rep table
+STEP_METRICS = {
+    "on_the_spot": SPOT.key,
+    "held": HELD.key,
+    "attendance": ATTENDANCE.key,
+    "within_target": WITHIN_TARGET.key,
+    "close": CLOSE.key,
+}
+
+
 @dataclass(frozen=True)
 class RepRow:
     rep_id: str
     name: str | None
     figures: Figures
-    below_team: frozenset[str]  # keys of the KEY_METRICS where the rep does worse than the team
+    findings: tuple[Finding, ...] = ()  # the established findings naming the rep, by rank
 
     @property
     def label(self) -> str:
         return self.name or self.rep_id
 
+    @property
+    def marked(self) -> frozenset[str]:
+        """Keys of the KEY_METRICS on whose step the audit established that the rep falls
+        short of the rest of the team: the only figures marked as worse."""
+        return frozenset(STEP_METRICS[f.step] for f in self.findings if f.step in STEP_METRICS)
+
+    @property
+    def ranks(self) -> str:
+        """The ranks of the rep's established findings, "#4, #5"; "" when there are none."""
+        return ", ".join(f"#{f.rank}" for f in self.findings)
+
+    def cells(self, metrics: Sequence[KeyMetric] = KEY_METRICS) -> list[tuple[str, bool]]:
+        """Each metric's text and whether it is marked (an established finding on its step)."""
+        return [(m.text(self.figures), m.key in self.marked) for m in metrics]
+
 
 MAX_REPS_SHOWN = 25  # reps drawn and printed: those who most need coaching; tables have all
+REPS_ORDER = (
+    f"{WORSE_MARK} marks a figure only where the audit established that the rep falls short "
+    "of the rest of the team on that step; other differences could be chance. Reps with "
+    "established findings come first, the largest impact first, then the others by name."
+)
 
 
 def rep_rows(result: AuditResult) -> list[RepRow]:
-    """The reps, those who most need coaching first: most key figures worse than the team's,
-    then the lowest share of deals whose meeting two was held, then by id."""
-    team = result.team
+    """The reps, in the order of what is established: reps with established findings first,
+    by the rank of their first one (findings are ranked by impact), then by name and id."""
+    found: dict[str, list[Finding]] = {}
+    for finding in established(result):
+        if finding.kind == "rep" and finding.rep_id is not None:
+            found.setdefault(finding.rep_id, []).append(finding)
     rows = [
         RepRow(
             rep_id=rep.rep_id,
             name=result.rep_names.get(rep.rep_id) or None,
             figures=rep.figures,
-            below_team=frozenset(m.key for m in KEY_METRICS if m.worse(rep.figures, team)),
+            findings=tuple(found.get(rep.rep_id, ())),
         )
         for rep in result.by_rep
     ]
 
-    def need(row: RepRow) -> tuple[int, float, str]:
-        value = HELD.value(row.figures)
-        return (-len(row.below_team), 2.0 if value is None else value, row.rep_id)
+    def order(row: RepRow) -> tuple[float, str, str]:
+        first = min((f.rank or 0 for f in row.findings), default=math.inf)
+        return (first, row.label.casefold(), row.rep_id)
 
-    return sorted(rows, key=need)
+    return sorted(rows, key=order)
 
 
 @dataclass(frozen=True)
@@ -501,10 +543,35 @@ def established(result: AuditResult) -> list[Finding]:
     return sorted((f for f in result.findings if f.established), key=lambda f: (f.rank or 0, f.id))
 
 
+def _near(finding: Finding) -> bool:
+    """Not established, but past the practical bar: the data came close."""
+    return not finding.established and finding.p_value is not None
+
+
 def not_established(result: AuditResult) -> list[Finding]:
     """Findings looked for but not established, in their order (never ranked by impact);
-    only those the data came close on: a difference past the practical bar."""
-    return [f for f in result.findings if not f.established and f.p_value is not None]
+    only those the data came close on (a difference past the practical bar), and only the
+    practices: a rep is never named on a deviation that is not established (see
+    :func:`unnamed_rep_comparisons`; the JSON keeps them, with ``established`` false)."""
+    return [f for f in result.findings if _near(f) and f.kind != "rep"]
+
+
+def unnamed_rep_comparisons(result: AuditResult) -> int:
+    """How many rep outliers passed the practical bar without being established: counted in
+    what a manager reads, never named."""
+    return sum(1 for f in result.findings if _near(f) and f.kind == "rep")
+
+
+def unnamed_reps_sentence(result: AuditResult) -> str:
+    """The not-established rep comparisons as a count; "" when there are none."""
+    n = unnamed_rep_comparisons(result)
+    if not n:
+        return ""
+    return (
+        f"{count(n)} comparison{'' if n == 1 else 's'} of a rep with the rest of the team "
+        f"{'was' if n == 1 else 'were'} past the practical bar but not established. A rep is "
+        "named only where a finding is established, so these are not listed."
+    )
 
 
 # What the report and the dashboard say around their findings, in the same words

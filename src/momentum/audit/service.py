@@ -56,7 +56,8 @@ def data_end(data: Dataset) -> datetime | None:
 
 
 NO_NO_SHOWS = (
-    "no meeting in the data is marked no_show: the source does not seem to record no-shows, "
+    "no meeting in the data is marked as a no-show: the source does not seem to record "
+    "no-shows, "
     "so attendance cannot be told"
 )
 NO_BOOKING_TIMES = (

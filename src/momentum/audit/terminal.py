@@ -201,7 +201,10 @@ def _reps(result: AuditResult) -> RenderableType:
         table.add_row(
             Text(row.label),
             p.count(row.figures.deals_with_first_meeting),
-            *_metric_cells(row.figures, result.team, marker),
+            *(
+                Text(text + (marker if marked else " "), style=BAD if marked else "")
+                for text, marked in row.cells()
+            ),
             end_section=index == len(shown),
         )
     team = result.team
@@ -214,15 +217,15 @@ def _reps(result: AuditResult) -> RenderableType:
     more = len(rows) - len(shown)
     hidden = (
         (
-            f"The {len(shown)} of {len(rows)} reps who most need coaching; every rep is in "
-            "--json and in the HTML report's table. "
+            f"The first {len(shown)} of {len(rows)} reps; every rep is in --json and in the "
+            "HTML report's table. "
         )
         if more > 0
         else ""
     )
     legend = Text(
-        hidden + f"{marker} worse than the team; the reps with the most {marker} come first. "
-        "M1: deals with meeting one. Gap: median business days to meeting two. "
+        hidden + p.REPS_ORDER + " The findings below name them, by rank."
+        " M1: deals with meeting one. Gap: median business days to meeting two. "
         "In target: second meetings within the target. Close: close rate after meeting one.",
         style=MUTED,
     )
@@ -295,6 +298,9 @@ def _findings(result: AuditResult) -> RenderableType:
                     f"interval {p.interval(finding.ci95, 'rate')})"
                 )
             )
+    unnamed = p.unnamed_reps_sentence(result)
+    if unnamed:
+        parts.append(Text(("" if others else "\n") + unnamed, style=MUTED))
     return Group(*parts)
 
 
@@ -341,8 +347,8 @@ def _compare(compare: Compare, window: int) -> RenderableType:
     )
     note = Text(
         "Compared on the deals whose outcome is known: meeting one at least "
-        f"{window} business days before the as-of date (left out: {p.count(left_before)} "
-        f"deals before the cut and {p.count(left_after)} after, more recent than that), "
+        f"{window} business days before the as-of date (left out: {p.deals(left_before)} "
+        f"before the cut and {p.count(left_after)} after, more recent than that), "
         "meeting two counted as held when "
         f"held within those {window} business days. "
         "Change: after minus before, in percentage points for rates and days for gaps; the "

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 import polars as pl
 from sqlalchemy.orm import Session
 
-from momentum.audit import presentation
 from momentum.audit import result as metrics
 from momentum.audit.figures import grouped, rate_counts
 from momentum.audit.result import AuditOptions, AuditResult, Finding, Rate
@@ -153,13 +152,11 @@ def weakest(steps: list[StepComparison]) -> StepComparison | None:
 
 
 def rep_findings(result: AuditResult, rep_id: str) -> list[Finding]:
-    """The audit's findings that name the rep, as its report lists them: the established ones
-    by rank, then the others (not established, never ranked), in their order."""
-    return [
-        finding
-        for finding in (*presentation.established(result), *presentation.not_established(result))
-        if finding.rep_id == rep_id
-    ]
+    """The audit's findings about the rep in its order: the established ones by rank, then
+    the others. The page shows only the established ones (a rep is named on nothing else);
+    the others still tell the steps' verdicts, so a step the audit did not establish is never
+    where to start."""
+    return [finding for finding in result.findings if finding.rep_id == rep_id]
 
 
 class CoachingService:
@@ -217,7 +214,7 @@ class CoachingService:
             steps=steps,
             weakest=worst,
             talk_track=playbook.talk_track(worst.step) if worst else None,
-            findings=[finding_json(f) for f in findings],
+            findings=[finding_json(f) for f in findings if f.established],
             trend=self._trend(mine, options.target_days, since),
             team_trend=self._trend(
                 facts.filter(pl.col("owner_id") != rep_id), options.target_days, since

@@ -136,6 +136,7 @@ def dashboard_page(
             "established": finding_cards(finding_json(f) for f in p.established(result)),
             "others": finding_cards(finding_json(f) for f in p.not_established(result)),
             "overlap": p.overlap_sentence(result) if p.established(result) else "",
+            "unnamed": p.unnamed_reps_sentence(result),
             "rep_names": {r.id: r.name or r.id for r in reps},
             "teams": sorted({r.team for r in reps if r.team}),
             "reps": reps,
