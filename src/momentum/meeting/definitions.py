@@ -13,6 +13,13 @@ The rules (``momentum.rules.facts``) and the pages (``momentum.schedule.position
 a deal or a few hundred at a time: for them, :func:`one_deal` reads the same definitions one
 deal at a time in plain Python, with none of a frame's fixed cost. A test holds the two forms
 equal on any meetings.
+
+**Booked**, live: the audit's historical "M2 booked" counts every attempt, whatever its status
+(what happened to meeting two, in the past). The rules and the pages ask a question of the
+present: is meeting two on the calendar, or did it take place? A canceled attempt books nothing
+and leaves the deal waiting for its meeting two, so :data:`BOOKED` leaves ``canceled`` out; the
+rules (``momentum.rules.builtin``) and the calendar's open gaps (``momentum.schedule.positions``)
+read it.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ import polars as pl
 from momentum.canonical import DEAL_ROW
 
 HELD = "held"
+# the statuses of a meeting-two attempt that books meeting two, for the rules and the pages
+BOOKED = frozenset({"scheduled", HELD, "no_show", "rescheduled"})
 ORDER = ("deal_id", "start", "end", "meeting_id")
 DEAL_KEY = DEAL_ROW  # "_deal"
 

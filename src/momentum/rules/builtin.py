@@ -12,10 +12,11 @@ from pydantic import Field
 
 from momentum import defaults
 from momentum.flag.models import Severity
+from momentum.meeting.definitions import BOOKED
 from momentum.meeting.models import MeetingStatus
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import parse_agenda
-from momentum.rules.facts import BOOKED, DealFacts, MeetingFact
+from momentum.rules.facts import DealFacts, MeetingFact
 from momentum.rules.registry import (
     Finding,
     Rule,

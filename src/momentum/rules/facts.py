@@ -20,9 +20,6 @@ from momentum.meeting.models import MeetingStatus
 from momentum.rules.repository import FactsRepository
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BOOKED = frozenset(
-    {MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW, MeetingStatus.RESCHEDULED}
-)
 
 
 @dataclass(slots=True)

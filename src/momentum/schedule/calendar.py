@@ -160,7 +160,8 @@ class SalesCalendarService:
         deal_ids = {deal_id for _, deal_id in firsts}
         local = zone(tz)
         rows = self.repository.open_gap_candidate_rows(owners, lookback, end)
-        rows += self.repository.meeting_rows(sorted(deal_ids - {row[1] for row in rows}))
+        open_deals = {row[1] for row in rows}  # the candidates are open deals
+        rows += self.repository.meeting_rows(sorted(deal_ids - open_deals))
         places = places_of(rows)
         rep_by_id = {r.id: r for r in reps}
         calendars: dict[str, WorkCalendar] = {}
@@ -183,6 +184,8 @@ class SalesCalendarService:
         for meeting, deal in self.repository.meetings_with_deals(shown_ids):
             deal_places = places.get(deal.id)
             place = deal_places.places.get(meeting.id) if deal_places else None
+            if deal.outcome is Outcome.OPEN:
+                open_deals.add(deal.id)
             owner = rep_by_id.get(deal.owner_id)
             shown = CalendarMeeting(
                 id=meeting.id,
@@ -211,7 +214,10 @@ class SalesCalendarService:
             (
                 (p.m1_start, deal_id, p)
                 for deal_id, p in places.items()
-                if p.open_gap and p.m1_start is not None and lookback <= p.m1_start < end
+                if p.open_gap
+                and deal_id in open_deals
+                and p.m1_start is not None
+                and lookback <= p.m1_start < end
             ),
             reverse=True,
         )

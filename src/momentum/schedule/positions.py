@@ -3,6 +3,9 @@ of M1 and the meeting-two attempts (:mod:`momentum.meeting.definitions`).
 
 A meeting up to and including M1's end is *meeting one* (a deal with no held meeting yet is
 still trying to hold its first); an attempt is *meeting two*; anything after M2 is *later*.
+
+A deal has an *open gap* when M1 was held and no attempt books meeting two (``BOOKED``: a
+canceled one books nothing), the rules' "meeting two not booked" without its grace.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from momentum.meeting.definitions import one_deal
+from momentum.meeting.definitions import BOOKED, one_deal
 
 
 class Place(enum.StrEnum):
@@ -40,11 +43,12 @@ class DealPlaces:
     m1_end: datetime | None = None
     attempts: list[str] = field(default_factory=list)
     places: dict[str, Place] = field(default_factory=dict)
+    m2_booked: bool = False  # an attempt books meeting two (not canceled)
 
     @property
     def open_gap(self) -> bool:
-        """M1 held and no meeting two booked."""
-        return self.m1_id is not None and not self.attempts
+        """M1 held and no meeting two booked (a canceled attempt books nothing)."""
+        return self.m1_id is not None and not self.m2_booked
 
 
 def places_of(rows: Iterable[MeetingRow]) -> dict[str, DealPlaces]:
@@ -60,6 +64,7 @@ def places_of(rows: Iterable[MeetingRow]) -> dict[str, DealPlaces]:
         if m1 is not None:
             deal.m1_id, deal.m1_start, deal.m1_end = m1[0], m1[1], m1[2]
         deal.attempts = [attempt[0] for attempt in attempts]
+        deal.m2_booked = any(attempt[3] in BOOKED for attempt in attempts)
         for meeting_id, start, _end, _status in meetings:
             if deal.m1_end is None or start <= deal.m1_end:
                 deal.places[meeting_id] = Place.MEETING_ONE

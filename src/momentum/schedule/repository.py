@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from momentum.contact.models import Contact
 from momentum.deal.models import Deal, Outcome
 from momentum.flag.models import Flag
+from momentum.meeting.definitions import BOOKED as BOOKED_STATUSES
 from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 from momentum.next_step.models import NextStep
 from momentum.outbox.models import OutboxMessage
@@ -27,6 +28,8 @@ _CHUNK = 5_000
 _Row = TypeVarTuple("_Row")
 # Meetings that take up a rep's time: booked or done (not called off, not moved away).
 BUSY = (MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW)
+# Meetings that book a meeting two (the definitions': not canceled).
+_BOOKED = sorted(MeetingStatus(status) for status in BOOKED_STATUSES)
 
 
 def _owned(query, owners: Collection[str] | None):  # type: ignore[no-untyped-def]
@@ -55,9 +58,10 @@ class ScheduleRepository:
         self, owners: Collection[str] | None, start: datetime, end: datetime
     ) -> list[MeetingRow]:
         """(id, deal, start, end, status) of every meeting of the open deals with a held
-        meeting starting in ``[start, end)`` and no meeting starting after it ended: every
-        deal whose meeting one in that window has no meeting two booked is among them (which
-        are, the definitions decide on all their meetings).
+        meeting starting in ``[start, end)`` and no meeting that books anything (a canceled
+        one does not: ``BOOKED``) starting after it ended: every deal whose meeting one in
+        that window has no meeting two booked is among them (which are, the definitions
+        decide on all their meetings).
 
         The deals are found first, from the deals in scope to their meetings, then their
         meetings by deal: in one query, PostgreSQL scans every meeting of the store (or every
@@ -69,7 +73,11 @@ class ScheduleRepository:
             held.status == MeetingStatus.HELD,
             held.start_at >= start,
             held.start_at < end,
-            ~exists().where(later.deal_id == held.deal_id, later.start_at > held.end_at),
+            ~exists().where(
+                later.deal_id == held.deal_id,
+                later.start_at > held.end_at,
+                later.status.in_(_BOOKED),
+            ),
         )
         candidates = _owned(select(Deal.id).where(Deal.outcome == Outcome.OPEN, unanswered), owners)
         return self.meeting_rows(list(self._plain(candidates).scalars()))

@@ -1,6 +1,7 @@
 // Enhancements for the rep's pages; each works without this script.
 // - The calendar: Tab reaches one day (today's, else the first), arrow keys move between days
-//   (roving focus), Home/End to the week's ends, Page Up/Down to the previous/next period;
+//   (roving focus), Home/End to the week's ends, Page Up/Down to the previous/next period,
+//   where the focus lands on the corresponding day (named in the address: #day-YYYY-MM-DD);
 //   Tab reaches that day's meetings, Enter opens one.
 // - Locking in: choosing an agenda template fills the agenda, choosing a homework template the
 //   homework; picking a suggested slot clears a typed time and typing a time clears the
@@ -30,7 +31,11 @@
     }
 
     days.forEach(function (cell) { tabStops(cell, false); });
-    makeCurrent(grid.querySelector(".day.today") || days[0]);
+    // Arriving from Page Up/Down (or any link to a day), the focus goes on with that day.
+    var named = /^#day-(\d{4}-\d{2}-\d{2})$/.exec(window.location.hash);
+    var arrived = named && grid.querySelector('[data-day="' + named[1] + '"]');
+    makeCurrent(arrived || grid.querySelector(".day.today") || days[0]);
+    if (arrived) arrived.focus();
 
     function focusAt(index) {
       if (index < 0 || index >= days.length) return;
@@ -68,9 +73,32 @@
       var link = which && document.querySelector('[data-key="' + which + '"]');
       if (link) {
         event.preventDefault();
-        window.location.href = link.href;
+        var anchor = new URL(link.href).searchParams.get("date");
+        var day = anchor && corresponding(current.dataset.day, anchor, grid.dataset.mode);
+        window.location.href = link.href.split("#")[0] + (day ? "#day-" + day : "");
       }
     });
+  }
+
+  // The day of the period around ``anchor`` that corresponds to ``day`` (both YYYY-MM-DD):
+  // the same weekday in a week, the same date in a month (its last day when it is shorter).
+  function corresponding(day, anchor, mode) {
+    var from = parseDay(day);
+    var to = parseDay(anchor);
+    if (!from || !to) return null;
+    if (mode === "week") {
+      var monday = to.getUTCDate() - ((to.getUTCDay() + 6) % 7);
+      to.setUTCDate(monday + ((from.getUTCDay() + 6) % 7));
+    } else if (mode === "month") {
+      var length = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() + 1, 0)).getUTCDate();
+      to.setUTCDate(Math.min(from.getUTCDate(), length));
+    }
+    return to.toISOString().slice(0, 10);
+  }
+
+  function parseDay(text) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
+    return parts ? new Date(Date.UTC(+parts[1], +parts[2] - 1, +parts[3])) : null;
   }
 
   function lockIn(form) {
