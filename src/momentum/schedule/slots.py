@@ -148,6 +148,19 @@ class SlotService:
         started = [m for m in meetings if m.status is MeetingStatus.SCHEDULED and m.start_at <= now]
         return (started[-1] if started else None), False
 
+    def booked_ahead(self, deal_id: str) -> Meeting | None:
+        """The deal's booked meeting still to come, if any (it is the deal's next step: a
+        lock-in moves or cancels it rather than book another)."""
+        now = self.clock.now()
+        return next(
+            (
+                m
+                for m in self.repository.meetings_of(deal_id)
+                if m.status is MeetingStatus.SCHEDULED and m.start_at > now
+            ),
+            None,
+        )
+
     def buyer_zones(self, deal_id: str) -> list[str]:
         zones: list[str] = []
         for contact in self.repository.contacts_of(deal_id):
@@ -158,13 +171,21 @@ class SlotService:
     # --- suggestions --------------------------------------------------------------------
 
     def suggest(
-        self, actor: Actor, deal_id: str, *, minutes: int = 30, days: int | None = None
+        self,
+        actor: Actor,
+        deal_id: str,
+        *,
+        minutes: int = 30,
+        days: int | None = None,
+        buyer_zones: Sequence[str] | None = None,
     ) -> Suggestions:
+        """The slots to offer; the buyer's zones are those on file unless ``buyer_zones``
+        names them (a form being filled in, as :meth:`check`)."""
         deal, rep = self.deal_and_rep(actor, deal_id)
         calendar = self._calendar(rep)
         now = self.clock.now()
         one, later = self.gap_from(deal_id)
-        zones = self.buyer_zones(deal_id)
+        zones = list(buyer_zones) if buyer_zones else self.buyer_zones(deal_id)
         today = calendar.local_date(now)
         wanted = days or max(1, self.target - self.policy.earliest_business_days + 1)
         chosen: list[date] = []

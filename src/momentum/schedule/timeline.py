@@ -5,6 +5,7 @@ the messages to the buyer with their delivery state — with what can be done ne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from momentum.deal.models import Deal, Outcome
 from momentum.errors import NotFound
 from momentum.flag.models import Flag
 from momentum.localtime import zone
-from momentum.meeting.models import MeetingStatus
+from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.meeting.schemas import MeetingState, meeting_state
 from momentum.next_step.history import history_of
 from momentum.next_step.models import NextStep, NextStepKind, Side
@@ -24,7 +25,7 @@ from momentum.next_step.schemas import parse_agenda
 from momentum.outbox.models import OutboxMessage
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
-from momentum.schedule.positions import Place, places_of
+from momentum.schedule.positions import DealPlaces, Place, places_of
 from momentum.schedule.repository import ScheduleRepository
 from momentum.schedule.slots import deal_label
 from momentum.schedule.states import (
@@ -70,6 +71,7 @@ class MeetingCard:
     messages: list[MessageState]
     gap_business_days: int | None = None
     over_target: bool = False
+    name: str = ""  # "Meeting one", "Meeting two", "Meeting 3": see :func:`meeting_names`
 
 
 @dataclass
@@ -145,17 +147,17 @@ class DealTimelineService:
             {c.changed_by_user_id for c in changes if c.changed_by_user_id is not None}
         )
         label = deal_label(deal)
-        names = {m.id: "Meeting" for m in meetings}
+        names = meeting_names(meetings, places)
         cards: list[MeetingCard] = []
         events: list[Event] = []
         for meeting in meetings:
             place = (
                 places.places.get(meeting.id, Place.MEETING_ONE) if places else Place.MEETING_ONE
             )
-            names[meeting.id] = place.label
             lines = parse_agenda(meeting.agenda)
             card = MeetingCard(
                 id=meeting.id,
+                name=names[meeting.id],
                 place=place,
                 state=meeting_state(meeting, now),
                 start=meeting.start_at.astimezone(local),
@@ -194,7 +196,7 @@ class DealTimelineService:
                 Event(
                     at=card.start,
                     kind="meeting",
-                    title=f"{place.label} ({card.state.replace('_', ' ')})",
+                    title=f"{card.name} ({card.state.replace('_', ' ')})",
                     detail=" · ".join(
                         part
                         for part in (
@@ -215,7 +217,7 @@ class DealTimelineService:
                     Event(
                         at=meeting.booked_at.astimezone(local),
                         kind="booking",
-                        title=f"{place.label} booked for {when_short(meeting.start_at, tz)}",
+                        title=f"{card.name} booked for {when_short(meeting.start_at, tz)}",
                         tone="good",
                         meeting_id=meeting.id,
                     )
@@ -342,6 +344,24 @@ class DealTimelineService:
             awaiting=[c for c in cards if c.state is MeetingState.AWAITING_OUTCOME],
             open_gap=bool(places and places.open_gap and deal.outcome is Outcome.OPEN),
         )
+
+
+def meeting_names(meetings: Sequence[Meeting], places: DealPlaces | None) -> dict[str, str]:
+    """What each of a deal's meetings is called on its page: "Meeting one", "Meeting two",
+    then "Meeting 3", "Meeting 4"… A later meeting counts as meeting two does: every attempt
+    (moved, canceled, no-show) up to and including the one held shares its number, and the
+    next number starts after it."""
+    names: dict[str, str] = {}
+    number = 3
+    for meeting in sorted(meetings, key=lambda m: (m.start_at, m.end_at, m.id)):
+        place = places.places.get(meeting.id, Place.MEETING_ONE) if places else Place.MEETING_ONE
+        if place is not Place.LATER:
+            names[meeting.id] = place.label
+            continue
+        names[meeting.id] = f"Meeting {number}"
+        if meeting.status is MeetingStatus.HELD:
+            number += 1
+    return names
 
 
 def _who(source: str, user_id: int | None, users: dict[int, str]) -> str:

@@ -4,7 +4,9 @@ safe return addresses."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from momentum.contact.schemas import Attendee
 from momentum.errors import InputError
-from momentum.localtime import localize
+from momentum.localtime import is_timezone, localize
 from momentum.rules.settings import RuleSettingsService
 from momentum.runtime import Engine
 from momentum.schedule.calendar import SalesCalendarService
@@ -103,15 +105,83 @@ def deal_url(deal_id: str, done: str | None = None) -> str:
 def typed_attendee(email: str, name: str, timezone: str) -> Attendee | None:
     """The one more person a form invites, from its ``attendee_email``, ``attendee_name`` and
     ``attendee_tz`` fields (the lock-in's and the move's alike); none when no e-mail address is
-    typed. A bad address or zone raises pydantic's ``ValidationError`` (see :func:`explain`)."""
+    typed. A bad address or zone raises pydantic's ``ValidationError`` (see :func:`problems`)."""
     if not email.strip():
         return None
     return Attendee(email=email, name=name.strip() or None, timezone=timezone or None)
 
 
-def explain(exc: ValidationError) -> list[str]:
-    """A form's validation errors, one line each after the field it is about."""
-    return [
-        f"{'.'.join(str(p) for p in error['loc']) or 'form'}: {error['msg']}"
-        for error in exc.errors()
-    ]
+# An attendee's fields, as the forms name them (see rep/_attendee.html).
+ATTENDEE_FIELDS = {"email": "attendee_email", "name": "attendee_name", "timezone": "attendee_tz"}
+
+
+def plain(error: Mapping[str, Any]) -> str:
+    """One validation error in plain words: a validator's own sentence, without pydantic's
+    "Value error, " in front of it."""
+    if error.get("type") == "value_error" and error.get("ctx", {}).get("error") is not None:
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
+
+
+def problems(
+    exc: ValidationError, fields: Mapping[str, str], *, default: str = "form"
+) -> dict[str, str]:
+    """A form's validation errors by the form field they are about (``fields`` maps a
+    model's first location to the form's field name; anything else goes under ``default``),
+    each in plain words; several about one field are joined."""
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error.get("loc") or ()
+        field_name = fields.get(str(loc[0]), default) if loc else default
+        message = plain(error)
+        found[field_name] = f"{found[field_name]}; {message}" if field_name in found else message
+    return found
+
+
+def attendee_problems(
+    email: str, name: str, timezone: str
+) -> tuple[Attendee | None, dict[str, str]]:
+    """:func:`typed_attendee`, with what is wrong with it by form field instead of raising."""
+    try:
+        return typed_attendee(email, name, timezone), {}
+    except ValidationError as exc:
+        return None, problems(exc, ATTENDEE_FIELDS, default="attendee_email")
+
+
+def valid_zones(*candidates: str | None) -> list[str]:
+    """The IANA zones among what a form has typed, once each, in order (a bad one is left
+    out: the form reports it next to its field)."""
+    zones: list[str] = []
+    for candidate in candidates:
+        name = (candidate or "").strip()
+        if name and name not in zones and is_timezone(name):
+            zones.append(name)
+    return zones
+
+
+# The lock-in's and the move's fields, top to bottom: a form's problems are listed in this
+# order above it (each is also shown next to its field). A contact's zone is
+# ``contact_tz:EMAIL``.
+FORM_ORDER = (
+    "when",
+    "location",
+    "minutes",
+    "seller",
+    "buyer",
+    "homework",
+    "asset",
+    "contact_tz",
+    "attendee_email",
+    "attendee_name",
+    "attendee_tz",
+)
+
+
+def in_form_order(errors: Mapping[str, str]) -> dict[str, str]:
+    """``errors`` (field -> what is wrong) in the order the form shows its fields."""
+
+    def rank(name: str) -> int:
+        key = name.partition(":")[0]
+        return FORM_ORDER.index(key) if key in FORM_ORDER else len(FORM_ORDER)
+
+    return {name: errors[name] for name in sorted(errors, key=rank)}

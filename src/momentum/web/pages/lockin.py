@@ -13,6 +13,7 @@ reminders in the request's one unit of work, and the rules on commit."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -27,19 +28,24 @@ from momentum.next_step.schemas import AgendaItem, LockIn
 from momentum.playbook.schemas import LockInTemplates
 from momentum.playbook.service import PlaybookService
 from momentum.schedule.slots import Slot
+from momentum.timetext import when_short
 from momentum.value_asset.service import ValueAssetService
 from momentum.web.deps import CurrentUser, DbSession, engine_of
 from momentum.web.pages._rep import (
+    attendee_problems,
     chosen_start,
     deal_url,
-    explain,
+    in_form_order,
+    problems,
     slot_service,
-    typed_attendee,
+    timeline_service,
+    valid_zones,
     viewer_zone,
 )
 from momentum.web.templating import render
 
 router = APIRouter()
+Problems = dict[str, str]  # form field -> what is wrong with it
 DURATIONS = (15, 30, 45, 60, 90)
 
 
@@ -80,26 +86,67 @@ class LockInForm:
             self.homework_template = homework.key
             self.homework = homework.text
 
-    def lock_in(self, start_iso: str) -> LockIn:
-        agenda = [AgendaItem(side=Side.SELLER, text=t) for t in _lines(self.seller)]
-        agenda += [AgendaItem(side=Side.BUYER, text=t) for t in _lines(self.buyer)]
-        attendees = [
-            Attendee(email=email, timezone=tz or None) for email, tz in self.contact_tz.items()
-        ]
-        another = typed_attendee(self.attendee_email, self.attendee_name, self.attendee_tz)
+    def zones(self) -> list[str]:
+        """The buyer's zones as the form has them (the contacts', then the one more
+        person's), those that are zones: the slots show the buyer's time in them."""
+        return valid_zones(*self.contact_tz.values(), self.attendee_tz)
+
+    def lock_in(self, start: datetime | None, *, now: datetime) -> tuple[LockIn | None, Problems]:
+        """The booking the form asks for, or what is wrong with it: every problem at once,
+        each by the form field it is about (``start`` is ``None`` when the time is the
+        problem; the rest is checked all the same)."""
+        errors: Problems = {}
+        agenda: list[AgendaItem] = []
+        for side, name, text in (
+            (Side.SELLER, "seller", self.seller),
+            (Side.BUYER, "buyer", self.buyer),
+        ):
+            for line in _lines(text):
+                try:
+                    agenda.append(AgendaItem(side=side, text=line))
+                except ValidationError as exc:
+                    errors.setdefault(name, "; ".join(problems(exc, {}).values()))
+        attendees: list[Attendee] = []
+        for email, tz in self.contact_tz.items():
+            try:
+                attendees.append(Attendee(email=email, timezone=tz or None))
+            except ValidationError as exc:
+                errors.update(problems(exc, {}, default=f"contact_tz:{email}"))
+        another, wrong = attendee_problems(
+            self.attendee_email, self.attendee_name, self.attendee_tz
+        )
+        errors.update(wrong)
         if another is not None:
             attendees.append(another)
-        return LockIn.model_validate(
-            {
-                "start": start_iso,
-                "minutes": self.minutes,
-                "agenda": agenda,
-                "buyer_homework": self.homework,
-                "location": self.location,
-                "value_asset_id": int(self.asset) if self.asset.isdigit() else None,
-                "attendees": attendees,
-            }
-        )
+        try:
+            lock_in = LockIn.model_validate(
+                {
+                    "start": start or now,  # a stand-in, to check the rest
+                    "minutes": self.minutes,
+                    "agenda": agenda,
+                    "buyer_homework": self.homework,
+                    "location": self.location,
+                    "value_asset_id": int(self.asset) if self.asset.isdigit() else None,
+                    "attendees": attendees,
+                }
+            )
+        except ValidationError as exc:
+            for name, message in problems(exc, LOCK_IN_FIELDS).items():
+                errors.setdefault(name, message)
+            return None, errors
+        return (lock_in if start is not None and not errors else None), errors
+
+
+# LockIn's fields, as the form names them
+LOCK_IN_FIELDS = {
+    "start": "when",
+    "minutes": "minutes",
+    "agenda": "seller",
+    "buyer_homework": "homework",
+    "location": "location",
+    "value_asset_id": "asset",
+    "attendees": "attendee_email",
+}
 
 
 def _templates(request: Request, session: DbSession) -> LockInTemplates:
@@ -119,21 +166,22 @@ def _page(
     form: LockInForm,
     *,
     picked: Slot | None = None,
-    errors: list[str] | None = None,
+    errors: Problems | None = None,
     status_code: int = 200,
     templates: LockInTemplates | None = None,  # read here when the caller has not
 ) -> Response:
     engine = engine_of(request)
     slots = slot_service(request, session)
-    suggestions = slots.suggest(user.actor, deal_id, minutes=form.minutes)
+    contacts = slots.repository.contacts_of(deal_id)
+    for contact in contacts:
+        form.contact_tz.setdefault(contact.email, contact.timezone or "")
+    # the buyer's zones as typed on the form (the contacts' on file until then)
+    suggestions = slots.suggest(user.actor, deal_id, minutes=form.minutes, buyer_zones=form.zones())
     assets = ValueAssetService(session, clock=engine.clock)
     library = assets.library()
     if not form.asset:
         chosen = assets.choose(deal_id=deal_id, asked=None)
         form.asset = str(chosen.id) if chosen else ""
-    contacts = slots.repository.contacts_of(deal_id)
-    for contact in contacts:
-        form.contact_tz.setdefault(contact.email, contact.timezone or "")
     one = suggestions.meeting_one
     return render(
         request,
@@ -148,7 +196,7 @@ def _page(
             "meeting_one_unmarked": one is not None and one.status is MeetingStatus.SCHEDULED,
             "picked": picked,
             "warnings": picked.warnings if picked else None,
-            "errors": errors,
+            "errors": in_form_order(errors or {}),
             "tz": viewer_zone(request, user),
             "deal_url": deal_url(deal_id),
         },
@@ -166,6 +214,10 @@ def lock_in_form(
     homework_template: Annotated[str | None, Query(max_length=40)] = None,
     minutes: Annotated[int, Query(ge=5, le=480)] = 30,
 ) -> Response:
+    slots = slot_service(request, session)
+    deal, _ = slots.deal_and_rep(user.actor, deal_id)
+    if slots.booked_ahead(deal.id) is not None:  # opened from a page that is out of date
+        return _already_booked(request, session, user, deal_id, status_code=200)
     form = LockInForm(minutes=minutes)
     templates = _templates(request, session)
     form.use_templates(templates, template, homework_template)
@@ -221,23 +273,28 @@ def lock_in_save(
     engine = engine_of(request)
     slots = slot_service(request, session)
     deal, rep = slots.deal_and_rep(user.actor, deal_id)
+    now = engine.clock.now()
+    if slots.booked_ahead(deal.id) is not None:
+        # booked already (a resubmitted form, a second click, someone else): never twice
+        return _already_booked(request, session, user, deal_id, status_code=409)
+    errors: Problems = {}
+    start: datetime | None = None
     try:
-        start = chosen_start(slot, when, rep.timezone, now=engine.clock.now())
-        lock_in = form.lock_in(start.isoformat())
+        start = chosen_start(slot, when, rep.timezone, now=now)
     except InputError as exc:
-        return _page(request, session, user, deal_id, form, errors=[exc.message], status_code=422)
-    except ValidationError as exc:
-        return _page(request, session, user, deal_id, form, errors=explain(exc), status_code=422)
-    if not lock_in.attendees and not slots.repository.contacts_of(deal.id):
-        return _page(
-            request,
-            session,
-            user,
-            deal_id,
-            form,
-            errors=["add the buyer's e-mail address: the invitation needs someone to go to"],
-            status_code=422,
+        errors["when"] = exc.message
+    lock_in, wrong = form.lock_in(start, now=now)
+    errors.update(wrong)
+    if (
+        not form.attendee_email.strip()
+        and not form.contact_tz
+        and not slots.repository.contacts_of(deal.id)
+    ):
+        errors["attendee_email"] = (
+            "add the buyer's e-mail address: the invitation needs someone to go to"
         )
+    if errors or lock_in is None or start is None:
+        return _page(request, session, user, deal_id, form, errors=errors, status_code=422)
     zones = [a.timezone for a in lock_in.attendees if a.timezone]
     one, later = slots.gap_from(deal_id)
     checked = slots.check_for(
@@ -250,3 +307,21 @@ def lock_in_save(
     if form.mark_held and one is not None and one.status is MeetingStatus.SCHEDULED:
         engine.meetings(session).mark_held(user.actor, one.id)
     return RedirectResponse(deal_url(deal_id, "booked_later" if later else "booked"), 303)
+
+
+def _already_booked(
+    request: Request, session: DbSession, user: CurrentUser, deal_id: str, *, status_code: int
+) -> Response:
+    """The deal has a meeting booked ahead: say which and when, with the way to move it."""
+    tz = viewer_zone(request, user)
+    page = timeline_service(request, session).timeline(user.actor, deal_id, tz=tz)
+    return render(
+        request,
+        "rep/booked.html",
+        {
+            "page": page,
+            "when": when_short(page.upcoming.start, tz) if page.upcoming else None,
+            "deal_url": deal_url(deal_id),
+        },
+        status_code=status_code,
+    )

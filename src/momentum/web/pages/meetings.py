@@ -6,23 +6,24 @@ names who gets the update (the lock-in's attendee fields); they become the deal'
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from momentum.errors import InputError
 from momentum.meeting.models import MeetingStatus
 from momentum.schedule.slots import Slot
 from momentum.web.deps import CurrentUser, DbSession, engine_of
 from momentum.web.pages._rep import (
+    attendee_problems,
     back_to,
     chosen_start,
     deal_url,
-    explain,
+    in_form_order,
     slot_service,
-    typed_attendee,
+    valid_zones,
     viewer_zone,
 )
 from momentum.web.templating import render
@@ -39,7 +40,16 @@ def mark_outcome(
     outcome: Annotated[Literal["held", "no_show"], Form()],
     next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
+    """Mark a meeting held or no-show, and go back where the rep was. The same outcome sent
+    again (a second click, a resubmitted form) changes nothing and says so; another outcome
+    for a meeting that has one, or one that was canceled or moved, is refused, in words."""
     meetings = engine_of(request).meetings(session)
+    meeting = meetings.visible(user.actor, meeting_id)
+    if meeting.status is not MeetingStatus.SCHEDULED:
+        same = str(meeting.status) == outcome
+        done = f"already_{outcome}" if same else f"was_{meeting.status}"
+        back = back_to(next, deal_url(meeting.deal_id, done), done=done)
+        return RedirectResponse(back, status_code=303)
     mark = meetings.mark_held if outcome == "held" else meetings.mark_no_show
     view = mark(user.actor, meeting_id)
     back = back_to(next, deal_url(view.deal_id, outcome), done=outcome)
@@ -70,7 +80,7 @@ def _reschedule_page(
     *,
     values: dict[str, str],
     picked: Slot | None = None,
-    errors: list[str] | None = None,
+    errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     meeting = engine_of(request).meetings(session).visible(user.actor, meeting_id)
@@ -78,7 +88,9 @@ def _reschedule_page(
         raise InputError(f"meeting {meeting_id!r} is {meeting.status.replace('_', ' ')}")
     minutes = int((meeting.end_at - meeting.start_at).total_seconds() // 60)
     slots = slot_service(request, session)
-    suggestions = slots.suggest(user.actor, meeting.deal_id, minutes=minutes)
+    # the buyer's zones on file, and the one typed for who gets the update (when it is one)
+    zones = valid_zones(*slots.buyer_zones(meeting.deal_id), values.get("attendee_tz"))
+    suggestions = slots.suggest(user.actor, meeting.deal_id, minutes=minutes, buyer_zones=zones)
     return render(
         request,
         "rep/reschedule.html",
@@ -89,7 +101,7 @@ def _reschedule_page(
             "values": values,
             "picked": picked,
             "warnings": picked.warnings if picked else None,
-            "errors": errors,
+            "errors": in_form_order(errors or {}),
             # a meeting imported without a buyer contact: the form asks who gets the update
             "needs_attendee": not slots.repository.contacts_of(meeting.deal_id),
             "tz": viewer_zone(request, user),
@@ -135,22 +147,24 @@ def reschedule_meeting(
     meeting = meetings.visible(user.actor, meeting_id)
     rep = meetings.owner(meetings.visible_deal(user.actor, meeting.deal_id))
     slots = slot_service(request, session)
-
-    def again(errors: list[str]) -> Response:
+    # every problem of the form at once, each by its field
+    errors: dict[str, str] = {}
+    start: datetime | None = None
+    try:
+        start = chosen_start(slot, when, rep.timezone, now=engine.clock.now())
+    except InputError as exc:
+        errors["when"] = exc.message
+    attendee, wrong = attendee_problems(attendee_email, attendee_name, attendee_tz)
+    errors.update(wrong)
+    if not attendee_email.strip() and not slots.repository.contacts_of(meeting.deal_id):
+        # checked before the time, so no "Move anyway" leads to a refusal
+        errors["attendee_email"] = (
+            "add the buyer's e-mail address: the update needs someone to go to"
+        )
+    if errors or start is None:
         return _reschedule_page(
             request, session, user, meeting_id, values=values, errors=errors, status_code=422
         )
-
-    try:
-        start = chosen_start(slot, when, rep.timezone, now=engine.clock.now())
-        attendee = typed_attendee(attendee_email, attendee_name, attendee_tz)
-    except InputError as exc:
-        return again([exc.message])
-    except ValidationError as exc:
-        return again(explain(exc))
-    if attendee is None and not slots.repository.contacts_of(meeting.deal_id):
-        # checked before the time, so no "Move anyway" leads to a refusal
-        return again(["add the buyer's e-mail address: the update needs someone to go to"])
     minutes = int((meeting.end_at - meeting.start_at).total_seconds() // 60)
     zones = slots.buyer_zones(meeting.deal_id)  # and the new attendee's: their hours count too
     if attendee is not None and attendee.timezone and attendee.timezone not in zones:

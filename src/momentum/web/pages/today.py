@@ -17,7 +17,7 @@ from momentum.user.models import Role
 from momentum.web.deps import CurrentUser, DbSession
 from momentum.web.nav import NavItem
 from momentum.web.pages._rep import today_service, viewer_zone
-from momentum.web.pages.deal import NOTICES
+from momentum.web.pages.deal import notice_of
 from momentum.web.templating import render
 
 router = APIRouter()
@@ -35,7 +35,7 @@ def today_page(
 ) -> Response:
     tz = viewer_zone(request, user)
     day = today_service(request, session).today(user.actor, tz=tz, rep_id=rep or None, page=page)
-    notice = NOTICES.get(done or "")  # a fixed text: never what the address says
+    notice = notice_of(done)  # a fixed text: never what the address says
 
     def link(**changes: object) -> str:
         values = {"rep": day.rep_id, **changes}
