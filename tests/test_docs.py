@@ -47,3 +47,13 @@ def test_every_setting_is_documented() -> None:
         if f"MOMENTUM_{name.upper()}" not in text
     ]
     assert missing == []
+
+
+def test_the_reminders_doc_says_which_buyer_messages_wait_for_business_hours() -> None:
+    """It said "Nothing goes to a buyer in quiet hours … or on a weekend or holiday", while
+    invitations, updates and cancellations go at once (as they should: they answer the rep)."""
+    text = " ".join((DOCS / "reminders.md").read_text().split())
+    assert "Nothing goes to a buyer" not in text
+    assert "The two reminders, the value reminder and the confirmation" in text
+    assert "they never reach a buyer in **quiet hours**" in text
+    assert '**invitation, the update ("Moved: …") and the cancellation go out at once**' in text

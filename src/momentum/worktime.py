@@ -42,10 +42,12 @@ class CalendarPolicy(BaseModel):
         description="Days that are never business days.",
     )
     quiet_hours_start: time = Field(
-        default=time(19, 0), description="From this local time on, nothing goes to a buyer."
+        default=time(19, 0),
+        description="From this local time on, no reminder goes to a buyer (invitations, "
+        "updates and cancellations go at once).",
     )
     quiet_hours_end: time = Field(
-        default=time(8, 0), description="Until this local time nothing goes to a buyer."
+        default=time(8, 0), description="Until this local time no reminder goes to a buyer."
     )
 
     @field_validator("default_country")

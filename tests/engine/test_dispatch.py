@@ -261,6 +261,31 @@ def test_quiet_hours_and_weekends_hold_a_late_reminder_back(
     assert smtp_server.messages[-1]["Subject"].startswith("Confirmed for Tuesday")
 
 
+def test_invitations_updates_and_cancellations_go_at_once_even_on_a_sunday_evening(
+    database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    """What docs/reminders.md promises: quiet hours and weekends hold the reminders back, not
+    the messages that answer what the rep has just done."""
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    clock.set(datetime(2026, 3, 8, 19, 30, tzinfo=UTC))  # Sunday 20:30 in Berlin
+    meeting_id = book(database, engine)
+    assert dispatcher.drain().sent == 1  # the invitation, at once
+    with database.unit_of_work() as session:
+        moved = engine.meetings(session).reschedule(
+            ADMIN, meeting_id, start=datetime(2026, 3, 12, 10, 0)
+        )
+    assert dispatcher.drain().sent == 1  # "Moved: …", at once
+    with database.unit_of_work() as session:
+        engine.meetings(session).cancel(ADMIN, moved.meeting.id)
+    assert dispatcher.drain().sent == 1  # the cancellation, at once
+    kinds = [ics_of(m)["METHOD"] for m in smtp_server.messages]
+    assert [str(k) for k in kinds] == ["REQUEST", "REQUEST", "CANCEL"]
+    assert smtp_server.messages[1]["Subject"].startswith("Moved: ")
+    with database.unit_of_work(write=False) as session:  # no reminder went out meanwhile
+        assert ReminderStatus.SENT not in {r.status for r in session.scalars(select(Reminder))}
+
+
 def test_temporary_failures_retry_with_backoff_then_fail_visibly(
     database: Database, make_engine, clock: FixedClock, world
 ) -> None:  # type: ignore[no-untyped-def]

@@ -69,9 +69,7 @@ def test_meeting_two_not_booked_fires_after_the_grace_asks_once_and_clears_on_bo
         engine.sweep()
     with database.unit_of_work(write=False) as session:
         flag = open_flags(session)[("D1", "meeting_two_not_booked")]
-        assert (
-            flag.reason == "Meeting one was held on Wed 04 Mar 2026 and meeting two is not booked"
-        )
+        assert flag.reason == "Meeting one was held on Wed 4 Mar 2026 and meeting two is not booked"
         assert flag.severity is Severity.WARNING
         [task] = [t for t in tasks(session) if t.deal_id == "D1"]
         assert task.title == "Book meeting two with Acme Tools"
@@ -196,7 +194,7 @@ def test_meeting_two_without_homework_or_with_a_one_sided_agenda_is_flagged(
     with database.unit_of_work(write=False) as session:
         flags = open_flags(session)
         assert flags[("D1", "meeting_two_incomplete")].reason == (
-            "Meeting two on Fri 06 Mar 2026 has nothing on the agenda for the buyer and no "
+            "Meeting two on Fri 6 Mar 2026 has nothing on the agenda for the buyer and no "
             "buyer homework"
         )
         assert flags[("D1", "meeting_two_incomplete")].severity is Severity.INFO
@@ -219,7 +217,7 @@ def test_a_no_show_asks_to_rebook_within_a_business_day(
     with database.unit_of_work(write=False) as session:
         flag = open_flags(session)[("D1", "no_show")]
         assert flag.severity is Severity.CRITICAL
-        assert "did not show up on Fri 06 Mar 2026" in flag.reason
+        assert "did not show up on Fri 6 Mar 2026" in flag.reason
         [task] = [t for t in tasks(session) if t.rule == "no_show"]
         assert task.title == "Rebook Acme Tools after the no-show"
         assert task.due_at == datetime(2026, 3, 9, 15, 30, tzinfo=UTC)  # Monday, same time
@@ -263,7 +261,7 @@ def test_no_next_step_after_one_business_day(
     with database.unit_of_work(write=False) as session:
         flag = open_flags(session)[("D1", "next_step_missing")]
         assert flag.reason == (
-            "No next step: nothing is booked or due since its last meeting on Fri 06 Mar 2026"
+            "No next step: nothing is booked or due since its last meeting on Fri 6 Mar 2026"
         )
         assert [t.title for t in tasks(session) if t.deal_id == "D1"] == [
             "Set the next step for Acme Tools"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from momentum.deal.models import Outcome
 from momentum.flag.models import Severity
 from momentum.flag.repository import FlagRepository
 from tests.engine.conftest import NOW
@@ -42,7 +43,7 @@ def test_the_list_shows_stage_next_step_flags_and_risk(site: Site) -> None:
     assert "90,000 EUR" in html and "Proposal" in html
     row = html[html.index('href="/deals/SOON"') :]
     row = row[: row.index("</tr>")]
-    assert "Meeting" in row and "Fri 06 Mar 2026" in row  # in the rep's zone
+    assert "Meeting" in row and "Fri 6 Mar 2026 " in row  # in the rep's zone
 
 
 def test_user_text_is_escaped(site: Site) -> None:
@@ -96,3 +97,36 @@ def test_a_manager_filters_by_rep_and_pages_through(site: Site) -> None:
     assert len(_deal_ids(second.text)) == 6  # 55 + D1, 50 a page
     assert set(_deal_ids(second.text)).isdisjoint(_deal_ids(first.text))
     assert _deal_ids(client.get("/deals?rep=ana").text) == ["D1"]
+
+
+def test_all_outcomes_is_a_choice_on_the_page_and_in_the_api(site: Site) -> None:
+    """The outcome filter had Open, Won and Lost, and ``outcome=all`` answered 422."""
+    _seed(site)
+    with site.engine.database.unit_of_work() as session:
+        rep = site.world.rep
+        make_deal(session, owner=rep, id="WON", outcome=Outcome.WON, closed_at=NOW, name="Won")
+        make_deal(session, owner=rep, id="LOST", outcome=Outcome.LOST, closed_at=NOW, name="Lost")
+    client = site.signed_in("ana")
+    page = client.get("/deals?outcome=all")
+    assert page.status_code == 200, page.text
+    assert set(_deal_ids(page.text)) == {"QUIET", "D1", "BIG", "SOON", "WON", "LOST"}
+    assert '<option value="all" selected>All</option>' in page.text
+    row = page.text[page.text.index('href="/deals/WON"') :]
+    assert " · won" in row[: row.index("</tr>")]  # a closed deal says so among the open ones
+    assert set(_deal_ids(client.get("/deals").text)) == {"QUIET", "D1", "BIG", "SOON"}
+    assert _deal_ids(client.get("/deals?outcome=lost").text) == ["LOST"]
+    api = client.get("/api/v1/deals?outcome=all")
+    assert api.status_code == 200, api.text
+    assert {deal["id"] for deal in api.json()["items"]} >= {"WON", "LOST", "BIG"}
+    spec = client.get("/api/v1/openapi.json").json()
+    [outcome] = [
+        p for p in spec["paths"]["/api/v1/deals"]["get"]["parameters"] if p["name"] == "outcome"
+    ]
+    schema = outcome["schema"]
+    schema = (
+        spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        if "$ref" in schema
+        else schema
+    )
+    assert schema["enum"] == ["open", "won", "lost", "all"]
+    assert client.get("/deals?outcome=maybe").status_code == 422

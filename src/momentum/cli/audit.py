@@ -98,9 +98,12 @@ def audit_store(
 
     database = open_store(settings, existing=True)
     url = database.engine.url.render_as_string(hide_password=True)
-    with database.unit_of_work(write=False) as session:
-        scope = resolve_scope(session, Actor.system(), team=team, rep_id=rep)
-        return store_audit(session, scope, options, sources=[url])
+    try:
+        with database.unit_of_work(write=False) as session:
+            scope = resolve_scope(session, Actor.system(), team=team, rep_id=rep)
+            return store_audit(session, scope, options, sources=[url])
+    finally:
+        database.dispose()  # its connections closed now, not whenever they are collected
 
 
 def show(

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from momentum.cli.audit import audit_options, audit_store, show
-from momentum.cli.common import app_errors, console, load_settings
+from momentum.cli.common import app_errors, console, load_settings, read_options
 from momentum.cli.importing import print_summary, run_import
 from momentum.errors import OutputError
 
@@ -84,7 +84,40 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"\nThe demo team's audit is above; the HTML report is {report}", soft_wrap=True
             )
+            # after the audit, and outside the folder it read: today's meetings are not history
+            _add_today(settings, out / "today")
             _print_sign_in(_demo_logins(settings), serve=_serve_command(settings))
+
+
+def _add_today(settings: Settings, folder: Path) -> None:
+    """For every demo rep, a meeting one that has just ended (relative to the wall clock),
+    imported from ``folder`` as any export is; its buyer; and the value-asset library."""
+    from momentum.clock import SystemClock
+    from momentum.db.engine import Database
+    from momentum.demo.today import add_buyers_and_library, just_ended, write_just_ended
+    from momentum.importers.service import import_files
+
+    clock = SystemClock()
+    meetings = just_ended(clock.now())
+    try:
+        write_just_ended(folder, meetings)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+    database = Database(settings.database_url)
+    try:
+        options = read_options(settings)
+        import_files(database, [folder], format="momentum", options=options, clock=clock)
+        with database.unit_of_work() as session:
+            buyers, assets = add_buyers_and_library(session, meetings, clock=clock)
+    finally:
+        database.dispose()
+    library = f"; {assets} value assets added to the library" if assets else ""
+    console.print(
+        f"\nFor the web app: {buyers} meetings one that have just ended, one per rep, await "
+        f"their outcome on Today (from {folder}/), each with a buyer to invite to meeting "
+        f"two{library}",
+        soft_wrap=True,
+    )
 
 
 def _demo_logins(settings: Settings) -> list[DemoLogin]:

@@ -24,6 +24,8 @@ from momentum.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from momentum.db.engine import Database
+    from momentum.importers.canonical import ReadOptions
     from momentum.importers.store import ImportSummary
 
 
@@ -60,12 +62,21 @@ def run_import(
     date_order: str | None = None,
     timezone: str | None = None,
 ) -> ImportSummary:
-    from momentum.clock import SystemClock
-    from momentum.importers.service import import_files
-
     settings = load_settings()
     database = open_store(settings)
     options = read_options(settings, mapping=mapping, date_order=date_order, timezone=timezone)
+    try:
+        return _import(database, paths, format, options)
+    finally:
+        database.dispose()  # its connections closed now, not whenever they are collected
+
+
+def _import(
+    database: Database, paths: list[Path], format: str | None, options: ReadOptions
+) -> ImportSummary:
+    from momentum.clock import SystemClock
+    from momentum.importers.service import import_files
+
     if not console.is_terminal:
         return import_files(database, paths, format=format, options=options, clock=SystemClock())
     columns = (

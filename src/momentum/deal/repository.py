@@ -242,8 +242,8 @@ class DealRepository:
             )
         if query.rep is not None:
             statement = statement.where(Deal.owner_id == query.rep)
-        if query.outcome is not None:
-            statement = statement.where(Deal.outcome == query.outcome)
+        if (outcome := query.outcome.outcome()) is not None:
+            statement = statement.where(Deal.outcome == outcome)
         if query.stage:  # as a person types it: "negotiation" finds "Negotiation"
             statement = statement.where(func.lower(Deal.stage) == query.stage.strip().lower())
         if query.q:

@@ -63,11 +63,25 @@ class NextStepFilter(enum.StrEnum):
     SET = "set"
 
 
+class OutcomeFilter(enum.StrEnum):
+    """A deal's outcome, or ``all`` of them."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+    ALL = "all"
+
+    def outcome(self) -> Outcome | None:
+        """The one outcome asked for; ``None`` for all."""
+        return None if self is OutcomeFilter.ALL else Outcome(self.value)
+
+
 class DealQuery(BaseModel):
     """Which deals, in what order. Everything is checked against the caller's scope."""
 
-    outcome: Outcome | None = Field(
-        default=Outcome.OPEN, description="The deals of this outcome (open unless asked)."
+    outcome: OutcomeFilter = Field(
+        default=OutcomeFilter.OPEN,
+        description="The deals of this outcome (open unless asked); `all`: every outcome.",
     )
     rep: str | None = Field(default=None, description="Only this rep's deals.")
     team: str | None = Field(default=None, description="Only the deals of this team's reps.")

@@ -360,7 +360,7 @@ def generate(folder: Path, *, deals: int = 800, seed: int = 7, as_of: date) -> D
             {
                 "rep_id": r.rep_id,
                 "name": r.name,
-                "email": f"{_ascii(r.name.split()[0]).lower()}@momentum-demo.example",
+                "email": f"{ascii_text(r.name.split()[0]).lower()}@momentum-demo.example",
                 "team": r.team,
                 "manager_id": r.manager_id,
                 "timezone": r.timezone,
@@ -374,7 +374,7 @@ def generate(folder: Path, *, deals: int = 800, seed: int = 7, as_of: date) -> D
     return DemoFiles(folder, len(REPS), len(writer.deals), len(writer.meetings), writer.now)
 
 
-def _ascii(text: str) -> str:
+def ascii_text(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 

@@ -91,11 +91,12 @@ class RuleContext:
         return found
 
     def day(self, deal: DealFacts, instant: datetime) -> str:
-        """The local date of ``instant`` for the deal's owner, for a reason ("Wed 04 Mar 2026")."""
+        """The local date of ``instant`` for the deal's owner, for a reason ("Wed 4 Mar 2026":
+        no leading zero, as every date the app shows)."""
         local = instant.astimezone(self.calendar(deal).zone).date()
         found = self._days.get(local)
         if found is None:
-            found = self._days[local] = local.strftime("%a %d %b %Y")
+            found = self._days[local] = local.strftime("%a %-d %b %Y")
         return found
 
 

@@ -23,7 +23,7 @@ from momentum.user.accounts import SignedIn
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def local_time(value: datetime | None, zone: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
+def local_time(value: datetime | None, zone: str, fmt: str = "%a %-d %b %Y %H:%M") -> str:
     """An instant as wall-clock time in ``zone``."""
     if value is None:
         return ""

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from momentum.deal.schemas import DealQuery, DealSort, NextStepFilter, RiskFilter
+from momentum.deal.schemas import DealQuery, DealSort, NextStepFilter, OutcomeFilter, RiskFilter
 from momentum.user.models import Role
 from momentum.user.service import ScopeService
 from momentum.web.deps import DbSession, PageActor, engine_of
@@ -36,6 +36,12 @@ RISK_LABELS = {
     RiskFilter.WARNING: "Warning or worse",
     RiskFilter.CRITICAL: "Critical",
     RiskFilter.NONE: "Not flagged",
+}
+OUTCOME_LABELS = {
+    OutcomeFilter.OPEN: "Open",
+    OutcomeFilter.WON: "Won",
+    OutcomeFilter.LOST: "Lost",
+    OutcomeFilter.ALL: "All",
 }
 NEXT_STEP_LABELS = {
     NextStepFilter.ANY: "Any",
@@ -70,6 +76,7 @@ def deals_page(
             "next_link": next_link,
             "first_link": "/deals?" + urlencode(chosen) if chosen else "/deals",
             "sorts": SORT_LABELS,
+            "outcomes": OUTCOME_LABELS,
             "risks": RISK_LABELS,
             "next_steps": NEXT_STEP_LABELS,
             "sees_others": actor.role is not Role.REP,
