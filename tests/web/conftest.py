@@ -3,9 +3,11 @@ a login per role: ``admin``, ``mgr`` (manager of ``ana``), ``ana`` and ``bo`` (r
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,6 +85,21 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
         "/login", data={"email": email, "password": password, "csrf_token": csrf_of(page.text)}
     )
     return response
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium, for Playwright (never a downloaded browser); the test skips, saying
+    why, where it is not installed, and fails where MOMENTUM_REQUIRE_BROWSER is set."""
+    if not CHROMIUM.exists():
+        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("MOMENTUM_REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests are required: {reason}")
+        pytest.skip(f"browser tests skipped: {reason}")
+    return CHROMIUM
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Without /usr/bin/chromium these tests skip, saying so; CI sets MOMENTUM_REQUIRE_
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,18 +21,6 @@ from momentum.user.models import Role
 from tests.engine.world import make_world
 from tests.web.conftest import PASSWORD, POLICY
 from tests.web.live import momentum_env, serving
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("MOMENTUM_REQUIRE_BROWSER"):
-            pytest.fail(f"browser tests are required: {reason}")
-        pytest.skip(f"browser tests skipped: {reason}")
-    return CHROMIUM
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 from momentum.runtime import Engine
 from tests.engine.conftest import NOW
 from tests.factories import make_meeting
-from tests.web.conftest import PASSWORD, USERS
-from tests.web.test_rep_browser import DESKTOP, browser, live, pytestmark, smtp_server
+from tests.web.conftest import USERS
+from tests.web.test_rep_browser import browser, live, pytestmark, signed_in_page, smtp_server
 
 __all__ = ["browser", "live", "pytestmark", "smtp_server"]  # fixtures and the skip, shared
 
@@ -45,14 +45,7 @@ def test_a_rep_marks_outcomes_from_today_and_from_the_deal_page(
         deal = session.get(Deal, "D1")
         assert deal is not None
         make_meeting(session, deal=deal, id="d1-m2", start=NOW - timedelta(minutes=8))
-    context = browser.new_context(viewport=DESKTOP, base_url=base)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("input[name=email]", USERS["ana"][0])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/today")
+    page = signed_in_page(browser, base, USERS["ana"][0])
 
     awaiting = page.locator("#awaiting-h ~ ul li.row")
     assert page.inner_text("#awaiting-h .count") == "2"
@@ -85,4 +78,4 @@ def test_a_rep_marks_outcomes_from_today_and_from_the_deal_page(
     page.goto("/today")
     assert page.inner_text("#awaiting-h .count") == "0"
     assert "No meeting waits for its outcome." in page.content()
-    context.close()
+    page.context.close()

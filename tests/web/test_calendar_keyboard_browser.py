@@ -10,8 +10,8 @@ import pytest
 
 from momentum.runtime import Engine
 from tests.engine.conftest import smtp_server as smtp_server
-from tests.web.conftest import PASSWORD, USERS
-from tests.web.test_rep_browser import CHROMIUM, DESKTOP, browser, live
+from tests.web.conftest import USERS
+from tests.web.test_rep_browser import CHROMIUM, browser, live, signed_in_page
 
 __all__ = ["browser", "live", "smtp_server"]
 
@@ -37,14 +37,7 @@ def test_page_up_and_down_keep_the_focus_on_the_corresponding_day(
     from playwright.sync_api import expect
 
     base, _engine = live
-    context = browser.new_context(viewport=DESKTOP, base_url=base)  # type: ignore[attr-defined]
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("input[name=email]", USERS["ana"][0])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/today")
+    page = signed_in_page(browser, base, USERS["ana"][0])
 
     # the week: Thursday 12 March, Page Down, Thursday 19 March; the arrows still work
     page.goto("/calendar?date=2026-03-11")
@@ -85,4 +78,4 @@ def test_page_up_and_down_keep_the_focus_on_the_corresponding_day(
     page.keyboard.press("PageDown")
     page.wait_for_url("**date=2026-03-16**")
     expect(day(page, "2026-03-16")).to_be_focused()
-    context.close()
+    page.context.close()

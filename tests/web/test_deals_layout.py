@@ -26,7 +26,6 @@ from tests.factories import make_deal
 from tests.web.conftest import PASSWORD, POLICY
 from tests.web.live import momentum_env, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -38,16 +37,6 @@ LINES = """element => {
     .map(r => Math.round(r.top)));
   return tops.size;
 }"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("MOMENTUM_REQUIRE_BROWSER"):
-            pytest.fail(f"browser tests are required: {reason}")
-        pytest.skip(f"browser tests skipped: {reason}")
-    return CHROMIUM
 
 
 @pytest.fixture

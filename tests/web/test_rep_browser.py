@@ -95,6 +95,19 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+def signed_in_page(browser, base: str, email: str):  # type: ignore[no-untyped-def]
+    """A page of a new desktop-sized context, signed in as ``email``, on Today."""
+    context = browser.new_context(viewport=DESKTOP, base_url=base)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/today")
+    return page
+
+
 def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     folder = os.environ.get("MOMENTUM_SCREENSHOTS")
     if folder:
@@ -113,15 +126,7 @@ def test_a_rep_locks_in_meeting_two_and_moves_it_in_the_browser(
     live: tuple[str, Engine], browser, smtp_server: SmtpServer
 ) -> None:  # type: ignore[no-untyped-def]
     base, engine = live
-    context = browser.new_context(viewport=DESKTOP, base_url=base)  # type: ignore[attr-defined]
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-
-    page.goto("/login")
-    page.fill("input[name=email]", USERS["ana"][0])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/today")
+    page = signed_in_page(browser, base, USERS["ana"][0])
     assert "How did it go?" in page.content()
     shoot(page, "today-1280")
 
@@ -214,7 +219,7 @@ def test_a_rep_locks_in_meeting_two_and_moves_it_in_the_browser(
     page.goto("/calendar?view=month&date=2026-04-01")
     shoot(page, "calendar-month-1280")
     phone = browser.new_context(viewport=PHONE, base_url=base)  # type: ignore[attr-defined]
-    phone.add_cookies(context.cookies())
+    phone.add_cookies(page.context.cookies())
     small = phone.new_page()
     for path, name in (
         ("/today", "today-phone"),
@@ -227,4 +232,4 @@ def test_a_rep_locks_in_meeting_two_and_moves_it_in_the_browser(
         assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
         shoot(small, name)
     phone.close()
-    context.close()
+    page.context.close()
