@@ -645,6 +645,23 @@ def test_a_third_meeting_is_called_meeting_3_not_later(team: Site) -> None:
         assert wrong not in page
 
 
+def test_today_calls_a_third_meeting_awaiting_its_outcome_meeting_3(team: Site) -> None:
+    with team.engine.database.unit_of_work() as session:
+        d3 = session.get(type(team.world.deal), "D3")
+        make_meeting(  # meeting two, held
+            session,
+            deal=d3,
+            start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
+            status=MeetingStatus.HELD,
+            id="d3-m2",
+        )
+        make_meeting(session, deal=d3, start=NOW - timedelta(hours=2), id="d3-m3")  # ended
+    page = team.signed_in("ana").get("/today").text
+    awaiting = page[page.index('id="awaiting-h"') :]
+    assert re.search(r'class="place place-later">Meeting 3</span>', awaiting), awaiting[:2000]
+    assert ">Later</span>" not in awaiting
+
+
 def test_a_contact_without_a_name_shows_just_the_address(team: Site) -> None:
     with team.engine.database.unit_of_work() as session:
         session.add(Contact(deal_id="D1", email="lee@lumen-labs.example", created_at=NOW))

@@ -11,11 +11,11 @@ canceled one books nothing), the rules' "meeting two not booked" without its gra
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from momentum.meeting.definitions import BOOKED, one_deal
+from momentum.meeting.definitions import BOOKED, HELD, one_deal
 
 
 class Place(enum.StrEnum):
@@ -73,3 +73,21 @@ def places_of(rows: Iterable[MeetingRow]) -> dict[str, DealPlaces]:
             else:
                 deal.places[meeting_id] = Place.LATER
     return found
+
+
+def meeting_names(rows: Sequence[MeetingRow], places: DealPlaces | None) -> dict[str, str]:
+    """What each of a deal's meetings (its rows, as :func:`places_of` reads them) is called:
+    "Meeting one", "Meeting two", then "Meeting 3", "Meeting 4"… A later meeting counts as
+    meeting two does: every attempt (moved, canceled, no-show) up to and including the one
+    held shares its number, and the next number starts after it."""
+    names: dict[str, str] = {}
+    number = 3
+    for meeting_id, _deal, _start, _end, status in sorted(rows, key=lambda r: (r[2], r[3], r[0])):
+        place = places.places.get(meeting_id, Place.MEETING_ONE) if places else Place.MEETING_ONE
+        if place is not Place.LATER:
+            names[meeting_id] = place.label
+            continue
+        names[meeting_id] = f"Meeting {number}"
+        if status == HELD:
+            number += 1
+    return names

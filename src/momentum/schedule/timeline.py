@@ -5,7 +5,6 @@ the messages to the buyer with their delivery state — with what can be done ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +16,7 @@ from momentum.deal.models import Deal, Outcome
 from momentum.errors import NotFound
 from momentum.flag.models import Flag
 from momentum.localtime import zone
-from momentum.meeting.models import Meeting, MeetingStatus
+from momentum.meeting.models import MeetingStatus
 from momentum.meeting.schemas import MeetingState, meeting_state
 from momentum.next_step.history import history_of
 from momentum.next_step.models import NextStep, NextStepKind, Side
@@ -25,7 +24,7 @@ from momentum.next_step.schemas import parse_agenda
 from momentum.outbox.models import OutboxMessage
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
-from momentum.schedule.positions import DealPlaces, Place, places_of
+from momentum.schedule.positions import Place, meeting_names, places_of
 from momentum.schedule.repository import ScheduleRepository
 from momentum.schedule.slots import deal_label
 from momentum.schedule.states import (
@@ -134,9 +133,8 @@ class DealTimelineService:
         local = zone(tz)
         work = WorkCalendar(tz=owner.timezone, country=owner.country, policy=self.calendar_policy)
         meetings = self.repository.meetings_of(deal_id)
-        places = places_of(
-            (m.id, m.deal_id, m.start_at, m.end_at, str(m.status)) for m in meetings
-        ).get(deal_id)
+        rows = [(m.id, m.deal_id, m.start_at, m.end_at, str(m.status)) for m in meetings]
+        places = places_of(rows).get(deal_id)
         changes = self.repository.status_changes_of(deal_id)
         messages = self.repository.messages_of(deal_id)
         reminders = self.repository.reminders_for_meetings([m.id for m in meetings])
@@ -147,7 +145,7 @@ class DealTimelineService:
             {c.changed_by_user_id for c in changes if c.changed_by_user_id is not None}
         )
         label = deal_label(deal)
-        names = meeting_names(meetings, places)
+        names = meeting_names(rows, places)
         cards: list[MeetingCard] = []
         events: list[Event] = []
         for meeting in meetings:
@@ -344,24 +342,6 @@ class DealTimelineService:
             awaiting=[c for c in cards if c.state is MeetingState.AWAITING_OUTCOME],
             open_gap=bool(places and places.open_gap and deal.outcome is Outcome.OPEN),
         )
-
-
-def meeting_names(meetings: Sequence[Meeting], places: DealPlaces | None) -> dict[str, str]:
-    """What each of a deal's meetings is called on its page: "Meeting one", "Meeting two",
-    then "Meeting 3", "Meeting 4"… A later meeting counts as meeting two does: every attempt
-    (moved, canceled, no-show) up to and including the one held shares its number, and the
-    next number starts after it."""
-    names: dict[str, str] = {}
-    number = 3
-    for meeting in sorted(meetings, key=lambda m: (m.start_at, m.end_at, m.id)):
-        place = places.places.get(meeting.id, Place.MEETING_ONE) if places else Place.MEETING_ONE
-        if place is not Place.LATER:
-            names[meeting.id] = place.label
-            continue
-        names[meeting.id] = f"Meeting {number}"
-        if meeting.status is MeetingStatus.HELD:
-            number += 1
-    return names
 
 
 def _who(source: str, user_id: int | None, users: dict[int, str]) -> str:

@@ -21,7 +21,13 @@ from momentum.next_step.models import Side
 from momentum.next_step.schemas import parse_agenda
 from momentum.outbox.models import OutboxMessage
 from momentum.reminder.models import Reminder
-from momentum.schedule.positions import DealPlaces, Place, places_of
+from momentum.schedule.positions import (
+    DealPlaces,
+    MeetingRow,
+    Place,
+    meeting_names,
+    places_of,
+)
 from momentum.schedule.repository import ScheduleRepository
 from momentum.schedule.slots import deal_label
 from momentum.schedule.states import MessageState, meeting_message_states
@@ -56,6 +62,7 @@ class AwaitingMeeting:
     deal_id: str
     deal_label: str
     place: Place
+    name: str  # "Meeting one", "Meeting two", "Meeting 3"… (positions.meeting_names)
     start: datetime  # in the viewer's zone
     end: datetime
 
@@ -160,7 +167,12 @@ class TodayService:
             )
         view.awaiting_total = self.repository.count_awaiting_outcome(owners, now)
         awaiting = self.repository.awaiting_outcome(owners, now, limit=PAGE_SIZE, offset=offset)
-        places = places_of(self.repository.meeting_rows(sorted({d.id for _, d in awaiting})))
+        rows = self.repository.meeting_rows(sorted({d.id for _, d in awaiting}))
+        places = places_of(rows)
+        rows_of: dict[str, list[MeetingRow]] = {}
+        for row in rows:
+            rows_of.setdefault(row[1], []).append(row)
+        names = {deal_id: meeting_names(rows_of[deal_id], p) for deal_id, p in places.items()}
         for meeting, deal in awaiting:
             view.awaiting.append(
                 AwaitingMeeting(
@@ -168,6 +180,7 @@ class TodayService:
                     deal_id=deal.id,
                     deal_label=deal_label(deal),
                     place=places[deal.id].places.get(meeting.id, Place.MEETING_ONE),
+                    name=names[deal.id][meeting.id],
                     start=meeting.start_at.astimezone(local),
                     end=meeting.end_at.astimezone(local),
                 )
