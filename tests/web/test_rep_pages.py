@@ -605,16 +605,22 @@ def test_the_slots_show_a_buyer_zone_typed_on_the_form(team: Site) -> None:
     assert again.status_code == 422 and "buyer 00:00 JST" in again.text
 
 
+def _with_meeting_two_held(session, team: Site):  # type: ignore[no-untyped-def]
+    """D3 with its meeting two held (3 March, 09:00 UTC): what comes next is meeting 3."""
+    d3 = session.get(type(team.world.deal), "D3")
+    make_meeting(
+        session,
+        deal=d3,
+        start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
+        status=MeetingStatus.HELD,
+        id="d3-m2",
+    )
+    return d3
+
+
 def test_a_third_meeting_is_called_meeting_3_not_later(team: Site) -> None:
     with team.engine.database.unit_of_work() as session:
-        d3 = session.get(type(team.world.deal), "D3")
-        make_meeting(  # meeting two, held
-            session,
-            deal=d3,
-            start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
-            status=MeetingStatus.HELD,
-            id="d3-m2",
-        )
+        d3 = _with_meeting_two_held(session, team)
         make_meeting(  # a first try at meeting three: a no-show
             session,
             deal=d3,
@@ -647,14 +653,7 @@ def test_a_third_meeting_is_called_meeting_3_not_later(team: Site) -> None:
 
 def test_today_calls_a_third_meeting_awaiting_its_outcome_meeting_3(team: Site) -> None:
     with team.engine.database.unit_of_work() as session:
-        d3 = session.get(type(team.world.deal), "D3")
-        make_meeting(  # meeting two, held
-            session,
-            deal=d3,
-            start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
-            status=MeetingStatus.HELD,
-            id="d3-m2",
-        )
+        d3 = _with_meeting_two_held(session, team)
         make_meeting(session, deal=d3, start=NOW - timedelta(hours=2), id="d3-m3")  # ended
     page = team.signed_in("ana").get("/today").text
     awaiting = page[page.index('id="awaiting-h"') :]

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from momentum.errors import InputError
 from momentum.meeting.models import MeetingStatus
-from momentum.schedule.slots import Slot
+from momentum.schedule.slots import Slot, SlotService
 from momentum.web.deps import CurrentUser, DbSession, engine_of
 from momentum.web.pages._rep import (
     attendee_problems,
@@ -72,6 +72,12 @@ def cancel_meeting(
     return RedirectResponse(deal_url(view.deal_id, "canceled"), status_code=303)
 
 
+def _buyer_zones(slots: SlotService, deal_id: str, typed: str | None) -> list[str]:
+    """The buyer's zones on file, and the one typed for who gets the update (when it is
+    one): their hours count for the slots and the warnings too."""
+    return valid_zones(*slots.buyer_zones(deal_id), typed)
+
+
 def _reschedule_page(
     request: Request,
     session: DbSession,
@@ -88,8 +94,7 @@ def _reschedule_page(
         raise InputError(f"meeting {meeting_id!r} is {meeting.status.replace('_', ' ')}")
     minutes = int((meeting.end_at - meeting.start_at).total_seconds() // 60)
     slots = slot_service(request, session)
-    # the buyer's zones on file, and the one typed for who gets the update (when it is one)
-    zones = valid_zones(*slots.buyer_zones(meeting.deal_id), values.get("attendee_tz"))
+    zones = _buyer_zones(slots, meeting.deal_id, values.get("attendee_tz"))
     suggestions = slots.suggest(user.actor, meeting.deal_id, minutes=minutes, buyer_zones=zones)
     return render(
         request,
@@ -166,9 +171,7 @@ def reschedule_meeting(
             request, session, user, meeting_id, values=values, errors=errors, status_code=422
         )
     minutes = int((meeting.end_at - meeting.start_at).total_seconds() // 60)
-    zones = slots.buyer_zones(meeting.deal_id)  # and the new attendee's: their hours count too
-    if attendee is not None and attendee.timezone and attendee.timezone not in zones:
-        zones.append(attendee.timezone)
+    zones = _buyer_zones(slots, meeting.deal_id, attendee.timezone if attendee else None)
     checked = slots.check(
         user.actor,
         meeting.deal_id,
