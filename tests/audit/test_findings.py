@@ -6,18 +6,22 @@ import csv
 import io
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
+import orjson
+import polars as pl
 import pytest
 
 from momentum.audit.findings import findings
 from momentum.audit.presentation import interval
 from momentum.audit.result import AuditOptions
+from momentum.audit.serialize import as_json, to_json
 from momentum.audit.service import NO_NO_SHOWS, audit, read_files
 from momentum.importers.canonical import ReadOptions
-from tests.audit.report_results import demo_result
+from tests.audit.report_results import HOSTILE_FINDING, demo_result
 from tests.audit.teams import WEAK, Team, steady_team, team_facts
 
 BAR = 0.10
@@ -88,6 +92,22 @@ def test_the_report_says_impacts_overlap() -> None:
     assert "do not add up" in overlap["note"]
     behind = {d for f in report["findings"] if f["established"] for d in f["deal_ids"]}
     assert overlap["distinct_deals"] == len(behind)
+
+
+@pytest.mark.parametrize(
+    "ids", [["d2", "d10", "Müller & Söhne"], ['say "hi"', "back\\slash", "bell\x07", "d1"], []]
+)
+def test_the_json_lists_each_findings_deals_as_they_are(ids: list[str]) -> None:
+    # ids that need no escaping are joined as text; the others go through the JSON encoder
+    demo = demo_result()
+    result = replace(
+        demo,
+        findings=[replace(HOSTILE_FINDING, deal_ids=pl.Series(ids, dtype=pl.String))],
+        facts=demo.facts.head(len(ids)).with_columns(deal_id=pl.Series(ids, dtype=pl.String)),
+    )
+    written = orjson.loads(to_json(result))
+    assert written["findings"][0]["deal_ids"] == ids
+    assert written == as_json(result)
 
 
 def test_each_finding_has_its_deals_and_money_per_currency() -> None:

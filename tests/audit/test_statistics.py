@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 from momentum.audit.outcomes import observe
 from momentum.audit.stats import newcombe, welch, wilson
@@ -18,6 +19,17 @@ def test_wilson_matches_newcombe_1998() -> None:
     # Newcombe (1998), Statistics in Medicine 17:857, Table I: 81/263 -> 0.2553 to 0.3662
     low, high = wilson(81, 263)  # type: ignore[misc]
     assert (round(low, 4), round(high, 4)) == (0.2553, 0.3662)
+
+
+@pytest.mark.parametrize("trials", [*range(1, 41), 263, 1_000, 4_000_000])
+def test_wilson_equals_scipys(trials: int) -> None:
+    # scipy has the interval only behind a binomial test; ours is the same closed form
+    for successes in sorted({*range(min(trials, 40) + 1), trials // 3, trials - 1, trials}):
+        expected = stats.binomtest(successes, trials).proportion_ci(0.95, method="wilson")
+        low, high = wilson(successes, trials)  # type: ignore[misc]
+        assert low == pytest.approx(expected.low, abs=1e-12)
+        assert high == pytest.approx(expected.high, abs=1e-12)
+    assert wilson(0, 0) is None
 
 
 def test_newcombe_hybrid_score_matches_the_paper() -> None:

@@ -339,7 +339,7 @@ def _candidate(
     reference: Group,
     left_out: str,
     higher_is_better: bool,
-    deals: pl.DataFrame,  # the group's deals (their ids)
+    deal_ids: pl.Series,  # the group's deals, in order (see _in_order)
     measured: Totals,  # the amounts of those the rate counts: the money at stake
     impact_unit: str,
     min_difference: float,
@@ -376,20 +376,22 @@ def _candidate(
         impact=impact,
         impact_unit=impact_unit,
         money=_money(measured, max(shortfall or 0.0, 0.0)),
-        deal_ids=_in_order(deals["deal_id"]),
+        deal_ids=deal_ids,
         rep_id=rep_id,
     )
     return _Candidate(finding, p)
 
 
-def _in_order(ids: pl.Series) -> pl.Series:
-    """``ids`` sorted, kept a Polars column: a practice's list holds hundreds of thousands of
-    deals, which the JSON and the CSV are written from without a Python string each. On one
-    thread: most lists are a rep's few dozen deals, which handing to a thread pool takes ten
-    times longer than sorting; and for the practices' hundreds of thousands, one thread
-    sorting the text in place is no slower than sorting where they go and gathering them
-    (and is three times faster on random ids, e.g. UUIDs)."""
-    return ids.sort(multithreaded=False)
+ORDER = "_order"  # a deal id's place among all the funnel's ids, sorted as text
+
+
+def _in_order(deals: pl.DataFrame) -> pl.DataFrame:
+    """``deals`` sorted by their ids, whose lists stay Polars columns: a practice's holds
+    hundreds of thousands of deals, which the JSON and the CSV are written from without a
+    Python string each. Sorted by ORDER, an integer: the ids are ranked once, and each list
+    is then an integer sort (sorting each practice's ids as text took a second of CPU on 4M
+    deals). A rep's lists come from one sort per step, split by rep."""
+    return deals.sort(ORDER, multithreaded=False)
 
 
 def _headline(kind: str, metric: str, group: Group, reference: Group) -> str:
@@ -433,29 +435,26 @@ def _practice_candidates(
     funnel: pl.DataFrame, target_days: int, min_difference: float
 ) -> list[_Candidate]:
     found = []
-    for practice in practices(target_days):
-        label, counted, reached, unit, counts = METRICS[practice.metric]
-        followed = practice.followed.fill_null(False)
-        # the deals that did not follow the practice (weak) and those that did (good), counted
-        # in one pass over the funnel; only the weak deals are taken out of it
-        weak, good = practice.population & ~followed, practice.population & followed
+    every_practice = practices(target_days)
+    # the deals that did not follow each practice (weak) and those that did (good), counted
+    # in one pass over the funnel; only the weak deals are taken out of it, practice by practice
+    counts = funnel.select(
+        expr.alias(f"{practice.id}|{name}")
+        for practice in every_practice
+        for name, expr in _practice_counts(practice).items()
+    ).row(0, named=True)
+    for practice in every_practice:
+        label, counted, _, unit, counted_unit = METRICS[practice.metric]
         weak_n, weak_d, weak_deals, good_n, good_d, good_deals = (
-            int(value or 0)
-            for value in funnel.select(
-                (weak & counted & reached).sum().alias("weak_n"),
-                (weak & counted).sum().alias("weak_d"),
-                weak.sum().alias("weak_deals"),
-                (good & counted & reached).sum().alias("good_n"),
-                (good & counted).sum().alias("good_d"),
-                good.sum().alias("good_deals"),
-            ).row(0)
+            int(counts[f"{practice.id}|{name}"] or 0)
+            for name in ("weak_n", "weak_d", "weak_deals", "good_n", "good_d", "good_deals")
         )
         if weak_deals == 0 or good_deals == 0:
             continue
         behind = (
             funnel.lazy()  # only the columns used are taken out of the funnel
-            .filter(weak)
-            .select("deal_id", "amount", "currency", counted.alias("_counted"))
+            .filter(_weak(practice))
+            .select("deal_id", ORDER, "amount", "currency", counted.alias("_counted"))
             .collect()
         )
         found.append(
@@ -466,17 +465,38 @@ def _practice_candidates(
                 metric=label,
                 practice=practice.practice,
                 playbook=practice.playbook,
-                group=Group(practice.without, Rate(weak_n, weak_d), counts, weak_deals),
-                reference=Group(practice.with_, Rate(good_n, good_d), counts, good_deals),
+                group=Group(practice.without, Rate(weak_n, weak_d), counted_unit, weak_deals),
+                reference=Group(practice.with_, Rate(good_n, good_d), counted_unit, good_deals),
                 left_out=practice.left_out,
                 higher_is_better=True,
-                deals=behind,
+                deal_ids=_in_order(behind)["deal_id"],
                 measured=_totals(behind.filter(pl.col("_counted"))).get((), []),
                 impact_unit=unit,
                 min_difference=min_difference,
             )
         )
     return found
+
+
+def _weak(practice: Practice) -> pl.Expr:
+    """The deals of the practice's population that did not follow it."""
+    return practice.population & ~practice.followed.fill_null(False)
+
+
+def _practice_counts(practice: Practice) -> dict[str, pl.Expr]:
+    """The rate's numerator and denominator, and the deals, of those that did not follow the
+    practice (weak) and those that did (good)."""
+    _, counted, reached, _, _ = METRICS[practice.metric]
+    weak = _weak(practice)
+    good = practice.population & practice.followed.fill_null(False)
+    return {
+        "weak_n": (weak & counted & reached).sum(),
+        "weak_d": (weak & counted).sum(),
+        "weak_deals": weak.sum(),
+        "good_n": (good & counted & reached).sum(),
+        "good_d": (good & counted).sum(),
+        "good_deals": good.sum(),
+    }
 
 
 def _rep_candidates(
@@ -528,6 +548,7 @@ def _rep_candidates(
             .select(
                 "owner_id",
                 "deal_id",
+                ORDER,
                 "amount",
                 "currency",
                 (~missed if step.higher_is_better else missed).alias("_behind"),
@@ -536,8 +557,8 @@ def _rep_candidates(
         )
         amounts = _totals(chosen, ("owner_id",))
         # the deals behind each rep's shortfall: those that missed the step
-        behind = chosen.filter(pl.col("_behind")).select("owner_id", "deal_id")
-        behind_by_rep, nobody = behind.partition_by("owner_id", as_dict=True), behind.clear()
+        behind = _in_order(chosen.filter(pl.col("_behind"))).select("owner_id", "deal_id")
+        behind_by_rep = behind.partition_by("owner_id", as_dict=True)  # each in order
         # signed: scipy's hypergeom reads unsigned counts wrongly
         n, d = flagged["n"].cast(pl.Int64).to_numpy(), flagged["d"].cast(pl.Int64).to_numpy()
         p_values = _one_sided(n, d, team_n - n, team_d - d, step.higher_is_better)
@@ -560,7 +581,7 @@ def _rep_candidates(
                     left_out="deals whose meeting one is too recent to tell (still in its "
                     "observation window)",
                     higher_is_better=step.higher_is_better,
-                    deals=behind_by_rep.get((row["owner_id"],), nobody),
+                    deal_ids=behind_by_rep.get((row["owner_id"],), behind.clear())["deal_id"],
                     measured=amounts.get((row["owner_id"],), []),
                     impact_unit=_REP_UNITS.get(step.key, f"more deals with {step.metric}"),
                     min_difference=min_difference,
@@ -609,7 +630,11 @@ def findings(
     """Every finding, established ones ranked first (largest impact first), then the others,
     unranked. ``facts`` are the deals whose outcome is known; ``skip`` names steps whose
     figure is unknown (e.g. attendance where the source records no no-shows)."""
-    funnel = with_first_meeting(facts).select(FINDING_COLUMNS)
+    funnel = (
+        with_first_meeting(facts)
+        .select(FINDING_COLUMNS)
+        .with_columns(pl.col("deal_id").rank("ordinal").alias(ORDER))
+    )
     candidates = [
         c
         for c in _practice_candidates(funnel, target_days, min_difference)

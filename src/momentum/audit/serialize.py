@@ -221,16 +221,28 @@ def to_json(result: AuditResult) -> bytes:
     never become Python strings."""
     import orjson
 
-    report = as_json(result, deal_ids=_json_array)
+    # whether any deal id needs escaping in JSON, asked once of all of them
+    plain = not result.facts["deal_id"].str.contains(_ESCAPED).any()
+    report = as_json(result, deal_ids=lambda ids: _json_array(ids, plain=plain))
     return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def _json_array(ids: pl.Series) -> Any:
-    """``ids`` as a JSON array, for orjson to write as is."""
+_ESCAPED = r'["\\\x00-\x1f]'  # what a JSON string cannot hold as is
+
+
+def _json_array(ids: pl.Series, *, plain: bool) -> Any:
+    """``ids`` as a JSON array, for orjson to write as is. Ids that need no escaping (no
+    quote, backslash or control character: ``plain``) are joined as text by Polars, in a
+    tenth of a second for millions; others go through orjson (Polars' JSON writer took a
+    second of CPU for the 7.5M ids of ten million meetings)."""
     import orjson
 
-    row = ids.implode().to_frame("ids").write_ndjson()  # {"ids":[...]}\n
-    return orjson.Fragment(row[len('{"ids":') : -len("}\n")])
+    if not plain:
+        return orjson.Fragment(orjson.dumps(ids.to_list()))
+    if ids.is_empty():
+        return orjson.Fragment(b"[]")
+    joined: bytes = ids.str.join('","').cast(pl.Binary).item()
+    return orjson.Fragment(b'["' + joined + b'"]')
 
 
 DEAL_CSV_COLUMNS = ("deal_id", "rep_id", "rep_name", "outcome", "amount", "currency", "meeting_one")

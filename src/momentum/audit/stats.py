@@ -1,4 +1,5 @@
-"""The audit's statistics, in one place (scipy does the work).
+"""The audit's statistics, in one place (scipy does the work; the Wilson interval is its
+closed form).
 
 - :func:`wilson`: the 95 % Wilson score interval of a rate.
 - :func:`newcombe`: the 95 % interval of a difference of two rates (Newcombe's hybrid score
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,12 +27,25 @@ LEVEL = 0.95
 ALPHA = 1 - LEVEL  # a difference is established when its adjusted p-value is at most this
 
 
-@lru_cache(maxsize=1 << 16)  # the findings ask about the same counts many times
+_Z = float(stats.norm.ppf(0.5 + LEVEL / 2))  # 1.96: the normal quantile of a 95 % interval
+
+
 def wilson(successes: int, trials: int) -> tuple[float, float] | None:
+    """The Wilson score interval, in the closed form of Newcombe (1998). scipy computes it
+    only as part of a binomial test (``binomtest(k, n).proportion_ci(method="wilson")``),
+    whose p-value the audit does not use and which costs a millisecond a call: two calls
+    for each rep flagged at each step, 2,000 on a team of 20,000 reps. A test holds this
+    equal to scipy's."""
     if trials == 0:
         return None
-    interval = stats.binomtest(successes, trials).proportion_ci(LEVEL, method="wilson")
-    return float(interval.low), float(interval.high)
+    p, z2 = successes / trials, _Z * _Z
+    denominator = 2 * (trials + z2)
+    centre = (2 * trials * p + z2) / denominator
+    half = _Z * math.sqrt(z2 + 4 * trials * p * (1 - p)) / denominator
+    # at the ends the bound is exactly 0 or 1 (as scipy gives it), not a rounding error away
+    low = 0.0 if successes == 0 else centre - half
+    high = 1.0 if successes == trials else centre + half
+    return low, high
 
 
 def newcombe(before: tuple[int, int], after: tuple[int, int]) -> tuple[float, float] | None:
