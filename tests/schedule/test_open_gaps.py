@@ -4,6 +4,7 @@ attempt, whatever its status; the live calendar and the rules do not)."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -114,6 +115,50 @@ def test_the_candidates_count_a_canceled_later_meeting_as_nothing(
             None, M1_START - timedelta(days=1), M1_START + timedelta(days=7)
         )
     assert {row[1] for row in rows} == {"D1"} and len(rows) == 2
+
+
+@pytest.mark.parametrize("owners", [None, frozenset({"ana"})])
+def test_the_candidates_are_the_open_deals_with_a_held_meeting_nothing_is_booked_after(
+    database: Database, owners: frozenset[str] | None
+) -> None:
+    """On made-up histories, the store's candidates are those the docstring defines, found
+    meeting by meeting: the open deals in scope with a held meeting starting in the window
+    and no booked meeting starting after it ended, each with all of its meetings."""
+    rng = random.Random(15)
+    start, end = M1_START - timedelta(days=14), M1_START + timedelta(days=7)
+    histories: dict[str, tuple[str, Outcome, list[tuple[datetime, datetime, str]]]] = {}
+    with database.unit_of_work() as session:
+        world = make_world(session)
+        for n in range(120):
+            owner = rng.choice([world.rep, world.other])
+            outcome = rng.choice([Outcome.OPEN, Outcome.OPEN, Outcome.OPEN, Outcome.LOST])
+            deal = make_deal(session, owner=owner, id=f"R{n:03d}", outcome=outcome)
+            meetings = []
+            for _ in range(rng.randint(0, 5)):
+                begins = M1_START + timedelta(hours=rng.randint(-40 * 24, 20 * 24))
+                status = rng.choice(list(MeetingStatus))
+                meeting = make_meeting(
+                    session, deal=deal, start=begins, minutes=rng.choice([30, 60]), status=status
+                )
+                meetings.append((meeting.start_at, meeting.end_at, status.value))
+            histories[deal.id] = (owner.id, outcome, meetings)
+    with database.unit_of_work(write=False) as session:
+        rows = ScheduleRepository(session).open_gap_candidate_rows(owners, start, end)
+    expected = {
+        deal_id
+        for deal_id, (owner_id, outcome, meetings) in histories.items()
+        if outcome is Outcome.OPEN
+        and (owners is None or owner_id in owners)
+        and any(
+            status == "held"
+            and start <= held_start < end
+            and not any(later[2] in BOOKED and later[0] > held_end for later in meetings)
+            for held_start, held_end, status in meetings
+        )
+    }
+    assert 5 < len(expected) < 60  # the histories give both kinds
+    assert {row[1] for row in rows} == expected
+    assert len(rows) == sum(len(histories[deal_id][2]) for deal_id in expected)
 
 
 def test_a_closed_deal_shown_on_the_calendar_is_no_open_gap(

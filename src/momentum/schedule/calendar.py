@@ -156,8 +156,7 @@ class SalesCalendarService:
         lookback = start - timedelta(days=OPEN_GAP_LOOKBACK_DAYS)
         firsts, counts = self.repository.first_of_each_day(owners, midnights, DAY_LIMIT.get(mode))
         totals = dict(zip(dates[:-1], counts, strict=True))
-        shown_ids = [meeting_id for meeting_id, _ in firsts]
-        deal_ids = {deal_id for _, deal_id in firsts}
+        deal_ids = {deal.id for _, deal in firsts}
         local = zone(tz)
         rows = self.repository.open_gap_candidate_rows(owners, lookback, end)
         open_deals = {row[1] for row in rows}  # the candidates are open deals
@@ -181,7 +180,7 @@ class SalesCalendarService:
         for local_day, total in totals.items():
             if local_day in by_day:
                 by_day[local_day].total = total
-        for meeting, deal in self.repository.meetings_with_deals(shown_ids):
+        for meeting, deal in firsts:
             deal_places = places.get(deal.id)
             place = deal_places.places.get(meeting.id) if deal_places else None
             if deal.outcome is Outcome.OPEN:
