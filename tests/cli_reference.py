@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from momentum.cli import app
@@ -24,8 +26,6 @@ def _help(args: list[str]) -> str:
 def render() -> str:
     import typer.main
 
-    command = typer.main.get_command(app)
-    names = sorted(command.commands)  # type: ignore[attr-defined]
     parts = [
         "# Command-line reference",
         "",
@@ -36,9 +36,19 @@ def render() -> str:
         "```",
         "",
     ]
-    for name in names:
-        parts += [f"## momentum {name}", "", "```text", _help([name]), "```", ""]
-    return "\n".join(parts)
+    return "\n".join(parts + _sections(typer.main.get_command(app), []))
+
+
+def _sections(group: Any, path: list[str]) -> list[str]:
+    """Each command of ``group`` with its help, and each of a group's commands under it."""
+    parts: list[str] = []
+    for name in sorted(group.commands):
+        command, args = group.commands[name], [*path, name]
+        heading = "#" * (len(args) + 1)
+        parts += [f"{heading} momentum {' '.join(args)}", "", "```text", _help(args), "```", ""]
+        if isinstance(command, TyperGroup):
+            parts += _sections(command, args)
+    return parts
 
 
 if __name__ == "__main__":

@@ -245,7 +245,9 @@ def meeting_lock_in(
             "--start", help="YYYY-MM-DD HH:MM in the owner's time zone, or with an offset."
         ),
     ],
-    minutes: Annotated[int, typer.Option("--minutes", min=5, max=480)] = 30,
+    minutes: Annotated[
+        int, typer.Option("--minutes", min=5, max=480, help="How long it lasts, in minutes.")
+    ] = 30,
     seller: Annotated[
         list[str] | None, typer.Option("--seller", help="What we bring (repeatable).")
     ] = None,
@@ -310,11 +312,29 @@ def meeting_lock_in(
         engine.close()
 
 
+_MEETING = "The meeting's id: its meeting_id in the imported data, or as lock-in printed it."
+
+
 @meeting_app.command("reschedule")
 def meeting_reschedule(
-    meeting_id: Annotated[str, typer.Argument()],
-    start: Annotated[str, typer.Option("--start", help="The new start (YYYY-MM-DD HH:MM).")],
-    minutes: Annotated[int | None, typer.Option("--minutes", min=5, max=480)] = None,
+    meeting_id: Annotated[str, typer.Argument(help=_MEETING)],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--start",
+            help="The new start: YYYY-MM-DD HH:MM in the owner's time zone, or with an offset.",
+        ),
+    ],
+    minutes: Annotated[
+        int | None,
+        typer.Option(
+            "--minutes",
+            min=5,
+            max=480,
+            help="How long it lasts, in minutes (default: as long as before).",
+            show_default=False,
+        ),
+    ] = None,
     location: Annotated[
         str | None,
         typer.Option("--location", help="A new place or call link.", show_default=False),
@@ -350,7 +370,7 @@ def meeting_reschedule(
 
 
 @meeting_app.command("cancel")
-def meeting_cancel(meeting_id: Annotated[str, typer.Argument()]) -> None:
+def meeting_cancel(meeting_id: Annotated[str, typer.Argument(help=_MEETING)]) -> None:
     """Cancel a booked meeting: reminders withdrawn, the buyer gets the cancellation."""
     from momentum.user.schemas import Actor
 
@@ -364,7 +384,7 @@ def meeting_cancel(meeting_id: Annotated[str, typer.Argument()]) -> None:
 
 @meeting_app.command("outcome")
 def meeting_outcome(
-    meeting_id: Annotated[str, typer.Argument()],
+    meeting_id: Annotated[str, typer.Argument(help=_MEETING)],
     outcome: Annotated[str, typer.Argument(help="held or no-show")],
 ) -> None:
     """Say how a meeting that has started went."""
@@ -385,14 +405,18 @@ def meeting_outcome(
 # --- value assets ------------------------------------------------------------------------
 
 
+_TITLE = "The asset's title, as reminders name it."
+_KINDS = "insight, article, data_point, case_study or roi_model."
+
+
 @assets_app.command("add")
 def assets_add(
-    title: Annotated[str, typer.Option("--title")],
+    title: Annotated[str, typer.Option("--title", help=_TITLE)],
     summary: Annotated[str, typer.Option("--summary", help="The teaser the reminder quotes.")],
-    kind: Annotated[
-        str, typer.Option("--kind", help="insight, article, data_point, case_study or roi_model")
-    ] = "insight",
-    url: Annotated[str | None, typer.Option("--url", show_default=False)] = None,
+    kind: Annotated[str, typer.Option("--kind", help=_KINDS)] = "insight",
+    url: Annotated[
+        str | None, typer.Option("--url", help="Where the buyer reads it.", show_default=False)
+    ] = None,
 ) -> None:
     """Add an insight, article or data point to the library."""
     from momentum.user.schemas import Actor
@@ -413,12 +437,12 @@ def assets_add(
 @assets_app.command("edit")
 def assets_edit(
     asset_id: Annotated[int, typer.Argument(help="The asset's number, as assets list shows it.")],
-    title: Annotated[str | None, typer.Option("--title", show_default=False)] = None,
+    title: Annotated[str | None, typer.Option("--title", help=_TITLE, show_default=False)] = None,
     summary: Annotated[
         str | None,
         typer.Option("--summary", help="The teaser the reminder quotes.", show_default=False),
     ] = None,
-    kind: Annotated[str | None, typer.Option("--kind", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help=_KINDS, show_default=False)] = None,
     url: Annotated[
         str | None, typer.Option("--url", help='"" removes the link.', show_default=False)
     ] = None,

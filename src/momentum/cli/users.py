@@ -61,7 +61,9 @@ def user_add(
             "--rep", help="The rep this user is (required for rep and manager).", show_default=False
         ),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", show_default=False)] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Their name (optional).", show_default=False)
+    ] = None,
     password_stdin: Annotated[bool, PASSWORD_STDIN] = False,
 ) -> None:
     """Add a user who can sign in to the web app. A rep sees their own deals, a manager those
@@ -105,8 +107,11 @@ def user_list() -> None:
         console.print(table)
 
 
+_LOGIN = "The user's login (their email address)."
+
+
 @user_app.command("disable")
-def user_disable(email: Annotated[str, typer.Option("--email")]) -> None:
+def user_disable(email: Annotated[str, typer.Option("--email", help=_LOGIN)]) -> None:
     """Stop a user from signing in: their sessions end and their tokens stop working."""
     from momentum.user.accounts import AccountService
 
@@ -117,7 +122,7 @@ def user_disable(email: Annotated[str, typer.Option("--email")]) -> None:
 
 
 @user_app.command("enable")
-def user_enable(email: Annotated[str, typer.Option("--email")]) -> None:
+def user_enable(email: Annotated[str, typer.Option("--email", help=_LOGIN)]) -> None:
     """Let a disabled user sign in again."""
     from momentum.user.accounts import AccountService
 
@@ -129,7 +134,7 @@ def user_enable(email: Annotated[str, typer.Option("--email")]) -> None:
 
 @user_app.command("set-password")
 def user_set_password(
-    email: Annotated[str, typer.Option("--email")],
+    email: Annotated[str, typer.Option("--email", help=_LOGIN)],
     password_stdin: Annotated[bool, PASSWORD_STDIN] = False,
 ) -> None:
     """Set a user's password; every session they had ends."""
@@ -168,7 +173,9 @@ def token_create(
 
 @token_app.command("list")
 def token_list(
-    email: Annotated[str | None, typer.Option("--email", show_default=False)] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Only this user's tokens.", show_default=False)
+    ] = None,
 ) -> None:
     """Tokens (never their secrets), with whose they are and whether revoked."""
     from momentum.user.accounts import AccountService
