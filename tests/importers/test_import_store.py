@@ -195,7 +195,7 @@ def test_owners_without_a_reps_file_become_reps_with_the_defaults(
     summary = load(database, [folder])
     assert summary.counts["reps"]["inserted"] == 2
     assert summary.notes == [
-        "2 reps were not in a reps file and were created from the deals' owner_id with the "
+        "2 reps were not in a reps file and were created from the deals' owner_id column with the "
         "default time zone, UTC, and no public holidays (a reps file, or "
         "MOMENTUM_DEFAULT_TIMEZONE and MOMENTUM_DEFAULT_COUNTRY, can set them)"
     ]

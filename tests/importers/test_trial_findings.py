@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from momentum.errors import ValidationFailed
+from momentum.importers import open_reader
+from momentum.importers.canonical import ReadOptions
+from momentum.importers.problems import ProblemLog
 from tests.cli_process import momentum
 from tests.importers.helpers import DEALS, REPS, problems_of, read
 
@@ -80,7 +83,7 @@ def test_the_audit_leaves_a_late_booking_out_of_the_on_the_spot_rate(
 
 
 IMPLIED = (
-    "note: 3 reps were not in a reps file and were created from the deals' owner_id with the "
+    "note: 3 reps were not in a reps file and were created from the deals' owner_id column with the "
     "default time zone, UTC, and no public holidays (a reps file, or MOMENTUM_DEFAULT_TIMEZONE "
     "and MOMENTUM_DEFAULT_COUNTRY, can set them)"
 )
@@ -104,7 +107,7 @@ def test_the_audit_says_owners_became_reps_with_the_defaults(shared: Path, tmp_p
 def test_the_default_country_s_holidays_are_named(write_files) -> None:
     folder = write_files({"deals.csv": "deal_id,owner_id,outcome\nd1,ann,open\n"})
     assert read(folder, default_timezone="Europe/Berlin", default_country="DE").notes == [
-        "1 rep was not in a reps file and was created from the deals' owner_id with the "
+        "1 rep was not in a reps file and was created from the deals' owner_id column with the "
         "default time zone, Europe/Berlin, and the public holidays of DE (a reps file, or "
         "MOMENTUM_DEFAULT_TIMEZONE and MOMENTUM_DEFAULT_COUNTRY, can set them)"
     ]
@@ -175,3 +178,13 @@ def test_a_refused_import_leaves_no_store_and_the_audit_says_so(tmp_path: Path) 
     assert not (tmp_path / "momentum.db").exists()
     run = momentum("audit", cwd=tmp_path, env={})
     assert run.code == 69 and "there is no store at momentum.db" in run.stderr
+
+
+def test_reps_implied_from_a_crm_export_name_its_owner_column(shared: Path) -> None:
+    folder = shared / "data/real/crm/salesforce-data-cloud-workshop"
+    notes = (
+        open_reader([folder], format=None, options=ReadOptions(), problems=ProblemLog())
+        .read_all()
+        .notes
+    )
+    assert any("created from the deals' OwnerId column" in note for note in notes), notes

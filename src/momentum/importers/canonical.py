@@ -228,6 +228,7 @@ class CanonicalReader:
         self.problems = problems
         self.known = known
         self.implied_reps = conform(pl.DataFrame(), REP_COLUMNS)
+        self._implied_from: list[str] = []  # the owner columns the implied reps came from
         self._rep_zones = pl.DataFrame(schema={"rep_id": pl.String, "timezone": pl.String})
         self._deal_index: list[pl.DataFrame] = []
         owners = pl.DataFrame(schema={"deal_id": pl.String, "owner_id": pl.String})
@@ -585,6 +586,8 @@ class CanonicalReader:
             REP_COLUMNS,
         )
         self.implied_reps = pl.concat([self.implied_reps, implied])
+        if (column := table.column("owner_id")) not in self._implied_from:
+            self._implied_from.append(column)
         self._rep_zones = pl.concat([self._rep_zones, implied.select("rep_id", "timezone")])
         return batch.with_columns(pl.col("_zone").fill_null(self.options.default_timezone))
 
@@ -598,7 +601,8 @@ class CanonicalReader:
         holidays = f"the public holidays of {country}" if country else "no public holidays"
         self.notes.append(
             f"{implied:,} {'rep was' if implied == 1 else 'reps were'} not in a reps file and "
-            f"{'was' if implied == 1 else 'were'} created from the deals' owner_id with the "
+            f"{'was' if implied == 1 else 'were'} created from the deals' "
+            f"{' and '.join(self._implied_from)} column with the "
             f"default time zone, {self.options.default_timezone}, and {holidays} (a reps file, "
             "or MOMENTUM_DEFAULT_TIMEZONE and MOMENTUM_DEFAULT_COUNTRY, can set them)"
         )
