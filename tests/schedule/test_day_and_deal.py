@@ -203,14 +203,45 @@ def test_today_pages_the_tasks_earliest_due_first_and_counts_them(
     with database.unit_of_work(write=False) as session:
         today, _ = services(session, clock)
         first, second = today.today(ANA, tz="UTC"), today.today(ANA, tz="UTC", page=2)
+        past_the_end = today.today(ANA, tz="UTC", page=3)
     total = PAGE_SIZE + 11  # and the world's own task
-    assert first.tasks_total == second.tasks_total == total
+    assert first.tasks_total == second.tasks_total == past_the_end.tasks_total == total
+    assert past_the_end.tasks == [] and past_the_end.awaiting_total == 1
     assert (len(first.tasks), len(second.tasks)) == (PAGE_SIZE, total - PAGE_SIZE)
     shown = first.tasks + second.tasks
     assert len({t.id for t in shown}) == total
     assert [t.due for t in shown] == sorted(t.due for t in shown)
     assert first.tasks[0].overdue and not second.tasks[-1].overdue
     assert (first.pages, first.first_shown, second.first_shown) == (2, 1, PAGE_SIZE + 1)
+
+
+def test_today_names_each_tasks_deal_and_offers_the_lock_in_only_with_a_deal(
+    database: Database, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        make_deal(session, owner=world.rep, id="named", name="Plant upgrade")
+        make_deal(session, owner=world.rep, id="bare")
+        for n, deal_id in enumerate(("named", "bare", None)):
+            session.add(
+                Task(
+                    deal_id=deal_id,
+                    owner_id="ana",
+                    title=f"Task {n}",
+                    rule="meeting_two_not_booked",
+                    due_at=NOW - timedelta(days=10 - n),
+                    status=TaskStatus.OPEN,
+                    created_at=NOW - timedelta(days=11),
+                )
+            )
+    with database.unit_of_work(write=False) as session:
+        today, _ = services(session, clock)
+        day = today.today(ANA, tz="UTC")
+    shown = [(t.title, t.deal_id, t.deal_label, t.lock_in) for t in day.tasks[:3]]
+    assert shown == [
+        ("Task 0", "named", "Plant upgrade", True),  # no account: the deal's name
+        ("Task 1", "bare", "bare", True),  # neither: its id
+        ("Task 2", None, None, False),  # no deal: nothing to lock in
+    ]
 
 
 def test_today_lists_the_next_second_meetings_and_says_there_are_more(

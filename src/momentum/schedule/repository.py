@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import TypeVarTuple
+from typing import NamedTuple, TypeVarTuple
 
 from sqlalchemy import Result, Select, and_, any_, case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -32,6 +32,35 @@ BUSY = (MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW)
 _BOOKED = sorted(MeetingStatus(status) for status in BOOKED_STATUSES)
 # (id, deal, start, end, status): what places a meeting in its deal (``MeetingRow``)
 _MEETING_ROW = select(Meeting.id, Meeting.deal_id, Meeting.start_at, Meeting.end_at, Meeting.status)
+
+
+class TaskRow(NamedTuple):
+    """An open task as the day lists it, with what its deal is called (the deal's fields are
+    empty when the task has no deal, or its deal is gone)."""
+
+    id: int
+    title: str
+    rule: str | None
+    due_at: datetime
+    deal_id: str | None
+    deal_found: bool
+    deal_account: str | None
+    deal_name: str | None
+
+
+class MeetingCard(NamedTuple):
+    """What the day shows of a coming meeting and its deal."""
+
+    id: str
+    deal_id: str
+    start_at: datetime
+    end_at: datetime
+    location: str | None
+    agenda: str | None
+    homework: str | None
+    owner_id: str
+    deal_account: str | None
+    deal_name: str | None
 
 
 def _owned(query, owners: Collection[str] | None):  # type: ignore[no-untyped-def]
@@ -148,17 +177,30 @@ class ScheduleRepository:
             totals[index] = total
         return shown, totals
 
-    def meetings_with_deals(self, meeting_ids: Sequence[str]) -> list[tuple[Meeting, Deal]]:
-        """The meetings ``meeting_ids`` with their deals, in start order."""
-        found: list[tuple[Meeting, Deal]] = []
+    def meeting_cards(self, meeting_ids: Sequence[str]) -> list[MeetingCard]:
+        """What the day shows of the meetings ``meeting_ids`` and their deals, in start order:
+        plain rows of the columns it shows (as objects, every column of both tables went
+        through the ORM)."""
+        found: list[MeetingCard] = []
         for first in range(0, len(meeting_ids), _CHUNK):
             query = (
-                select(Meeting, Deal)
+                select(
+                    Meeting.id,
+                    Meeting.deal_id,
+                    Meeting.start_at,
+                    Meeting.end_at,
+                    Meeting.location,
+                    Meeting.agenda,
+                    Meeting.homework,
+                    Deal.owner_id,
+                    Deal.account,
+                    Deal.name,
+                )
                 .join(Deal, Deal.id == Meeting.deal_id)
                 .where(Meeting.id.in_(list(meeting_ids[first : first + _CHUNK])))
             )
-            found.extend((m, d) for m, d in self.session.execute(query))
-        return sorted(found, key=lambda pair: (pair[0].start_at, pair[0].id))
+            found.extend(MeetingCard._make(row) for row in self._plain(query))
+        return sorted(found, key=lambda card: (card.start_at, card.id))
 
     def busy_between(self, owner_id: str, start: datetime, end: datetime) -> list[Meeting]:
         """The rep's meetings that overlap ``[start, end)`` and take up their time."""
@@ -307,13 +349,23 @@ class ScheduleRepository:
 
     def open_tasks(
         self, owners: Collection[str] | None, *, limit: int, offset: int = 0
-    ) -> list[tuple[Task, Deal | None]]:
+    ) -> list[TaskRow]:
         """A page of the open tasks, the earliest due first (the overdue ones lead), with
-        their deals (read apart: joined, PostgreSQL reads every deal for a page of tasks)."""
-        query = _open_tasks(select(Task), owners).order_by(Task.due_at, Task.id)
-        tasks = list(self.session.scalars(query.limit(limit).offset(offset)))
-        deals = self.deals({t.deal_id for t in tasks if t.deal_id is not None})
-        return [(t, deals.get(t.deal_id) if t.deal_id else None) for t in tasks]
+        what their deals are called. The page is taken before the deals are joined (joined
+        first, PostgreSQL read every deal for a page of tasks)."""
+        page = (
+            _open_tasks(select(Task.id, Task.title, Task.rule, Task.due_at, Task.deal_id), owners)
+            .order_by(Task.due_at, Task.id)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+        )
+        query = (
+            select(page, Deal.id.is_not(None), Deal.account, Deal.name)
+            .outerjoin(Deal, Deal.id == page.c.deal_id)
+            .order_by(page.c.due_at, page.c.id)
+        )
+        return [TaskRow._make(row) for row in self._plain(query)]
 
     def count_open_tasks(self, owners: Collection[str] | None) -> int:
         return self.session.scalar(_open_tasks(select(func.count(Task.id)), owners)) or 0
@@ -337,20 +389,38 @@ class ScheduleRepository:
         *,
         limit: int,
         offset: int = 0,
-    ) -> list[tuple[str, str]]:
+    ) -> tuple[list[tuple[str, str]], list[MeetingRow]]:
         """(id, deal) of a page of the scheduled meetings starting in ``(after, until)``, the
-        earliest first."""
-        query = self._of_owners(
-            select(Meeting.id, Meeting.deal_id)
-            .where(
-                Meeting.status == MeetingStatus.SCHEDULED,
-                Meeting.start_at > after,
-                Meeting.start_at < until,
+        earliest first, and (id, deal, start, end, status) of every meeting of their deals,
+        which place them. The store sends back both in one statement (read apart, the page's
+        deals went back to it as a list of ids, a second round trip)."""
+        page = (
+            self._of_owners(
+                select(Meeting.id, Meeting.deal_id)
+                .where(
+                    Meeting.status == MeetingStatus.SCHEDULED,
+                    Meeting.start_at > after,
+                    Meeting.start_at < until,
+                )
+                .order_by(Meeting.start_at, Meeting.id),
+                owners,
             )
-            .order_by(Meeting.start_at, Meeting.id),
-            owners,
+            .limit(limit)
+            .offset(offset)
+            .cte("page")
         )
-        return [(row[0], row[1]) for row in self._plain(query.limit(limit).offset(offset))]
+        query = _MEETING_ROW.add_columns(Meeting.id.in_(select(page.c.id)).label("on_page")).where(
+            Meeting.deal_id.in_(select(page.c.deal_id))
+        )
+        rows: list[MeetingRow] = []
+        on_page: list[MeetingRow] = []
+        for r in self._plain(query):
+            row = (r[0], r[1], r[2], r[3], str(r[4]))
+            rows.append(row)
+            if r[5]:
+                on_page.append(row)
+        on_page.sort(key=lambda row: (row[2], row[0]))
+        return [(row[0], row[1]) for row in on_page], rows
 
 
 def _open_tasks(query, owners: Collection[str] | None):  # type: ignore[no-untyped-def]

@@ -53,7 +53,13 @@ class SlotPolicy(BaseModel):
 
 
 def deal_label(deal: Deal) -> str:
-    return deal.account or deal.name or deal.id
+    return deal_label_of(account=deal.account, name=deal.name, deal_id=deal.id)
+
+
+def deal_label_of(*, account: str | None, name: str | None, deal_id: str) -> str:
+    """What a deal is called (its account, else its name, else its id), from the plain values
+    of a row, for a page that reads rows rather than deals."""
+    return account or name or deal_id
 
 
 @lru_cache(maxsize=512)

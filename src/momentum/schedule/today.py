@@ -8,15 +8,14 @@ calendar has them all)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
-from momentum.deal.models import Deal
 from momentum.localtime import zone
-from momentum.meeting.models import Meeting
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import parse_agenda
 from momentum.outbox.models import OutboxMessage
@@ -28,10 +27,9 @@ from momentum.schedule.positions import (
     meeting_names,
     places_of,
 )
-from momentum.schedule.repository import ScheduleRepository
-from momentum.schedule.slots import deal_label
+from momentum.schedule.repository import MeetingCard, ScheduleRepository, TaskRow
+from momentum.schedule.slots import deal_label, deal_label_of
 from momentum.schedule.states import MessageState, meeting_message_states
-from momentum.task.models import Task
 from momentum.user.schemas import Actor
 from momentum.user.service import ScopeService
 from momentum.value_asset.models import ValueAsset
@@ -151,8 +149,11 @@ class TodayService:
             rep_id=rep_id,
             rep_name=rep_name,
         )
-        view.tasks_total = self.repository.count_open_tasks(owners)
-        for task, deal in self.repository.open_tasks(owners, limit=PAGE_SIZE, offset=offset):
+        tasks = self.repository.open_tasks(owners, limit=PAGE_SIZE, offset=offset)
+        view.tasks_total = _total(
+            len(tasks), offset, count=lambda: self.repository.count_open_tasks(owners)
+        )
+        for task in tasks:
             view.tasks.append(
                 TodayTask(
                     id=task.id,
@@ -161,12 +162,14 @@ class TodayService:
                     due=task.due_at.astimezone(local),
                     overdue=task.due_at <= now,
                     deal_id=task.deal_id,
-                    deal_label=deal_label(deal) if deal else None,
-                    lock_in=_locks_in(task, deal),
+                    deal_label=_deal_label(task),
+                    lock_in=task.deal_found and task.rule in LOCK_IN_RULES,
                 )
             )
-        view.awaiting_total = self.repository.count_awaiting_outcome(owners, now)
         awaiting = self.repository.awaiting_outcome(owners, now, limit=PAGE_SIZE, offset=offset)
+        view.awaiting_total = _total(
+            len(awaiting), offset, count=lambda: self.repository.count_awaiting_outcome(owners, now)
+        )
         rows = self.repository.meeting_rows(sorted({d.id for _, d in awaiting}))
         places = places_of(rows)
         rows_of: dict[str, list[MeetingRow]] = {}
@@ -192,7 +195,7 @@ class TodayService:
 
     def _next_seconds(
         self, owners: frozenset[str] | None, now: datetime, wanted: int
-    ) -> tuple[list[tuple[Meeting, Deal]], dict[str, DealPlaces]]:
+    ) -> tuple[list[MeetingCard], dict[str, DealPlaces]]:
         """The first ``wanted`` scheduled second meetings of the horizon, with their deals'
         places: the coming scheduled meetings are read a batch at a time, earliest first, and
         placed in their deals until enough are meetings two."""
@@ -200,11 +203,10 @@ class TodayService:
         places: dict[str, DealPlaces] = {}
         offset = 0
         while len(seconds) < wanted:
-            batch = self.repository.coming_scheduled(
+            batch, rows = self.repository.coming_scheduled(
                 owners, now, now + self.horizon, limit=_COMING_BATCH, offset=offset
             )
-            new_deals = sorted({deal_id for _, deal_id in batch} - places.keys())
-            places |= places_of(self.repository.meeting_rows(new_deals))
+            places |= places_of(rows)
             seconds += [
                 meeting_id
                 for meeting_id, deal_id in batch
@@ -213,19 +215,19 @@ class TodayService:
             if len(batch) < _COMING_BATCH:
                 break
             offset += _COMING_BATCH
-        return self.repository.meetings_with_deals(seconds[:wanted]), places
+        return self.repository.meeting_cards(seconds[:wanted]), places
 
     def _coming(
-        self, coming: list[tuple[Meeting, Deal]], places: dict[str, DealPlaces], tz: str
+        self, coming: list[MeetingCard], places: dict[str, DealPlaces], tz: str
     ) -> list[ComingSecond]:
-        ids = [m.id for m, _ in coming]
+        ids = [m.id for m in coming]
         messages = self.repository.messages_for_meetings(ids)
         reminders = self.repository.reminders_for_meetings(ids)
         steps = {s.meeting_id: s for s in self.repository.steps_for_meetings(ids)}
         asset_ids = {r.value_asset_id for r in reminders if r.value_asset_id is not None}
         asset_ids |= {s.value_asset_id for s in steps.values() if s.value_asset_id is not None}
         assets = self.repository.assets(asset_ids)
-        reps = {r.id: r for r in self.repository.reps({d.owner_id for _, d in coming})}
+        reps = {r.id: r for r in self.repository.reps({m.owner_id for m in coming})}
         found: list[ComingSecond] = []
         local = zone(tz)
         messages_of: dict[str, list[OutboxMessage]] = {}
@@ -235,7 +237,7 @@ class TodayService:
         for reminder in reminders:
             reminders_of.setdefault(reminder.meeting_id, []).append(reminder)
         calendars: dict[str, WorkCalendar] = {}
-        for meeting, deal in coming:
+        for meeting in coming:
             lines = parse_agenda(meeting.agenda)
             its_reminders = reminders_of.get(meeting.id, [])
             asset_id = next(
@@ -243,8 +245,8 @@ class TodayService:
                 steps[meeting.id].value_asset_id if meeting.id in steps else None,
             )
             gap = None
-            m1_start = places[deal.id].m1_start
-            rep = reps.get(deal.owner_id)
+            m1_start = places[meeting.deal_id].m1_start
+            rep = reps.get(meeting.owner_id)
             if m1_start is not None and rep is not None:
                 if rep.id not in calendars:
                     calendars[rep.id] = WorkCalendar(
@@ -257,8 +259,12 @@ class TodayService:
             found.append(
                 ComingSecond(
                     id=meeting.id,
-                    deal_id=deal.id,
-                    deal_label=deal_label(deal),
+                    deal_id=meeting.deal_id,
+                    deal_label=deal_label_of(
+                        account=meeting.deal_account,
+                        name=meeting.deal_name,
+                        deal_id=meeting.deal_id,
+                    ),
                     start=meeting.start_at.astimezone(local),
                     end=meeting.end_at.astimezone(local),
                     location=meeting.location,
@@ -275,5 +281,17 @@ class TodayService:
         return found
 
 
-def _locks_in(task: Task, deal: Deal | None) -> bool:
-    return deal is not None and task.rule in LOCK_IN_RULES
+def _total(shown: int, offset: int, *, count: Callable[[], int]) -> int:
+    """How many there are in all, ``shown`` on the page from ``offset``: a page that is not
+    full is the last, so the store is asked to ``count`` only after a full page, or an empty
+    one past the first."""
+    if shown < PAGE_SIZE and (shown or not offset):
+        return offset + shown
+    return count()
+
+
+def _deal_label(task: TaskRow) -> str | None:
+    """What the task's deal is called (none when the task has no deal or its deal is gone)."""
+    if not task.deal_found or task.deal_id is None:
+        return None
+    return deal_label_of(account=task.deal_account, name=task.deal_name, deal_id=task.deal_id)
