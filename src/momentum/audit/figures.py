@@ -85,20 +85,54 @@ def _count_columns(target_days: int, columns: Sequence[str]) -> list[pl.Expr]:
     ]
 
 
-# each rate's name and its columns in a row of _count_columns' sums (named once: the per-rep
-# figures read them for thousands of reps)
+# each rate's name and its columns among _count_columns' sums
 _COUNT_NAMES = tuple(
     (name, f"{name}|n", f"{name}|d", f"{name}|left_out") for name in (*RATE_COUNTS, WITHIN_TARGET)
 )
+# each gap bucket's deals, won and lost, as columns beside the rates' counts
+_BUCKET_COUNTS = [
+    expr.sum().alias(f"{bucket}|{part}")
+    for bucket in BUCKETS
+    for part, expr in (
+        ("deals", pl.col("bucket") == bucket),
+        ("won", (pl.col("bucket") == bucket) & (pl.col("outcome") == "won")),
+        ("lost", (pl.col("bucket") == bucket) & (pl.col("outcome") == "lost")),
+    )
+]
 
 
-def _counts_of(row: dict[str, Any], unknown: Unknown) -> Counts:
-    return {
-        name: Rate(
-            int(row[n] or 0), int(row[d] or 0), unknown.get(name), int(row.get(left_out) or 0)
-        )
-        for name, n, d, left_out in _COUNT_NAMES
-    }
+def _sums(target_days: int, columns: Sequence[str]) -> list[pl.Expr]:
+    """Everything a block of figures counts, in one pass: its deals (with M1), the rates'
+    counts and the gap buckets'."""
+    return [pl.len().alias("deals"), *_count_columns(target_days, columns), *_BUCKET_COUNTS]
+
+
+def _rates(sums: dict[str, list[Any]], unknown: Unknown) -> list[Counts]:
+    """Each row's rates, from the columns of :func:`_count_columns`' sums (read column by
+    column: thousands of reps, no dictionary per row)."""
+    by_rate = {}
+    for name, n, d, left_out in _COUNT_NAMES:
+        why = unknown.get(name)
+        others = sums.get(left_out) or [0] * len(sums[n])
+        by_rate[name] = [
+            Rate(count, of, why, out)
+            for count, of, out in zip(sums[n], sums[d], others, strict=True)
+        ]
+    return [dict(zip(by_rate, rates, strict=True)) for rates in zip(*by_rate.values(), strict=True)]
+
+
+def _bucket_rows(sums: dict[str, list[Any]]) -> list[tuple[BucketFigures, ...]]:
+    """Each row's gap buckets, from the columns of ``_BUCKET_COUNTS``."""
+    per_bucket = [
+        [
+            BucketFigures(bucket, deals, won, lost)
+            for deals, won, lost in zip(
+                sums[f"{bucket}|deals"], sums[f"{bucket}|won"], sums[f"{bucket}|lost"], strict=True
+            )
+        ]
+        for bucket in BUCKETS
+    ]
+    return list(zip(*per_bucket, strict=True))
 
 
 def rate_counts(facts: pl.DataFrame, *, target_days: int, unknown: Unknown = NOTHING) -> Counts:
@@ -109,33 +143,13 @@ def rate_counts(facts: pl.DataFrame, *, target_days: int, unknown: Unknown = NOT
         .select(_count_columns(target_days, facts.columns))
         .collect()
     )
-    return _counts_of(counted.row(0, named=True), unknown)
+    return _rates(counted.to_dict(as_series=False), unknown)[0]
 
 
 def gap_values(facts: pl.DataFrame) -> dict[str, np.ndarray[Any, Any]]:
     """The gaps of the deals with M2 held, by facts column (``GAP_COLUMNS``)."""
     held = with_first_meeting(facts).lazy().filter(pl.col("m2_held")).select(GAP_COLUMNS).collect()
     return {column: held[column].to_numpy() for column in GAP_COLUMNS}
-
-
-def _buckets(counted: dict[str, dict[str, Any]]) -> tuple[BucketFigures, ...]:
-    empty = {"deals": 0, "won": 0, "lost": 0}
-    return tuple(
-        BucketFigures(
-            bucket=bucket,
-            deals=int((row := counted.get(bucket, empty))["deals"]),
-            won=int(row["won"]),
-            lost=int(row["lost"]),
-        )
-        for bucket in BUCKETS
-    )
-
-
-_BUCKET_COUNTS = (
-    pl.len().alias("deals"),
-    (pl.col("outcome") == "won").sum().alias("won"),
-    (pl.col("outcome") == "lost").sum().alias("lost"),
-)
 
 
 def _figures(
@@ -164,20 +178,14 @@ def _figures(
 def figures(facts: pl.DataFrame, *, target_days: int, unknown: Unknown = NOTHING) -> Figures:
     """The team-level block: deals, the second-meeting funnel, close rates."""
     funnel = with_first_meeting(facts)
-    counted = {
-        row["bucket"]: row
-        for row in funnel.lazy()
-        .group_by("bucket")
-        .agg(_BUCKET_COUNTS)
-        .collect()
-        .iter_rows(named=True)
-    }
+    sums = funnel.lazy().select(_sums(target_days, facts.columns)).collect()
+    columns = sums.to_dict(as_series=False)
     return _figures(
         facts.height,
         funnel.height,
-        rate_counts(funnel, target_days=target_days, unknown=unknown),
+        _rates(columns, unknown)[0],
         {column: gap_stats(values) for column, values in gap_values(funnel).items()},
-        _buckets(counted),
+        _bucket_rows(columns)[0],
     )
 
 
@@ -190,30 +198,31 @@ def grouped(
     if funnel.height == 0:
         return []
     # lazy: each query reads only the columns it needs
-    counts = (
+    sums = (
         funnel.lazy()
         .group_by(key)
-        .agg(pl.len().alias("_with_m1"), *_count_columns(target_days, facts.columns))
+        .agg(_sums(target_days, facts.columns))
+        .sort(key)
         .collect()
+        .to_dict(as_series=False)
     )
-    buckets: dict[Any, dict[str, dict[str, Any]]] = {}
-    per_bucket = funnel.lazy().group_by(key, "bucket").agg(_BUCKET_COUNTS).collect()
-    for row in per_bucket.iter_rows(named=True):
-        buckets.setdefault(row[key], {})[row["bucket"]] = row
     held = funnel.lazy().filter(pl.col("m2_held")).select(key, *GAP_COLUMNS).collect()
     stats = _grouped_gap_stats(held, key)
-    entries = []
-    for row in counts.sort(key).iter_rows(named=True):
-        value, with_m1 = row[key], int(row["_with_m1"])
-        block = _figures(
-            with_m1,
-            with_m1,
-            _counts_of(row, unknown),
-            {column: stats[column].get(value) for column in GAP_COLUMNS},
-            _buckets(buckets.get(value, {})),
+    return [
+        (
+            value,
+            _figures(
+                deals,
+                deals,
+                counts,
+                {column: stats[column].get(value) for column in GAP_COLUMNS},
+                buckets,
+            ),
         )
-        entries.append((value, block))
-    return entries
+        for value, deals, counts, buckets in zip(
+            sums[key], sums["deals"], _rates(sums, unknown), _bucket_rows(sums), strict=True
+        )
+    ]
 
 
 def _grouped_gap_stats(held: pl.DataFrame, key: str) -> dict[str, dict[Any, GapStats]]:

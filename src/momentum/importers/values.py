@@ -199,10 +199,12 @@ def read_amounts(text: pl.Series) -> Amounts:
     not silently another number; what the store cannot hold exactly is reported instead."""
     if text.dtype != pl.String:
         text = text.cast(pl.String)
-    scientific = text.str.contains(_SCIENTIFIC).fill_null(False)
-    if scientific.any():
-        text = _put(text, scientific, _plain_decimals(text.filter(scientific)))
     plain = text.str.contains(_PLAIN_NUMBER).fill_null(False)
+    if (text.is_not_null() & ~plain).any():  # 1.5E+6 is a number too (rare: looked for then)
+        scientific = text.str.contains(_SCIENTIFIC).fill_null(False)
+        if scientific.any():
+            text = _put(text, scientific, _plain_decimals(text.filter(scientific)))
+            plain = text.str.contains(_PLAIN_NUMBER).fill_null(False)
     # The digits that count are read only where there may be too many: a number of at most
     # AMOUNT_DIGITS characters with at most AMOUNT_SCALE bytes after its point fits.
     point = text.str.find(".", literal=True)
