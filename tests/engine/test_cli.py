@@ -94,6 +94,17 @@ def test_lock_in_then_worker_once_sends_the_invitation(
     assert "1 sent" in result.output and "2 pending" in result.output
 
 
+def test_a_worker_without_an_smtp_server_says_where_email_goes(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["worker", "--once", "--no-sweep"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "no SMTP server is configured" not in result.output
+    unset = {**env, "MOMENTUM_SMTP_HOST": None, "MOMENTUM_SMTP_PORT": None}
+    result = runner.invoke(app, ["worker", "--once", "--no-sweep"], env=unset)
+    assert result.exit_code == 0, result.output
+    assert "no SMTP server is configured" in result.output
+    assert "emails go to localhost:25" in result.output
+
+
 def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: Path) -> None:
     result = runner.invoke(app, ["meeting", "lock-in", "D1", "--start", "tomorrow"], env=env)
     assert result.exit_code == 65

@@ -75,6 +75,13 @@ def register(app: typer.Typer) -> None:
             settings = load_settings()
             engine = Engine(settings)
             dispatcher = engine.dispatcher(worker_id=worker_id)
+            if not settings.smtp_configured:
+                errors.print(
+                    "no SMTP server is configured (MOMENTUM_SMTP_HOST, MOMENTUM_SMTP_PORT): "
+                    f"emails go to {settings.smtp_host}:{settings.smtp_port}, and unless a mail "
+                    "server listens there, each fails after its retries",
+                    soft_wrap=True,
+                )
             if once:
                 if sweep:
                     report = engine.sweep(progress=engine_commands.show_rules_progress)
