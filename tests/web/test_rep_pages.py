@@ -649,6 +649,10 @@ def test_a_third_meeting_is_called_meeting_3_not_later(team: Site) -> None:
     assert "Meeting two (held)" in page and "Meeting one (held)" in page
     for wrong in ("Move later", "Cancel later", "Later booked", "for later", ": Later on"):
         assert wrong not in page
+    week = ana.get("/calendar?date=2026-03-03").text  # the calendar names them alike
+    assert re.search(r'aria-label="Meeting 3 with [^"]*, no show', week), week
+    assert '<span class="place">M3</span>' in week and '<span class="place">M2</span>' in week
+    assert ">later<" not in week and "Later with" not in week
 
 
 def test_today_calls_a_third_meeting_awaiting_its_outcome_meeting_3(team: Site) -> None:

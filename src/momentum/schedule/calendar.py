@@ -21,7 +21,13 @@ from momentum.errors import NotFound
 from momentum.localtime import localize, zone
 from momentum.meeting.schemas import MeetingState, meeting_state
 from momentum.rep.models import Rep
-from momentum.schedule.positions import Place, places_of
+from momentum.schedule.positions import (
+    MeetingRow,
+    Place,
+    meeting_name,
+    meeting_numbers,
+    places_of,
+)
 from momentum.schedule.repository import ScheduleRepository
 from momentum.schedule.slots import deal_label, holiday_name
 from momentum.user.schemas import Actor
@@ -56,6 +62,11 @@ class CalendarMeeting:
     gap_business_days: int | None = None  # meeting two: business days after meeting one
     over_target: bool = False
     open_gap: bool = False  # meeting one held, no meeting two booked
+    number: int = 1  # 1, 2, then 3, 4… for later meetings (positions.meeting_numbers)
+
+    @property
+    def name(self) -> str:
+        return meeting_name(self.number)
 
 
 @dataclass
@@ -162,6 +173,9 @@ class SalesCalendarService:
         open_deals = {row[1] for row in rows}  # the candidates are open deals
         rows += self.repository.meeting_rows(sorted(deal_ids - open_deals))
         places = places_of(rows)
+        rows_of: dict[str, list[MeetingRow]] = {}
+        for row in rows:
+            rows_of.setdefault(row[1], []).append(row)
         rep_by_id = {r.id: r for r in reps}
         calendars: dict[str, WorkCalendar] = {}
 
@@ -197,6 +211,10 @@ class SalesCalendarService:
                 state=meeting_state(meeting, now),
                 place=place or Place.MEETING_ONE,
             )
+            if place is Place.MEETING_TWO:
+                shown.number = 2
+            elif place is Place.LATER:
+                shown.number = meeting_numbers(rows_of[deal.id], deal_places)[meeting.id]
             if deal_places is not None and deal_places.m1_start is not None:
                 if place is Place.MEETING_TWO:
                     work = calendar_of(deal.owner_id)

@@ -75,19 +75,29 @@ def places_of(rows: Iterable[MeetingRow]) -> dict[str, DealPlaces]:
     return found
 
 
-def meeting_names(rows: Sequence[MeetingRow], places: DealPlaces | None) -> dict[str, str]:
-    """What each of a deal's meetings (its rows, as :func:`places_of` reads them) is called:
-    "Meeting one", "Meeting two", then "Meeting 3", "Meeting 4"… A later meeting counts as
-    meeting two does: every attempt (moved, canceled, no-show) up to and including the one
-    held shares its number, and the next number starts after it."""
-    names: dict[str, str] = {}
+def meeting_numbers(rows: Sequence[MeetingRow], places: DealPlaces | None) -> dict[str, int]:
+    """Each of a deal's meetings' number (its rows, as :func:`places_of` reads them): 1 for
+    meeting one, 2 for meeting two, then 3, 4… A later meeting counts as meeting two does:
+    every attempt (moved, canceled, no-show) up to and including the one held shares its
+    number, and the next number starts after it."""
+    numbers: dict[str, int] = {}
     number = 3
     for meeting_id, _deal, _start, _end, status in sorted(rows, key=lambda r: (r[2], r[3], r[0])):
         place = places.places.get(meeting_id, Place.MEETING_ONE) if places else Place.MEETING_ONE
         if place is not Place.LATER:
-            names[meeting_id] = place.label
+            numbers[meeting_id] = 1 if place is Place.MEETING_ONE else 2
             continue
-        names[meeting_id] = f"Meeting {number}"
+        numbers[meeting_id] = number
         if status == HELD:
             number += 1
-    return names
+    return numbers
+
+
+def meeting_name(number: int) -> str:
+    """ "Meeting one", "Meeting two", then "Meeting 3", "Meeting 4"…"""
+    return {1: Place.MEETING_ONE.label, 2: Place.MEETING_TWO.label}.get(number, f"Meeting {number}")
+
+
+def meeting_names(rows: Sequence[MeetingRow], places: DealPlaces | None) -> dict[str, str]:
+    """What each of a deal's meetings is called (see :func:`meeting_numbers`)."""
+    return {meeting: meeting_name(n) for meeting, n in meeting_numbers(rows, places).items()}
