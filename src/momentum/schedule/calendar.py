@@ -21,13 +21,7 @@ from momentum.errors import NotFound
 from momentum.localtime import localize, zone
 from momentum.meeting.schemas import MeetingState, meeting_state
 from momentum.rep.models import Rep
-from momentum.schedule.positions import (
-    MeetingRow,
-    Place,
-    meeting_name,
-    meeting_numbers,
-    places_of,
-)
+from momentum.schedule.positions import Place, meeting_name, meeting_numbers, places_of
 from momentum.schedule.repository import ScheduleRepository
 from momentum.schedule.slots import deal_label, holiday_name
 from momentum.user.schemas import Actor
@@ -173,9 +167,6 @@ class SalesCalendarService:
         open_deals = {row[1] for row in rows}  # the candidates are open deals
         rows += self.repository.meeting_rows(sorted(deal_ids - open_deals))
         places = places_of(rows)
-        rows_of: dict[str, list[MeetingRow]] = {}
-        for row in rows:
-            rows_of.setdefault(row[1], []).append(row)
         rep_by_id = {r.id: r for r in reps}
         calendars: dict[str, WorkCalendar] = {}
 
@@ -214,7 +205,7 @@ class SalesCalendarService:
             if place is Place.MEETING_TWO:
                 shown.number = 2
             elif place is Place.LATER:
-                shown.number = meeting_numbers(rows_of[deal.id], deal_places)[meeting.id]
+                shown.number = meeting_numbers(deal_places)[meeting.id]
             if deal_places is not None and deal_places.m1_start is not None:
                 if place is Place.MEETING_TWO:
                     work = calendar_of(deal.owner_id)

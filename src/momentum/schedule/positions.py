@@ -11,7 +11,7 @@ canceled one books nothing), the rules' "meeting two not booked" without its gra
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,6 +44,8 @@ class DealPlaces:
     attempts: list[str] = field(default_factory=list)
     places: dict[str, Place] = field(default_factory=dict)
     m2_booked: bool = False  # an attempt books meeting two (not canceled)
+    # its meetings as places_of read them: (meeting id, start, end, status)
+    meetings: list[tuple[str, datetime, datetime, str]] = field(default_factory=list)
 
     @property
     def open_gap(self) -> bool:
@@ -60,7 +62,7 @@ def places_of(rows: Iterable[MeetingRow]) -> dict[str, DealPlaces]:
     found: dict[str, DealPlaces] = {}
     for deal_id, meetings in by_deal.items():
         m1, attempts = one_deal(meetings)
-        deal = found[deal_id] = DealPlaces()
+        deal = found[deal_id] = DealPlaces(meetings=meetings)
         if m1 is not None:
             deal.m1_id, deal.m1_start, deal.m1_end = m1[0], m1[1], m1[2]
         deal.attempts = [attempt[0] for attempt in attempts]
@@ -75,15 +77,18 @@ def places_of(rows: Iterable[MeetingRow]) -> dict[str, DealPlaces]:
     return found
 
 
-def meeting_numbers(rows: Sequence[MeetingRow], places: DealPlaces | None) -> dict[str, int]:
-    """Each of a deal's meetings' number (its rows, as :func:`places_of` reads them): 1 for
-    meeting one, 2 for meeting two, then 3, 4… A later meeting counts as meeting two does:
-    every attempt (moved, canceled, no-show) up to and including the one held shares its
-    number, and the next number starts after it."""
+def meeting_numbers(places: DealPlaces | None) -> dict[str, int]:
+    """Each of a deal's meetings' number: 1 for meeting one, 2 for meeting two, then 3, 4…
+    A later meeting counts as meeting two does: every attempt (moved, canceled, no-show) up
+    to and including the one held shares its number, and the next number starts after it."""
     numbers: dict[str, int] = {}
+    if places is None:
+        return numbers
     number = 3
-    for meeting_id, _deal, _start, _end, status in sorted(rows, key=lambda r: (r[2], r[3], r[0])):
-        place = places.places.get(meeting_id, Place.MEETING_ONE) if places else Place.MEETING_ONE
+    for meeting_id, _start, _end, status in sorted(
+        places.meetings, key=lambda m: (m[1], m[2], m[0])
+    ):
+        place = places.places[meeting_id]
         if place is not Place.LATER:
             numbers[meeting_id] = 1 if place is Place.MEETING_ONE else 2
             continue
@@ -98,6 +103,6 @@ def meeting_name(number: int) -> str:
     return {1: Place.MEETING_ONE.label, 2: Place.MEETING_TWO.label}.get(number, f"Meeting {number}")
 
 
-def meeting_names(rows: Sequence[MeetingRow], places: DealPlaces | None) -> dict[str, str]:
+def meeting_names(places: DealPlaces | None) -> dict[str, str]:
     """What each of a deal's meetings is called (see :func:`meeting_numbers`)."""
-    return {meeting: meeting_name(n) for meeting, n in meeting_numbers(rows, places).items()}
+    return {meeting: meeting_name(n) for meeting, n in meeting_numbers(places).items()}

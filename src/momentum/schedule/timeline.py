@@ -145,7 +145,7 @@ class DealTimelineService:
             {c.changed_by_user_id for c in changes if c.changed_by_user_id is not None}
         )
         label = deal_label(deal)
-        names = meeting_names(rows, places)
+        names = meeting_names(places)
         cards: list[MeetingCard] = []
         events: list[Event] = []
         for meeting in meetings:

@@ -22,7 +22,6 @@ from momentum.outbox.models import OutboxMessage
 from momentum.reminder.models import Reminder
 from momentum.schedule.positions import (
     DealPlaces,
-    MeetingRow,
     Place,
     meeting_names,
     places_of,
@@ -172,10 +171,7 @@ class TodayService:
         )
         rows = self.repository.meeting_rows(sorted({d.id for _, d in awaiting}))
         places = places_of(rows)
-        rows_of: dict[str, list[MeetingRow]] = {}
-        for row in rows:
-            rows_of.setdefault(row[1], []).append(row)
-        names = {deal_id: meeting_names(rows_of[deal_id], p) for deal_id, p in places.items()}
+        names = {deal_id: meeting_names(p) for deal_id, p in places.items()}
         for meeting, deal in awaiting:
             view.awaiting.append(
                 AwaitingMeeting(
