@@ -113,7 +113,7 @@ def test_the_demo_leaves_meetings_one_awaiting_an_outcome_and_a_value_asset_libr
         schedule = ScheduleRepository(session)
         for rep in REPS:
             awaiting = schedule.awaiting_outcome({rep.rep_id}, now, limit=50, offset=0)
-            ends = [meeting.end_at for meeting, _ in awaiting if meeting.id.startswith("mnow-")]
+            ends = [meeting.end_at for meeting in awaiting if meeting.id.startswith("mnow-")]
             assert len(ends) == 1, rep.rep_id
             assert now - timedelta(days=6) < ends[0] <= now, rep.rep_id  # it has just ended
         library = ValueAssetService(session, clock=SystemClock()).library()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +21,17 @@ class MeetingState(enum.StrEnum):
     RESCHEDULED = "rescheduled"
 
 
-def meeting_state(meeting: Meeting, now: datetime) -> MeetingState:
+class Scheduled(Protocol):
+    """A meeting, or a row of one: what its state is read from."""
+
+    @property
+    def status(self) -> MeetingStatus: ...
+
+    @property
+    def start_at(self) -> datetime: ...
+
+
+def meeting_state(meeting: Scheduled, now: datetime) -> MeetingState:
     if meeting.status is MeetingStatus.SCHEDULED:
         return MeetingState.UPCOMING if meeting.start_at > now else MeetingState.AWAITING_OUTCOME
     return MeetingState(meeting.status.value)

@@ -23,7 +23,7 @@ from momentum.meeting.schemas import MeetingState, meeting_state
 from momentum.rep.models import Rep
 from momentum.schedule.positions import Place, meeting_name, meeting_numbers, places_of
 from momentum.schedule.repository import ScheduleRepository
-from momentum.schedule.slots import deal_label, holiday_name
+from momentum.schedule.slots import deal_label_of, holiday_name
 from momentum.user.schemas import Actor
 from momentum.user.service import ScopeService
 from momentum.worktime import CalendarPolicy, WorkCalendar
@@ -161,7 +161,7 @@ class SalesCalendarService:
         lookback = start - timedelta(days=OPEN_GAP_LOOKBACK_DAYS)
         firsts, counts = self.repository.first_of_each_day(owners, midnights, DAY_LIMIT.get(mode))
         totals = dict(zip(dates[:-1], counts, strict=True))
-        deal_ids = {deal.id for _, deal in firsts}
+        deal_ids = {row.deal_id for row in firsts}
         local = zone(tz)
         rows = self.repository.open_gap_candidate_rows(owners, lookback, end)
         open_deals = {row[1] for row in rows}  # the candidates are open deals
@@ -180,41 +180,44 @@ class SalesCalendarService:
                 )
             return calendars[rep_id]
 
+        def owner_name(rep_id: str) -> str:
+            owner = rep_by_id.get(rep_id)
+            return (owner.name or owner.id) if owner else rep_id
+
         days = self._days(first, last, mode, anchor, today, shown_reps, calendar_of)
         by_day = {d.day: d for week in days for d in week}
         for local_day, total in totals.items():
             if local_day in by_day:
                 by_day[local_day].total = total
-        for meeting, deal in firsts:
-            deal_places = places.get(deal.id)
-            place = deal_places.places.get(meeting.id) if deal_places else None
-            if deal.outcome is Outcome.OPEN:
-                open_deals.add(deal.id)
-            owner = rep_by_id.get(deal.owner_id)
+        for row in firsts:
+            deal_places = places.get(row.deal_id)
+            place = deal_places.places.get(row.id) if deal_places else None
+            if row.outcome is Outcome.OPEN:
+                open_deals.add(row.deal_id)
             shown = CalendarMeeting(
-                id=meeting.id,
-                deal_id=deal.id,
-                deal_label=deal_label(deal),
-                owner_id=deal.owner_id,
-                owner_name=(owner.name or owner.id) if owner else deal.owner_id,
-                start=meeting.start_at.astimezone(local),
-                end=meeting.end_at.astimezone(local),
-                state=meeting_state(meeting, now),
+                id=row.id,
+                deal_id=row.deal_id,
+                deal_label=deal_label_of(account=row.account, name=row.name, deal_id=row.deal_id),
+                owner_id=row.owner_id,
+                owner_name=owner_name(row.owner_id),
+                start=row.start_at.astimezone(local),
+                end=row.end_at.astimezone(local),
+                state=meeting_state(row, now),
                 place=place or Place.MEETING_ONE,
             )
             if place is Place.MEETING_TWO:
                 shown.number = 2
             elif place is Place.LATER:
-                shown.number = meeting_numbers(deal_places)[meeting.id]
+                shown.number = meeting_numbers(deal_places)[row.id]
             if deal_places is not None and deal_places.m1_start is not None:
                 if place is Place.MEETING_TWO:
-                    work = calendar_of(deal.owner_id)
+                    work = calendar_of(row.owner_id)
                     shown.gap_business_days = work.business_days_between(
-                        work.local_date(deal_places.m1_start), work.local_date(meeting.start_at)
+                        work.local_date(deal_places.m1_start), work.local_date(row.start_at)
                     )
                     shown.over_target = shown.gap_business_days > self.target
-                if meeting.id == deal_places.m1_id and deal_places.open_gap:
-                    shown.open_gap = deal.outcome is Outcome.OPEN
+                if row.id == deal_places.m1_id and deal_places.open_gap:
+                    shown.open_gap = row.outcome is Outcome.OPEN
             day = by_day.get(shown.start.date())
             if day is not None:
                 day.meetings.append(shown)
@@ -229,7 +232,7 @@ class SalesCalendarService:
             ),
             reverse=True,
         )
-        gap_deals = self.repository.deals([d for _, d, _ in open_gaps[:OPEN_GAP_LIMIT]])
+        gap_deals = self.repository.deal_labels([d for _, d, _ in open_gaps[:OPEN_GAP_LIMIT]])
         gaps = []
         for m1_start, deal_id, deal_places in open_gaps[:OPEN_GAP_LIMIT]:
             deal = gap_deals[deal_id]
@@ -238,12 +241,11 @@ class SalesCalendarService:
             assert deal_places.m1_id is not None
             work = calendar_of(deal.owner_id)
             since = work.business_days_between(work.local_date(m1_start), work.local_date(now))
-            owner = rep_by_id.get(deal.owner_id)
             gaps.append(
                 OpenGap(
                     deal_id=deal_id,
-                    deal_label=deal_label(deal),
-                    owner_name=(owner.name or owner.id) if owner else deal.owner_id,
+                    deal_label=deal_label_of(account=deal.account, name=deal.name, deal_id=deal_id),
+                    owner_name=owner_name(deal.owner_id),
                     meeting_one_id=deal_places.m1_id,
                     meeting_one_start=m1_start.astimezone(local),
                     business_days=max(since, 0),

@@ -27,7 +27,7 @@ from momentum.schedule.positions import (
     places_of,
 )
 from momentum.schedule.repository import MeetingCard, ScheduleRepository, TaskRow
-from momentum.schedule.slots import deal_label, deal_label_of
+from momentum.schedule.slots import deal_label_of
 from momentum.schedule.states import MessageState, meeting_message_states
 from momentum.user.schemas import Actor
 from momentum.user.service import ScopeService
@@ -169,17 +169,19 @@ class TodayService:
         view.awaiting_total = _total(
             len(awaiting), offset, count=lambda: self.repository.count_awaiting_outcome(owners, now)
         )
-        rows = self.repository.meeting_rows(sorted({d.id for _, d in awaiting}))
+        rows = self.repository.meeting_rows(sorted({m.deal_id for m in awaiting}))
         places = places_of(rows)
         names = {deal_id: meeting_names(p) for deal_id, p in places.items()}
-        for meeting, deal in awaiting:
+        for meeting in awaiting:
             view.awaiting.append(
                 AwaitingMeeting(
                     id=meeting.id,
-                    deal_id=deal.id,
-                    deal_label=deal_label(deal),
-                    place=places[deal.id].places.get(meeting.id, Place.MEETING_ONE),
-                    name=names[deal.id][meeting.id],
+                    deal_id=meeting.deal_id,
+                    deal_label=deal_label_of(
+                        account=meeting.account, name=meeting.name, deal_id=meeting.deal_id
+                    ),
+                    place=places[meeting.deal_id].places.get(meeting.id, Place.MEETING_ONE),
+                    name=names[meeting.deal_id][meeting.id],
                     start=meeting.start_at.astimezone(local),
                     end=meeting.end_at.astimezone(local),
                 )
