@@ -107,16 +107,21 @@ BY_ROW = pl.col("deal_id").hash(seed=7).rank("dense").cast(pl.UInt32)
     st.lists(meeting, max_size=30),
     st.randoms(use_true_random=False),
     st.sampled_from([None, COLLIDING, BY_ROW]),
+    st.booleans(),
 )
 def test_the_vectorized_definitions_match_the_plain_ones(
-    rows: list[dict[str, Any]], rng: Any, deal_hash: pl.Expr | None
+    rows: list[dict[str, Any]], rng: Any, deal_hash: pl.Expr | None, time_order: bool
 ) -> None:
     rng.shuffle(rows)
+    if time_order:  # as CRMs export activities: by start, ties in any order
+        rows.sort(key=lambda row: row["start"])
     frame = _frame(rows)
     if deal_hash is BY_ROW:  # as the file reader hands them: each meeting's deal's row
         frame = frame.with_columns(BY_ROW.alias("_deal"))
         deal_hash = None
     ordered = in_order(frame, deal_hash=deal_hash).lazy()
+    if "_deal" in frame.columns:  # in time order or not, the same rows in the same order
+        assert ordered.collect().equals(frame.sort("_deal", "start", "end", "meeting_id"))
     firsts = first_meetings(ordered).collect()
     attempts = second_meeting_attempts(ordered).collect()
 

@@ -115,11 +115,9 @@ def deal_facts(data: Dataset, *, grace: timedelta, default_timezone: str = "UTC"
     )
     facts = _with_local_dates(facts)
     # deals with M1 first (the funnel is then a slice: see figures.with_first_meeting)
-    return (
-        _with_gaps(facts)
-        .select(FACT_COLUMNS)
-        .sort(pl.col("m1_start").is_null(), maintain_order=True)
-    )
+    facts = _with_gaps(facts).select(FACT_COLUMNS)
+    with_m1 = pl.col("m1_start").is_not_null()
+    return pl.concat([facts.filter(with_m1), facts.filter(~with_m1)])
 
 
 def _deals_with_owners(data: Dataset, default_timezone: str) -> pl.DataFrame:

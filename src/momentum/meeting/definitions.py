@@ -50,9 +50,12 @@ def in_order(meetings: pl.DataFrame, *, deal_hash: pl.Expr | None = None) -> pl.
 
     A frame that already has ``_deal`` (the file reader gives each meeting its deal's row,
     :data:`momentum.canonical.DEAL_ROW`) is sorted on it: no hashing, no check, and no
-    ``deal_id`` needed."""
+    ``deal_id`` needed. A file in time order, as CRMs export activities, is usually in order
+    within each deal once its rows are put together by deal: that takes a stable sort on the
+    integer alone (half the time of a sort on every key, on ten million meetings), and is
+    checked; if it does not hold, the rows are sorted on every key."""
     if DEAL_KEY in meetings.columns:
-        return meetings.sort(DEAL_KEY, *ORDER[1:]).with_columns(pl.col(DEAL_KEY).set_sorted())
+        return _by_deal_row(meetings).with_columns(pl.col(DEAL_KEY).set_sorted())
     deal_id = pl.col("deal_id")
     hashed = (deal_id.hash() if deal_hash is None else deal_hash).alias("_deal_hash")
     ordered = meetings.with_columns(hashed).sort("_deal_hash", *ORDER[1:])
@@ -62,6 +65,28 @@ def in_order(meetings: pl.DataFrame, *, deal_hash: pl.Expr | None = None) -> pl.
     return ordered.drop("_deal_hash").with_columns(
         (deal_id != deal_id.shift()).fill_null(True).cum_sum().alias(DEAL_KEY).set_sorted()
     )
+
+
+def _by_deal_row(meetings: pl.DataFrame) -> pl.DataFrame:
+    start, end = meetings["start"], meetings["end"]
+    if start.null_count() == 0 and end.null_count() == 0 and start.is_sorted():
+        grouped = meetings.sort(DEAL_KEY, maintain_order=True)  # each deal's rows by start
+        if not grouped.select(_before_previous().any()).item():
+            return grouped
+    return meetings.sort(DEAL_KEY, *ORDER[1:])
+
+
+def _before_previous() -> pl.Expr:
+    """True where a row comes before the one above it in its deal by ``ORDER``."""
+    deal, start, end, id = (pl.col(name) for name in (DEAL_KEY, *ORDER[1:]))
+
+    def earlier(column: pl.Expr) -> pl.Expr:
+        return column < column.shift()
+
+    def same(column: pl.Expr) -> pl.Expr:
+        return column == column.shift()
+
+    return same(deal) & (earlier(start) | same(start) & (earlier(end) | same(end) & earlier(id)))
 
 
 def first_meetings(ordered: pl.LazyFrame) -> pl.LazyFrame:
