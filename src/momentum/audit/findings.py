@@ -339,7 +339,7 @@ def _candidate(
     reference: Group,
     left_out: str,
     higher_is_better: bool,
-    deal_ids: pl.Series,  # the group's deals, in order (see _in_order)
+    deal_ids: pl.Series,  # the group's deals, in id order (see findings)
     measured: Totals,  # the amounts of those the rate counts: the money at stake
     impact_unit: str,
     min_difference: float,
@@ -380,18 +380,6 @@ def _candidate(
         rep_id=rep_id,
     )
     return _Candidate(finding, p)
-
-
-ORDER = "_order"  # a deal id's place among all the funnel's ids, sorted as text
-
-
-def _in_order(deals: pl.DataFrame) -> pl.DataFrame:
-    """``deals`` sorted by their ids, whose lists stay Polars columns: a practice's holds
-    hundreds of thousands of deals, which the JSON and the CSV are written from without a
-    Python string each. Sorted by ORDER, an integer: the ids are ranked once, and each list
-    is then an integer sort (sorting each practice's ids as text took a second of CPU on 4M
-    deals). A rep's lists come from one sort per step, split by rep."""
-    return deals.sort(ORDER, multithreaded=False)
 
 
 def _headline(kind: str, metric: str, group: Group, reference: Group) -> str:
@@ -454,7 +442,7 @@ def _practice_candidates(
         behind = (
             funnel.lazy()  # only the columns used are taken out of the funnel
             .filter(_weak(practice))
-            .select("deal_id", ORDER, "amount", "currency", counted.alias("_counted"))
+            .select("deal_id", "amount", "currency", counted.alias("_counted"))
             .collect()
         )
         found.append(
@@ -469,7 +457,7 @@ def _practice_candidates(
                 reference=Group(practice.with_, Rate(good_n, good_d), counted_unit, good_deals),
                 left_out=practice.left_out,
                 higher_is_better=True,
-                deal_ids=_in_order(behind)["deal_id"],
+                deal_ids=behind["deal_id"],
                 measured=_totals(behind.filter(pl.col("_counted"))).get((), []),
                 impact_unit=unit,
                 min_difference=min_difference,
@@ -548,7 +536,6 @@ def _rep_candidates(
             .select(
                 "owner_id",
                 "deal_id",
-                ORDER,
                 "amount",
                 "currency",
                 (~missed if step.higher_is_better else missed).alias("_behind"),
@@ -557,7 +544,7 @@ def _rep_candidates(
         )
         amounts = _totals(chosen, ("owner_id",))
         # the deals behind each rep's shortfall: those that missed the step
-        behind = _in_order(chosen.filter(pl.col("_behind"))).select("owner_id", "deal_id")
+        behind = chosen.filter(pl.col("_behind")).select("owner_id", "deal_id")
         behind_by_rep = behind.partition_by("owner_id", as_dict=True)  # each in order
         # signed: scipy's hypergeom reads unsigned counts wrongly
         n, d = flagged["n"].cast(pl.Int64).to_numpy(), flagged["d"].cast(pl.Int64).to_numpy()
@@ -630,11 +617,9 @@ def findings(
     """Every finding, established ones ranked first (largest impact first), then the others,
     unranked. ``facts`` are the deals whose outcome is known; ``skip`` names steps whose
     figure is unknown (e.g. attendance where the source records no no-shows)."""
-    funnel = (
-        with_first_meeting(facts)
-        .select(FINDING_COLUMNS)
-        .with_columns(pl.col("deal_id").rank("ordinal").alias(ORDER))
-    )
+    # sorted by id once: each finding's deals, taken out of it by filters, are then in id
+    # order, and stay Polars columns (the JSON and the CSV are written from them)
+    funnel = with_first_meeting(facts).select(FINDING_COLUMNS).sort("deal_id")
     candidates = [
         c
         for c in _practice_candidates(funnel, target_days, min_difference)
