@@ -78,7 +78,7 @@ def _by_deal_row(meetings: pl.DataFrame) -> pl.DataFrame:
 
 def _before_previous() -> pl.Expr:
     """True where a row comes before the one above it in its deal by ``ORDER``."""
-    deal, start, end, meeting_id = (pl.col(name) for name in (DEAL_KEY, *ORDER[1:]))
+    start, end, meeting_id = (pl.col(name) for name in ORDER[1:])
 
     def earlier(column: pl.Expr) -> pl.Expr:
         return column < column.shift()
@@ -86,7 +86,7 @@ def _before_previous() -> pl.Expr:
     def same(column: pl.Expr) -> pl.Expr:
         return column == column.shift()
 
-    return same(deal) & (
+    return ~_starts_deal() & (
         earlier(start) | same(start) & (earlier(end) | same(end) & earlier(meeting_id))
     )
 
