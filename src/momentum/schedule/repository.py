@@ -180,15 +180,8 @@ class ScheduleRepository:
         ).label("day")
         in_day = func.row_number().over(partition_by=day, order_by=(Meeting.start_at, Meeting.id))
         numbered = self._of_owners(
-            select(
-                Meeting.id,
-                Meeting.deal_id,
-                Meeting.start_at,
-                Meeting.end_at,
-                Meeting.status,
-                day,
-                in_day.label("n"),
-                func.count().over(partition_by=day).label("total"),
+            _MEETING_ROW.add_columns(
+                day, in_day.label("n"), func.count().over(partition_by=day).label("total")
             ).where(Meeting.start_at >= midnights[0], Meeting.start_at < midnights[-1]),
             owners,
         ).subquery()
