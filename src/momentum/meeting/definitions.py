@@ -52,7 +52,7 @@ def in_order(meetings: pl.DataFrame, *, deal_hash: pl.Expr | None = None) -> pl.
     :data:`momentum.canonical.DEAL_ROW`) is sorted on it: no hashing, no check, and no
     ``deal_id`` needed. A file in time order, as CRMs export activities, is usually in order
     within each deal once its rows are put together by deal: that takes a stable sort on the
-    integer alone (half the time of a sort on every key, on ten million meetings), and is
+    integer alone (55–65 % of the time of a sort on every key, on ten million meetings), and is
     checked; if it does not hold, the rows are sorted on every key."""
     if DEAL_KEY in meetings.columns:
         return _by_deal_row(meetings).with_columns(pl.col(DEAL_KEY).set_sorted())
