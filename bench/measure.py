@@ -1,4 +1,5 @@
-"""Running one benchmarked command in a child process: wall time and the child's peak memory."""
+"""Running one benchmarked command in a child process: wall time, CPU time and the child's peak
+memory."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class Run:
     peak_mib: float
     returncode: int
     stderr: str
+    cpu_seconds: float = 0.0  # user + system, all of the child's threads
 
     @property
     def command(self) -> str:
@@ -34,8 +36,9 @@ def run(
     cwd: Path | None = None,
     stdout: Path | None = None,
 ) -> Run:
-    """Run ``argv`` (its standard output into the file ``stdout`` if given); its wall time and
-    peak resident memory (``wait4``'s ru_maxrss: the whole child — Python, Polars, SQLite)."""
+    """Run ``argv`` (its standard output into the file ``stdout`` if given); its wall time, and
+    its CPU time and peak resident memory from ``wait4`` (the whole child: Python, Polars,
+    SQLite)."""
     began = time.perf_counter()
     with open(stdout, "w") if stdout else open(os.devnull, "w") as sink:
         child = subprocess.Popen(
@@ -51,7 +54,8 @@ def run(
         _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Run(argv, seconds, usage.ru_maxrss / 1024, child.returncode, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(argv, seconds, usage.ru_maxrss / 1024, child.returncode, stderr, cpu)
 
 
 def check(result: Run) -> Run:
