@@ -20,10 +20,7 @@ def test_each_pair_gives_a_ratio_and_the_verdict_is_their_median() -> None:
     pairs = [
         (_run(10, 20), _run(11, 21)),  # +10 % wall, +5 % CPU
         (_run(10, 20), _run(9, 18)),  # -10 %, -10 %
-        (
-            _run(20, 40),
-            _run(21, 42),
-        ),  # +5 %, +5 %
+        (_run(20, 40), _run(21, 42)),  # +5 %, +5 %
     ]
 
     found = summary(pairs)
