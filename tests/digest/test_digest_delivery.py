@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,17 +19,9 @@ from momentum.dispatch.channels.slack import KEY_HEADER
 from momentum.outbox.models import MessageKind, MessageStatus, OutboxMessage
 from tests.engine.conftest import SlackReceiver, SmtpServer
 from tests.review.team import make_team
+from tests.waiting import wait_until
 
 MANAGERS = {"maya@seller.test", "sam@seller.test"}
-
-
-def _wait(condition, timeout: float = 60) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _digests_settled(database: Database) -> bool:
@@ -88,12 +79,12 @@ def test_one_digest_per_manager_with_two_workers_killed_mid_send(
     try:
         start("first")
         start("second")
-        assert _wait(lambda: bool(killed)), f"no digest was sent: {logs.read_text()}"
+        assert wait_until(lambda: bool(killed)), f"no digest was sent: {logs.read_text()}"
         for worker in workers.values():
             assert worker.wait(30) == -signal.SIGKILL
         start("first")  # restarted under the same names; the leases run out after a second
         start("second")
-        assert _wait(lambda: _digests_settled(database)), logs.read_text()
+        assert wait_until(lambda: _digests_settled(database)), logs.read_text()
     finally:
         for worker in workers.values():
             if worker.poll() is None:

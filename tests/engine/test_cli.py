@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from momentum.runtime import Engine
 from tests.engine.conftest import SmtpServer, engine_settings
 from tests.engine.world import make_world
 from tests.factories import make_deal, make_meeting
+from tests.waiting import wait_until
 
 runner = CliRunner()
 OPEN = "[calendar]\nweekend = []\nquiet_hours_start = 00:00:00\nquiet_hours_end = 00:00:00\n"
@@ -219,9 +219,7 @@ def _lock_in_and_wait_for_the_invitation(
             "D1",
             LockIn(start=datetime.now(UTC) + timedelta(days=5), buyer_homework="Read"),
         )
-    deadline = time.monotonic() + 20
-    while smtp_server.count() < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: smtp_server.count() >= 1, 20)
     assert smtp_server.count() == 1
 
 
@@ -268,9 +266,7 @@ def test_a_sweep_that_panics_does_not_stop_the_dispatcher(
     try:
         _lock_in_and_wait_for_the_invitation(engine, sqlite_database, smtp_server)
         # the invitation can arrive before the second sweep is due (every 50 ms): wait for it
-        deadline = time.monotonic() + 20
-        while len(sweeps) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(sweeps) >= 2, 20)
         assert background.running and len(sweeps) >= 2
     finally:
         background.stop()

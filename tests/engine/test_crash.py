@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -27,6 +26,7 @@ from momentum.rules.config import read_config
 from momentum.runtime import Engine
 from tests.engine.conftest import SmtpServer, engine_settings
 from tests.engine.test_races import LOCK_IN, book_many
+from tests.waiting import wait_until
 
 MEETINGS = 500  # two reminders each: 1,000 reminders (and 500 invitations)
 KILLS = 20
@@ -36,21 +36,12 @@ ALWAYS_OPEN = (
 )
 
 
-def _wait(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 def _wait_for_count(smtp_server: SmtpServer, count: int) -> bool:
-    return _wait(lambda: smtp_server.count() >= count, 60)
+    return wait_until(lambda: smtp_server.count() >= count, 60)
 
 
 def _wait_for_exit(worker: subprocess.Popen[bytes]) -> bool:
-    return _wait(lambda: worker.poll() is not None, 60)
+    return wait_until(lambda: worker.poll() is not None, 60)
 
 
 @pytest.mark.slow
@@ -143,7 +134,7 @@ def test_sigkill_twenty_times_loses_nothing_and_resends_with_the_same_message_id
 
     worker = start(KILLS)
     received = lambda: {i for i in smtp_server.message_ids() if i in expected}  # noqa: E731
-    assert _wait(lambda: received() == expected, 120), "reminders were lost"
+    assert wait_until(lambda: received() == expected, 120), "reminders were lost"
     worker.send_signal(signal.SIGTERM)
     out, err = worker.communicate(timeout=30)
     assert worker.returncode == 0, err.decode()

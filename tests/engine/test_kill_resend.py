@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -27,19 +26,11 @@ from momentum.runtime import Engine
 from tests.engine.conftest import _MESSAGE_ID, SmtpServer, engine_settings
 from tests.engine.test_crash import ALWAYS_OPEN
 from tests.engine.test_races import LOCK_IN, book_many
+from tests.waiting import wait_until
 
 MEETINGS = 30  # an invitation and two reminders each: 90 messages
 KILLS = 8
 WORKER = [sys.executable, "-m", "momentum", "worker", "--poll", "0.05", "--no-sweep"]
-
-
-def _wait(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 @pytest.mark.slow
@@ -100,14 +91,14 @@ def test_each_kill_inside_a_send_resends_only_the_message_in_hand(
     for round_ in range(KILLS):
         worker = start(round_)
         target = smtp_server.count() + 1 + round_ % 5  # a few messages in, then the next one
-        assert _wait(lambda: smtp_server.count() >= target - 1, 60), "the worker sent nothing"  # noqa: B023
+        assert wait_until(lambda: smtp_server.count() >= target - 1, 60), "the worker sent nothing"  # noqa: B023
         armed.set()
         assert worker.wait(60) == -signal.SIGKILL
     assert len(in_hand) == KILLS
 
     smtp_server.inbox.on_message = None
     worker = start(KILLS)
-    assert _wait(lambda: set(smtp_server.message_ids()) >= expected, 120), "messages were lost"
+    assert wait_until(lambda: set(smtp_server.message_ids()) >= expected, 120), "messages were lost"
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(30) == 0
 
