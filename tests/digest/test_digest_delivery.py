@@ -79,12 +79,14 @@ def test_one_digest_per_manager_with_two_workers_killed_mid_send(
     try:
         start("first")
         start("second")
-        assert wait_until(lambda: bool(killed)), f"no digest was sent: {logs.read_text()}"
+        assert wait_until(lambda: bool(killed), step=0.05), (
+            f"no digest was sent: {logs.read_text()}"
+        )
         for worker in workers.values():
             assert worker.wait(30) == -signal.SIGKILL
         start("first")  # restarted under the same names; the leases run out after a second
         start("second")
-        assert wait_until(lambda: _digests_settled(database)), logs.read_text()
+        assert wait_until(lambda: _digests_settled(database), step=0.05), logs.read_text()
     finally:
         for worker in workers.values():
             if worker.poll() is None:

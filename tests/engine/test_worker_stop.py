@@ -28,6 +28,7 @@ from momentum.runtime import Engine
 from tests.engine.conftest import SmtpServer, engine_settings
 from tests.engine.test_crash import ALWAYS_OPEN
 from tests.engine.test_races import LOCK_IN, book_many
+from tests.waiting import wait_until
 
 MEETINGS = 10  # an invitation and two reminders each: 30 messages, one batch
 
@@ -80,9 +81,7 @@ def test_sigterm_finishes_the_message_in_hand_and_hands_the_batch_back(
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while smtp_server.count() == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: smtp_server.count() > 0, 60)
     assert smtp_server.count() >= 1, "the worker sent nothing"
     worker.send_signal(signal.SIGTERM)  # while the server is still answering a message
     out, err = worker.communicate(timeout=30)

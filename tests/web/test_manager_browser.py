@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +32,7 @@ from tests.review.team import (
     ana_books_later_in_january,
     make_team,
 )
+from tests.waiting import wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 # CI sets MOMENTUM_REQUIRE_BROWSER: there a missing chromium fails these tests instead
@@ -58,10 +58,7 @@ def live(database: Database) -> Iterator[tuple[str, ManagerSite]]:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.05)
+    assert wait_until(lambda: server.started, 30, step=0.05), "the app did not start"
     try:
         yield f"http://127.0.0.1:{port}", site
     finally:

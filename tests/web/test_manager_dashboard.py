@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from momentum.web.app import create_app
 from tests.factories import make_deal, make_meeting
 from tests.review.outcomes import PENDING_BY_WEEK, add_pending_in_other_weeks, import_demo
 from tests.review.team import HELD, NOW, ManagerSite, at, make_team
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -157,9 +157,7 @@ def test_the_store_is_read_once_the_server_starts(
         assert reads == []
     site.app = create_app(site.engine.settings, engine=site.engine, read_frames_at_start=True)
     with TestClient(site.app):  # starts the app
-        deadline = time.monotonic() + 30
-        while "read the store's frames" not in caplog.text and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: "read the store's frames" in caplog.text, 30, step=0.05)
         assert "read the store's frames (8 deals, " in caplog.text
         page = site.signed_in("maya@seller.test").get("/dashboard?team=north")
         assert page.status_code == 200 and "6 with meeting one held" in page.text

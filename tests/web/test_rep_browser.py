@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from tests.engine.conftest import NOW, SmtpServer, engine_settings, free_port
 from tests.engine.conftest import smtp_server as smtp_server
 from tests.engine.world import make_world
 from tests.factories import make_deal, make_meeting
+from tests.waiting import wait_until
 from tests.web.conftest import PASSWORD, USERS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,11 +71,8 @@ def live(database: Database, smtp_server: SmtpServer) -> Iterator[tuple[str, Eng
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
+    if not wait_until(lambda: server.started, 20, step=0.05):
+        raise RuntimeError("the app did not start")
     try:
         yield f"http://127.0.0.1:{port}", engine
     finally:
