@@ -142,3 +142,13 @@ def test_security_headers_on_pages_and_errors(site: Site) -> None:
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["cache-control"] == "no-store"
     assert client.get("/static/momentum.css").status_code == 200
+
+
+def test_the_icon_is_where_browsers_look_for_it_without_signing_in(site: Site) -> None:
+    client = site.client()
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301
+    assert answer.headers["location"] == "/static/favicon.svg"
+    icon = client.get(answer.headers["location"])
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")

@@ -1,4 +1,6 @@
-"""Signing in and out, and the home address (``/``: the first page the user's role may open)."""
+"""Signing in and out, the home address (``/``: the first page the user's role may open) and
+``/favicon.ico``, which browsers ask for wherever a page names no icon (the API's JSON, a
+chart opened alone)."""
 
 from __future__ import annotations
 
@@ -54,6 +56,11 @@ def home(request: Request, signed_in: MaybeSignedIn) -> Response:
         return RedirectResponse("/login", status_code=303)
     pages = [item for item in request.app.state.nav if item.visible_to(signed_in.actor.role)]
     return RedirectResponse(pages[0].path if pages else "/deals", status_code=303)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 @router.get("/login")
