@@ -4,9 +4,11 @@ Logins and tokens made with the real CLI."""
 
 from __future__ import annotations
 
+import http.client
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -122,3 +124,23 @@ def test_several_processes_leave_the_dispatcher_to_its_own_command(tmp_path: Pat
     assert done.returncode != 0
     assert "add --no-worker and run the dispatcher apart" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_idle_connection_stays_open_past_uvicorns_five_seconds(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A proxy in front reuses its connections for up to 60 s: a request on one the server
+    closed at 5 s would fail (http.client, unlike a browser, does not retry it)."""
+    with serving(env=momentum_env(database_url), cwd=tmp_path) as base:
+        connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=20)
+        try:
+            for pause in (0, 6):
+                time.sleep(pause)
+                connection.request("GET", "/login")
+                answer = connection.getresponse()
+                answer.read()
+                assert answer.status == 200
+        finally:
+            connection.close()

@@ -10,6 +10,13 @@ import typer
 from momentum.cli.common import app_errors, console, load_settings
 from momentum.errors import ConfigurationError
 
+# How long an idle connection stays open: longer than a proxy in front keeps its own (nginx's
+# upstream keepalive_timeout and a cloud load balancer's idle timeout are 60 s), so that the
+# proxy never sends a request on a connection this side is closing, which it answers with a
+# 502; and long enough that a person reading a page finds the connection still open. uvicorn
+# closes them after 5 s.
+KEEP_ALIVE_SECONDS = 75
+
 
 def register(app: typer.Typer) -> None:
     @app.command("serve")
@@ -56,6 +63,7 @@ def register(app: typer.Typer) -> None:
                 "host": host,
                 "port": port,
                 "proxy_headers": True,
+                "timeout_keep_alive": KEEP_ALIVE_SECONDS,
                 "log_config": _log_config(),
             }
             if workers == 1:
