@@ -19,10 +19,6 @@ from bench.measure import MOMENTUM
 
 PASSWORD = "bench horse battery staple"  # every benchmark login's
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-# uvicorn closes a connection idle for 5 s (its timeout_keep_alive); a client reusing it at
-# that moment gets a ReadError, which a browser would retry unseen. The clients drop idle
-# connections sooner, so that the errors counted are the server's own.
-IDLE_CONNECTION_SECONDS = 4.0
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -96,12 +92,7 @@ def _wait_until_up(base: str, child: subprocess.Popen[bytes], log_path: Path) ->
 
 def signed_in(base: str, email: str, *, timeout: float = 60) -> httpx.Client:
     """A client signed in as ``email`` (password ``PASSWORD``), its session cookie kept."""
-    client = httpx.Client(
-        base_url=base,
-        follow_redirects=False,
-        timeout=timeout,
-        limits=httpx.Limits(keepalive_expiry=IDLE_CONNECTION_SECONDS),
-    )
+    client = httpx.Client(base_url=base, follow_redirects=False, timeout=timeout)
     page = client.get("/login")
     token = CSRF.search(page.text)
     if token is None:
