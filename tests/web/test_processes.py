@@ -1,6 +1,7 @@
 """Two ``momentum serve`` processes on one PostgreSQL store behave as one: a session opened
 on one works on the other and ends on both at sign-out; failed sign-ins count across them.
-Logins and tokens made with the real CLI."""
+Logins and tokens made with the real CLI. Also what ``momentum serve`` does as a process:
+several leave the dispatcher to its own command, and an idle connection stays open."""
 
 from __future__ import annotations
 
