@@ -3,6 +3,8 @@ caller's mistake: a 4xx with a message, never a 500 (they raised OverflowError).
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from tests.web.conftest import Site, csrf_of
@@ -28,6 +30,25 @@ PAGES = [
 def test_an_address_out_of_range_is_a_4xx(site: Site, path: str) -> None:
     answer = site.signed_in("admin").get(path)
     assert 400 <= answer.status_code < 500, (answer.status_code, answer.text[:300])
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/calendar?date=9999-12-31", "date: '9999-12-31' is out of range"),
+        ("/calendar?view=month&date=0001-01-01", "date: '0001-01-01' is out of range"),
+        ("/review?week=9999-W52", "week '9999-W52' is out of range"),
+        ("/review?week=0001-W01", "week '0001-W01' is out of range"),
+    ],
+)
+def test_a_date_out_of_range_is_named(site: Site, path: str, said: str) -> None:
+    answer = site.signed_in("admin").get(path)
+    assert answer.status_code == 422
+    assert said in html.unescape(answer.text)
+
+
+def test_a_week_at_the_edge_that_has_its_neighbours_is_reviewed(site: Site) -> None:
+    assert site.signed_in("admin").get("/review?week=9999-W51").status_code == 200
 
 
 @pytest.mark.parametrize("path", [f"/coaching/notes/{HUGE}/delete", f"/settings/users/{HUGE}/role"])

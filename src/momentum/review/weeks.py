@@ -12,7 +12,7 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 def week_of(day: date) -> str:
     year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return f"{year:04d}-W{week:02d}"
 
 
 def monday_of(week: str) -> date:
@@ -26,7 +26,12 @@ def monday_of(week: str) -> date:
 
 
 def shift(week: str, weeks: int) -> str:
-    return week_of(monday_of(week) + timedelta(weeks=weeks))
+    try:
+        return week_of(monday_of(week) + timedelta(weeks=weeks))
+    except OverflowError:  # the review of 9999-W52 would need the week after it
+        raise InputError(
+            f"week {week!r} is out of range: the weeks around it do not exist"
+        ) from None
 
 
 def last_complete(now: datetime) -> str:
@@ -45,5 +50,4 @@ def open_for_commitments(now: datetime) -> tuple[str, str]:
 
 def days(week: str) -> tuple[date, date]:
     """Monday and the following Monday (the end, excluded)."""
-    monday = monday_of(week)
-    return monday, monday + timedelta(days=7)
+    return monday_of(week), monday_of(shift(week, 1))

@@ -39,9 +39,14 @@ def calendar_page(
     except ValueError as exc:
         raise InputError(f"date: {day!r} is not a date (YYYY-MM-DD)") from exc
     tz = viewer_zone(request, user)
-    calendar = calendar_service(request, session).view(
-        user.actor, tz=tz, anchor=anchor, mode=view, rep_id=rep or None, team=team or None
-    )
+    try:
+        calendar = calendar_service(request, session).view(
+            user.actor, tz=tz, anchor=anchor, mode=view, rep_id=rep or None, team=team or None
+        )
+    except OverflowError:  # 9999-12-31: its week ends after the last day a date can hold
+        raise InputError(
+            f"date: {day!r} is out of range: the calendar cannot show its {view.value}"
+        ) from None
 
     def link(**changes: object) -> str:
         values = {"view": view.value, "date": None, "rep": rep, "team": team, **changes}
