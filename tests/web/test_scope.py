@@ -205,9 +205,15 @@ def test_ids_outside_the_scope_answer_404_like_unknown_ones(
                 deal_id = ids[owner]["deal_id"]
                 shown = answer.text.replace(csrf, "")
                 assert deal_id in url or deal_id not in shown, (who, method, url)
-        unknown = _concrete(path, unknown_ids)
-        status = _call(client, kind, method, unknown, csrf, "ana").status_code
-        assert status == (404 if allowed else 403), (who, method, unknown, status)
+        # unknown ids, and a blank or padded one (" ", " D1"), which a lookup that trims its
+        # input could take for "no filter" or for another id
+        text_ids = ("deal_id", "meeting_id", "rep_id")  # the others are numbers
+        blank = unknown_ids | dict.fromkeys(text_ids, "%20")
+        padded = unknown_ids | {name: f"%20{ids['ana'][name]}" for name in text_ids}
+        for wrong in (unknown_ids, blank, padded):
+            unknown = _concrete(path, wrong)
+            status = _call(client, kind, method, unknown, csrf, "ana").status_code
+            assert status == (404 if allowed else 403), (who, method, unknown, status)
 
 
 @pytest.mark.parametrize("who", sorted(SEES))

@@ -177,7 +177,8 @@ class CoachingService:
     def profile(self, actor: Actor, rep_id: str) -> CoachingProfile:
         resolve_scope(self.session, actor, rep_id=rep_id)  # NotFound outside the scope
         rep = RepRepository(self.session).get(rep_id)
-        assert rep is not None
+        if rep is None:  # " " or " r1": resolve_scope reads them as no rep, or as "r1"
+            raise NotFound(f"no rep {rep_id!r}")
         now = self.clock.now()
         this_week = weeks.week_of(now.date())
         since = weeks.monday_of(weeks.shift(this_week, -(TREND_WEEKS - 1)))
