@@ -168,6 +168,21 @@ def test_rows_before_an_unclosed_quote_are_checked_in_the_same_run(write_files) 
     ]
 
 
+def test_rows_before_a_row_with_too_many_fields_are_checked_in_the_same_run(
+    write_files,
+) -> None:
+    meetings = (
+        "meeting_id,deal_id,start,status\nm2,d1,2026-03-02T10:00:00Z,held\n"
+        "m3,d404,2026-03-02T10:00:00Z,held\nm4,d1,2026-03-02T10:00:00Z,held,extra\n"
+        "m5,d1,2026-03-02T10:00:00Z,held\n"
+    )
+    folder = write_files({"reps.csv": REPS, "deals.csv": DEALS, "meetings.csv": meetings})
+    assert problems_of(folder) == [
+        f"{folder}/meetings.csv:3:deal_id: 'd404' is not a deal_id in {folder}/deals.csv",
+        f"{folder}/meetings.csv:4: has 5 fields but the header has 4",
+    ]
+
+
 def test_a_refused_import_leaves_no_store_and_the_audit_says_so(tmp_path: Path) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "meetings.csv").write_text(

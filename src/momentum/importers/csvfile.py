@@ -243,7 +243,8 @@ class CsvFile:
     def scan(self, *, lossy: bool = False, rows: int | None = None) -> pl.LazyFrame:
         """Every column as text, named ``column_1``…, plus ``_row``; the header row skipped.
         With ``lossy``, bytes that are not UTF-8 are read as U+FFFD instead of refused; with
-        ``rows``, only that many records are read."""
+        ``rows``, only that many records are read: those before the first row of the wrong
+        width, so the ragged rows after them, which Polars parses ahead, are let through."""
         return pl.scan_csv(
             self.source,
             has_header=False,
@@ -253,7 +254,7 @@ class CsvFile:
             separator=self.separator,
             row_index_name=ROW,
             row_index_offset=2,
-            truncate_ragged_lines=False,
+            truncate_ragged_lines=rows is not None,
             glob=False,  # a path is the file it names: "deals[1].csv" is not a pattern
             encoding="utf8-lossy" if lossy else "utf8",
             n_rows=rows,
