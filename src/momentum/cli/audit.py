@@ -315,10 +315,10 @@ def register(app: typer.Typer) -> None:
                     "audits the store's deals only; files are audited whole",
                     param_hint="--team/--rep",
                 )
-            if not paths and (mapping or date_order or timezone):
+            if not paths and (format or mapping or date_order or timezone):
                 raise typer.BadParameter(
                     "tells how files are read; the store is audited when no path is given",
-                    param_hint="--mapping/--date-order/--timezone",
+                    param_hint="--format/--mapping/--date-order/--timezone",
                 )
             if paths:
                 read = read_options(
