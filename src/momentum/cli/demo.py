@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Write a realistic demo team (12 reps in 8 time zones, six months of deals and
+        """Write a realistic demo team (12 reps in 12 time zones, six months of deals and
         meetings) as canonical CSVs, import it into the store, and audit it (terminal report,
         and an HTML report in the --out folder). The same --seed and --as-of give the same
         files."""

@@ -14,13 +14,16 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     def export_command(
         folder: Annotated[
-            Path, typer.Argument(help="Folder to write reps.csv, deals.csv and meetings.csv into.")
+            Path,
+            typer.Argument(
+                help="Folder to write reps.csv, deals.csv, meetings.csv and deal_stages.csv into."
+            ),
         ],
     ) -> None:
         """Write the store as canonical CSVs (UTF-8, times in UTC) that `momentum import`
         reads back unchanged. Text that a spreadsheet would run as a formula gets a leading
-        apostrophe. Existing reps.csv, deals.csv and meetings.csv in FOLDER are replaced
-        together once all three are written (a symbolic link by the file, not followed);
+        apostrophe. Existing reps.csv, deals.csv, meetings.csv and deal_stages.csv in FOLDER
+        are replaced together once all four are written (a symbolic link by the file, not followed);
         if anything fails, none is (see docs/export.md)."""
         from momentum.export.service import export_store
 

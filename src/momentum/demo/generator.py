@@ -1,6 +1,6 @@
 """A realistic demo team's history, written as canonical CSVs.
 
-Twelve reps in three teams, eight time zones and their holiday countries; six months of deals
+Twelve reps in three teams, twelve time zones and ten holiday countries; six months of deals
 ending on ``as_of``. Each rep has habits (how often they book meeting two on the spot, how
 long their gaps run, how often their buyers no-show or reschedule) and outcomes get worse as
 the gap grows, so the audit has something true to find. Deterministic for (seed, as_of).
