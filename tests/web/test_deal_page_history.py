@@ -82,3 +82,21 @@ def test_a_flag_shows_how_long_its_condition_has_held(team: Site) -> None:
     assert "Meeting one was held on Mon 16 Feb 2026 and meeting two is not booked" in page
     assert "(16 d, since 16 Feb)" in page
     assert "the condition holds since Mon 16 Feb, 10:30 CET" in page  # on the timeline
+
+
+def test_the_booking_button_names_what_it_books(team: Site) -> None:
+    with team.engine.database.unit_of_work() as session:
+        later = make_deal(session, owner=team.world.rep, id="D5", account="Initech")
+        for number, day in ((1, 9), (2, 12)):  # meetings one and two held, nothing booked
+            make_meeting(
+                session,
+                deal=later,
+                start=datetime(2026, 2, day, 9, 0, tzinfo=UTC),
+                status=MeetingStatus.HELD,
+                id=f"d5-m{number}",
+            )
+    ana = team.signed_in("ana")
+    assert ">Lock in meeting two</a>" in ana.get("/deals/D4").text
+    page = ana.get("/deals/D5").text
+    assert ">Book the next meeting</a>" in page and "Lock in meeting two" not in page
+    assert "<h1>Book the next meeting" in ana.get("/lock-in/D5").text  # the page it opens

@@ -203,6 +203,17 @@ def test_coaching_notes_and_the_talk_track(site: ManagerSite) -> None:
     assert "two-slot close" not in maya.get("/coaching/ana").text
 
 
+def test_a_manager_who_sells_has_a_coaching_page_without_notes_about_themselves(
+    site: ManagerSite,
+) -> None:
+    maya = site.signed_in(MAYA)
+    own = maya.get("/coaching/maya")  # the dashboard's rep table links to it
+    assert own.status_code == 200 and "Coaching notes" not in own.text
+    answer = maya.post("/coaching/maya/notes", data={"csrf_token": csrf_of(own.text), "body": "x"})
+    assert answer.status_code == 404
+    assert "Coaching notes" in site.signed_in(ADMIN).get("/coaching/maya").text
+
+
 def test_deals_at_risk_and_a_task_reassigned(site: ManagerSite) -> None:
     maya = site.signed_in(MAYA)
     page = maya.get("/risk?sort=amount")
@@ -232,6 +243,8 @@ def test_deals_at_risk_and_a_task_reassigned(site: ManagerSite) -> None:
     assert "The task has its new owner." in maya.get(moved.headers["location"]).text
     assert "Maya Manager, due" in maya.get("/risk").text
     assert site.signed_in(ANA).get("/risk").status_code == 200  # her own deals only
+    # the deal's owner sees on the deal who has the task now
+    assert " · given to Maya Manager</span>" in site.signed_in(ANA).get("/deals/D3").text
 
 
 def test_the_playbook_keeps_versions_and_reps_only_read(site: ManagerSite) -> None:

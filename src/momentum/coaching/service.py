@@ -221,7 +221,7 @@ class CoachingService:
                 facts.filter(pl.col("owner_id") != rep_id), options.target_days, since
             ),
             deals=self._deals(actor, rep_id),
-            notes=self.notes_for(actor, rep_id) if _reads_notes(actor) else None,
+            notes=self.notes_for(actor, rep_id) if _reads_notes(actor, rep_id) else None,
         )
 
     def _team_scope(self, actor: Actor, rep_id: str, team: str | None) -> Scope:
@@ -325,14 +325,16 @@ class CoachingService:
         """Notes are private to managers over the rep and administrators: anyone else, the
         rep included, is told there is no such thing (404), as for any id out of scope."""
         if (
-            not _reads_notes(actor)
+            not _reads_notes(actor, rep_id)
             or not ScopeService(self.session).may_see_owner(actor, rep_id)
             or RepRepository(self.session).get(rep_id) is None
         ):
             raise NotFound(f"no coaching notes for rep {rep_id!r}")
-        if actor.role is Role.MANAGER and actor.rep_id == rep_id:
-            raise NotFound(f"no coaching notes for rep {rep_id!r}")  # not about oneself
 
 
-def _reads_notes(actor: Actor) -> bool:
-    return actor.role in (Role.MANAGER, Role.ADMIN)
+def _reads_notes(actor: Actor, rep_id: str) -> bool:
+    """Managers and administrators read a rep's notes; a manager who also sells, not the
+    notes about themselves (their own coaching page shows without them)."""
+    if actor.role is Role.MANAGER:
+        return actor.rep_id != rep_id
+    return actor.role is Role.ADMIN

@@ -95,11 +95,13 @@ class DealTimeline:
     open_flags: list[Flag]
     flag_ages: dict[int, int]  # open flag id -> whole days its condition has held
     open_tasks: list[Task]
+    task_owners: dict[str, str]  # rep id -> name, of open tasks given to someone else
     open_steps: list[NextStep]
     target_business_days: int
     upcoming: MeetingCard | None = None  # the booked meeting still to come
     awaiting: list[MeetingCard] = field(default_factory=list)  # started, outcome not marked
     open_gap: bool = False  # meeting one held, no meeting two booked
+    later: bool = False  # meeting two took place: what is booked next is a later meeting
 
     @property
     def can_lock_in(self) -> bool:
@@ -325,6 +327,7 @@ class DealTimelineService:
             events.append(_message_event(message, names, local))
         events.sort(key=lambda e: e.at, reverse=True)
         upcoming = next((c for c in cards if c.state is MeetingState.UPCOMING), None)
+        open_tasks = [t for t in tasks if t.status is TaskStatus.OPEN]
         return DealTimeline(
             deal=deal,
             label=label,
@@ -335,12 +338,20 @@ class DealTimelineService:
             events=events,
             open_flags=[f for f in flags if f.cleared_at is None],
             flag_ages={f.id: f.age_days(now) for f in flags if f.cleared_at is None},
-            open_tasks=[t for t in tasks if t.status is TaskStatus.OPEN],
+            open_tasks=open_tasks,
+            task_owners={
+                rep.id: rep.name or rep.id
+                for rep in RepRepository(self.session).many(
+                    sorted({t.owner_id for t in open_tasks} - {deal.owner_id})
+                )
+            },
             open_steps=[s for s in steps if s.status == "open"],
             target_business_days=self.target,
             upcoming=upcoming,
             awaiting=[c for c in cards if c.state is MeetingState.AWAITING_OUTCOME],
             open_gap=bool(places and places.open_gap and deal.outcome is Outcome.OPEN),
+            later=places is not None
+            and any(m.id in places.attempts and m.status is MeetingStatus.HELD for m in meetings),
         )
 
 
