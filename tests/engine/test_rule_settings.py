@@ -150,7 +150,7 @@ def test_a_change_makes_every_open_deal_due_and_the_next_sweep_applies_it(
         flag = session.scalars(select(Flag).where(Flag.rule == "gap_too_long")).one()
         assert (flag.deal_id, flag.reason) == (
             "D1",
-            "Gap too long: meeting two is 4 business days after meeting one (target: 3)",
+            "Meeting two is 4 business days after meeting one (target: 3)",
         )
         assert DealRepository(session).due_for_rules(clock.now()) == []
 

@@ -138,12 +138,12 @@ def test_a_stalled_deals_reason_is_restated_as_the_days_go_by(
         world.deal.opened_at = NOW - timedelta(days=30)
         make_meeting(session, deal=world.deal, start=NOW - timedelta(days=20, hours=1))
     engine.sweep()
-    assert _flags(database)[("D1", "stalled")].startswith("Stalled: no activity for 20 days")
+    assert _flags(database)[("D1", "stalled")].startswith("No activity for 20 days")
     assert engine.sweep().deals == 0
     clock.advance(timedelta(days=1))
     report = engine.sweep()
     assert report.deals >= 1 and report.flags_updated >= 1
-    assert _flags(database)[("D1", "stalled")].startswith("Stalled: no activity for 21 days")
+    assert _flags(database)[("D1", "stalled")].startswith("No activity for 21 days")
 
 
 class _Quiet(Rule):

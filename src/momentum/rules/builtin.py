@@ -132,7 +132,7 @@ class GapTooLong(Rule):
         if gap <= options.target_business_days:
             return None
         return Finding(
-            reason=f"Gap too long: meeting two is {gap} business days after meeting one "
+            reason=f"Meeting two is {gap} business days after meeting one "
             f"(target: {options.target_business_days})",
             severity=Severity.WARNING,
             since=m2.booked_at,
@@ -218,8 +218,7 @@ class NextStepMissing(Rule):
             return None
         since = "it was opened" if last_past is None else "its last meeting"
         return Finding(
-            reason=f"No next step: nothing is booked or due since {since} on "
-            f"{context.day(deal, reference)}",
+            reason=f"Nothing is booked or due since {since} on {context.day(deal, reference)}",
             severity=Severity.WARNING,
             task=TaskRequest(title=f"Set the next step for {deal.label}", due_at=deadline),
             since=deadline,
@@ -249,7 +248,7 @@ class Stalled(Rule):
         if ahead is not None:  # a meeting that starts is activity
             context.recheck_at(ahead)
         return Finding(
-            reason=f"Stalled: no activity for {quiet.days} days (since {context.day(deal, last)})",
+            reason=f"No activity for {quiet.days} days (since {context.day(deal, last)})",
             severity=Severity.WARNING,
             since=last + allowed,
         )
