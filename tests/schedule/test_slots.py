@@ -69,7 +69,10 @@ def test_slots_fall_three_to_five_business_days_after_meeting_one(
         assert first.rep_time == "Mon 9 Mar, 09:00 CET (Europe/Berlin)"
         assert first.buyer_times == ["Mon 9 Mar, 04:00 EDT (America/New_York)"]
         assert (first.rep_clock, first.buyer_clocks) == ("09:00 CET", ["04:00 EDT"])
-        assert "04:00 EDT for the buyer (America/New_York)" in first.warnings
+        assert (
+            "outside the buyer's working hours (09:00–17:00): 04:00 EDT for the buyer (America/New_York)"
+            in first.warnings
+        )
         assert found.buyer_zones == ["America/New_York"]
 
 

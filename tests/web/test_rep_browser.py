@@ -145,7 +145,10 @@ def test_a_rep_locks_in_meeting_two_and_moves_it_in_the_browser(
     page.click("button.primary")
     # 09:00 in Berlin is 04:00 for a buyer in New York: step 3, a second look, then book
     page.wait_for_selector("#warnings")
-    assert "04:00 EDT for the buyer (America/New_York)" in page.inner_text("#warnings")
+    assert (
+        "outside the buyer's working hours (09:00–17:00): 04:00 EDT for the buyer (America/New_York)"
+        in page.inner_text("#warnings")
+    )
     shoot(page, "lockin-warnings-1280")
     assert first_time in page.locator("label.slot .slot-rep").first.inner_text()
     page.click(".confirm-bar button.primary")

@@ -349,7 +349,10 @@ class SlotService:
                 or (local + (end - start)).time() > self.policy.day_end
                 or (local + (end - start)).date() != local.date()
             ):
-                warnings.append(f"{time_of_day(start, tz)} for the buyer ({tz})")
+                warnings.append(
+                    f"outside the buyer's working hours ({self.policy.day_start:%H:%M}–"
+                    f"{self.policy.day_end:%H:%M}): {time_of_day(start, tz)} for the buyer ({tz})"
+                )
             if local.weekday() >= 5:
                 warnings.append(f"a {local:%A} for the buyer ({tz})")
         return Slot(
