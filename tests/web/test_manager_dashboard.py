@@ -83,6 +83,11 @@ def test_the_page_opens_the_deals_behind_each_figure(site: ManagerSite) -> None:
     )
     assert deals.status_code == 200
     assert "/deals/D1" in deals.text and "/deals/D5" in deals.text and "/deals/D2" not in deals.text
+    assert "<td>Ana Rep</td>" in deals.text  # owners by name, as on every page
+    of_ana = maya.get(
+        "/dashboard/deals?team=north&figure=second_meeting.booked_on_the_spot_rate&of_rep=ana"
+    )
+    assert "the deals counted, Ana Rep</h1>" in of_ana.text
     assert maya.get("/dashboard?team=south").status_code == 404
     assert maya.get("/dashboard/deals?figure=nonsense").status_code == 404
     assert maya.get("/dashboard?since=yesterday").status_code == 422

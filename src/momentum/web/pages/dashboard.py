@@ -192,6 +192,7 @@ def dashboard_deals(
     deals, total = service.deals_behind(
         board, figure=figure, part=part, finding=finding, week=week, rep=of_rep
     )
+    names = {r.id: r.name or r.id for r in visible_reps(session, actor)}
     if finding is not None:
         title = next(
             (f.text for f in board.result.findings if f.id == finding), f"Finding {finding}"
@@ -212,7 +213,7 @@ def dashboard_deals(
         if week:
             title += f", week {week}"
         if of_rep:
-            title += f", rep {of_rep}"
+            title += f", {names.get(of_rep, f'rep {of_rep}')}"
     return render(
         request,
         "manager/dashboard_deals.html",
@@ -220,6 +221,7 @@ def dashboard_deals(
             "title": title,
             "deals": deals,
             "total": total,
+            "rep_names": names,
             "back": link("/dashboard", team=team, rep=rep, since=since, until=until),
         },
     )
