@@ -124,7 +124,8 @@ def test_the_weekly_review_records_and_checks_commitments(site: ManagerSite) -> 
         ("no_shows", "inf", "is not a number of 0 or more"),
         ("no_shows", "50%", "is not a count"),
         ("no_shows", "1.5", "is not a count"),
-        ("on_the_spot_rate", "60", "is not a share"),
+        ("on_the_spot_rate", "150", "is not a share of at most 100 %"),
+        ("on_the_spot_rate", "101%", "is not a share of at most 100 %"),
         ("nope", "2", "is not a figure the review checks"),
         ("", "2", "choose the figure the target is for"),
         ("slipped", "abc", "is not a number"),
@@ -138,6 +139,22 @@ def test_a_commitment_s_wrong_target_comes_back_as_a_422(
     answer = _commit(maya, page.text, text="Fewer slipped deals", metric=metric, target=target)
     assert answer.status_code == 422, answer.text[:300]
     assert problem in html.unescape(answer.text)
+
+
+@pytest.mark.parametrize("target", ["60", "60%", "60 %", "0.6"])
+def test_a_share_target_is_read_as_a_percentage_or_a_fraction(
+    site: ManagerSite, target: str
+) -> None:
+    maya = site.signed_in(MAYA)
+    site.clock.set(NOW - timedelta(days=7))  # in 2026-W10, the week committed for
+    page = maya.get("/review?week=2026-W09")
+    answer = _commit(
+        maya, page.text, text="More on the spot", metric="on_the_spot_rate", target=target
+    )
+    assert answer.status_code == 303, answer.text[:300]
+    shown = maya.get("/review?week=2026-W09").text
+    assert "More on the spot <span class=\"sub\">(second meetings booked on the spot" in shown
+    assert "target 60%; checked from the figures" in shown
 
 
 def test_nobody_opens_another_team_s_pages(site: ManagerSite) -> None:

@@ -135,8 +135,9 @@ def _metric(metric: str) -> CommitmentMetric | None:
 
 
 def _target(target: str, metric: CommitmentMetric | None) -> float | None:
-    """The target as stored: a share for the on-the-spot rate (``60 %`` or ``0.6``), a
-    whole number of meetings or deals for the others."""
+    """The target as stored: a share for the on-the-spot rate (``60 %``, ``0.6``, or ``60``:
+    a bare number above 1, which no share is, is read as a percentage), a whole number of
+    meetings or deals for the others."""
     written = target.strip()
     if not written:
         return None
@@ -150,9 +151,9 @@ def _target(target: str, metric: CommitmentMetric | None) -> float | None:
     if not math.isfinite(value) or value < 0:
         raise InputError(f"target: {written!r} is not a number of 0 or more")
     if metric is CommitmentMetric.ON_THE_SPOT_RATE:
-        share = value / 100 if percent else value
+        share = value / 100 if percent or value > 1 else value
         if share > 1:
-            raise InputError(f"target: {written!r} is not a share (give 60 % or 0.6)")
+            raise InputError(f"target: {written!r} is not a share of at most 100 %")
         return share
     if percent or not value.is_integer():
         raise InputError(f"target: {written!r} is not a count (give a whole number such as 2)")
