@@ -153,7 +153,7 @@ def test_a_share_target_is_read_as_a_percentage_or_a_fraction(
     )
     assert answer.status_code == 303, answer.text[:300]
     shown = maya.get("/review?week=2026-W09").text
-    assert "More on the spot <span class=\"sub\">(second meetings booked on the spot" in shown
+    assert 'More on the spot <span class="sub">(second meetings booked on the spot' in shown
     assert "target 60%; checked from the figures" in shown
 
 

@@ -219,6 +219,7 @@ def test_move_keeps_the_uid_and_cancel_withdraws_the_reminders(team: Site) -> No
         },
     )
     assert moved.status_code == 303 and moved.headers["location"] == "/deals/D1?done=moved"
+    assert "its reminders are planned again" in ana.get(moved.headers["location"]).text
     with team.engine.database.unit_of_work(write=False) as session:
         new = session.scalars(
             select(Meeting).where(

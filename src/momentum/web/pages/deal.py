@@ -33,7 +33,10 @@ NOTICES = {
     "booked_later": Notice(
         "The next meeting is booked: the invitation and the reminders are queued."
     ),
-    "moved": Notice("The meeting moved: the buyer gets the update, the reminders moved with it."),
+    "moved": Notice(
+        "The meeting moved: the buyer gets the update, and its reminders are planned again for "
+        "the new time (one whose time has already passed is not sent: see each below)."
+    ),
     "canceled": Notice("The meeting is canceled: the reminders are withdrawn, the buyer is told."),
     "held": Notice("Marked held."),
     "no_show": Notice("Marked no-show: rebook it."),
