@@ -119,6 +119,15 @@ def test_a_manager_s_week_in_the_browser(live: tuple[str, ManagerSite]) -> None:
             form = page.locator("#rep-ana form.commit-form")
             form.locator("input[name=text]").fill("Book half of second meetings on the spot")
             form.locator("select[name=metric]").select_option("on_the_spot_rate")
+            # a target refused: back to the form, which still holds what was typed
+            form.locator("input[name=target]").fill("half")
+            form.locator("button[type=submit]").click()
+            expect(page.locator("h1")).to_contain_text("422")
+            page.click("text=Back to the form")
+            expect(form.locator("input[name=text]")).to_have_value(
+                "Book half of second meetings on the spot"
+            )
+            expect(form.locator("input[name=target]")).to_have_value("half")
             form.locator("input[name=target]").fill("50%")
             form.locator("button[type=submit]").click()
             expect(page.locator("#rep-ana .commitments-next")).to_contain_text(

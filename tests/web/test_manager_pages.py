@@ -141,6 +141,26 @@ def test_a_commitment_s_wrong_target_comes_back_as_a_422(
     assert problem in html.unescape(answer.text)
 
 
+def test_a_refused_form_links_back_to_the_page_it_was_on(site: ManagerSite) -> None:
+    maya = site.signed_in(MAYA)
+    page = maya.get("/review?week=2026-W09")
+    for referrer, back in (
+        ("http://testserver/review?week=2026-W09", "/review?week=2026-W09"),
+        ("https://elsewhere.example/review", None),  # another site's page: no link to it
+        ("", None),
+    ):
+        data = {"csrf_token": csrf_of(page.text), "rep_id": "ana", "week": "2026-W10"}
+        answer = maya.post(
+            "/review/commitments",
+            data={**data, "text": "x", "metric": "slipped", "target": "abc"},
+            headers={"referer": referrer},
+        )
+        assert answer.status_code == 422
+        link = re.search(r'<a href="([^"]*)" data-back>Back to the form</a>', answer.text)
+        assert (link and html.unescape(link.group(1))) == back, referrer
+        assert ('src="/static/back.js"' in answer.text) == (back is not None)
+
+
 @pytest.mark.parametrize("target", ["60", "60%", "60 %", "0.6"])
 def test_a_share_target_is_read_as_a_percentage_or_a_fraction(
     site: ManagerSite, target: str

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -61,9 +61,28 @@ def _page(request: Request, status: int, detail: str) -> Response:
     return render(
         request,
         "error.html",
-        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail},
+        {
+            "status": status,
+            "title": HTTPStatus(status).phrase,
+            "detail": detail,
+            "back": _came_from(request) if 400 <= status < 500 else None,
+            "form": request.method == "POST",
+        },
         status_code=status,
     )
+
+
+def _came_from(request: Request) -> str | None:
+    """The page of this app the request came from (its path and query), for a link back to
+    it: a refused form's page, where the browser still holds what was typed."""
+    referrer = urlsplit(request.headers.get("referer", ""))
+    here = request.url
+    if (referrer.scheme, referrer.netloc) != (here.scheme, here.netloc):
+        return None
+    if not referrer.path.startswith("/") or referrer.path.startswith("//"):
+        return None
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None if back == here.path + (f"?{here.query}" if here.query else "") else back
 
 
 def _answer(request: Request, status: int, detail: str, **extra: Any) -> Response:
