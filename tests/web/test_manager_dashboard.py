@@ -88,6 +88,9 @@ def test_the_page_opens_the_deals_behind_each_figure(site: ManagerSite) -> None:
         "/dashboard/deals?team=north&figure=second_meeting.booked_on_the_spot_rate&of_rep=ana"
     )
     assert "the deals counted, Ana Rep</h1>" in of_ana.text
+    missed = maya.get("/dashboard/deals?team=north&figure=second_meeting.attendance_rate&part=rest")
+    assert "the deals with a no-show at meeting two</h1>" in missed.text
+    assert "The figure counts meetings; a deal with several is listed once." in missed.text
     assert maya.get("/dashboard?team=south").status_code == 404
     assert maya.get("/dashboard/deals?figure=nonsense").status_code == 404
     assert maya.get("/dashboard?since=yesterday").status_code == 422

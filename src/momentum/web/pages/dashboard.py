@@ -193,6 +193,7 @@ def dashboard_deals(
         board, figure=figure, part=part, finding=finding, week=week, rep=of_rep
     )
     names = {r.id: r.name or r.id for r in visible_reps(session, actor)}
+    note = ""
     if finding is not None:
         title = next(
             (f.text for f in board.result.findings if f.id == finding), f"Finding {finding}"
@@ -210,6 +211,7 @@ def dashboard_deals(
                 "denominator": f"{label}: the deals with a meeting two held or missed",
                 "rest": f"{label}: the deals with a no-show at meeting two",
             }[part]
+            note = "The figure counts meetings; a deal with several is listed once."
         if week:
             title += f", week {week}"
         if of_rep:
@@ -222,6 +224,7 @@ def dashboard_deals(
             "deals": deals,
             "total": total,
             "rep_names": names,
+            "note": note,
             "back": link("/dashboard", team=team, rep=rep, since=since, until=until),
         },
     )
