@@ -392,18 +392,23 @@ def test_a_bad_reading_option_is_refused_the_same_way_by_both(
     refused(run, message)
 
 
-def test_the_reading_options_are_refused_when_the_audit_reads_the_store(tmp_path: Path) -> None:
-    write(tmp_path, "reps.csv", REPS)
-    assert momentum("import", "reps.csv", cwd=tmp_path).code == 0
+def test_the_reading_options_are_refused_when_the_audit_reads_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from momentum.cli import app
+
+    monkeypatch.setenv("MOMENTUM_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     for option in (
         "--format=salesforce",
         "--mapping=map.toml",
         "--date-order=dmy",
         "--timezone=UTC",
     ):
-        run = momentum("audit", option, cwd=tmp_path)
-        assert run.code == 2, (option, run.stderr)
-        assert "the store is audited when no path is given" in run.stderr, option
+        run = CliRunner().invoke(app, ["audit", option])
+        assert run.exit_code == 2, (option, run.output)
+        assert "the store is audited when no path is given" in run.output, option
 
 
 def test_the_reading_options_are_one_set_shared_by_both_commands() -> None:
