@@ -187,9 +187,28 @@ def test_lock_in_reschedule_cancel_and_outcome_go_through_the_services(site: Sit
             "/api/v1/deals/D1/lock-in",
             {"start": start, "attendees": [{"email": f"p{n}@buyer.test"} for n in range(51)]},
         ),
+        # inside a list too; and a time that is not a date-time string, or a length not a
+        # whole number (a number would be read as seconds since 1970, a date as midnight)
+        (
+            "/api/v1/deals/D1/lock-in",
+            {"start": start, "attendees": [{"email": "a@b.test", "x": 1}]},
+        ),
+        (
+            "/api/v1/deals/D1/lock-in",
+            {"start": start, "agenda": [{"side": "buyer", "text": "t", "x": 1}]},
+        ),
+        (
+            f"/api/v1/meetings/{meeting['id']}/reschedule",
+            {"start": later, "attendees": [{"email": "a@b.test", "x": 1}]},
+        ),
+        (f"/api/v1/meetings/{meeting['id']}/reschedule", {"start": 1797000000}),
+        (f"/api/v1/meetings/{meeting['id']}/reschedule", {"start": later[:10]}),
+        (f"/api/v1/meetings/{meeting['id']}/reschedule", {"start": later, "minutes": True}),
+        ("/api/v1/deals/D1/lock-in", {"start": 12345}),
+        ("/api/v1/deals/D1/lock-in", {"start": start, "minutes": 30.5}),
     ):
         refused = client.post(path, json=body)
-        assert refused.status_code == 422, (path, refused.text)
+        assert refused.status_code == 422, (path, body, refused.text)
     huge = client.post(
         "/api/v1/deals/D1/lock-in",
         content=b'{"start": "' + b"x" * 1_000_001 + b'"}',

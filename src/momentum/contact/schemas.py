@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from momentum.localtime import is_timezone
 
 
 class Attendee(BaseModel):
     """A person on the buyer's side who gets the invitation and the reminders."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is refused, never dropped
 
     email: str = Field(max_length=320)
     name: str | None = Field(default=None, max_length=200)

@@ -2,13 +2,34 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from momentum.contact.schemas import Attendee
 from momentum.meeting.schemas import MeetingView
 from momentum.next_step.models import NextStepKind, NextStepStatus, Side
 from momentum.reminder.schemas import PlannedReminder
+
+
+def _date_and_time(value: object) -> object:
+    """A date-time written out, or a datetime: pydantic would read a number as seconds since
+    1970 and a date alone as its midnight, and book that."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or len(value.strip()) <= len("2026-03-10"):
+        raise ValueError("expected a date and a time, such as 2026-03-10T14:00")
+    return value
+
+
+def _whole_minutes(value: object) -> object:
+    if isinstance(value, bool):  # pydantic would read true as 1
+        raise ValueError("expected a whole number of minutes")
+    return value
+
+
+DateTimeInput = Annotated[datetime, BeforeValidator(_date_and_time)]
+Minutes = Annotated[int, BeforeValidator(_whole_minutes)]
 
 _PREFIX = {Side.SELLER: "Seller: ", Side.BUYER: "Buyer: "}
 _NAMED_SIDE = re.compile(r"(seller|buyer)\s*:\s*", re.IGNORECASE)
@@ -17,6 +38,7 @@ _NAMED_SIDE = re.compile(r"(seller|buyer)\s*:\s*", re.IGNORECASE)
 class AgendaItem(BaseModel):
     """One point of a two-sided agenda: what the seller brings, or what the buyer brings."""
 
+    model_config = ConfigDict(extra="forbid")
     side: Side
     text: str = Field(min_length=1, max_length=500)
 
@@ -58,8 +80,8 @@ class LockIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: datetime = Field(description="Aware, or naive in the owner rep's time zone.")
-    minutes: int = Field(default=30, ge=5, le=480)
+    start: DateTimeInput = Field(description="Aware, or naive in the owner rep's time zone.")
+    minutes: Minutes = Field(default=30, ge=5, le=480)
     agenda: list[AgendaItem] = Field(default_factory=list)
     buyer_homework: str | None = Field(default=None, max_length=2000)
     location: str | None = Field(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from momentum.contact.schemas import Attendee
 from momentum.meeting.schemas import MeetingPage, MeetingState, MeetingView
-from momentum.next_step.schemas import MAX_ATTENDEES
+from momentum.next_step.schemas import MAX_ATTENDEES, DateTimeInput, Minutes
 from momentum.web.api._common import (
     COMMON,
     CONFLICT,
@@ -32,8 +31,8 @@ class Reschedule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: datetime = Field(description="Aware, or naive in the deal owner's time zone.")
-    minutes: int | None = Field(
+    start: DateTimeInput = Field(description="Aware, or naive in the deal owner's time zone.")
+    minutes: Minutes | None = Field(
         default=None, ge=5, le=480, description="Unset: the meeting's length."
     )
     location: str | None = Field(
