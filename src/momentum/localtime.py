@@ -63,5 +63,11 @@ def localize(naive: datetime, tz: str) -> datetime:
     return naive.replace(tzinfo=zone(tz), fold=0).astimezone(UTC)
 
 
+def exists(naive: datetime, tz: str) -> bool:
+    """Whether the wall-clock time ``naive`` happens in ``tz``: not when the clocks go forward
+    over it (02:30 on the night summer time starts, in most of the US and Europe)."""
+    return localize(naive, tz).astimezone(zone(tz)).replace(tzinfo=None) == naive
+
+
 def local_date(instant: datetime, tz: str) -> date:
     return instant.astimezone(zone(tz)).date()

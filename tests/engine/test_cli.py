@@ -111,6 +111,8 @@ def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: P
     assert "is not a date and time" in result.output
     result = runner.invoke(app, ["meeting", "cancel", "nope"], env=env)
     assert result.exit_code == 66
+    result = runner.invoke(app, ["rules", "evaluate", "--deal", "D1", "--deal", "nope"], env=env)
+    assert result.exit_code == 66 and "no deal 'nope'" in result.output
     bad = tmp_path / "bad.toml"
     bad.write_text("[rules.stalled]\ndays = 0\n")
     result = runner.invoke(app, ["rules", "list"], env={**env, "MOMENTUM_RULES_FILE": str(bad)})

@@ -390,3 +390,32 @@ def test_a_new_next_step_supersedes_the_open_one(
         engine.next_steps(session).set_task(
             ANA, "D1", title="Send the deck", due_at=NOW + timedelta(days=2)
         )
+
+
+def test_a_wall_clock_time_the_clocks_skip_is_refused_not_moved(
+    database: Database, make_engine
+) -> None:  # type: ignore[no-untyped-def]
+    from momentum.errors import InputError
+
+    engine = make_engine()
+    with database.unit_of_work() as session:
+        make_world(session)
+    # 02:30 on 29 March 2026 does not happen in Berlin: the clocks go from 02:00 to 03:00
+    skipped = LOCK_IN.model_copy(update={"start": datetime(2026, 3, 29, 2, 30)})
+    with database.unit_of_work() as session, pytest.raises(InputError) as refused:
+        engine.next_steps(session).lock_in_next_meeting(ANA, "D1", skipped)
+    assert refused.value.message == (
+        "start: 2026-03-29 02:30 does not exist in Europe/Berlin: the clocks go forward over it"
+    )
+    with database.unit_of_work() as session:
+        booked = engine.next_steps(session).lock_in_next_meeting(ANA, "D1", LOCK_IN).meeting.id
+    with database.unit_of_work() as session, pytest.raises(InputError):
+        engine.meetings(session).reschedule(ANA, booked, start=datetime(2026, 3, 29, 2, 30))
+    # an hour that happens twice (the clocks go back) is taken at its first occurrence
+    with database.unit_of_work() as session:
+        moved = engine.meetings(session).reschedule(
+            ANA, booked, start=datetime(2026, 10, 25, 2, 30)
+        )
+        assert moved.meeting.start_at.replace(tzinfo=UTC) == datetime(
+            2026, 10, 25, 0, 30, tzinfo=UTC
+        )

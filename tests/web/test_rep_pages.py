@@ -188,6 +188,10 @@ def test_bad_input_is_shown_on_the_form_not_saved(team: Site) -> None:
     answer = ana.post("/lock-in/D1", data=past)
     assert answer.status_code == 422 and "this time has passed" in answer.text
     assert "Book anyway" not in answer.text and 'value="Room 4"' in answer.text
+    # so is a time the clocks skip in the owner's zone (Berlin: 02:00 to 03:00 on 29 March)
+    answer = ana.post("/lock-in/D1", data={**past, "when": "2026-03-29T02:30"})
+    assert answer.status_code == 422 and 'value="Room 4"' in answer.text
+    assert "2026-03-29 02:30 does not exist in Europe/Berlin" in answer.text
     with team.engine.database.unit_of_work(write=False) as session:
         assert sorted(session.scalars(select(Meeting.id).where(Meeting.deal_id == "D1"))) == [
             "M-ana",

@@ -147,12 +147,17 @@ def rules_evaluate(
     ] = None,
 ) -> None:
     """Evaluate the rules now: raise and clear flags, open and close tasks, queue alerts."""
+    from momentum.deal.models import Deal
+    from momentum.errors import NotFound
     from momentum.user.schemas import Actor
 
     with app_errors():
         engine = _engine()
         with engine.database.unit_of_work() as session:
             if deal:
+                for deal_id in deal:
+                    if session.get(Deal, deal_id) is None:
+                        raise NotFound(f"no deal {deal_id!r}")
                 report = engine.rule_engine.evaluate(session, deal)
             else:
                 report = engine.rule_engine.sweep(session, full=True, progress=show_rules_progress)

@@ -23,7 +23,7 @@ from momentum.deal.changes import mark_changed
 from momentum.deal.models import Deal
 from momentum.deal.repository import DealRepository
 from momentum.errors import Conflict, InputError, NotFound
-from momentum.localtime import INSTANT_RANGE, storable
+from momentum.localtime import INSTANT_RANGE, WALL_EARLIEST, WALL_LATEST, exists, storable
 from momentum.meeting.models import Meeting, MeetingStatus, MeetingStatusChange
 from momentum.meeting.repository import MeetingRepository
 from momentum.meeting.schemas import MeetingPage, MeetingState, MeetingView
@@ -58,6 +58,11 @@ class Booking:
 def as_instant(value: datetime, tz: str, *, field: str = "start") -> datetime:
     """An aware instant; a naive ``value`` is wall-clock time in ``tz``. Outside the range
     the store accepts (the importers' too): an input error naming ``field``."""
+    if value.tzinfo is None and WALL_EARLIEST <= value <= WALL_LATEST and not exists(value, tz):
+        raise InputError(
+            f"{field}: {value.isoformat(sep=' ', timespec='minutes')} does not exist in {tz}: "
+            "the clocks go forward over it"
+        )
     instant = storable(value, tz)
     if instant is None:
         raise InputError(

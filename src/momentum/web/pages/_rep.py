@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from momentum.contact.schemas import Attendee
 from momentum.errors import InputError
-from momentum.localtime import is_timezone, localize
+from momentum.localtime import exists, is_timezone, localize
 from momentum.rules.settings import RuleSettingsService
 from momentum.runtime import Engine
 from momentum.schedule.calendar import SalesCalendarService
@@ -84,7 +84,12 @@ def chosen_start(slot: str, when: str, tz: str, *, now: datetime) -> datetime:
     it is refused here, with the form kept, rather than offered with "Book anyway"."""
     try:
         if when.strip():
-            start = localize(datetime.fromisoformat(when.strip()).replace(tzinfo=None), tz)
+            typed = datetime.fromisoformat(when.strip()).replace(tzinfo=None)
+            if not exists(typed, tz):
+                raise InputError(
+                    f"{typed:%Y-%m-%d %H:%M} does not exist in {tz}: the clocks go forward over it"
+                )
+            start = localize(typed, tz)
         elif slot.strip():
             start = datetime.fromisoformat(slot.strip())
             if start.tzinfo is None:
