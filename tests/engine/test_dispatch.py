@@ -156,6 +156,42 @@ def test_reschedule_sends_the_update_with_the_same_uid_and_a_higher_sequence(
     assert "Thursday 12 March 2026, 10:00–10:45" in body(smtp_server.messages[-1], "plain")
 
 
+def test_a_move_the_buyer_never_heard_of_is_not_news_to_them(
+    database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)
+    with database.unit_of_work() as session:  # moved before the worker sent the invitation
+        moved = engine.meetings(session).reschedule(
+            ADMIN, meeting_id, start=datetime(2026, 3, 12, 10, 0)
+        )
+    dispatcher.drain()
+    (invitation,) = smtp_server.messages  # the first one was withdrawn
+    _, event = event_of(invitation)
+    assert int(event["SEQUENCE"]) == 1  # a calendar that has the chain still orders it
+    assert invitation["Subject"] == (
+        "Acme Tools · follow-up with Ana Rep — Thu 12 Mar, 10:00 CET (Europe/Berlin)"
+    )
+    assert "as agreed, here is our next meeting" in body(invitation, "plain")
+    # moved twice after that invitation, the second move before the first update went out:
+    # the update names the time the buyer was sent (the 12th), not the one in between
+    with database.unit_of_work() as session:
+        again = engine.meetings(session).reschedule(
+            ADMIN, moved.meeting.id, start=datetime(2026, 3, 13, 10, 0)
+        )
+        engine.meetings(session).reschedule(
+            ADMIN, again.meeting.id, start=datetime(2026, 3, 16, 10, 0)
+        )
+    dispatcher.drain()
+    update = smtp_server.messages[-1]
+    assert len(smtp_server.messages) == 2
+    assert update["Subject"] == (
+        "Moved: Acme Tools · follow-up with Ana Rep — Mon 16 Mar, 10:00 CET (Europe/Berlin) "
+        "(was Thu 12 Mar, 10:00 CET (Europe/Berlin))"
+    )
+
+
 def test_cancel_sends_method_cancel_and_nothing_after_it(
     database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
 ) -> None:  # type: ignore[no-untyped-def]

@@ -36,6 +36,7 @@ from momentum.meeting.service import MeetingService
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import parse_agenda
 from momentum.outbox.models import Channel, MessageKind, OutboxMessage
+from momentum.outbox.repository import OutboxRepository
 from momentum.outbox.schemas import Send, SendDecision, Withdraw
 from momentum.reminder.models import Reminder
 from momentum.reminder.schemas import ReminderPolicy
@@ -186,8 +187,21 @@ class Composer:
             ).check_ical_before_sending(message, meeting)
             if not isinstance(decision, Send):
                 return Prepared(decision)
+            # an update names the time the buyer was last sent; a move made before any
+            # invitation went out is the buyer's first invitation, not news of a move
+            told = (
+                OutboxRepository(session).last_invited_start(meeting.ical_uid)
+                if message.kind is MessageKind.INVITATION and meeting.ical_uid
+                else None
+            )
             context = self._context(
-                lookup.contacts_of(session, deal.id), meeting, deal, rep, message
+                lookup.contacts_of(session, deal.id),
+                meeting,
+                deal,
+                rep,
+                message,
+                told=told,
+                update=told is not None or message.kind is not MessageKind.INVITATION,
             )
             return Prepared(decision, self._ical_email(message, meeting, rep, context))
         decision = ReminderService(
@@ -229,13 +243,17 @@ class Composer:
         deal: Deal,
         rep: Rep,
         message: OutboxMessage,
+        *,
+        told: datetime | None = None,
+        update: bool = True,
     ) -> dict[str, Any]:
         """What the buyer templates show. Times are in the buyer's zone where a recipient's is
-        known (the others' zones follow), else in the rep's; every one names its zone."""
+        known (the others' zones follow), else in the rep's; every one names its zone. For an
+        invitation, ``update`` says the buyer had one before, ``told`` at what time."""
         zones = buyer_zones(contacts, message.recipients) or [rep.timezone]
         tz = zones[0]
         start = meeting.start_at.astimezone(zone(tz))
-        previous = message.payload.get("previous_start")
+        previous = told if told is not None and told != meeting.start_at else None
         named = [c.name for c in contacts if c.name]
         lines = parse_agenda(meeting.agenda)
         label = deal.account or deal.name or deal.id
@@ -248,19 +266,11 @@ class Composer:
             ],
             "when_short": when_short(meeting.start_at, tz),
             "previous_when": (
-                when_long(
-                    datetime.fromisoformat(previous),
-                    datetime.fromisoformat(previous) + (meeting.end_at - meeting.start_at),
-                    tz,
-                )
-                if isinstance(previous, str)
+                when_long(previous, previous + (meeting.end_at - meeting.start_at), tz)
+                if previous is not None
                 else None
             ),
-            "previous_when_short": (
-                when_short(datetime.fromisoformat(previous), tz)
-                if isinstance(previous, str)
-                else None
-            ),
+            "previous_when_short": when_short(previous, tz) if previous is not None else None,
             "location": meeting.location,
             "weekday": f"{start:%A}",
             "greeting_name": named[0] if len(contacts) == 1 and named else None,
@@ -271,7 +281,7 @@ class Composer:
             "agenda_buyer": [text for side, text in lines if side is Side.BUYER],
             "agenda_other": [text for side, text in lines if side is None],
             "homework": meeting.homework,
-            "sequence": meeting.sequence,
+            "sequence": meeting.sequence if update else 0,
             "contacts": contacts,
         }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -185,10 +185,9 @@ class MeetingService:
         location: str | None = None,
         ical_uid: str | None = None,
         sequence: int = 0,
-        previous_start: datetime | None = None,
     ) -> Booking:
-        """A new scheduled meeting with its invitation (or, with ``previous_start``, the
-        update that moves it from there) and its reminders, booked by ``actor``."""
+        """A new scheduled meeting with its invitation (with a ``sequence`` above 0, the
+        update of the meeting ``ical_uid``) and its reminders, booked by ``actor``."""
         now = self.clock.now()
         if start <= now:
             raise Conflict("a meeting can only be booked in the future")
@@ -217,7 +216,7 @@ class MeetingService:
             )
         )
         self._record(meeting, None, MeetingStatus.SCHEDULED, actor=actor)
-        self._queue_ical(meeting, MessageKind.INVITATION, recipients, previous_start=previous_start)
+        self._queue_ical(meeting, MessageKind.INVITATION, recipients)
         plan = self.reminders.plan(
             meeting=meeting, rep=rep, value_asset_id=value_asset_id, recipients=recipients
         )
@@ -271,7 +270,6 @@ class MeetingService:
             location=place,
             ical_uid=old.ical_uid,
             sequence=old.sequence + 1,
-            previous_start=old.start_at,
         )
         old.rescheduled_to_id = booking.meeting.id
         step = self.steps.for_meeting(old.id)
@@ -396,13 +394,9 @@ class MeetingService:
         meeting: Meeting,
         kind: MessageKind,
         recipients: list[str],
-        *,
-        previous_start: datetime | None = None,
     ) -> None:
         method = "CANCEL" if kind is MessageKind.CANCELLATION else "REQUEST"
         payload: dict[str, Any] = {"method": method, "sequence": meeting.sequence}
-        if previous_start is not None:
-            payload["previous_start"] = previous_start.astimezone(UTC).isoformat()
         self.outbox.enqueue(
             key=f"{kind}.{meeting.ical_uid}.{meeting.sequence}",
             channel=Channel.EMAIL,

@@ -91,6 +91,21 @@ class OutboxRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    def last_invited_start(self, ical_uid: str) -> datetime | None:
+        """The start of the meeting in the chain ``ical_uid`` whose invitation (or update)
+        went out last: the time the buyer was last told. ``None``: none went out."""
+        return self.session.execute(
+            select(Meeting.start_at)
+            .join(OutboxMessage, OutboxMessage.meeting_id == Meeting.id)
+            .where(
+                Meeting.ical_uid == ical_uid,
+                OutboxMessage.kind == MessageKind.INVITATION,
+                OutboxMessage.status == MessageStatus.SENT,
+            )
+            .order_by(Meeting.sequence.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
     def sent_exists(self, *, kind: MessageKind, ical_uid: str) -> bool:
         """Whether any message of ``kind`` for the meeting chain ``ical_uid`` went out."""
         return (
