@@ -113,6 +113,12 @@ def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: P
     assert result.exit_code == 66
     result = runner.invoke(app, ["rules", "evaluate", "--deal", "D1", "--deal", "nope"], env=env)
     assert result.exit_code == 66 and "no deal 'nope'" in result.output
+    # a mistyped store path is refused, not made into an empty store that has nothing
+    typo = {**env, "MOMENTUM_DATABASE_URL": f"sqlite:///{tmp_path / 'nodir' / 'none.db'}"}
+    for command in (["meeting", "cancel", "m1"], ["outbox", "list"], ["rules", "evaluate"]):
+        result = runner.invoke(app, command, env=typo)
+        assert result.exit_code == 69 and "there is no store at" in result.output, command
+    assert not (tmp_path / "nodir").exists()
     bad = tmp_path / "bad.toml"
     bad.write_text("[rules.stalled]\ndays = 0\n")
     result = runner.invoke(app, ["rules", "list"], env={**env, "MOMENTUM_RULES_FILE": str(bad)})

@@ -72,8 +72,9 @@ def test_the_assets_command_refuses_a_javascript_link_in_one_line(tmp_path: Path
         "error: url: the value asset's link must be an http:// or https:// address with a "
         "host, not 'javascript:alert(1)'"
     ]
+    # nothing was written, not even an empty store
     listed = momentum("assets", "list", cwd=tmp_path, env=env)
-    assert listed.code == 0 and listed.stdout == ""
+    assert listed.code == 69 and "there is no store at" in listed.stderr
 
 
 def test_a_stored_link_that_is_not_http_never_reaches_the_buyer(

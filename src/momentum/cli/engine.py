@@ -28,10 +28,15 @@ meeting_app = typer.Typer(help="Lock in, move, cancel and close meetings.", no_a
 assets_app = typer.Typer(help="The value-asset library reminders carry.", no_args_is_help=True)
 
 
-def _engine() -> Engine:
+def _engine(*, existing: bool = True) -> Engine:
+    """The engine on the configured store; a SQLite store that is not there is refused (a
+    mistyped path would make an empty one and report on it) unless the command may start
+    one (``existing=False``)."""
+    from momentum.cli.common import open_store
     from momentum.runtime import Engine
 
-    return Engine(load_settings())
+    settings = load_settings()
+    return Engine(settings, database=open_store(settings, existing=existing))
 
 
 M = TypeVar("M", bound="BaseModel")
@@ -120,7 +125,7 @@ def rules_list() -> None:
     from momentum.rules.settings import RuleSettingsService
 
     with app_errors():
-        engine = _engine()
+        engine = _engine(existing=False)
         table = Table(title="Rules", title_justify="left")
         for column in ("key", "title", "options"):
             table.add_column(column)
@@ -432,7 +437,7 @@ def assets_add(
         new = _validated(
             NewValueAsset, {"title": title, "summary": summary, "kind": kind, "url": url}
         )
-        engine = _engine()
+        engine = _engine(existing=False)
         with engine.database.unit_of_work() as session:
             asset = ValueAssetService(session, clock=engine.clock).add(Actor.system(), new)
             console.print(f"added value asset {asset.id}: {escape(asset.title)}")
