@@ -210,7 +210,9 @@ def test_ids_outside_the_scope_answer_404_like_unknown_ones(
         text_ids = ("deal_id", "meeting_id", "rep_id")  # the others are numbers
         blank = unknown_ids | dict.fromkeys(text_ids, "%20")
         padded = unknown_ids | {name: f"%20{ids['ana'][name]}" for name in text_ids}
-        for wrong in (unknown_ids, blank, padded):
+        # (blank and padded ids as the administrator, whom no scope narrows: the others'
+        # scopes go through the same lookups)
+        for wrong in (unknown_ids, blank, padded) if who == "admin" else (unknown_ids,):
             unknown = _concrete(path, wrong)
             status = _call(client, kind, method, unknown, csrf, "ana").status_code
             assert status == (404 if allowed else 403), (who, method, unknown, status)
