@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from momentum.audit.figures import with_first_meeting
 from momentum.audit.result import (
@@ -413,6 +412,8 @@ def _one_sided(
     """Fisher's exact test, one-sided, for each group (numerator ``group_n`` of ``group_d``)
     against its reference: the chance of a group this far short (or further) if the group and
     the reference shared one rate."""
+    from scipy import stats  # imported where used: see momentum.audit.stats
+
     total, reached = group_d + reference_d, group_n + reference_n
     if higher_is_better:  # the group reaches the step less often
         return np.asarray(stats.hypergeom.cdf(group_n, total, reached, group_d))

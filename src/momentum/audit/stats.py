@@ -16,18 +16,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from momentum.audit.result import Rate
+
+# scipy.stats takes a second or more to import, so the audit's modules import it where they
+# use it: a command that stops before the statistics (a refused input) does not wait for it.
 
 LEVEL = 0.95
 ALPHA = 1 - LEVEL  # a difference is established when its adjusted p-value is at most this
 
 
-_Z = float(stats.norm.ppf(0.5 + LEVEL / 2))  # 1.96: the normal quantile of a 95 % interval
+@cache
+def _z() -> float:
+    """1.96: the normal quantile of a 95 % interval."""
+    from scipy import stats
+
+    return float(stats.norm.ppf(0.5 + LEVEL / 2))
 
 
 def wilson(successes: int, trials: int) -> tuple[float, float] | None:
@@ -38,10 +46,11 @@ def wilson(successes: int, trials: int) -> tuple[float, float] | None:
     equal to scipy's."""
     if trials == 0:
         return None
-    p, z2 = successes / trials, _Z * _Z
+    z = _z()
+    p, z2 = successes / trials, z * z
     denominator = 2 * (trials + z2)
     centre = (2 * trials * p + z2) / denominator
-    half = _Z * math.sqrt(z2 + 4 * trials * p * (1 - p)) / denominator
+    half = z * math.sqrt(z2 + 4 * trials * p * (1 - p)) / denominator
     # at the ends the bound is exactly 0 or 1 (as scipy gives it), not a rounding error away
     low = 0.0 if successes == 0 else centre - half
     high = 1.0 if successes == trials else centre + half
@@ -90,6 +99,8 @@ def _welch_test(before: np.ndarray[Any, Any], after: np.ndarray[Any, Any]) -> An
         return None
     if np.var(before) == 0 and np.var(after) == 0:
         return float(np.mean(after) - np.mean(before))  # no spread: the difference is exact
+    from scipy import stats
+
     return stats.ttest_ind(after.astype(float), before.astype(float), equal_var=False)
 
 
@@ -101,6 +112,8 @@ def fisher(a: Rate, b: Rate) -> float | None:
         [a.numerator, a.denominator - a.numerator],
         [b.numerator, b.denominator - b.numerator],
     ]
+    from scipy import stats
+
     return float(stats.fisher_exact(table).pvalue)
 
 
@@ -120,6 +133,8 @@ def _adjusted(p_values: Sequence[float | None], method: str) -> list[float | Non
         return [None] * len(p_values)
     values = np.array([p_values[i] for i in tested], dtype=float)
     if method == "bh":
+        from scipy import stats
+
         adjusted = stats.false_discovery_control(values, method="bh")
     else:
         order = np.argsort(values, kind="stable")

@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from momentum.audit.figures import with_first_meeting
 from momentum.audit.result import Survival
@@ -41,6 +40,8 @@ def time_to_second_meeting(facts: pl.DataFrame) -> Survival | None:
             deals=funnel.height,
             events=0,
         )
+    from scipy import stats  # imported where used: see momentum.audit.stats
+
     result = stats.ecdf(stats.CensoredData(uncensored=events, right=right))
     with warnings.catch_warnings():
         # Greenwood's band is undefined where the estimate is 0 or 1; it is the estimate there
