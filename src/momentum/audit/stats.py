@@ -30,6 +30,12 @@ LEVEL = 0.95
 ALPHA = 1 - LEVEL  # a difference is established when its adjusted p-value is at most this
 
 
+def import_scipy() -> None:
+    """Import scipy.stats now: a server does as it starts, so that its first audit does not
+    wait for it."""
+    _z()
+
+
 @cache
 def _z() -> float:
     """1.96: the normal quantile of a 95 % interval."""

@@ -13,6 +13,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from momentum.audit.result import AuditOptions
+from momentum.audit.stats import import_scipy
 from momentum.errors import InputError, MomentumError
 from momentum.review.cache import AuditCache
 from momentum.review.dashboard import DashboardService
@@ -41,6 +42,7 @@ def audit_cache(request: Request) -> AuditCache:
 def read_frames(engine: Engine, cache: AuditCache) -> None:
     """Read the whole store's frames into ``cache`` now (``momentum serve`` does it once it
     starts, so the first dashboard does not wait for the read), and log how long it took."""
+    import_scipy()  # the audit's statistics import it where used; the first view need not wait
     began = time.perf_counter()
     try:
         with engine.database.unit_of_work(write=False) as session:
