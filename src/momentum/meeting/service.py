@@ -304,9 +304,8 @@ class MeetingService:
     def check_ical_before_sending(self, message: OutboxMessage, meeting: Meeting) -> SendDecision:
         now = self.clock.now()
         if message.kind is MessageKind.CANCELLATION:
-            if meeting.ical_uid and OutboxRepository(self.session).sent_exists(
-                kind=MessageKind.INVITATION, ical_uid=meeting.ical_uid
-            ):
+            repository = OutboxRepository(self.session)
+            if meeting.ical_uid and repository.last_invited_start(meeting.ical_uid) is not None:
                 return Send()
             return Withdraw("no invitation for this meeting had gone out")
         if meeting.status is not MeetingStatus.SCHEDULED:

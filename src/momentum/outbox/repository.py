@@ -106,22 +106,6 @@ class OutboxRepository:
             .limit(1)
         ).scalar_one_or_none()
 
-    def sent_exists(self, *, kind: MessageKind, ical_uid: str) -> bool:
-        """Whether any message of ``kind`` for the meeting chain ``ical_uid`` went out."""
-        return (
-            self.session.execute(
-                select(OutboxMessage.id)
-                .join(Meeting, Meeting.id == OutboxMessage.meeting_id)
-                .where(
-                    Meeting.ical_uid == ical_uid,
-                    OutboxMessage.kind == kind,
-                    OutboxMessage.status == MessageStatus.SENT,
-                )
-                .limit(1)
-            ).first()
-            is not None
-        )
-
     def claim(
         self, *, worker: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[tuple[int, str | None]]:
