@@ -115,7 +115,14 @@ def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: P
     assert result.exit_code == 66 and "no deal 'nope'" in result.output
     # a mistyped store path is refused, not made into an empty store that has nothing
     typo = {**env, "MOMENTUM_DATABASE_URL": f"sqlite:///{tmp_path / 'nodir' / 'none.db'}"}
-    for command in (["meeting", "cancel", "m1"], ["outbox", "list"], ["rules", "evaluate"]):
+    for command in (
+        ["meeting", "cancel", "m1"],
+        ["outbox", "list"],
+        ["rules", "evaluate"],
+        ["worker", "--once"],
+        ["user", "list"],
+        ["token", "list"],
+    ):
         result = runner.invoke(app, command, env=typo)
         assert result.exit_code == 69 and "there is no store at" in result.output, command
     assert not (tmp_path / "nodir").exists()

@@ -154,6 +154,7 @@ def test_the_starttls_setting_reads_its_modes_and_the_old_booleans(
 def test_the_worker_refuses_starttls_off_with_a_login_in_one_line(tmp_path: Path) -> None:
     from tests.cli_process import momentum
 
+    (tmp_path / "m.db").touch()  # an empty SQLite file is a store the worker may open
     run = momentum(
         "worker",
         "--once",

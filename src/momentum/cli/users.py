@@ -28,11 +28,15 @@ PASSWORD_STDIN = typer.Option(
 
 
 @contextmanager
-def _engine() -> Iterator[Engine]:
-    """The engine for one command, closed however the command ends."""
+def _engine(*, existing: bool = True) -> Iterator[Engine]:
+    """The engine for one command, closed however the command ends. A SQLite store that is
+    not there is refused (a mistyped path would make an empty one) unless the command may
+    start one (``existing=False``: adding the first user)."""
+    from momentum.cli.common import open_store
     from momentum.runtime import Engine
 
-    engine = Engine(load_settings())
+    settings = load_settings()
+    engine = Engine(settings, database=open_store(settings, existing=existing))
     try:
         yield engine
     finally:
@@ -75,7 +79,7 @@ def user_add(
         if role not in {r.value for r in Role}:
             raise InputError(f"unknown role {role!r}: use rep, manager or admin")
         password = _password(password_stdin)
-        with _engine() as engine:
+        with _engine(existing=False) as engine:
             with engine.database.unit_of_work() as session:
                 user = AccountService(session, clock=engine.clock).add_user(
                     email=email, password=password, role=Role(role), rep_id=rep, name=name
@@ -142,7 +146,7 @@ def user_set_password(
 
     with app_errors():
         password = _password(password_stdin)
-        with _engine() as engine:
+        with _engine(existing=False) as engine:
             with engine.database.unit_of_work() as session:
                 user = AccountService(session, clock=engine.clock).set_password(email, password)
             console.print(f"password set for {escape(user.email)}; their sessions ended")

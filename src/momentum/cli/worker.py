@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from momentum.cli import engine as engine_commands
-from momentum.cli.common import app_errors, console, errors, load_settings
+from momentum.cli.common import app_errors, console, errors, load_settings, open_store
 
 
 def register(app: typer.Typer) -> None:
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
         signal.signal(signal.SIGINT, on_signal)
         with app_errors():
             settings = load_settings()
-            engine = Engine(settings)
+            engine = Engine(settings, database=open_store(settings, existing=True))
             dispatcher = engine.dispatcher(worker_id=worker_id)
             if not settings.smtp_configured:
                 errors.print(
