@@ -233,6 +233,16 @@ def test_findings_not_established_are_listed_apart_and_not_ranked(
         assert str(escape(finding["text"])) not in page
     # ... but counted, in the report's words
     assert re.search(rf"{len(unnamed)} comparisons? of a rep with the rest of the team", page)
+    # each established finding shows what it compares: a rep's rate there counts only deals
+    # whose outcome is known, so it may differ from the rep's row in the figures
+    for finding in (f for f in findings if f["established"]):
+        item = page[page.index(f'data-finding="{finding["id"]}"') :]
+        item = item[: item.index("</li>")]
+        for side in ("group", "reference"):
+            numbers = finding["evidence"][side]
+            counted = f"({numbers['numerator']} of {numbers['denominator']} {numbers['unit']}"
+            assert counted in item, (finding["id"], side)
+        assert f"<dd>{escape(finding['evidence']['left_out'])}</dd>" in item
     end = page.index("Not established") if others else page.index('id="weekly-h"')
     ranked = page[page.index('id="findings-established"') : end]
     for finding in findings:

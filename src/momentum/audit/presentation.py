@@ -504,27 +504,39 @@ def evidence(finding: Finding) -> list[tuple[str, str]]:
         if finding.p_value is not None
         else "no: the difference is below the practical bar, or in the other direction"
     )
-    items = [
+    group, reference, shortfall, left_out = comparison(
+        finding.group, finding.reference, finding.difference, finding.ci95, finding.left_out
+    )
+    return [
         ("The practice", finding.practice[:1].upper() + finding.practice[1:]),
         ("Measured on", finding.metric),
-        (finding.group.label[:1].upper() + finding.group.label[1:], _side(finding.group)),
-        (
-            finding.reference.label[:1].upper() + finding.reference.label[1:],
-            _side(finding.reference),
-        ),
-        (
-            "Difference",
-            f"{difference(finding.difference, 'rate')} (95 % interval "
-            f"{interval(finding.ci95, 'rate')})",
-        ),
+        group,
+        reference,
+        shortfall,
         ("Established", f"{established} (adjusted p-value {p_value(finding.adjusted_p_value)})"),
-        ("Left out", finding.left_out),
+        left_out,
         (
             "Deals behind it",
             f"{count(len(finding.deal_ids))} (momentum audit --finding {finding.id})",
         ),
     ]
-    return items
+
+
+def comparison(
+    group: Group,
+    reference: Group,
+    shortfall: float | None,
+    ci95: Sequence[float] | None,
+    left_out: str,
+) -> list[tuple[str, str]]:
+    """What a finding compares, as (label, value) pairs: each side's rate with its counts, the
+    difference with its 95 % interval, and the deals left out of both sides."""
+    return [
+        (group.label[:1].upper() + group.label[1:], _side(group)),
+        (reference.label[:1].upper() + reference.label[1:], _side(reference)),
+        ("Difference", f"{difference(shortfall, 'rate')} (95 % interval {interval(ci95, 'rate')})"),
+        ("Left out", left_out),
+    ]
 
 
 def impact_text(finding: Finding) -> str | None:

@@ -84,6 +84,16 @@ def _group(group: Group) -> dict[str, Any]:
     }
 
 
+def group_from_json(group: dict[str, Any]) -> Group:
+    """One side of a finding back from its JSON (:func:`_group`)."""
+    return Group(
+        label=group["label"],
+        rate=Rate(group["numerator"], group["denominator"]),
+        unit=group["unit"],
+        deals=group["deals"],
+    )
+
+
 def finding_json(
     finding: Finding, deal_ids: Callable[[pl.Series], Any] = pl.Series.to_list
 ) -> dict[str, Any]:

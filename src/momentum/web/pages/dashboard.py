@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from momentum.audit import presentation as p
 from momentum.audit import result as metrics
-from momentum.audit.serialize import finding_json
+from momentum.audit.serialize import finding_json, group_from_json
 from momentum.errors import NotFound
 from momentum.review.dashboard import PARTS
 from momentum.review.scope import visible_reps
@@ -71,7 +71,9 @@ Text = Annotated[str | None, Query(max_length=200)]
 def finding_cards(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Findings (their JSON, :func:`momentum.audit.serialize.finding_json`) with what the
     report shows beside them, in its words (:mod:`momentum.audit.presentation`): the playbook
-    step's title, and the difference with its 95 % interval."""
+    step's title, the difference with its 95 % interval, and what is compared: each side's
+    counts and the deals left out (a rep's rate in a finding counts only deals whose outcome is
+    known, so it can differ from the same rep's rate in the figures)."""
     cards = []
     for finding in findings:
         evidence = finding["evidence"]
@@ -79,11 +81,19 @@ def finding_cards(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             f"{p.difference(evidence['difference'], 'rate')}, 95 % interval "
             f"{p.interval(evidence['ci95'], 'rate')}"
         )
+        compared = p.comparison(
+            group_from_json(evidence["group"]),
+            group_from_json(evidence["reference"]),
+            evidence["difference"],
+            evidence["ci95"],
+            evidence["left_out"],
+        )
         cards.append(
             {
                 **finding,
                 "playbook_title": p.playbook_step(finding["playbook"]),
                 "shortfall": shortfall,
+                "compared": compared,
             }
         )
     return cards
