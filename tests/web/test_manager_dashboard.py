@@ -96,6 +96,9 @@ def test_the_page_opens_the_deals_behind_each_figure(site: ManagerSite) -> None:
     assert maya.get("/dashboard?since=yesterday").status_code == 422
     ana = site.signed_in("ana@seller.test")
     assert ana.get("/dashboard?rep=cy").status_code == 404
+    # the view of maya's "rep=ana" is ana's whole scope: shared, under ana's own heading
+    assert '<p class="sub">Everyone you can see · ' in ana.get("/dashboard").text
+    assert '<p class="sub">Rep Ana Rep (ana) · ' in maya.get("/dashboard?rep=ana").text
 
 
 def test_the_page_says_how_old_its_figures_are_and_refreshes_them(

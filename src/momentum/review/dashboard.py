@@ -120,10 +120,10 @@ class DealLink(BaseModel):
 
 
 @dataclass
-class Dashboard:
-    """A view's audit; ``as_of`` is when the store was read for it."""
+class View:
+    """A view's audit; ``as_of`` is when the store was read for it. Cached, and shared by
+    every viewer of the same deals and period, whatever their filters call them."""
 
-    scope: Scope
     options: AuditOptions
     as_of: datetime
     result: AuditResult
@@ -149,6 +149,39 @@ class Dashboard:
         """The weeks of meeting one with deals whose outcome is pending, as the audit counts
         them (the JSON's ``pending_by_week``)."""
         return {week.week for week in self.result.weekly if week.pending}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """A view as one viewer asked for it: the scope they named (its label heads the page)
+    and the view's audit."""
+
+    scope: Scope
+    view: View
+
+    @property
+    def options(self) -> AuditOptions:
+        return self.view.options
+
+    @property
+    def as_of(self) -> datetime:
+        return self.view.as_of
+
+    @property
+    def result(self) -> AuditResult:
+        return self.view.result
+
+    @property
+    def charts(self) -> list[Chart]:
+        return self.view.charts
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return self.view.report
+
+    @property
+    def pending_weeks(self) -> set[str]:
+        return self.view.pending_weeks
 
 
 class DashboardService:
@@ -195,19 +228,16 @@ class DashboardService:
         scope = resolve_scope(self.session, actor, team=team, rep_id=rep)
         options = self.options(since=since, until=until)
 
-        def compute() -> Dashboard:
+        def compute() -> View:
             frames = self.frames(refresh=refresh)
             as_of_read = replace(options, as_of=frames.read_at)
             result = store_audit(self.session, scope, as_of_read, frames=frames)
-            return Dashboard(
-                scope=scope,
-                options=as_of_read,
-                as_of=frames.read_at,
-                result=result,
-            )
+            return View(options=as_of_read, as_of=frames.read_at, result=result)
 
+        # keyed by the deals, not the filters: a manager's "everyone" and their one team
+        # share a view, each under its own heading
         key = ("dashboard", scope.owner_ids, options)
-        return self.cache.result(key, compute, refresh=refresh)
+        return Dashboard(scope, self.cache.result(key, compute, refresh=refresh))
 
     def frames(self, *, refresh: bool = False) -> StoreFrames:
         """The whole store's frames and facts: from the cache when it has them, else read
