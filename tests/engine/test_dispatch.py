@@ -156,6 +156,35 @@ def test_reschedule_sends_the_update_with_the_same_uid_and_a_higher_sequence(
     assert "Thursday 12 March 2026, 10:00–10:45" in body(smtp_server.messages[-1], "plain")
 
 
+def test_a_value_reminder_the_buyer_had_is_not_sent_again_after_a_move(
+    database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)  # Tuesday 10 March
+    dispatcher.drain()
+    clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=UTC))  # Friday: the value reminder goes
+    assert dispatcher.drain().sent == 1
+    with database.unit_of_work() as session:  # moved to Thursday 12th, twice
+        moved = engine.meetings(session).reschedule(
+            ADMIN, meeting_id, start=datetime(2026, 3, 12, 10, 0)
+        )
+        assert "no value reminder: the buyer had it before the meeting moved" in (
+            moved.reminders.skipped
+        )
+        again = engine.meetings(session).reschedule(
+            ADMIN, moved.meeting.id, start=datetime(2026, 3, 13, 10, 0)
+        )
+        assert [r.kind for r in again.reminders.reminders] == [ReminderKind.CONFIRMATION]
+    dispatcher.drain()
+    for day in (10, 11, 12):  # the value reminder's new time, and the confirmation's
+        clock.set(datetime(2026, 3, day, 8, 0, tzinfo=UTC))
+        dispatcher.drain()
+    subjects = [m["Subject"] for m in smtp_server.messages]
+    assert sum(s.startswith("Before we meet") for s in subjects) == 1
+    assert subjects[-1].startswith("Confirmed for Friday: ")  # it names the new time
+
+
 def test_a_move_the_buyer_never_heard_of_is_not_news_to_them(
     database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
 ) -> None:  # type: ignore[no-untyped-def]

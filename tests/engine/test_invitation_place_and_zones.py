@@ -3,7 +3,7 @@ the buyer's where it is known; a reschedule keeps the UID and names the old time
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -153,3 +153,93 @@ def test_cancelling_withdraws_every_pending_reminder(
 def test_an_unknown_zone_for_an_attendee_is_refused() -> None:
     with pytest.raises(ValidationError, match="not an IANA time zone"):
         Attendee(email="a@b.test", timezone="Mars/Olympus")
+
+
+def test_someone_added_by_a_move_gets_an_invitation_not_news_of_the_move(
+    database: Database, make_engine, smtp_server: SmtpServer, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)
+    dispatcher.drain()
+    with database.unit_of_work() as session:
+        engine.meetings(session).reschedule(
+            ADMIN,
+            meeting_id,
+            start=datetime(2026, 3, 12, 16, 0),
+            attendees=[Attendee(email="cfo@acme.test", timezone="Europe/London")],
+        )
+    dispatcher.drain()
+    _, update, first = smtp_server.messages
+    assert update["To"] == "buyer@acme.test" and update["Subject"].startswith("Moved: ")
+    assert first["To"] == "cfo@acme.test"
+    assert first["Subject"] == (
+        "Acme Tools · follow-up with Ana Rep — Thu 12 Mar, 15:00 GMT (Europe/London)"
+    )
+    assert "as agreed, here is our next meeting" in body(first, "plain")
+    (_, moved), (_, invited) = event_of(update), event_of(first)
+    assert str(invited["UID"]) == str(moved["UID"]) and int(invited["SEQUENCE"]) == 1
+    assert first["Message-ID"] != update["Message-ID"]
+
+
+def test_a_cancellation_names_the_time_the_buyer_was_sent_and_goes_to_those_invited(
+    database: Database, make_engine, smtp_server: SmtpServer, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)
+    dispatcher.drain()
+    with database.unit_of_work() as session:  # moved, then called off before the update went
+        moved = engine.meetings(session).reschedule(
+            ADMIN,
+            meeting_id,
+            start=datetime(2026, 3, 13, 10, 0),
+            attendees=[Attendee(email="cfo@acme.test", timezone="Europe/London")],
+        )
+        engine.meetings(session).cancel(ADMIN, moved.meeting.id)
+    dispatcher.drain()
+    _, cancellation = smtp_server.messages  # the update and the newcomer's were withdrawn
+    assert cancellation["To"] == "buyer@acme.test"  # the newcomer never had it
+    assert cancellation["Subject"] == (
+        "Canceled: Acme Tools · follow-up with Ana Rep — Tue 10 Mar, 09:00 EDT (America/New_York)"
+    )
+    assert "Tuesday 10 March 2026, 09:00–09:45 EDT (America/New_York)" in body(
+        cancellation, "plain"
+    )
+    _, event = event_of(cancellation)
+    assert event.decoded("DTSTART") == datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
+    assert int(event["SEQUENCE"]) == 2
+
+
+def test_the_value_reminder_and_the_cancellation_name_every_buyers_zone(
+    database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    late = LOCK_IN.model_copy(
+        update={
+            "start": datetime(2026, 3, 10, 19, 0),  # Tuesday 19:00 Berlin: Wednesday in Tokyo
+            "attendees": [
+                Attendee(email="buyer@acme.test", timezone="America/New_York"),
+                Attendee(email="cto@acme.test", timezone="Asia/Tokyo"),
+            ],
+        }
+    )
+    meeting_id = book(database, engine, late)
+    dispatcher.drain()
+    clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=UTC))  # the value reminder
+    dispatcher.drain()
+    value = smtp_server.messages[-1]
+    # the two zones do not agree on the day: the subject says which
+    assert value["Subject"] == (
+        "Before we meet on Tue 10 Mar, 14:00 EDT (America/New_York): What plants like yours saved"
+    )
+    text = body(value, "plain")
+    assert "14:00–14:45 EDT (America/New_York)" in text
+    assert "Wednesday 11 March 2026, 03:00–03:45 JST (Asia/Tokyo)" in text
+    with database.unit_of_work() as session:
+        engine.meetings(session).cancel(ADMIN, meeting_id)
+    dispatcher.drain()
+    text = body(smtp_server.messages[-1], "plain")
+    assert "14:00–14:45 EDT (America/New_York)" in text
+    assert "03:00–03:45 JST (Asia/Tokyo)" in text

@@ -187,21 +187,24 @@ class Composer:
             ).check_ical_before_sending(message, meeting)
             if not isinstance(decision, Send):
                 return Prepared(decision)
-            # an update names the time the buyer was last sent; a move made before any
-            # invitation went out is the buyer's first invitation, not news of a move
+            # the time these recipients were last sent: an update names it, a cancellation
+            # calls off the meeting their calendars show; a move made before any invitation
+            # reached them is their first invitation, not news of a move
             told = (
-                OutboxRepository(session).last_invited_start(meeting.ical_uid)
-                if message.kind is MessageKind.INVITATION and meeting.ical_uid
+                OutboxRepository(session).last_invited_start(meeting.ical_uid, message.recipients)
+                if meeting.ical_uid
                 else None
             )
+            cancel = message.kind is MessageKind.CANCELLATION
             context = self._context(
                 lookup.contacts_of(session, deal.id),
                 meeting,
                 deal,
                 rep,
                 message,
-                told=told,
-                update=told is not None or message.kind is not MessageKind.INVITATION,
+                told=None if cancel else told,
+                update=told is not None or cancel,
+                at=told if cancel else None,
             )
             return Prepared(decision, self._ical_email(message, meeting, rep, context))
         decision = ReminderService(
@@ -246,13 +249,17 @@ class Composer:
         *,
         told: datetime | None = None,
         update: bool = True,
+        at: datetime | None = None,
     ) -> dict[str, Any]:
         """What the buyer templates show. Times are in the buyer's zone where a recipient's is
         known (the others' zones follow), else in the rep's; every one names its zone. For an
-        invitation, ``update`` says the buyer had one before, ``told`` at what time."""
+        invitation, ``update`` says the buyer had one before, ``told`` at what time. ``at``:
+        the meeting's time to show, if not its own (a cancellation shows the time the buyer
+        was sent)."""
         zones = buyer_zones(contacts, message.recipients) or [rep.timezone]
         tz = zones[0]
-        start = meeting.start_at.astimezone(zone(tz))
+        begin = at or meeting.start_at
+        finish = begin + (meeting.end_at - meeting.start_at)
         previous = told if told is not None and told != meeting.start_at else None
         named = [c.name for c in contacts if c.name]
         lines = parse_agenda(meeting.agenda)
@@ -260,11 +267,11 @@ class Composer:
         return {
             "title": f"{label} · follow-up with {rep.name or 'us'}",
             "deal_label": label,
-            "when": when_long(meeting.start_at, meeting.end_at, tz),
-            "when_also": [
-                when_long(meeting.start_at, meeting.end_at, other) for other in zones[1:]
-            ],
-            "when_short": when_short(meeting.start_at, tz),
+            "start": begin,
+            "end": finish,
+            "when": when_long(begin, finish, tz),
+            "when_also": [when_long(begin, finish, other) for other in zones[1:]],
+            "when_short": when_short(begin, tz),
             "previous_when": (
                 when_long(previous, previous + (meeting.end_at - meeting.start_at), tz)
                 if previous is not None
@@ -272,7 +279,7 @@ class Composer:
             ),
             "previous_when_short": when_short(previous, tz) if previous is not None else None,
             "location": meeting.location,
-            "weekday": f"{start:%A}",
+            "weekday": weekday(begin, zones),
             "greeting_name": named[0] if len(contacts) == 1 and named else None,
             "sender_name": rep.name or self._from_name or "Momentum",
             "sender_email": rep.email,
@@ -335,8 +342,8 @@ class Composer:
             method=method,
             uid=meeting.ical_uid or meeting.id,
             sequence=int(message.payload.get("sequence", meeting.sequence)),
-            start=meeting.start_at,
-            end=meeting.end_at,
+            start=context["start"],
+            end=context["end"],
             stamp=self.clock.now(),
             summary=context["title"],
             description=description.strip(),
@@ -414,6 +421,13 @@ class Composer:
 
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
+
+
+def weekday(start: datetime, zones: list[str]) -> str:
+    """The meeting's day for a subject line, "Tuesday"; with its time and zone where the
+    recipients' zones do not agree on the day ("Mon 14 Dec, 16:00 GMT (Europe/London)")."""
+    days = {f"{start.astimezone(zone(tz)):%A}" for tz in zones}
+    return days.pop() if len(days) == 1 else when_short(start, zones[0])
 
 
 def buyer_zones(contacts: list[Contact], recipients: list[str]) -> list[str]:

@@ -216,7 +216,15 @@ class MeetingService:
             )
         )
         self._record(meeting, None, MeetingStatus.SCHEDULED, actor=actor)
-        self._queue_ical(meeting, MessageKind.INVITATION, recipients)
+        # a move: whoever had an invitation of the chain gets the update; anyone added since
+        # gets an invitation of their own, not news of a move they never heard of
+        told = OutboxRepository(self.session).told(ical_uid) if ical_uid else set()
+        earlier = [address for address in recipients if address in told]
+        newcomers = [address for address in recipients if address not in told]
+        if earlier:
+            self._queue_ical(meeting, MessageKind.INVITATION, earlier)
+        if newcomers:
+            self._queue_ical(meeting, MessageKind.INVITATION, newcomers, newcomers=bool(earlier))
         plan = self.reminders.plan(
             meeting=meeting, rep=rep, value_asset_id=value_asset_id, recipients=recipients
         )
@@ -288,9 +296,12 @@ class MeetingService:
         self.reminders.withdraw_for_meeting(meeting.id, reason=why)
         self.outbox.withdraw(reason=why, meeting_id=meeting.id, kinds=[MessageKind.INVITATION])
         self._close_step(meeting.id, NextStepStatus.CANCELED)
-        self._queue_ical(
-            meeting, MessageKind.CANCELLATION, self.contacts.emails_for(meeting.deal_id)
-        )
+        # to everyone who had an invitation (it is in their calendars); while none has gone
+        # out, to every contact, and the send decides (one being sent now may still arrive)
+        contacts = self.contacts.emails_for(meeting.deal_id)
+        told = OutboxRepository(self.session).told(meeting.ical_uid) if meeting.ical_uid else set()
+        recipients = [a for a in contacts if a in told] + sorted(told.difference(contacts))
+        self._queue_ical(meeting, MessageKind.CANCELLATION, recipients or contacts)
         return self.view(meeting)
 
     def mark_held(self, actor: Actor, meeting_id: str) -> MeetingView:
@@ -305,7 +316,10 @@ class MeetingService:
         now = self.clock.now()
         if message.kind is MessageKind.CANCELLATION:
             repository = OutboxRepository(self.session)
-            if meeting.ical_uid and repository.last_invited_start(meeting.ical_uid) is not None:
+            if (
+                meeting.ical_uid
+                and repository.last_invited_start(meeting.ical_uid, message.recipients) is not None
+            ):
                 return Send()
             return Withdraw("no invitation for this meeting had gone out")
         if meeting.status is not MeetingStatus.SCHEDULED:
@@ -393,11 +407,15 @@ class MeetingService:
         meeting: Meeting,
         kind: MessageKind,
         recipients: list[str],
+        *,
+        newcomers: bool = False,
     ) -> None:
+        """``newcomers``: the update's second message, to those who had no invitation yet."""
         method = "CANCEL" if kind is MessageKind.CANCELLATION else "REQUEST"
         payload: dict[str, Any] = {"method": method, "sequence": meeting.sequence}
+        key = f"{kind}.{meeting.ical_uid}.{meeting.sequence}"
         self.outbox.enqueue(
-            key=f"{kind}.{meeting.ical_uid}.{meeting.sequence}",
+            key=f"{key}.newcomers" if newcomers else key,
             channel=Channel.EMAIL,
             kind=kind,
             recipients=recipients,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -91,20 +91,33 @@ class OutboxRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def last_invited_start(self, ical_uid: str) -> datetime | None:
-        """The start of the meeting in the chain ``ical_uid`` whose invitation (or update)
-        went out last: the time the buyer was last told. ``None``: none went out."""
-        return self.session.execute(
-            select(Meeting.start_at)
+    def invitations_sent(self, ical_uid: str) -> list[tuple[datetime, list[str]]]:
+        """The invitations (and updates) that went out for the meeting chain ``ical_uid``,
+        newest first: the meeting's start each named, and to whom."""
+        rows = self.session.execute(
+            select(Meeting.start_at, OutboxMessage.recipients)
             .join(OutboxMessage, OutboxMessage.meeting_id == Meeting.id)
             .where(
                 Meeting.ical_uid == ical_uid,
                 OutboxMessage.kind == MessageKind.INVITATION,
                 OutboxMessage.status == MessageStatus.SENT,
             )
-            .order_by(Meeting.sequence.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+            .order_by(Meeting.sequence.desc(), OutboxMessage.id.desc())
+        )
+        return [(start, list(recipients)) for start, recipients in rows]
+
+    def told(self, ical_uid: str) -> set[str]:
+        """Everyone an invitation of the chain ``ical_uid`` went to."""
+        return {address for _, sent_to in self.invitations_sent(ical_uid) for address in sent_to}
+
+    def last_invited_start(self, ical_uid: str, recipients: Iterable[str]) -> datetime | None:
+        """The time the last invitation (or update) of the chain ``ical_uid`` sent to any of
+        ``recipients`` named: what their calendars show. ``None``: none went to them."""
+        wanted = set(recipients)
+        return next(
+            (start for start, sent_to in self.invitations_sent(ical_uid) if wanted & set(sent_to)),
+            None,
+        )
 
     def claim(
         self, *, worker: str, now: datetime, lease_until: datetime, limit: int

@@ -7,7 +7,8 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from momentum.db.bulk import update_row
-from momentum.reminder.models import Reminder, ReminderStatus
+from momentum.meeting.models import Meeting
+from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
 
 _REMINDER = cast(Table, Reminder.__table__)
 
@@ -28,6 +29,23 @@ class ReminderRepository:
             self.session.scalars(
                 select(Reminder).where(Reminder.meeting_id == meeting_id).order_by(Reminder.due_at)
             )
+        )
+
+    def sent_in_chain(self, ical_uid: str, kind: ReminderKind) -> bool:
+        """Whether a reminder of ``kind`` went out for a meeting of the chain ``ical_uid``
+        (the meeting and the ones it was moved from)."""
+        return (
+            self.session.execute(
+                select(Reminder.id)
+                .join(Meeting, Meeting.id == Reminder.meeting_id)
+                .where(
+                    Meeting.ical_uid == ical_uid,
+                    Reminder.kind == kind,
+                    Reminder.status == ReminderStatus.SENT,
+                )
+                .limit(1)
+            ).first()
+            is not None
         )
 
     def add(self, reminder: Reminder) -> Reminder:

@@ -76,7 +76,9 @@ class ReminderService:
         """A value reminder and a confirmation for ``meeting``, each with its outbox message.
 
         A reminder whose time has already passed when the meeting is booked is left out (the
-        invitation has only just gone out), and so is a value reminder with no asset to carry.
+        invitation has only just gone out), and so is a value reminder with no asset to carry,
+        or one the buyer already had for this meeting before it was moved (the same content
+        again would be a duplicate; the confirmation names the new time, so it goes again).
         """
         now = self.clock.now()
         plan = ReminderPlan()
@@ -89,6 +91,13 @@ class ReminderService:
         for kind, due_at in self.slots(meeting, rep).items():
             if kind is ReminderKind.VALUE and value_asset_id is None:
                 plan.skipped.append("no value reminder: the value-asset library is empty")
+                continue
+            if (
+                kind is ReminderKind.VALUE
+                and meeting.ical_uid
+                and self.reminders.sent_in_chain(meeting.ical_uid, kind)
+            ):
+                plan.skipped.append("no value reminder: the buyer had it before the meeting moved")
                 continue
             if due_at <= now or due_at >= meeting.start_at:
                 plan.skipped.append(
