@@ -150,3 +150,26 @@ def test_the_pending_weeks_are_the_audit_s_own(
     assert by_week == PENDING_BY_WEEK
     assert dashboard.pending_weeks == set(by_week)
     assert {w.week: w.pending for w in dashboard.result.weekly if w.pending} == by_week
+
+
+def test_what_the_sources_cannot_tell_is_told_of_the_whole_store(
+    database: Database, team: Team, tmp_path: Path
+) -> None:
+    """Bo has no no-show, but the store records them (D5's): Bo's attendance is 100 %, not
+    unknown, on the dashboard (the store's frames) and in ``momentum audit --rep`` (the
+    scope's rows only)."""
+    with database.unit_of_work() as session:
+        make_meeting(
+            session,
+            deal=session.get(Deal, "B1"),
+            start=at(3, 5),
+            status=MeetingStatus.HELD,
+            booked_at=at(3, 3, 12),
+        )
+    with database.unit_of_work(write=False) as session:
+        service = DashboardService(session, clock=FixedClock(NOW), defaults=AuditOptions())
+        attendance = service.dashboard(Actor.system(), rep="bo").result.team.attendance
+    assert attendance.unknown is None and attendance.value == 1.0
+    printed = _cli_json(database, tmp_path, "--as-of", NOW.isoformat(), "--rep", "bo")
+    assert printed["second_meeting"]["attendance_rate"] == 1.0
+    assert "attendance" not in printed["unknown"]

@@ -69,14 +69,25 @@ def unknown_figures(data: Dataset) -> dict[str, str]:
     """The figures the data cannot tell, by Figures field, and why: a source that never
     records a no-show, or a booking time, would otherwise read as 100 % attendance or 0 % on
     the spot. Told of the whole input (the canonical data does not say which source each
-    meeting came from)."""
+    meeting came from), never of a team's or a rep's part of it (a rep without a no-show
+    is not a source that cannot record one): see :func:`figures_not_told`."""
     meetings = data.meetings
-    if meetings.height == 0:
+    return figures_not_told(
+        meetings=meetings.height > 0,
+        no_show=bool((meetings["status"] == "no_show").any()),
+        booking_time=meetings["booked_at"].null_count() < meetings.height,
+    )
+
+
+def figures_not_told(*, meetings: bool, no_show: bool, booking_time: bool) -> dict[str, str]:
+    """:func:`unknown_figures` from whether the input has any meeting, any no-show and any
+    booking time."""
+    if not meetings:
         return {}
     unknown = {}
-    if not (meetings["status"] == "no_show").any():
+    if not no_show:
         unknown["attendance"] = NO_NO_SHOWS
-    if meetings["booked_at"].null_count() == meetings.height:
+    if not booking_time:
         unknown["booked_on_the_spot"] = NO_BOOKING_TIMES
     return unknown
 
@@ -118,6 +129,7 @@ def audit(
     *,
     sources: Sequence[str] = (),
     facts: pl.DataFrame | None = None,
+    unknown: dict[str, str] | None = None,
 ) -> AuditResult:
     """Every figure of the audit. What it needs of ``data`` beyond the per-deal facts is taken
     first; after that the input frames are let go, so a caller that passes a dataset it does
@@ -126,11 +138,12 @@ def audit(
     ``facts`` are ``data``'s per-deal facts when they are known already (:func:`deal_facts`
     with the options' grace and zone, one row per deal of ``data``): a deal's facts depend
     on its own meetings only, so the dashboard computes them once for the whole store and
-    hands each view its deals' rows."""
+    hands each view its deals' rows. ``unknown`` is :func:`unknown_figures` of the whole
+    input when ``data`` is a part of it (a team's or a rep's deals)."""
     end = data_end(data)
     as_of = options.as_of or end or datetime.now(UTC)
     names = {rep: name for rep, name in data.reps.select("rep_id", "name").iter_rows() if name}
-    unknown = unknown_figures(data)
+    unknown = unknown_figures(data) if unknown is None else unknown
     blind = None if "attendance" in unknown else no_show_blind_deals(data)
     all_facts = (
         deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)

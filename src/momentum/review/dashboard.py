@@ -26,12 +26,13 @@ from momentum.audit.facts import deal_facts
 from momentum.audit.figures import RATE_COUNTS, with_first_meeting
 from momentum.audit.result import AuditOptions, AuditResult
 from momentum.audit.serialize import as_json
-from momentum.audit.service import audit
+from momentum.audit.service import audit, figures_not_told, unknown_figures
 from momentum.audit.store import load_dataset
 from momentum.canonical import Dataset
 from momentum.clock import Clock
 from momentum.deal.models import Deal
 from momentum.errors import InputError, NotFound
+from momentum.meeting.models import Meeting, MeetingStatus
 from momentum.review.cache import AuditCache
 from momentum.review.scope import Scope, resolve_scope, restrict, scoped_dataset
 from momentum.user.schemas import Actor
@@ -82,12 +83,28 @@ class StoreFrames:
     read_at: datetime
     data: Dataset
     facts: pl.DataFrame
+    unknown: dict[str, str]  # what the store's sources cannot tell (audit.unknown_figures)
 
     @classmethod
     def read(cls, session: Session, options: AuditOptions, now: datetime) -> StoreFrames:
         data = load_dataset(session)
         facts = deal_facts(data, grace=options.grace, default_timezone=options.default_timezone)
-        return cls(now, data, facts)
+        return cls(now, data, facts, unknown_figures(data))
+
+
+def store_unknown_figures(session: Session) -> dict[str, str]:
+    """:func:`momentum.audit.service.unknown_figures` of the whole store, without reading
+    it: whether any meeting is there, any a no-show, any with a booking time."""
+    meetings = select(Meeting.id)
+    return figures_not_told(
+        meetings=session.scalar(select(meetings.exists())) or False,
+        no_show=session.scalar(
+            select(meetings.where(Meeting.status == MeetingStatus.NO_SHOW).exists())
+        )
+        or False,
+        booking_time=session.scalar(select(meetings.where(Meeting.booked_at.is_not(None)).exists()))
+        or False,
+    )
 
 
 def store_audit(
@@ -103,13 +120,21 @@ def store_audit(
     Outcomes are as of now unless ``options`` say otherwise."""
     if options.as_of is None:
         options = replace(options, as_of=datetime.now(UTC))
+    # what the sources cannot tell is told of the whole store, never of the scope's part
     if frames is None:
-        return audit(scoped_dataset(session, scope), options, sources=sources)
+        unknown = None if scope.owner_ids is None else store_unknown_figures(session)
+        return audit(scoped_dataset(session, scope), options, sources=sources, unknown=unknown)
     owners = scope.owner_ids
     facts = frames.facts
     if owners is not None:  # the scope's deals, as restrict() keeps them
         facts = facts.filter(pl.col("owner_id").cast(pl.String).is_in(sorted(owners)))
-    return audit(restrict(frames.data, owners), options, sources=sources, facts=facts)
+    return audit(
+        restrict(frames.data, owners),
+        options,
+        sources=sources,
+        facts=facts,
+        unknown=frames.unknown,
+    )
 
 
 class DealLink(BaseModel):
