@@ -52,6 +52,25 @@ def test_hubspot_date_entered_columns_are_the_stage_history(write_files) -> None
     ]
 
 
+def test_hubspot_headers_quoted_as_csv_quotes_them_are_read_as_written(write_files) -> None:
+    """A spreadsheet that saves the export again quotes every header with a quote in it,
+    doubling the quotes inside: the stages are the same."""
+    header, rows = HUBSPOT_DEALS.split("\n", 1)
+    quoted = ",".join(
+        f'"{name.replace(chr(34), chr(34) * 2)}"' if '"' in name else name
+        for name in header.split(",")
+    )
+    assert '"Date entered ""Closed Lost (Sales Pipeline)"""' in quoted
+    data = read_format(write_files({"deals.csv": f"{quoted}\n{rows}"}), timezone="Europe/Berlin")
+    assert data.stages is not None
+    assert (
+        data.stages.rows()
+        == read_format(
+            write_files({"deals.csv": HUBSPOT_DEALS}), timezone="Europe/Berlin"
+        ).stages.rows()
+    )  # type: ignore[union-attr]
+
+
 def test_hubspot_stages_of_several_pipelines_keep_the_pipeline(write_files) -> None:
     deals = (
         "Record ID,Deal Name,Deal Stage,Deal owner,"

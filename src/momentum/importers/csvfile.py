@@ -116,23 +116,33 @@ class CsvFile:
             problems.add(long_row)
             return []
         try:
-            self.headers = pl.read_csv(
+            parsed = pl.read_csv(
                 self.source, n_rows=0, infer_schema=False, separator=self.separator, glob=False
             ).columns
         except pl.exceptions.PolarsError as exc:
             self._explain(exc, problems)
             return []
-        self.repeated = self._repeated_names()
+        written = self._written_names()
+        # Polars keeps a quoted header's doubled quotes ("Date entered ""X""" stays so) and
+        # renames repeated names; the columns are taken by position, so the names as written
+        # are those of the csv module's reading of the row, which has as many
+        self.headers = written if len(written) == len(parsed) else parsed
+        self.repeated = self._repeated_names(written)
         return self.headers
 
-    def _repeated_names(self) -> list[tuple[str, int, int]]:
-        """Header names written twice (ignoring case and surrounding spaces), which Polars
-        would quietly rename: each with the columns (from 1) it is in."""
+    def _written_names(self) -> list[str]:
+        """The header row as written, read by the csv module ([] if it cannot read it: the
+        reader will say what is wrong with the row)."""
         with self.source.open(encoding="utf-8-sig", errors="replace", newline="") as text:
             try:
-                names = next(csv.reader(text, delimiter=self.separator), [])
+                return next(csv.reader(text, delimiter=self.separator), [])
             except csv.Error:
-                return []  # the reader will say what is wrong with the row
+                return []
+
+    @staticmethod
+    def _repeated_names(names: list[str]) -> list[tuple[str, int, int]]:
+        """Header names written twice (ignoring case and surrounding spaces), which Polars
+        would quietly rename: each with the columns (from 1) it is in."""
         first: dict[str, int] = {}
         repeated = []
         for index, name in enumerate(names, start=1):
