@@ -93,6 +93,13 @@ def test_the_page_opens_the_deals_behind_each_figure(site: ManagerSite) -> None:
     assert "The figure counts meetings; a deal with several is listed once." in missed.text
     assert maya.get("/dashboard?team=south").status_code == 404
     assert maya.get("/dashboard/deals?figure=nonsense").status_code == 404
+    spot = "/dashboard/deals?figure=second_meeting.booked_on_the_spot_rate"
+    assert maya.get(f"{spot}&of_rep=cy").status_code == 404  # another team's rep
+    assert maya.get(f"{spot}&of_rep=nobody").status_code == 404
+    assert site.signed_in("admin@seller.test").get(f"{spot}&of_rep=nobody").status_code == 404
+    bad_week = maya.get(f"{spot}&week=garbage")
+    assert bad_week.status_code == 422 and "is not an ISO week" in bad_week.text
+    assert maya.get(f"{spot}&week=2026-W10").status_code == 200
     assert maya.get("/dashboard?since=yesterday").status_code == 422
     ana = site.signed_in("ana@seller.test")
     assert ana.get("/dashboard?rep=cy").status_code == 404

@@ -51,7 +51,11 @@ def test_only_administrators_open_the_settings(site: ManagerSite) -> None:
 
 def test_users_roles_and_a_rep_s_calendar(site: ManagerSite, database: Database) -> None:
     admin = site.signed_in("admin@seller.test")
-    token = csrf_of(admin.get("/settings").text)
+    page = admin.get("/settings").text
+    token = csrf_of(page)
+    # a new user is a rep unless the administrator picks more
+    add_form = page[page.index('action="/settings/users"') :]
+    assert '<option value="rep" selected>' in add_form[: add_form.index("</form>")]
     added = admin.post(
         "/settings/users",
         data={

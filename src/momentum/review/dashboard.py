@@ -33,8 +33,10 @@ from momentum.clock import Clock
 from momentum.deal.models import Deal
 from momentum.errors import InputError, NotFound
 from momentum.meeting.models import Meeting, MeetingStatus
+from momentum.rep.models import Rep
 from momentum.review.cache import AuditCache
 from momentum.review.scope import Scope, resolve_scope, restrict, scoped_dataset
+from momentum.review.weeks import monday_of, week_of
 from momentum.user.schemas import Actor
 
 # The parts of a figure a manager can open, as deals of the audit's facts.
@@ -300,8 +302,11 @@ class DashboardService:
                 "rest": rest,
             }[part]
             if week is not None:
-                chosen &= pl.col("week").cast(pl.String) == week
+                chosen &= pl.col("week").cast(pl.String) == week_of(monday_of(week))
             if rep is not None:
+                owners = dashboard.scope.owner_ids
+                if rep not in owners if owners is not None else self.session.get(Rep, rep) is None:
+                    raise NotFound(f"no rep {rep!r}")  # outside the view, as if not there
                 chosen &= pl.col("owner_id").cast(pl.String) == rep
             ids = facts.filter(chosen.fill_null(False))["deal_id"].to_list()
         return self.links(ids[:limit]), len(ids)
