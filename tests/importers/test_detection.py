@@ -23,6 +23,17 @@ def test_canonical_files_are_read_as_before(write_files) -> None:
     assert data.notes == ["detected format: momentum (deals.csv, reps.csv)"]
 
 
+def test_a_file_given_twice_is_read_once(write_files) -> None:
+    folder = write_files({"reps.csv": REPS, "deals.csv": DEALS})
+    (folder / "linked.csv").symlink_to(folder / "deals.csv")
+    data = read_format([folder, folder / "deals.csv", folder])
+    assert data.deals.height == 2  # not a duplicate of every deal
+    assert f"{folder / 'linked.csv'} is the same file as {folder / 'deals.csv'}: read once" in (
+        data.notes
+    )
+    assert f"{folder / 'reps.csv'} is given twice: read once" in data.notes
+
+
 def test_each_preset_is_told_by_its_header(write_files) -> None:
     folder = write_files({"hs.csv": HUBSPOT_DEALS, "pd.csv": PIPEDRIVE_DEALS}, folder="one")
     assert read_format([folder / "hs.csv"]).notes[0] == "detected format: hubspot (hs.csv)"

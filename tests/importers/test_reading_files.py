@@ -411,6 +411,25 @@ def test_the_reading_options_are_refused_when_the_audit_reads_the_store(
         assert "the store is audited when no path is given" in run.output, option
 
 
+def test_output_options_that_cannot_be_met_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from momentum.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "reps.csv", REPS)
+    for args, message in (
+        (["--html", "-"], "writes the report to a file: give its path"),
+        (["--finding", "gap_too_long", "--json", "-"], "leave out --json and --html"),
+        (["--finding", "gap_too_long", "--html", "r.html"], "leave out --json and --html"),
+    ):
+        run = CliRunner().invoke(app, ["audit", "reps.csv", *args])
+        assert run.exit_code == 2 and message in run.output, (args, run.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reps.csv"]  # no file named "-"
+
+
 def test_the_reading_options_are_one_set_shared_by_both_commands() -> None:
     import typer
 

@@ -73,3 +73,16 @@ def test_tokens_are_shown_once_listed_without_secrets_and_revoked(run) -> None: 
     code, out = run("token", "revoke", "1")
     assert code == 0 and "revoked token 1" in out
     assert run("token", "revoke", "99")[0] == 66
+
+
+def test_a_refused_first_user_leaves_no_store_behind(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "new" / "momentum.db"
+    monkeypatch.setenv("MOMENTUM_DATABASE_URL", f"sqlite:///{store}")
+    add = ["user", "add", "--email", "a@seller.test", "--role", "admin", "--password-stdin"]
+    refused = CliRunner().invoke(app, add, input="short\n")
+    assert refused.exit_code == 65 and "at least 8 characters" in refused.output
+    assert not (tmp_path / "new").exists()
+    added = CliRunner().invoke(app, add, input="a fine password\n")
+    assert added.exit_code == 0 and store.exists()  # the first user may start the store

@@ -290,6 +290,17 @@ def register(app: typer.Typer) -> None:
         from momentum.export.files import OutputFiles
 
         with app_errors(on_bad_input="no audit was made"), OutputFiles() as outputs:
+            if html_out is not None and str(html_out) == "-":
+                raise typer.BadParameter(
+                    "writes the report to a file: give its path (--json - prints the JSON)",
+                    param_hint="--html",
+                )
+            if finding is not None and (json_out or html_out):
+                raise typer.BadParameter(
+                    "prints the finding's deals as CSV instead of the report: leave out "
+                    "--json and --html",
+                    param_hint="--finding",
+                )
             # reserved before the audit runs: a missing or read-only folder is refused at once
             json_file = outputs.reserve(Path(json_out)) if json_out and json_out != "-" else None
             html_file = outputs.reserve(html_out) if html_out is not None else None

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from momentum.cli.common import app_errors, console, load_settings
+from momentum.cli.common import app_errors, console, load_settings, removed_if_failed
 from momentum.errors import InputError
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def user_add(
         if role not in {r.value for r in Role}:
             raise InputError(f"unknown role {role!r}: use rep, manager or admin")
         password = _password(password_stdin)
-        with _engine(existing=False) as engine:
+        # the first user may start the store; a refused one leaves no empty store behind
+        with removed_if_failed(load_settings()), _engine(existing=False) as engine:
             with engine.database.unit_of_work() as session:
                 user = AccountService(session, clock=engine.clock).add_user(
                     email=email, password=password, role=Role(role), rep_id=rep, name=name
@@ -146,7 +147,8 @@ def user_set_password(
 
     with app_errors():
         password = _password(password_stdin)
-        with _engine(existing=False) as engine:
+        # the first user may start the store; a refused one leaves no empty store behind
+        with removed_if_failed(load_settings()), _engine(existing=False) as engine:
             with engine.database.unit_of_work() as session:
                 user = AccountService(session, clock=engine.clock).set_password(email, password)
             console.print(f"password set for {escape(user.email)}; their sessions ended")

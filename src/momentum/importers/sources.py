@@ -157,6 +157,7 @@ def collect(
             problems.add(Problem(str(path), None, None, reason))
         else:
             found.append(_source(path, named=True))
+    found = _once(found, notes)
     for source in found:
         if source.csv is not None:
             headers = source.csv.read_headers(problems)
@@ -170,6 +171,23 @@ def collect(
             if headers and named and (not source.roles or "momentum" in source.roles):
                 source.roles["momentum"] = named
     return found
+
+
+def _once(sources: list[Source], notes: list[str]) -> list[Source]:
+    """Each file once: a folder and a file in it, a path given twice, or a link to a file
+    given too would otherwise make every row a duplicate of itself."""
+    seen: dict[Path, Path] = {}
+    kept = []
+    for source in sources:
+        real = source.path.resolve()
+        if real in seen:
+            first = seen[real]
+            twice = "is given twice" if first == source.path else f"is the same file as {first}"
+            notes.append(f"{source.path} {twice}: read once")
+            continue
+        seen[real] = source.path
+        kept.append(source)
+    return kept
 
 
 def _source(path: Path, *, named: bool) -> Source:
