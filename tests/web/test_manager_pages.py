@@ -401,10 +401,18 @@ def test_commitments_are_for_the_week_under_way_or_the_next_only(site: ManagerSi
         assert f'name="week" value="{open_for}"' in page and "commitments-closed" not in page
         answer = _commit(maya, page, week=open_for, text=f"Call the CFO in {open_for}")
         assert answer.status_code == 303, answer.text[:300]
-    for week in ("2025-W30", "2026-W09", "2026-W12", "2026-W20"):
+    for week in ("2025-W30", "2026-W09"):
         page = maya.get(f"/review?week={week}").text
         assert 'action="/review/commitments"' not in page
         assert "Commitments are recorded at the review of the last complete week" in page
+    for week in ("2026-W12", "2026-W20"):  # not begun: no review, and no link to one
+        answer = maya.get(f"/review?week={week}")
+        assert answer.status_code == 422 and f"week {week} has not begun" in answer.text
+    under_way = maya.get("/review?week=2026-W11").text
+    assert "Next week →" not in under_way and 'id="under-way"' in under_way
+    assert "(worse)" not in under_way and "(better)" not in under_way  # figures so far
+    over = maya.get("/review?week=2026-W10").text
+    assert "Next week →" in over and 'id="under-way"' not in over
     for week, why in (
         ("2025-W31", "week 2025-W31 is over"),
         ("2026-W10", "week 2026-W10 is over"),

@@ -100,6 +100,7 @@ class WeeklyReview(BaseModel):
     starts: date
     ends: date  # the Sunday
     next_week: str
+    complete: bool  # the week is over (else it is the week under way: its figures so far)
     # whether commitments for ``next_week`` may be recorded now: only at the review of the
     # last complete week or of the week under way
     commitments_open: bool

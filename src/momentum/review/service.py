@@ -20,7 +20,7 @@ from momentum.audit.facts import deal_facts
 from momentum.audit.outcomes import observe
 from momentum.canonical import Dataset
 from momentum.clock import Clock
-from momentum.errors import Conflict, NotFound, PermissionDenied
+from momentum.errors import Conflict, InputError, NotFound, PermissionDenied
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
 from momentum.review import weeks
@@ -332,6 +332,12 @@ class WeeklyReviewService:
         """The review of ``week`` (the last complete one by default) for every rep in scope."""
         now = self.clock.now()
         week = weeks.week_of(weeks.monday_of(week)) if week else weeks.last_complete(now)
+        under_way = weeks.week_of(now.date())
+        if week > under_way:  # ISO weeks with four-digit years sort as text
+            raise InputError(
+                f"week {week} has not begun: a review is of a week that is over, or of the "
+                f"week under way ({under_way})"
+            )
         scope = resolve_scope(self.session, actor, team=team, rep_id=rep_id)
         first = weeks.shift(week, -PREVIOUS_WEEKS)
         counted = WeeklyFigures(
@@ -381,6 +387,7 @@ class WeeklyReviewService:
             starts=monday,
             ends=end - timedelta(days=1),
             next_week=next_week,
+            complete=complete,
             commitments_open=next_week in weeks.open_for_commitments(now),
             target_days=self.target_days,
             as_of=now,

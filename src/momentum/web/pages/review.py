@@ -74,7 +74,9 @@ def review_page(
             "reps": reps,
             "records": actor.role in (Role.MANAGER, Role.ADMIN),
             "previous_link": link("/review", week=shift(review.week, -1), **scope),
-            "next_link": link("/review", week=review.next_week, **scope),
+            "next_link": link("/review", week=review.next_week, **scope)
+            if review.complete
+            else None,
             "csv_link": link("/review.csv", week=review.week, **scope),
             "here": link("/review", week=review.week, **scope),
         },
