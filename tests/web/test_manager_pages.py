@@ -211,6 +211,7 @@ def test_coaching_notes_and_the_talk_track(site: ManagerSite) -> None:
     maya.post("/playbook/start", data={"csrf_token": csrf_of(playbook.text)})
     page = maya.get("/coaching/ana")
     assert page.status_code == 200
+    assert "the last twelve weeks, so a rate here can differ from the dashboard" in page.text
     assert 'data-step="second_meeting.booked_on_the_spot_rate"' in page.text
     assert "Meeting one was held and &lt;b&gt;meeting two&lt;/b&gt; is not booked" in page.text
     # the twelve-week chart, an image of its own: inlined, its styles would be stripped by

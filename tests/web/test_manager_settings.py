@@ -213,6 +213,11 @@ def test_an_administrator_sets_a_rule_s_target_and_resets_it(
     assert 'name="value" value="3"' in row and 'data-source="app"' in row
     assert "set here by admin@seller.test, 2026-03-11 09:00 UTC" in row
     assert "otherwise 5" in row
+    # the figures keep their own target, and the row says so
+    assert (
+        "measure the gap against <code>MOMENTUM_TARGET_BUSINESS_DAYS</code>: 5 business days, not 3"
+        in row
+    )
     with database.unit_of_work(write=False) as session:
         stored = session.scalars(select(RuleOverride)).one()
         assert (stored.rule_key, stored.option, stored.value) == (
@@ -226,6 +231,7 @@ def test_an_administrator_sets_a_rule_s_target_and_resets_it(
     assert admin.post(f"{url}/reset", data={"csrf_token": token}).status_code == 303
     row = _rule_row(admin.get("/settings").text, "gap_too_long", "target_business_days")
     assert 'name="value" value="5"' in row and 'data-source="default"' in row
+    assert "<code>MOMENTUM_TARGET_BUSINESS_DAYS</code>: 5 business days." in row
 
 
 @pytest.mark.parametrize(

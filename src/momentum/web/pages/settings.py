@@ -107,6 +107,7 @@ def _settings(
                 for key in dict.fromkeys(s.rule_key for s in rule_settings)
             ],
             "rules_file": settings.rules_file,
+            "figures_target": settings.target_business_days,
             "slot_policy": SlotPolicy(),
             "calendar": engine.config.calendar,
             "reminders": engine.config.reminders,
