@@ -158,8 +158,11 @@ def test_lock_in_reschedule_cancel_and_outcome_go_through_the_services(site: Sit
     client = _api(site, "ana")
     held = client.post("/api/v1/meetings/M-ana/outcome", json={"outcome": "held"})
     assert held.status_code == 200 and held.json()["state"] == "held"
+    retried = client.post("/api/v1/meetings/M-ana/outcome", json={"outcome": "held"})
+    assert retried.status_code == 200 and retried.json() == held.json()  # nothing changed
     again = client.post("/api/v1/meetings/M-ana/outcome", json={"outcome": "no_show"})
     assert again.status_code == 409
+    assert "was already marked held" in again.json()["detail"]
     start = (NOW + timedelta(days=5)).replace(hour=14, minute=0).isoformat()
     locked = client.post(
         "/api/v1/deals/D1/lock-in",

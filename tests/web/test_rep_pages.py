@@ -242,6 +242,12 @@ def test_move_keeps_the_uid_and_cancel_withdraws_the_reminders(team: Site) -> No
         "/meetings/cancel", data={"csrf_token": csrf_of(deal.text), "meeting_id": new_id}
     )
     assert cancel.status_code == 303
+    # sent again (a second click, a resubmitted form): nothing changes, and the deal says so
+    again = ana.post(
+        "/meetings/cancel", data={"csrf_token": csrf_of(deal.text), "meeting_id": new_id}
+    )
+    assert again.status_code == 303
+    assert "It was already canceled: nothing changed." in ana.get(again.headers["location"]).text
     with team.engine.database.unit_of_work(write=False) as session:
         statuses = {
             r.status for r in session.scalars(select(Reminder).where(Reminder.meeting_id == new_id))

@@ -72,6 +72,15 @@ def as_instant(value: datetime, tz: str, *, field: str = "start") -> datetime:
     return instant
 
 
+# why a meeting cannot be moved, canceled or given an outcome
+_NO_LONGER_BOOKED = {
+    MeetingStatus.HELD: "was already marked held",
+    MeetingStatus.NO_SHOW: "was already marked no-show",
+    MeetingStatus.CANCELED: "was canceled",
+    MeetingStatus.RESCHEDULED: "was moved: change the meeting at its new time",
+}
+
+
 class MeetingService:
     def __init__(
         self,
@@ -335,7 +344,7 @@ class MeetingService:
     def _changeable(self, actor: Actor, meeting_id: str) -> Meeting:
         meeting = self.visible(actor, meeting_id, lock=True)
         if meeting.status is not MeetingStatus.SCHEDULED:
-            raise Conflict(f"meeting {meeting_id!r} is {meeting.status.replace('_', ' ')}")
+            raise Conflict(f"meeting {meeting_id!r} {_NO_LONGER_BOOKED[meeting.status]}")
         return meeting
 
     def _mark_outcome(self, actor: Actor, meeting_id: str, status: MeetingStatus) -> MeetingView:

@@ -147,8 +147,13 @@ def cancel(
 def outcome(
     request: Request, session: DbSession, actor: ApiActor, meeting_id: MeetingId, body: Outcome
 ) -> MeetingView:
-    """Held or no-show, for a meeting that has started."""
+    """Held or no-show, for a meeting that has started. The same outcome again (a retry)
+    changes nothing and answers the meeting; another outcome for a meeting that has one is
+    a conflict."""
     meetings = engine_of(request).meetings(session)
+    meeting = meetings.visible(actor, meeting_id)
+    if str(meeting.status) == body.outcome.value:
+        return meetings.view(meeting)
     if body.outcome is OutcomeKind.HELD:
         return meetings.mark_held(actor, meeting_id)
     return meetings.mark_no_show(actor, meeting_id)

@@ -59,6 +59,13 @@ NOTICES = {
     "was_rescheduled": Notice(
         "Not changed: this meeting was moved; mark the outcome on its new time.", "warn"
     ),
+    # a cancel sent again, or for a meeting that is no longer booked
+    "already_canceled": Notice("It was already canceled: nothing changed."),
+    "not_canceled": Notice(
+        "Not changed: this meeting is no longer booked (it was held, missed or moved), so "
+        "there is nothing to cancel.",
+        "warn",
+    ),
 }
 
 

@@ -64,11 +64,14 @@ def cancel_meeting(
     meeting_id: Annotated[str, Form(max_length=200)],
     reason: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
-    view = (
-        engine_of(request)
-        .meetings(session)
-        .cancel(user.actor, meeting_id, reason=(reason or "").strip() or None)
-    )
+    """Cancel a booked meeting. Sent again (a second click, a resubmitted form), or for a
+    meeting no longer booked, it changes nothing and says so on the deal."""
+    meetings = engine_of(request).meetings(session)
+    meeting = meetings.visible(user.actor, meeting_id)
+    if meeting.status is not MeetingStatus.SCHEDULED:
+        done = "already_canceled" if meeting.status is MeetingStatus.CANCELED else "not_canceled"
+        return RedirectResponse(deal_url(meeting.deal_id, done), status_code=303)
+    view = meetings.cancel(user.actor, meeting_id, reason=(reason or "").strip() or None)
     return RedirectResponse(deal_url(view.deal_id, "canceled"), status_code=303)
 
 
