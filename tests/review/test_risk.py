@@ -183,7 +183,7 @@ def test_a_task_is_reassigned_within_the_scope(database: Database, team: Team) -
             service.assign(team.sam, task_id, to_rep_id="cy")  # another team's task
         with pytest.raises(PermissionDenied):
             service.assign(team.ana, task_id, to_rep_id="bo")
-        with pytest.raises(Conflict, match="bo cannot open deal D3"):
+        with pytest.raises(Conflict, match=r"Bo Rep cannot open D3 Ltd \(D3\), another rep"):
             service.assign(team.maya, task_id, to_rep_id="bo")  # ana's deal is not his
         assert service.assign(team.maya, task_id, to_rep_id="maya").owner_id == "maya"
     with database.unit_of_work() as session:

@@ -294,7 +294,9 @@ class DashboardService:
         else:
             filters = figure_filters(dashboard.options.target_days)
             if figure not in filters or part not in PARTS:
-                raise NotFound(f"no figure {figure!r} ({part})")
+                raise NotFound(
+                    f"no figure {figure!r}" if figure else "name a figure (figure=) or a finding"
+                )
             numerator, denominator, rest = filters[figure]
             chosen = {
                 "numerator": denominator & numerator,

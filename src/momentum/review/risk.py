@@ -245,11 +245,14 @@ class RiskBoardService:
             raise NotFound(f"no task {task_id}") from None
         resolve_scope(self.session, actor, rep_id=to_rep_id)  # NotFound names the rep
         if deal is not None:
-            manager_of = {rep.id: rep.manager_id for rep in RepRepository(self.session).all()}
+            reps = {rep.id: rep for rep in RepRepository(self.session).all()}
+            manager_of = {rep.id: rep.manager_id for rep in reps.values()}
             if to_rep_id not in _openers(deal.owner_id, manager_of):
+                named = reps[to_rep_id].name if to_rep_id in reps else None
+                label = deal.account or deal.name or deal.id
                 raise Conflict(
-                    f"{to_rep_id} cannot open deal {deal.id}: give its task to its owner "
-                    "or to a manager above them"
+                    f"{named or to_rep_id} cannot open {label} ({deal.id}), another rep's "
+                    "deal: give its task to its owner or to a manager above them"
                 )
         if task.status is not TaskStatus.OPEN:
             raise Conflict(f"task {task_id} is already {task.status}")

@@ -94,7 +94,7 @@ class AccountService:
         if self.users.by_email(email) is not None:
             raise Conflict(f"a user {email} already exists")
         if role in (Role.REP, Role.MANAGER) and rep_id is None:
-            raise InputError(f"a {role} user must be linked to a rep (--rep REP_ID)")
+            raise InputError(f"a {role} user must be linked to a rep: say which rep they are")
         if rep_id is not None and RepRepository(self.session).get(rep_id) is None:
             raise NotFound(f"no rep {rep_id!r}")
         user = self.users.add(

@@ -158,16 +158,17 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [
             {
                 "field": _field(error["loc"]),
-                "reason": error["msg"],
+                # a validator's own words, without pydantic's "Value error, " before them
+                "reason": str(error["msg"]).removeprefix("Value error, "),
             }
             for error in exc.errors()
         ]
-        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-        return (
-            _answer(request, 422, detail, code="invalid_request", errors=errors)
-            if _is_api(request)
-            else _page(request, 422, detail)
-        )
+        if _is_api(request):
+            detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+            return _answer(request, 422, detail, code="invalid_request", errors=errors)
+        # a page names the field as its address or form does: "page", not "query.page"
+        detail = "; ".join(f"{e['field'].removeprefix('query.')}: {e['reason']}" for e in errors)
+        return _page(request, 422, detail)
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> Response:

@@ -44,8 +44,9 @@ def _valid(model: type[M], **values: Any) -> M:
         return model(**values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "form"
-        raise InputError(f"{field}: {first['msg']}") from None
+        field = ".".join(str(part) for part in first["loc"])
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise InputError(f"{field}: {reason}" if field else reason) from None
 
 
 @router.get("/playbook")
