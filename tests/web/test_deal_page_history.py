@@ -99,4 +99,6 @@ def test_the_booking_button_names_what_it_books(team: Site) -> None:
     assert ">Lock in meeting two</a>" in ana.get("/deals/D4").text
     page = ana.get("/deals/D5").text
     assert ">Book the next meeting</a>" in page and "Lock in meeting two" not in page
-    assert "<h1>Book the next meeting" in ana.get("/lock-in/D5").text  # the page it opens
+    form = ana.get("/lock-in/D5").text  # the page it opens, and what it books
+    assert "<h1>Book the next meeting" in form and "Book meeting two" not in form
+    assert ">Book the meeting</button>" in form

@@ -76,13 +76,33 @@ def lock_in_form(client, deal_id: str = "D1") -> tuple[str, dict[str, object]]: 
     return page.text, data
 
 
+def test_each_task_s_button_says_what_it_books(team: Site) -> None:
+    with team.engine.database.unit_of_work() as session:
+        for rule, title in (("no_show", "Rebook Initech"), ("next_step_missing", "Next step")):
+            session.add(
+                Task(
+                    deal_id="D3",
+                    owner_id="ana",
+                    title=title,
+                    rule=rule,
+                    due_at=NOW + timedelta(hours=2),
+                    status=TaskStatus.OPEN,
+                    created_at=NOW,
+                )
+            )
+    buttons = re.findall(
+        r'href="/lock-in/D3">([^<]+)</a>', team.signed_in("ana").get("/today").text
+    )
+    assert sorted(buttons) == ["Book the next meeting", "Lock in meeting two", "Rebook the meeting"]
+
+
 def test_today_shows_tasks_meetings_to_mark_and_coming_second_meetings(team: Site) -> None:
     ana = team.signed_in("ana")
     assert ana.get("/").headers["location"] == "/today"  # a rep's home
     page = ana.get("/today")
     assert page.status_code == 200
     assert "Book meeting two with Initech" in page.text
-    assert 'href="/lock-in/D3"' in page.text  # the task's action, one click away
+    assert 'href="/lock-in/D3">Lock in meeting two</a>' in page.text  # one click away
     assert 'name="meeting_id" value="d1-m1"' in page.text  # held / no-show in place
     assert "&lt;b&gt;Initech&lt;/b&gt; &amp; Co" in page.text  # a hostile name, escaped
     assert "<b>Initech</b>" not in page.text
