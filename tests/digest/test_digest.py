@@ -141,3 +141,16 @@ def test_the_demo_team_s_digests_are_queued(
     engine.sweep()  # the rules raise the tasks the review's slipped deals come from
     with sqlite_database.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(ManagerDigest)) == 2
+
+
+def test_the_subject_of_a_week_without_a_booking_says_so() -> None:
+    from momentum.dispatch.compose import _percent
+    from momentum.dispatch.templates import Templates
+
+    subject = Templates().email.get_template("email/digest.subject.txt")
+    assert subject.render(week="2026-W50", on_the_spot_rate=None, percent=_percent) == (
+        "Your team's week 2026-W50: no second meeting booked"
+    )
+    assert subject.render(week="2026-W50", on_the_spot_rate=0.25, percent=_percent) == (
+        "Your team's week 2026-W50: 25% of second meetings booked on the spot"
+    )
