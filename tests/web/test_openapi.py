@@ -75,3 +75,25 @@ def test_the_description_says_how_to_sign_in(sqlite_database: Database) -> None:
     for operation in operations:
         assert {"token": []} in operation["security"]
         assert {"session": []} in operation["security"]
+
+
+def test_every_bound_is_stated_in_json_schema_words(sqlite_database: Database) -> None:
+    """A bound pydantic cannot place on the type is written as its own keyword ("ge"), which
+    no client generator reads: every one must be minimum, maximum, minLength..."""
+    engine = Engine(engine_settings(sqlite_database), database=sqlite_database)
+    description = create_app(engine.settings, engine=engine).openapi()
+    raw: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            raw.extend(f"{where}.{key}" for key in ("ge", "le", "gt", "lt") if key in node)
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}[{index}]")
+
+    walk(description, "")
+    assert raw == []
+    minutes = description["components"]["schemas"]["Reschedule"]["properties"]["minutes"]
+    assert {"type": "integer", "minimum": 5, "maximum": 480} in minutes["anyOf"]

@@ -29,7 +29,8 @@ def _whole_minutes(value: object) -> object:
 
 
 DateTimeInput = Annotated[datetime, BeforeValidator(_date_and_time)]
-Minutes = Annotated[int, BeforeValidator(_whole_minutes)]
+# a meeting's length; the bounds come before the validator, so the schema states them
+Minutes = Annotated[int, Field(ge=5, le=480), BeforeValidator(_whole_minutes)]
 
 _PREFIX = {Side.SELLER: "Seller: ", Side.BUYER: "Buyer: "}
 _NAMED_SIDE = re.compile(r"(seller|buyer)\s*:\s*", re.IGNORECASE)
@@ -81,7 +82,7 @@ class LockIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     start: DateTimeInput = Field(description="Aware, or naive in the owner rep's time zone.")
-    minutes: Minutes = Field(default=30, ge=5, le=480)
+    minutes: Minutes = 30
     agenda: list[AgendaItem] = Field(default_factory=list)
     buyer_homework: str | None = Field(default=None, max_length=2000)
     location: str | None = Field(

@@ -32,9 +32,7 @@ class Reschedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     start: DateTimeInput = Field(description="Aware, or naive in the deal owner's time zone.")
-    minutes: Minutes | None = Field(
-        default=None, ge=5, le=480, description="Unset: the meeting's length."
-    )
+    minutes: Minutes | None = Field(default=None, description="Unset: the meeting's length.")
     location: str | None = Field(
         default=None,
         max_length=500,
