@@ -220,6 +220,14 @@ def test_rules_list_and_assets(env: dict[str, str]) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["assets", "list"], env=env)
     assert "[data_point] Benchmark" in result.output
+    assert "library is empty" not in result.output
+
+
+def test_an_empty_library_is_said_to_be_empty(sqlite_database: Database) -> None:
+    result = runner.invoke(
+        app, ["assets", "list"], env={"MOMENTUM_DATABASE_URL": sqlite_database.url}
+    )
+    assert result.exit_code == 0 and "the value-asset library is empty" in result.output
 
 
 def _lock_in_and_wait_for_the_invitation(

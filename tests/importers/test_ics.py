@@ -203,7 +203,7 @@ def test_a_series_with_an_exception_a_move_and_a_cancelled_occurrence(write_file
     }
     moved_row = meetings_of(data)["s1/20260316T090000Z/moved"]
     assert moved_row["booked_at"] == datetime(2026, 3, 10, 8, 0, tzinfo=UTC)  # when it moved
-    assert data.notes[1].startswith("1 recurring series were expanded up to 2026-06-21")
+    assert data.notes[1].startswith("1 recurring series was expanded up to 2026-06-21")
 
 
 def test_windows_zone_names_without_a_vtimezone(write_files) -> None:

@@ -151,7 +151,7 @@ def test_a_long_series_keeps_the_occurrences_nearest_the_as_of(write_files) -> N
     assert starts[-1] == datetime(2026, 6, 8, 9, 0, tzinfo=UTC)
     assert starts[0] == at(10, 9) - timedelta(days=909)
     assert (
-        "1 recurring series were expanded up to 2026-06-08 (90 days after the latest event "
+        "1 recurring series was expanded up to 2026-06-08 (90 days after the latest event "
         "start or today, whichever is later); 1 of them had more than 1,000 occurrences: the "
         "1,000 nearest to 2026-03-10 were kept"
     ) in data.notes

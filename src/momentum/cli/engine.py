@@ -42,6 +42,11 @@ def _engine(*, existing: bool = True) -> Engine:
 M = TypeVar("M", bound="BaseModel")
 
 
+def counted(number: int, noun: str) -> str:
+    """ "1 open deal", "2 open deals": a count and its noun, in the plural when it is one."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _validated(model: type[M], data: dict[str, Any]) -> M:
     """``data`` as ``model``, or an input error with pydantic's messages on one line, each
     after the field it is about."""
@@ -167,10 +172,10 @@ def rules_evaluate(
             else:
                 report = engine.rule_engine.sweep(session, full=True, progress=show_rules_progress)
         console.print(
-            f"{report.deals:,} open deals evaluated in {report.seconds:.2f} s: "
-            f"{report.flags_raised:,} flags raised, {report.flags_updated:,} updated, "
-            f"{report.flags_cleared:,} cleared; {report.tasks_opened:,} tasks opened, "
-            f"{report.tasks_closed:,} closed; {report.alerts_queued:,} alerts queued"
+            f"{counted(report.deals, 'open deal')} evaluated in {report.seconds:.2f} s: "
+            f"{counted(report.flags_raised, 'flag')} raised, {report.flags_updated:,} updated, "
+            f"{report.flags_cleared:,} cleared; {counted(report.tasks_opened, 'task')} opened, "
+            f"{report.tasks_closed:,} closed; {counted(report.alerts_queued, 'alert')} queued"
         )
         with engine.database.unit_of_work(write=False) as session:
             at_risk, counts = engine.deals(session).at_risk_counts(Actor.system())
@@ -512,8 +517,15 @@ def assets_list() -> None:
     with app_errors():
         engine = _engine()
         with engine.database.unit_of_work(write=False) as session:
-            for asset in ValueAssetService(session, clock=engine.clock).library():
+            library = ValueAssetService(session, clock=engine.clock).library()
+            for asset in library:
                 console.print(f"{asset.id}  " + escape(f"[{asset.kind}] {asset.title}"))
+            if not library:
+                errors.print(
+                    "the value-asset library is empty: `momentum assets add` adds one "
+                    "(without one, no value reminder is planned)",
+                    soft_wrap=True,
+                )
         engine.close()
 
 

@@ -86,9 +86,10 @@ def register(app: typer.Typer) -> None:
                 if sweep:
                     report = engine.sweep(progress=engine_commands.show_rules_progress)
                     console.print(
-                        f"rules: {report.deals:,} open deals evaluated, "
-                        f"{report.flags_raised:,} flags raised, "
-                        f"{report.flags_cleared:,} cleared, {report.tasks_opened:,} tasks opened, "
+                        f"rules: {engine_commands.counted(report.deals, 'open deal')} "
+                        f"evaluated, {engine_commands.counted(report.flags_raised, 'flag')} "
+                        f"raised, {report.flags_cleared:,} cleared, "
+                        f"{engine_commands.counted(report.tasks_opened, 'task')} opened, "
                         f"{report.tasks_closed:,} closed"
                     )
                 sent = dispatcher.drain(stop=stop)

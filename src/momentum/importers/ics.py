@@ -324,7 +324,7 @@ class Calendars:
                 )
         if expanded:
             self.notes.append(
-                f"{expanded} recurring series were expanded up to {until:%Y-%m-%d} (90 days "
+                f"{expanded} recurring {'series was' if expanded == 1 else 'series were'} expanded up to {until:%Y-%m-%d} (90 days "
                 f"after the latest event start or today, whichever is later)"
                 + (
                     f"; {capped} of them had more than {MAX_OCCURRENCES:,} occurrences: the "

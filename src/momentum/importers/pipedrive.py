@@ -142,7 +142,9 @@ def build(reader: CanonicalReader, files: dict[str, list[CsvFile]], options: Rea
             deleted = frame.filter(pl.col("_deleted") == "deleted")
             if deleted.height:
                 reader.notes.append(
-                    f"{label}: {deleted.height} deleted deals were left out (rows {_rows(deleted)})"
+                    f"{label}: {deleted.height} deleted "
+                    f"{'deal was' if deleted.height == 1 else 'deals were'} left out "
+                    f"(row{'' if deleted.height == 1 else 's'} {_rows(deleted)})"
                 )
             return frame.filter((pl.col("_deleted") != "deleted") | pl.col("_deleted").is_null())
 
