@@ -34,6 +34,16 @@ def test_a_file_given_twice_is_read_once(write_files) -> None:
     assert f"{folder / 'reps.csv'} is given twice: read once" in data.notes
 
 
+def test_an_empty_file_in_a_folder_is_passed_over_but_one_named_is_refused(
+    write_files,
+) -> None:
+    folder = write_files({"reps.csv": REPS, "deals.csv": DEALS, "notes.csv": ""})
+    data = read_format(folder)
+    assert data.deals.height == 2
+    assert f"skipped {folder / 'notes.csv'}: is empty; expected a header row" in data.notes
+    assert problems_in([folder / "notes.csv"]) == ["notes.csv: is empty; expected a header row"]
+
+
 def test_each_preset_is_told_by_its_header(write_files) -> None:
     folder = write_files({"hs.csv": HUBSPOT_DEALS, "pd.csv": PIPEDRIVE_DEALS}, folder="one")
     assert read_format([folder / "hs.csv"]).notes[0] == "detected format: hubspot (hs.csv)"

@@ -194,9 +194,9 @@ def test_the_audit_of_a_folder_names_the_files_it_skips_on_stderr(tmp_path: Path
 
 
 @pytest.mark.parametrize("command", ["import", "audit"])
-def test_a_skipped_file_is_named_when_the_rest_is_refused(tmp_path: Path, command: str) -> None:
-    """Skipping deals.csv makes every meeting's deal unknown: the note says why, beside
-    the problems it explains (it was printed only when the read succeeded)."""
+def test_a_table_that_cannot_be_read_is_a_problem_not_a_note(tmp_path: Path, command: str) -> None:
+    """A folder's deals.csv is the deals themselves: one that cannot be read is refused, with
+    why, rather than passed over with a note under every meeting's unknown deal."""
     folder = tmp_path / "export"
     folder.mkdir()
     write(folder, "reps.csv", REPS)
@@ -204,10 +204,8 @@ def test_a_skipped_file_is_named_when_the_rest_is_refused(tmp_path: Path, comman
     write(folder, "meetings.csv", "meeting_id,deal_id,start,status\nm1,d8,2026-03-02,held\n")
     run = momentum(command, "export", cwd=tmp_path, timeout=60)
     assert run.code == 65, run.stderr
-    assert any(
-        line.startswith("note: skipped export/deals.csv: looks like UTF-16")
-        for line in run.error_lines
-    ), run.stderr
+    assert run.error_lines[0].startswith("export/deals.csv: looks like UTF-16"), run.stderr
+    assert not any("is not a deal_id" in line for line in run.error_lines), run.stderr
 
 
 def test_a_folder_with_nothing_readable_says_why_for_each_file(tmp_path: Path) -> None:

@@ -97,6 +97,8 @@ def _unusable(path: Path) -> str | None:
         return f"cannot be read: {exc.strerror}"
     if stat.S_ISFIFO(mode):
         return "is a named pipe (FIFO), not a file; save what it gives to a file and name that"
+    if stat.S_ISREG(mode) and path.stat().st_size == 0:
+        return "is empty; expected a header row"
     if not stat.S_ISREG(mode):
         return "is not a regular file (a device or a socket)"
     if path.suffix.lower() in OTHER_SUFFIXES:
@@ -128,7 +130,10 @@ def _folder(path: Path, problems: ProblemLog, notes: list[str]) -> list[Source]:
         if suffix not in TABLE_SUFFIXES | CALENDAR_SUFFIXES:
             continue  # a README, a workbook, an expected.json: not given to be read
         if (reason := _unusable(child)) is not None:
-            passed.append((child, reason))
+            if child.name.lower() in CANONICAL_NAMES:  # the table itself: not to be passed over
+                problems.add(Problem(str(child), None, None, reason))
+            else:
+                passed.append((child, reason))
         else:
             found.append(_source(child, named=False))
     if found:
