@@ -141,6 +141,16 @@ def test_columns_can_be_joined_and_values_defaulted(write_files, tmp_path: Path)
             "[deals.columns]\ndeal_id = 3\n",
             "[deals.columns] deal_id: must name a column, or a list of columns",
         ),
+        (  # said once, of the file, not on each of the thousands of rows it maps
+            '[deals.columns]\ndeal_id = "id"\nowner_id = "rep"\noutcome = "state"\n'
+            '[deals.values.outcome]\nWon = "victory"\nLost = "Lost"\n',
+            "[deals.values.outcome] Won: 'victory' is not one of open, won, lost",
+        ),
+        (
+            '[meetings.columns]\nmeeting_id = "id"\ndeal_id = "d"\nstart = "s"\nstatus = "st"\n'
+            '[meetings.values.status]\nDone = "No-Show"\nMaybe = "perhaps"\n',
+            "[meetings.values.status] Maybe: 'perhaps' is not one of scheduled, held",
+        ),
     ],
 )
 def test_mistakes_in_a_mapping_file(tmp_path: Path, text: str, message: str) -> None:

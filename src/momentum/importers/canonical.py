@@ -88,7 +88,7 @@ FIELD_LENGTHS: dict[str, dict[str, tuple[int, str]]] = {
         "stage": (TEXT_LENGTH, "a stage"),
     },
 }
-_STATUS_SPELLINGS = {
+STATUS_SPELLINGS = {
     "no-show": "no_show",
     "no show": "no_show",
     "noshow": "no_show",
@@ -636,7 +636,7 @@ class CanonicalReader:
         deal_rows = self._report_unknown_deals(table, batch)
         batch = batch.with_columns(
             pl.col("status").alias("_written"),
-            pl.col("status").str.to_lowercase().replace(_STATUS_SPELLINGS),
+            pl.col("status").str.to_lowercase().replace(STATUS_SPELLINGS),
         )
         allowed = _allowed(table, "status", MEETING_STATUSES)
         self.problems.add_rows(

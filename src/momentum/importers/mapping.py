@@ -24,7 +24,7 @@ from momentum.canonical import (
     REQUIRED,
 )
 from momentum.errors import InputError
-from momentum.importers.canonical import CanonicalReader, ReadOptions
+from momentum.importers.canonical import STATUS_SPELLINGS, CanonicalReader, ReadOptions
 from momentum.importers.csvfile import CsvFile
 from momentum.importers.tables import Columns, Conventions, MappedTable, Rule, value_map
 from momentum.importers.values import DATE_ORDERS
@@ -140,6 +140,14 @@ def _table(table: str, fields: dict[str, Any], spec: Any, fail: Any) -> TableMap
         if not isinstance(values, dict):
             raise fail(f"[{table}.values.{name}]", "must be a table of value = field value")
         result.values[name] = {str(k): str(v) for k, v in values.items()}
+        if name in CHOICES:  # said once, of the file, rather than on every row it maps
+            for written, meant in result.values[name].items():
+                spelled = meant.strip().lower()
+                if STATUS_SPELLINGS.get(spelled, spelled) not in CHOICES[name]:
+                    raise fail(
+                        f"[{table}.values.{name}] {written}",
+                        f"{meant!r} is not one of {', '.join(CHOICES[name])}",
+                    )
     result.fixed = {name: str(value) for name, value in spec.get("fixed", {}).items()}
     for name in REQUIRED[table]:
         if name not in result.columns and name not in result.fixed:
