@@ -335,6 +335,15 @@ def test_a_deals_file_with_problems_does_not_make_every_meeting_s_deal_unknown(
     assert problems_of(folder) == [
         f"{folder}/meetings.csv:4:deal_id: 'd9' is not a deal_id in {folder}/deals.csv"
     ]
+    # ... and so it is beside a deal's bad value: that deal is read, and known
+    deals = DEALS.replace("d2,r2,open,", "d2,r2,maybe,")
+    folder = write_files(
+        {"reps.csv": REPS, "deals.csv": deals, "meetings.csv": meetings + "m3,d9,2026-03-04,held\n"}
+    )
+    assert [p.removeprefix(f"{folder}/") for p in problems_of(folder)] == [
+        "deals.csv:3:outcome: must be one of open, won, lost, not 'maybe'",
+        f"meetings.csv:4:deal_id: 'd9' is not a deal_id in {folder}/deals.csv",
+    ]
 
 
 def test_an_amount_with_three_decimals_is_read_as_written_and_noted(write_files) -> None:

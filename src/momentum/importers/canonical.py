@@ -787,9 +787,10 @@ class CanonicalReader:
         unknown = referenced.is_not_null() & rows.is_null()
         if not unknown.any():
             return rows
-        if any(self.problems.has_problems_in(f.label) for f in self.files.deals):
-            # a deals file with problems was not read whole: its deals would all look
-            # unknown here, one line per meeting on top of the problem that explains them
+        if any(f.label in self._unread for f in self.files.deals):
+            # a deals file not read whole: its deals would all look unknown here, one line
+            # per meeting on top of the problem that explains them (a deal with a bad value
+            # is read, and known: a meeting of an unknown deal is still reported with it)
             return rows
         if self.known is not None:  # the store may hold them: ask about these rows only
             asked = unknown.arg_true()
