@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from momentum.clock import FixedClock
 from momentum.db.engine import Database
-from momentum.errors import NotFound, PermissionDenied
+from momentum.errors import Conflict, NotFound, PermissionDenied
 from momentum.playbook.models import PlaybookKind, PlaybookStep
 from momentum.playbook.schemas import NewPlaybookEntry, PlaybookText
 from momentum.playbook.service import PlaybookService
@@ -52,9 +52,16 @@ def test_edits_keep_every_version(database: Database) -> None:
             playbook.edit(REP, track.entry_id, PlaybookText(title="x", body="y"))
         with pytest.raises(NotFound):
             playbook.edit(MANAGER, 10_000, PlaybookText(title="x", body="y"))
+        # a step has one talk track: a second is refused, naming the one to edit
+        second = NewPlaybookEntry(
+            kind=PlaybookKind.TALK_TRACK, step=PlaybookStep.LOCK_IN, title="Other", body="b"
+        )
+        with pytest.raises(Conflict, match="has a talk track already, “Lock it in”: edit it"):
+            playbook.add(MANAGER, second)
         playbook.retire(MANAGER, track.entry_id)
         assert playbook.talk_track(PlaybookStep.LOCK_IN) is None
         assert [v.version for v in playbook.history(track.entry_id)] == [2, 1]
+        assert playbook.add(MANAGER, second).title == "Other"  # once retired, a new one
 
 
 def test_a_talk_track_names_its_step() -> None:

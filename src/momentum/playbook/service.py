@@ -6,13 +6,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from momentum.clock import Clock
-from momentum.errors import NotFound, PermissionDenied
+from momentum.errors import Conflict, NotFound, PermissionDenied
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import parse_agenda
 from momentum.playbook.defaults import STARTING_PLAYBOOK
 from momentum.playbook.models import PlaybookEntry, PlaybookKind, PlaybookStep, PlaybookVersion
 from momentum.playbook.repository import PlaybookRepository
 from momentum.playbook.schemas import (
+    STEP_TITLES,
     AgendaChoice,
     HomeworkChoice,
     LockInTemplates,
@@ -66,7 +67,8 @@ class PlaybookService:
         ]
 
     def talk_track(self, step: PlaybookStep) -> PlaybookItem | None:
-        """The talk track for ``step`` (the first written, when there are several)."""
+        """The talk track for ``step``, if one is written (a step has at most one; one
+        written twice before that rule, the first)."""
         found = self.entries(kind=PlaybookKind.TALK_TRACK, step=step)
         return found[0] if found else None
 
@@ -126,7 +128,17 @@ class PlaybookService:
     # --- writing: managers and administrators ---------------------------------------------
 
     def add(self, actor: Actor, new: NewPlaybookEntry) -> PlaybookItem:
+        """A new entry. A step has one talk track (coaching and the lock-in show it): a second
+        is refused, and the first is edited instead, which keeps its versions."""
         _require_editor(actor)
+        if new.kind is PlaybookKind.TALK_TRACK and new.step is not None:
+            written = self.talk_track(new.step)
+            if written is not None:
+                raise Conflict(
+                    f"the step “{STEP_TITLES[new.step]}” has a talk track already, "
+                    f"“{written.title}”: edit it (its earlier versions are kept), or retire "
+                    "it first"
+                )
         now = self.clock.now()
         entry = self.playbook.add_entry(
             PlaybookEntry(kind=new.kind, step=new.step, retired=False, created_at=now)
