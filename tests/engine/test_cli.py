@@ -121,9 +121,10 @@ def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: P
         ["rules", "evaluate"],
         ["worker", "--once"],
         ["user", "list"],
+        ["user", "set-password", "--email", "a@b.test", "--password-stdin"],
         ["token", "list"],
     ):
-        result = runner.invoke(app, command, env=typo)
+        result = runner.invoke(app, command, env=typo, input="a fine password\n")
         assert result.exit_code == 69 and "there is no store at" in result.output, command
     assert not (tmp_path / "nodir").exists()
     bad = tmp_path / "bad.toml"

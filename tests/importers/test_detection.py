@@ -32,6 +32,12 @@ def test_a_file_given_twice_is_read_once(write_files) -> None:
         data.notes
     )
     assert f"{folder / 'reps.csv'} is given twice: read once" in data.notes
+    # a file named on the command line is named, even when its folder is given first
+    (folder / "other.csv").write_text("colour,shape\nred,round\n", encoding="utf-8")
+    assert read_format([folder]).deals.height == 2  # in the folder: passed over
+    assert problems_in([folder, folder / "other.csv"])[0].startswith(
+        "in/other.csv:1: the header matches none of the formats"
+    )
 
 
 def test_an_empty_file_in_a_folder_is_passed_over_but_one_named_is_refused(

@@ -147,8 +147,7 @@ def user_set_password(
 
     with app_errors():
         password = _password(password_stdin)
-        # the first user may start the store; a refused one leaves no empty store behind
-        with removed_if_failed(load_settings()), _engine(existing=False) as engine:
+        with _engine() as engine:
             with engine.database.unit_of_work() as session:
                 user = AccountService(session, clock=engine.clock).set_password(email, password)
             console.print(f"password set for {escape(user.email)}; their sessions ended")

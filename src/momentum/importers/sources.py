@@ -181,18 +181,18 @@ def collect(
 def _once(sources: list[Source], notes: list[str]) -> list[Source]:
     """Each file once: a folder and a file in it, a path given twice, or a link to a file
     given too would otherwise make every row a duplicate of itself."""
-    seen: dict[Path, Path] = {}
-    kept = []
+    seen: dict[Path, Source] = {}
     for source in sources:
         real = source.path.resolve()
         if real in seen:
             first = seen[real]
-            twice = "is given twice" if first == source.path else f"is the same file as {first}"
+            same = first.path == source.path
+            twice = "is given twice" if same else f"is the same file as {first.path}"
             notes.append(f"{source.path} {twice}: read once")
+            first.named |= source.named  # named on the command line: its problems are errors
             continue
-        seen[real] = source.path
-        kept.append(source)
-    return kept
+        seen[real] = source
+    return list(seen.values())
 
 
 def _source(path: Path, *, named: bool) -> Source:

@@ -297,7 +297,11 @@ class MeetingService:
         return booking
 
     def cancel(self, actor: Actor, meeting_id: str, *, reason: str | None = None) -> MeetingView:
-        """Call it off: the reminders are withdrawn and the buyer gets METHOD:CANCEL."""
+        """Call it off: the reminders are withdrawn and the buyer gets METHOD:CANCEL. A
+        meeting already canceled is left as it is (a repeat, decided under its lock)."""
+        meeting = self.visible(actor, meeting_id, lock=True)
+        if meeting.status is MeetingStatus.CANCELED:
+            return self.view(meeting)
         meeting = self._changeable(actor, meeting_id)
         meeting.sequence += 1
         self._set_status(meeting, MeetingStatus.CANCELED, actor=actor)
@@ -348,6 +352,11 @@ class MeetingService:
         return meeting
 
     def _mark_outcome(self, actor: Actor, meeting_id: str, status: MeetingStatus) -> MeetingView:
+        """The same outcome again (a retry, a second click) changes nothing: decided under
+        the meeting's lock, so a repeat that waited for the first sees what it did."""
+        meeting = self.visible(actor, meeting_id, lock=True)
+        if meeting.status is status:
+            return self.view(meeting)
         meeting = self._changeable(actor, meeting_id)
         if meeting.start_at > self.clock.now():
             raise Conflict(f"meeting {meeting_id!r} has not started yet")

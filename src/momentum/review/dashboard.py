@@ -307,7 +307,8 @@ class DashboardService:
                 chosen &= pl.col("week").cast(pl.String) == week_of(monday_of(week))
             if rep is not None:
                 owners = dashboard.scope.owner_ids
-                if rep not in owners if owners is not None else self.session.get(Rep, rep) is None:
+                visible = rep in owners if owners is not None else self.session.get(Rep, rep)
+                if not visible:
                     raise NotFound(f"no rep {rep!r}")  # outside the view, as if not there
                 chosen &= pl.col("owner_id").cast(pl.String) == rep
             ids = facts.filter(chosen.fill_null(False))["deal_id"].to_list()

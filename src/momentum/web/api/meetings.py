@@ -149,9 +149,6 @@ def outcome(
     changes nothing and answers the meeting; another outcome for a meeting that has one is
     a conflict."""
     meetings = engine_of(request).meetings(session)
-    meeting = meetings.visible(actor, meeting_id)
-    if str(meeting.status) == body.outcome.value:
-        return meetings.view(meeting)
     if body.outcome is OutcomeKind.HELD:
         return meetings.mark_held(actor, meeting_id)
     return meetings.mark_no_show(actor, meeting_id)
