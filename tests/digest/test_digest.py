@@ -154,3 +154,8 @@ def test_the_subject_of_a_week_without_a_booking_says_so() -> None:
     assert subject.render(week="2026-W50", on_the_spot_rate=0.25, percent=_percent) == (
         "Your team's week 2026-W50: 25% of second meetings booked on the spot"
     )
+    # booked, but the data does not tell when: unknown is not none
+    unknown = {"on_the_spot_rate": None, "booked_timing_unknown": 3, "percent": _percent}
+    assert subject.render(week="2026-W50", **unknown) == (
+        "Your team's week 2026-W50: 3 second meetings booked, their booking times not recorded"
+    )

@@ -14,6 +14,7 @@ from momentum.contact.models import Contact
 from momentum.contact.schemas import Attendee
 from momentum.db.engine import Database
 from momentum.next_step.schemas import LockIn
+from momentum.outbox.models import MessageKind, MessageStatus, OutboxMessage
 from momentum.reminder.models import Reminder, ReminderStatus
 from momentum.user.schemas import Actor
 from tests.engine.conftest import SmtpServer
@@ -243,3 +244,83 @@ def test_the_value_reminder_and_the_cancellation_name_every_buyers_zone(
     text = body(smtp_server.messages[-1], "plain")
     assert "14:00–14:45 EDT (America/New_York)" in text
     assert "03:00–03:45 JST (Asia/Tokyo)" in text
+
+
+def test_recipients_told_different_times_each_hear_their_own(
+    database: Database, make_engine, smtp_server: SmtpServer, world
+) -> None:  # type: ignore[no-untyped-def]
+    """The buyer's update failed, the CFO added by the move had the new time: the
+    cancellation tells each the time in their calendar, in a message of their own."""
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)  # Tue 10 Mar, 09:00 New York
+    dispatcher.drain()
+    with database.unit_of_work() as session:
+        moved = engine.meetings(session).reschedule(
+            ADMIN,
+            meeting_id,
+            start=datetime(2026, 3, 12, 16, 0),
+            attendees=[Attendee(email="cfo@acme.test", timezone="America/New_York")],
+        )
+        [update] = [
+            m
+            for m in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.meeting_id == moved.meeting.id)
+            )
+            if m.recipients == ["buyer@acme.test"] and m.kind is MessageKind.INVITATION
+        ]
+        update.status = MessageStatus.FAILED  # as after its last retry
+    dispatcher.drain()
+    assert [m["To"] for m in smtp_server.messages] == ["buyer@acme.test", "cfo@acme.test"]
+    with database.unit_of_work() as session:
+        engine.meetings(session).cancel(ADMIN, moved.meeting.id)
+    dispatcher.drain()
+    to_buyer, to_cfo = smtp_server.messages[2:]
+    assert to_buyer["To"] == "buyer@acme.test" and to_cfo["To"] == "cfo@acme.test"
+    assert to_buyer["Subject"].endswith("Tue 10 Mar, 09:00 EDT (America/New_York)")
+    assert to_cfo["Subject"].endswith("Thu 12 Mar, 11:00 EDT (America/New_York)")
+
+
+def test_a_cancellation_shows_the_meeting_as_sent_its_length_and_place_too(
+    database: Database, make_engine, smtp_server: SmtpServer, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)  # 45 minutes at the call link
+    dispatcher.drain()
+    with database.unit_of_work() as session:  # longer, elsewhere; canceled before it went
+        moved = engine.meetings(session).reschedule(
+            ADMIN, meeting_id, start=datetime(2026, 3, 12, 16, 0), minutes=90, location="Room 4"
+        )
+        engine.meetings(session).cancel(ADMIN, moved.meeting.id)
+    dispatcher.drain()
+    _, cancellation = smtp_server.messages
+    text = body(cancellation, "plain")
+    assert "Tuesday 10 March 2026, 09:00–09:45 EDT (America/New_York)" in text
+    assert "Where: https://meet.example.test/acme-42" in text and "Room 4" not in text
+    _, event = event_of(cancellation)
+    assert event.decoded("DTEND") == datetime(2026, 3, 10, 13, 45, tzinfo=UTC)
+    assert str(event["LOCATION"]) == "https://meet.example.test/acme-42"
+
+
+def test_someone_added_by_a_move_gets_the_value_reminder_the_others_had(
+    database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)
+    dispatcher.drain()
+    clock.set(datetime(2026, 3, 6, 14, 0, tzinfo=UTC))  # Friday: the value reminder goes
+    assert dispatcher.drain().sent == 1
+    with database.unit_of_work() as session:
+        engine.meetings(session).reschedule(
+            ADMIN,
+            meeting_id,
+            start=datetime(2026, 3, 12, 16, 0),
+            attendees=[Attendee(email="cfo@acme.test", timezone="America/New_York")],
+        )
+    for day in (9, 10, 11):
+        clock.set(datetime(2026, 3, day, 14, 0, tzinfo=UTC))
+        dispatcher.drain()
+    values = [m["To"] for m in smtp_server.messages if m["Subject"].startswith("Before we meet")]
+    assert values == ["buyer@acme.test", "cfo@acme.test"]  # the CFO's, after the move

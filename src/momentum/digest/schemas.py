@@ -22,6 +22,7 @@ class DigestFigures(BaseModel):
     on_the_spot: int
     booked_later: int
     on_the_spot_rate: float | None
+    booked_timing_unknown: int = 0  # second meetings booked at a time the data does not tell
     on_the_spot_rate_before: float | None  # the previous four weeks, pooled
     second_meetings_held: int
     within_target: int

@@ -97,6 +97,7 @@ class DigestService:
             on_the_spot=spot,
             booked_later=later,
             on_the_spot_rate=spot / (spot + later) if spot + later else None,
+            booked_timing_unknown=sum(w.booked_timing_unknown for w in this),
             on_the_spot_rate_before=spot_before / known_before if known_before else None,
             second_meetings_held=held,
             within_target=within,

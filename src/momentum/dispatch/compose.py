@@ -191,20 +191,20 @@ class Composer:
             # calls off the meeting their calendars show; a move made before any invitation
             # reached them is their first invitation, not news of a move
             told = (
-                OutboxRepository(session).last_invited_start(meeting.ical_uid, message.recipients)
+                OutboxRepository(session).last_invited(meeting.ical_uid, message.recipients)
                 if meeting.ical_uid
                 else None
             )
             cancel = message.kind is MessageKind.CANCELLATION
             context = self._context(
                 lookup.contacts_of(session, deal.id),
-                meeting,
+                told if cancel and told is not None else meeting,
                 deal,
                 rep,
                 message,
-                told=None if cancel else told,
+                told=None if cancel or told is None else told.start_at,
                 update=told is not None or cancel,
-                at=told if cancel else None,
+                sequence=meeting.sequence,
             )
             return Prepared(decision, self._ical_email(message, meeting, rep, context))
         decision = ReminderService(
@@ -249,17 +249,16 @@ class Composer:
         *,
         told: datetime | None = None,
         update: bool = True,
-        at: datetime | None = None,
+        sequence: int | None = None,
     ) -> dict[str, Any]:
-        """What the buyer templates show. Times are in the buyer's zone where a recipient's is
-        known (the others' zones follow), else in the rep's; every one names its zone. For an
-        invitation, ``update`` says the buyer had one before, ``told`` at what time. ``at``:
-        the meeting's time to show, if not its own (a cancellation shows the time the buyer
-        was sent)."""
+        """What the buyer templates show, of ``meeting`` (for a cancellation, the one the
+        buyer was last sent: its time, length and place). Times are in the buyer's zone where
+        a recipient's is known (the others' zones follow), else in the rep's; every one names
+        its zone. For an invitation, ``update`` says the buyer had one before, ``told`` at
+        what time; ``sequence`` is the meeting's own, if ``meeting`` is another."""
         zones = buyer_zones(contacts, message.recipients) or [rep.timezone]
         tz = zones[0]
-        begin = at or meeting.start_at
-        finish = begin + (meeting.end_at - meeting.start_at)
+        begin, finish = meeting.start_at, meeting.end_at
         previous = told if told is not None and told != meeting.start_at else None
         named = [c.name for c in contacts if c.name]
         lines = parse_agenda(meeting.agenda)
@@ -288,7 +287,7 @@ class Composer:
             "agenda_buyer": [text for side, text in lines if side is Side.BUYER],
             "agenda_other": [text for side, text in lines if side is None],
             "homework": meeting.homework,
-            "sequence": meeting.sequence if update else 0,
+            "sequence": (meeting.sequence if sequence is None else sequence) if update else 0,
             "contacts": contacts,
         }
 
@@ -349,7 +348,7 @@ class Composer:
             description=description.strip(),
             organizer_email=rep.email or self._from_address,
             organizer_name=rep.name,
-            location=meeting.location,
+            location=context["location"],
             attendees=[
                 (c.email, c.name) for c in context["contacts"] if c.email in message.recipients
             ],

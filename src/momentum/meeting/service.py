@@ -9,7 +9,7 @@ moment it sends, so nothing goes out for a canceled, moved or past meeting.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,6 +70,16 @@ def as_instant(value: datetime, tz: str, *, field: str = "start") -> datetime:
             f"({INSTANT_RANGE})"
         )
     return instant
+
+
+def _by_last_told(recipients: Sequence[str], told: Mapping[str, Meeting]) -> list[list[str]]:
+    """``recipients`` in groups told the same: by the meeting their last invitation named
+    (``told``), then those never sent one; each group in the recipients' order."""
+    groups: dict[str | None, list[str]] = {}
+    for address in recipients:
+        last = told.get(address)
+        groups.setdefault(last.id if last is not None else None, []).append(address)
+    return list(groups.values())
 
 
 # why a meeting cannot be moved, canceled or given an outcome
@@ -225,15 +235,12 @@ class MeetingService:
             )
         )
         self._record(meeting, None, MeetingStatus.SCHEDULED, actor=actor)
-        # a move: whoever had an invitation of the chain gets the update; anyone added since
-        # gets an invitation of their own, not news of a move they never heard of
-        told = OutboxRepository(self.session).told(ical_uid) if ical_uid else set()
-        earlier = [address for address in recipients if address in told]
-        newcomers = [address for address in recipients if address not in told]
-        if earlier:
-            self._queue_ical(meeting, MessageKind.INVITATION, earlier)
-        if newcomers:
-            self._queue_ical(meeting, MessageKind.INVITATION, newcomers, newcomers=bool(earlier))
+        # a move: each recipient's update names the time they were last sent, so those told
+        # different times (one update failed, say) get messages of their own; anyone added
+        # since gets an invitation, not news of a move they never heard of
+        told = OutboxRepository(self.session).last_told(ical_uid) if ical_uid else {}
+        for part, group in enumerate(_by_last_told(recipients, told)):
+            self._queue_ical(meeting, MessageKind.INVITATION, group, part=part)
         plan = self.reminders.plan(
             meeting=meeting, rep=rep, value_asset_id=value_asset_id, recipients=recipients
         )
@@ -309,12 +316,17 @@ class MeetingService:
         self.reminders.withdraw_for_meeting(meeting.id, reason=why)
         self.outbox.withdraw(reason=why, meeting_id=meeting.id, kinds=[MessageKind.INVITATION])
         self._close_step(meeting.id, NextStepStatus.CANCELED)
-        # to everyone who had an invitation (it is in their calendars); while none has gone
-        # out, to every contact, and the send decides (one being sent now may still arrive)
+        # to everyone who had an invitation (it is in their calendars), each naming the time
+        # it gave them; while none has gone out, to every contact, and the send decides (one
+        # being sent now may still arrive)
         contacts = self.contacts.emails_for(meeting.deal_id)
-        told = OutboxRepository(self.session).told(meeting.ical_uid) if meeting.ical_uid else set()
-        recipients = [a for a in contacts if a in told] + sorted(told.difference(contacts))
-        self._queue_ical(meeting, MessageKind.CANCELLATION, recipients or contacts)
+        uid = meeting.ical_uid
+        told = OutboxRepository(self.session).last_told(uid) if uid else {}
+        if not told:
+            self._queue_ical(meeting, MessageKind.CANCELLATION, contacts)
+        invited = [a for a in contacts if a in told] + sorted(set(told).difference(contacts))
+        for part, group in enumerate(_by_last_told(invited, told)):
+            self._queue_ical(meeting, MessageKind.CANCELLATION, group, part=part)
         return self.view(meeting)
 
     def mark_held(self, actor: Actor, meeting_id: str) -> MeetingView:
@@ -331,7 +343,7 @@ class MeetingService:
             repository = OutboxRepository(self.session)
             if (
                 meeting.ical_uid
-                and repository.last_invited_start(meeting.ical_uid, message.recipients) is not None
+                and repository.last_invited(meeting.ical_uid, message.recipients) is not None
             ):
                 return Send()
             return Withdraw("no invitation for this meeting had gone out")
@@ -426,14 +438,15 @@ class MeetingService:
         kind: MessageKind,
         recipients: list[str],
         *,
-        newcomers: bool = False,
+        part: int = 0,
     ) -> None:
-        """``newcomers``: the update's second message, to those who had no invitation yet."""
+        """``part``: which of the messages for this change (one per group of recipients told
+        the same, see :func:`_by_last_told`)."""
         method = "CANCEL" if kind is MessageKind.CANCELLATION else "REQUEST"
         payload: dict[str, Any] = {"method": method, "sequence": meeting.sequence}
         key = f"{kind}.{meeting.ical_uid}.{meeting.sequence}"
         self.outbox.enqueue(
-            key=f"{key}.newcomers" if newcomers else key,
+            key=f"{key}.{part}" if part else key,
             channel=Channel.EMAIL,
             kind=kind,
             recipients=recipients,

@@ -91,11 +91,11 @@ class OutboxRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def invitations_sent(self, ical_uid: str) -> list[tuple[datetime, list[str]]]:
+    def invitations_sent(self, ical_uid: str) -> list[tuple[Meeting, list[str]]]:
         """The invitations (and updates) that went out for the meeting chain ``ical_uid``,
-        newest first: the meeting's start each named, and to whom."""
+        newest first: the meeting each named (its time, length and place), and to whom."""
         rows = self.session.execute(
-            select(Meeting.start_at, OutboxMessage.recipients)
+            select(Meeting, OutboxMessage.recipients)
             .join(OutboxMessage, OutboxMessage.meeting_id == Meeting.id)
             .where(
                 Meeting.ical_uid == ical_uid,
@@ -104,18 +104,28 @@ class OutboxRepository:
             )
             .order_by(Meeting.sequence.desc(), OutboxMessage.id.desc())
         )
-        return [(start, list(recipients)) for start, recipients in rows]
+        return [(meeting, list(recipients)) for meeting, recipients in rows]
 
-    def told(self, ical_uid: str) -> set[str]:
-        """Everyone an invitation of the chain ``ical_uid`` went to."""
-        return {address for _, sent_to in self.invitations_sent(ical_uid) for address in sent_to}
+    def last_told(self, ical_uid: str) -> dict[str, Meeting]:
+        """Everyone an invitation of the chain ``ical_uid`` went to, and the meeting the last
+        one they got named: what their calendars show."""
+        told: dict[str, Meeting] = {}
+        for meeting, sent_to in self.invitations_sent(ical_uid):
+            for address in sent_to:
+                told.setdefault(address, meeting)
+        return told
 
-    def last_invited_start(self, ical_uid: str, recipients: Iterable[str]) -> datetime | None:
-        """The time the last invitation (or update) of the chain ``ical_uid`` sent to any of
-        ``recipients`` named: what their calendars show. ``None``: none went to them."""
+    def last_invited(self, ical_uid: str, recipients: Iterable[str]) -> Meeting | None:
+        """The meeting the last invitation of the chain sent to any of ``recipients`` named;
+        ``None``: none went to them. A message's recipients were all told the same (the
+        meeting service queues one message per group), so it is what each of them has."""
         wanted = set(recipients)
         return next(
-            (start for start, sent_to in self.invitations_sent(ical_uid) if wanted & set(sent_to)),
+            (
+                meeting
+                for meeting, sent_to in self.invitations_sent(ical_uid)
+                if wanted & set(sent_to)
+            ),
             None,
         )
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from momentum.db.bulk import update_row
 from momentum.meeting.models import Meeting
+from momentum.outbox.models import MessageStatus, OutboxMessage
 from momentum.reminder.models import Reminder, ReminderKind, ReminderStatus
 
 _REMINDER = cast(Table, Reminder.__table__)
@@ -31,22 +32,20 @@ class ReminderRepository:
             )
         )
 
-    def sent_in_chain(self, ical_uid: str, kind: ReminderKind) -> bool:
-        """Whether a reminder of ``kind`` went out for a meeting of the chain ``ical_uid``
+    def sent_to_in_chain(self, ical_uid: str, kind: ReminderKind) -> set[str]:
+        """Everyone a reminder of ``kind`` went to, for a meeting of the chain ``ical_uid``
         (the meeting and the ones it was moved from)."""
-        return (
-            self.session.execute(
-                select(Reminder.id)
-                .join(Meeting, Meeting.id == Reminder.meeting_id)
-                .where(
-                    Meeting.ical_uid == ical_uid,
-                    Reminder.kind == kind,
-                    Reminder.status == ReminderStatus.SENT,
-                )
-                .limit(1)
-            ).first()
-            is not None
+        rows = self.session.scalars(
+            select(OutboxMessage.recipients)
+            .join(Reminder, Reminder.id == OutboxMessage.reminder_id)
+            .join(Meeting, Meeting.id == Reminder.meeting_id)
+            .where(
+                Meeting.ical_uid == ical_uid,
+                Reminder.kind == kind,
+                OutboxMessage.status == MessageStatus.SENT,
+            )
         )
+        return {address for recipients in rows for address in recipients}
 
     def add(self, reminder: Reminder) -> Reminder:
         self.session.add(reminder)

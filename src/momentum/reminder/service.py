@@ -77,8 +77,9 @@ class ReminderService:
 
         A reminder whose time has already passed when the meeting is booked is left out (the
         invitation has only just gone out), and so is a value reminder with no asset to carry,
-        or one the buyer already had for this meeting before it was moved (the same content
-        again would be a duplicate; the confirmation names the new time, so it goes again).
+        or one the buyers already had for this meeting before it was moved (the same content
+        again would be a duplicate: it goes only to those who did not have it; the
+        confirmation names the new time, so it goes to everyone again).
         """
         now = self.clock.now()
         plan = ReminderPlan()
@@ -92,13 +93,15 @@ class ReminderService:
             if kind is ReminderKind.VALUE and value_asset_id is None:
                 plan.skipped.append("no value reminder: the value-asset library is empty")
                 continue
-            if (
-                kind is ReminderKind.VALUE
-                and meeting.ical_uid
-                and self.reminders.sent_in_chain(meeting.ical_uid, kind)
-            ):
-                plan.skipped.append("no value reminder: the buyer had it before the meeting moved")
-                continue
+            to = recipients
+            if kind is ReminderKind.VALUE and meeting.ical_uid:
+                had = self.reminders.sent_to_in_chain(meeting.ical_uid, kind)
+                to = [address for address in recipients if address not in had]
+                if not to:
+                    plan.skipped.append(
+                        "no value reminder: the buyer had it before the meeting moved"
+                    )
+                    continue
             if due_at <= now or due_at >= meeting.start_at:
                 plan.skipped.append(
                     f"no {kind} reminder: its time ({due_at:%Y-%m-%d %H:%M} UTC) had passed "
@@ -124,7 +127,7 @@ class ReminderService:
                 key=f"{kind}-reminder.{uuid.uuid4().hex}",
                 channel=Channel.EMAIL,
                 kind=MESSAGE_KIND[kind],
-                recipients=recipients,
+                recipients=to,
                 payload={"reminder_id": reminder.id},
                 due_at=due_at,
                 deal_id=meeting.deal_id,

@@ -124,8 +124,11 @@ def store_audit(
         options = replace(options, as_of=datetime.now(UTC))
     # what the sources cannot tell is told of the whole store, never of the scope's part
     if frames is None:
-        unknown = None if scope.owner_ids is None else store_unknown_figures(session)
-        return audit(scoped_dataset(session, scope), options, sources=sources, unknown=unknown)
+        data = scoped_dataset(session, scope)
+        # only what the scope's own rows cannot tell needs the whole store asked
+        partial = scope.owner_ids is not None and unknown_figures(data)
+        unknown = store_unknown_figures(session) if partial else None
+        return audit(data, options, sources=sources, unknown=unknown)
     owners = scope.owner_ids
     facts = frames.facts
     if owners is not None:  # the scope's deals, as restrict() keeps them
