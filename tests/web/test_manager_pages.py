@@ -308,6 +308,8 @@ def test_the_playbook_keeps_versions_and_reps_only_read(site: ManagerSite) -> No
     # a bad value in the address is named as the address names it
     paged = maya.get("/risk?page=0")
     assert paged.status_code == 422 and "<p>page: " in paged.text
+    mistyped = maya.get("/risk?rule=gap_to_long")
+    assert mistyped.status_code == 422 and "&#39;gap_to_long&#39; is not a rule" in mistyped.text
     ana = site.signed_in(ANA)
     read = ana.get("/playbook")
     assert (

@@ -232,6 +232,11 @@ def test_an_administrator_sets_a_rule_s_target_and_resets_it(
     row = _rule_row(admin.get("/settings").text, "gap_too_long", "target_business_days")
     assert 'name="value" value="5"' in row and 'data-source="default"' in row
     assert "<code>MOMENTUM_TARGET_BUSINESS_DAYS</code>: 5 business days." in row
+    # a yes/no option reads yes or no, not Python's True
+    alert = "/settings/rules/no_show/alert"
+    assert admin.post(alert, data={"csrf_token": token, "value": "false"}).status_code == 303
+    row = _rule_row(admin.get("/settings").text, "no_show", "alert")
+    assert "otherwise yes" in row and "True" not in row
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from momentum.clock import Clock
 from momentum.deal.changes import mark_changed
 from momentum.deal.models import Deal
 from momentum.deal.repository import amount_order
-from momentum.errors import Conflict, NotFound, PermissionDenied
+from momentum.errors import Conflict, InputError, NotFound, PermissionDenied
 from momentum.flag.models import Flag, Severity
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
@@ -110,6 +110,11 @@ class RiskBoardService:
     def board(self, actor: Actor, query: RiskQuery) -> RiskBoard:
         scope = resolve_scope(self.session, actor, team=query.team, rep_id=query.rep)
         groups = self._groups(scope.owner_ids, query)
+        if query.rule and not groups and self.titles and query.rule not in self.titles:
+            # a mistyped rule would read "nothing flagged"
+            raise InputError(
+                f"rule: {query.rule!r} is not a rule; the rules are {', '.join(self.titles)}"
+            )
         reps = visible_reps(self.session, actor)
         manager_of = {rep.id: rep.manager_id for rep in reps}
         assignees = [(rep.id, rep.name or rep.id) for rep in reps]
