@@ -112,8 +112,8 @@ def test_a_reschedule_keeps_the_uid_raises_the_sequence_and_names_the_old_time(
     meeting_id = book(database, engine)
     dispatcher.drain()
     with database.unit_of_work() as session:
-        booking = engine.meetings(session).reschedule(
-            ADMIN, meeting_id, start=datetime(2026, 3, 12, 16, 0)
+        booking = engine.meetings(session).reschedule(  # longer too: "was" keeps 45 minutes
+            ADMIN, meeting_id, start=datetime(2026, 3, 12, 16, 0), minutes=90
         )
         new_id = booking.meeting.id
         assert booking.meeting.location == "https://meet.example.test/acme-42"

@@ -202,7 +202,7 @@ class Composer:
                 deal,
                 rep,
                 message,
-                told=None if cancel or told is None else told.start_at,
+                told=None if cancel else told,
                 update=told is not None or cancel,
                 sequence=meeting.sequence,
             )
@@ -247,19 +247,19 @@ class Composer:
         rep: Rep,
         message: OutboxMessage,
         *,
-        told: datetime | None = None,
+        told: Meeting | None = None,
         update: bool = True,
         sequence: int | None = None,
     ) -> dict[str, Any]:
         """What the buyer templates show, of ``meeting`` (for a cancellation, the one the
         buyer was last sent: its time, length and place). Times are in the buyer's zone where
         a recipient's is known (the others' zones follow), else in the rep's; every one names
-        its zone. For an invitation, ``update`` says the buyer had one before, ``told`` at
-        what time; ``sequence`` is the meeting's own, if ``meeting`` is another."""
+        its zone. For an invitation, ``update`` says the buyer had one before, ``told`` which
+        (its time and length); ``sequence`` is the meeting's own, if ``meeting`` is another."""
         zones = buyer_zones(contacts, message.recipients) or [rep.timezone]
         tz = zones[0]
         begin, finish = meeting.start_at, meeting.end_at
-        previous = told if told is not None and told != meeting.start_at else None
+        previous = told if told is not None and told.start_at != meeting.start_at else None
         named = [c.name for c in contacts if c.name]
         lines = parse_agenda(meeting.agenda)
         label = deal.account or deal.name or deal.id
@@ -272,11 +272,11 @@ class Composer:
             "when_also": [when_long(begin, finish, other) for other in zones[1:]],
             "when_short": when_short(begin, tz),
             "previous_when": (
-                when_long(previous, previous + (meeting.end_at - meeting.start_at), tz)
-                if previous is not None
-                else None
+                when_long(previous.start_at, previous.end_at, tz) if previous is not None else None
             ),
-            "previous_when_short": when_short(previous, tz) if previous is not None else None,
+            "previous_when_short": (
+                when_short(previous.start_at, tz) if previous is not None else None
+            ),
             "location": meeting.location,
             "weekday": weekday(begin, zones),
             "greeting_name": named[0] if len(contacts) == 1 and named else None,

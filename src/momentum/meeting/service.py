@@ -91,6 +91,13 @@ _NO_LONGER_BOOKED = {
 }
 
 
+def _still_booked(meeting: Meeting) -> Meeting:
+    """``meeting``, if it may still be moved, canceled or given an outcome."""
+    if meeting.status is not MeetingStatus.SCHEDULED:
+        raise Conflict(f"meeting {meeting.id!r} {_NO_LONGER_BOOKED[meeting.status]}")
+    return meeting
+
+
 class MeetingService:
     def __init__(
         self,
@@ -309,7 +316,7 @@ class MeetingService:
         meeting = self.visible(actor, meeting_id, lock=True)
         if meeting.status is MeetingStatus.CANCELED:
             return self.view(meeting)
-        meeting = self._changeable(actor, meeting_id)
+        _still_booked(meeting)
         meeting.sequence += 1
         self._set_status(meeting, MeetingStatus.CANCELED, actor=actor)
         why = reason or "the meeting was canceled"
@@ -358,10 +365,7 @@ class MeetingService:
     # --- internals ----------------------------------------------------------------------
 
     def _changeable(self, actor: Actor, meeting_id: str) -> Meeting:
-        meeting = self.visible(actor, meeting_id, lock=True)
-        if meeting.status is not MeetingStatus.SCHEDULED:
-            raise Conflict(f"meeting {meeting_id!r} {_NO_LONGER_BOOKED[meeting.status]}")
-        return meeting
+        return _still_booked(self.visible(actor, meeting_id, lock=True))
 
     def _mark_outcome(self, actor: Actor, meeting_id: str, status: MeetingStatus) -> MeetingView:
         """The same outcome again (a retry, a second click) changes nothing: decided under
@@ -369,7 +373,7 @@ class MeetingService:
         meeting = self.visible(actor, meeting_id, lock=True)
         if meeting.status is status:
             return self.view(meeting)
-        meeting = self._changeable(actor, meeting_id)
+        _still_booked(meeting)
         if meeting.start_at > self.clock.now():
             raise Conflict(f"meeting {meeting_id!r} has not started yet")
         self._set_status(meeting, status, actor=actor)

@@ -94,7 +94,8 @@ class ReminderService:
                 plan.skipped.append("no value reminder: the value-asset library is empty")
                 continue
             to = recipients
-            if kind is ReminderKind.VALUE and meeting.ical_uid:
+            if kind is ReminderKind.VALUE and meeting.ical_uid and meeting.sequence > 0:
+                # a move (a first booking has no earlier meeting to have sent it for)
                 had = self.reminders.sent_to_in_chain(meeting.ical_uid, kind)
                 to = [address for address in recipients if address not in had]
                 if not to:
