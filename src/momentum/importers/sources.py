@@ -86,7 +86,7 @@ def skipped(path: Path, reason: str) -> str:
 def _unusable(path: Path) -> str | None:
     """Why ``path`` (which is not a folder) cannot be read as an export, or None if it can."""
     try:
-        mode = path.stat().st_mode
+        status = path.stat()
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "is a symbolic link that loops back on itself"
@@ -95,9 +95,10 @@ def _unusable(path: Path) -> str | None:
         if exc.errno == errno.ENOENT:
             return "does not exist"
         return f"cannot be read: {exc.strerror}"
+    mode = status.st_mode
     if stat.S_ISFIFO(mode):
         return "is a named pipe (FIFO), not a file; save what it gives to a file and name that"
-    if stat.S_ISREG(mode) and path.stat().st_size == 0:
+    if stat.S_ISREG(mode) and status.st_size == 0:
         return "is empty; expected a header row"
     if not stat.S_ISREG(mode):
         return "is not a regular file (a device or a socket)"

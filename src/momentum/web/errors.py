@@ -98,6 +98,14 @@ def _field(location: Sequence[Any]) -> str:
     return ".".join(str(part) for part in parts)
 
 
+def plain(error: Mapping[str, Any]) -> str:
+    """One validation error in plain words: a validator's own sentence, without pydantic's
+    "Value error, " in front of it."""
+    if error.get("type") == "value_error" and error.get("ctx", {}).get("error") is not None:
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
+
+
 def _not_json(error: Mapping[str, Any], body: Any) -> str:
     """Why a body that says it is JSON is not, and where: FastAPI's ``json_invalid`` error
     carries the parser's reason and the character it stopped at (``loc`` is ``body``, then
@@ -158,8 +166,7 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [
             {
                 "field": _field(error["loc"]),
-                # a validator's own words, without pydantic's "Value error, " before them
-                "reason": str(error["msg"]).removeprefix("Value error, "),
+                "reason": plain(error),
             }
             for error in exc.errors()
         ]

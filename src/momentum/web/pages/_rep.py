@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
@@ -24,6 +23,7 @@ from momentum.schedule.timeline import DealTimelineService
 from momentum.schedule.today import TodayService
 from momentum.user.accounts import SignedIn
 from momentum.web.deps import engine_of
+from momentum.web.errors import plain
 
 
 def viewer_zone(request: Request, user: SignedIn) -> str:
@@ -118,14 +118,6 @@ def typed_attendee(email: str, name: str, timezone: str) -> Attendee | None:
 
 # An attendee's fields, as the forms name them (see rep/_attendee.html).
 ATTENDEE_FIELDS = {"email": "attendee_email", "name": "attendee_name", "timezone": "attendee_tz"}
-
-
-def plain(error: Mapping[str, Any]) -> str:
-    """One validation error in plain words: a validator's own sentence, without pydantic's
-    "Value error, " in front of it."""
-    if error.get("type") == "value_error" and error.get("ctx", {}).get("error") is not None:
-        return str(error["ctx"]["error"])
-    return str(error["msg"])
 
 
 def problems(

@@ -19,6 +19,7 @@ from momentum.value_asset.models import ValueAssetKind
 from momentum.value_asset.schemas import NewValueAsset
 from momentum.value_asset.service import ValueAssetService
 from momentum.web.deps import DbSession, PageActor, engine_of
+from momentum.web.errors import plain
 from momentum.web.nav import NavItem
 from momentum.web.templating import render
 
@@ -45,7 +46,7 @@ def _valid(model: type[M], **values: Any) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        reason = str(first["msg"]).removeprefix("Value error, ")
+        reason = plain(first)
         raise InputError(f"{field}: {reason}" if field else reason) from None
 
 
