@@ -20,8 +20,12 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from momentum.audit.findings import PLAYBOOK
 from momentum.audit.store import load_dataset
 from momentum.db.engine import Database
+from momentum.playbook.models import PlaybookStep
+from momentum.playbook.schemas import PRACTICE_STEPS
+from momentum.playbook.service import PlaybookService
 from momentum.rep.models import Rep
 from momentum.review import dashboard
 from momentum.web.app import create_app
@@ -29,6 +33,7 @@ from tests.factories import make_deal, make_meeting
 from tests.review.outcomes import PENDING_BY_WEEK, add_pending_in_other_weeks, import_demo
 from tests.review.team import HELD, NOW, ManagerSite, at, make_team
 from tests.waiting import wait_until
+from tests.web.conftest import csrf_of
 
 
 @pytest.fixture
@@ -258,3 +263,34 @@ def test_findings_not_established_are_listed_apart_and_not_ranked(
     for finding in findings:
         if not finding["established"]:
             assert str(escape(finding["text"])) not in ranked
+
+
+def test_each_established_finding_shows_the_teams_talk_track_for_its_step(
+    site: ManagerSite, database: Database, tmp_path: Path
+) -> None:
+    import_demo(database, tmp_path / "demo")
+    admin = site.signed_in("admin@seller.test")
+    findings = [f for f in admin.get("/api/v1/audit").json()["findings"] if f["established"]]
+    assert findings
+
+    def item(page: str, finding: dict[str, Any]) -> str:
+        found = page[page.index(f'data-finding="{finding["id"]}"') :]
+        return found[: found.index("</li>")]
+
+    page = admin.get("/dashboard").text
+    for finding in findings:  # none written yet: the page says so, and where to write one
+        assert "The playbook has no talk track for this step yet" in item(page, finding)
+
+    admin.post("/playbook/start", data={"csrf_token": csrf_of(admin.get("/playbook").text)})
+    with database.unit_of_work(write=False) as session:
+        tracks = PlaybookService(session, clock=site.clock).talk_tracks()
+    assert len(tracks) == len(PlaybookStep)
+    page = admin.get("/dashboard").text
+    for finding in findings:
+        track = tracks[PRACTICE_STEPS[finding["playbook"]]]
+        shown = item(page, finding)
+        assert f'<a href="/playbook/{track.entry_id}">{escape(track.title)}</a>' in shown
+
+
+def test_every_practice_of_the_findings_has_its_playbook_step() -> None:
+    assert set(PRACTICE_STEPS) == set(PLAYBOOK)

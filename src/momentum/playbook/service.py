@@ -72,6 +72,14 @@ class PlaybookService:
         found = self.entries(kind=PlaybookKind.TALK_TRACK, step=step)
         return found[0] if found else None
 
+    def talk_tracks(self) -> dict[PlaybookStep, PlaybookItem]:
+        """Each step's talk track, for the steps that have one."""
+        tracks: dict[PlaybookStep, PlaybookItem] = {}
+        for item in self.entries(kind=PlaybookKind.TALK_TRACK):
+            if item.step is not None:
+                tracks.setdefault(item.step, item)  # the first, as talk_track() gives
+        return tracks
+
     def lock_in_templates(self) -> LockInTemplates:
         """What the lock-in form offers: the current version of each agenda and homework
         template. Where the playbook has none of a kind (a team that has not written one, or

@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from momentum.audit.result import AuditOptions
 from momentum.audit.stats import import_scipy
 from momentum.errors import InputError, MomentumError
+from momentum.playbook.models import PlaybookStep
+from momentum.playbook.schemas import PlaybookItem
+from momentum.playbook.service import PlaybookService
 from momentum.review.cache import AuditCache
 from momentum.review.dashboard import DashboardService
 from momentum.review.service import WeeklyReviewService
@@ -76,6 +79,11 @@ def dashboard_service(request: Request, session: Session) -> DashboardService:
 
 def rule_titles(engine: Engine) -> dict[str, str]:
     return {rule.key: rule.title for rule in engine.rules.registry}
+
+
+def talk_tracks(request: Request, session: Session) -> dict[PlaybookStep, PlaybookItem]:
+    """The team's talk track for each step that has one, shown beside the findings."""
+    return PlaybookService(session, clock=engine_of(request).clock).talk_tracks()
 
 
 def weekly_review(request: Request, session: Session) -> WeeklyReviewService:

@@ -19,7 +19,7 @@ from momentum.review.scope import visible_reps
 from momentum.user.models import Role
 from momentum.web.deps import DbSession, PageActor, engine_of
 from momentum.web.nav import NavItem
-from momentum.web.pages._manager import audit_defaults, rule_titles
+from momentum.web.pages._manager import audit_defaults, rule_titles, talk_tracks
 from momentum.web.pages.dashboard import finding_cards
 from momentum.web.templating import render
 
@@ -84,6 +84,7 @@ def coaching_index(request: Request, session: DbSession, actor: PageActor) -> Re
 @router.get("/coaching/{rep_id}")
 def coaching_page(request: Request, session: DbSession, actor: PageActor, rep_id: str) -> Response:
     profile = _service(request, session).profile(actor, rep_id)
+    tracks = talk_tracks(request, session)
     return render(
         request,
         "manager/coaching.html",
@@ -91,8 +92,8 @@ def coaching_page(request: Request, session: DbSession, actor: PageActor, rep_id
             "profile": profile,
             "step_titles": STEP_TITLES,
             "trend_title": trend_title(profile),
-            "established": finding_cards(f for f in profile.findings if f["established"]),
-            "others": finding_cards(f for f in profile.findings if not f["established"]),
+            "established": finding_cards((f for f in profile.findings if f["established"]), tracks),
+            "others": finding_cards((f for f in profile.findings if not f["established"]), tracks),
             "behind": any(s.behind is not None and s.behind > 0 for s in profile.steps),
         },
     )

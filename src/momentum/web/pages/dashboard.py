@@ -14,7 +14,7 @@ numbers each chart draws are in the page's cards and tables."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Annotated, Any
 
@@ -25,12 +25,14 @@ from momentum.audit import presentation as p
 from momentum.audit import result as metrics
 from momentum.audit.serialize import finding_json, group_from_json
 from momentum.errors import NotFound
+from momentum.playbook.models import PlaybookStep
+from momentum.playbook.schemas import PRACTICE_STEPS, PlaybookItem
 from momentum.review.dashboard import PARTS
 from momentum.review.scope import visible_reps
 from momentum.user.models import Role
 from momentum.web.deps import DbSession, PageActor
 from momentum.web.nav import NavItem
-from momentum.web.pages._manager import dashboard_service, day, link
+from momentum.web.pages._manager import dashboard_service, day, link, talk_tracks
 from momentum.web.templating import render
 
 router = APIRouter()
@@ -68,14 +70,19 @@ NOTHING_TO_DRAW = (
 Text = Annotated[str | None, Query(max_length=200)]
 
 
-def finding_cards(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def finding_cards(
+    findings: Iterable[dict[str, Any]], tracks: Mapping[PlaybookStep, PlaybookItem]
+) -> list[dict[str, Any]]:
     """Findings (their JSON, :func:`momentum.audit.serialize.finding_json`) with what the
     report shows beside them, in its words (:mod:`momentum.audit.presentation`): the playbook
     step's title, the difference with its 95 % interval, and what is compared: each side's
     counts and the deals left out (a rep's rate in a finding counts only deals whose outcome is
-    known, so it can differ from the same rep's rate in the figures)."""
+    known, so it can differ from the same rep's rate in the figures). Beside the report's
+    built-in advice, the team's own talk track for the finding's step (``tracks``, from
+    :meth:`PlaybookService.talk_tracks`), or None where the team has not written one."""
     cards = []
     for finding in findings:
+        step = PRACTICE_STEPS.get(finding["playbook"])
         evidence = finding["evidence"]
         shortfall = (
             f"{p.difference(evidence['difference'], 'rate')}, 95 % interval "
@@ -94,6 +101,7 @@ def finding_cards(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                 "playbook_title": p.playbook_step(finding["playbook"]),
                 "shortfall": shortfall,
                 "compared": compared,
+                "talk_track": tracks.get(step) if step else None,
             }
         )
     return cards
@@ -126,6 +134,7 @@ def dashboard_page(
         return RedirectResponse(link("/dashboard", **scope), status_code=303)
     result = board.result
     reps = visible_reps(session, actor)
+    tracks = talk_tracks(request, session)
     return render(
         request,
         "manager/dashboard.html",
@@ -143,8 +152,8 @@ def dashboard_page(
                 for key, title in CHARTS.items()
                 if key != "reps" or len(result.by_rep) > 1  # one rep: nothing to set against
             ],
-            "established": finding_cards(finding_json(f) for f in p.established(result)),
-            "others": finding_cards(finding_json(f) for f in p.not_established(result)),
+            "established": finding_cards((finding_json(f) for f in p.established(result)), tracks),
+            "others": finding_cards((finding_json(f) for f in p.not_established(result)), tracks),
             "overlap": p.overlap_sentence(result) if p.established(result) else "",
             "unnamed": p.unnamed_reps_sentence(result),
             "rep_names": {r.id: r.name or r.id for r in reps},
