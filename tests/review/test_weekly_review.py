@@ -228,6 +228,10 @@ def test_the_review_as_csv(database: Database, team: Team) -> None:
     assert rows[0]["on_the_spot_rate"] == "0.5"
     assert rows[0]["first_meetings_previous_4_weeks_avg"] == "0.5"
     assert rows[1]["not_booked"] == "1"
+    assert {row["week_complete"] for row in rows} == {"yes"}
+    with database.unit_of_work(write=False) as session:  # NOW is in 2026-W11
+        text = review_csv(_service(session).review(team.maya, week="2026-W11"))
+    assert {row["week_complete"] for row in csv.DictReader(io.StringIO(text))} == {"no"}
 
 
 def test_a_week_under_way_judges_no_commitment_yet(database: Database, team: Team) -> None:

@@ -463,12 +463,13 @@ def _require_reviewer(session: Session, actor: Actor, rep_id: str) -> None:
         raise PermissionDenied("only managers and administrators record commitments")
 
 
-CSV_COLUMNS = ("rep_id", "rep", "team", "week", *COUNTS, "on_the_spot_rate")
+CSV_COLUMNS = ("rep_id", "rep", "team", "week", "week_complete", *COUNTS, "on_the_spot_rate")
 
 
 def review_csv(review: WeeklyReview) -> str:
-    """The review as CSV: per rep, the week's figures and the previous four weeks' average
-    per week, then the commitments checked this week."""
+    """The review as CSV: per rep, the week's figures (``week_complete`` is "no" for the week
+    under way: its figures so far) and the previous four weeks' average per week, then the
+    commitments checked this week."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
@@ -491,6 +492,7 @@ def review_csv(review: WeeklyReview) -> str:
                     rep.name,
                     rep.team or "",
                     review.week,
+                    "yes" if review.complete else "no",
                     *(getattr(week, name) for name in COUNTS),
                     week.on_the_spot_rate,
                     *(rep.baseline.per_week[name] for name in COUNTS),
