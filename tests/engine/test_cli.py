@@ -126,6 +126,10 @@ def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: P
     ):
         result = runner.invoke(app, command, env=typo, input="a fine password\n")
         assert result.exit_code == 69 and "there is no store at" in result.output, command
+    # the rules in force need no store: listed from the rules file, saying none was read
+    result = runner.invoke(app, ["rules", "list"], env=typo)
+    assert result.exit_code == 0 and "no_show" in result.output
+    assert "no setting made in the web app applies" in " ".join(result.output.split())
     assert not (tmp_path / "nodir").exists()
     bad = tmp_path / "bad.toml"
     bad.write_text("[rules.stalled]\ndays = 0\n")

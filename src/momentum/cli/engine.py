@@ -127,18 +127,27 @@ def _toml(value: object) -> str:
 def rules_list() -> None:
     """The rules in force, in evaluation order, with their options (as set in the web app's
     settings, else the rules file, else the defaults)."""
+    from momentum.db.engine import sqlite_file
+    from momentum.rules.config import load_rules, read_config
     from momentum.rules.settings import RuleSettingsService
 
     with app_errors():
-        engine = _engine(existing=False)
+        settings = load_settings()
+        store = sqlite_file(settings.database_url)
+        if store is not None and not store.exists():  # no app settings to read: none made
+            rules = load_rules(read_config(settings.rules_file, settings))
+            in_force = rules.options
+            note = f"There is no store at {store} yet: no setting made in the web app applies."
+        else:
+            engine = _engine()
+            rules, note = engine.rules, ""
+            with engine.database.unit_of_work(write=False) as session:
+                in_force = RuleSettingsService(session, rules=rules, clock=engine.clock).in_force()
+            engine.close()
         table = Table(title="Rules", title_justify="left")
         for column in ("key", "title", "options"):
             table.add_column(column)
-        with engine.database.unit_of_work(write=False) as session:
-            in_force = RuleSettingsService(
-                session, rules=engine.rules, clock=engine.clock
-            ).in_force()
-        for rule in engine.rules.registry:
+        for rule in rules.registry:
             options = in_force[rule.key].model_dump()
             table.add_row(
                 rule.key,
@@ -146,7 +155,8 @@ def rules_list() -> None:
                 escape(", ".join(f"{k} = {_toml(v)}" for k, v in options.items())),
             )
         console.print(table)
-        engine.close()
+        if note:
+            console.print(escape(note))
 
 
 @rules_app.command("evaluate")
