@@ -21,6 +21,10 @@ def test_canonical_files_are_read_as_before(write_files) -> None:
     data = read_format(folder)
     assert data.deals.height == 2
     assert data.notes == ["detected format: momentum (deals.csv, reps.csv)"]
+    # their times carry their owner's zone: a --timezone given is said not to be used
+    zoned = read_format(folder, timezone="Europe/Berlin")
+    assert zoned.notes[1].startswith("--timezone Europe/Berlin is not used")
+    assert zoned.deals.equals(data.deals)
 
 
 def test_a_file_given_twice_is_read_once(write_files) -> None:

@@ -134,6 +134,14 @@ def open_reader(
     if format is None and base != "mapping":
         named = [s.name for s in sources if s.is_calendar or s.roles]
         notes.append(f"detected format: {chosen} ({', '.join(named)})")
+    if options.timezone is not None and chosen in ("momentum", "ics"):
+        notes.append(
+            f"--timezone {options.timezone} is not used: in Momentum's own files a time "
+            "without an offset is in the deal owner's time zone (reps.csv's timezone)"
+            if chosen == "momentum"
+            else f"--timezone {options.timezone} is not used: a calendar's time without a "
+            "zone is taken as its owner's local time"
+        )
     reader = CanonicalReader(
         options=options,
         problems=problems,
