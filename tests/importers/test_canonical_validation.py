@@ -142,6 +142,10 @@ def test_deal_problems(write_files, deals: str, expected: str) -> None:
             "reps.csv:2:email: 'ann-at-example' is not an e-mail address",
         ),
         ("rep_id,manager_id\nr1,r9\n", "reps.csv:2:manager_id: 'r9' is not a rep_id"),
+        (
+            "rep_id,manager_id\nr1,r1\n",
+            "reps.csv:2:manager_id: 'r1' makes a loop of managers (r1 → r1)",
+        ),
         ("rep_id\nr1\nr1\n", "reps.csv:3:rep_id: 'r1' is already used on row 2"),
         ("name\nAnn\n", "reps.csv:1:rep_id: required column is missing"),
     ],
@@ -149,6 +153,15 @@ def test_deal_problems(write_files, deals: str, expected: str) -> None:
 def test_rep_problems(write_files, reps: str, expected: str) -> None:
     folder = write_files({"reps.csv": reps})
     assert [p.removeprefix(f"{folder}/") for p in problems_of(folder)] == [expected]
+
+
+def test_reps_above_each_other_are_reported_on_each_of_their_rows(write_files) -> None:
+    """Scope follows managers transitively: a loop would put each rep over the other."""
+    folder = write_files({"reps.csv": "rep_id,manager_id\nr1,r2\nr2,r3\nr3,r2\nr4,r1\n"})
+    assert [p.removeprefix(f"{folder}/") for p in problems_of(folder)] == [
+        "reps.csv:3:manager_id: 'r3' makes a loop of managers (r2 → r3 → r2)",
+        "reps.csv:4:manager_id: 'r2' makes a loop of managers (r3 → r2 → r3)",
+    ]
 
 
 def test_an_unknown_time_zone_is_one_problem_even_with_deals_and_meetings(write_files) -> None:

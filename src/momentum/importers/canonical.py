@@ -321,6 +321,17 @@ class CanonicalReader:
                 table.column("manager_id"),
                 lambda r, rep_id=rep_id: f"{show(r['manager_id'])} is not {_a(rep_id)}",  # type: ignore[misc]
             )
+        loops = _manager_loops(dict(zip(reps["rep_id"], reps["manager_id"], strict=True)))
+        for (label,), part in reps.partition_by("_file", as_dict=True).items():
+            self.problems.add_rows(
+                str(label),
+                part,
+                pl.col("rep_id").is_in(list(loops)),
+                self._table(str(label)).column("manager_id"),
+                lambda r: (
+                    f"{show(r['manager_id'])} makes a loop of managers ({loops[r['rep_id']]})"
+                ),
+            )
         reps = reps.join(
             known.select("rep_id", pl.col("timezone").alias("_tz"), pl.col("country").alias("_cc")),
             on="rep_id",
@@ -989,6 +1000,19 @@ def _allowed(table: Table, name: str, canonical: Sequence[str]) -> str:
     """The values field ``name`` takes, in the words of the table's source (a preset's or a
     mapping file's labels), else the canonical ones."""
     return getattr(table, "vocabulary", {}).get(name) or ", ".join(canonical)
+
+
+def _manager_loops(manager_of: dict[str, str | None]) -> dict[str, str]:
+    """The reps whose chain of managers comes back to them, each with the loop in words
+    ("r1 → r2 → r1"): no rep can be above themselves."""
+    loops = {}
+    for rep in manager_of:
+        chain = [rep]
+        while (above := manager_of.get(chain[-1])) is not None and above not in chain:
+            chain.append(above)
+        if above == rep:
+            loops[rep] = " → ".join([*chain, rep])
+    return loops
 
 
 def _a(noun: str) -> str:
