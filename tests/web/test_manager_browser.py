@@ -18,6 +18,8 @@ import uvicorn
 
 from momentum.contact.models import Contact
 from momentum.db.engine import Database
+from momentum.flag.models import Severity
+from momentum.flag.repository import FlagRepository
 from momentum.next_step.models import Side
 from momentum.next_step.schemas import AgendaItem, LockIn
 from momentum.user.models import Role
@@ -255,3 +257,47 @@ def test_a_manager_edits_an_agenda_template_and_the_next_lock_in_offers_it(
             == "Send the three figures we agreed (volumes, cost per unit, hours spent)."
         )
         assert meeting.playbook_revision == revision
+
+
+def test_wide_tables_become_one_card_per_row_on_a_phone(
+    live: tuple[str, ManagerSite], database: Database
+) -> None:
+    """At risk and Settings: on a phone each row reads as a card, every cell in view, instead
+    of a table scrolling sideways in its box (the amount and the task were off to the right)."""
+    from playwright.sync_api import sync_playwright
+
+    base, _ = live
+    with database.unit_of_work() as session:
+        FlagRepository(session).insert_many(
+            [("D3", "no_show", "the buyer did not show up on Tue 3 Mar 2026", Severity.CRITICAL)],
+            raised_at=NOW,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.set_default_timeout(30_000)
+            page.goto(f"{base}/login")
+            page.fill("input[name=email]", "admin@seller.test")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            for path in ("/risk", "/settings"):
+                page.goto(f"{base}{path}")
+                assert path != "/risk" or "did not show up" in page.content()
+                tables = page.locator("table.stacked")
+                assert tables.count() >= 1, path
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+                for index in range(tables.count()):
+                    assert tables.nth(index).evaluate(
+                        "t => t.parentElement.scrollWidth <= t.parentElement.clientWidth + 1"
+                    ), f"a table scrolls inside its box on {path}"
+                    cells = tables.nth(index).locator("td").all()
+                    for cell in cells[:40]:
+                        box = cell.bounding_box()
+                        assert box is None or box["x"] + box["width"] <= 390, (
+                            path,
+                            cell.inner_text(),
+                        )
+        finally:
+            browser.close()
