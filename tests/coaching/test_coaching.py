@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from momentum.audit.result import AuditOptions
+from momentum.audit.result import AuditOptions, AuditResult
 from momentum.clock import FixedClock
+from momentum.coaching import service as coaching_service
 from momentum.coaching.schemas import NewNote
 from momentum.coaching.service import CoachingService
 from momentum.db.engine import Database
@@ -19,6 +21,7 @@ from momentum.playbook.models import PlaybookStep
 from momentum.playbook.service import PlaybookService
 from momentum.rep.models import Rep
 from momentum.rep.repository import RepRepository
+from momentum.review.dashboard import store_audit
 from momentum.user.schemas import Actor
 from tests.factories import make_deal, make_meeting
 from tests.review.outcomes import import_demo
@@ -64,11 +67,13 @@ def test_the_rep_against_the_rest_of_the_team(database: Database, team: Team) ->
         profile = _service(session).profile(team.maya, "ana")
     steps = {step.key: step for step in profile.steps}
     spot = steps["second_meeting.booked_on_the_spot_rate"]
-    # Ana's known outcomes: D1 (on the spot) and D4 (later); D2, D3, D5 are still pending
-    assert (spot.rep, spot.team) == ((1, 2), (4, 4))
-    assert spot.behind == 0.5 and not spot.established  # two deals cannot establish it
+    # compared as the audit's findings compare: the deals whose observation window (15
+    # business days) has closed. Ana's: D4 (booked later). D1, D2, D3 and D5 are left out
+    # (D1 was held on the spot, but counting it while D3 waits would favour fast deals)
+    assert (spot.rep, spot.team) == ((0, 1), (4, 4))
+    assert spot.behind == 1.0 and not spot.established  # one deal cannot establish it
     assert spot.rep_interval is not None and spot.rep_interval[0] < 0.5 < spot.rep_interval[1]
-    assert profile.pending == 3
+    assert profile.left_out == 4
     # a gap that could be chance is no place to start: no weakest step, no talk track
     assert profile.weakest is None and profile.talk_track is None
     assert len(profile.trend) == 12 and profile.trend[-1].week == "2026-W11"
@@ -113,13 +118,22 @@ def test_an_established_gap_is_where_to_start(database: Database, team: Team) ->
 
 
 def test_a_finding_not_established_is_never_where_to_start(
-    database: Database, team: Team, tmp_path: Path
+    database: Database, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The audit's findings about a rep come as its report lists them: the established ones,
     by rank; a rep is never named on a finding that is not established (the report only
-    counts those). Where the audit has a finding on a step, the step's verdict agrees, and a
-    gap that is not established is never where to start."""
+    counts those). Where the audit has a finding on a step, the step's verdict agrees and its
+    counts are the finding's (the funnel and the findings on one page compare the same
+    deals), and a gap that is not established is never where to start."""
     import_demo(database, tmp_path / "demo")
+    audits: list[AuditResult] = []
+
+    def kept(*args: Any, **kwargs: Any) -> AuditResult:
+        audits.append(store_audit(*args, **kwargs))
+        return audits[-1]
+
+    monkeypatch.setattr(coaching_service, "store_audit", kept)
+    compared = 0
     with database.unit_of_work(write=False) as session:
         service = _service(session)
         for rep in RepRepository(session).all():
@@ -131,19 +145,21 @@ def test_a_finding_not_established_is_never_where_to_start(
             ranks = [f["rank"] for f in profile.findings if f["established"]]
             assert ranks == sorted(ranks) and None not in ranks
             assert all(f["established"] for f in profile.findings)
+            about = {f.step: f for f in audits[-1].findings if f.rep_id == rep.id}
             for step in profile.steps:
-                verdict = next(
-                    (
-                        f["established"]
-                        for f in profile.findings
-                        if f["step"] == _finding_step(step.key)
-                    ),
-                    None,
-                )
-                if verdict is not None:
-                    assert step.established is verdict, (rep.id, step.key)
+                finding = about.get(_finding_step(step.key))
+                if finding is None:
+                    continue
+                assert step.established is finding.established, (rep.id, step.key)
+                group, reference = finding.group.rate, finding.reference.rate
+                assert (step.rep, step.team) == (
+                    (group.numerator, group.denominator),
+                    (reference.numerator, reference.denominator),
+                ), (rep.id, step.key)
+                compared += 1
             if profile.weakest is not None:
                 assert profile.weakest.established
+    assert compared
 
 
 def _finding_step(key: str) -> str:

@@ -60,7 +60,8 @@ class CoachingProfile(BaseModel):
     team: str | None
     since: date
     until: date
-    pending: int  # the rep's deals left out of the comparison: outcome not known yet
+    left_out: int  # the rep's deals left out of the funnel: their observation window is open
+    observation_days: int  # business days a deal's meeting-two outcome may take to be known
     steps: list[StepComparison]
     weakest: StepComparison | None
     talk_track: PlaybookItem | None

@@ -3,8 +3,9 @@ findings that name them; twelve weeks of trend; their deals at risk; the playboo
 track for their weakest step; and the manager's private notes.
 
 The figures are the audit's (the dashboard's code path) over the rep's team within the
-viewer's scope. Comparisons use the deals whose meeting-two outcome is known (the audit's own
-``pending``). The findings are the audit's, as its report lists them: the established ones
+viewer's scope. The funnel compares the deals the audit's findings compare: those whose
+observation window has closed (:mod:`momentum.audit.outcomes`), so the table and the findings
+on one page give the same counts. The findings are the audit's, as its report lists them: the established ones
 ranked, then the others, never ranked; where the audit has a finding on a step for the rep, its
 verdict (which allows for every comparison made) says whether the rep's gap there is
 established, and only an established gap is ever the place to start.
@@ -186,16 +187,17 @@ class CoachingService:
         options = AuditOptions(
             target_days=self.defaults.target_days,
             grace=self.defaults.grace,
+            observation_days=self.defaults.observation_days,
             since=since,
             until=until,
             default_timezone=self.defaults.default_timezone,
             as_of=now,
         )
         result = store_audit(self.session, self._team_scope(actor, rep_id, rep.team), options)
-        # the audit's own pending deals (momentum.audit.outcomes.observe), as its JSON counts them
         facts = result.facts.with_columns(pl.col("owner_id").cast(pl.String))
         mine = facts.filter(pl.col("owner_id") == rep_id)
-        known = facts.filter(~pl.col("pending"))
+        # the deals the audit's findings compare (momentum.audit.service.audit)
+        known = facts.filter(pl.col("window_closed"))
         findings = rep_findings(result, rep_id)
         steps = compare_steps(
             known.filter(pl.col("owner_id") == rep_id),
@@ -211,7 +213,10 @@ class CoachingService:
             team=rep.team,
             since=since,
             until=until,
-            pending=int(mine["pending"].sum()),
+            left_out=mine.filter(
+                pl.col("m1_start").is_not_null() & ~pl.col("window_closed")
+            ).height,
+            observation_days=options.observation_days,
             steps=steps,
             weakest=worst,
             talk_track=playbook.talk_track(worst.step) if worst else None,
@@ -241,7 +246,7 @@ class CoachingService:
     def _trend(self, facts: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
         """Twelve weeks by the week of meeting one: first meetings and pending deals counted
         over all of ``facts``, rates over the deals whose outcome is known."""
-        known = facts.filter(~pl.col("pending"))
+        known = facts.filter(pl.col("window_closed"))
         blocks = {str(week): b for week, b in grouped(known, "week", target_days=target_days)}
         counted = {
             row["week"]: (int(row["deals"]), int(row["pending"]))
