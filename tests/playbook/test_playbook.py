@@ -167,6 +167,8 @@ def test_the_lock_in_offers_the_current_templates_or_the_starting_ones(
         assert offered.revision == playbook.revision()
         # a line that names no side goes with what the seller brings
         playbook.retire(MANAGER, agenda.entry_id)
+        with pytest.raises(Conflict, match="is retired: it can no longer be edited"):
+            playbook.edit(MANAGER, agenda.entry_id, PlaybookText(title="Late", body="Too late"))
         playbook.add(
             MANAGER,
             NewPlaybookEntry(kind=PlaybookKind.AGENDA_TEMPLATE, title="Free", body="Just talk"),

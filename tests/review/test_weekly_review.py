@@ -164,7 +164,7 @@ def test_commitments_are_checked_at_the_next_review(database: Database, team: Te
             service.commit(team.ana, "ana", week="2026-W10", new=NewCommitment(text="x"))
         with pytest.raises(NotFound):
             service.commit(team.sam, "ana", week="2026-W10", new=NewCommitment(text="x"))
-        with pytest.raises(Conflict):
+        with pytest.raises(InputError, match="target: a commitment on a figure needs a target"):
             service.commit(
                 team.maya,
                 "ana",

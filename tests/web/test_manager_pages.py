@@ -452,6 +452,13 @@ def test_a_figure_commitment_waits_for_its_week_to_end(site: ManagerSite) -> Non
     assert "/mark" not in spot.group(2) and "not marked" not in spot.group(2)
     assert f"/review/commitments/{call.group(1)}/mark" in call.group(2)
     assert "not marked" in call.group(2)
+    # kept, it can be any day; not kept, only once the week is over
+    assert ">Kept</button>" in call.group(2) and ">Not kept</button>" not in call.group(2)
+    mark = f"/review/commitments/{call.group(1)}/mark"
+    refused = maya.post(mark, data={"kept": "no", "csrf_token": csrf_of(under_way)})
+    assert refused.status_code == 409
+    assert "week 2026-W11 is not over yet" in html.unescape(refused.text)
+    assert maya.post(mark, data={"kept": "yes", "csrf_token": csrf_of(under_way)}).is_redirect
 
 
 def test_the_review_marks_better_and_worse_in_words_too(site: ManagerSite) -> None:

@@ -171,6 +171,8 @@ class PlaybookService:
         latest = self.playbook.latest_version(entry_id) if entry else None
         if entry is None or latest is None:
             raise NotFound(f"no playbook entry {entry_id}")
+        if entry.retired:  # nothing offers it any more: a new version would never be used
+            raise Conflict(f"“{latest.title}” is retired: it can no longer be edited")
         if (latest.title, latest.body) == (text.title, text.body):
             return _item(entry, latest)
         version = self.playbook.add_version(

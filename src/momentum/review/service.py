@@ -415,9 +415,9 @@ class WeeklyReviewService:
                 f"({following}, at the review of {under_way})"
             )
         if new.metric is not None and new.target is None:
-            raise Conflict("a commitment on a figure needs a target")
+            raise InputError("target: a commitment on a figure needs a target")
         if new.metric is CommitmentMetric.ON_THE_SPOT_RATE and (new.target or 0) > 1:
-            raise Conflict("an on-the-spot rate target is a share between 0 and 1")
+            raise InputError("target: an on-the-spot rate target is a share between 0 and 1")
         commitment = self.commitments.add(
             ReviewCommitment(
                 rep_id=rep_id,
@@ -433,10 +433,16 @@ class WeeklyReviewService:
         return check(commitment, None)
 
     def mark(self, actor: Actor, commitment_id: int, *, kept: bool | None) -> CommitmentView:
-        """The manager's word on a commitment without a metric (``None`` takes it back)."""
+        """The manager's word on a commitment without a metric (``None`` takes it back):
+        kept, any day; not kept, once its week is over."""
         commitment = self._visible(actor, commitment_id)
         if commitment.metric is not None:
             raise Conflict("a commitment on a figure is checked from the figures")
+        if kept is False and commitment.week > weeks.last_complete(self.clock.now()):
+            # done is done any day; missed only once the week is over
+            raise Conflict(
+                f"week {commitment.week} is not over yet: the commitment can still be kept"
+            )
         commitment.kept = kept
         commitment.checked_at = self.clock.now() if kept is not None else None
         self.session.flush()
