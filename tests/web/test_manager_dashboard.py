@@ -105,6 +105,9 @@ def test_the_page_opens_the_deals_behind_each_figure(site: ManagerSite) -> None:
     bad_week = maya.get(f"{spot}&week=garbage")
     assert bad_week.status_code == 422 and "is not an ISO week" in bad_week.text
     assert maya.get(f"{spot}&week=2026-W10").status_code == 200
+    unnamed = maya.get("/dashboard/deals?team=north")  # neither a figure nor a finding
+    assert unnamed.status_code == 422 and "name a figure" in unnamed.text
+    assert maya.get("/dashboard/deals?figure=no.such.figure").status_code == 404
     assert maya.get("/dashboard?since=yesterday").status_code == 422
     ana = site.signed_in("ana@seller.test")
     assert ana.get("/dashboard?rep=cy").status_code == 404

@@ -473,6 +473,9 @@ def test_the_review_marks_better_and_worse_in_words_too(site: ManagerSite) -> No
     assert "Outcome not known yet" in rows
     assert "better" not in rows["Outcome not known yet"]
     assert "worse" not in rows["Outcome not known yet"]
+    # a week across the new year names both years
+    first = site.signed_in(MAYA).get("/review?week=2026-W01").text
+    assert "Mon 29 Dec 2025 – Sun 4 Jan 2026" in first
 
 
 def test_coaching_never_names_a_rep_on_a_finding_not_established(

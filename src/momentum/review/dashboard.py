@@ -296,10 +296,10 @@ class DashboardService:
             ids = finding_deal_ids(dashboard.result, finding)
         else:
             filters = figure_filters(dashboard.options.target_days)
+            if not figure:
+                raise InputError("figure: name a figure (figure=) or a finding (finding=)")
             if figure not in filters or part not in PARTS:
-                raise NotFound(
-                    f"no figure {figure!r}" if figure else "name a figure (figure=) or a finding"
-                )
+                raise NotFound(f"no figure {figure!r}")
             numerator, denominator, rest = filters[figure]
             chosen = {
                 "numerator": denominator & numerator,
