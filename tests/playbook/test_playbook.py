@@ -20,6 +20,26 @@ MANAGER = Actor(role=Role.MANAGER, rep_id="maya", user_id=None)
 REP = Actor(role=Role.REP, rep_id="ana")
 
 
+def test_the_built_in_playbook_fills_only_the_places_left_empty(database: Database) -> None:
+    with database.unit_of_work() as session:
+        playbook = PlaybookService(session, clock=FixedClock(NOW))
+        mine = playbook.add(
+            MANAGER,
+            NewPlaybookEntry(
+                kind=PlaybookKind.TALK_TRACK, step=PlaybookStep.LOCK_IN, title="Ours", body="Ask."
+            ),
+        )
+        missing = playbook.missing_defaults()
+        assert PlaybookStep.LOCK_IN not in {new.step for new in missing}
+        assert {PlaybookKind.AGENDA_TEMPLATE, PlaybookKind.HOMEWORK_TEMPLATE} <= {
+            new.kind for new in missing
+        }
+        added = playbook.start_with_defaults(MANAGER)
+        assert len(added) == len(missing)
+        assert playbook.talk_track(PlaybookStep.LOCK_IN) == playbook.item(mine.entry_id)
+        assert playbook.missing_defaults() == []
+
+
 def test_edits_keep_every_version(database: Database) -> None:
     fixed = FixedClock(NOW)
     with database.unit_of_work() as session:
@@ -30,6 +50,7 @@ def test_edits_keep_every_version(database: Database) -> None:
             PlaybookStep
         )
         assert playbook.start_with_defaults(MANAGER) == []  # only once
+        assert playbook.missing_defaults() == []
         track = playbook.talk_track(PlaybookStep.LOCK_IN)
         assert track is not None and track.version == 1
         before = playbook.revision()

@@ -197,12 +197,27 @@ class PlaybookService:
         self.session.flush()
         return self.item(entry_id)
 
+    def missing_defaults(self) -> list[NewPlaybookEntry]:
+        """The starting playbook's entries whose place the playbook leaves empty: the talk
+        track of a step that has none in use, the templates of a kind that has none."""
+        current = self.entries()
+        steps = {item.step for item in current if item.kind is PlaybookKind.TALK_TRACK}
+        kinds = {item.kind for item in current}
+        return [
+            new
+            for new in STARTING_PLAYBOOK
+            if (
+                new.step not in steps
+                if new.kind is PlaybookKind.TALK_TRACK
+                else new.kind not in kinds
+            )
+        ]
+
     def start_with_defaults(self, actor: Actor) -> list[PlaybookItem]:
-        """The starting playbook, when there is none yet; otherwise nothing changes."""
+        """The starting playbook where the playbook leaves a place empty
+        (:meth:`missing_defaults`); what the team wrote is never changed."""
         _require_editor(actor)
-        if self.playbook.revision() is not None:
-            return []
-        return [self.add(actor, new) for new in STARTING_PLAYBOOK]
+        return [self.add(actor, new) for new in self.missing_defaults()]
 
 
 def _agenda_choice(key: str, title: str, body: str, version: int | None) -> AgendaChoice:

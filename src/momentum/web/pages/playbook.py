@@ -65,6 +65,7 @@ def playbook_page(request: Request, session: DbSession, actor: PageActor) -> Res
             "asset_kinds": list(ValueAssetKind),
             "edits": actor.role in EDITORS,
             "empty": playbook.revision() is None,
+            "missing": len(playbook.missing_defaults()),
         },
     )
 
