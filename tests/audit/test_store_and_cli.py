@@ -109,3 +109,47 @@ def test_reading_only_whether_text_was_written_changes_no_figure(tmp_path: Path)
     assert marks.report == full.report
     ids = {finding["id"] for finding in full.report["findings"]}
     assert {"second_meeting_without_agenda", "second_meeting_without_homework"} <= ids
+
+
+WORKED = Path(__file__).parents[2] / "docs" / "examples" / "worked"
+
+
+def test_a_reader_that_stops_early_loses_no_report_file(tmp_path: Path) -> None:
+    """`momentum audit --html r.html | head -1` exited 1 in silence, and the files it said it
+    wrote were gone: they are written before the terminal report, which a closed pipe ends."""
+    for extra in ([], ["--json", "-"]):
+        reader = subprocess.Popen(
+            [sys.executable, "-m", "momentum", "audit", str(WORKED), "--html", "r.html", *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
+        assert reader.stdout is not None and reader.stderr is not None
+        reader.stdout.readline()
+        reader.stdout.close()  # as `head -1` does
+        errors = reader.stderr.read().decode()
+        reader.stderr.close()
+        assert reader.wait(timeout=60) == 0, errors
+        assert "Traceback" not in errors
+        assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+        (tmp_path / "r.html").unlink()
+
+
+def test_a_report_never_replaces_a_file_it_reads(tmp_path: Path) -> None:
+    folder = tmp_path / "worked"
+    folder.mkdir()
+    for file in WORKED.iterdir():
+        (folder / file.name).write_bytes(file.read_bytes())
+    deals = (folder / "deals.csv").read_bytes()
+    for args in (
+        ["worked", "--json", "worked/deals.csv"],
+        ["worked/deals.csv", "worked/meetings.csv", "--html", "worked/deals.csv"],
+    ):
+        completed = _cli("audit", *args, cwd=tmp_path)
+        assert completed.returncode == 73, completed.stderr
+        assert "it is one of the files being audited" in completed.stderr
+    same = _cli("audit", "worked", "--json", "r.out", "--html", "r.out", cwd=tmp_path)
+    assert same.returncode == 73 and "--json and --html name the same file" in same.stderr
+    assert (folder / "deals.csv").read_bytes() == deals
+    assert not (tmp_path / "r.out").exists()

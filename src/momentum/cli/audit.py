@@ -21,13 +21,13 @@ from momentum.cli.common import (
     open_store,
     print_notes,
     read_options,
+    reader_may_stop,
 )
 
 if TYPE_CHECKING:
     from momentum.audit.result import AuditOptions, AuditResult
     from momentum.canonical import Dataset
     from momentum.config import Settings
-    from momentum.export.files import PendingFile
     from momentum.importers.canonical import ReadOptions
 
 
@@ -106,28 +106,53 @@ def audit_store(
         database.dispose()  # its connections closed now, not whenever they are collected
 
 
-def show(
-    result: AuditResult, *, html_out: Path | PendingFile | None = None, terminal: bool = True
-) -> None:
-    """The HTML report into ``html_out`` if given (a path, or a file reserved in a set of
-    outputs that the caller commits), and the terminal report. A path is replaced whole."""
+def show(result: AuditResult, *, html_out: Path | None = None, terminal: bool = True) -> None:
+    """The HTML report into ``html_out`` if given (replaced whole, before anything is
+    printed), then the terminal report."""
     if html_out is not None:
-        from momentum.audit.html import render_html
         from momentum.export.files import OutputFiles
 
-        if isinstance(html_out, Path):
-            with OutputFiles() as outputs:
-                outputs.reserve(html_out).write_text(render_html(result))
-                outputs.commit()
-        else:
-            html_out.write_text(render_html(result))
-        target = html_out if isinstance(html_out, Path) else html_out.target
-        if terminal:
-            console.print(f"HTML report written to {target}", soft_wrap=True)
+        with OutputFiles() as outputs:
+            outputs.reserve(html_out).write_text(html_report(result))
+            outputs.commit()
     if terminal:
-        from momentum.audit.terminal import render_terminal
+        print_report(result, html_written=html_out)
 
-        render_terminal(result, console)
+
+def html_report(result: AuditResult) -> str:
+    from momentum.audit.html import render_html
+
+    return render_html(result)
+
+
+def print_report(result: AuditResult, *, html_written: Path | None) -> None:
+    """The terminal report, once its files are in place (a reader may stop early)."""
+    from momentum.audit.terminal import render_terminal
+
+    if html_written is not None:
+        console.print(f"HTML report written to {html_written}", soft_wrap=True)
+    render_terminal(result, console)
+
+
+def _not_read(targets: list[Path], paths: list[Path]) -> None:
+    """Refuse report files that would replace a file the audit reads (an export given as
+    ``--json deals.csv`` was lost), or each other."""
+    from momentum.errors import OutputError
+    from momentum.importers.sources import CALENDAR_SUFFIXES, TABLE_SUFFIXES
+
+    read = {path.resolve() for path in paths if path.is_file()}
+    folders = {path.resolve() for path in paths if path.is_dir()}
+    seen: set[Path] = set()
+    for target in targets:
+        where = target.resolve()
+        if where in seen:
+            raise OutputError(f"cannot write {target}: --json and --html name the same file")
+        seen.add(where)
+        in_folder = where.parent in folders and where.is_file()
+        if where in read or (
+            in_folder and where.suffix.lower() in TABLE_SUFFIXES | CALENDAR_SUFFIXES
+        ):
+            raise OutputError(f"cannot write {target}: it is one of the files being audited")
 
 
 def _read_noting(paths: list[Path], format: str | None, read: ReadOptions) -> Dataset:
@@ -301,6 +326,9 @@ def register(app: typer.Typer) -> None:
                     "--json and --html",
                     param_hint="--finding",
                 )
+            targets = [Path(json_out)] if json_out and json_out != "-" else []
+            targets += [html_out] if html_out is not None else []
+            _not_read(targets, paths or [])
             # reserved before the audit runs: a missing or read-only folder is refused at once
             json_file = outputs.reserve(Path(json_out)) if json_out and json_out != "-" else None
             html_file = outputs.reserve(html_out) if html_out is not None else None
@@ -350,11 +378,16 @@ def register(app: typer.Typer) -> None:
             if finding is not None:
                 from momentum.audit.serialize import finding_deals_csv
 
-                sys.stdout.write(finding_deals_csv(result, finding))
+                with reader_may_stop():
+                    sys.stdout.write(finding_deals_csv(result, finding))
                 return
-            if json_out == "-":
-                sys.stdout.buffer.write(to_json(result))
-            elif json_file is not None:
+            if json_file is not None:
                 json_file.write_bytes(to_json(result))
-            show(result, html_out=html_file, terminal=json_out != "-")
-            outputs.commit()
+            if html_file is not None:
+                html_file.write_text(html_report(result))
+            outputs.commit()  # the files first: what is printed after may meet a closed pipe
+            if json_out == "-":
+                with reader_may_stop():
+                    sys.stdout.buffer.write(to_json(result))
+            else:
+                print_report(result, html_written=html_out)

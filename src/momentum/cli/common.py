@@ -6,6 +6,7 @@ them, so ``momentum --help`` answers at once.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -35,7 +36,20 @@ EXIT_CODES = {
     "config": 78,
 }
 
-console = Console(highlight=False)
+
+class _Output(Console):
+    def on_broken_pipe(self) -> None:
+        """A reader that stopped early (``momentum audit | head``) is no error: the rest is
+        dropped and the command goes on (Rich would exit 1, saying nothing)."""
+        self.quiet = True
+        _drop_the_rest()
+
+
+def _drop_the_rest() -> None:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush too
+
+
+console = _Output(highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 
@@ -67,6 +81,18 @@ def open_store(settings: Settings, *, existing: bool = False) -> Database:
             "(or set MOMENTUM_DATABASE_URL to your store)"
         )
     return Database(settings.database_url)
+
+
+@contextmanager
+def reader_may_stop() -> Iterator[None]:
+    """What is written to standard output directly (JSON, CSV) for a pipe that may close
+    early: as for the console's output, the rest is dropped and the command still succeeds
+    (Click would exit 1, saying nothing)."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_the_rest()
 
 
 @contextmanager
