@@ -113,6 +113,40 @@ def test_columns_can_be_joined_and_values_defaulted(write_files, tmp_path: Path)
     ]
 
 
+def test_a_date_and_a_time_in_two_columns_are_read_as_one_value(
+    write_files, tmp_path: Path
+) -> None:
+    """The documented ``start = ["date", "time"]``: a day-first or month-first date was made
+    ISO before the time was joined to it, and no row could be read."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'timezone = "Europe/Berlin"\n[deals.columns]\ndeal_id = "id"\noutcome = "state"\n'
+        '[deals.fixed]\nowner_id = "r1"\n[meetings.columns]\nmeeting_id = "mid"\n'
+        'deal_id = "deal"\nstart = ["date", "time"]\nstatus = "result"\n',
+        encoding="utf-8",
+    )
+    for order, day in (("dmy", "04.03.2026"), ("mdy", "03/04/2026"), ("mdy", "2026-03-04")):
+        folder = write_files(
+            {
+                "deals.csv": "id,state\nd1,open\n",
+                "meetings.csv": f"mid,deal,date,time,result\nm1,d1,{day},14:30,held\n",
+            }
+        )
+        data = read_format(folder, mapping=mapping, date_order=order)
+        assert data.meetings["start"].to_list() == [datetime(2026, 3, 4, 13, 30, tzinfo=UTC)]
+    folder = write_files(
+        {
+            "deals.csv": "id,state\nd1,open\n",
+            "meetings.csv": "mid,deal,date,time,result\nm1,d1,04.03.2026,25:00,held\n",
+        }
+    )
+    assert problems_in(folder, mapping=mapping, date_order="dmy")[0].endswith(
+        "meetings.csv:2:date: '04.03.2026 25:00' is not a date-time: expected an ISO 8601 "
+        "date-time such as 2026-03-02T10:00:00-05:00, a day-first date such as 31/12/2026 "
+        "14:30, or an Excel date number"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -230,11 +230,13 @@ def build(
             raise InputError(f"{mapping.path}: [{table}]: none of the files given is one {where}")
         for file in fitting:
             times = [h for name, hs in spec.columns.items() if name in TIMES for h in hs]
+            joined = {n: hs for n, hs in spec.columns.items() if n in TIMES and len(hs) > 1}
             amounts = spec.columns.get("amount", [])
             mapped = MappedTable(
                 file,
                 rules(spec),
                 times=times,
+                joined_times=joined,
                 amounts=amounts,
                 conventions=conventions,
                 zone=options.timezone or mapping.timezone,

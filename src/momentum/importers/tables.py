@@ -239,12 +239,16 @@ class MappedTable(CsvTable):
         rules: dict[str, Rule],
         *,
         times: Sequence[str] = (),
+        joined_times: Mapping[str, Sequence[str]] | None = None,
         amounts: Sequence[str] = (),
         conventions: Conventions | None = None,
         zone: str | None = None,
         after: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
         adds: dict[str, str] | None = None,
     ) -> None:
+        """``times`` are the headers of time columns, each read as a date and time;
+        ``joined_times`` the fields whose date and time are written in several columns
+        (``start = ["date", "time"]``), read once joined, as written."""
         super().__init__(file)
         self.rules = rules
         self.zone = zone
@@ -252,6 +256,10 @@ class MappedTable(CsvTable):
         self.adds = adds or {}  # fields ``after`` computes -> the header problems name
         self.conventions = conventions or Conventions()
         self.times = [h for h in (file.header(name) for name in times) if h is not None]
+        self._joined = {
+            name: [h for h in (file.header(header) for header in headers) if h is not None]
+            for name, headers in (joined_times or {}).items()
+        }
         self._amounts = [h for h in (file.header(name) for name in amounts) if h is not None]
         self._given: dict[str, Rule] = {}
         # when not given, set by momentum.importers.dateorder.settle_date_order
@@ -294,10 +302,20 @@ class MappedTable(CsvTable):
             if h in names
         ]
         times = [names[h] for h in self.times if h in names]
+        joined = {
+            name: [names[h] for h in headers if h in names]
+            for name, headers in self._joined.items()
+        }
 
         def converted(batch: pl.DataFrame) -> pl.DataFrame:
             dates = [local_dates_to_iso(batch[name], order) for name in times]
             kept = [batch[name].alias(f"{name}_raw") for name in times]  # as written
+            for name, columns in joined.items():  # "02/11/2017" and "10:00" read as one
+                text = batch.select(
+                    pl.concat_str([pl.col(c) for c in columns], separator=" ", ignore_nulls=True)
+                ).to_series()
+                dates.append(local_dates_to_iso(text, order).alias(f"_joined_{name}"))
+                kept.append(text.alias(f"_joined_{name}_raw"))
             return batch.with_columns(*dates, *amounts, *kept)
 
         def lookup(name: str) -> pl.Expr:
@@ -305,13 +323,17 @@ class MappedTable(CsvTable):
             return pl.col(names[header]) if header in names else pl.lit(None, pl.String)
 
         def output(name: str, spec: Rule) -> pl.Expr:
-            value = spec.compute(lookup) if spec.compute else lookup(self._first(spec))
+            if name in joined:
+                value = pl.col(f"_joined_{name}")
+            else:
+                value = spec.compute(lookup) if spec.compute else lookup(self._first(spec))
             return (value if name.startswith("_") else value.cast(pl.String)).alias(name)
 
         def as_written(name: str) -> pl.Expr:
             """A time as its file writes it, for problems to quote: the column they name."""
             header = self.file.header(self.column(name))
             raw = f"{names[header]}_raw" if header in names and names[header] in times else None
+            raw = f"_joined_{name}_raw" if name in joined else raw
             return (pl.col(raw) if raw else pl.lit(None, pl.String)).alias(f"_{name}_written")
 
         outputs = [output(name, spec) for name, spec in self._given.items()]
