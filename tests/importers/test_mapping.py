@@ -8,6 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from momentum.audit.result import AuditOptions
+from momentum.audit.service import audit
 from momentum.errors import InputError
 from momentum.importers.mapping import load
 from tests.importers.presets import problems_in, read_format
@@ -145,6 +147,31 @@ def test_a_date_and_a_time_in_two_columns_are_read_as_one_value(
         "date-time such as 2026-03-02T10:00:00-05:00, a day-first date such as 31/12/2026 "
         "14:30, or an Excel date number"
     )
+
+
+def test_owners_of_an_export_whose_zone_is_given_are_in_that_zone(
+    write_files, tmp_path: Path
+) -> None:
+    """Midnight in Berlin is 23:00 UTC the day before: an owner left in UTC moved every
+    date-only meeting back a day, and Friday to Monday read as two business days."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'timezone = "Europe/Berlin"\n[deals.columns]\ndeal_id = "id"\noutcome = "state"\n'
+        'owner_id = "owner"\n[meetings.columns]\nmeeting_id = "mid"\ndeal_id = "deal"\n'
+        'start = "date"\nstatus = "result"\n',
+        encoding="utf-8",
+    )
+    folder = write_files(
+        {
+            "deals.csv": "id,state,owner\nd1,open,Ann\n",
+            "meetings.csv": "mid,deal,date,result\nm1,d1,06.03.2026,held\nm2,d1,09.03.2026,held\n",
+        }
+    )
+    data = read_format(folder, mapping=mapping, date_order="dmy")
+    assert data.reps.select("rep_id", "timezone").rows() == [("Ann", "Europe/Berlin")]
+    assert any("the time zone of the export's times, Europe/Berlin" in n for n in data.notes)
+    gap = audit(data, AuditOptions(as_of=datetime(2026, 6, 1, tzinfo=UTC))).facts
+    assert gap["gap_business_days"].to_list() == [1]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ on top of, or instead of, those formats.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -142,6 +142,11 @@ def open_reader(
             else f"--timezone {options.timezone} is not used: a calendar's time without a "
             "zone is taken as its owner's local time"
         )
+    zone = options.timezone or (loaded.timezone if base == "mapping" and loaded else None)
+    if zone is not None and chosen not in ("momentum", "ics"):
+        # the export's times are in the zone given: so are its owners, where nothing says
+        # otherwise (a deal on 4 March in Berlin was counted on 3 March in UTC)
+        options = replace(options, timezone=zone, default_timezone=zone)
     reader = CanonicalReader(
         options=options,
         problems=problems,

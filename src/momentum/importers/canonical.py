@@ -613,10 +613,16 @@ class CanonicalReader:
         self.notes.append(
             f"{implied:,} {'rep was' if implied == 1 else 'reps were'} not in a reps file and "
             f"{'was' if implied == 1 else 'were'} created from the deals' "
-            f"{' and '.join(self._implied_from)} column with the "
-            f"default time zone, {self.options.default_timezone}, and {holidays} (a reps file, "
+            f"{' and '.join(self._implied_from)} column with "
+            f"{self._implied_zone()}, and {holidays} (a reps file, "
             "or MOMENTUM_DEFAULT_TIMEZONE and MOMENTUM_DEFAULT_COUNTRY, can set them)"
         )
+
+    def _implied_zone(self) -> str:
+        zone = self.options.default_timezone
+        if zone == self.options.timezone:
+            return f"the time zone of the export's times, {zone}"
+        return f"the default time zone, {zone}"
 
     # ---------------------------------------------------------------- meetings
     def _read_meetings(self) -> Iterator[pl.DataFrame]:
