@@ -307,6 +307,33 @@ def test_calendar_contacts_go_into_the_store_once(database: Database, write_file
         assert session.get(Meeting, "m1") is not None
 
 
+def test_a_later_calendar_keeps_the_booking_time_of_an_earlier_one(
+    database: Database, write_files
+) -> None:
+    """Calendars dropped week by week: the invitation in one import, its cancellation in the
+    next. The booking time is the same as when both are imported together, not erased."""
+    request = calendar(event("m1", ":20260312T150000Z", "SEQUENCE:0"), method="REQUEST")
+    cancel = calendar(
+        event("m1", ":20260312T150000Z", "SEQUENCE:1", "DTSTAMP:20260305T100000Z"),
+        method="CANCEL",
+    ).replace("DTSTAMP:20260201T120000Z\r\n", "")
+    for name, text in (("1.ics", request), ("2.ics", cancel)):
+        import_files(
+            database,
+            [write_files({name: text}, name)],
+            format=None,
+            options=ReadOptions(now=NOW),
+            clock=FixedClock(NOW),
+        )
+    with database.unit_of_work(write=False) as session:
+        meeting = session.get(Meeting, "m1")
+        assert meeting is not None and meeting.status.value == "canceled"
+        booked = meeting.booked_at
+        assert booked is not None and booked.replace(tzinfo=UTC) == datetime(
+            2026, 2, 1, 12, 0, tzinfo=UTC
+        )
+
+
 def test_organizers_are_reps_by_their_e_mail(write_files) -> None:
     reps = "rep_id,email,timezone\nr-ann,ann@seller.example,Europe/Berlin\n"
     bo = event("m2", ":20260303T150000Z").replace(ANN, "ORGANIZER:mailto:bo@seller.example")

@@ -189,17 +189,31 @@ class Staging:
         return int(session.execute(text(f"SELECT count(*) FROM {self.name}")).scalar_one())
 
     def merge(
-        self, session: Session, *, key: str, columns: Sequence[str], keep: Sequence[str] = ()
+        self,
+        session: Session,
+        *,
+        key: str,
+        columns: Sequence[str],
+        keep: Sequence[str] = (),
+        earliest: Sequence[str] = (),
     ) -> tuple[int, int]:
         """Insert new rows, update changed ones; returns (inserted, updated).
 
         ``keep`` columns are written on insert but never overwritten (e.g. ``created_at``);
-        ``updated_at`` changes only on rows where something else did.
+        ``earliest`` columns (times) take the earlier of the stored and the new value, and a
+        null never replaces a time; ``updated_at`` changes only on rows where something else
+        did.
         """
         target = self.table.name
         distinct = "IS DISTINCT FROM" if dialect(session) == "postgresql" else "IS NOT"
         compared = [c for c in columns if c not in (key, "updated_at", *keep)]
-        changed = " OR ".join(f"{target}.{c} {distinct} excluded.{c}" for c in compared)
+        new = {c: f"excluded.{c}" for c in columns}
+        for c in earliest:
+            new[c] = (
+                f"CASE WHEN excluded.{c} IS NULL OR {target}.{c} < excluded.{c} "
+                f"THEN {target}.{c} ELSE excluded.{c} END"
+            )
+        changed = " OR ".join(f"{target}.{c} {distinct} {new[c]}" for c in compared)
         existing = session.execute(
             text(f"SELECT count(*) FROM {self.name} s JOIN {target} t ON t.{key} = s.{key}")
         ).scalar_one()
@@ -215,7 +229,7 @@ class Staging:
         )
         total = self.count(session)
         column_list = ", ".join(columns)
-        assignments = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in (key, *keep))
+        assignments = ", ".join(f"{c} = {new[c]}" for c in columns if c not in (key, *keep))
         session.execute(
             text(
                 f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {self.name} WHERE true "

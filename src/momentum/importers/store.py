@@ -247,8 +247,11 @@ class StoreSink:
             columns = [fields[f] for f in fields if f in self.present(table)] + list(self.stamps)
             if table == "meetings":
                 columns.append("status_changed_at")
+            # a calendar tells a booking time by the versions of the event it holds: a later
+            # one holding only an update or a cancellation tells none, or a later one
+            earliest = ("booked_at",) if table == "meetings" and self.reader.format == "ics" else ()
             inserted, updated = stage.merge(
-                self.session, key="id", columns=columns, keep=("created_at",)
+                self.session, key="id", columns=columns, keep=("created_at",), earliest=earliest
             )
             summary.counts[table] = {
                 "read": stage.count(self.session),
