@@ -1,7 +1,8 @@
 """A next step that is not a meeting: a task with a due date for the deal's owner, set from
 the deal page through ``NextStepService.set_task`` (what the rules' "set the next step" task
 asks for when meeting two is not the next step yet). A missing title, a due date that is not
-one or has passed come back on the deal page's form (422), everything typed kept."""
+one, has passed or is skipped by the clocks come back on the deal page's form (422),
+everything typed kept."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from momentum.localtime import localize
+from momentum.errors import InputError
+from momentum.meeting.service import as_instant
 from momentum.next_step.models import Side
 from momentum.web.deps import CurrentUser, DbSession, engine_of
 from momentum.web.pages._rep import deal_url, slot_service
@@ -42,10 +44,13 @@ def set_task(
     else:
         try:
             due_at = datetime.fromisoformat(due.strip()).replace(tzinfo=None)
+            instant = as_instant(due_at, owner.timezone, field="due")  # skipped by the clocks?
         except ValueError:
             errors["due"] = "the due date is not a date and time (YYYY-MM-DD HH:MM)"
+        except InputError as error:
+            errors["due"] = error.message.removeprefix("due: ")
         else:
-            if localize(due_at, owner.timezone) <= engine.clock.now():
+            if instant <= engine.clock.now():
                 errors["due"] = "this due date has passed: pick one in the future"
     if errors or due_at is None:
         typed = {"title": title, "due": due, "side": str(side)}
