@@ -234,6 +234,20 @@ def test_move_keeps_the_uid_and_cancel_withdraws_the_reminders(team: Site) -> No
         uid, booked_id = booked.ical_uid, booked.id
     form = ana.get(f"/meetings/reschedule?meeting={quote(booked_id)}")
     assert form.status_code == 200
+    assert "now Mon 9 Mar, 15:00 CET (Europe/Berlin)" in form.text
+    # a Saturday: a second look, with "Move anyway" at hand, above the slots
+    weekend = ana.post(
+        "/meetings/reschedule",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "meeting_id": booked_id,
+            "when": "2026-03-14T10:00",
+        },
+    )
+    assert weekend.status_code == 200
+    assert "Worth a second look before you move" in weekend.text
+    assert "or move it as it is" in weekend.text and "before you book" not in weekend.text
+    assert weekend.text.index(">Move anyway</button>") < weekend.text.index('class="slots')
     moved = ana.post(
         "/meetings/reschedule",
         data={

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from momentum.audit.presentation import NO_ESTABLISHED, NOT_ESTABLISHED
+from momentum.timetext import when_short
 from momentum.user.accounts import SignedIn
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,6 +49,7 @@ def make_templates() -> Jinja2Templates:
     environment = Environment(loader=loader, autoescape=True, auto_reload=False)
     templates = Jinja2Templates(env=environment)
     templates.env.filters["local_time"] = local_time
+    templates.env.filters["when_short"] = when_short  # "Tue 10 Mar, 14:00 CET (Europe/Berlin)"
     templates.env.filters["money"] = money
     templates.env.filters["percent"] = percent
     templates.env.globals["findings_words"] = {
