@@ -100,8 +100,14 @@ def test_today_lists_tasks_meetings_awaiting_an_outcome_and_coming_second_meetin
         ("Confirmation", Delivery.QUEUED),
     ]
     assert coming.gap_business_days == 4 and not coming.over_target
+    # her own day names nobody; her manager's says whose each item is
+    assert {task.owner, day.awaiting[0].owner, coming.owner} == {None}
     with database.unit_of_work(write=False) as session:
         today, _ = services(session, clock)
+        managers = today.today(Actor(role=Role.MANAGER, rep_id="mgr"), tz="Europe/Berlin")
+        assert {t.owner for t in managers.tasks} == {"Ana Rep"}
+        assert [m.owner for m in managers.awaiting] == ["Ana Rep"]
+        assert [c.owner for c in managers.coming] == ["Ana Rep"]
         assert today.today(BO, tz="UTC").coming == []
         with pytest.raises(NotFound):
             today.today(BO, tz="UTC", rep_id="ana")

@@ -436,7 +436,9 @@ def test_a_rep_filter_outside_the_scope_answers_404(team: Site, who: str, page: 
         answer = client.get(page, params={"rep": rep})
         assert answer.status_code == status, (who, page, rep, answer.text[:300])
         if status == 404:
-            assert "Ana" not in answer.text and "Globex" not in answer.text
+            assert (
+                "Ana Rep" not in answer.text and "Globex" not in answer.text
+            )  # (a token may hold "Ana")
 
 
 def test_today_narrowed_to_one_rep_shows_only_theirs(team: Site) -> None:

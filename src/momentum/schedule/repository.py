@@ -45,6 +45,7 @@ class TaskRow(NamedTuple):
     rule: str | None
     due_at: datetime
     deal_id: str | None
+    owner_id: str
     deal_found: bool
     deal_account: str | None
     deal_name: str | None
@@ -395,7 +396,10 @@ class ScheduleRepository:
         what their deals are called. The page is taken before the deals are joined (joined
         first, PostgreSQL read every deal for a page of tasks)."""
         page = (
-            _open_tasks(select(Task.id, Task.title, Task.rule, Task.due_at, Task.deal_id), owners)
+            _open_tasks(
+                select(Task.id, Task.title, Task.rule, Task.due_at, Task.deal_id, Task.owner_id),
+                owners,
+            )
             .order_by(Task.due_at, Task.id)
             .limit(limit)
             .offset(offset)

@@ -51,6 +51,7 @@ class TodayTask:
     deal_id: str | None
     deal_label: str | None
     lock_in: bool  # the action is locking in the next meeting (else: open the deal)
+    owner: str | None = None  # whose task, when it is not the viewer's own
 
 
 @dataclass
@@ -62,6 +63,7 @@ class AwaitingMeeting:
     name: str  # "Meeting one", "Meeting two", "Meeting 3"… (positions.meeting_names)
     start: datetime  # in the viewer's zone
     end: datetime
+    owner: str | None = None  # whose meeting, when it is not the viewer's own
 
 
 @dataclass
@@ -80,6 +82,7 @@ class ComingSecond:
     messages: list[MessageState]
     gap_business_days: int | None
     over_target: bool
+    owner: str | None = None  # whose meeting, when it is not the viewer's own
 
 
 @dataclass
@@ -149,6 +152,15 @@ class TodayService:
             rep_name=rep_name,
         )
         tasks = self.repository.open_tasks(owners, limit=PAGE_SIZE, offset=offset)
+        awaiting = self.repository.awaiting_outcome(owners, now, limit=PAGE_SIZE, offset=offset)
+        # a manager's day mixes their reps': each item says whose it is
+        others = {t.owner_id for t in tasks} | {m.owner_id for m in awaiting}
+        others.discard(actor.rep_id or "")
+        rep_names = {r.id: r.name or r.id for r in self.repository.reps(others)} if others else {}
+
+        def whose(owner_id: str) -> str | None:
+            return None if owner_id == actor.rep_id else rep_names.get(owner_id, owner_id)
+
         view.tasks_total = _total(
             len(tasks), offset, count=lambda: self.repository.count_open_tasks(owners)
         )
@@ -163,9 +175,9 @@ class TodayService:
                     deal_id=task.deal_id,
                     deal_label=_deal_label(task),
                     lock_in=task.deal_found and task.rule in LOCK_IN_RULES,
+                    owner=whose(task.owner_id),
                 )
             )
-        awaiting = self.repository.awaiting_outcome(owners, now, limit=PAGE_SIZE, offset=offset)
         view.awaiting_total = _total(
             len(awaiting), offset, count=lambda: self.repository.count_awaiting_outcome(owners, now)
         )
@@ -184,11 +196,12 @@ class TodayService:
                     name=names[meeting.deal_id][meeting.id],
                     start=meeting.start_at.astimezone(local),
                     end=meeting.end_at.astimezone(local),
+                    owner=whose(meeting.owner_id),
                 )
             )
         coming, places = self._next_seconds(owners, now, COMING_LIMIT + 1)
         view.coming_more = len(coming) > COMING_LIMIT
-        view.coming = self._coming(coming[:COMING_LIMIT], places, tz)
+        view.coming = self._coming(coming[:COMING_LIMIT], places, tz, viewer=actor.rep_id)
         return view
 
     def _next_seconds(
@@ -216,7 +229,12 @@ class TodayService:
         return self.repository.meeting_cards(seconds[:wanted]), places
 
     def _coming(
-        self, coming: list[MeetingCard], places: dict[str, DealPlaces], tz: str
+        self,
+        coming: list[MeetingCard],
+        places: dict[str, DealPlaces],
+        tz: str,
+        *,
+        viewer: str | None,
     ) -> list[ComingSecond]:
         ids = [m.id for m in coming]
         messages = self.repository.messages_for_meetings(ids)
@@ -274,6 +292,9 @@ class TodayService:
                     messages=meeting_message_states(messages_of.get(meeting.id, []), its_reminders),
                     gap_business_days=gap,
                     over_target=gap is not None and gap > self.target,
+                    owner=None
+                    if meeting.owner_id == viewer
+                    else (rep.name or rep.id if rep else meeting.owner_id),
                 )
             )
         return found
