@@ -216,6 +216,11 @@ def test_a_rep_locks_in_meeting_two_and_moves_it_in_the_browser(
     page.goto("/calendar?date=2026-03-09")
     page.keyboard.press("PageDown")
     page.wait_for_url("**date=2026-03-16**")
+    # in the week view, down is next week's same day, focused there
+    page.locator("[data-day='2026-03-18']").focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url("**date=2026-03-23**#day-2026-03-25")
+    page.wait_for_function("document.activeElement.dataset.day === '2026-03-25'")
 
     page.goto("/calendar?view=month&date=2026-04-01")
     shoot(page, "calendar-month-1280")

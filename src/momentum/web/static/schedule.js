@@ -1,6 +1,7 @@
 // Enhancements for the rep's pages; each works without this script.
 // - The calendar: Tab reaches one day (today's, else the first), arrow keys move between days
-//   (roving focus), Home/End to the week's ends, Page Up/Down to the previous/next period,
+//   (roving focus; past the first or last day, into the previous or next period), Home/End to
+//   the week's ends, Page Up/Down to the previous/next period,
 //   where the focus lands on the corresponding day (named in the address: #day-YYYY-MM-DD);
 //   Tab reaches that day's meetings, Enter opens one.
 // - Locking in: choosing an agenda template fills the agenda, choosing a homework template the
@@ -37,10 +38,19 @@
     makeCurrent(arrived || grid.querySelector(".day.today") || days[0]);
     if (arrived) arrived.focus();
 
-    function focusAt(index) {
-      if (index < 0 || index >= days.length) return;
-      makeCurrent(days[index]);
-      current.focus();
+    // A move past the grid's first or last day goes on in the previous or next period: the
+    // day a week up from Monday's row is in last week's page.
+    function focusAt(index, step) {
+      if (index >= 0 && index < days.length) {
+        makeCurrent(days[index]);
+        current.focus();
+        return;
+      }
+      var link = document.querySelector('[data-key="' + (index < 0 ? "prev" : "next") + '"]');
+      var day = parseDay(current.dataset.day);
+      if (!link || !day) return;
+      day.setUTCDate(day.getUTCDate() + step);
+      window.location.href = link.href.split("#")[0] + "#day-" + day.toISOString().slice(0, 10);
     }
 
     grid.addEventListener("keydown", function (event) {
@@ -51,13 +61,13 @@
       var moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 };
       if (event.key in moves && !onChip) {
         event.preventDefault();
-        focusAt(index + moves[event.key]);
+        focusAt(index + moves[event.key], moves[event.key]);
       } else if (event.key === "Home" && !onChip) {
         event.preventDefault();
-        focusAt(index - (index % 7));
+        focusAt(index - (index % 7), 0);
       } else if (event.key === "End" && !onChip) {
         event.preventDefault();
-        focusAt(index - (index % 7) + 6);
+        focusAt(index - (index % 7) + 6, 0);
       } else if (event.key === "Escape" && onChip) {
         cell.focus();
       }
