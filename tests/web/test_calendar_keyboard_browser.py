@@ -53,13 +53,15 @@ def test_page_up_and_down_keep_the_focus_on_the_corresponding_day(
     page.keyboard.press("PageUp")
     page.wait_for_url("**date=2026-03-11**")
     expect(day(page, "2026-03-13")).to_be_focused()
+    # a week view has no week below: down goes on into next week, on Friday 20 March
     page.keyboard.press("ArrowDown")
-    assert focused_day(page) == "2026-03-13"  # no week below in a week view: it stays
+    page.wait_for_url("**date=2026-03-18**#day-2026-03-20")
+    expect(day(page, "2026-03-20")).to_be_focused()
     stops = page.evaluate(
         "Array.from(document.querySelectorAll('[data-day]'))"
         ".filter(e => e.tabIndex >= 0).map(e => e.dataset.day)"
     )
-    assert stops == ["2026-03-13"]
+    assert stops == ["2026-03-20"]
 
     # the month: 31 March, Page Down, 30 April (April is shorter), Page Up, 30 March
     page.goto("/calendar?view=month&date=2026-03-01")
