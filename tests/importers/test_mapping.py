@@ -127,7 +127,14 @@ def test_a_date_and_a_time_in_two_columns_are_read_as_one_value(
         'deal_id = "deal"\nstart = ["date", "time"]\nstatus = "result"\n',
         encoding="utf-8",
     )
-    for order, day in (("dmy", "04.03.2026"), ("mdy", "03/04/2026"), ("mdy", "2026-03-04")):
+    for order, day in (
+        ("dmy", "04.03.2026"),
+        ("mdy", "03/04/2026"),
+        ("mdy", "2026-03-04"),
+        ("dmy", "04 Mar 2026"),
+        ("dmy", "4-Mar-2026"),
+        ("dmy", "46085"),  # an Excel date number
+    ):
         folder = write_files(
             {
                 "deals.csv": "id,state\nd1,open\n",

@@ -1026,7 +1026,14 @@ def _a(noun: str) -> str:
 
 
 def _not_a_time(name: str, hint: str) -> Callable[[dict[str, Any]], str]:
-    return lambda record: f"{show(record[name])} is not a date-time: {hint}"
+    """Quoting the time as its file writes it, where a preset kept that (a time it joined
+    from two columns, or converted)."""
+
+    def reason(record: dict[str, Any]) -> str:
+        written = record.get(f"_{name}_written")
+        return f"{show(record[name] if written is None else written)} is not a date-time: {hint}"
+
+    return reason
 
 
 def _with_missing(batch: pl.DataFrame, fields: dict[str, pl.DataType]) -> pl.DataFrame:

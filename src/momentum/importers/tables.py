@@ -311,11 +311,18 @@ class MappedTable(CsvTable):
             dates = [local_dates_to_iso(batch[name], order) for name in times]
             kept = [batch[name].alias(f"{name}_raw") for name in times]  # as written
             for name, columns in joined.items():  # "02/11/2017" and "10:00" read as one
-                text = batch.select(
-                    pl.concat_str([pl.col(c) for c in columns], separator=" ", ignore_nulls=True)
-                ).to_series()
-                dates.append(local_dates_to_iso(text, order).alias(f"_joined_{name}"))
-                kept.append(text.alias(f"_joined_{name}_raw"))
+                # each part read as a date where it is one ("4 Mar 2026", 46085): a date alone
+                # then ends at its day, and the time column completes it
+                parts = [
+                    local_dates_to_iso(batch[c], order).str.replace(r"T00:00:00$", "")
+                    for c in columns
+                ]
+                text, written = (
+                    pl.select(pl.concat_str(values, separator=" ", ignore_nulls=True)).to_series()
+                    for values in (parts, [batch[c] for c in columns])
+                )
+                dates.append(text.alias(f"_joined_{name}"))
+                kept.append(written.alias(f"_joined_{name}_raw"))
             return batch.with_columns(*dates, *amounts, *kept)
 
         def lookup(name: str) -> pl.Expr:
