@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from momentum.db.engine import Database
 from momentum.db.models import Deal, Meeting, MeetingStatus, Outcome, Rep
+from momentum.errors import ValidationFailed
 from tests.importers.test_import_store import T1, T2, load
 
 REPS = (
@@ -164,3 +167,21 @@ def test_rows_absent_from_the_file_stay_as_they_are(database: Database, write_fi
         columns = [c.key for c in type(old).__table__.columns]  # type: ignore[attr-defined]
         assert {c: getattr(new, c) for c in columns} == {c: getattr(old, c) for c in columns}
     assert deal(database, "d1").outcome == Outcome.LOST
+
+
+def test_a_loop_of_managers_through_a_stored_rep_is_refused(
+    database: Database, write_files
+) -> None:  # type: ignore[no-untyped-def]
+    load(database, [write_files({"reps.csv": "rep_id,manager_id\nr1,\nr2,r1\n"}, "first")], T1)
+    with pytest.raises(ValidationFailed) as refused:
+        load(database, [write_files({"reps.csv": "rep_id,manager_id\nr1,r2\n"}, "again")], T2)
+    assert [p.reason for p in refused.value.problems] == [
+        "'r2' makes a loop of managers (r1 → r2 → r1)"
+    ]
+    # a file without the column keeps each stored manager: no loop
+    load(database, [write_files({"reps.csv": "rep_id,name\nr1,Ann\n"}, "names")], T2)
+    with database.unit_of_work(write=False) as session:
+        assert [(r.id, r.manager_id) for r in session.query(Rep).order_by(Rep.id)] == [
+            ("r1", None),
+            ("r2", "r1"),
+        ]

@@ -49,6 +49,7 @@ from momentum.importers.wallclock import as_written, clock_note
 from momentum.keys import KeyIndex, may_have_duplicates
 from momentum.localtime import INSTANT_RANGE, is_timezone
 from momentum.rep.models import Rep
+from momentum.rep.repository import KNOWN_REPS
 
 TEXT_COLUMNS = ("agenda", "homework")
 PRESENT = "✓"  # a text column's value under ReadOptions(text_presence_only=True)
@@ -102,7 +103,7 @@ class KnownEntities(Protocol):
     """What the store already holds, for files that refer to it."""
 
     def reps(self) -> pl.DataFrame:
-        """``rep_id``, ``timezone``, ``country`` of every rep."""
+        """``rep_id``, ``timezone``, ``country``, ``manager_id`` of every rep."""
         ...
 
     def deal_owners(self, deal_ids: Sequence[str]) -> pl.DataFrame:
@@ -303,13 +304,7 @@ class CanonicalReader:
             )
         )
         reps = self._first_occurrences(reps, "rep_id")
-        known = (
-            self.known.reps()
-            if self.known is not None
-            else pl.DataFrame(
-                schema={"rep_id": pl.String, "timezone": pl.String, "country": pl.String}
-            )
-        )
+        known = self.known.reps() if self.known is not None else pl.DataFrame(schema=KNOWN_REPS)
         all_ids = pl.concat([reps.select("rep_id"), known.select("rep_id")]).to_series()
         for (label,), part in reps.partition_by("_file", as_dict=True).items():
             table = self._table(str(label))
@@ -321,12 +316,18 @@ class CanonicalReader:
                 table.column("manager_id"),
                 lambda r, rep_id=rep_id: f"{show(r['manager_id'])} is not {_a(rep_id)}",  # type: ignore[misc]
             )
-        loops = _manager_loops(dict(zip(reps["rep_id"], reps["manager_id"], strict=True)))
+        # the managers as they will be: the stored ones, where a file does not give them
+        manager_of = dict(zip(known["rep_id"], known["manager_id"], strict=True))
+        given = {str(f): "manager_id" in self._given[str(f)] for f in reps["_file"].unique()}
+        for (label,), part in reps.partition_by("_file", as_dict=True).items():
+            if given[str(label)]:
+                manager_of.update(zip(part["rep_id"], part["manager_id"], strict=True))
+        loops = _manager_loops(manager_of)
         for (label,), part in reps.partition_by("_file", as_dict=True).items():
             self.problems.add_rows(
                 str(label),
                 part,
-                pl.col("rep_id").is_in(list(loops)),
+                pl.col("rep_id").is_in(list(loops)) & pl.lit(given[str(label)]),
                 self._table(str(label)).column("manager_id"),
                 lambda r: (
                     f"{show(r['manager_id'])} makes a loop of managers ({loops[r['rep_id']]})"
@@ -1013,9 +1014,10 @@ def _manager_loops(manager_of: dict[str, str | None]) -> dict[str, str]:
     ("r1 → r2 → r1"): no rep can be above themselves."""
     loops = {}
     for rep in manager_of:
-        chain = [rep]
-        while (above := manager_of.get(chain[-1])) is not None and above not in chain:
+        chain, seen = [rep], {rep}
+        while (above := manager_of.get(chain[-1])) is not None and above not in seen:
             chain.append(above)
+            seen.add(above)
         if above == rep:
             loops[rep] = " → ".join([*chain, rep])
     return loops

@@ -81,7 +81,7 @@ class StoreEntities:
         self.session = session
 
     def reps(self) -> pl.DataFrame:
-        return RepRepository(self.session).zones_frame()
+        return RepRepository(self.session).frame()
 
     def deal_owners(self, deal_ids: Sequence[str]) -> pl.DataFrame:
         # an id with a NUL is in no store (and PostgreSQL refuses to be asked about it); the

@@ -6,6 +6,13 @@ from sqlalchemy.orm import Session
 
 from momentum.rep.models import Rep
 
+KNOWN_REPS = {
+    "rep_id": pl.String,
+    "timezone": pl.String,
+    "country": pl.String,
+    "manager_id": pl.String,
+}
+
 
 class RepRepository:
     def __init__(self, session: Session) -> None:
@@ -20,13 +27,10 @@ class RepRepository:
     def all(self) -> list[Rep]:
         return list(self.session.scalars(select(Rep).order_by(Rep.id)))
 
-    def zones_frame(self) -> pl.DataFrame:
-        rows = self.session.execute(select(Rep.id, Rep.timezone, Rep.country)).all()
-        return pl.DataFrame(
-            rows,
-            schema={"rep_id": pl.String, "timezone": pl.String, "country": pl.String},
-            orient="row",
-        )
+    def frame(self) -> pl.DataFrame:
+        """Every rep's id, zone, holiday country and manager: what an import checks against."""
+        rows = self.session.execute(select(Rep.id, Rep.timezone, Rep.country, Rep.manager_id)).all()
+        return pl.DataFrame(rows, schema=KNOWN_REPS, orient="row")
 
     def reports_of(self, manager_id: str) -> list[str]:
         """Every rep who reports to ``manager_id``, directly or through other managers."""
