@@ -183,3 +183,24 @@ def test_a_file_that_is_not_a_hubspot_export(write_files) -> None:
     assert problems_in([folder / "x.csv"], format="hubspot") == [
         "x.csv:1: is not a deals or meetings export with HubSpot's column labels (hubspot)"
     ]
+
+
+def test_a_zone_given_holds_for_the_export_and_its_new_owners_not_for_calendars(
+    write_files,
+) -> None:
+    calendar = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:c1\r\n"
+        "DTSTAMP:20260201T120000Z\r\nDTSTART:20260310T150000Z\r\n"
+        "ORGANIZER:mailto:ann@seller.example\r\nATTENDEE:mailto:kim@acme.example\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    folder = write_files({"deals.csv": DEALS, "meetings.csv": MEETINGS, "ann.ics": calendar})
+    data = read_format(folder, timezone="America/New_York")
+    won = data.deals.filter(data.deals["deal_id"] == "9001")["closed_at"].item()
+    assert won == datetime(2026, 3, 20, 20, 0, tzinfo=UTC)  # 16:00 in New York
+    zones = dict(data.reps.select("rep_id", "timezone").iter_rows())
+    assert zones["Ann Lee"] == zones["Bo Chen"] == "America/New_York"
+    assert any(
+        note.startswith("--timezone America/New_York is used for the export's files only")
+        for note in data.notes
+    )

@@ -134,16 +134,20 @@ def open_reader(
     if format is None and base != "mapping":
         named = [s.name for s in sources if s.is_calendar or s.roles]
         notes.append(f"detected format: {chosen} ({', '.join(named)})")
-    if options.timezone is not None and chosen in ("momentum", "ics"):
+    crm = base not in (None, "momentum")  # an export whose times without an offset --timezone tells
+    if options.timezone is not None and base == "momentum":
         notes.append(
             f"--timezone {options.timezone} is not used: in Momentum's own files a time "
             "without an offset is in the deal owner's time zone (reps.csv's timezone)"
-            if chosen == "momentum"
-            else f"--timezone {options.timezone} is not used: a calendar's time without a "
-            "zone is taken as its owner's local time"
+        )
+    elif options.timezone is not None and calendars:
+        notes.append(
+            f"--timezone {options.timezone} is "
+            + ("used for the export's files only" if crm else "not used")
+            + ": a calendar's time without a zone is taken as its owner's local time"
         )
     zone = options.timezone or (loaded.timezone if base == "mapping" and loaded else None)
-    if zone is not None and chosen not in ("momentum", "ics"):
+    if zone is not None and crm:
         # the export's times are in the zone given: so are its owners, where nothing says
         # otherwise (a deal on 4 March in Berlin was counted on 3 March in UTC)
         options = replace(options, timezone=zone, default_timezone=zone)

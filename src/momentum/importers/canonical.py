@@ -615,8 +615,8 @@ class CanonicalReader:
             f"{implied:,} {'rep was' if implied == 1 else 'reps were'} not in a reps file and "
             f"{'was' if implied == 1 else 'were'} created from the deals' "
             f"{' and '.join(self._implied_from)} column with "
-            f"{self._implied_zone()}, and {holidays} (a reps file, "
-            "or MOMENTUM_DEFAULT_TIMEZONE and MOMENTUM_DEFAULT_COUNTRY, can set them)"
+            f"{self._implied_zone()}, and {holidays} (a reps file, or "
+            f"{self._implied_settings()}, can set them)"
         )
 
     def _implied_zone(self) -> str:
@@ -624,6 +624,11 @@ class CanonicalReader:
         if zone == self.options.timezone:
             return f"the time zone of the export's times, {zone}"
         return f"the default time zone, {zone}"
+
+    def _implied_settings(self) -> str:
+        if self.options.default_timezone == self.options.timezone:
+            return "MOMENTUM_DEFAULT_COUNTRY for the holidays"
+        return "MOMENTUM_DEFAULT_TIMEZONE and MOMENTUM_DEFAULT_COUNTRY"
 
     # ---------------------------------------------------------------- meetings
     def _read_meetings(self) -> Iterator[pl.DataFrame]:
