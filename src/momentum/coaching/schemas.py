@@ -29,8 +29,8 @@ class StepComparison(BaseModel):
 
 
 class TrendWeek(BaseModel):
-    """A week of first meetings: how many, how many still pending, and the rates over the
-    deals whose outcome is known (``None``: none known)."""
+    """A week of first meetings: how many, how many still pending (younger than the
+    observation window), and the rates over the others (``None``: none)."""
 
     week: str
     deals_with_first_meeting: int

@@ -244,15 +244,16 @@ class CoachingService:
         )
 
     def _trend(self, facts: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
-        """Twelve weeks by the week of meeting one: first meetings and pending deals counted
-        over all of ``facts``, rates over the deals whose outcome is known."""
+        """Twelve weeks by the week of meeting one: first meetings counted over all of
+        ``facts``, rates over the deals the funnel compares (observation window closed), and
+        the others, still pending for the comparison, counted."""
         known = facts.filter(pl.col("window_closed"))
         blocks = {str(week): b for week, b in grouped(known, "week", target_days=target_days)}
         counted = {
             row["week"]: (int(row["deals"]), int(row["pending"]))
             for row in facts.filter(pl.col("m1_start").is_not_null())
             .group_by(pl.col("week").cast(pl.String))
-            .agg(pl.len().alias("deals"), pl.col("pending").sum())
+            .agg(pl.len().alias("deals"), (~pl.col("window_closed")).sum().alias("pending"))
             .iter_rows(named=True)
         }
         trend = []
