@@ -46,7 +46,9 @@ class _Output(Console):
 
 
 def _drop_the_rest() -> None:
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush too
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the exit's flush too
+    os.close(devnull)
 
 
 console = _Output(highlight=False)
