@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import polars as pl
 from sqlalchemy import select
 
-from momentum.db.bulk import BULK_UPDATE_ROWS
+from momentum.db.bulk import BULK_UPDATE_ROWS, Staging
 from momentum.db.engine import Database
 from momentum.flag.models import Flag, Severity
 from momentum.flag.repository import FlagRepository
-from tests.factories import make_deal, make_rep
+from momentum.meeting.models import Meeting
+from tests.factories import make_deal, make_meeting, make_rep
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
@@ -37,3 +39,31 @@ def test_many_new_reasons_are_set_by_flag_id_and_nothing_else_changes(database: 
     assert flags["rule1"].reason == "just one"
     assert flags["rule3"].reason == "old"
     assert all(f.severity is Severity.WARNING and f.raised_at == NOW for f in flags.values())
+
+
+def test_an_earliest_column_keeps_the_earlier_time_and_never_takes_a_null(
+    database: Database,
+) -> None:
+    """How a calendar import merges a meeting's booking time (``earliest``): an update or a
+    cancellation that tells none, or a later one, leaves it; an earlier one replaces it."""
+    booked = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
+    with database.unit_of_work() as session:
+        rep = make_rep(session, id="ana")
+        make_meeting(session, deal=make_deal(session, owner=rep, id="D1"), start=NOW, id="m1")
+        session.get(Meeting, "m1").booked_at = booked  # type: ignore[union-attr]
+    for given, kept, changed in (
+        (None, booked, 0),
+        (booked + timedelta(days=3), booked, 0),
+        (booked - timedelta(days=1), booked - timedelta(days=1), 1),
+    ):
+        with database.unit_of_work() as session:
+            row = dict(session.execute(select(Meeting.__table__)).mappings().one())
+            stage = Staging.create(session, Meeting.__table__)  # type: ignore[arg-type]
+            stage.add(session, pl.DataFrame([{**row, "booked_at": given}]))
+            counts = stage.merge(session, key="id", columns=list(row), earliest=["booked_at"])
+            stage.drop(session)
+        with database.unit_of_work(write=False) as session:
+            stored = session.get(Meeting, "m1")
+            assert stored is not None and stored.booked_at is not None
+            assert stored.booked_at.replace(tzinfo=UTC) == kept, given
+        assert counts == (0, changed), given
