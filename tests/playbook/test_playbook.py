@@ -38,6 +38,11 @@ def test_the_built_in_playbook_fills_only_the_places_left_empty(database: Databa
         assert len(added) == len(missing)
         assert playbook.talk_track(PlaybookStep.LOCK_IN) == playbook.item(mine.entry_id)
         assert playbook.missing_defaults() == []
+        # a place the team retired stays empty: it is not filled again
+        playbook.retire(MANAGER, mine.entry_id)
+        assert playbook.missing_defaults() == []
+        assert playbook.start_with_defaults(MANAGER) == []
+        assert playbook.talk_track(PlaybookStep.LOCK_IN) is None
 
 
 def test_edits_keep_every_version(database: Database) -> None:

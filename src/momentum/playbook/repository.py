@@ -31,6 +31,12 @@ class PlaybookRepository:
         found = self.session.execute(select(func.max(PlaybookVersion.id))).scalar()
         return int(found) if found is not None else None
 
+    def places_taken(self) -> set[tuple[PlaybookKind, PlaybookStep | None]]:
+        """The kinds (and steps, for talk tracks) the team has ever written for, retired
+        entries included."""
+        rows = self.session.execute(select(PlaybookEntry.kind, PlaybookEntry.step).distinct())
+        return {(kind, step) for kind, step in rows}
+
     def current(
         self,
         *,

@@ -198,26 +198,33 @@ class PlaybookService:
         return self.item(entry_id)
 
     def missing_defaults(self) -> list[NewPlaybookEntry]:
-        """The starting playbook's entries whose place the playbook leaves empty: the talk
-        track of a step that has none in use, the templates of a kind that has none."""
-        current = self.entries()
-        steps = {item.step for item in current if item.kind is PlaybookKind.TALK_TRACK}
-        kinds = {item.kind for item in current}
+        """The starting playbook's entries whose place the team has never filled: the talk
+        track of a step that never had one, the templates of a kind it never wrote. A place
+        the team retired stays empty: that was its choice."""
+        taken = self.playbook.places_taken()
+        kinds = {kind for kind, _ in taken}
         return [
             new
             for new in STARTING_PLAYBOOK
             if (
-                new.step not in steps
+                (new.kind, new.step) not in taken
                 if new.kind is PlaybookKind.TALK_TRACK
                 else new.kind not in kinds
             )
         ]
 
     def start_with_defaults(self, actor: Actor) -> list[PlaybookItem]:
-        """The starting playbook where the playbook leaves a place empty
-        (:meth:`missing_defaults`); what the team wrote is never changed."""
+        """The starting playbook where the team has left a place empty
+        (:meth:`missing_defaults`); what the team wrote is never changed. Sent twice at once,
+        the second adds nothing more."""
         _require_editor(actor)
-        return [self.add(actor, new) for new in self.missing_defaults()]
+        added = []
+        for new in self.missing_defaults():
+            try:
+                added.append(self.add(actor, new))
+            except Conflict:  # the other request wrote this step's talk track first
+                continue
+        return added
 
 
 def _agenda_choice(key: str, title: str, body: str, version: int | None) -> AgendaChoice:
