@@ -459,6 +459,17 @@ def test_a_figure_commitment_waits_for_its_week_to_end(site: ManagerSite) -> Non
     assert refused.status_code == 409
     assert "week 2026-W11 is not over yet" in html.unescape(refused.text)
     assert maya.post(mark, data={"kept": "yes", "csrf_token": csrf_of(under_way)}).is_redirect
+    # one for next week cannot be kept before its week begins
+    _commit(maya, under_way, week="2026-W12", text="Call the CTO")
+    ahead = re.search(
+        r'data-commitment="(\d+)">Call the CTO', maya.get("/review?week=2026-W11").text
+    )
+    assert ahead is not None
+    early = maya.post(
+        f"/review/commitments/{ahead.group(1)}/mark",
+        data={"kept": "yes", "csrf_token": csrf_of(under_way)},
+    )
+    assert early.status_code == 409 and "week 2026-W12 has not begun" in html.unescape(early.text)
 
 
 def test_the_review_marks_better_and_worse_in_words_too(site: ManagerSite) -> None:

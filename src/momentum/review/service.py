@@ -434,11 +434,14 @@ class WeeklyReviewService:
 
     def mark(self, actor: Actor, commitment_id: int, *, kept: bool | None) -> CommitmentView:
         """The manager's word on a commitment without a metric (``None`` takes it back):
-        kept, any day; not kept, once its week is over."""
+        kept, any day of its week or after; not kept, once its week is over."""
         commitment = self._visible(actor, commitment_id)
         if commitment.metric is not None:
             raise Conflict("a commitment on a figure is checked from the figures")
-        if kept is False and commitment.week > weeks.last_complete(self.clock.now()):
+        now = self.clock.now()
+        if kept is not None and commitment.week > weeks.week_of(now.date()):
+            raise Conflict(f"week {commitment.week} has not begun: nothing can be kept yet")
+        if kept is False and commitment.week > weeks.last_complete(now):
             # done is done any day; missed only once the week is over
             raise Conflict(
                 f"week {commitment.week} is not over yet: the commitment can still be kept"
@@ -469,7 +472,7 @@ def _require_reviewer(session: Session, actor: Actor, rep_id: str) -> None:
         raise PermissionDenied("only managers and administrators record commitments")
 
 
-CSV_COLUMNS = ("rep_id", "rep", "team", "week", "week_complete", *COUNTS, "on_the_spot_rate")
+CSV_COLUMNS = ("rep_id", "rep", "team", "week", *COUNTS, "on_the_spot_rate")
 
 
 def review_csv(review: WeeklyReview) -> str:
@@ -486,6 +489,7 @@ def review_csv(review: WeeklyReview) -> str:
             "commitments_kept",
             "commitments_missed",
             "commitments_open",
+            "week_complete",  # last: added after the others, whose places stay
         ]
     )
     for rep in review.reps:
@@ -498,7 +502,6 @@ def review_csv(review: WeeklyReview) -> str:
                     rep.name,
                     rep.team or "",
                     review.week,
-                    "yes" if review.complete else "no",
                     *(getattr(week, name) for name in COUNTS),
                     week.on_the_spot_rate,
                     *(rep.baseline.per_week[name] for name in COUNTS),
@@ -506,6 +509,7 @@ def review_csv(review: WeeklyReview) -> str:
                     sum(1 for c in checked if c.kept is True),
                     sum(1 for c in checked if c.kept is False),
                     sum(1 for c in checked if c.kept is None),
+                    "yes" if review.complete else "no",
                 ]
             )
         )
