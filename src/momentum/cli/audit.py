@@ -136,7 +136,7 @@ def print_report(result: AuditResult, *, html_written: Path | None) -> None:
 
 def _not_read(targets: list[Path], paths: list[Path]) -> None:
     """Refuse report files that would replace a file the audit reads (an export given as
-    ``--json deals.csv`` was lost), or each other."""
+    ``--json deals.csv`` was lost; a mapping file), or each other."""
     from momentum.errors import OutputError
     from momentum.importers.sources import CALENDAR_SUFFIXES, TABLE_SUFFIXES
 
@@ -328,7 +328,7 @@ def register(app: typer.Typer) -> None:
                 )
             targets = [Path(json_out)] if json_out and json_out != "-" else []
             targets += [html_out] if html_out is not None else []
-            _not_read(targets, paths or [])
+            _not_read(targets, [*(paths or []), *([mapping] if mapping else [])])
             # reserved before the audit runs: a missing or read-only folder is refused at once
             json_file = outputs.reserve(Path(json_out)) if json_out and json_out != "-" else None
             html_file = outputs.reserve(html_out) if html_out is not None else None
