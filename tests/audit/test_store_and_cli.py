@@ -153,7 +153,7 @@ def test_a_report_never_replaces_a_file_it_reads(tmp_path: Path) -> None:
         completed = _cli("audit", *args, cwd=tmp_path)
         assert completed.returncode == 73, completed.stderr
         assert "it is one of the files being audited" in completed.stderr
-    (tmp_path / "m.toml").write_text("[deals.columns]\ndeal_id = \"deal_id\"\n")
+    (tmp_path / "m.toml").write_text('[deals.columns]\ndeal_id = "deal_id"\n')
     mapped = _cli("audit", "worked", "--mapping", "m.toml", "--html", "m.toml", cwd=tmp_path)
     assert mapped.returncode == 73 and "it is one of the files being audited" in mapped.stderr
     same = _cli("audit", "worked", "--json", "r.out", "--html", "r.out", cwd=tmp_path)

@@ -43,36 +43,44 @@ from momentum.audit.result import (
     Rate,
 )
 from momentum.audit.stats import benjamini_hochberg, newcombe
+from momentum.playbook import models as playbook
 
 
 @dataclass(frozen=True)
 class PlaybookStep:
     title: str  # the step's name, as the reports print it
     advice: str  # what to do, in a sentence
+    talk_track: playbook.PlaybookStep  # the step of the team's playbook it belongs to
 
 
 PLAYBOOK = {
     "book_on_the_spot": PlaybookStep(
         "Lock in meeting two on the spot",
         "Lock in the date, time and agenda of meeting two before meeting one ends.",
+        playbook.PlaybookStep.LOCK_IN,
     ),
     "shorten_the_gap": PlaybookStep(
-        "Shorten the gap", "Hold meeting two within 3–5 business days of meeting one."
+        "Shorten the gap",
+        "Hold meeting two within 3–5 business days of meeting one.",
+        playbook.PlaybookStep.SHORTEN_THE_GAP,
     ),
     "confirm_with_value": PlaybookStep(
         "Confirm with value",
         "Before meeting two, send a value reminder (an insight, article or data point), not a "
         "bare confirmation.",
+        playbook.PlaybookStep.CONFIRM_WITH_VALUE,
     ),
     "sell_the_next_meeting": PlaybookStep(
         "Sell the next meeting",
         "Give meeting two a two-sided agenda that makes it essential to the buyer, e.g. their "
         "own numbers in an ROI model.",
+        playbook.PlaybookStep.SELL_THE_MEETING,
     ),
     "buyer_homework": PlaybookStep(
         "Give the buyer homework",
         "Give the buyer light homework before meeting two: review data, read a case study, "
         "invite a stakeholder.",
+        playbook.PlaybookStep.HOMEWORK,
     ),
 }
 

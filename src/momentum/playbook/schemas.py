@@ -13,16 +13,6 @@ STEP_TITLES = {
     PlaybookStep.SHORTEN_THE_GAP: "Meeting two within 3–5 business days",
     PlaybookStep.CONFIRM_WITH_VALUE: "Confirm with value",
 }
-# the step each practice the audit's findings name belongs to (the audit names its practices
-# in its own words: momentum.audit.findings.PLAYBOOK), so a finding can show the team's talk
-# track for it
-PRACTICE_STEPS = {
-    "book_on_the_spot": PlaybookStep.LOCK_IN,
-    "shorten_the_gap": PlaybookStep.SHORTEN_THE_GAP,
-    "confirm_with_value": PlaybookStep.CONFIRM_WITH_VALUE,
-    "sell_the_next_meeting": PlaybookStep.SELL_THE_MEETING,
-    "buyer_homework": PlaybookStep.HOMEWORK,
-}
 
 
 class PlaybookText(BaseModel):

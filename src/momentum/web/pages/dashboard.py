@@ -23,10 +23,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from momentum.audit import presentation as p
 from momentum.audit import result as metrics
+from momentum.audit.findings import PLAYBOOK
 from momentum.audit.serialize import finding_json, group_from_json
 from momentum.errors import NotFound
 from momentum.playbook.models import PlaybookStep
-from momentum.playbook.schemas import PRACTICE_STEPS, PlaybookItem
+from momentum.playbook.schemas import PlaybookItem
 from momentum.review.dashboard import PARTS
 from momentum.review.scope import visible_reps
 from momentum.user.models import Role
@@ -82,7 +83,7 @@ def finding_cards(
     :meth:`PlaybookService.talk_tracks`), or None where the team has not written one."""
     cards = []
     for finding in findings:
-        step = PRACTICE_STEPS.get(finding["playbook"])
+        practice = PLAYBOOK.get(finding["playbook"])
         evidence = finding["evidence"]
         shortfall = (
             f"{p.difference(evidence['difference'], 'rate')}, 95 % interval "
@@ -101,7 +102,7 @@ def finding_cards(
                 "playbook_title": p.playbook_step(finding["playbook"]),
                 "shortfall": shortfall,
                 "compared": compared,
-                "talk_track": tracks.get(step) if step else None,
+                "talk_track": tracks.get(practice.talk_track) if practice else None,
             }
         )
     return cards
