@@ -4,8 +4,8 @@ rep's other meetings, weekends and holidays, shown in the rep's and the buyer's 
 warnings (never a refusal) for a time the rep picks by hand.
 
 Meeting one is the deal's M1 when it was held; when locking in from a meeting one that has
-not been marked yet (the rep is still in it, or just left), that meeting; with neither, the
-slots count from today.
+not been marked yet (the rep is still in it, or just left), that meeting; with neither, or
+once its window has passed, the slots are the next business days from tomorrow.
 """
 
 from __future__ import annotations
