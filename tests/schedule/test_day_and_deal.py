@@ -174,6 +174,29 @@ def test_a_moved_next_step_keeps_the_date_it_was_set_for_and_shows_each_move(
     assert [s.due_at for s in page.open_steps] == [datetime(2026, 3, 13, 8, 0, tzinfo=UTC)]
 
 
+def test_the_deal_marks_its_open_tasks_that_are_overdue(
+    database: Database, clock: FixedClock, world
+) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        session.add(
+            Task(
+                deal_id="D3",
+                owner_id="ana",
+                title="Send the case study",
+                rule=None,
+                due_at=NOW + timedelta(days=2),
+                status=TaskStatus.OPEN,
+                created_at=NOW,
+            )
+        )
+    with database.unit_of_work(write=False) as session:
+        _, timelines = services(session, clock)
+        page = timelines.timeline(ANA, "D3", tz="Europe/Berlin")
+    overdue = {t.title for t in page.open_tasks if t.id in page.overdue_tasks}
+    assert overdue == {"Set the next step for Initech"}  # due yesterday; the other in two days
+    assert len(page.open_tasks) == 2
+
+
 def test_a_deal_with_meeting_one_held_and_nothing_booked_shows_its_open_gap(
     database: Database, clock: FixedClock, make_engine
 ) -> None:  # type: ignore[no-untyped-def]

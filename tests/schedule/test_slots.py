@@ -74,6 +74,11 @@ def test_slots_fall_three_to_five_business_days_after_meeting_one(
             in first.warnings
         )
         assert found.buyer_zones == ["America/New_York"]
+        # a buyer in Tokyo is already on the next day at 16:00 in Berlin: the day is named
+        tokyo = service(session, clock).suggest(ANA, "D1", minutes=30, buyer_zones=["Asia/Tokyo"])
+        last = tokyo.days[0].slots[-1]
+        assert (last.rep_clock, last.buyer_clocks) == ("16:00 CET", ["Tue 00:00 JST"])
+        assert tokyo.days[0].slots[0].buyer_clocks == ["17:00 JST"]
 
 
 def test_picked_times_warn_but_are_not_refused(

@@ -81,7 +81,8 @@ class Slot:
     rep_time: str  # "Tue 10 Mar, 14:00 CET (Europe/Berlin)"
     buyer_times: list[str]  # the same instant in each known buyer zone
     rep_clock: str  # "14:00 CET", on a page that already names the day and the zone
-    buyer_clocks: list[str]  # "08:00 EDT", one per buyer zone other than the rep's
+    # "08:00 EDT", one per buyer zone other than the rep's; "Fri 00:30 JST" on another day
+    buyer_clocks: list[str]
     business_days: int | None  # after meeting one
     warnings: list[str] = field(default_factory=list)
 
@@ -361,7 +362,15 @@ class SlotService:
             rep_time=when_short(start, rep.timezone),
             buyer_times=[when_short(start, tz) for tz in zones if tz != rep.timezone],
             rep_clock=time_of_day(start, rep.timezone),
-            buyer_clocks=[time_of_day(start, tz) for tz in zones if tz != rep.timezone],
+            buyer_clocks=[_clock(start, tz, rep.timezone) for tz in zones if tz != rep.timezone],
             business_days=business_days,
             warnings=warnings,
         )
+
+
+def _clock(instant: datetime, tz: str, rep_tz: str) -> str:
+    """The time of ``instant`` in ``tz``, with its weekday when that is not the rep's day: the
+    slot list names only the rep's days."""
+    local, reps = instant.astimezone(zone(tz)), instant.astimezone(zone(rep_tz))
+    clock = time_of_day(instant, tz)
+    return clock if local.date() == reps.date() else f"{local:%a} {clock}"

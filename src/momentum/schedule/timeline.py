@@ -96,6 +96,7 @@ class DealTimeline:
     flag_ages: dict[int, int]  # open flag id -> whole days its condition has held
     open_tasks: list[Task]
     task_owners: dict[str, str]  # rep id -> name, of open tasks given to someone else
+    overdue_tasks: set[int]  # ids of the open tasks whose due time has passed
     open_steps: list[NextStep]
     target_business_days: int
     upcoming: MeetingCard | None = None  # the booked meeting still to come
@@ -345,6 +346,7 @@ class DealTimelineService:
                     sorted({t.owner_id for t in open_tasks} - {deal.owner_id})
                 )
             },
+            overdue_tasks={t.id for t in open_tasks if t.due_at <= now},
             open_steps=[s for s in steps if s.status == "open"],
             target_business_days=self.target,
             upcoming=upcoming,
