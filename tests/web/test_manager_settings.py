@@ -4,6 +4,7 @@ loopback Slack receiver. Nobody else opens them."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from datetime import time
@@ -110,6 +111,13 @@ def test_users_roles_and_a_rep_s_calendar(site: ManagerSite, database: Database)
         ).status_code
         == 422
     )
+    # every problem of the form at once, not the first alone
+    wrong = {"timezone": "Mars/Base", "country": "ZZ", "work_start": "17:00", "work_end": "09:00"}
+    refused = admin.post("/settings/reps/ana", data={"csrf_token": token, **wrong})
+    assert refused.status_code == 422
+    said = html.unescape(refused.text)
+    for part in ("timezone: 'Mars/Base'", "country: ", "work_end: 09:00 is not after the start"):
+        assert part in said, part
     assert (
         admin.post(
             "/settings/reps/nobody", data={"csrf_token": token, "timezone": "UTC"}

@@ -115,19 +115,30 @@ class AdminService:
         rep = self.reps.get(rep_id)
         if rep is None:
             raise NotFound(f"no rep {rep_id!r}")
+        problems: list[str] = []  # every one at once, not the first alone
         timezone = timezone.strip()
         if not is_timezone(timezone):
-            raise InputError(f"timezone: {timezone!r} is not an IANA time zone")
+            problems.append(f"timezone: {timezone!r} is not an IANA time zone")
+        code = None
         try:
             code = holiday_country((country or "").strip() or None)
         except ValueError as exc:
-            raise InputError(f"country: {exc}") from None
-        start = _clock_time("work_start", work_start)
-        end = _clock_time("work_end", work_end)
-        if (start is None) != (end is None):
-            raise InputError("work_end: give both the start and the end, or neither")
-        if start is not None and end is not None and end <= start:
-            raise InputError(f"work_end: {end:%H:%M} is not after the start, {start:%H:%M}")
+            problems.append(f"country: {exc}")
+        hours: dict[str, time | None] = {}
+        for field, text in (("work_start", work_start), ("work_end", work_end)):
+            try:
+                hours[field] = _clock_time(field, text)
+            except InputError as error:
+                problems.append(error.message)
+        start, end = hours.get("work_start"), hours.get("work_end")
+        if len(hours) < 2:
+            pass  # a time that is not one: said above
+        elif (start is None) != (end is None):
+            problems.append("work_end: give both the start and the end, or neither")
+        elif start is not None and end is not None and end <= start:
+            problems.append(f"work_end: {end:%H:%M} is not after the start, {start:%H:%M}")
+        if problems:
+            raise InputError("; ".join(problems))
         calendar_changed = (rep.timezone, rep.country) != (timezone, code)
         if calendar_changed or (rep.work_start, rep.work_end) != (start, end):
             rep.timezone, rep.country = timezone, code
