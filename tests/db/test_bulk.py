@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from momentum.db.bulk import BULK_UPDATE_ROWS, Staging
 from momentum.db.engine import Database
+from momentum.db.upsert import BULK_ROWS
 from momentum.flag.models import Flag, Severity
 from momentum.flag.repository import FlagRepository
 from momentum.meeting.models import Meeting
@@ -67,3 +68,18 @@ def test_an_earliest_column_keeps_the_earlier_time_and_never_takes_a_null(
             assert stored is not None and stored.booked_at is not None
             assert stored.booked_at.replace(tzinfo=UTC) == kept, given
         assert counts == (0, changed), given
+
+
+def test_raising_flags_counts_only_those_not_open_already(database: Database) -> None:
+    """Two workers may evaluate the same deals at once: each reports only the flags it
+    raised itself, not those the other raised first (both said 261 of the same 261)."""
+    count = BULK_ROWS + 10  # PostgreSQL's staged path, and the plain one below
+    with database.unit_of_work() as session:
+        rep = make_rep(session, id="ana")
+        make_deal(session, owner=rep, id="D1")
+        session.flush()
+        flags = FlagRepository(session)
+        rows = [("D1", f"rule{n}", "why", Severity.WARNING, None) for n in range(count)]
+        assert flags.raise_many(rows[:5], raised_at=NOW) == 5
+        assert flags.raise_many(rows, raised_at=NOW) == count - 5
+        assert flags.raise_many(rows[:7], raised_at=NOW) == 0

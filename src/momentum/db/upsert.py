@@ -27,12 +27,13 @@ def insert_unless_open(
     rows: Sequence[tuple[Any, ...]],
     *,
     open_when: str,
-) -> None:
+) -> int:
     """Insert ``rows`` (tuples of ``columns``' values, ``deal_id`` and ``rule`` among them)
     into ``table``, skipping each that would be a second row for its ``(deal_id, rule)``
-    where ``open_when`` holds."""
+    where ``open_when`` holds; returns how many were inserted (not those a concurrent
+    evaluation inserted first)."""
     if not rows:
-        return
+        return 0
     name = dialect(session)
     values = driver_rows(session, table, columns, rows)
     column_list = ", ".join(columns)
@@ -40,17 +41,21 @@ def insert_unless_open(
     if name == "postgresql" and len(values) >= BULK_ROWS:
         stage = Staging.create(session, table)
         insert_rows(session, stage.name, columns, values)
-        session.execute(
+        result = session.execute(
             text(
                 f"INSERT INTO {table.name} ({column_list}) SELECT {column_list} "
                 f"FROM {stage.name} WHERE true {skipping}"
             )
         )
         stage.drop(session)
-        return
+        return int(result.rowcount)  # type: ignore[attr-defined]
     placeholder = "%s" if name == "postgresql" else "?"
-    session.connection().exec_driver_sql(
-        f"INSERT INTO {table.name} ({column_list}) "
-        f"VALUES ({', '.join(placeholder for _ in columns)}) {skipping}",
-        values,
+    return int(
+        session.connection()
+        .exec_driver_sql(
+            f"INSERT INTO {table.name} ({column_list}) "
+            f"VALUES ({', '.join(placeholder for _ in columns)}) {skipping}",
+            values,
+        )
+        .rowcount  # of every row of the batch, on both stores
     )

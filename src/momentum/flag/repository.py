@@ -40,11 +40,12 @@ class FlagRepository:
         """Raise flags whose condition's start is not known (see :meth:`raise_many`)."""
         self.raise_many([(*row, None) for row in rows], raised_at=raised_at)
 
-    def raise_many(self, rows: Sequence[DatedFlag], *, raised_at: datetime) -> None:
+    def raise_many(self, rows: Sequence[DatedFlag], *, raised_at: datetime) -> int:
         """Raise flags (no ORM bookkeeping), all at ``raised_at``, each with since when its
         condition holds (never after ``raised_at``). One already open for the same deal and
-        rule, raised meanwhile by a concurrent evaluation, is left as it is."""
-        insert_unless_open(
+        rule, raised meanwhile by a concurrent evaluation, is left as it is. Returns how many
+        were raised."""
+        return insert_unless_open(
             self.session,
             Flag.__table__,  # type: ignore[arg-type]
             (*RAISED, "condition_since", "raised_at"),

@@ -127,8 +127,9 @@ class RuleEngine:
         raised, new_tasks = this_round.evaluate(
             facts.values(), now=now, progress=progress if large else None
         )
-        flags_repo.raise_many(raised, raised_at=now)
-        tasks_repo.insert_many(new_tasks, created_at=now)
+        # counted as written: a concurrent evaluation may have raised some of them first
+        report.flags_raised = flags_repo.raise_many(raised, raised_at=now)
+        report.tasks_opened = tasks_repo.insert_many(new_tasks, created_at=now)
         deals_repo = DealRepository(session)
         deals_repo.set_rules_due(this_round.due)
         deals_repo.settle_closed(ids)
@@ -145,10 +146,8 @@ class RuleEngine:
         flags_repo.set_reasons(this_round.reasons)
         flags_repo.set_condition_since(this_round.dated)
         tasks_repo.close_many(close_tasks, now=now, reason="its condition cleared")
-        report.flags_raised = len(raised)
         report.flags_updated = len(this_round.reasons)
         report.flags_cleared = len(clear_flags)
-        report.tasks_opened = len(new_tasks)
         report.tasks_closed = len(close_tasks)
         report.alerts_queued = self._alert_flags(session, this_round.raised_findings)
         report.seconds = timer.perf_counter() - started

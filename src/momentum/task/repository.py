@@ -45,10 +45,10 @@ class TaskRepository:
         )
         return plain_rows_in(self.session, query, Task.deal_id, deal_ids)
 
-    def insert_many(self, rows: Sequence[OpenedTask], *, created_at: datetime) -> None:
+    def insert_many(self, rows: Sequence[OpenedTask], *, created_at: datetime) -> int:
         """Open tasks, all at ``created_at``; a rule's task already open for the same deal and
-        rule (a concurrent evaluation) is left as it is."""
-        insert_unless_open(
+        rule (a concurrent evaluation) is left as it is. Returns how many were opened."""
+        return insert_unless_open(
             self.session,
             Task.__table__,  # type: ignore[arg-type]
             (*OPENED, "status", "created_at"),
