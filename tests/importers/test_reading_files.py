@@ -212,14 +212,17 @@ def test_a_folder_with_nothing_readable_says_why_for_each_file(tmp_path: Path) -
     folder = tmp_path / "export"
     folder.mkdir()
     write(folder, "binary.csv", BINARY)
+    write(folder, "calendar.ics", BINARY)  # its bytes were quoted, control characters and all
     os.mkfifo(folder / "pipe.csv")
     run = momentum("import", "export", cwd=tmp_path, timeout=60)
     refused(
         run,
         "export/binary.csv: is binary data, not a text export (it holds control bytes such as NUL)",
+        "export/calendar.ics: is binary data, not a text export (it holds control bytes such as "
+        "NUL)",
         "export/pipe.csv: is a named pipe (FIFO), not a file; save what it gives to a file and "
         "name that",
-        "export: holds no .csv or .ics file",
+        "export: holds no .csv or .ics file that can be read",
     )
 
 

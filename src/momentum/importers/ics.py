@@ -535,8 +535,11 @@ def _raw(value: Any) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    """The parser's first line of why, its control characters escaped (it may quote what it
+    could not read)."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 
 def _trimmed_tzids(text: str) -> str:

@@ -107,8 +107,6 @@ def _unusable(path: Path) -> str | None:
             f"is a {path.suffix.lower()[1:].upper()} file; momentum reads CSV exports "
             "and .ics calendars (export or save it as CSV)"
         )
-    if path.suffix.lower() in CALENDAR_SUFFIXES:
-        return None
     try:
         return not_text(path)
     except OSError as exc:
@@ -124,6 +122,7 @@ def _folder(path: Path, problems: ProblemLog, notes: list[str]) -> list[Source]:
         problems.add(Problem(str(path), None, None, f"cannot be read: {exc.strerror}"))
         return []
     passed: list[tuple[Path, str]] = []
+    refused = 0  # files of a table's own name that cannot be read: each a problem
     for child in children:
         if child.is_dir() and not child.is_symlink():
             continue  # a folder's folders are not read: only what is named or directly in it
@@ -133,6 +132,7 @@ def _folder(path: Path, problems: ProblemLog, notes: list[str]) -> list[Source]:
         if (reason := _unusable(child)) is not None:
             if child.name.lower() in CANONICAL_NAMES:  # the table itself: not to be passed over
                 problems.add(Problem(str(child), None, None, reason))
+                refused += 1
             else:
                 passed.append((child, reason))
         else:
@@ -142,7 +142,9 @@ def _folder(path: Path, problems: ProblemLog, notes: list[str]) -> list[Source]:
         return found
     for child, reason in passed:  # nothing is left to read: what was passed over is why
         problems.add(Problem(str(child), None, None, reason))
-    problems.add(Problem(str(path), None, None, "holds no .csv or .ics file"))
+    what = "holds no .csv or .ics file"
+    readable = passed or refused
+    problems.add(Problem(str(path), None, None, f"{what} that can be read" if readable else what))
     return found
 
 
