@@ -140,8 +140,39 @@ TIMEZONE_HELP = (
     "IANA time zone the export's times without an offset are in (HubSpot and Pipedrive write "
     "the account's or user's zone). Default: each deal owner's time zone."
 )
+
+
+# A value an option cannot take is a wrong command line (exit 2), as a date --since cannot
+# read is; what the files hold is checked by the readers (exit 65).
+def _known_format(value: str | None) -> str | None:
+    from momentum.importers import FORMATS
+
+    if value is not None and value not in FORMATS:
+        raise typer.BadParameter(f"{value!r} is not a format; expected one of {', '.join(FORMATS)}")
+    return value
+
+
+def _known_date_order(value: str | None) -> str | None:
+    from momentum.importers.values import DATE_ORDERS
+
+    if value is not None and value not in DATE_ORDERS:
+        raise typer.BadParameter(f"{value!r} is not a date order; expected dmy or mdy")
+    return value
+
+
+def _known_zone(value: str | None) -> str | None:
+    from momentum.localtime import is_timezone
+
+    if value is not None and not is_timezone(value):
+        raise typer.BadParameter(
+            f"{value!r} is not a time zone; expected an IANA name such as Europe/Berlin"
+        )
+    return value
+
+
 FormatOption = Annotated[
-    str | None, typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False)
+    str | None,
+    typer.Option("--format", "-f", help=FORMAT_HELP, show_default=False, callback=_known_format),
 ]
 # Paths are checked by the readers, which say what is wrong with each in the words of every
 # other input problem (exit 65), rather than by Typer as a usage error (exit 2).
@@ -150,10 +181,14 @@ MappingOption = Annotated[
     typer.Option("--mapping", help=MAPPING_HELP, show_default=False, readable=False),
 ]
 DateOrderOption = Annotated[
-    str | None, typer.Option("--date-order", help=DATE_ORDER_HELP, show_default=False)
+    str | None,
+    typer.Option(
+        "--date-order", help=DATE_ORDER_HELP, show_default=False, callback=_known_date_order
+    ),
 ]
 TimezoneOption = Annotated[
-    str | None, typer.Option("--timezone", help=TIMEZONE_HELP, show_default=False)
+    str | None,
+    typer.Option("--timezone", help=TIMEZONE_HELP, show_default=False, callback=_known_zone),
 ]
 
 
