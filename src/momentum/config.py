@@ -20,7 +20,11 @@ from momentum.localtime import is_timezone
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="MOMENTUM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="MOMENTUM_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,  # MOMENTUM_X= is as good as unset: the default holds
     )
 
     database_url: str = Field(

@@ -19,8 +19,9 @@ statuses. Anything else that escapes is a bug, not a user mistake.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -106,3 +107,11 @@ class OutputError(MomentumError):
     """An output file or folder cannot be written. Nothing was written."""
 
     code = "output"
+
+
+def plain(error: Mapping[str, Any]) -> str:
+    """One of pydantic's validation errors in plain words: a validator's own sentence, without
+    pydantic's "Value error, " in front of it."""
+    if error.get("type") == "value_error" and error.get("ctx", {}).get("error") is not None:
+        return str(error["ctx"]["error"])
+    return str(error["msg"])

@@ -136,6 +136,13 @@ def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: P
     result = runner.invoke(app, ["rules", "list"], env={**env, "MOMENTUM_RULES_FILE": str(bad)})
     assert result.exit_code == 78
     assert "[rules.stalled]: days" in result.output
+    # a setting left empty is as good as unset; a wrong one is said in plain words
+    result = runner.invoke(app, ["rules", "list"], env={**env, "MOMENTUM_DEFAULT_TIMEZONE": ""})
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["rules", "list"], env={**env, "MOMENTUM_DEFAULT_TIMEZONE": "Mars"})
+    assert result.exit_code == 78
+    assert "MOMENTUM_DEFAULT_TIMEZONE: unknown IANA time zone 'Mars'" in result.output
+    assert "Value error" not in result.output
     result = runner.invoke(app, ["outbox", "retry", "12345"], env=env)
     assert result.exit_code == 66
 

@@ -59,12 +59,13 @@ def load_settings() -> Settings:
     from pydantic import ValidationError
 
     from momentum.config import Settings
+    from momentum.errors import plain
 
     try:
         return Settings()
     except ValidationError as exc:
         details = "; ".join(
-            f"MOMENTUM_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            f"MOMENTUM_{'_'.join(str(p) for p in e['loc']).upper()}: {plain(e)}"
             for e in exc.errors()
         )
         raise ConfigurationError(f"invalid configuration: {details}") from exc

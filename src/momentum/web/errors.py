@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from momentum.errors import MomentumError, ValidationFailed
+from momentum.errors import MomentumError, ValidationFailed, plain
 from momentum.web.deps import CsrfRefused, SignInRequired
 from momentum.web.security import HEADERS
 from momentum.web.templating import render
@@ -96,14 +96,6 @@ def _field(location: Sequence[Any]) -> str:
     called ``body`` (a coaching note's) keeps its name."""
     parts = list(location[1:]) if location[:1] == ("body",) and len(location) > 1 else location
     return ".".join(str(part) for part in parts)
-
-
-def plain(error: Mapping[str, Any]) -> str:
-    """One validation error in plain words: a validator's own sentence, without pydantic's
-    "Value error, " in front of it."""
-    if error.get("type") == "value_error" and error.get("ctx", {}).get("error") is not None:
-        return str(error["ctx"]["error"])
-    return str(error["msg"])
 
 
 def _not_json(error: Mapping[str, Any], body: Any) -> str:

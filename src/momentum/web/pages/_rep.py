@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from momentum.contact.schemas import Attendee
-from momentum.errors import InputError
+from momentum.errors import InputError, plain
 from momentum.localtime import exists, is_timezone, localize
 from momentum.rules.settings import RuleSettingsService
 from momentum.runtime import Engine
@@ -23,7 +23,6 @@ from momentum.schedule.timeline import DealTimelineService
 from momentum.schedule.today import TodayService
 from momentum.user.accounts import SignedIn
 from momentum.web.deps import engine_of
-from momentum.web.errors import plain
 
 
 def viewer_zone(request: Request, user: SignedIn) -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from momentum.errors import InputError
+from momentum.errors import InputError, plain
 from momentum.playbook.models import PlaybookKind
 from momentum.playbook.schemas import STEP_TITLES, NewPlaybookEntry, PlaybookText
 from momentum.playbook.service import PlaybookService
@@ -19,7 +19,6 @@ from momentum.value_asset.models import ValueAssetKind
 from momentum.value_asset.schemas import NewValueAsset
 from momentum.value_asset.service import ValueAssetService
 from momentum.web.deps import DbSession, PageActor, engine_of
-from momentum.web.errors import plain
 from momentum.web.nav import NavItem
 from momentum.web.templating import render
 
