@@ -649,13 +649,13 @@ def test_the_slots_show_a_buyer_zone_typed_on_the_form(team: Site) -> None:
     assert page.status_code == 200 and "Book anyway" in page.text
     assert "with the buyer's (Asia/Tokyo)" in page.text
     suggested = page.text.split("The time you picked", 1)[1].split("</div>", 2)[2]
-    # 16:00 in Berlin is midnight in Tokyo: each suggested slot says so
-    assert '<span class="slot-buyer">buyer 00:00 JST</span>' in suggested
+    # 16:00 in Berlin is midnight in Tokyo, the next day there: each suggested slot says so
+    assert '<span class="slot-buyer">buyer Tue 00:00 JST</span>' in suggested
     assert "00:00 JST for the buyer (Asia/Tokyo)" in suggested
     # the same when a problem brings the form back
     bad = {**data, "attendee_name": "", "when": "", "slot": ""}
     again = ana.post("/lock-in/D1", data=bad)
-    assert again.status_code == 422 and "buyer 00:00 JST" in again.text
+    assert again.status_code == 422 and "buyer Tue 00:00 JST" in again.text
 
 
 def _with_meeting_two_held(session, team: Site):  # type: ignore[no-untyped-def]
