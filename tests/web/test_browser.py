@@ -63,7 +63,7 @@ def test_sign_in_open_my_deals_filter_and_sign_out(
             table = page.locator("#deals")
             assert table.get_by_role("link", name="Acme rollout").is_visible()
             assert "Globex" not in page.content()
-            assert table.get_by_text("no next step").is_visible()
+            assert table.get_by_text("no next step", exact=True).is_visible()
             page.get_by_label("Risk").select_option("none")
             page.get_by_role("button", name="Apply").click()
             page.wait_for_url("**/deals?*risk=none*")
