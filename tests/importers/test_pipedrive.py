@@ -65,8 +65,8 @@ def test_deals_and_meetings_map_onto_the_canonical_model(write_files) -> None:
     assert data.meetings["booked_at"][0] == datetime(2026, 2, 25, 8, 0, tzinfo=UTC)
     assert f"{folder}/deals.csv: 1 deleted deal was left out (row 5)" in data.notes
     assert (
-        f"{folder}/activities.csv: 1 activities of other types and 1 meetings on no deal were "
-        "left out"
+        f"{folder}/activities.csv: 1 of the activities that are not meetings was left out "
+        "(row 3); 1 of the meetings on no deal was left out (row 5)"
     ) in data.notes
 
 

@@ -83,7 +83,7 @@ def test_opportunities_events_and_tasks_become_deals_and_meetings(write_files) -
     assert meetings["00T1"]["booked_at"] == datetime(2026, 2, 20, 10, 0, tzinfo=UTC)
     assert meetings["00T3"]["booked_at"] is None  # no CreatedDate: not known
     assert data.notes[1:] == [
-        f"{folder}/Opportunity.csv: 1 deleted rows (IsDeleted) were left out (rows 6)",
+        f"{folder}/Opportunity.csv: 1 of the deleted rows (IsDeleted) was left out (row 6)",
         f"{folder}/Event.csv: 3 meetings linked to deals: 1 to their opportunity (WhatId), 1 "
         "through their account (WhatId or AccountId), 1 through their contact's account (WhoId, "
         "Contact.csv); 1 linked to no opportunity, account or contact with a deal were left out "
@@ -92,8 +92,8 @@ def test_opportunities_events_and_tasks_become_deals_and_meetings(write_files) -
         "known from this export",
         f"{folder}/Task.csv: 2 meetings linked to deals: 0 to their opportunity (WhatId), 1 "
         "through their account (WhatId or AccountId), 1 through their contact's account (WhoId, "
-        "Contact.csv); 1 tasks that are not meetings (calls, e-mails, to-dos) were left out "
-        "(rows 3)",
+        "Contact.csv); 1 of the tasks that are not meetings (calls, e-mails, to-dos) was left "
+        "out (row 3)",
     ]
 
 

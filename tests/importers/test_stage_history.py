@@ -135,7 +135,7 @@ def test_opportunity_history_gives_the_stage_history(shared: Path, tmp_path: Pat
         ("0065e000004DDDDDD3", "Qualification", utc(2023, 1, 30, 19, 30)),
     ]
     assert (
-        f"{folder}/OpportunityHistory.csv: 1 deleted rows (IsDeleted) were left out (rows 6)"
+        f"{folder}/OpportunityHistory.csv: 1 of the deleted rows (IsDeleted) was left out (row 6)"
         in (data.notes)
     )
 

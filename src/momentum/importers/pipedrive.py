@@ -13,6 +13,7 @@ from momentum.importers.csvfile import ROW, CsvFile
 from momentum.importers.tables import (
     Columns,
     Conventions,
+    LeftOut,
     MappedTable,
     Rule,
     computed,
@@ -186,16 +187,15 @@ class MeetingsOnly:
     def __init__(self, reader: CanonicalReader, file: CsvFile) -> None:
         self.reader = reader
         self.file = file
-        self.other = 0
-        self.unlinked = 0
+        self.left_out = LeftOut()
 
     def __call__(self, frame: pl.DataFrame) -> pl.DataFrame:
         if "_type" in frame.columns:
             kind = pl.col("_type").str.strip_chars().str.to_lowercase()
-            self.other += frame.filter(kind != "meeting").height
-            frame = frame.filter(kind == "meeting")
-        self.unlinked += frame.filter(pl.col("deal_id").is_null()).height
-        frame = frame.filter(pl.col("deal_id").is_not_null())
+            frame = self.left_out.drop(
+                frame, kind.is_null() | (kind != "meeting"), "activities that are not meetings"
+            )
+        frame = self.left_out.drop(frame, pl.col("deal_id").is_null(), "meetings on no deal")
         by_id = pl.col("_by_id").is_not_null() if "_by_id" in frame.columns else pl.lit(False)
         if frame.filter(~by_id).height:
             resolved = resolve_by_name(
@@ -211,12 +211,8 @@ class MeetingsOnly:
         return frame
 
     def note(self) -> str | None:
-        if not (self.other or self.unlinked):
-            return None
-        return (
-            f"{self.file.label}: {self.other} activities of other types and {self.unlinked} "
-            "meetings on no deal were left out"
-        )
+        parts = self.left_out.parts()
+        return f"{self.file.label}: {'; '.join(parts)}" if parts else None
 
 
 def _rows(frame: pl.DataFrame, most: int = 5) -> str:

@@ -27,8 +27,10 @@ from momentum.importers.csvfile import ROW, CsvFile, Unreadable
 from momentum.importers.linking import deals_for_accounts
 from momentum.importers.problems import ProblemLog
 from momentum.importers.tables import (
+    LISTED_ROWS,
     Columns,
     Conventions,
+    LeftOut,
     MappedTable,
     Rule,
     computed,
@@ -48,7 +50,6 @@ INTERNAL_DOMAIN = r"(?i)@00d[0-9a-z]{9,15}$"
 EVENT_HEADERS = {"startdatetime", "activitydatetime", "durationinminutes", "enddatetime"}
 ALL_DAY_MINUTES = 24 * 60
 MAX_EVENT_MINUTES = 14 * 24 * 60  # Salesforce refuses longer events
-LISTED_ROWS = 10
 RULE_NAMES = {
     "opportunity": "to their opportunity (WhatId)",
     "account": "through their account (WhatId or AccountId)",
@@ -303,30 +304,6 @@ def _ids(files: list[CsvFile], header: str, problems: ProblemLog) -> set[str]:
 
 
 # ------------------------------------------------------------------ rows left out
-class LeftOut:
-    """Rows of one file that are left out on purpose, counted with their first rows."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, tuple[int, list[int]]] = {}
-
-    def drop(self, frame: pl.DataFrame, mask: pl.Expr, what: str) -> pl.DataFrame:
-        """``frame`` without the rows where ``mask`` holds, which are counted as ``what``."""
-        flagged = frame.with_columns(mask.fill_null(False).alias("_out"))
-        gone = flagged.filter(pl.col("_out"))
-        if gone.height:
-            count, rows = self.found.get(what, (0, []))
-            rows = rows + gone[ROW].head(LISTED_ROWS - len(rows)).to_list()
-            self.found[what] = (count + gone.height, rows)
-        return flagged.filter(~pl.col("_out")).drop("_out")
-
-    def parts(self) -> list[str]:
-        return [
-            f"{count} {what} were left out (rows {', '.join(map(str, rows))}"
-            f"{', …' if count > len(rows) else ''})"
-            for what, (count, rows) in self.found.items()
-        ]
-
-
 class Records:
     """The rows of an Opportunity or User export that are kept: not deleted, and for users
     not a system user who owns nothing (``owners``: the ids deals or managers refer to)."""

@@ -457,3 +457,36 @@ def resolve_by_name(
             "export the deal IDs with the activities"
         )
     return joined.with_columns(pl.coalesce("_id", column).alias(column)).drop("_key", "_id")
+
+
+LISTED_ROWS = 10  # rows a note names of those it counts
+
+
+class LeftOut:
+    """Rows of one file that are left out on purpose, counted with their first rows."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, tuple[int, list[int]]] = {}
+
+    def drop(self, frame: pl.DataFrame, mask: pl.Expr, what: str) -> pl.DataFrame:
+        """``frame`` without the rows where ``mask`` holds, which are counted as ``what``."""
+        flagged = frame.with_columns(mask.fill_null(False).alias("_out"))
+        gone = flagged.filter(pl.col("_out"))
+        if gone.height:
+            count, rows = self.found.get(what, (0, []))
+            rows = rows + gone[ROW].head(LISTED_ROWS - len(rows)).to_list()
+            self.found[what] = (count + gone.height, rows)
+        return flagged.filter(~pl.col("_out")).drop("_out")
+
+    def parts(self) -> list[str]:
+        """Each kind in words: "3 deleted rows (IsDeleted) were left out (rows 2, 5, 9)";
+        one alone, "1 of the deleted rows (IsDeleted) was left out (row 6)"."""
+        return [
+            (f"1 of the {what} was left out (row {rows[0]})")
+            if count == 1
+            else (
+                f"{count} {what} were left out (rows {', '.join(map(str, rows))}"
+                f"{', …' if count > len(rows) else ''})"
+            )
+            for what, (count, rows) in self.found.items()
+        ]
