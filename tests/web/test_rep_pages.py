@@ -235,27 +235,18 @@ def test_move_keeps_the_uid_and_cancel_withdraws_the_reminders(team: Site) -> No
     form = ana.get(f"/meetings/reschedule?meeting={quote(booked_id)}")
     assert form.status_code == 200
     assert "now Mon 9 Mar, 15:00 CET (Europe/Berlin)" in form.text
+
+    def move(when: str):  # type: ignore[no-untyped-def]
+        fields = {"csrf_token": csrf_of(form.text), "meeting_id": booked_id, "when": when}
+        return ana.post("/meetings/reschedule", data=fields)
+
     # a Saturday: a second look, with "Move anyway" at hand, above the slots
-    weekend = ana.post(
-        "/meetings/reschedule",
-        data={
-            "csrf_token": csrf_of(form.text),
-            "meeting_id": booked_id,
-            "when": "2026-03-14T10:00",
-        },
-    )
+    weekend = move("2026-03-14T10:00")
     assert weekend.status_code == 200
     assert "Worth a second look before you move" in weekend.text
     assert "or move it as it is" in weekend.text and "before you book" not in weekend.text
     assert weekend.text.index(">Move anyway</button>") < weekend.text.index('class="slots')
-    moved = ana.post(
-        "/meetings/reschedule",
-        data={
-            "csrf_token": csrf_of(form.text),
-            "meeting_id": booked_id,
-            "when": "2026-03-10T15:00",
-        },
-    )
+    moved = move("2026-03-10T15:00")
     assert moved.status_code == 303 and moved.headers["location"] == "/deals/D1?done=moved"
     assert "its reminders are planned again" in ana.get(moved.headers["location"]).text
     with team.engine.database.unit_of_work(write=False) as session:
