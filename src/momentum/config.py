@@ -10,7 +10,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from momentum import defaults
@@ -24,7 +24,6 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
-        env_ignore_empty=True,  # MOMENTUM_X= is as good as unset: the default holds
     )
 
     database_url: str = Field(
@@ -176,6 +175,25 @@ class Settings(BaseSettings):
             lowered = value.strip().lower()
             legacy = {"true": "required", "1": "required", "false": "off", "0": "off"}
             return legacy.get(lowered, lowered)
+        return value
+
+    @field_validator(
+        "default_timezone",
+        "default_country",
+        "rules_file",
+        "templates_dir",
+        "smtp_username",
+        "smtp_password",
+        "slack_webhook_url",
+        "public_url",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """``MOMENTUM_DEFAULT_COUNTRY=`` is as good as unset where there is something to fall
+        back on; the store's URL, and the others, must say something."""
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[info.field_name or ""].default
         return value
 
     @field_validator("default_timezone")

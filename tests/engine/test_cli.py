@@ -143,6 +143,9 @@ def test_bad_input_is_one_line_and_an_exit_code(env: dict[str, str], tmp_path: P
     assert result.exit_code == 78
     assert "MOMENTUM_DEFAULT_TIMEZONE: unknown IANA time zone 'Mars'" in result.output
     assert "Value error" not in result.output
+    # but a store's address left empty is refused, not taken as ./momentum.db
+    result = runner.invoke(app, ["rules", "evaluate"], env={**env, "MOMENTUM_DATABASE_URL": ""})
+    assert result.exit_code == 78 and "MOMENTUM_DATABASE_URL" in result.output
     result = runner.invoke(app, ["outbox", "retry", "12345"], env=env)
     assert result.exit_code == 66
 
