@@ -80,4 +80,13 @@ def test_page_up_and_down_keep_the_focus_on_the_corresponding_day(
     page.keyboard.press("PageDown")
     page.wait_for_url("**date=2026-03-16**")
     expect(day(page, "2026-03-16")).to_be_focused()
+
+    # a day view: left and right go to the days around it; up and down have nowhere to go
+    page.goto("/calendar?view=day&date=2026-03-11")
+    page.locator("[data-day='2026-03-11']").focus()
+    page.keyboard.press("ArrowDown")
+    assert focused_day(page) == "2026-03-11"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url("**date=2026-03-12**")
+    expect(day(page, "2026-03-12")).to_be_focused()
     page.context.close()

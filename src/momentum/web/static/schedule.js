@@ -36,7 +36,7 @@
     var named = /^#day-(\d{4}-\d{2}-\d{2})$/.exec(window.location.hash);
     var arrived = named && grid.querySelector('[data-day="' + named[1] + '"]');
     makeCurrent(arrived || grid.querySelector(".day.today") || days[0]);
-    if (arrived) arrived.focus();
+    if (named) current.focus(); // arrived by a key: the focus goes on, on that day or the first
 
     // A move past the grid's first or last day goes on in the previous or next period: the
     // day a week up from Monday's row is in last week's page.
@@ -46,6 +46,7 @@
         current.focus();
         return;
       }
+      if (grid.dataset.mode === "day" && Math.abs(step) > 1) return; // a day has no week below
       var link = document.querySelector('[data-key="' + (index < 0 ? "prev" : "next") + '"]');
       var day = parseDay(current.dataset.day);
       if (!link || !day) return;
