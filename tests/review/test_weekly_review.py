@@ -222,6 +222,9 @@ def test_commitments_are_for_the_week_under_way_or_the_next(database: Database, 
 def test_the_review_as_csv(database: Database, team: Team) -> None:
     with database.unit_of_work(write=False) as session:
         text = review_csv(_service(session).review(team.maya))
+    header = text.split("\r\n", 1)[0].split(",")
+    assert header[:5] == ["rep_id", "rep", "team", "week", "first_meetings"]
+    assert header[-1] == "week_complete"  # added last: the columns before keep their places
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["rep_id"] for row in rows] == ["ana", "bo", "maya"]
     assert rows[0]["first_meetings"] == "3"
