@@ -108,6 +108,8 @@ def test_today_lists_tasks_meetings_awaiting_an_outcome_and_coming_second_meetin
         assert {t.owner for t in managers.tasks} == {"Ana Rep"}
         assert [m.owner for m in managers.awaiting] == ["Ana Rep"]
         assert [c.owner for c in managers.coming] == ["Ana Rep"]
+        narrowed = today.today(Actor(role=Role.MANAGER, rep_id="mgr"), tz="UTC", rep_id="ana")
+        assert {t.owner for t in narrowed.tasks} | {c.owner for c in narrowed.coming} == {None}
         assert today.today(BO, tz="UTC").coming == []
         with pytest.raises(NotFound):
             today.today(BO, tz="UTC", rep_id="ana")

@@ -153,13 +153,20 @@ class TodayService:
         )
         tasks = self.repository.open_tasks(owners, limit=PAGE_SIZE, offset=offset)
         awaiting = self.repository.awaiting_outcome(owners, now, limit=PAGE_SIZE, offset=offset)
-        # a manager's day mixes their reps': each item says whose it is
+        # a manager's day mixes their reps': each item says whose it is (narrowed to one rep,
+        # the heading says it)
         others = {t.owner_id for t in tasks} | {m.owner_id for m in awaiting}
         others.discard(actor.rep_id or "")
-        rep_names = {r.id: r.name or r.id for r in self.repository.reps(others)} if others else {}
+        rep_names = (
+            {r.id: r.name or r.id for r in self.repository.reps(others)}
+            if others and rep_id is None
+            else {}
+        )
 
         def whose(owner_id: str) -> str | None:
-            return None if owner_id == actor.rep_id else rep_names.get(owner_id, owner_id)
+            if owner_id == actor.rep_id or rep_id is not None:
+                return None
+            return rep_names.get(owner_id, owner_id)
 
         view.tasks_total = _total(
             len(tasks), offset, count=lambda: self.repository.count_open_tasks(owners)
@@ -201,7 +208,7 @@ class TodayService:
             )
         coming, places = self._next_seconds(owners, now, COMING_LIMIT + 1)
         view.coming_more = len(coming) > COMING_LIMIT
-        view.coming = self._coming(coming[:COMING_LIMIT], places, tz, viewer=actor.rep_id)
+        view.coming = self._coming(coming[:COMING_LIMIT], places, tz, viewer=rep_id or actor.rep_id)
         return view
 
     def _next_seconds(
