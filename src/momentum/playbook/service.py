@@ -215,16 +215,9 @@ class PlaybookService:
 
     def start_with_defaults(self, actor: Actor) -> list[PlaybookItem]:
         """The starting playbook where the team has left a place empty
-        (:meth:`missing_defaults`); what the team wrote is never changed. Sent twice at once,
-        the second adds nothing more."""
+        (:meth:`missing_defaults`); what the team wrote is never changed."""
         _require_editor(actor)
-        added = []
-        for new in self.missing_defaults():
-            try:
-                added.append(self.add(actor, new))
-            except Conflict:  # the other request wrote this step's talk track first
-                continue
-        return added
+        return [self.add(actor, new) for new in self.missing_defaults()]
 
 
 def _agenda_choice(key: str, title: str, body: str, version: int | None) -> AgendaChoice:
