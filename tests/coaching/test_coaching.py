@@ -78,7 +78,7 @@ def test_the_rep_against_the_rest_of_the_team(database: Database, team: Team) ->
     assert profile.weakest is None and profile.talk_track is None
     assert len(profile.trend) == 12 and profile.trend[-1].week == "2026-W11"
     w10 = next(week for week in profile.trend if week.week == "2026-W10")
-    assert (w10.deals_with_first_meeting, w10.pending) == (3, 3)  # all younger than 15 days
+    assert (w10.deals_with_first_meeting, w10.recent) == (3, 3)  # all younger than 15 days
     assert [deal.deal_id for deal in profile.deals] == ["D3"]
     assert profile.notes == []
 

@@ -68,7 +68,7 @@ def test_the_chart_draws_each_known_rate_and_shades_the_pending_weeks() -> None:
     assert_drawn(points(svg, "held-others"), [(0, 60), (1, 40), (4, 90)])
     shaded = re.findall(r'id="chart-trend-spot-pending-([^"]+)"', svg)
     assert shaded == ["2026-W04", "2026-W05"]
-    assert "shaded weeks (2026-W04, 2026-W05) still have outcomes pending" in chart.description
+    assert "shaded weeks (2026-W04, 2026-W05) have deals too recent to compare" in chart.description
     assert [cell.text for cell in chart.table.rows[3][:3]] == ["2026-W04", "2", "0 %"]
 
 
@@ -108,4 +108,4 @@ def test_the_coaching_chart_shows_the_rep_against_the_team(database: Database, t
     # meeting two was already held (counting it, but not D3, would favour fast deals)
     assert re.findall(r'id="chart-trend-held-pending-([^"]+)"', svg) == ["2026-W09", "2026-W10"]
     w10 = profile.trend[weeks.index("2026-W10")]
-    assert (w10.deals_with_first_meeting, w10.pending, w10.booked_on_the_spot_rate) == (3, 3, None)
+    assert (w10.deals_with_first_meeting, w10.recent, w10.booked_on_the_spot_rate) == (3, 3, None)

@@ -589,7 +589,7 @@ def trend_chart(
     others: str,
 ) -> Chart | None:
     """Rates week by week, ``mine`` against ``others`` (dashed), one panel per rate; weeks
-    with deals whose outcome is still pending (``pending[i] > 0``) are shaded in every panel
+    with deals too recent to compare (``pending[i] > 0``) are shaded in every panel
     (``{panel}-pending-{week}`` in the SVG). Used by the coaching page."""
     if not weeks or not panels:
         return None
@@ -603,7 +603,11 @@ def trend_chart(
             for panel in panels
         )
         + ". Rates count only deals whose outcome is known"
-        + (f"; shaded weeks ({', '.join(marked)}) still have outcomes pending." if marked else ".")
+        + (
+            f"; shaded weeks ({', '.join(marked)}) have deals too recent to compare."
+            if marked
+            else "."
+        )
     )
 
     def line(values: Sequence[float | None]) -> list[float]:

@@ -29,12 +29,13 @@ class StepComparison(BaseModel):
 
 
 class TrendWeek(BaseModel):
-    """A week of first meetings: how many, how many still pending (younger than the
-    observation window), and the rates over the others (``None``: none)."""
+    """A week of first meetings: how many, how many too recent to compare (younger than the
+    observation window, so not yet in its rates: not the audit's *pending*), and the rates
+    over the others (``None``: none)."""
 
     week: str
     deals_with_first_meeting: int
-    pending: int
+    recent: int
     booked_on_the_spot_rate: float | None
     booked_rate: float | None
     within_target_rate: float | None

@@ -246,14 +246,14 @@ class CoachingService:
     def _trend(self, facts: pl.DataFrame, target_days: int, since: date) -> list[TrendWeek]:
         """Twelve weeks by the week of meeting one: first meetings counted over all of
         ``facts``, rates over the deals the funnel compares (observation window closed), and
-        the others, still pending for the comparison, counted."""
+        the others, too recent to compare, counted."""
         known = facts.filter(pl.col("window_closed"))
         blocks = {str(week): b for week, b in grouped(known, "week", target_days=target_days)}
         counted = {
-            row["week"]: (int(row["deals"]), int(row["pending"]))
+            row["week"]: (int(row["deals"]), int(row["recent"]))
             for row in facts.filter(pl.col("m1_start").is_not_null())
             .group_by(pl.col("week").cast(pl.String))
-            .agg(pl.len().alias("deals"), (~pl.col("window_closed")).sum().alias("pending"))
+            .agg(pl.len().alias("deals"), (~pl.col("window_closed")).sum().alias("recent"))
             .iter_rows(named=True)
         }
         trend = []
@@ -265,7 +265,7 @@ class CoachingService:
                 TrendWeek(
                     week=week,
                     deals_with_first_meeting=deals,
-                    pending=waiting,
+                    recent=waiting,
                     booked_on_the_spot_rate=block.booked_on_the_spot.value if block else None,
                     booked_rate=block.booked.value if block else None,
                     within_target_rate=block.within_target.value if block else None,

@@ -68,7 +68,7 @@ def trend_of(profile: CoachingProfile) -> Chart | None:
             )
             for field, heading in TREND_PANELS
         ],
-        [week.pending for week in profile.trend],
+        [week.recent for week in profile.trend],
         mine=profile.name,
         others="Rest of the team",
     )
