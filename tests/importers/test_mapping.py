@@ -143,6 +143,15 @@ def test_a_date_and_a_time_in_two_columns_are_read_as_one_value(
         )
         data = read_format(folder, mapping=mapping, date_order=order)
         assert data.meetings["start"].to_list() == [datetime(2026, 3, 4, 13, 30, tzinfo=UTC)]
+    for order, day, time in (("mdy", "03/04/2026", "2:30 PM"), ("dmy", "04.03.2026", "14.30")):
+        folder = write_files(
+            {
+                "deals.csv": "id,state\nd1,open\n",
+                "meetings.csv": f"mid,deal,date,time,result\nm1,d1,{day},{time},held\n",
+            }
+        )
+        data = read_format(folder, mapping=mapping, date_order=order)
+        assert data.meetings["start"].to_list() == [datetime(2026, 3, 4, 13, 30, tzinfo=UTC)]
     folder = write_files(
         {
             "deals.csv": "id,state\nd1,open\n",

@@ -310,17 +310,22 @@ class MappedTable(CsvTable):
         def converted(batch: pl.DataFrame) -> pl.DataFrame:
             dates = [local_dates_to_iso(batch[name], order) for name in times]
             kept = [batch[name].alias(f"{name}_raw") for name in times]  # as written
-            for name, columns in joined.items():  # "02/11/2017" and "10:00" read as one
-                # each part read as a date where it is one ("4 Mar 2026", 46085): a date alone
-                # then ends at its day, and the time column completes it
+            for name, columns in joined.items():  # "02/11/2017" and "2:30 PM" read as one
+                # read whole where a numeric date is ("03/04/2026 2:30 PM"); else each part as
+                # a date where it is one ("4 Mar 2026", 46085), a date alone then ending at its
+                # day, and the time column completing it
                 parts = [
                     local_dates_to_iso(batch[c], order).str.replace(r"T00:00:00$", "")
                     for c in columns
                 ]
-                text, written = (
+                by_part, written = (
                     pl.select(pl.concat_str(values, separator=" ", ignore_nulls=True)).to_series()
                     for values in (parts, [batch[c] for c in columns])
                 )
+                whole = local_dates_to_iso(written, order)
+                text = pl.select(
+                    pl.when(whole != written).then(whole).otherwise(by_part)
+                ).to_series()
                 dates.append(text.alias(f"_joined_{name}"))
                 kept.append(written.alias(f"_joined_{name}_raw"))
             return batch.with_columns(*dates, *amounts, *kept)
