@@ -19,6 +19,7 @@ from momentum.reminder.models import Reminder, ReminderStatus
 from momentum.user.schemas import Actor
 from tests.engine.conftest import SmtpServer
 from tests.engine.test_dispatch import body, event_of
+from tests.engine.test_dispatch import book as booked
 from tests.engine.world import make_world
 
 ADMIN = Actor.system()
@@ -46,8 +47,17 @@ def world(database: Database):  # type: ignore[no-untyped-def]
 
 
 def book(database: Database, engine, lock_in: LockIn = LOCK_IN) -> str:  # type: ignore[no-untyped-def]
-    with database.unit_of_work() as session:
-        return str(engine.next_steps(session).lock_in_next_meeting(ADMIN, "D1", lock_in).meeting.id)
+    """Lock in meeting two on D1 with this file's booking (a place, a buyer in New York)."""
+    return booked(database, engine, lock_in)
+
+
+def booked_and_sent(database: Database, make_engine, smtp_server: SmtpServer):  # type: ignore[no-untyped-def]
+    """The engine, its dispatcher and the meeting booked, its invitation sent."""
+    engine = make_engine(smtp_server)
+    dispatcher = engine.dispatcher(worker_id="w1")
+    meeting_id = book(database, engine)
+    dispatcher.drain()
+    return engine, dispatcher, meeting_id
 
 
 def test_the_invitation_carries_the_location_and_the_buyers_zone(
@@ -107,10 +117,7 @@ def test_buyers_in_two_zones_see_both(
 def test_a_reschedule_keeps_the_uid_raises_the_sequence_and_names_the_old_time(
     database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
 ) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(smtp_server)
-    dispatcher = engine.dispatcher(worker_id="w1")
-    meeting_id = book(database, engine)
-    dispatcher.drain()
+    engine, dispatcher, meeting_id = booked_and_sent(database, make_engine, smtp_server)
     with database.unit_of_work() as session:
         booking = engine.meetings(session).reschedule(  # longer too: "was" keeps 45 minutes
             ADMIN, meeting_id, start=datetime(2026, 3, 12, 16, 0), minutes=90
@@ -159,10 +166,7 @@ def test_an_unknown_zone_for_an_attendee_is_refused() -> None:
 def test_someone_added_by_a_move_gets_an_invitation_not_news_of_the_move(
     database: Database, make_engine, smtp_server: SmtpServer, world
 ) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(smtp_server)
-    dispatcher = engine.dispatcher(worker_id="w1")
-    meeting_id = book(database, engine)
-    dispatcher.drain()
+    engine, dispatcher, meeting_id = booked_and_sent(database, make_engine, smtp_server)
     with database.unit_of_work() as session:
         engine.meetings(session).reschedule(
             ADMIN,
@@ -186,10 +190,7 @@ def test_someone_added_by_a_move_gets_an_invitation_not_news_of_the_move(
 def test_a_cancellation_names_the_time_the_buyer_was_sent_and_goes_to_those_invited(
     database: Database, make_engine, smtp_server: SmtpServer, world
 ) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(smtp_server)
-    dispatcher = engine.dispatcher(worker_id="w1")
-    meeting_id = book(database, engine)
-    dispatcher.drain()
+    engine, dispatcher, meeting_id = booked_and_sent(database, make_engine, smtp_server)
     with database.unit_of_work() as session:  # moved, then called off before the update went
         moved = engine.meetings(session).reschedule(
             ADMIN,
@@ -306,10 +307,7 @@ def test_a_cancellation_shows_the_meeting_as_sent_its_length_and_place_too(
 def test_someone_added_by_a_move_gets_the_value_reminder_the_others_had(
     database: Database, make_engine, smtp_server: SmtpServer, clock: FixedClock, world
 ) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(smtp_server)
-    dispatcher = engine.dispatcher(worker_id="w1")
-    meeting_id = book(database, engine)
-    dispatcher.drain()
+    engine, dispatcher, meeting_id = booked_and_sent(database, make_engine, smtp_server)
     clock.set(datetime(2026, 3, 6, 14, 0, tzinfo=UTC))  # Friday: the value reminder goes
     assert dispatcher.drain().sent == 1
     with database.unit_of_work() as session:
