@@ -86,8 +86,8 @@ def test_opportunities_events_and_tasks_become_deals_and_meetings(write_files) -
         f"{folder}/Opportunity.csv: 1 of the deleted rows (IsDeleted) was left out (row 6)",
         f"{folder}/Event.csv: 3 meetings linked to deals: 1 to their opportunity (WhatId), 1 "
         "through their account (WhatId or AccountId), 1 through their contact's account (WhoId, "
-        "Contact.csv); 1 linked to no opportunity, account or contact with a deal were left out "
-        "(rows 5); 1 recurring-event masters were skipped (their occurrences are rows); 2 past "
+        "Contact.csv); 1 linked to no opportunity, account or contact with a deal was left out "
+        "(row 5); 1 recurring-event master was skipped (its occurrences are rows); 2 past "
         "events were taken as held: Salesforce records no attendance, so a no-show cannot be "
         "known from this export",
         f"{folder}/Task.csv: 2 meetings linked to deals: 0 to their opportunity (WhatId), 1 "

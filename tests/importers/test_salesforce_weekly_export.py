@@ -200,7 +200,7 @@ def test_a_system_user_who_owns_a_deal_stays_a_rep_without_an_address(write_file
     assert data.deals.select("deal_id", "owner_id", "account").rows() == [("006A", "005I", None)]
     # the empty lookups link nothing: event 2 names no opportunity, account or contact
     assert data.meetings.select("meeting_id", "deal_id").rows() == [("00U1", "006A")]
-    assert any("were left out (rows 3)" in note for note in data.notes)
+    assert any("was left out (row 3)" in note for note in data.notes)
 
 
 def test_naive_times_are_in_the_zone_the_user_names(write_files) -> None:

@@ -467,8 +467,15 @@ class ActivityLinks:
         total = sum(self.counts.values())
         if total + self.unlinked_total + self.series:
             rules = ", ".join(f"{self.counts[name]} {RULE_NAMES[name]}" for name in self.counts)
-            parts.append(f"{total} meetings linked to deals: {rules}")
-        if self.unlinked_total:
+            parts.append(
+                f"{total} {'meeting' if total == 1 else 'meetings'} linked to deals: {rules}"
+            )
+        if self.unlinked_total == 1:
+            parts.append(
+                "1 linked to no opportunity, account or contact with a deal was left out "
+                f"(row {self.unlinked[0]})"
+            )
+        elif self.unlinked_total:
             rows = ", ".join(str(row) for row in self.unlinked)
             more = ", …" if self.unlinked_total > len(self.unlinked) else ""
             parts.append(
@@ -477,13 +484,21 @@ class ActivityLinks:
             )
         if self.series:
             parts.append(
-                f"{self.series} recurring-event masters were skipped (their occurrences are rows)"
+                "1 recurring-event master was skipped (its occurrences are rows)"
+                if self.series == 1
+                else f"{self.series} recurring-event masters were skipped (their occurrences "
+                "are rows)"
             )
         parts += self.left_out.parts()
         if self.held_events:
+            events = (
+                "1 past event was"
+                if self.held_events == 1
+                else f"{self.held_events} past events were"
+            )
             parts.append(
-                f"{self.held_events} past events were taken as held: Salesforce records no "
-                "attendance, so a no-show cannot be known from this export"
+                f"{events} taken as held: Salesforce records no attendance, so a no-show cannot "
+                "be known from this export"
             )
         return f"{self.file.label}: {'; '.join(parts)}" if parts else None
 
